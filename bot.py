@@ -1,0 +1,48 @@
+"""督办 Duban: the entry point.
+
+python bot.py            start the bot (settings from the environment and .env)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from telegram import Update
+
+from config.logs import configure_logging
+from config.org import OrgFileError, load_organisation
+from config.settings import SettingsError, load_settings
+from handlers.i18n import CatalogsMissing
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bot.py", description="督办 Duban Telegram bot")
+    parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        org = load_organisation(settings.org_file)
+    except (SettingsError, OrgFileError) as problem:
+        print(f"bot.py: {problem}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.bot_token.get_secret_value())
+
+    from handlers.app import build_application  # after logging, so its imports log cleanly
+
+    try:
+        app = build_application(settings, org)
+    except CatalogsMissing as problem:
+        print(f"bot.py: {problem}", file=sys.stderr)
+        return 2
+    log.info("starting; Bot API at %s", settings.bot_api_base_url)
+    # Pending updates are kept: what staff sent while the bot was down is still handled.
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

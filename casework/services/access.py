@@ -1,0 +1,101 @@
+"""Who has access: the roster, invitations, the staff list, deactivation, language."""
+
+from __future__ import annotations
+
+import secrets
+
+from casework.access import (
+    check_invite_usable,
+    check_may_deactivate,
+    check_may_invite,
+    staff_reach,
+)
+from casework.errors import AlreadyRegistered, InviteNotFound, InviteUsed, StaffNotFound
+from casework.organisation import LANGUAGES
+from casework.people import Invite, NewStaff, Staff
+from casework.ports import RosterImport
+from casework.roles import Role
+from casework.services import Deps, reload_actor
+
+
+async def sync_organisation(deps: Deps) -> RosterImport:
+    """Mirror the organisation file into the database and import its roster."""
+    async with deps.store.transaction() as tx:
+        await tx.organisation.sync(deps.org)
+        return await tx.staff.import_roster(deps.org.roster, deps.clock.now())
+
+
+async def identify(deps: Deps, telegram_id: int, language_code: str | None = None) -> Staff | None:
+    """The active staff member behind a Telegram account, or None."""
+    async with deps.store.transaction() as tx:
+        person = await tx.staff.by_telegram_id(telegram_id)
+        if person is None or not person.active:
+            return None
+        await tx.staff.note_telegram_language(person.id, language_code)
+        return person
+
+
+async def create_invite(deps: Deps, actor: Staff, role: Role, department: str | None) -> Invite:
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        check_may_invite(actor, role, department, deps.org)
+        invite = Invite(
+            code=secrets.token_urlsafe(12),
+            role=role,
+            department=department,
+            created_by=actor.id,
+            created_at=now,
+            expires_at=now + deps.org.access.invite_valid_for,
+        )
+        await tx.invites.add(invite)
+        return invite
+
+
+async def redeem_invite(deps: Deps, code: str, telegram_id: int, name: str) -> Staff:
+    """Register the person opening an invitation link, once."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        invite = await tx.invites.get(code)
+        if invite is None:
+            raise InviteNotFound()
+        existing = await tx.staff.by_telegram_id(telegram_id)
+        if existing is not None and existing.active:
+            raise AlreadyRegistered()
+        check_invite_usable(invite, now)
+        person = NewStaff(telegram_id, name, invite.role, invite.department)
+        if existing is None:
+            staff = await tx.staff.add(person, now)
+        else:
+            staff = await tx.staff.restore(existing.id, person, now)
+        if not await tx.invites.mark_used(code, staff.id, now):
+            raise InviteUsed()
+        return staff
+
+
+async def list_staff(deps: Deps, actor: Staff) -> list[Staff]:
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        reach = staff_reach(actor)
+        return await tx.staff.active(None if reach.everywhere else reach.department)
+
+
+async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Staff:
+    """End a person's access at once; returns them as they were."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        target = await tx.staff.by_id(staff_id)
+        if target is None or not target.active:
+            raise StaffNotFound()
+        check_may_deactivate(actor, target)
+        await tx.staff.deactivate(target.id, deps.clock.now())
+        return target
+
+
+async def choose_language(deps: Deps, actor: Staff, language: str | None) -> None:
+    """Save the person's language (None: follow their Telegram app again)."""
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        await tx.staff.set_language(actor.id, language)

@@ -1,0 +1,190 @@
+"""The organisation file (TOML): read it, validate it, and turn it into `casework` objects.
+
+Every problem is reported with the item it belongs to, for example
+`[[categories]] "streetlight": department "road" is not one of the [[departments]]`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from casework.durations import parse_duration
+from casework.organisation import (
+    AccessPolicy,
+    Category,
+    Department,
+    Names,
+    Organisation,
+    RosterEntry,
+)
+from casework.roles import Role
+
+
+class OrgFileError(Exception):
+    """The organisation file is missing or wrong; the message names each bad item."""
+
+
+def _duration(value: object) -> timedelta:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration like 90s, 30m, 2h or 3d")
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+Text = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Names(_Strict):
+    zh: Text
+    en: Text
+
+
+class _Department(_Strict):
+    code: Code
+    name: _Names
+    group_chat_id: int | None = None
+
+
+class _Category(_Strict):
+    code: Code
+    name: _Names
+    department: Code
+    respond_within: Duration
+    resolve_within: Duration
+    urgent_respond_within: Duration
+    urgent_resolve_within: Duration
+
+
+class _Staff(_Strict):
+    telegram_id: Annotated[int, Field(gt=0)]
+    name: Text
+    role: Role
+    department: Code | None = None
+
+
+class _Access(_Strict):
+    invite_valid_for: Duration = timedelta(days=7)
+
+
+class _OrgFile(_Strict):
+    name: _Names = _Names(zh="督办", en="Duban")
+    access: _Access = _Access()
+    departments: Annotated[list[_Department], Field(min_length=1)]
+    categories: Annotated[list[_Category], Field(min_length=1)]
+    staff: list[_Staff] = []
+
+
+def load_organisation(path: Path) -> Organisation:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OrgFileError(
+            f"{path}: no such file (copy config/org.example.toml there, or set ORG_FILE)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OrgFileError(f"{path}: cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OrgFileError(f"{path}: not valid TOML: {exc}") from None
+    return parse_organisation(raw, source=str(path))
+
+
+def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -> Organisation:
+    try:
+        parsed = _OrgFile.model_validate(raw)
+    except ValidationError as exc:
+        raise OrgFileError(_describe(exc, raw, source)) from None
+    problems = _cross_check(parsed)
+    if problems:
+        raise OrgFileError("\n".join(f"{source}: {p}" for p in problems))
+    return Organisation(
+        name=Names(zh=parsed.name.zh, en=parsed.name.en),
+        departments=tuple(
+            Department(d.code, Names(d.name.zh, d.name.en), d.group_chat_id)
+            for d in parsed.departments
+        ),
+        categories=tuple(
+            Category(
+                code=c.code,
+                name=Names(c.name.zh, c.name.en),
+                department=c.department,
+                respond_within=c.respond_within,
+                resolve_within=c.resolve_within,
+                urgent_respond_within=c.urgent_respond_within,
+                urgent_resolve_within=c.urgent_resolve_within,
+            )
+            for c in parsed.categories
+        ),
+        roster=tuple(
+            RosterEntry(s.telegram_id, s.name, s.role, s.department) for s in parsed.staff
+        ),
+        access=AccessPolicy(invite_valid_for=parsed.access.invite_valid_for),
+    )
+
+
+def _cross_check(org: _OrgFile) -> list[str]:
+    problems: list[str] = []
+    for section, codes in (
+        ("departments", [d.code for d in org.departments]),
+        ("categories", [c.code for c in org.categories]),
+    ):
+        for code, count in Counter(codes).items():
+            if count > 1:
+                problems.append(f'[[{section}]] "{code}": code is used {count} times')
+    known = {d.code for d in org.departments}
+    for c in org.categories:
+        if c.department not in known:
+            problems.append(
+                f'[[categories]] "{c.code}": department "{c.department}" '
+                "is not one of the [[departments]]"
+            )
+    for tid, count in Counter(s.telegram_id for s in org.staff).items():
+        if count > 1:
+            problems.append(f"[[staff]] {tid}: telegram_id is listed {count} times")
+    for s in org.staff:
+        label = f'[[staff]] {s.telegram_id} "{s.name}"'
+        if s.department is not None and s.department not in known:
+            problems.append(
+                f'{label}: department "{s.department}" is not one of the [[departments]]'
+            )
+        elif s.department is None and s.role.needs_department:
+            problems.append(f"{label}: a {s.role.value} needs a department")
+    return problems
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any], source: str) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        where = _item_label(raw, loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a known setting (check the spelling)"
+        elif error["type"] == "missing":
+            message = "is missing"
+        lines.append(f"{source}: {where}: {message}")
+    return "\n".join(lines)
+
+
+def _item_label(raw: dict[str, Any], loc: list[str | int]) -> str:
+    """`[[categories]] "streetlight" respond_within` from ('categories', 3, 'respond_within')."""
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        section, index, rest = str(loc[0]), loc[1], loc[2:]
+        items = raw.get(section)
+        item = items[index] if isinstance(items, list) and index < len(items) else None
+        name = None
+        if isinstance(item, dict):
+            name = item.get("code") or item.get("telegram_id")
+        label = f'[[{section}]] "{name}"' if name is not None else f"[[{section}]] #{index + 1}"
+        return " ".join([label, *(str(p) for p in rest)])
+    return ".".join(str(p) for p in loc) or "file"

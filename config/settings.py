@@ -1,0 +1,101 @@
+"""Runtime settings, read from the environment and an optional `.env` file.
+
+The names are fixed (deployments and outside checks rely on them); see `.env.example`.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_BOT_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """The settings could not be loaded; the message has one line per bad field."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    bot_token: SecretStr
+    bot_api_base_url: str = TELEGRAM_BOT_API
+    database_path: Path = Path("data/duban.sqlite3")
+    org_file: Path = Path("config/org.toml")
+    timezone: str = "Asia/Shanghai"
+    default_language: Literal["zh", "en"] = "zh"
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("bot_api_base_url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (try Asia/Shanghai)") from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def bot_api_file_url(self) -> str:
+        """The file URL that goes with the base URL (`…/bot` → `…/file/bot`)."""
+        base = self.bot_api_base_url
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        if base.endswith("/bot{token}"):
+            return base[: -len("/bot{token}")] + "/file/bot{token}"
+        return base + "/file"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's errors into one clear line per bad field."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+        if error["type"] == "missing":
+            lines.append(f"{field} is not set: put it in the environment or in .env")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        # The input of BOT_TOKEN is a secret and must never be echoed back.
+        shown = "" if field == "BOT_TOKEN" else f" (got {error.get('input')!r})"
+        lines.append(f"{field} is invalid: {message}{shown}")
+    return "\n".join(lines)

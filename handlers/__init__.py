@@ -1,0 +1,1 @@
+"""Telegram in and out: each module handles one area and exposes `handlers()`."""

@@ -1,0 +1,81 @@
+"""Assemble the Telegram application: settings in, handlers wired, storage opened at start."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from casework.clock import Clock, SystemClock
+from casework.organisation import Organisation
+from casework.services import Deps
+from casework.services.access import sync_organisation
+from config.settings import Settings
+from handlers import fallback, language, staff, start
+from handlers.commands import set_command_menus
+from handlers.context import BotApplication, BotContext, BotData, Runtime
+from handlers.errors import on_error
+from handlers.gate import identify_person
+from handlers.i18n import check_catalogs
+from handlers.ordering import PerPersonUpdateProcessor
+from storage import open_store
+
+log = logging.getLogger(__name__)
+
+GATE_GROUP = -1
+MAX_CONCURRENT_UPDATES = 64
+
+
+def build_application(
+    settings: Settings,
+    org: Organisation,
+    *,
+    clock: Clock | None = None,
+    application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
+) -> BotApplication:
+    """The bot, ready for `run_polling`. Storage opens in `post_init`, closes in `post_shutdown`."""
+    check_catalogs()
+    the_clock = clock or SystemClock()
+
+    async def open_runtime(app: BotApplication) -> None:
+        store = await open_store(settings.database_path)
+        deps = Deps(store=store, org=org, clock=the_clock)
+        imported = await sync_organisation(deps)
+        app.bot_data.runtime = Runtime(settings=settings, deps=deps)
+        log.info(
+            "organisation synced: %d departments, %d categories, roster %d added, %d updated",
+            len(org.departments),
+            len(org.categories),
+            imported.added,
+            imported.updated,
+        )
+        await set_command_menus(app.bot, settings.default_language)
+
+    async def close_runtime(app: BotApplication) -> None:
+        if app.bot_data.runtime is not None:
+            await app.bot_data.runtime.deps.store.close()
+            app.bot_data.runtime = None
+
+    app: BotApplication = (
+        ApplicationBuilder()
+        .application_class(application_class)
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .post_init(open_runtime)
+        .post_shutdown(close_runtime)
+        .build()
+    )
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: BotApplication) -> None:
+    app.add_handler(TypeHandler(Update, identify_person), group=GATE_GROUP)
+    for module in (start, staff, language, fallback):
+        app.add_handlers(module.handlers())
+    app.add_error_handler(on_error)

@@ -1,0 +1,47 @@
+"""The commands the bot offers, who each is for, and the menus Telegram shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand
+
+from casework.organisation import LANGUAGES
+from casework.roles import Role
+from handlers.i18n import N_, texts
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    roles: frozenset[Role] = EVERYONE
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start, or open an invitation")),
+    Command("help", N_("What you can do here")),
+    Command("invite", N_("Invite a person (coordinators)"), frozenset({Role.COORDINATOR})),
+    Command("staff", N_("List staff"), frozenset({Role.COORDINATOR, Role.HEAD})),
+    Command(
+        "deactivate", N_("End a person's access (coordinators)"), frozenset({Role.COORDINATOR})
+    ),
+    Command("lang", N_("Choose your language")),
+    Command("cancel", N_("Stop what you are doing")),
+)
+
+
+def commands_for(role: Role) -> list[Command]:
+    return [c for c in COMMANDS if role in c.roles]
+
+
+async def set_command_menus(bot: Bot, default_language: str) -> None:
+    """One menu per language; users whose app speaks neither get the default language."""
+    for language in LANGUAGES:
+        t = texts(language)
+        menu = [BotCommand(c.name, t._(c.description)) for c in COMMANDS]
+        await bot.set_my_commands(menu, language_code=language)
+        if language == default_language:
+            await bot.set_my_commands(menu)

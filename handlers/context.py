@@ -1,0 +1,64 @@
+"""What every handler gets: the use cases' dependencies, the acting person and their words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from casework.people import Staff
+from casework.services import Deps
+from config.settings import Settings
+from handlers.i18n import Texts, texts
+
+
+@dataclass
+class Runtime:
+    """Set once when the application starts (post_init); read by every handler."""
+
+    settings: Settings
+    deps: Deps
+
+
+class BotData:
+    """`context.bot_data`: holds the runtime, filled in at start-up."""
+
+    def __init__(self) -> None:
+        self.runtime: Runtime | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The callback context with the acting person, looked up once per update by the gate."""
+
+    def __init__(
+        self, application: BotApplication, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.actor: Staff | None = None
+        self.language: str | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime = self.bot_data.runtime
+        if runtime is None:
+            raise RuntimeError("the application has not been initialised")
+        return runtime
+
+    @property
+    def deps(self) -> Deps:
+        return self.runtime.deps
+
+    @property
+    def t(self) -> Texts:
+        return texts(self.language or self.runtime.settings.default_language)
+
+    @property
+    def staff(self) -> Staff:
+        """The acting person; handlers behind the gate can rely on it."""
+        if self.actor is None:
+            raise RuntimeError("handler reached without a registered person")
+        return self.actor
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -1,0 +1,41 @@
+"""The last resort: log what broke, and tell the person plainly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import NetworkError, TelegramError
+
+from handlers.context import BotContext
+from handlers.i18n import texts
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the exception with the update's id, then say something went wrong."""
+    error = context.error
+    if not isinstance(update, Update):
+        # Errors from polling itself (update is None): the network, Telegram, a restart.
+        if isinstance(error, NetworkError):
+            log.warning("polling: %s", error)
+        else:
+            log.error("error outside an update", exc_info=error)
+        return
+    log.error("update %s failed", update.update_id, exc_info=error)
+    language = context.language or (
+        context.bot_data.runtime.settings.default_language if context.bot_data.runtime else "zh"
+    )
+    t = texts(language)
+    sorry = t._(
+        "Sorry, something went wrong and your last action may not have been saved. "
+        "Please try again in a moment."
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(sorry, show_alert=True)
+        elif update.effective_chat is not None and update.effective_chat.type == "private":
+            await update.effective_chat.send_message(sorry)
+    except TelegramError as exc:
+        log.warning("could not tell the user about the error: %s", exc)

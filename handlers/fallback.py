@@ -1,0 +1,32 @@
+"""What the bot says to messages no other handler took."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from handlers.context import BotContext
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """An unknown command: point at /help."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        context.t._("I do not know that command. /help lists what you can do.")
+    )
+
+
+async def unexpected_message(update: Update, context: BotContext) -> None:
+    """A message outside any conversation: say what the bot can do instead."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        context.t._("I was not expecting a message. /help lists what you can do.")
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        MessageHandler(filters.COMMAND & private, unknown_command),
+        MessageHandler(private & ~filters.StatusUpdate.ALL, unexpected_message),
+    ]

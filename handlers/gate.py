@@ -1,0 +1,58 @@
+"""The gate every update passes first: who is this, and may they use the bot at all?"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from casework.services import access
+from handlers.context import BotContext
+from handlers.i18n import pick_language
+
+
+async def identify_person(update: Update, context: BotContext) -> None:
+    """Look the person up; strangers get a polite explanation and nothing else."""
+    user = update.effective_user
+    if user is None:
+        raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
+    deps = context.deps
+    context.actor = await access.identify(deps, user.id, user.language_code)
+    context.language = pick_language(
+        context.actor.language if context.actor else None,
+        user.language_code,
+        context.runtime.settings.default_language,
+    )
+    if context.actor is None and not _opens_invitation(update):
+        await _explain_access(update, context)
+        raise ApplicationHandlerStop
+
+
+def _opens_invitation(update: Update) -> bool:
+    message = update.effective_message
+    return bool(
+        update.message is not None
+        and message is not None
+        and message.chat.type == ChatType.PRIVATE
+        and message.text is not None
+        and message.text.startswith("/start ")
+    )
+
+
+async def _explain_access(update: Update, context: BotContext) -> None:
+    t = context.t
+    user = update.effective_user
+    assert user is not None
+    text = t._(
+        "Hello! This bot is for the staff of {org}. To use it, ask the coordination office "
+        "for an invitation link. Your Telegram ID is {telegram_id}.",
+        org=context.deps.org.name(t.language),
+        telegram_id=user.id,
+    )
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            t._("You do not have access to this bot."), show_alert=True
+        )
+    elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_chat.send_message(text)
+    # In groups, strangers are left alone: answering every message would flood the group.

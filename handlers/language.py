@@ -1,0 +1,59 @@
+"""/lang: choose Chinese, English, or whatever the Telegram app speaks."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from casework.errors import CaseworkError
+from casework.organisation import LANGUAGES
+from casework.services import access
+from handlers.context import BotContext
+from handlers.i18n import pick_language
+from handlers.refusals import explain
+
+PREFIX = "lang"
+AUTO = "auto"
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    """Offer the languages as buttons."""
+    assert update.effective_message is not None
+    t = context.t
+    buttons = [
+        [InlineKeyboardButton("中文", callback_data=f"{PREFIX}:zh")],
+        [InlineKeyboardButton("English", callback_data=f"{PREFIX}:en")],
+        [InlineKeyboardButton(t._("Same as my Telegram app"), callback_data=f"{PREFIX}:{AUTO}")],
+    ]
+    await update.effective_message.reply_text(
+        t._("Choose your language:"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """Save the choice and answer in the new language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    choice = query.data.removeprefix(f"{PREFIX}:")
+    if choice not in (*LANGUAGES, AUTO):
+        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
+        return
+    saved = None if choice == AUTO else choice
+    try:
+        await access.choose_language(context.deps, context.staff, saved)
+    except CaseworkError as refusal:
+        await query.answer(explain(refusal, context.t), show_alert=True)
+        return
+    user = update.effective_user
+    context.language = pick_language(
+        saved, user.language_code if user else None, context.runtime.settings.default_language
+    )
+    await query.answer()
+    await query.edit_message_text(context.t._("I will speak English with you."))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("lang", ask_language),
+        CallbackQueryHandler(choose_language, pattern=rf"^{PREFIX}:"),
+    ]

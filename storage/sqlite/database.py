@@ -1,0 +1,68 @@
+"""One SQLite connection, opened with the pragmas the bot relies on, and its transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from storage.sqlite.migrations import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open (creating its folder) and migrate the database at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: no implicit transactions; `Database.transaction` opens them.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # FULL: a committed change survives a power cut, not just a crash of the process.
+    await conn.execute("PRAGMA synchronous = FULL")
+    await migrate(conn)
+    return conn
+
+
+class Database:
+    """The bot's connection. All access goes through `transaction()`, one at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        # One connection is shared by every asyncio task; the lock keeps one task's
+        # statements from landing inside another task's open transaction.
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.rollback()
+                raise
+            await self._conn.commit()
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+def to_epoch(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: the bot keeps every time zone-aware")
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def maybe_from_epoch(seconds: int | None) -> datetime | None:
+    return None if seconds is None else from_epoch(seconds)

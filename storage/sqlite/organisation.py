@@ -1,0 +1,65 @@
+"""The organisation file's departments and categories, mirrored into the database."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from casework.organisation import Organisation
+
+
+class SqliteOrganisation:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def sync(self, org: Organisation) -> None:
+        """Make the tables match the file. What the file no longer lists is kept, inactive,
+        because issues on record still point at it."""
+        await self._conn.execute("UPDATE departments SET active = 0")
+        await self._conn.execute("UPDATE categories SET active = 0")
+        await self._conn.executemany(
+            "INSERT INTO departments (code, name_zh, name_en, group_chat_id, position, active)"
+            " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO UPDATE SET"
+            " name_zh = excluded.name_zh, name_en = excluded.name_en,"
+            " group_chat_id = excluded.group_chat_id, position = excluded.position, active = 1",
+            [
+                (d.code, d.name.zh, d.name.en, d.group_chat_id, i)
+                for i, d in enumerate(org.departments)
+            ],
+        )
+        await self._conn.executemany(
+            "INSERT INTO categories (code, name_zh, name_en, department, respond_within_s,"
+            " resolve_within_s, urgent_respond_within_s, urgent_resolve_within_s, position, active)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO UPDATE SET"
+            " name_zh = excluded.name_zh, name_en = excluded.name_en,"
+            " department = excluded.department, respond_within_s = excluded.respond_within_s,"
+            " resolve_within_s = excluded.resolve_within_s,"
+            " urgent_respond_within_s = excluded.urgent_respond_within_s,"
+            " urgent_resolve_within_s = excluded.urgent_resolve_within_s,"
+            " position = excluded.position, active = 1",
+            [
+                (
+                    c.code,
+                    c.name.zh,
+                    c.name.en,
+                    c.department,
+                    int(c.respond_within.total_seconds()),
+                    int(c.resolve_within.total_seconds()),
+                    int(c.urgent_respond_within.total_seconds()),
+                    int(c.urgent_resolve_within.total_seconds()),
+                    i,
+                )
+                for i, c in enumerate(org.categories)
+            ],
+        )
+
+    async def active_department_codes(self) -> list[str]:
+        async with self._conn.execute(
+            "SELECT code FROM departments WHERE active = 1 ORDER BY position"
+        ) as cur:
+            return [row["code"] for row in await cur.fetchall()]
+
+    async def active_category_codes(self) -> list[str]:
+        async with self._conn.execute(
+            "SELECT code FROM categories WHERE active = 1 ORDER BY position"
+        ) as cur:
+            return [row["code"] for row in await cur.fetchall()]

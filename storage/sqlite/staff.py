@@ -1,0 +1,124 @@
+"""People: who they are, their role and department, whether they still have access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from casework.organisation import RosterEntry
+from casework.people import NewStaff, Staff
+from casework.ports import RosterImport
+from casework.roles import Role
+from storage.sqlite.database import to_epoch
+
+_COLUMNS = "id, telegram_id, name, role, department, active, language"
+
+
+def _staff(row: aiosqlite.Row) -> Staff:
+    return Staff(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        department=row["department"],
+        active=bool(row["active"]),
+        language=row["language"],
+    )
+
+
+class SqliteStaff:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def by_telegram_id(self, telegram_id: int) -> Staff | None:
+        return await self._one(f"SELECT {_COLUMNS} FROM staff WHERE telegram_id = ?", telegram_id)
+
+    async def by_id(self, staff_id: int) -> Staff | None:
+        return await self._one(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", staff_id)
+
+    async def add(self, person: NewStaff, now: datetime) -> Staff:
+        async with self._conn.execute(
+            "INSERT INTO staff (telegram_id, name, role, department, joined_at)"
+            f" VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+            (person.telegram_id, person.name, person.role.value, person.department, to_epoch(now)),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return _staff(row)
+
+    async def restore(self, staff_id: int, person: NewStaff, now: datetime) -> Staff:
+        """Give a deactivated person access again, with the role of their new invitation."""
+        async with self._conn.execute(
+            "UPDATE staff SET name = ?, role = ?, department = ?, active = 1,"
+            " deactivated_at = NULL, joined_at = ?"
+            f" WHERE id = ? RETURNING {_COLUMNS}",
+            (person.name, person.role.value, person.department, to_epoch(now), staff_id),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return _staff(row)
+
+    async def active(self, department: str | None = None) -> list[Staff]:
+        """Everyone with access (or one department's), by department, role and name."""
+        where, params = "active = 1", ()
+        if department is not None:
+            where, params = "active = 1 AND department = ?", (department,)  # type: ignore[assignment]
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM staff WHERE {where}"
+            " ORDER BY department IS NULL, department, role, name, id",
+            params,
+        ) as cur:
+            return [_staff(row) for row in await cur.fetchall()]
+
+    async def deactivate(self, staff_id: int, now: datetime) -> bool:
+        cur = await self._conn.execute(
+            "UPDATE staff SET active = 0, deactivated_at = ? WHERE id = ? AND active = 1",
+            (to_epoch(now), staff_id),
+        )
+        return cur.rowcount == 1
+
+    async def set_language(self, staff_id: int, language: str | None) -> None:
+        await self._conn.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))
+
+    async def note_telegram_language(self, staff_id: int, language_code: str | None) -> None:
+        await self._conn.execute(
+            "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS NOT ?",
+            (language_code, staff_id, language_code),
+        )
+
+    async def import_roster(self, entries: Iterable[RosterEntry], now: datetime) -> RosterImport:
+        """Add new people; update name, role and department of known ones.
+
+        A person a coordinator deactivated stays deactivated: the file does not overrule
+        /deactivate (a new invitation restores access).
+        """
+        added = updated = 0
+        for entry in entries:
+            cur = await self._conn.execute(
+                "UPDATE staff SET name = :name, role = :role, department = :department"
+                " WHERE telegram_id = :telegram_id"
+                " AND (name, role, department) IS NOT (:name, :role, :department)",
+                {
+                    "name": entry.name,
+                    "role": entry.role.value,
+                    "department": entry.department,
+                    "telegram_id": entry.telegram_id,
+                },
+            )
+            if cur.rowcount:
+                updated += 1
+                continue
+            cur = await self._conn.execute(
+                "INSERT INTO staff (telegram_id, name, role, department, joined_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO NOTHING",
+                (entry.telegram_id, entry.name, entry.role.value, entry.department, to_epoch(now)),
+            )
+            added += cur.rowcount
+        return RosterImport(added=added, updated=updated)
+
+    async def _one(self, sql: str, *params: object) -> Staff | None:
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _staff(row)

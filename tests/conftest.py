@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The bot, running in-process against the fake Bot API, with the test organisation."""
+    harness = await start_bot(api, settings_for(api, tmp_path), clock)
+    yield harness
+    await stop_bot(harness)
+    unexpected = [
+        e
+        for e in harness.tracking.errors
+        if not any(isinstance(e, kind) for kind in harness.expected_errors)
+    ]
+    assert not unexpected, f"handlers raised: {unexpected!r}"
+
+
+# The people of tests/data/org.toml, and one stranger.
+@pytest.fixture
+def worker(bot: Harness) -> FakeUser:
+    return bot.user(1001, "王芳")
+
+
+@pytest.fixture
+def head(bot: Harness) -> FakeUser:
+    return bot.user(2001, "建国")
+
+
+@pytest.fixture
+def member(bot: Harness) -> FakeUser:
+    return bot.user(2002, "刘强")
+
+
+@pytest.fixture
+def water_head(bot: Harness) -> FakeUser:
+    return bot.user(3001, "赵丽")
+
+
+@pytest.fixture
+def coordinator(bot: Harness) -> FakeUser:
+    return bot.user(9001, "周敏")
+
+
+@pytest.fixture
+def stranger(bot: Harness) -> FakeUser:
+    return bot.user(5555, "路人")

@@ -1,0 +1,563 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that the real bot talks to over HTTP.
+
+It keeps what the bot sent (per chat, with edits), hands out updates through getUpdates with
+offsets and long polling, answers as Telegram does to the mistakes Telegram rejects (too-long
+texts, bad HTML, over-long button data, unchanged edits, unknown or blocked chats), and can be
+told to fail for a while (429 with retry_after, 5xx, slow answers) to test the bot's resilience.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+# Parameters Telegram takes as plain strings; everything else arrives JSON-encoded.
+_STRING_PARAMS = {
+    "text",
+    "caption",
+    "parse_mode",
+    "callback_query_id",
+    "url",
+    "file_id",
+    "language_code",
+    "description",
+    "short_description",
+    "address",
+    "title",
+    "inline_message_id",
+}
+_ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "tg-spoiler", "span", "blockquote", "tg-emoji",
+}  # fmt: skip
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as the chat shows it now (after any edits)."""
+
+    chat_id: int
+    message_id: int
+    kind: str  # text | photo | document | location | media
+    text: str  # what a person reads: HTML tags removed, entities decoded
+    markup: JSON | None = None
+    html: str | None = None
+    file_id: str | None = None
+    document: bytes | None = None
+    filename: str | None = None
+    reply_to: int | None = None
+    edits: int = 0
+    deleted: bool = False
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def buttons(self) -> list[Button]:
+        if not self.markup or "inline_keyboard" not in self.markup:
+            return []
+        return [
+            Button(b["text"], b.get("callback_data"), b.get("url"))
+            for row in self.markup["inline_keyboard"]
+            for b in row
+        ]
+
+    @property
+    def reply_keyboard(self) -> list[JSON]:
+        if not self.markup or "keyboard" not in self.markup:
+            return []
+        return [
+            b if isinstance(b, dict) else {"text": b}
+            for row in self.markup["keyboard"]
+            for b in row
+        ]
+
+    def button(self, label: str) -> Button:
+        """The inline button whose text contains `label`; fails the test if none or several."""
+        found = [b for b in self.buttons if label in b.text]
+        if len(found) != 1:
+            shown = [b.text for b in self.buttons]
+            raise AssertionError(f"{len(found)} buttons match {label!r} in {shown}: {self.text!r}")
+        return found[0]
+
+    def has_button(self, label: str) -> bool:
+        return any(label in b.text for b in self.buttons)
+
+
+@dataclass
+class CallbackAnswer:
+    text: str | None
+    show_alert: bool
+
+
+@dataclass
+class Call:
+    method: str
+    params: JSON
+    at: float
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` matching calls with an error instead of doing them."""
+
+    status: int
+    times: int
+    method: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0  # answer this late (seconds) instead of failing, if status == 200
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = f'Can\'t find end tag corresponding to start tag "{tag}"'
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """What the reader sees; raises ApiError as Telegram does for HTML it cannot parse."""
+    if (parse_mode or "").upper() != "HTML":
+        return text
+    parser = _TextOnly()
+    parser.feed(text)
+    parser.close()
+    if parser.error or parser.stack:
+        reason = parser.error or f'Can\'t find end tag for "{parser.stack[-1]}"'
+        raise ApiError(400, f"Bad Request: can't parse entities: {reason}")
+    return html.unescape("".join(parser.parts))
+
+
+class FakeBotApi:
+    def __init__(self, token: str = "4242:fake-token-for-tests", username: str = "duban_test_bot"):
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.username = username
+        self.base_url = ""
+        self.processed: Callable[[int], Awaitable[None]] | None = None
+
+        self.calls: list[Call] = []
+        self.sent: list[BotMessage] = []
+        self.messages: dict[tuple[int, int], BotMessage] = {}
+        self.answers: dict[str, CallbackAnswer] = {}
+        self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.known_chats: set[int] = set()
+        self.blocked: set[int] = set()
+        self.files: dict[str, bytes] = {}
+        self.faults: list[Fault] = []
+
+        self._updates: list[JSON] = []
+        self._offset = 0
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._callback_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+
+    # ------------------------------------------------------------------ server
+    async def start(self) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        async with self._changed:  # end pending long polls now, not at their timeout
+            self._closing = True
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        self.calls.append(Call(method, params, time.monotonic()))
+        fault = self._take_fault(method)
+        if fault is not None:
+            if fault.status == 200:
+                await asyncio.sleep(fault.delay)
+            else:
+                return _error(
+                    ApiError(fault.status, _describe_status(fault.status), fault.retry_after)
+                )
+        handler = getattr(self, f"_m_{method.lower()}", None)
+        if handler is None:
+            return _error(ApiError(404, "Not Found: method not found"))
+        try:
+            result = await handler(params)
+        except ApiError as exc:
+            return _error(exc)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if path not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[path])
+
+    def _take_fault(self, method: str) -> Fault | None:
+        if method.lower() == "getupdates":
+            return None
+        for fault in self.faults:
+            if fault.times > 0 and (fault.method is None or fault.method == method):
+                fault.times -= 1
+                return fault
+        return None
+
+    # ------------------------------------------------------------- test helpers
+    def fail(
+        self, status: int, times: int = 1, method: str | None = None, retry_after: int | None = None
+    ) -> Fault:
+        fault = Fault(status=status, times=times, method=method, retry_after=retry_after)
+        self.faults.append(fault)
+        return fault
+
+    async def push_update(self, update: JSON) -> int:
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        if self.processed is not None:
+            await self.processed(update_id)
+        return update_id
+
+    def next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids[chat_id])
+
+    def next_callback_id(self) -> str:
+        return str(next(self._callback_ids))
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait for something the bot does (a message, an edit); fail after `timeout`."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+            except TimeoutError:
+                raise AssertionError(f"the bot did not do it within {timeout} s") from None
+
+    def chat(self, chat_id: int) -> list[BotMessage]:
+        return [m for m in self.sent if m.chat_id == chat_id and not m.deleted]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def _changed_now(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ----------------------------------------------------------------- methods
+    async def _m_getme(self, params: JSON) -> JSON:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "督办",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _m_deletewebhook(self, params: JSON) -> bool:
+        return True
+
+    async def _m_setmycommands(self, params: JSON) -> bool:
+        scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands[(scope, params.get("language_code") or "")] = params["commands"]
+        return True
+
+    async def _m_getupdates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        async with self._changed:
+            if offset:
+                self._offset = max(self._offset, offset)
+
+            def pending() -> list[JSON]:
+                return [u for u in self._updates if u["update_id"] >= self._offset]
+
+            if not pending() and timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: self._closing or bool(pending())), timeout
+                    )
+            return pending()[:limit]
+
+    async def _m_sendmessage(self, params: JSON) -> JSON:
+        text = params.get("text") or ""
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        shown = visible_text(text, params.get("parse_mode"))
+        if len(shown) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return await self._deliver(params, "text", shown, html_source=text)
+
+    async def _m_sendphoto(self, params: JSON) -> JSON:
+        caption = params.get("caption") or ""
+        shown = visible_text(caption, params.get("parse_mode"))
+        if len(shown) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        photo = params.get("photo")
+        file_id = photo if isinstance(photo, str) else f"uploaded-{len(self.files)}"
+        if isinstance(photo, bytes):
+            self.files[file_id] = photo
+        return await self._deliver(params, "photo", shown, html_source=caption, file_id=file_id)
+
+    async def _m_sendmediagroup(self, params: JSON) -> list[JSON]:
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        results = []
+        for item in media:
+            caption = visible_text(item.get("caption") or "", item.get("parse_mode"))
+            one = {k: v for k, v in params.items() if k != "media"}
+            results.append(await self._deliver(one, "media", caption, file_id=item.get("media")))
+        return results
+
+    async def _m_senddocument(self, params: JSON) -> JSON:
+        document = params.get("document")
+        data = document if isinstance(document, bytes) else None
+        caption = visible_text(params.get("caption") or "", params.get("parse_mode"))
+        message = await self._deliver(params, "document", caption)
+        stored = self.messages[(message["chat"]["id"], message["message_id"])]
+        stored.document = data
+        stored.filename = params.get("_filename:document")
+        return message
+
+    async def _m_sendlocation(self, params: JSON) -> JSON:
+        latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ApiError(400, "Bad Request: wrong coordinates")
+        return await self._deliver(params, "location", f"{latitude},{longitude}")
+
+    async def _m_editmessagetext(self, params: JSON) -> JSON:
+        message = self._find(params)
+        text = params.get("text") or ""
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        shown = visible_text(text, params.get("parse_mode"))
+        if len(shown) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        markup = params.get("reply_markup")  # editing without a keyboard removes it
+        if shown == message.text and markup == message.markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        message.history.append(message.text)
+        message.text, message.html, message.markup = shown, text, markup
+        message.edits += 1
+        await self._changed_now()
+        return self._as_json(message)
+
+    async def _m_editmessagecaption(self, params: JSON) -> JSON:
+        message = self._find(params)
+        shown = visible_text(params.get("caption") or "", params.get("parse_mode"))
+        message.history.append(message.text)
+        message.text, message.markup = shown, params.get("reply_markup")
+        message.edits += 1
+        await self._changed_now()
+        return self._as_json(message)
+
+    async def _m_editmessagereplymarkup(self, params: JSON) -> JSON:
+        message = self._find(params)
+        markup = params.get("reply_markup")
+        if markup == message.markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.markup = markup
+        message.edits += 1
+        await self._changed_now()
+        return self._as_json(message)
+
+    async def _m_deletemessage(self, params: JSON) -> bool:
+        message = self._find(params)
+        message.deleted = True
+        await self._changed_now()
+        return True
+
+    async def _m_answercallbackquery(self, params: JSON) -> bool:
+        query_id = str(params["callback_query_id"])
+        if query_id in self.answers:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self.answers[query_id] = CallbackAnswer(params.get("text"), bool(params.get("show_alert")))
+        await self._changed_now()
+        return True
+
+    async def _m_getfile(self, params: JSON) -> JSON:
+        file_id = str(params["file_id"])
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_path": file_id}
+
+    async def _m_setchatmenubutton(self, params: JSON) -> bool:
+        return True
+
+    async def _m_close(self, params: JSON) -> bool:
+        return True
+
+    # ----------------------------------------------------------------- helpers
+    async def _deliver(
+        self,
+        params: JSON,
+        kind: str,
+        shown: str,
+        html_source: str | None = None,
+        file_id: str | None = None,
+    ) -> JSON:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self.known_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        markup = params.get("reply_markup")
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        reply = params.get("reply_parameters") or {}
+        message = BotMessage(
+            chat_id=chat_id,
+            message_id=self.next_message_id(chat_id),
+            kind=kind,
+            text=shown,
+            markup=markup,
+            html=html_source,
+            file_id=file_id,
+            reply_to=reply.get("message_id") or params.get("reply_to_message_id"),
+        )
+        self.messages[(chat_id, message.message_id)] = message
+        self.sent.append(message)
+        await self._changed_now()
+        return self._as_json(message)
+
+    def _find(self, params: JSON) -> BotMessage:
+        key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
+        message = self.messages.get(key)
+        if message is None or message.deleted:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _as_json(self, message: BotMessage) -> JSON:
+        data: JSON = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "group"},
+            "from": {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": "督办",
+                "username": self.username,
+            },
+        }
+        if message.kind == "text":
+            data["text"] = message.text
+        elif message.kind in ("photo", "media"):
+            data["photo"] = [
+                {"file_id": message.file_id or "x", "file_unique_id": "u", "width": 1, "height": 1}
+            ]
+            if message.text:
+                data["caption"] = message.text
+        elif message.kind == "document":
+            data["document"] = {"file_id": f"doc-{message.message_id}", "file_unique_id": "d"}
+            if message.text:
+                data["caption"] = message.text
+        elif message.kind == "location":
+            lat, lon = message.text.split(",")
+            data["location"] = {"latitude": float(lat), "longitude": float(lon)}
+        if message.markup:
+            data["reply_markup"] = message.markup
+        return data
+
+
+async def _read_params(request: web.Request) -> JSON:
+    params: JSON = {}
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = value.file.read()
+            params[f"_filename:{key}"] = value.filename
+        elif key in _STRING_PARAMS:
+            params[key] = value
+        else:
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+    for key, value in request.query.items():
+        params.setdefault(key, value)
+    return params
+
+
+def _describe_status(status: int) -> str:
+    return {
+        429: "Too Many Requests: retry after",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+    }.get(status, "Error")
+
+
+def _error(exc: ApiError) -> web.Response:
+    body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
+    if exc.retry_after is not None:
+        body["parameters"] = {"retry_after": exc.retry_after}
+        body["description"] = f"Too Many Requests: retry after {exc.retry_after}"
+    return web.json_response(body, status=exc.code)

@@ -1,0 +1,126 @@
+"""The bot running in-process against the fake Bot API, with a clock the test controls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from casework.organisation import Organisation
+from config.org import load_organisation
+from config.settings import Settings
+from handlers.app import build_application
+from handlers.context import BotApplication
+from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
+
+DATA = Path(__file__).parent / "data"
+TEST_ORG = DATA / "org.toml"
+# Wednesday 25 November 2026, 09:00 in Shanghai.
+START = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+
+class TrackingApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The real application, which also says when it has finished with each update."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.done: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
+        self.errors: list[BaseException] = []
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                self.done[update.update_id].set()
+
+    async def process_error(
+        self, update: object, error: Exception, *args: Any, **kwargs: Any
+    ) -> bool:
+        self.errors.append(error)
+        return await super().process_error(update, error, *args, **kwargs)
+
+    async def finished(self, update_id: int, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self.done[update_id].wait(), timeout)
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    app: BotApplication
+    clock: FakeClock
+    settings: Settings
+    org: Organisation
+    expected_errors: list[type[BaseException]] = field(default_factory=list)
+
+    def user(
+        self, telegram_id: int, first_name: str = "用户", language_code: str | None = "zh-hans"
+    ) -> FakeUser:
+        return FakeUser(self.api, telegram_id, first_name, language_code=language_code)
+
+    def group(self, chat_id: int, title: str = "群") -> FakeGroup:
+        return FakeGroup(self.api, chat_id, title)
+
+    @property
+    def tracking(self) -> TrackingApplication:
+        assert isinstance(self.app, TrackingApplication)
+        return self.app
+
+
+def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": api.token,
+        "bot_api_base_url": api.base_url,
+        "database_path": tmp_path / "duban.sqlite3",
+        "org_file": TEST_ORG,
+        "timezone": "Asia/Shanghai",
+        "default_language": "zh",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def start_bot(api: FakeBotApi, settings: Settings, clock: FakeClock) -> Harness:
+    org = load_organisation(settings.org_file)
+    app = build_application(settings, org, clock=clock, application_class=TrackingApplication)
+    tracking = app
+    assert isinstance(tracking, TrackingApplication)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=5, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    api.processed = tracking.finished
+    return Harness(api=api, app=app, clock=clock, settings=settings, org=org)
+
+
+async def stop_bot(harness: Harness) -> None:
+    app = harness.app
+    harness.api.processed = None
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+    await app.shutdown()
