@@ -15,6 +15,7 @@ from config.logs import configure_logging
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings
 from handlers.i18n import CatalogsMissing
+from storage.sqlite.migrations import MigrationError
 
 log = logging.getLogger("bot")
 
@@ -38,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
     log.info("starting; Bot API at %s", settings.bot_api_base_url)
-    # Pending updates are kept: what staff sent while the bot was down is still handled.
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    try:
+        # Pending updates are kept: what staff sent while the bot was down is still handled.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except MigrationError as problem:
+        print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
+        return 2
     log.info("stopped")
     return 0
 

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import BotContext
 from handlers.i18n import texts
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the exception with the update's id, then say something went wrong."""
+    """Log the exception with the update's id, say something went wrong, stop the update."""
     error = context.error
     if not isinstance(update, Update):
         # Errors from polling itself (update is None): the network, Telegram, a restart.
@@ -39,3 +40,6 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.effective_chat.send_message(sorry)
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", exc)
+    # Fail closed: no later handler group runs for an update that broke (a broken gate
+    # must not let the update through to the commands).
+    raise ApplicationHandlerStop

@@ -20,13 +20,17 @@ async def connect(path: Path) -> aiosqlite.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: no implicit transactions; `Database.transaction` opens them.
     conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # FULL: a committed change survives a power cut, not just a crash of the process.
-    await conn.execute("PRAGMA synchronous = FULL")
-    await migrate(conn)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        # FULL: a committed change survives a power cut, not just a crash of the process.
+        await conn.execute("PRAGMA synchronous = FULL")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 

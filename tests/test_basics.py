@@ -1,0 +1,50 @@
+"""Bot basics: /help by role, /cancel, unknown input, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.fakebotapi import FakeUser
+from tests.harness import Harness
+
+
+async def test_help_lists_what_each_role_can_do(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser
+) -> None:
+    await worker.send("/help")
+    await coordinator.send("/help")
+
+    assert "/lang" in worker.last.text
+    assert "/staff" not in worker.last.text
+    assert "/invite" not in worker.last.text
+    assert "/invite" in coordinator.last.text
+    assert "/deactivate" in coordinator.last.text
+
+
+async def test_cancel_with_nothing_under_way_says_so(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/cancel")
+
+    assert worker.last.text == "当前没有可以取消的操作。"
+
+
+async def test_an_unknown_command_points_at_help(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/frobnicate")
+
+    assert "没有这个命令" in worker.last.text
+
+
+async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
+    bot: Harness, worker: FakeUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.expected_errors.append(ValueError)
+    runtime = bot.app.bot_data.runtime
+    assert runtime is not None
+    await runtime.deps.store.close()  # the database goes away underneath the bot
+
+    with caplog.at_level(logging.ERROR):
+        update_id = await worker.send("/help")
+
+    assert "系统出了点问题，刚才的操作可能没有保存" in worker.last.text
+    assert any(f"update {update_id} failed" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,133 @@
+"""The organisation file: the shipped example, and clear errors naming the bad item."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casework.durations import BadDuration, format_duration, parse_duration
+from casework.roles import Role
+from config.org import OrgFileError, load_organisation, parse_organisation
+
+EXAMPLE = Path(__file__).parent.parent / "config" / "org.example.toml"
+
+
+def example() -> dict[str, Any]:
+    return tomllib.loads(EXAMPLE.read_text("utf-8"))
+
+
+def problems(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(OrgFileError) as refusal:
+        parse_organisation(raw, source="org.toml")
+    return str(refusal.value).splitlines()
+
+
+def test_the_shipped_example_is_a_realistic_district() -> None:
+    org = load_organisation(EXAMPLE)
+
+    assert len(org.departments) >= 12
+    assert len(org.categories) >= 20
+    streetlight = org.category("streetlight")
+    assert streetlight is not None
+    assert streetlight.department == "roads"
+    assert streetlight.name("zh") == "路灯故障"
+    assert streetlight.respond_within == timedelta(hours=2)
+    assert streetlight.urgent_respond_within == timedelta(minutes=30)
+    assert {entry.role for entry in org.roster} == set(Role)
+    assert org.access.invite_valid_for == timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
+     ("2h", timedelta(hours=2)), ("3d", timedelta(days=3)), (" 5 m ", timedelta(minutes=5))],
+)  # fmt: skip
+def test_durations_are_a_number_and_a_unit(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["2", "2 hours", "1.5h", "-3d", "0m", "", "h"])
+def test_other_spellings_are_not_durations(text: str) -> None:
+    with pytest.raises(BadDuration):
+        parse_duration(text)
+
+
+def test_a_category_pointing_at_an_unknown_department_is_named() -> None:
+    raw = example()
+    raw["categories"][0]["department"] = "road"
+
+    assert problems(raw) == [
+        'org.toml: [[categories]] "streetlight": department "road" is not one of the [[departments]]'
+    ]
+
+
+def test_a_duplicate_code_is_named() -> None:
+    raw = example()
+    raw["departments"].append(dict(raw["departments"][0]))
+
+    assert problems(raw) == ['org.toml: [[departments]] "roads": code is used 2 times']
+
+
+def test_a_bad_duration_names_the_category_and_the_field() -> None:
+    raw = example()
+    raw["categories"][1]["resolve_within"] = "5 days"
+
+    assert problems(raw) == [
+        "org.toml: [[categories]] \"pothole\" resolve_within: '5 days' is not a duration "
+        "like 90s, 30m, 2h or 3d"
+    ]
+
+
+def test_a_misspelt_setting_is_reported_rather_than_ignored() -> None:
+    raw = example()
+    raw["categories"][2]["respond_whithin"] = "2h"
+
+    assert problems(raw) == [
+        'org.toml: [[categories]] "manhole" respond_whithin: is not a known setting '
+        "(check the spelling)"
+    ]
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    raw = example()
+    raw["categories"][0]["urgent_resolve_within"] = "soon"
+    del raw["departments"][3]["name"]
+
+    found = problems(raw)
+
+    assert len(found) == 2
+    assert any('[[departments]] "greening" name: is missing' in line for line in found)
+    assert any('[[categories]] "streetlight" urgent_resolve_within' in line for line in found)
+
+
+def test_members_and_heads_on_the_roster_need_a_known_department() -> None:
+    raw = example()
+    raw["staff"] = [
+        {"telegram_id": 1, "name": "甲", "role": "head"},
+        {"telegram_id": 2, "name": "乙", "role": "member", "department": "nowhere"},
+        {"telegram_id": 3, "name": "丙", "role": "boss"},
+    ]
+
+    found = problems(raw)
+
+    assert any('[[staff]] "3" role:' in line for line in found)
+    raw["staff"].pop()
+    found = problems(raw)
+    assert found == [
+        'org.toml: [[staff]] 1 "甲": a head needs a department',
+        'org.toml: [[staff]] 2 "乙": department "nowhere" is not one of the [[departments]]',
+    ]
+
+
+def test_a_missing_or_broken_file_is_reported_plainly(tmp_path: Path) -> None:
+    with pytest.raises(OrgFileError, match="no such file"):
+        load_organisation(tmp_path / "org.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[departments]\ncode = 'x'\n")
+    with pytest.raises(OrgFileError, match="not valid TOML"):
+        load_organisation(broken)

@@ -1,0 +1,134 @@
+"""`python bot.py` as operators run it: as a separate process, against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.harness import TEST_ORG
+
+BOT = Path(__file__).parent.parent / "bot.py"
+SETTINGS = ("BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_PATH", "ORG_FILE", "TIMEZONE",
+            "DEFAULT_LANGUAGE", "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL")  # fmt: skip
+
+
+def bot_environment(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    env.update(settings)
+    return env
+
+
+async def run_to_end(tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(BOT), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, (out + err).decode()
+
+
+async def test_without_a_token_the_bot_names_the_setting_and_exits(tmp_path: Path) -> None:
+    code, output = await run_to_end(tmp_path, bot_environment())
+
+    assert code != 0
+    assert output.strip().splitlines() == [
+        "bot.py: BOT_TOKEN is not set: put it in the environment or in .env"
+    ]
+
+
+async def test_a_broken_organisation_file_is_named_before_anything_starts(tmp_path: Path) -> None:
+    org = tmp_path / "org.toml"
+    org.write_text(
+        TEST_ORG.read_text("utf-8").replace('respond_within = "2h"', 'respond_within = "2 hours"')
+    )
+
+    code, output = await run_to_end(tmp_path, bot_environment(BOT_TOKEN="1:x", ORG_FILE=str(org)))
+
+    assert code == 2
+    assert "Traceback" not in output
+    assert '[[categories]] "streetlight" respond_within' in output
+
+
+@pytest.fixture
+async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    env = bot_environment(
+        BOT_TOKEN=api.token,
+        BOT_API_BASE_URL=api.base_url,
+        DATABASE_PATH=str(tmp_path / "data" / "duban.sqlite3"),
+        ORG_FILE=str(TEST_ORG),
+        LOG_LEVEL="DEBUG",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(BOT), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    yield process
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def test_the_bot_process_answers_what_was_sent_while_it_was_down_and_stops_cleanly(
+    api: FakeBotApi, tmp_path: Path, running_bot: asyncio.subprocess.Process
+) -> None:
+    head = FakeUser(api, 2001, "建国")
+    await head.send("/start")  # may arrive before the bot has even connected
+
+    welcome = await head.wait_for("欢迎，陈建国", timeout=30)
+    await head.send("/help")
+    await head.wait_for("您可以：", timeout=10)
+
+    running_bot.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(running_bot.wait(), 30)
+    assert running_bot.stdout is not None
+    log = (await running_bot.stdout.read()).decode()
+
+    assert code == 0
+    assert "/staff" in welcome.text
+    assert (tmp_path / "data" / "duban.sqlite3").exists()
+    assert "Traceback" not in log
+    assert api.token not in log
+    assert api.token.split(":")[1] not in log
+    assert "stopped" in log
+
+
+async def test_the_bot_process_stops_cleanly_on_ctrl_c(
+    api: FakeBotApi, running_bot: asyncio.subprocess.Process
+) -> None:
+    worker = FakeUser(api, 1001, "王芳")
+    await worker.send("/start")
+    await worker.wait_for("欢迎", timeout=30)
+
+    running_bot.send_signal(signal.SIGINT)
+
+    assert await asyncio.wait_for(running_bot.wait(), 30) == 0
+
+
+async def test_a_database_from_a_newer_release_stops_the_bot_with_a_clear_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    database = tmp_path / "duban.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+            " name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        )
+        conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
+
+    code, output = await run_to_end(tmp_path, bot_environment(
+        BOT_TOKEN=api.token, BOT_API_BASE_URL=api.base_url, DATABASE_PATH=str(database),
+        ORG_FILE=str(TEST_ORG),
+    ))  # fmt: skip
+
+    assert code == 2
+    assert "Traceback" not in output
+    assert "schema version 9999, newer than this code" in output

@@ -1,0 +1,115 @@
+"""Settings from the environment and .env, with one clear line per bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_PATH", "ORG_FILE", "TIMEZONE",
+        "DEFAULT_LANGUAGE", "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL",
+    ):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer's .env is read
+
+
+def test_only_the_token_is_required_and_the_defaults_are_the_documented_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+
+    settings = load_settings()
+
+    assert settings.bot_api_base_url == "https://api.telegram.org/bot"
+    assert settings.bot_api_file_url == "https://api.telegram.org/file/bot"
+    assert settings.database_path == Path("data/duban.sqlite3")
+    assert settings.org_file == Path("config/org.toml")
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.default_language == "zh"
+    assert settings.sweep_interval_seconds == 60
+    assert settings.log_level == "INFO"
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "BOT_TOKEN=123:from-dotenv\nDEFAULT_LANGUAGE=en\nSWEEP_INTERVAL_SECONDS=0.5\n"
+        "BOT_API_BASE_URL=http://127.0.0.1:8081/bot\nlog_level=debug\n"
+    )
+
+    settings = load_settings()
+
+    assert settings.bot_token.get_secret_value() == "123:from-dotenv"
+    assert settings.default_language == "en"
+    assert settings.sweep_interval_seconds == 0.5
+    assert settings.bot_api_file_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.log_level == "DEBUG"
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=123:from-dotenv\nTIMEZONE=Asia/Shanghai\n")
+    monkeypatch.setenv("TIMEZONE", "Asia/Urumqi")
+
+    assert load_settings().timezone == "Asia/Urumqi"
+
+
+def test_a_missing_token_is_named_in_one_line() -> None:
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    assert str(refusal.value) == "BOT_TOKEN is not set: put it in the environment or in .env"
+
+
+def test_each_bad_value_gets_its_own_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "fr")
+    monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "-5")
+    monkeypatch.setenv("BOT_API_BASE_URL", "api.telegram.org")
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    lines = str(refusal.value).splitlines()
+    assert len(lines) == 5
+    assert any(line.startswith("TIMEZONE is invalid: unknown time zone") for line in lines)
+    assert any(line.startswith("DEFAULT_LANGUAGE is invalid") and "'fr'" in line for line in lines)
+    assert any(line.startswith("SWEEP_INTERVAL_SECONDS is invalid") for line in lines)
+    assert any(
+        line.startswith("BOT_API_BASE_URL is invalid: must start with http") for line in lines
+    )
+    assert any(line.startswith("LOG_LEVEL is invalid") for line in lines)
+
+
+def test_a_bad_token_is_reported_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "   ")
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    assert str(refusal.value) == "BOT_TOKEN is invalid: must not be empty"
+
+
+def test_the_token_is_not_shown_when_settings_are_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:very-secret")
+
+    settings = load_settings()
+
+    assert "very-secret" not in repr(settings)
+    assert "very-secret" not in str(settings.model_dump())
+
+
+def test_a_self_hosted_server_url_with_a_token_placeholder_keeps_it() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token="1:x",  # type: ignore[arg-type]
+        bot_api_base_url="http://botapi.local/bot{token}",
+    )
+
+    assert settings.bot_api_file_url == "http://botapi.local/file/bot{token}"

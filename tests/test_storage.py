@@ -1,0 +1,172 @@
+"""The SQLite store: pragmas, migrations, and what survives a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from casework.organisation import RosterEntry
+from casework.people import NewStaff
+from casework.roles import Role
+from casework.services import Deps
+from casework.services.access import sync_organisation
+from config.org import load_organisation
+from storage.sqlite.database import connect
+from storage.sqlite.migrations import Migration, MigrationError, discover, migrate
+from storage.sqlite.store import SqliteStore
+from tests.harness import START, TEST_ORG, FakeClock
+
+
+async def test_the_database_is_opened_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    conn = await connect(tmp_path / "nested" / "folder" / "db.sqlite3")
+    try:
+        pragmas = {}
+        for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous"):
+            async with conn.execute(f"PRAGMA {name}") as cur:
+                row = await cur.fetchone()
+                assert row is not None
+                pragmas[name] = row[0]
+    finally:
+        await conn.close()
+
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
+                       "synchronous": 2}  # fmt: skip
+
+
+async def test_each_migration_is_applied_once_in_order_and_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    conn = await connect(path)
+    await conn.close()
+
+    async with aiosqlite.connect(path) as again:
+        assert await migrate(again) == []  # nothing left to do on the second start
+        async with again.execute("SELECT version, name FROM schema_migrations") as cur:
+            recorded = [tuple(row) for row in await cur.fetchall()]
+
+    assert recorded == [(m.version, m.name) for m in discover()]
+    assert [v for v, _ in recorded] == sorted(v for v, _ in recorded)
+
+
+async def test_the_stairway_every_migration_applies_on_top_of_the_one_before(
+    tmp_path: Path,
+) -> None:
+    all_migrations = discover()
+    async with aiosqlite.connect(tmp_path / "db.sqlite3", isolation_level=None) as conn:
+        for i in range(len(all_migrations)):
+            assert await migrate(conn, all_migrations[: i + 1]) == [all_migrations[i].version]
+        async with conn.execute("PRAGMA foreign_key_check") as cur:
+            assert await cur.fetchall() == []
+
+
+async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
+    broken = Migration(
+        version=9999,
+        name="broken",
+        sql="CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n",
+    )
+    async with aiosqlite.connect(tmp_path / "db.sqlite3", isolation_level=None) as conn:
+        with pytest.raises(MigrationError, match="9999_broken: no such table"):
+            await migrate(conn, [*discover(), broken])
+        async with conn.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'") as cur:
+            assert await cur.fetchall() == []
+        async with conn.execute("SELECT max(version) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+            assert row is not None
+            assert row[0] == discover()[-1].version
+
+
+async def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    conn = await connect(path)
+    await conn.close()
+    async with aiosqlite.connect(path) as conn:
+        await conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9998, 'future', 0)"
+        )
+        await conn.commit()
+
+    with pytest.raises(MigrationError, match="newer than this code"):
+        await connect(path)
+
+
+async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inactive(
+    tmp_path: Path,
+) -> None:
+    org = load_organisation(TEST_ORG)
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    deps = Deps(store=store, org=org, clock=FakeClock())
+    first = await sync_organisation(deps)
+    smaller = dataclasses.replace(
+        org,
+        departments=org.departments[:2],
+        categories=tuple(c for c in org.categories if c.department != "mediation"),
+    )
+    second = await sync_organisation(dataclasses.replace(deps, org=smaller))
+    async with store.transaction() as tx:
+        departments = await tx.organisation.active_department_codes()
+        categories = await tx.organisation.active_category_codes()
+    await store.close()
+
+    assert first.added == 5
+    assert second.added == 0
+    assert second.updated == 0
+    assert departments == ["roads", "water"]
+    assert categories == ["streetlight", "water_outage"]
+
+
+async def test_the_roster_does_not_undo_a_deactivation(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    entry = RosterEntry(telegram_id=42, name="甲", role=Role.WORKER)
+    async with store.transaction() as tx:
+        await tx.staff.import_roster([entry], START)
+        person = await tx.staff.by_telegram_id(42)
+        assert person is not None
+        await tx.staff.deactivate(person.id, START)
+    async with store.transaction() as tx:
+        result = await tx.staff.import_roster(
+            [dataclasses.replace(entry, name="甲（改名）")], START
+        )
+        after = await tx.staff.by_telegram_id(42)
+    await store.close()
+
+    assert result.updated == 1
+    assert after is not None
+    assert after.name == "甲（改名）"
+    assert not after.active
+
+
+async def test_what_was_saved_is_there_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = await SqliteStore.open(path)
+    async with store.transaction() as tx:
+        await tx.staff.add(NewStaff(77, "乙", Role.COORDINATOR, None), START)
+    await store.close()
+
+    reopened = await SqliteStore.open(path)
+    async with reopened.transaction() as tx:
+        person = await tx.staff.by_telegram_id(77)
+    await reopened.close()
+
+    assert person is not None
+    assert person.role is Role.COORDINATOR
+
+
+async def test_a_failed_transaction_saves_nothing(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+
+    async def add_two() -> None:
+        async with store.transaction() as tx:
+            await tx.staff.add(NewStaff(78, "丙", Role.WORKER, None), START)
+            await tx.staff.add(NewStaff(79, "丁", Role.HEAD, "no-such-department"), START)
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await add_two()
+    async with store.transaction() as tx:
+        assert await tx.staff.by_telegram_id(78) is None
+    await store.close()
