@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from config.logs import RedactSecrets
 from tests.fakebotapi import FakeUser
 from tests.harness import Harness
 
@@ -48,3 +49,25 @@ async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
 
     assert "系统出了点问题，刚才的操作可能没有保存" in worker.last.text
     assert any(f"update {update_id} failed" in r.getMessage() for r in caplog.records)
+
+
+def test_the_token_is_blotted_out_of_every_log_line_and_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = "123456:AAE-very-secret"
+    redact = RedactSecrets(token)
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(redact)
+    try:
+        with caplog.at_level(logging.INFO):
+            logger.info("calling https://api.telegram.org/bot%s/getMe", token)
+            try:
+                raise RuntimeError(f"failed at /bot{token}/sendMessage")
+            except RuntimeError:
+                logger.exception("request failed")
+    finally:
+        logger.removeFilter(redact)
+
+    assert token not in caplog.text
+    assert "/bot[token]/getMe" in caplog.text
+    assert "/bot[token]/sendMessage" in caplog.text
