@@ -49,3 +49,83 @@ class StaffNotFound(CaseworkError):
 
 class CannotDeactivateSelf(CaseworkError):
     """A coordinator may not end their own access (there would be no one to restore it)."""
+
+
+class IssueNotFound(CaseworkError):
+    """No issue has that number (or the person may not see it)."""
+
+
+class WrongState(CaseworkError):
+    """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
+
+    def __init__(self, action: str, status: str, last_actor: str | None = None) -> None:
+        super().__init__(action, status)
+        self.action, self.status, self.last_actor = action, status, last_actor
+
+
+class ReasonRequired(CaseworkError):
+    """This step needs a written reason."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
+
+
+class TextTooLong(CaseworkError):
+    """A text over the limit for its field."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class SameDepartment(CaseworkError):
+    """Moving an issue to the department that already has it."""
+
+
+class NotInDepartment(CaseworkError):
+    """Only a member or head of the handling department can be assigned."""
+
+
+class UnknownCategory(CaseworkError):
+    """No category has that code."""
+
+
+class BadPhone(CaseworkError):
+    """A phone number that is not one."""
+
+
+class BadLocation(CaseworkError):
+    """Coordinates outside the globe."""
+
+
+class TooManyPhotos(CaseworkError):
+    """More photos than one issue keeps."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class NoDraft(CaseworkError):
+    """There is no issue being written (it was submitted, cancelled or dropped)."""
+
+
+class DraftExpired(CaseworkError):
+    """The draft sat idle too long and was dropped."""
+
+
+class StaleStep(CaseworkError):
+    """A button or answer for a step of the draft that is not the current one."""
+
+
+class DraftIncomplete(CaseworkError):
+    """Submit pressed before every required field was filled."""
+
+
+class EmptyText(CaseworkError):
+    """A text that was needed came empty."""
+
+
+class NothingAsked(CaseworkError):
+    """An answer came, but no question is waiting for one (it expired or was answered)."""

@@ -17,6 +17,7 @@ class Staff:
     department: str | None
     active: bool
     language: str | None = None  # saved with /lang; None means "follow Telegram"
+    telegram_language: str | None = None  # what their Telegram app said it speaks, last time
 
     def belongs_to(self, department: str | None) -> bool:
         return department is not None and self.department == department

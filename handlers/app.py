@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,13 +14,24 @@ from casework.organisation import Organisation
 from casework.services import Deps
 from casework.services.access import sync_organisation
 from config.settings import Settings
-from handlers import fallback, language, staff, start
+from handlers import (
+    conversation,
+    fallback,
+    intake,
+    issue_actions,
+    language,
+    staff,
+    start,
+    views,
+)
 from handlers.commands import set_command_menus
 from handlers.context import BotApplication, BotContext, BotData, Runtime
+from handlers.delivery import OutboxSender
 from handlers.errors import on_error
 from handlers.gate import identify_person
 from handlers.i18n import check_catalogs
 from handlers.ordering import PerPersonUpdateProcessor
+from handlers.sweeper import Sweeper
 from storage import open_store
 
 log = logging.getLogger(__name__)
@@ -41,9 +53,8 @@ def build_application(
 
     async def open_runtime(app: BotApplication) -> None:
         store = await open_store(settings.database_path)
-        deps = Deps(store=store, org=org, clock=the_clock)
+        deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
         imported = await sync_organisation(deps)
-        app.bot_data.runtime = Runtime(settings=settings, deps=deps)
         log.info(
             "organisation synced: %d departments, %d categories, roster %d added, %d updated",
             len(org.departments),
@@ -52,11 +63,27 @@ def build_application(
             imported.updated,
         )
         await set_command_menus(app.bot, settings.default_language)
+        sender = OutboxSender(
+            app.bot, deps, settings.default_language, poll_seconds=settings.sweep_interval_seconds
+        )
+        store.on_outbox_added(sender.wake)
+        sweeper = Sweeper(deps, settings.sweep_interval_seconds)
+        runtime = Runtime(settings=settings, deps=deps, sender=sender, sweeper=sweeper)
+        runtime.tasks = [
+            asyncio.create_task(sender.run(), name="outbox-sender"),
+            asyncio.create_task(sweeper.run(), name="sweeper"),
+        ]
+        app.bot_data.runtime = runtime
 
     async def close_runtime(app: BotApplication) -> None:
-        if app.bot_data.runtime is not None:
-            await app.bot_data.runtime.deps.store.close()
-            app.bot_data.runtime = None
+        runtime = app.bot_data.runtime
+        if runtime is None:
+            return
+        for task in runtime.tasks:
+            task.cancel()
+        await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await runtime.deps.store.close()
+        app.bot_data.runtime = None
 
     app: BotApplication = (
         ApplicationBuilder()
@@ -76,6 +103,6 @@ def build_application(
 
 def register_handlers(app: BotApplication) -> None:
     app.add_handler(TypeHandler(Update, identify_person), group=GATE_GROUP)
-    for module in (start, staff, language, fallback):
+    for module in (start, staff, language, intake, issue_actions, views, conversation, fallback):
         app.add_handlers(module.handlers())
     app.add_error_handler(on_error)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -10,7 +11,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from casework.people import Staff
 from casework.services import Deps
 from config.settings import Settings
+from handlers.delivery import OutboxSender
 from handlers.i18n import Texts, texts
+from handlers.sweeper import Sweeper
 
 
 @dataclass
@@ -19,6 +22,9 @@ class Runtime:
 
     settings: Settings
     deps: Deps
+    sender: OutboxSender
+    sweeper: Sweeper
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class BotData:

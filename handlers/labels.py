@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.issues import Source, Status, WithdrawReason
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
@@ -39,3 +40,52 @@ def describe_person(person: Staff, org: Organisation, t: Texts) -> str:
         role=role_name(person.role, t),
         department=department_name(person.department, org, t),
     )
+
+
+_STATUS = {
+    Status.PENDING: N_("waiting to be accepted"),
+    Status.ACCEPTED: N_("in progress"),
+    Status.RETURNED: N_("returned, to be re-routed"),
+    Status.RESOLVED: N_("resolved, to be confirmed"),
+    Status.CLOSED: N_("closed"),
+    Status.WITHDRAWN: N_("withdrawn"),
+}
+_STATUS_ICON = {
+    Status.PENDING: "📥",
+    Status.ACCEPTED: "🛠",
+    Status.RETURNED: "↩️",
+    Status.RESOLVED: "🏁",
+    Status.CLOSED: "🔒",
+    Status.WITHDRAWN: "🗑",
+}
+_SOURCE = {
+    Source.VISIT: N_("community visit"),
+    Source.WINDOW: N_("service window"),
+    Source.HOTLINE: N_("hotline"),
+    Source.ONLINE: N_("online"),
+}
+_WITHDRAW = {
+    WithdrawReason.DUPLICATE: N_("duplicate"),
+    WithdrawReason.INVALID: N_("invalid"),
+}
+
+
+def status_name(status: Status, t: Texts) -> str:
+    return t._(_STATUS[status])
+
+
+def status_icon(status: Status) -> str:
+    return _STATUS_ICON[status]
+
+
+def source_name(source: Source, t: Texts) -> str:
+    return t._(_SOURCE[source])
+
+
+def withdraw_name(reason: WithdrawReason, t: Texts) -> str:
+    return t._(_WITHDRAW[reason])
+
+
+def category_name(code: str, org: Organisation, t: Texts) -> str:
+    category = org.category(code)
+    return category.name(t.language) if category else code

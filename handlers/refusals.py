@@ -3,7 +3,25 @@
 from __future__ import annotations
 
 from casework import errors
-from handlers.i18n import Texts
+from casework.issues import Status
+from handlers.i18n import N_, Texts
+
+_ALREADY = {
+    Status.PENDING: N_("Too late: the issue is now waiting for its department to accept it."),
+    Status.ACCEPTED: N_("Too late: the issue was already accepted."),
+    Status.RETURNED: N_("Too late: the issue was already returned."),
+    Status.RESOLVED: N_("Too late: the issue was already resolved."),
+    Status.CLOSED: N_("Too late: the issue is already closed."),
+    Status.WITHDRAWN: N_("Too late: the issue was withdrawn."),
+}
+_ALREADY_BY = {
+    Status.PENDING: N_("Too late: {who} already handed the issue on; it waits to be accepted."),
+    Status.ACCEPTED: N_("Too late: {who} already accepted the issue."),
+    Status.RETURNED: N_("Too late: {who} already returned the issue."),
+    Status.RESOLVED: N_("Too late: {who} already resolved the issue."),
+    Status.CLOSED: N_("Too late: {who} already closed the issue."),
+    Status.WITHDRAWN: N_("Too late: {who} withdrew the issue."),
+}
 
 
 def explain(error: errors.CaseworkError, t: Texts) -> str:
@@ -12,6 +30,11 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("Your access has ended. Ask the coordination office if this is a mistake.")
         case errors.NotAllowed():
             return t._("You may not do that with your role.")
+        case errors.WrongState(status=status, last_actor=who):
+            state = Status(status)
+            if who:
+                return t._(_ALREADY_BY[state], who=who)
+            return t._(_ALREADY[state])
         case errors.UnknownDepartment(code=code):
             return t._("There is no department “{code}”.", code=code)
         case errors.DepartmentRequired():
@@ -32,4 +55,42 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("No active person has that number. /staff lists them.")
         case errors.CannotDeactivateSelf():
             return t._("You cannot end your own access.")
+        case errors.IssueNotFound():
+            return t._("No issue with that number that you may see. Numbers look like 2611-0042.")
+        case errors.ReasonRequired():
+            return t._("Please write a reason; it goes on the record.")
+        case errors.EmptyText():
+            return t._("That was empty. Please write something.")
+        case errors.TextTooLong(limit=limit):
+            return t._("That is too long: at most {limit} characters, please.", limit=limit)
+        case errors.SameDepartment():
+            return t._("That department already has this issue.")
+        case errors.NotInDepartment():
+            return t._("Only staff of the department that has the issue can be assigned.")
+        case errors.UnknownCategory():
+            return t._("There is no such category; please choose one of the buttons.")
+        case errors.BadPhone():
+            return t._(
+                "That does not look like a phone number (5 to 15 digits). Try again, or skip."
+            )
+        case errors.BadLocation():
+            return t._(
+                "That location is not on the map. Share it again, type the address, or skip."
+            )
+        case errors.TooManyPhotos(limit=limit):
+            return t._("At most {limit} photos per issue; that one was not kept.", limit=limit)
+        case errors.NoDraft():
+            return t._(
+                "That issue is no longer being written (submitted or cancelled). /new starts another."
+            )
+        case errors.DraftExpired():
+            return t._(
+                "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
+            )
+        case errors.StaleStep():
+            return t._("This button is no longer valid.")
+        case errors.DraftIncomplete():
+            return t._("Some required answers are missing; press Edit to fill them in.")
+        case errors.NothingAsked():
+            return t._("That question has expired. Press the button on the card again.")
     return t._("That could not be done.")

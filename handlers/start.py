@@ -64,16 +64,9 @@ async def show_help(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_html(_help(context))
 
 
-async def cancel(update: Update, context: BotContext) -> None:
-    """Stop whatever the person is in the middle of."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.t._("There is nothing to cancel."))
-
-
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", start, filters=private),
         CommandHandler("help", show_help),
-        CommandHandler("cancel", cancel),
     ]

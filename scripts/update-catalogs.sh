@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 for locale in zh_CN en; do
     po="locales/$locale/LC_MESSAGES/messages.po"
     if [ -f "$po" ]; then
-        .venv/bin/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete \
+        .venv/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
             --domain messages --input-file locales/messages.pot --output-dir locales --locale "$locale"
     else
         .venv/bin/pybabel init --domain messages --input-file locales/messages.pot \

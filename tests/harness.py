@@ -16,7 +16,7 @@ from casework.organisation import Organisation
 from config.org import load_organisation
 from config.settings import Settings
 from handlers.app import build_application
-from handlers.context import BotApplication
+from handlers.context import BotApplication, Runtime
 from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
 
 DATA = Path(__file__).parent / "data"
@@ -61,7 +61,11 @@ class TrackingApplication(Application[Any, Any, Any, Any, Any, Any]):
         return await super().process_error(update, error, *args, **kwargs)
 
     async def finished(self, update_id: int, timeout: float = 10.0) -> None:
+        """The update was handled, and every message it queued was delivered."""
         await asyncio.wait_for(self.done[update_id].wait(), timeout)
+        runtime = self.bot_data.runtime
+        if runtime is not None:
+            await asyncio.wait_for(runtime.sender.drained(), timeout)
 
 
 @dataclass
@@ -80,6 +84,20 @@ class Harness:
 
     def group(self, chat_id: int, title: str = "群") -> FakeGroup:
         return FakeGroup(self.api, chat_id, title)
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime = self.app.bot_data.runtime
+        assert runtime is not None
+        return runtime
+
+    async def sweep(self) -> None:
+        """One sweep at the clock's current time, and the delivery of what it queued."""
+        await self.runtime.sweeper.sweep_once()
+        await self.drain()
+
+    async def drain(self) -> None:
+        await asyncio.wait_for(self.runtime.sender.drained(), 10)
 
     @property
     def tracking(self) -> TrackingApplication:

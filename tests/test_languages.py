@@ -18,8 +18,12 @@ ROOT = Path(__file__).parent.parent
 def source_messages() -> set[str]:
     """Every string the code marks for translation."""
     found: set[str] = set()
-    method_map = [("bot.py", "python"), ("casework/**.py", "python"),
-                  ("config/**.py", "python"), ("handlers/**.py", "python")]  # fmt: skip
+    method_map = [
+        ("bot.py", "python"),
+        ("casework/**.py", "python"),
+        ("config/**.py", "python"),
+        ("handlers/**.py", "python"),
+    ]
     keywords = {"_": None, "N_": None, "n_": (1, 2)}
     for _file, _line, message, _comments, _ctx in extract_from_dir(
         ROOT, method_map=method_map, keywords=keywords

@@ -43,9 +43,14 @@ def test_the_shipped_example_is_a_realistic_district() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
-     ("2h", timedelta(hours=2)), ("3d", timedelta(days=3)), (" 5 m ", timedelta(minutes=5))],
-)  # fmt: skip
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("2h", timedelta(hours=2)),
+        ("3d", timedelta(days=3)),
+        (" 5 m ", timedelta(minutes=5)),
+    ],
+)
 def test_durations_are_a_number_and_a_unit(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
     assert parse_duration(format_duration(expected)) == expected

@@ -16,8 +16,16 @@ from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import TEST_ORG
 
 BOT = Path(__file__).parent.parent / "bot.py"
-SETTINGS = ("BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_PATH", "ORG_FILE", "TIMEZONE",
-            "DEFAULT_LANGUAGE", "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL")  # fmt: skip
+SETTINGS = (
+    "BOT_TOKEN",
+    "BOT_API_BASE_URL",
+    "DATABASE_PATH",
+    "ORG_FILE",
+    "TIMEZONE",
+    "DEFAULT_LANGUAGE",
+    "SWEEP_INTERVAL_SECONDS",
+    "LOG_LEVEL",
+)
 
 
 def bot_environment(**settings: str) -> dict[str, str]:
@@ -28,9 +36,13 @@ def bot_environment(**settings: str) -> dict[str, str]:
 
 async def run_to_end(tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(BOT), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        str(BOT),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, (out + err).decode()
@@ -68,9 +80,13 @@ async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[asyncio.
         LOG_LEVEL="DEBUG",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(BOT), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        str(BOT),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     yield process
     if process.returncode is None:
         process.kill()
@@ -124,10 +140,15 @@ async def test_a_database_from_a_newer_release_stops_the_bot_with_a_clear_line(
         )
         conn.execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
 
-    code, output = await run_to_end(tmp_path, bot_environment(
-        BOT_TOKEN=api.token, BOT_API_BASE_URL=api.base_url, DATABASE_PATH=str(database),
-        ORG_FILE=str(TEST_ORG),
-    ))  # fmt: skip
+    code, output = await run_to_end(
+        tmp_path,
+        bot_environment(
+            BOT_TOKEN=api.token,
+            BOT_API_BASE_URL=api.base_url,
+            DATABASE_PATH=str(database),
+            ORG_FILE=str(TEST_ORG),
+        ),
+    )
 
     assert code == 2
     assert "Traceback" not in output

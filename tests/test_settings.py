@@ -12,9 +12,15 @@ from config.settings import Settings, SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in (
-        "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_PATH", "ORG_FILE", "TIMEZONE",
-        "DEFAULT_LANGUAGE", "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL",
-    ):  # fmt: skip
+        "BOT_TOKEN",
+        "BOT_API_BASE_URL",
+        "DATABASE_PATH",
+        "ORG_FILE",
+        "TIMEZONE",
+        "DEFAULT_LANGUAGE",
+        "SWEEP_INTERVAL_SECONDS",
+        "LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer's .env is read
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 import pytest
@@ -35,8 +36,12 @@ async def test_the_database_is_opened_in_wal_mode_with_foreign_keys_and_a_busy_t
     finally:
         await conn.close()
 
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
-                       "synchronous": 2}  # fmt: skip
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "synchronous": 2,
+    }
 
 
 async def test_each_migration_is_applied_once_in_order_and_recorded(tmp_path: Path) -> None:
@@ -100,7 +105,7 @@ async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inacti
 ) -> None:
     org = load_organisation(TEST_ORG)
     store = await SqliteStore.open(tmp_path / "db.sqlite3")
-    deps = Deps(store=store, org=org, clock=FakeClock())
+    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
     first = await sync_organisation(deps)
     smaller = dataclasses.replace(
         org,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from casework.clock import Clock
 from casework.errors import NotAllowed
@@ -13,11 +14,12 @@ from casework.ports import Store, Transaction
 
 @dataclass(frozen=True)
 class Deps:
-    """What every use case may use: the store, the organisation and the clock."""
+    """What every use case may use: the store, the organisation, the clock, the time zone."""
 
     store: Store
     org: Organisation
     clock: Clock
+    zone: ZoneInfo
 
 
 async def reload_actor(tx: Transaction, actor: Staff) -> Staff:

@@ -13,7 +13,7 @@ from casework.ports import RosterImport
 from casework.roles import Role
 from storage.sqlite.database import to_epoch
 
-_COLUMNS = "id, telegram_id, name, role, department, active, language"
+_COLUMNS = "id, telegram_id, name, role, department, active, language, telegram_language"
 
 
 def _staff(row: aiosqlite.Row) -> Staff:
@@ -25,6 +25,7 @@ def _staff(row: aiosqlite.Row) -> Staff:
         department=row["department"],
         active=bool(row["active"]),
         language=row["language"],
+        telegram_language=row["telegram_language"],
     )
 
 
@@ -71,6 +72,29 @@ class SqliteStaff:
             params,
         ) as cur:
             return [_staff(row) for row in await cur.fetchall()]
+
+    async def with_roles(self, roles: Iterable[Role], department: str | None = None) -> list[Staff]:
+        """Active people with one of `roles` (in `department`, if given)."""
+        wanted = [role.value for role in roles]
+        sql = (
+            f"SELECT {_COLUMNS} FROM staff WHERE active = 1"
+            f" AND role IN ({', '.join('?' * len(wanted))})"
+        )
+        params: list[object] = list(wanted)
+        if department is not None:
+            sql += " AND department = ?"
+            params.append(department)
+        async with self._conn.execute(sql + " ORDER BY id", params) as cur:
+            return [_staff(row) for row in await cur.fetchall()]
+
+    async def by_ids(self, staff_ids: Iterable[int]) -> dict[int, Staff]:
+        ids = sorted(set(staff_ids))
+        if not ids:
+            return {}
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM staff WHERE id IN ({', '.join('?' * len(ids))})", ids
+        ) as cur:
+            return {row["id"]: _staff(row) for row in await cur.fetchall()}
 
     async def deactivate(self, staff_id: int, now: datetime) -> bool:
         cur = await self._conn.execute(

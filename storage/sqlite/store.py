@@ -8,10 +8,15 @@ from pathlib import Path
 
 import aiosqlite
 
+from casework.ports import OutboxListener
+from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect
+from storage.sqlite.delivery import SqliteCards, SqliteOutbox
 from storage.sqlite.invites import SqliteInvites
+from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.organisation import SqliteOrganisation
 from storage.sqlite.staff import SqliteStaff
+from storage.sqlite.timeline import SqliteTimeline
 
 
 class SqliteTransaction:
@@ -19,11 +24,18 @@ class SqliteTransaction:
         self.staff = SqliteStaff(conn)
         self.organisation = SqliteOrganisation(conn)
         self.invites = SqliteInvites(conn)
+        self.issues = SqliteIssues(conn)
+        self.timeline = SqliteTimeline(conn)
+        self.drafts = SqliteDrafts(conn)
+        self.prompts = SqlitePrompts(conn)
+        self.outbox = SqliteOutbox(conn)
+        self.cards = SqliteCards(conn)
 
 
 class SqliteStore:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._outbox_listeners: list[OutboxListener] = []
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -32,7 +44,14 @@ class SqliteStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
         async with self._database.transaction() as conn:
-            yield SqliteTransaction(conn)
+            tx = SqliteTransaction(conn)
+            yield tx
+        if tx.outbox.added:  # committed: wake whoever delivers the outbox
+            for listener in self._outbox_listeners:
+                listener()
+
+    def on_outbox_added(self, listener: OutboxListener) -> None:
+        self._outbox_listeners.append(listener)
 
     async def close(self) -> None:
         await self._database.close()

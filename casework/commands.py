@@ -1,0 +1,110 @@
+"""What people ask to do to an issue. Each command names its `Action` for the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from casework.issues import WithdrawReason
+from casework.people import Staff
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ACCEPT = "accept"
+    RETURN = "return"
+    REROUTE = "reroute"
+    TRANSFER = "transfer"
+    ASSIGN = "assign"
+    RESOLVE = "resolve"
+    CONFIRM = "confirm"
+    REOPEN = "reopen"
+    WITHDRAW = "withdraw"
+    NOTE = "note"
+    ASSIST = "assist"
+
+
+@dataclass(frozen=True)
+class Accept:
+    reason: str | None = None  # required when a coordinator accepts for the department
+    action = Action.ACCEPT
+
+
+@dataclass(frozen=True)
+class Return:
+    reason: str
+    action = Action.RETURN
+
+
+@dataclass(frozen=True)
+class Reroute:
+    department: str
+    reason: str | None = None
+    action = Action.REROUTE
+
+
+@dataclass(frozen=True)
+class Transfer:
+    department: str
+    reason: str
+    action = Action.TRANSFER
+
+
+@dataclass(frozen=True)
+class Assign:
+    assignee: Staff
+    action = Action.ASSIGN
+
+
+@dataclass(frozen=True)
+class Resolve:
+    text: str
+    photos: tuple[str, ...] = ()
+    action = Action.RESOLVE
+
+
+@dataclass(frozen=True)
+class Confirm:
+    reason: str | None = None  # required when a coordinator confirms for the reporter
+    action = Action.CONFIRM
+
+
+@dataclass(frozen=True)
+class Reopen:
+    reason: str
+    action = Action.REOPEN
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    why: WithdrawReason
+    reason: str
+    action = Action.WITHDRAW
+
+
+@dataclass(frozen=True)
+class AddNote:
+    text: str
+    photos: tuple[str, ...] = ()
+    action = Action.NOTE
+
+
+@dataclass(frozen=True)
+class AddAssist:
+    department: str
+    action = Action.ASSIST
+
+
+Command = (
+    Accept
+    | Return
+    | Reroute
+    | Transfer
+    | Assign
+    | Resolve
+    | Confirm
+    | Reopen
+    | Withdraw
+    | AddNote
+    | AddAssist
+)

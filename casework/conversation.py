@@ -1,0 +1,25 @@
+"""A question the bot asked and is waiting for a typed answer to (a reason, a resolution)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from casework.commands import Action
+from casework.issues import WithdrawReason
+
+PROMPT_IDLE_LIMIT = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    issue_id: int
+    action: Action
+    chat_id: int
+    updated_at: datetime
+    department: str | None = None  # where to transfer or re-route to
+    withdraw_reason: WithdrawReason | None = None
+    photos: tuple[str, ...] = ()  # sent before the text, with a resolution or a note
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.updated_at >= PROMPT_IDLE_LIMIT

@@ -1,0 +1,56 @@
+"""Messages waiting to be delivered (the outbox), and the cards that show an issue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+
+class OutboxKind(StrEnum):
+    EVENT = "event"  # tell someone about a step, with the issue's card
+    REFRESH = "refresh"  # edit a card already sent, to show the issue as it is now
+    NOTICE = "notice"  # a plain message (a draft dropped, …)
+
+
+class Priority(IntEnum):
+    """Lower goes first."""
+
+    URGENT = 10
+    NORMAL = 20
+    REFRESH = 40
+    BULK = 60
+
+
+class Notice(StrEnum):
+    DRAFT_DROPPED = "draft_dropped"
+    PROMPT_DROPPED = "prompt_dropped"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    key: str  # one message per key, ever: the same change never sends twice
+    kind: OutboxKind
+    chat_id: int
+    priority: int
+    created_at: datetime
+    due_at: datetime
+    staff_id: int | None = None  # the person it goes to (None: a group)
+    department: str | None = None  # the group's department
+    issue_id: int | None = None
+    event_id: int | None = None
+    message_id: int | None = None  # the card to edit (REFRESH)
+    payload: dict[str, str] = field(default_factory=dict)
+    id: int | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Card:
+    """A message that shows an issue, in a private chat or a department's group."""
+
+    chat_id: int
+    message_id: int
+    issue_id: int
+    staff_id: int | None = None
+    department: str | None = None

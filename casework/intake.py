@@ -1,0 +1,178 @@
+"""Logging a new issue: the draft a worker fills in step by step, and its checks.
+
+A draft is not an issue: nothing in it counts until Submit, and a draft left idle for
+`DRAFT_IDLE_LIMIT` is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from casework import errors
+from casework.issues import Location, Source
+from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHOTOS_MAX
+from casework.organisation import Organisation
+
+DRAFT_IDLE_LIMIT = timedelta(minutes=30)
+
+
+class Step(StrEnum):
+    DESCRIPTION = "description"
+    CATEGORY = "category"
+    LOCATION = "location"
+    PHOTOS = "photos"
+    CITIZEN_NAME = "name"
+    CITIZEN_PHONE = "phone"
+    SOURCE = "source"
+    URGENCY = "urgency"
+    DEPARTMENT = "department"
+    SUMMARY = "summary"
+
+
+ORDER = tuple(Step)
+EDITABLE = tuple(s for s in Step if s is not Step.SUMMARY)
+
+
+@dataclass(frozen=True)
+class Draft:
+    token: str  # tells this draft's buttons from an earlier draft's
+    step: Step
+    updated_at: datetime
+    editing: bool = False  # changing one field from the summary: go back there after it
+    description: str | None = None
+    category: str | None = None
+    location: Location | None = None
+    address: str | None = None
+    photos: tuple[str, ...] = ()
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    source: Source | None = None
+    urgent: bool | None = None
+    department: str | None = None
+    status_message_id: int | None = None  # the message counting photos received so far
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.updated_at >= DRAFT_IDLE_LIMIT
+
+    @property
+    def missing(self) -> list[Step]:
+        """Required steps not yet done."""
+        required = {
+            Step.DESCRIPTION: self.description,
+            Step.CATEGORY: self.category,
+            Step.SOURCE: self.source,
+            Step.URGENCY: self.urgent,
+            Step.DEPARTMENT: self.department,
+        }
+        return [step for step, value in required.items() if value is None]
+
+    def advanced(self, now: datetime, **changes: Any) -> Draft:
+        """The draft with `changes`, moved on to the next step (or back to the summary)."""
+        following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
+        return dataclasses.replace(self, step=following, updated_at=now, **changes)
+
+    def stay(self, now: datetime, **changes: Any) -> Draft:
+        return dataclasses.replace(self, updated_at=now, **changes)
+
+    def to_edit(self, step: Step, now: datetime) -> Draft:
+        return dataclasses.replace(self, step=step, editing=True, updated_at=now)
+
+    # --- serialisation, so storage keeps no knowledge of the fields ---
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["step"] = self.step.value
+        data["updated_at"] = self.updated_at.isoformat()
+        data["photos"] = list(self.photos)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        values = dict(data)
+        values["step"] = Step(values["step"])
+        values["updated_at"] = datetime.fromisoformat(values["updated_at"])
+        values["photos"] = tuple(values.get("photos") or ())
+        if values.get("location") is not None:
+            values["location"] = Location(**values["location"])
+        if values.get("source") is not None:
+            values["source"] = Source(values["source"])
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def new_draft(
+    token: str, now: datetime, description: str | None = None, photo: str | None = None
+) -> Draft:
+    draft = Draft(
+        token=token, step=Step.DESCRIPTION, updated_at=now, photos=(photo,) if photo else ()
+    )
+    if description is not None and description.strip():
+        draft = draft.advanced(now, description=check_description(description))
+    return draft
+
+
+def check_description(text: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise errors.EmptyText()
+    if len(cleaned) > DESCRIPTION_MAX:
+        raise errors.TextTooLong(DESCRIPTION_MAX)
+    return cleaned
+
+
+def check_category(code: str, org: Organisation) -> str:
+    if org.category(code) is None:
+        raise errors.UnknownCategory()
+    return code
+
+
+def check_department(code: str, org: Organisation) -> str:
+    if org.department(code) is None:
+        raise errors.UnknownDepartment(code)
+    return code
+
+
+def check_location(latitude: float, longitude: float) -> Location:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise errors.BadLocation()
+    return Location(latitude, longitude)
+
+
+def check_address(text: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise errors.EmptyText()
+    if len(cleaned) > ADDRESS_MAX:
+        raise errors.TextTooLong(ADDRESS_MAX)
+    return cleaned
+
+
+def check_name(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise errors.EmptyText()
+    if len(cleaned) > NAME_MAX:
+        raise errors.TextTooLong(NAME_MAX)
+    return cleaned
+
+
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+
+
+def check_phone(text: str) -> str:
+    """Loosely: digits with the usual separators, an optional leading +, 5 to 15 digits."""
+    compact = _PHONE_PUNCTUATION.sub("", text.strip())
+    digits = compact.removeprefix("+")
+    if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 15:
+        raise errors.BadPhone()
+    return compact
+
+
+def add_photo(draft: Draft, file_id: str, now: datetime) -> Draft:
+    if len(draft.photos) >= PHOTOS_MAX:
+        raise errors.TooManyPhotos(PHOTOS_MAX)
+    return draft.stay(now, photos=(*draft.photos, file_id))

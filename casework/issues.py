@@ -1,0 +1,110 @@
+"""A citizen issue, as the rules see it, and its timeline events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # handed to a department: it must accept or return it
+    ACCEPTED = "accepted"  # the department has it and is working on it
+    RETURNED = "returned"  # the department returned it: it must be re-routed
+    RESOLVED = "resolved"  # the department says it is done: the reporter must confirm
+    CLOSED = "closed"  # the reporter confirmed it is done
+    WITHDRAWN = "withdrawn"  # a duplicate, or not a real issue
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Status.CLOSED, Status.WITHDRAWN)
+
+
+OPEN_STATUSES = tuple(s for s in Status if s.is_open)
+
+
+class Source(StrEnum):
+    VISIT = "visit"  # community visit
+    WINDOW = "window"  # service window
+    HOTLINE = "hotline"
+    ONLINE = "online"
+
+
+class WithdrawReason(StrEnum):
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+
+
+class EventKind(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    REROUTED = "rerouted"
+    TRANSFERRED = "transferred"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    CONFIRMED = "confirmed"
+    REOPENED = "reopened"
+    WITHDRAWN = "withdrawn"
+    NOTE = "note"
+    ASSIST_ADDED = "assist_added"
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: int
+    number: str  # read aloud on the phone: 2611-0042
+    status: Status
+    description: str
+    category: str
+    department: str  # the department responsible now
+    reporter_id: int
+    urgent: bool
+    source: Source
+    created_at: datetime
+    updated_at: datetime
+    handed_at: datetime  # when the responsible department received it
+    respond_by: datetime | None  # accept or return by then (while pending)
+    resolve_by: datetime | None
+    location: Location | None = None
+    address: str | None = None
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    photos: tuple[str, ...] = ()
+    assignee_id: int | None = None
+    accepted_by: int | None = None
+    assisting: frozenset[str] = frozenset()
+    reopen_count: int = 0
+    version: int = 0
+
+    @property
+    def due(self) -> datetime | None:
+        """The deadline that matters now: responding while pending, else resolving."""
+        if self.status is Status.PENDING:
+            return self.respond_by
+        if self.status is Status.ACCEPTED:
+            return self.resolve_by
+        return None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step in an issue's timeline: who did what, when. Never changed once written."""
+
+    kind: EventKind
+    actor_id: int | None
+    at: datetime
+    department: str | None = None  # the department the step concerns (the new one, on moves)
+    text: str | None = None  # the reason, the resolution or the note
+    photos: tuple[str, ...] = ()
+    target_id: int | None = None  # the person assigned
+    withdraw_reason: WithdrawReason | None = None
+    on_behalf: bool = False  # a coordinator stepped in for the person whose step it was
+    id: int | None = None
+    issue_id: int | None = None

@@ -1,0 +1,335 @@
+"""The issue state machine: which steps are allowed, in which state, to whom.
+
+`RULES` is the one table every handler asks (through `allowed_actions` and `decide`):
+
+    pending  --accept-->  accepted  --resolve-->  resolved  --confirm-->  closed
+       |  ^                  |  ^                    |                       |
+    return |              transfer |              reopen (back to accepted) <-+ (coordinators)
+       v  | reroute          v  | (pending at the new department)
+    returned  --withdraw-->  withdrawn  <--withdraw--  pending
+
+`decide` checks a command against the rules and returns the event it causes; `apply` is
+the pure change that event makes to the issue. Neither touches storage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+
+from casework import errors
+from casework.commands import (
+    Accept,
+    Action,
+    AddAssist,
+    AddNote,
+    Assign,
+    Command,
+    Confirm,
+    Reopen,
+    Reroute,
+    Resolve,
+    Return,
+    Transfer,
+    Withdraw,
+)
+from casework.deadlines import resolution_deadline, response_deadline
+from casework.issues import Event, EventKind, Issue, Status
+from casework.limits import PHOTOS_MAX, REASON_MAX
+from casework.organisation import Organisation
+from casework.people import Staff
+from casework.roles import Role
+
+
+class Relation(StrEnum):
+    """How a person stands to an issue."""
+
+    REPORTER = "reporter"  # logged it
+    COORDINATOR = "coordinator"  # the coordination office: every issue
+    HEAD = "head"  # head of the department responsible now
+    MEMBER = "member"  # staff of the department responsible now
+    ASSISTING = "assisting"  # staff of a department asked to assist
+
+
+R = Relation
+_DEPARTMENT = frozenset({R.HEAD, R.MEMBER})
+_EVERYONE_INVOLVED = frozenset(Relation)
+_ANY_STATUS = tuple(Status)
+
+
+def _in(statuses: tuple[Status, ...], *relations: Relation) -> dict[Status, frozenset[Relation]]:
+    return {status: frozenset(relations) for status in statuses}
+
+
+RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
+    Action.VIEW: _in(_ANY_STATUS, *_EVERYONE_INVOLVED),
+    Action.ACCEPT: _in((Status.PENDING,), R.HEAD, R.MEMBER, R.COORDINATOR),
+    Action.RETURN: _in((Status.PENDING,), R.HEAD, R.COORDINATOR),
+    Action.REROUTE: _in((Status.RETURNED,), R.REPORTER, R.COORDINATOR),
+    Action.TRANSFER: _in((Status.PENDING, Status.ACCEPTED), R.HEAD, R.COORDINATOR),
+    Action.ASSIGN: _in((Status.ACCEPTED,), R.HEAD, R.COORDINATOR),
+    Action.RESOLVE: _in((Status.ACCEPTED,), R.HEAD, R.MEMBER, R.COORDINATOR),
+    Action.CONFIRM: _in((Status.RESOLVED,), R.REPORTER, R.COORDINATOR),
+    Action.REOPEN: {
+        Status.RESOLVED: frozenset({R.REPORTER, R.COORDINATOR}),
+        Status.CLOSED: frozenset({R.COORDINATOR}),
+    },
+    Action.WITHDRAW: _in((Status.PENDING, Status.RETURNED), R.REPORTER, R.COORDINATOR),
+    Action.NOTE: _in(_ANY_STATUS, *_EVERYONE_INVOLVED),
+    Action.ASSIST: _in((Status.PENDING, Status.ACCEPTED), R.HEAD, R.COORDINATOR),
+}
+
+# Steps that are someone else's, which a coordinator may take only with a reason on record.
+_NEEDS_REASON_ON_BEHALF = {Action.ACCEPT, Action.CONFIRM}
+
+
+def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
+    if not person.active:
+        return frozenset()
+    found = set()
+    if person.id == issue.reporter_id:
+        found.add(R.REPORTER)
+    if person.role is Role.COORDINATOR:
+        found.add(R.COORDINATOR)
+    if person.department == issue.department:
+        if person.role is Role.HEAD:
+            found.add(R.HEAD)
+        elif person.role is Role.MEMBER:
+            found.add(R.MEMBER)
+    elif person.department in issue.assisting and person.role in (Role.HEAD, Role.MEMBER):
+        found.add(R.ASSISTING)
+    return frozenset(found)
+
+
+def may(issue: Issue, person: Staff, action: Action) -> bool:
+    allowed = RULES[action].get(issue.status, frozenset())
+    return bool(relations(issue, person) & allowed)
+
+
+def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
+    """The steps this person may take now, in the order the card shows them."""
+    return [action for action in RULES if action is not Action.VIEW and may(issue, person, action)]
+
+
+def check(issue: Issue, person: Staff, action: Action) -> None:
+    """Refuse with the reason a person would want to hear: not yours, or not any more."""
+    if may(issue, person, action):
+        return
+    mine = relations(issue, person)
+    could_ever = any(mine & allowed for allowed in RULES[action].values())
+    if not could_ever:
+        raise errors.NotAllowed(action.value)
+    raise errors.WrongState(action.value, issue.status.value)
+
+
+def on_behalf(issue: Issue, person: Staff, action: Action) -> bool:
+    """A coordinator taking a step that belongs to someone else."""
+    allowed = RULES[action].get(issue.status, frozenset())
+    return (relations(issue, person) & allowed) == {R.COORDINATOR}
+
+
+def decide(
+    issue: Issue, person: Staff, command: Command, now: datetime, org: Organisation
+) -> Event:
+    """The event this command causes, or the refusal; nothing is changed here."""
+    check(issue, person, command.action)
+    stepping_in = on_behalf(issue, person, command.action)
+    event = Event(kind=EventKind.NOTE, actor_id=person.id, at=now, on_behalf=stepping_in)
+    match command:
+        case Accept(reason=reason):
+            text = _reason(reason, command.action, required=stepping_in)
+            # A member who accepts handles it; a head leaves it with the department.
+            target = person.id if person.role is Role.MEMBER else None
+            return _with(event, EventKind.ACCEPTED, issue.department, text=text, target_id=target)
+        case Return(reason=reason):
+            return _with(
+                event, EventKind.RETURNED, issue.department, text=_reason(reason, command.action)
+            )
+        case Reroute(department=department, reason=reason):
+            _known_department(department, org)
+            return _with(
+                event,
+                EventKind.REROUTED,
+                department,
+                text=_reason(reason, command.action, required=False),
+            )
+        case Transfer(department=department, reason=reason):
+            _known_department(department, org)
+            if department == issue.department:
+                raise errors.SameDepartment()
+            return _with(
+                event, EventKind.TRANSFERRED, department, text=_reason(reason, command.action)
+            )
+        case Assign(assignee=assignee):
+            if not (
+                assignee.active
+                and assignee.department == issue.department
+                and assignee.role in (Role.MEMBER, Role.HEAD)
+            ):
+                raise errors.NotInDepartment()
+            return _with(event, EventKind.ASSIGNED, issue.department, target_id=assignee.id)
+        case Resolve(text=text, photos=photos):
+            _photos(photos)
+            return _with(
+                event,
+                EventKind.RESOLVED,
+                issue.department,
+                text=_reason(text, command.action),
+                photos=photos,
+            )
+        case Confirm(reason=reason):
+            return _with(
+                event,
+                EventKind.CONFIRMED,
+                issue.department,
+                text=_reason(reason, command.action, required=stepping_in),
+            )
+        case Reopen(reason=reason):
+            return _with(
+                event, EventKind.REOPENED, issue.department, text=_reason(reason, command.action)
+            )
+        case Withdraw(why=why, reason=reason):
+            return _with(
+                event,
+                EventKind.WITHDRAWN,
+                issue.department,
+                text=_reason(reason, command.action),
+                withdraw_reason=why,
+            )
+        case AddNote(text=text, photos=photos):
+            _photos(photos)
+            return _with(
+                event, EventKind.NOTE, None, text=_reason(text, command.action), photos=photos
+            )
+        case AddAssist(department=department):
+            _known_department(department, org)
+            if department == issue.department or department in issue.assisting:
+                raise errors.SameDepartment()
+            return _with(event, EventKind.ASSIST_ADDED, department)
+    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
+    """The issue after the event."""
+    at = event.at
+    changed = dataclasses.replace(issue, updated_at=at, version=issue.version + 1)
+    match event.kind:
+        case EventKind.ACCEPTED:
+            return dataclasses.replace(
+                changed,
+                status=Status.ACCEPTED,
+                accepted_by=event.actor_id,
+                assignee_id=event.target_id,
+                respond_by=None,
+            )
+        case EventKind.RETURNED:
+            return dataclasses.replace(changed, status=Status.RETURNED, respond_by=None)
+        case EventKind.REROUTED | EventKind.TRANSFERRED:
+            assert event.department is not None
+            return handed_to(changed, event.department, at, org)
+        case EventKind.ASSIGNED:
+            return dataclasses.replace(changed, assignee_id=event.target_id)
+        case EventKind.RESOLVED:
+            return dataclasses.replace(changed, status=Status.RESOLVED)
+        case EventKind.CONFIRMED:
+            return dataclasses.replace(changed, status=Status.CLOSED)
+        case EventKind.REOPENED:
+            category = org.category(issue.category)
+            resolve_by = (
+                resolution_deadline(category, issue.urgent, at) if category else issue.resolve_by
+            )
+            return dataclasses.replace(
+                changed,
+                status=Status.ACCEPTED,
+                resolve_by=resolve_by,
+                reopen_count=issue.reopen_count + 1,
+            )
+        case EventKind.WITHDRAWN:
+            return dataclasses.replace(changed, status=Status.WITHDRAWN, respond_by=None)
+        case EventKind.ASSIST_ADDED:
+            assert event.department is not None
+            return dataclasses.replace(changed, assisting=issue.assisting | {event.department})
+        case EventKind.NOTE | EventKind.SUBMITTED:
+            return dataclasses.replace(issue, updated_at=at)
+    raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover
+
+
+def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) -> Issue:
+    """Pending at `department` from `at`, with fresh deadlines."""
+    category = org.category(issue.category)
+    assert category is not None, f"issue {issue.number} has an unknown category"
+    return dataclasses.replace(
+        issue,
+        status=Status.PENDING,
+        department=department,
+        assignee_id=None,
+        accepted_by=None,
+        handed_at=at,
+        respond_by=response_deadline(category, issue.urgent, at),
+        resolve_by=resolution_deadline(category, issue.urgent, at),
+        assisting=issue.assisting - {department},
+    )
+
+
+def _with(event: Event, kind: EventKind, department: str | None, **changes: object) -> Event:
+    return dataclasses.replace(event, kind=kind, department=department, **changes)  # type: ignore[arg-type]
+
+
+def _reason(text: str | None, action: Action, required: bool = True) -> str | None:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        if required:
+            raise errors.ReasonRequired(action.value)
+        return None
+    if len(cleaned) > REASON_MAX:
+        raise errors.TextTooLong(REASON_MAX)
+    return cleaned
+
+
+def _photos(photos: tuple[str, ...]) -> None:
+    if len(photos) > PHOTOS_MAX:
+        raise errors.TooManyPhotos(PHOTOS_MAX)
+
+
+def _known_department(code: str, org: Organisation) -> None:
+    if org.department(code) is None:
+        raise errors.UnknownDepartment(code)
+
+
+_ALWAYS_WRITTEN = {
+    Action.RETURN,
+    Action.TRANSFER,
+    Action.RESOLVE,
+    Action.REOPEN,
+    Action.WITHDRAW,
+    Action.NOTE,
+}
+
+
+def needs_text(issue: Issue, person: Staff, action: Action) -> bool:
+    """Whether the step needs something written (a reason, the resolution, the note)."""
+    if action in _ALWAYS_WRITTEN:
+        return True
+    return action in _NEEDS_REASON_ON_BEHALF and on_behalf(issue, person, action)
+
+
+_ACTION_OF = {
+    EventKind.ACCEPTED: Action.ACCEPT,
+    EventKind.RETURNED: Action.RETURN,
+    EventKind.REROUTED: Action.REROUTE,
+    EventKind.TRANSFERRED: Action.TRANSFER,
+    EventKind.ASSIGNED: Action.ASSIGN,
+    EventKind.RESOLVED: Action.RESOLVE,
+    EventKind.CONFIRMED: Action.CONFIRM,
+    EventKind.REOPENED: Action.REOPEN,
+    EventKind.WITHDRAWN: Action.WITHDRAW,
+    EventKind.NOTE: Action.NOTE,
+    EventKind.ASSIST_ADDED: Action.ASSIST,
+}
+
+
+def action_of(kind: EventKind) -> Action | None:
+    """The step that causes events of this kind (None for submission)."""
+    return _ACTION_OF.get(kind)

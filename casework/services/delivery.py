@@ -1,0 +1,104 @@
+"""What the sender needs to deliver the outbox, and what it records afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from casework import lifecycle
+from casework.commands import Action
+from casework.delivery import Card, OutboxItem, OutboxKind
+from casework.issues import Event, Issue
+from casework.people import Staff
+from casework.roles import Role
+from casework.services import Deps
+
+# What a department's group card offers: the department's own steps, pressed by whoever is
+# on duty (each press is checked against the presser's rights).
+GROUP_ACTIONS = (Action.ACCEPT, Action.RETURN, Action.RESOLVE)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    item: OutboxItem
+    recipient: Staff | None  # None: a department's group
+    issue: Issue | None
+    event: Event | None
+    people: dict[int, Staff]  # everyone the message names
+    actions: list[Action]  # the buttons the recipient may use
+
+
+async def due(deps: Deps, limit: int) -> list[OutboxItem]:
+    async with deps.store.transaction() as tx:
+        return await tx.outbox.due(deps.clock.now(), limit)
+
+
+async def next_due_at(deps: Deps) -> datetime | None:
+    async with deps.store.transaction() as tx:
+        return await tx.outbox.next_due_at()
+
+
+async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
+    """Everything needed to write the message; None if it should no longer be sent."""
+    async with deps.store.transaction() as tx:
+        recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
+        if item.staff_id is not None and (recipient is None or not recipient.active):
+            assert item.id is not None
+            await tx.outbox.give_up(item.id, deps.clock.now(), "recipient no longer has access")
+            return None
+        issue = await tx.issues.get(item.issue_id) if item.issue_id else None
+        event = await tx.timeline.get(item.event_id) if item.event_id else None
+        named: set[int] = set()
+        if issue is not None:
+            named |= {issue.reporter_id, *(i for i in (issue.assignee_id, issue.accepted_by) if i)}
+        if event is not None:
+            named |= {i for i in (event.actor_id, event.target_id) if i}
+        people = await tx.staff.by_ids(named)
+    actions: list[Action] = []
+    if issue is not None and recipient is not None:
+        actions = lifecycle.allowed_actions(issue, recipient)
+    elif issue is not None and item.department is not None:
+        actions = group_actions(issue, item.department)
+    return Delivery(item, recipient, issue, event, people, actions)
+
+
+def group_actions(issue: Issue, department: str) -> list[Action]:
+    """The buttons on a department group's card: what someone on duty there could do."""
+    on_duty = Staff(
+        id=0, telegram_id=0, name="", role=Role.HEAD, department=department, active=True
+    )
+    return [a for a in lifecycle.allowed_actions(issue, on_duty) if a in GROUP_ACTIONS]
+
+
+async def sent(deps: Deps, item: OutboxItem, message_id: int | None) -> None:
+    """Record the delivery, and the card it showed, so later steps can refresh it."""
+    assert item.id is not None
+    async with deps.store.transaction() as tx:
+        await tx.outbox.mark_sent(item.id, deps.clock.now(), message_id)
+        if item.kind is OutboxKind.EVENT and item.issue_id and message_id is not None:
+            await tx.cards.add(
+                Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
+            )
+
+
+async def retry(deps: Deps, item: OutboxItem, delay: timedelta, error: str) -> None:
+    assert item.id is not None
+    async with deps.store.transaction() as tx:
+        await tx.outbox.retry_later(item.id, deps.clock.now() + delay, error)
+
+
+async def give_up(deps: Deps, item: OutboxItem, error: str) -> None:
+    assert item.id is not None
+    async with deps.store.transaction() as tx:
+        await tx.outbox.give_up(item.id, deps.clock.now(), error)
+
+
+async def record_card(deps: Deps, card: Card) -> None:
+    """A card shown directly to someone (a view, a confirmation), to refresh later."""
+    async with deps.store.transaction() as tx:
+        await tx.cards.add(card)
+
+
+async def card_at(deps: Deps, chat_id: int, message_id: int) -> Card | None:
+    async with deps.store.transaction() as tx:
+        return await tx.cards.find(chat_id, message_id)

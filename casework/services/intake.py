@@ -1,0 +1,128 @@
+"""Logging a new issue: the draft, step by step, and its submission."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from casework import errors
+from casework.intake import Draft, Step, new_draft
+from casework.issues import Event, EventKind, Issue, Status
+from casework.lifecycle import handed_to
+from casework.numbering import format_number, month_of
+from casework.people import Staff
+from casework.services import Deps, reload_actor
+from casework.services.notify import announce
+
+
+async def start(
+    deps: Deps,
+    actor: Staff,
+    chat_id: int,
+    description: str | None = None,
+    photo: str | None = None,
+) -> tuple[Draft, bool]:
+    """A new draft, or the unfinished one (and True) if the person already has one."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        existing = await tx.drafts.get(actor.id)
+        if existing is not None and not existing.expired(now):
+            return existing, True
+        draft = new_draft(secrets.token_hex(3), now, description, photo)
+        await tx.drafts.put(actor.id, chat_id, draft)
+        return draft, False
+
+
+async def current(deps: Deps, actor: Staff) -> Draft | None:
+    """The person's open draft, if any. One idle too long is dropped (`DraftExpired`)."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        draft = await tx.drafts.get(actor.id)
+        if draft is None or not draft.expired(now):
+            return draft
+        await tx.drafts.delete(actor.id)
+    raise errors.DraftExpired()
+
+
+async def update(
+    deps: Deps,
+    actor: Staff,
+    change: Callable[[Draft], Draft],
+    *,
+    token: str | None = None,
+    step: Step | None = None,
+    chat_id: int | None = None,
+) -> Draft:
+    """Apply `change` to the draft, if the draft (and step) is the one the input was for."""
+    now = deps.clock.now()
+    expired = False
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await tx.drafts.get(actor.id)
+        if draft is None:
+            raise errors.NoDraft()
+        if draft.expired(now):
+            await tx.drafts.delete(actor.id)
+            expired = True
+        else:
+            if (token is not None and token != draft.token) or (
+                step is not None and step is not draft.step
+            ):
+                raise errors.StaleStep()
+            changed = change(draft)
+            await tx.drafts.put(actor.id, chat_id or actor.telegram_id, changed)
+            return changed
+    assert expired
+    raise errors.DraftExpired()
+
+
+async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
+    """Turn the draft into a pending issue at its department, and tell the department."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await tx.drafts.get(actor.id)
+        if draft is None or draft.token != token:
+            raise errors.NoDraft()
+        if draft.missing:
+            raise errors.DraftIncomplete()
+        assert draft.category and draft.department and draft.description and draft.source
+        month = month_of(now, deps.zone)
+        number = format_number(month, await tx.issues.next_sequence(month))
+        issue = Issue(
+            id=0,
+            number=number,
+            status=Status.PENDING,
+            description=draft.description,
+            category=draft.category,
+            department=draft.department,
+            reporter_id=actor.id,
+            urgent=bool(draft.urgent),
+            source=draft.source,
+            created_at=now,
+            updated_at=now,
+            handed_at=now,
+            respond_by=None,
+            resolve_by=None,
+            location=draft.location,
+            address=draft.address,
+            citizen_name=draft.citizen_name,
+            citizen_phone=draft.citizen_phone,
+            photos=draft.photos,
+        )
+        created = await tx.issues.create(handed_to(issue, draft.department, now, deps.org))
+        event = await tx.timeline.append(
+            created.id,
+            Event(
+                kind=EventKind.SUBMITTED, actor_id=actor.id, at=now, department=created.department
+            ),
+        )
+        await announce(tx, deps.org, created, event, now)
+        await tx.drafts.delete(actor.id)
+        return created
+
+
+async def cancel(deps: Deps, actor: Staff) -> bool:
+    async with deps.store.transaction() as tx:
+        return await tx.drafts.delete(actor.id)

@@ -1,0 +1,126 @@
+"""The one path every notification takes: into the outbox, in the same transaction as the
+change that causes it. A sender delivers the outbox; nothing is sent from here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.issues import Event, EventKind, Issue
+from casework.notifications import Audience, Notice, who_hears
+from casework.organisation import Organisation
+from casework.people import Staff
+from casework.ports import Transaction
+from casework.roles import Role
+
+_DEPARTMENT_ROLES = (Role.HEAD, Role.MEMBER)
+
+
+async def announce(
+    tx: Transaction,
+    org: Organisation,
+    issue: Issue,
+    event: Event,
+    now: datetime,
+    skip_card: tuple[int, int] | None = None,
+) -> None:
+    """Queue the event for everyone who hears of it, and refresh the issue's other cards."""
+    assert event.id is not None
+    priority = Priority.URGENT if issue.urgent else Priority.NORMAL
+    people: dict[int, Staff] = {}
+    groups: dict[int, str] = {}
+    for notice in who_hears(event, issue):
+        if notice.audience is Audience.GROUP:
+            department = org.department(notice.department or issue.department)
+            if department is not None and department.group_chat_id is not None:
+                groups[department.group_chat_id] = department.code
+            continue
+        for person in await _members_of(tx, notice, issue, event):
+            people[person.id] = person
+    people.pop(event.actor_id or 0, None)  # the actor sees the result at once
+
+    for person in people.values():
+        await tx.outbox.add(
+            OutboxItem(
+                key=f"ev:{event.id}:p:{person.id}",
+                kind=OutboxKind.EVENT,
+                chat_id=person.telegram_id,
+                staff_id=person.id,
+                issue_id=issue.id,
+                event_id=event.id,
+                priority=priority,
+                created_at=now,
+                due_at=now,
+            )
+        )
+    for chat_id, department_code in groups.items():
+        await tx.outbox.add(
+            OutboxItem(
+                key=f"ev:{event.id}:g:{chat_id}",
+                kind=OutboxKind.EVENT,
+                chat_id=chat_id,
+                department=department_code,
+                issue_id=issue.id,
+                event_id=event.id,
+                priority=priority,
+                created_at=now,
+                due_at=now,
+            )
+        )
+    if event.kind is not EventKind.NOTE:
+        await refresh_cards(tx, issue, event, now, skip_card)
+
+
+async def refresh_cards(
+    tx: Transaction, issue: Issue, event: Event, now: datetime, skip: tuple[int, int] | None
+) -> None:
+    """Edit every card already sent about the issue, so old buttons stop offering old steps."""
+    for card in await tx.cards.of_issue(issue.id):
+        if (card.chat_id, card.message_id) == skip:
+            continue
+        await tx.outbox.add(
+            OutboxItem(
+                key=f"ev:{event.id}:card:{card.chat_id}:{card.message_id}",
+                kind=OutboxKind.REFRESH,
+                chat_id=card.chat_id,
+                staff_id=card.staff_id,
+                department=card.department,
+                issue_id=issue.id,
+                event_id=event.id,
+                message_id=card.message_id,
+                priority=Priority.REFRESH,
+                created_at=now,
+                due_at=now,
+            )
+        )
+
+
+async def _members_of(tx: Transaction, notice: Notice, issue: Issue, event: Event) -> list[Staff]:
+    department = notice.department or issue.department
+    match notice.audience:
+        case Audience.REPORTER:
+            reporter = await tx.staff.by_id(issue.reporter_id)
+            return [reporter] if reporter and reporter.active else []
+        case Audience.DEPARTMENT:
+            return await tx.staff.with_roles(_DEPARTMENT_ROLES, department)
+        case Audience.HEADS:
+            return await tx.staff.with_roles([Role.HEAD], department)
+        case Audience.COORDINATORS:
+            return await tx.staff.with_roles([Role.COORDINATOR])
+        case Audience.ASSIGNEE:
+            target = await tx.staff.by_id(event.target_id) if event.target_id else None
+            return [target] if target and target.active else []
+        case Audience.HANDLERS:
+            if issue.assignee_id is None:
+                return await tx.staff.with_roles(_DEPARTMENT_ROLES, department)
+            heads = await tx.staff.with_roles([Role.HEAD], department)
+            assignee = await tx.staff.by_id(issue.assignee_id)
+            return heads + ([assignee] if assignee and assignee.active else [])
+        case Audience.ASSISTING:
+            found: list[Staff] = []
+            for code in sorted(issue.assisting):
+                found += await tx.staff.with_roles(_DEPARTMENT_ROLES, code)
+            return found
+        case Audience.GROUP:
+            return []
+    return []

@@ -1,0 +1,91 @@
+"""What people look at: their own issues, their inbox, one issue with its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework import errors, lifecycle
+from casework.commands import Action
+from casework.issues import Event, Issue
+from casework.numbering import parse_number
+from casework.people import Staff
+from casework.ports import IssuePage
+from casework.roles import Role
+from casework.services import Deps, reload_actor
+
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Details:
+    issue: Issue
+    timeline: list[Event]
+    people: dict[int, Staff]  # everyone the timeline names
+    actions: list[Action]  # what the viewer may do now
+
+
+async def find(deps: Deps, actor: Staff, number_text: str) -> Issue:
+    """The issue with this number, if the person may see it (else: not found)."""
+    number = parse_number(number_text)
+    if number is None:
+        raise errors.IssueNotFound()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.by_number(number)
+    if issue is None or not lifecycle.may(issue, actor, Action.VIEW):
+        raise errors.IssueNotFound()
+    return issue
+
+
+async def details(deps: Deps, actor: Staff, issue_id: int) -> Details:
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.get(issue_id)
+        if issue is None or not lifecycle.may(issue, actor, Action.VIEW):
+            raise errors.IssueNotFound()
+        timeline = await tx.timeline.of_issue(issue_id)
+        named = {
+            issue.reporter_id,
+            *(e.actor_id for e in timeline if e.actor_id),
+            *(e.target_id for e in timeline if e.target_id),
+        }
+        if issue.assignee_id:
+            named.add(issue.assignee_id)
+        people = await tx.staff.by_ids(named)
+    return Details(issue, timeline, people, lifecycle.allowed_actions(issue, actor))
+
+
+async def mine(deps: Deps, actor: Staff, page: int) -> IssuePage:
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        return await tx.issues.reported_by(actor.id, PAGE_SIZE, max(page, 0) * PAGE_SIZE)
+
+
+async def inbox(deps: Deps, actor: Staff, page: int) -> IssuePage:
+    """Pending and accepted issues of the person's department; all of them for coordinators."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        if actor.role is Role.COORDINATOR:
+            department = None
+        elif actor.role in (Role.HEAD, Role.MEMBER) and actor.department:
+            department = actor.department
+        else:
+            raise errors.NotAllowed("inbox")
+        return await tx.issues.inbox(department, PAGE_SIZE, max(page, 0) * PAGE_SIZE)
+
+
+async def people(deps: Deps, staff_ids: set[int]) -> dict[int, Staff]:
+    async with deps.store.transaction() as tx:
+        return await tx.staff.by_ids(staff_ids)
+
+
+async def assignable(deps: Deps, actor: Staff, issue_id: int) -> tuple[Issue, list[Staff]]:
+    """Who the issue can be assigned to: its department's members and heads."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.get(issue_id)
+        if issue is None:
+            raise errors.IssueNotFound()
+        lifecycle.check(issue, actor, Action.ASSIGN)
+        staff = await tx.staff.with_roles((Role.MEMBER, Role.HEAD), issue.department)
+    return issue, staff

@@ -1,0 +1,288 @@
+"""An issue's card: its text, the buttons the viewer may use, and the headlines of steps.
+
+Callback data is compact ASCII, never translated text: `i:<issue id>:<step>[:<argument>]`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from casework.commands import Action
+from casework.issues import Event, EventKind, Issue, Status
+from casework.organisation import Organisation
+from casework.people import Staff
+from casework.privacy import mask_name, mask_phone
+from handlers.i18n import N_, Html, Texts
+from handlers.labels import (
+    category_name,
+    department_name,
+    source_name,
+    status_icon,
+    status_name,
+    withdraw_name,
+)
+
+PREFIX = "i"
+CODES = {
+    Action.ACCEPT: "acc",
+    Action.RETURN: "ret",
+    Action.REROUTE: "rr",
+    Action.TRANSFER: "tr",
+    Action.ASSIGN: "asg",
+    Action.RESOLVE: "res",
+    Action.CONFIRM: "cfm",
+    Action.REOPEN: "rop",
+    Action.WITHDRAW: "wd",
+    Action.NOTE: "note",
+    Action.ASSIST: "ast",
+}
+ACTIONS = {code: action for action, code in CODES.items()}
+DETAILS = "view"
+BACK = "back"
+LABELS = {
+    Action.ACCEPT: N_("✅ Accept"),
+    Action.RETURN: N_("↩️ Return"),
+    Action.REROUTE: N_("🔀 Re-route"),
+    Action.TRANSFER: N_("➡️ Transfer"),
+    Action.ASSIGN: N_("👤 Assign"),
+    Action.RESOLVE: N_("🏁 Resolve"),
+    Action.CONFIRM: N_("🔒 Confirm closed"),
+    Action.REOPEN: N_("🔁 Reopen"),
+    Action.WITHDRAW: N_("🗑 Withdraw"),
+    Action.NOTE: N_("💬 Note"),
+    Action.ASSIST: N_("🤝 Assisting"),
+}
+
+
+def callback(issue_id: int, step: str, *arguments: str | int) -> str:
+    return ":".join([PREFIX, str(issue_id), step, *(str(a) for a in arguments)])
+
+
+def local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def card_text(
+    issue: Issue,
+    t: Texts,
+    org: Organisation,
+    people: dict[int, Staff],
+    zone: ZoneInfo,
+    masked: bool = False,
+) -> Html:
+    """The issue at a glance. `masked`: for group chats, the citizen's name and phone hidden."""
+
+    def name_of(staff_id: int | None) -> str:
+        person = people.get(staff_id) if staff_id else None
+        return person.name if person else "?"
+
+    lines = [
+        t._(
+            "{icon} <b>{number}</b> · {status}",
+            icon=status_icon(issue.status),
+            number=issue.number,
+            status=status_name(issue.status, t),
+        )
+        + (t._(" · 🔴 urgent") if issue.urgent else ""),
+        t._(
+            "<b>{category}</b> → {department}",
+            category=category_name(issue.category, org, t),
+            department=department_name(issue.department, org, t),
+        ),
+        Html(html.escape(issue.description)),
+    ]
+    if issue.location is not None:
+        where = f"{issue.location.latitude:.5f}, {issue.location.longitude:.5f}"
+        lines.append(t._("📍 Location: {where}", where=where))
+    if issue.address:
+        lines.append(t._("📍 Address: {address}", address=issue.address))
+    if issue.citizen_name or issue.citizen_phone:
+        citizen_name = issue.citizen_name or ""
+        phone = issue.citizen_phone or ""
+        if masked:
+            citizen_name, phone = mask_name(citizen_name), mask_phone(phone) if phone else ""
+        lines.append(t._("👤 Citizen: {name} {phone}", name=citizen_name, phone=phone))
+    lines.append(t._("🗂 Source: {source}", source=source_name(issue.source, t)))
+    lines.append(
+        t._(
+            "📝 Reported by {name}, {when}",
+            name=name_of(issue.reporter_id),
+            when=local(issue.created_at, zone),
+        )
+    )
+    if issue.accepted_by:
+        lines.append(t._("✅ Accepted by {name}", name=name_of(issue.accepted_by)))
+    if issue.assignee_id:
+        lines.append(t._("👷 Handled by {name}", name=name_of(issue.assignee_id)))
+    if issue.status is Status.PENDING and issue.respond_by:
+        lines.append(t._("⏰ Accept or return by {when}", when=local(issue.respond_by, zone)))
+    elif issue.status is Status.ACCEPTED and issue.resolve_by:
+        lines.append(t._("⏰ Resolve by {when}", when=local(issue.resolve_by, zone)))
+    if issue.assisting:
+        names = "、".join(department_name(d, org, t) for d in sorted(issue.assisting))
+        lines.append(t._("🤝 Assisting: {departments}", departments=names))
+    if issue.photos:
+        lines.append(t.n_("🖼 {n} photo", "🖼 {n} photos", len(issue.photos)))
+    if issue.reopen_count:
+        lines.append(t.n_("🔁 Reopened {n} time", "🔁 Reopened {n} times", issue.reopen_count))
+    return Html("\n".join(lines))
+
+
+def card_keyboard(
+    issue: Issue, actions: Sequence[Action], t: Texts, details: bool = True
+) -> InlineKeyboardMarkup | None:
+    buttons = [
+        InlineKeyboardButton(t._(LABELS[a]), callback_data=callback(issue.id, CODES[a]))
+        for a in actions
+        if a in CODES
+    ]
+    if details:
+        buttons.append(
+            InlineKeyboardButton(t._("📜 Details"), callback_data=callback(issue.id, DETAILS))
+        )
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def headline(
+    event: Event,
+    issue: Issue,
+    t: Texts,
+    org: Organisation,
+    people: dict[int, Staff],
+    recipient: Staff | None,
+) -> Html:
+    """One line on top of a notification: what just happened, and what is asked of the reader."""
+    actor = people.get(event.actor_id) if event.actor_id else None
+    who = actor.name if actor else "?"
+    department = department_name(event.department or issue.department, org, t)
+    text = event.text or ""
+    match event.kind:
+        case EventKind.SUBMITTED | EventKind.REROUTED | EventKind.TRANSFERRED if (
+            recipient is None or recipient.department == issue.department
+        ):
+            if event.kind is EventKind.TRANSFERRED:
+                return t._(
+                    "📥 Transferred to your department by {who}: {reason}. "
+                    "Please accept or return it.",
+                    who=who,
+                    reason=text,
+                )
+            return t._("📥 New issue for your department. Please accept or return it.")
+        case EventKind.REROUTED | EventKind.TRANSFERRED:
+            return t._(
+                "🔀 {number} now goes to {department} ({who}).",
+                number=issue.number,
+                department=department,
+                who=who,
+            )
+        case EventKind.SUBMITTED:
+            return t._("📥 {who} logged this issue.", who=who)
+        case EventKind.ACCEPTED:
+            return t._(
+                "✅ {department} accepted {number} ({who}).",
+                department=department,
+                number=issue.number,
+                who=who,
+            )
+        case EventKind.RETURNED:
+            return t._(
+                "↩️ {department} returned {number}: {reason}. Please re-route or withdraw it.",
+                department=department,
+                number=issue.number,
+                reason=text,
+            )
+        case EventKind.ASSIGNED:
+            return t._("👤 {who} assigned {number} to you.", who=who, number=issue.number)
+        case EventKind.RESOLVED:
+            return t._(
+                "🏁 {department} resolved {number}: {resolution}. Please check with the "
+                "citizen, then confirm it closed or reopen it.",
+                department=department,
+                number=issue.number,
+                resolution=text,
+            )
+        case EventKind.CONFIRMED:
+            return t._("🔒 {who} confirmed {number} closed.", who=who, number=issue.number)
+        case EventKind.REOPENED:
+            return t._(
+                "🔁 {who} reopened {number}: {reason}", who=who, number=issue.number, reason=text
+            )
+        case EventKind.WITHDRAWN:
+            why = withdraw_name(event.withdraw_reason, t) if event.withdraw_reason else ""
+            return t._(
+                "🗑 {who} withdrew {number} ({why}): {reason}",
+                who=who,
+                number=issue.number,
+                why=why,
+                reason=text,
+            )
+        case EventKind.NOTE:
+            return t._("💬 {who} on {number}: {note}", who=who, number=issue.number, note=text)
+        case EventKind.ASSIST_ADDED:
+            return t._("🤝 Your department is asked to assist with {number}.", number=issue.number)
+    return Html("")
+
+
+def timeline_lines(
+    events: Sequence[Event],
+    t: Texts,
+    org: Organisation,
+    people: dict[int, Staff],
+    zone: ZoneInfo,
+) -> list[Html]:
+    """One line per step: when, who, what."""
+    lines = []
+    for event in events:
+        actor = people.get(event.actor_id) if event.actor_id else None
+        who = actor.name if actor else "?"
+        if event.on_behalf:
+            who = t._("{who} (coordination office)", who=who)
+        what = _what(event, t, org, people)
+        lines.append(t._("{when} {who}: {what}", when=local(event.at, zone), who=who, what=what))
+    return lines
+
+
+def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -> Html:
+    department = department_name(event.department, org, t) if event.department else ""
+    text = event.text or ""
+    match event.kind:
+        case EventKind.SUBMITTED:
+            return t._("logged it for {department}", department=department)
+        case EventKind.ACCEPTED:
+            return t._("accepted it") if not text else t._("accepted it: {reason}", reason=text)
+        case EventKind.RETURNED:
+            return t._("returned it: {reason}", reason=text)
+        case EventKind.REROUTED:
+            return t._("re-routed it to {department}", department=department)
+        case EventKind.TRANSFERRED:
+            return t._(
+                "transferred it to {department}: {reason}", department=department, reason=text
+            )
+        case EventKind.ASSIGNED:
+            target = people.get(event.target_id) if event.target_id else None
+            return t._("assigned it to {name}", name=target.name if target else "?")
+        case EventKind.RESOLVED:
+            return t._("resolved it: {resolution}", resolution=text)
+        case EventKind.CONFIRMED:
+            return (
+                t._("confirmed it closed")
+                if not text
+                else t._("confirmed it closed: {reason}", reason=text)
+            )
+        case EventKind.REOPENED:
+            return t._("reopened it: {reason}", reason=text)
+        case EventKind.WITHDRAWN:
+            why = withdraw_name(event.withdraw_reason, t) if event.withdraw_reason else ""
+            return t._("withdrew it ({why}): {reason}", why=why, reason=text)
+        case EventKind.NOTE:
+            return t._("note: {note}", note=text)
+        case EventKind.ASSIST_ADDED:
+            return t._("asked {department} to assist", department=department)
+    return Html("")

@@ -1,0 +1,143 @@
+"""Where a typed or sent message goes: a waiting question first, then a reply to a card
+(a note), then the draft being written; otherwise the bot says it was not expecting it."""
+
+from __future__ import annotations
+
+from telegram import Message, ReplyKeyboardRemove, Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from casework import errors
+from casework.intake import Draft
+from casework.services import delivery, intake, issues
+from handlers import intake as wizard
+from handlers.context import BotContext
+from handlers.issue_actions import add_note, answer_prompt
+from handlers.refusals import explain
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Text in a private chat."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    prompt = await issues.waiting_prompt(context.deps, context.staff)
+    if prompt is not None:
+        await answer_prompt(update, context, prompt, message.text)
+        return
+    if await _note_on_card(message, context, message.text):
+        return
+    draft = await _draft(message, context)
+    if draft is not None:
+        await wizard.on_text(update, context, draft)
+        return
+    await message.reply_text(
+        context.t._("I was not expecting a message. /new logs an issue; /help lists the rest.")
+    )
+
+
+async def on_photo(update: Update, context: BotContext) -> None:
+    """A photo in a private chat: for a resolution or note, a draft, or a new issue."""
+    message = update.effective_message
+    assert message is not None and message.photo
+    file_id = message.photo[-1].file_id
+    caption = message.caption or ""
+    prompt = await issues.waiting_prompt(context.deps, context.staff)
+    if prompt is not None:
+        try:
+            await issues.add_prompt_photo(context.deps, context.staff, file_id)
+        except errors.CaseworkError as refusal:
+            await message.reply_text(explain(refusal, context.t))
+            return
+        if caption.strip():
+            await answer_prompt(update, context, prompt, caption)
+        else:
+            await message.reply_text(context.t._("Photo kept. Now write the text, please."))
+        return
+    if caption.strip() and await _note_on_card(message, context, caption, (file_id,)):
+        return
+    draft = await _draft(message, context)
+    if draft is not None:
+        await wizard.on_photo(update, context, draft)
+        return
+    await wizard.start_from_photo(update, context)
+
+
+async def on_location(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    draft = await _draft(message, context)
+    if draft is None:
+        await message.reply_text(context.t._("A location is not expected now."))
+        return
+    await wizard.on_location(update, context, draft)
+
+
+async def on_contact(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    draft = await _draft(message, context)
+    if draft is None:
+        await message.reply_text(context.t._("A contact is not expected now."))
+        return
+    await wizard.on_contact(update, context, draft)
+
+
+async def on_group_reply(update: Update, context: BotContext) -> None:
+    """In a department's group, a reply to one of the bot's cards is a note on that issue."""
+    message = update.effective_message
+    assert message is not None
+    text = message.text or message.caption or ""
+    if text.strip():
+        await _note_on_card(message, context, text)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: drop the question waiting for an answer, else the draft being written."""
+    message = update.effective_message
+    assert message is not None
+    t = context.t
+    if await issues.drop_prompt(context.deps, context.staff):
+        await message.reply_text(t._("Cancelled; nothing was changed."))
+    elif await intake.cancel(context.deps, context.staff):
+        await message.reply_text(
+            t._("✖️ Cancelled. Nothing was saved."), reply_markup=ReplyKeyboardRemove()
+        )
+    else:
+        await message.reply_text(t._("There is nothing to cancel."))
+
+
+async def _note_on_card(
+    message: Message, context: BotContext, text: str, photos: tuple[str, ...] = ()
+) -> bool:
+    """If the message replies to a card the bot sent, add it as a note and say True."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return False
+    card = await delivery.card_at(context.deps, message.chat.id, replied.message_id)
+    if card is None:
+        return False
+    await add_note(message, context, card.issue_id, text, photos)
+    return True
+
+
+async def _draft(message: Message, context: BotContext) -> Draft | None:
+    try:
+        return await intake.current(context.deps, context.staff)
+    except errors.DraftExpired as refusal:
+        await message.reply_text(explain(refusal, context.t))
+        return None
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    return [
+        CommandHandler("cancel", cancel),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
+        MessageHandler(private & filters.PHOTO, on_photo),
+        MessageHandler(private & filters.LOCATION, on_location),
+        MessageHandler(private & filters.CONTACT, on_contact),
+        MessageHandler(
+            groups & filters.REPLY & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND,
+            on_group_reply,
+        ),
+    ]

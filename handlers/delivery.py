@@ -1,0 +1,195 @@
+"""The sender: delivers the outbox to Telegram, retrying what fails for a while.
+
+It wakes when a transaction queues messages (and at least every poll interval), takes the due
+messages most urgent first, and sends a few at a time, each chat's messages in order.
+Replies to the person pressing buttons do not come through here: handlers send those directly,
+so they never wait behind a wave of notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from casework.delivery import Notice, OutboxItem, OutboxKind
+from casework.services import Deps, delivery
+from casework.services.delivery import Delivery
+from handlers.cards import card_keyboard, card_text, headline
+from handlers.i18n import N_, Html, Texts, pick_language, texts
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+_NOTICES = {
+    Notice.DRAFT_DROPPED: N_(
+        "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
+    ),
+    Notice.PROMPT_DROPPED: N_(
+        "The question waiting for your answer expired after 30 minutes. Press the button on the "
+        "card again when you are ready."
+    ),
+}
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        deps: Deps,
+        default_language: str,
+        poll_seconds: float,
+        concurrency: int = 4,
+        batch: int = 50,
+    ) -> None:
+        self._bot, self._deps = bot, deps
+        self._default_language = default_language
+        self._poll = poll_seconds
+        self._slots = asyncio.Semaphore(concurrency)
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._generation = 0
+        self._paused_until = 0.0  # loop time until which Telegram asked us to wait (429)
+
+    def wake(self) -> None:
+        """New messages were queued: deliver them now."""
+        self._generation += 1
+        self._idle.clear()
+        self._wake.set()
+
+    async def drained(self) -> None:
+        """Wait until nothing due is left undelivered (for tests and clean shutdowns)."""
+        self.wake()
+        await self._idle.wait()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            generation = self._generation
+            try:
+                items = await delivery.due(self._deps, self._batch)
+            except Exception:
+                log.exception("outbox: could not read what is due")
+                items = []
+            if items:
+                await self._deliver_all(items)
+                continue
+            if generation == self._generation:
+                self._idle.set()
+            quiet = await self._quiet_for()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), quiet)
+
+    async def _quiet_for(self) -> float:
+        """How long to sleep: until the next message falls due, at most a poll interval."""
+        try:
+            next_due = await delivery.next_due_at(self._deps)
+        except Exception:
+            return self._poll
+        if next_due is None:
+            return self._poll
+        seconds = (next_due - self._deps.clock.now()).total_seconds()
+        return min(self._poll, max(0.05, seconds))
+
+    async def _deliver_all(self, items: list[OutboxItem]) -> None:
+        by_chat: defaultdict[int, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_chat[item.chat_id].append(item)
+
+        async def one_chat(queue: list[OutboxItem]) -> None:
+            async with self._slots:
+                for item in queue:
+                    await self._deliver(item)
+
+        await asyncio.gather(*(one_chat(queue) for queue in by_chat.values()))
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        deps = self._deps
+        try:
+            prepared = await delivery.prepare(deps, item)
+            if prepared is None:
+                return
+            await self._wait_if_paused()
+            message_id = await self._send(prepared)
+            await delivery.sent(deps, item, message_id)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self._paused_until = asyncio.get_running_loop().time() + seconds
+            await self._later(item, timedelta(seconds=seconds), f"429: retry after {seconds}s")
+        except Forbidden as exc:
+            await delivery.give_up(deps, item, f"403: {exc.message}")
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                await delivery.sent(deps, item, None)
+            else:
+                log.warning("outbox %s: Telegram refused it: %s", item.key, exc.message)
+                await delivery.give_up(deps, item, f"400: {exc.message}")
+        except (NetworkError, TelegramError) as exc:
+            await self._later(item, _backoff(item.attempts), f"network: {exc}")
+        except Exception as exc:
+            log.exception("outbox %s: could not be delivered", item.key)
+            await self._later(item, _backoff(item.attempts), f"error: {type(exc).__name__}")
+
+    async def _later(self, item: OutboxItem, delay: timedelta, error: str) -> None:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("outbox %s: giving up after %d attempts (%s)", item.key, MAX_ATTEMPTS, error)
+            await delivery.give_up(self._deps, item, error)
+        else:
+            await delivery.retry(self._deps, item, delay, error)
+
+    async def _wait_if_paused(self) -> None:
+        loop = asyncio.get_running_loop()
+        pause = self._paused_until - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+
+    async def _send(self, d: Delivery) -> int | None:
+        item, t = d.item, self._texts(d)
+        org, zone = self._deps.org, self._deps.zone
+        if item.kind is OutboxKind.NOTICE:
+            notice = Notice(item.payload.get("notice", ""))
+            sent = await self._bot.send_message(item.chat_id, t._(_NOTICES[notice]))
+            return sent.message_id
+        assert d.issue is not None
+        masked = d.recipient is None  # a department group: the citizen's details hidden
+        card = card_text(d.issue, t, org, d.people, zone, masked=masked)
+        keyboard = card_keyboard(d.issue, d.actions, t)
+        if item.kind is OutboxKind.REFRESH:
+            assert item.message_id is not None
+            await self._bot.edit_message_text(
+                card,
+                chat_id=item.chat_id,
+                message_id=item.message_id,
+                parse_mode="HTML",
+                reply_markup=keyboard,
+            )
+            return None
+        assert d.event is not None
+        top = headline(d.event, d.issue, t, org, d.people, d.recipient)
+        sent = await self._bot.send_message(
+            item.chat_id, Html(top + "\n\n" + card), parse_mode="HTML", reply_markup=keyboard
+        )
+        return sent.message_id
+
+    def _texts(self, d: Delivery) -> Texts:
+        person = d.recipient
+        if person is None:
+            return texts(self._default_language)
+        return texts(
+            pick_language(person.language, person.telegram_language, self._default_language)
+        )
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s … up to 10 minutes between tries."""
+    return timedelta(seconds=min(600, 2 ** (attempts + 1)))

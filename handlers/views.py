@@ -1,0 +1,168 @@
+"""/my, /inbox, /issue and /note: looking at issues and commenting on them by number."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from casework import errors
+from casework.issues import Issue
+from casework.ports import IssuePage
+from casework.services import views
+from handlers.cards import DETAILS, callback, local
+from handlers.context import BotContext
+from handlers.i18n import Html
+from handlers.issue_actions import add_note
+from handlers.labels import category_name, status_icon, status_name
+from handlers.refusals import explain
+from handlers.showing import send_details
+
+PREFIX = "l"
+MINE, INBOX = "my", "in"
+
+
+async def my_issues(update: Update, context: BotContext) -> None:
+    """What I reported: open ones first."""
+    assert update.effective_message is not None
+    text, markup = await _list_page(context, MINE, 0)
+    await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+async def inbox(update: Update, context: BotContext) -> None:
+    """My department's pending and accepted issues, nearest deadline first (all, for coordinators)."""
+    assert update.effective_message is not None
+    try:
+        text, markup = await _list_page(context, INBOX, 0)
+    except errors.CaseworkError as refusal:
+        await update.effective_message.reply_text(explain(refusal, context.t))
+        return
+    await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+async def turn_page(update: Update, context: BotContext) -> None:
+    """◀ / ▶ under a list: `l:<list>:<page>`."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    if len(parts) != 3 or parts[1] not in (MINE, INBOX) or not parts[2].isdigit():
+        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
+        return
+    try:
+        text, markup = await _list_page(context, parts[1], int(parts[2]))
+    except errors.CaseworkError as refusal:
+        await query.answer(explain(refusal, context.t), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+
+
+async def show_issue(update: Update, context: BotContext) -> None:
+    """`/issue <number>`: the card, photos, location and timeline."""
+    message = update.effective_message
+    assert message is not None
+    if len(context.args or []) != 1:
+        await message.reply_text(
+            context.t._("Usage: /issue <number>, for example /issue 2611-0042")
+        )
+        return
+    try:
+        issue = await views.find(context.deps, context.staff, (context.args or [""])[0])
+        await send_details(context.staff.telegram_id, context, issue.id)
+    except errors.CaseworkError as refusal:
+        await message.reply_text(explain(refusal, context.t))
+
+
+async def note(update: Update, context: BotContext) -> None:
+    """`/note <number> <text>`: add a note to the issue's timeline."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=2)
+    if len(parts) < 3:
+        await message.reply_text(
+            context.t._(
+                "Usage: /note <number> <text>, for example /note 2611-0042 called the citizen back"
+            )
+        )
+        return
+    try:
+        issue = await views.find(context.deps, context.staff, parts[1])
+    except errors.CaseworkError as refusal:
+        await message.reply_text(explain(refusal, context.t))
+        return
+    await add_note(message, context, issue.id, parts[2])
+
+
+async def _list_page(
+    context: BotContext, which: str, page: int
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    t, deps = context.t, context.deps
+    if which == MINE:
+        found = await views.mine(deps, context.staff, page)
+        title = t.n_("Issues you reported: {n}", "Issues you reported: {n}", found.total)
+    else:
+        found = await views.inbox(deps, context.staff, page)
+        title = t.n_(
+            "Waiting for your department: {n}", "Waiting for your department: {n}", found.total
+        )
+    pages = max(1, -(-found.total // views.PAGE_SIZE))
+    page = min(page, pages - 1)
+    lines = [Html(f"<b>{title}</b>")]
+    if pages > 1:
+        lines.append(t._("Page {page} of {pages}", page=page + 1, pages=pages))
+    if not found.issues:
+        lines.append(t._("Nothing here."))
+    lines += [_line(context, issue) for issue in found.issues]
+    return Html("\n".join(lines)), _list_buttons(context, which, found, page, pages)
+
+
+def _line(context: BotContext, issue: Issue) -> Html:
+    t, deps = context.t, context.deps
+    due = issue.due
+    line = t._(
+        "{icon} <b>{number}</b> {category} · {status}",
+        icon=status_icon(issue.status),
+        number=issue.number,
+        category=category_name(issue.category, deps.org, t),
+        status=status_name(issue.status, t),
+    )
+    if issue.urgent:
+        line = Html(line + " 🔴")
+    if due is not None:
+        line = Html(line + t._(" · due {when}", when=local(due, deps.zone)))
+    return line
+
+
+def _list_buttons(
+    context: BotContext, which: str, found: IssuePage, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
+    t = context.t
+    rows = [
+        [
+            InlineKeyboardButton(i.number, callback_data=callback(i.id, DETAILS))
+            for i in found.issues[k : k + 2]
+        ]
+        for k in range(0, len(found.issues), 2)
+    ]
+    navigation = []
+    if page > 0:
+        navigation.append(
+            InlineKeyboardButton(t._("◀ Previous"), callback_data=f"{PREFIX}:{which}:{page - 1}")
+        )
+    if page < pages - 1:
+        navigation.append(
+            InlineKeyboardButton(t._("Next ▶"), callback_data=f"{PREFIX}:{which}:{page + 1}")
+        )
+    if navigation:
+        rows.append(navigation)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("my", my_issues, filters=private),
+        CommandHandler("inbox", inbox, filters=private),
+        CommandHandler("issue", show_issue, filters=private),
+        CommandHandler("note", note),
+        CallbackQueryHandler(turn_page, pattern=rf"^{PREFIX}:"),
+    ]

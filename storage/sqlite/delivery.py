@@ -1,0 +1,135 @@
+"""The outbox of messages to deliver, and the cards already sent about each issue."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import aiosqlite
+
+from casework.delivery import Card, OutboxItem, OutboxKind
+from storage.sqlite.database import from_epoch, to_epoch
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        key=row["key"],
+        kind=OutboxKind(row["kind"]),
+        chat_id=row["chat_id"],
+        staff_id=row["staff_id"],
+        department=row["department"],
+        issue_id=row["issue_id"],
+        event_id=row["event_id"],
+        message_id=row["message_id"],
+        payload=json.loads(row["payload"]),
+        priority=row["priority"],
+        created_at=from_epoch(row["created_at"]),
+        due_at=from_epoch(row["due_at"]),
+        attempts=row["attempts"],
+    )
+
+
+class SqliteOutbox:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self.added = 0  # how many new messages this transaction queued
+
+    async def add(self, item: OutboxItem) -> bool:
+        """Queue a message; False if one with the same key was ever queued."""
+        cur = await self._conn.execute(
+            "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
+            " message_id, payload, priority, created_at, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (
+                item.key,
+                item.kind.value,
+                item.chat_id,
+                item.staff_id,
+                item.department,
+                item.issue_id,
+                item.event_id,
+                item.message_id,
+                json.dumps(item.payload, ensure_ascii=False),
+                item.priority,
+                to_epoch(item.created_at),
+                to_epoch(item.due_at),
+            ),
+        )
+        self.added += cur.rowcount
+        return cur.rowcount == 1
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Undelivered messages due by `now`, most urgent first, oldest first."""
+        async with self._conn.execute(
+            "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?"
+            " ORDER BY priority, due_at, id LIMIT ?",
+            (to_epoch(now), limit),
+        ) as cur:
+            return [_item(row) for row in await cur.fetchall()]
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        async with self._conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _item(row)
+
+    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id),"
+            " attempts = attempts + 1 WHERE id = ?",
+            (to_epoch(now), message_id, item_id),
+        )
+
+    async def retry_later(self, item_id: int, due_at: datetime, error: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (to_epoch(due_at), error, item_id),
+        )
+
+    async def give_up(self, item_id: int, now: datetime, error: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (to_epoch(now), error, item_id),
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._conn.execute(
+            "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else from_epoch(row[0])
+
+
+class SqliteCards:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, card: Card) -> None:
+        await self._conn.execute(
+            "INSERT OR REPLACE INTO cards (chat_id, message_id, issue_id, staff_id, department)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (card.chat_id, card.message_id, card.issue_id, card.staff_id, card.department),
+        )
+
+    async def find(self, chat_id: int, message_id: int) -> Card | None:
+        async with self._conn.execute(
+            "SELECT * FROM cards WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _card(row)
+
+    async def of_issue(self, issue_id: int) -> list[Card]:
+        async with self._conn.execute(
+            "SELECT * FROM cards WHERE issue_id = ? ORDER BY chat_id, message_id", (issue_id,)
+        ) as cur:
+            return [_card(row) for row in await cur.fetchall()]
+
+
+def _card(row: aiosqlite.Row) -> Card:
+    return Card(
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        issue_id=row["issue_id"],
+        staff_id=row["staff_id"],
+        department=row["department"],
+    )

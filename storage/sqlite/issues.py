@@ -1,0 +1,196 @@
+"""Issues: their current state, photos, assisting departments, and monthly numbering."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import aiosqlite
+
+from casework.issues import Issue, Location, Source, Status
+from casework.ports import IssuePage
+from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+
+_OPEN = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
+_COLUMNS = (
+    "id, number, status, description, category, department, reporter_id, assignee_id,"
+    " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
+    " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version"
+)
+
+
+def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) -> Issue:
+    location = None
+    if row["latitude"] is not None and row["longitude"] is not None:
+        location = Location(row["latitude"], row["longitude"])
+    return Issue(
+        id=row["id"],
+        number=row["number"],
+        status=Status(row["status"]),
+        description=row["description"],
+        category=row["category"],
+        department=row["department"],
+        reporter_id=row["reporter_id"],
+        urgent=bool(row["urgent"]),
+        source=Source(row["source"]),
+        created_at=from_epoch(row["created_at"]),
+        updated_at=from_epoch(row["updated_at"]),
+        handed_at=from_epoch(row["handed_at"]),
+        respond_by=maybe_from_epoch(row["respond_by"]),
+        resolve_by=maybe_from_epoch(row["resolve_by"]),
+        location=location,
+        address=row["address"],
+        citizen_name=row["citizen_name"],
+        citizen_phone=row["citizen_phone"],
+        photos=tuple(photos),
+        assignee_id=row["assignee_id"],
+        accepted_by=row["accepted_by"],
+        assisting=frozenset(assisting),
+        reopen_count=row["reopen_count"],
+        version=row["version"],
+    )
+
+
+def _values(issue: Issue) -> dict[str, object]:
+    return {
+        "number": issue.number,
+        "status": issue.status.value,
+        "description": issue.description,
+        "category": issue.category,
+        "department": issue.department,
+        "reporter_id": issue.reporter_id,
+        "assignee_id": issue.assignee_id,
+        "accepted_by": issue.accepted_by,
+        "urgent": int(issue.urgent),
+        "source": issue.source.value,
+        "latitude": issue.location.latitude if issue.location else None,
+        "longitude": issue.location.longitude if issue.location else None,
+        "address": issue.address,
+        "citizen_name": issue.citizen_name,
+        "citizen_phone": issue.citizen_phone,
+        "created_at": to_epoch(issue.created_at),
+        "updated_at": to_epoch(issue.updated_at),
+        "handed_at": to_epoch(issue.handed_at),
+        "respond_by": to_epoch(issue.respond_by) if issue.respond_by else None,
+        "resolve_by": to_epoch(issue.resolve_by) if issue.resolve_by else None,
+        "reopen_count": issue.reopen_count,
+        "version": issue.version,
+    }
+
+
+class SqliteIssues:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def next_sequence(self, month: str) -> int:
+        async with self._conn.execute(
+            "INSERT INTO issue_counters (month, last) VALUES (?, 1)"
+            " ON CONFLICT (month) DO UPDATE SET last = last + 1 RETURNING last",
+            (month,),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def create(self, issue: Issue) -> Issue:
+        values = _values(issue)
+        names = ", ".join(values)
+        async with self._conn.execute(
+            f"INSERT INTO issues ({names}) VALUES ({', '.join(':' + n for n in values)})"
+            " RETURNING id",
+            values,
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        issue_id = int(row[0])
+        await self._conn.executemany(
+            "INSERT INTO issue_photos (issue_id, position, file_id) VALUES (?, ?, ?)",
+            [(issue_id, i, file_id) for i, file_id in enumerate(issue.photos)],
+        )
+        await self._save_assists(issue_id, issue.assisting)
+        found = await self.get(issue_id)
+        assert found is not None
+        return found
+
+    async def save(self, issue: Issue, expected_version: int) -> bool:
+        """Write the issue's new state if nobody changed it since `expected_version`."""
+        values = _values(issue)
+        values.update(id=issue.id, expected_version=expected_version)
+        assignments = ", ".join(f"{n} = :{n}" for n in _values(issue))
+        cur = await self._conn.execute(
+            f"UPDATE issues SET {assignments} WHERE id = :id AND version = :expected_version",
+            values,
+        )
+        if cur.rowcount != 1:
+            return False
+        await self._save_assists(issue.id, issue.assisting)
+        return True
+
+    async def get(self, issue_id: int) -> Issue | None:
+        found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE id = ?", (issue_id,))
+        return found[0] if found else None
+
+    async def by_number(self, number: str) -> Issue | None:
+        found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE number = ?", (number,))
+        return found[0] if found else None
+
+    async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
+        """What a person reported: open ones first, newest first within each."""
+        total = await self._count("SELECT count(*) FROM issues WHERE reporter_id = ?", (staff_id,))
+        issues = await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE reporter_id = ?"
+            f" ORDER BY status NOT IN {_OPEN}, created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (staff_id, limit, offset),
+        )
+        return IssuePage(issues=issues, total=total)
+
+    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
+        """Pending and accepted issues (one department's, or all), nearest deadline first."""
+        where = "status IN ('pending', 'accepted')"
+        params: tuple[object, ...] = ()
+        if department is not None:
+            where += " AND department = ?"
+            params = (department,)
+        total = await self._count(f"SELECT count(*) FROM issues WHERE {where}", params)
+        issues = await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE {where}"
+            " ORDER BY CASE status WHEN 'pending' THEN respond_by ELSE resolve_by END, id"
+            " LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return IssuePage(issues=issues, total=total)
+
+    async def _count(self, sql: str, params: tuple[object, ...]) -> int:
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _load(self, sql: str, params: tuple[object, ...]) -> list[Issue]:
+        async with self._conn.execute(sql, params) as cur:
+            rows = list(await cur.fetchall())
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        photos: defaultdict[int, list[str]] = defaultdict(list)
+        async with self._conn.execute(
+            f"SELECT issue_id, file_id FROM issue_photos WHERE issue_id IN ({marks})"
+            " ORDER BY issue_id, position",
+            ids,
+        ) as cur:
+            for row in await cur.fetchall():
+                photos[row["issue_id"]].append(row["file_id"])
+        assists: defaultdict[int, list[str]] = defaultdict(list)
+        async with self._conn.execute(
+            f"SELECT issue_id, department FROM issue_assists WHERE issue_id IN ({marks})", ids
+        ) as cur:
+            for row in await cur.fetchall():
+                assists[row["issue_id"]].append(row["department"])
+        return [_issue(row, photos[row["id"]], assists[row["id"]]) for row in rows]
+
+    async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:
+        await self._conn.execute("DELETE FROM issue_assists WHERE issue_id = ?", (issue_id,))
+        await self._conn.executemany(
+            "INSERT OR IGNORE INTO issue_assists (issue_id, department) VALUES (?, ?)",
+            [(issue_id, d) for d in sorted(assisting)],
+        )

@@ -1,0 +1,79 @@
+"""The timeline: every step and note of an issue, appended and never changed."""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from casework.issues import Event, EventKind, WithdrawReason
+from storage.sqlite.database import from_epoch, to_epoch
+
+_COLUMNS = (
+    "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
+    " on_behalf"
+)
+
+
+def _event(row: aiosqlite.Row) -> Event:
+    return Event(
+        id=row["id"],
+        issue_id=row["issue_id"],
+        kind=EventKind(row["kind"]),
+        actor_id=row["actor_id"],
+        at=from_epoch(row["at"]),
+        department=row["department"],
+        text=row["text"],
+        photos=tuple(json.loads(row["photos"])),
+        target_id=row["target_id"],
+        withdraw_reason=WithdrawReason(row["withdraw_reason"]) if row["withdraw_reason"] else None,
+        on_behalf=bool(row["on_behalf"]),
+    )
+
+
+class SqliteTimeline:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def append(self, issue_id: int, event: Event) -> Event:
+        async with self._conn.execute(
+            "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
+            " target_id, withdraw_reason, on_behalf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" RETURNING {_COLUMNS}",
+            (
+                issue_id,
+                to_epoch(event.at),
+                event.actor_id,
+                event.kind.value,
+                event.department,
+                event.text,
+                json.dumps(list(event.photos)),
+                event.target_id,
+                event.withdraw_reason.value if event.withdraw_reason else None,
+                int(event.on_behalf),
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return _event(row)
+
+    async def of_issue(self, issue_id: int) -> list[Event]:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id", (issue_id,)
+        ) as cur:
+            return [_event(row) for row in await cur.fetchall()]
+
+    async def get(self, event_id: int) -> Event | None:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM issue_events WHERE id = ?", (event_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _event(row)
+
+    async def latest(self, issue_id: int) -> Event | None:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id DESC LIMIT 1",
+            (issue_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _event(row)
