@@ -130,6 +130,17 @@ def check_category(code: str, org: Organisation) -> str:
     return code
 
 
+def choose_category(draft: Draft, code: str, org: Organisation, now: datetime) -> Draft:
+    """A new category also means choosing the department again (its default is offered)."""
+    check_category(code, org)
+    if code == draft.category:
+        return draft.advanced(now)
+    changed = draft.advanced(now, category=code, department=None)
+    if draft.editing:
+        return dataclasses.replace(changed, step=Step.DEPARTMENT)
+    return changed
+
+
 def check_department(code: str, org: Organisation) -> str:
     if org.department(code) is None:
         raise errors.UnknownDepartment(code)

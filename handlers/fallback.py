@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from handlers.context import BotContext
 
@@ -24,9 +24,18 @@ async def unexpected_message(update: Update, context: BotContext) -> None:
     )
 
 
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A press no other handler understood (old, garbled or forged): answer it anyway."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        context.t._("This button is no longer valid."), show_alert=True
+    )
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
+        CallbackQueryHandler(unknown_button),
         MessageHandler(filters.COMMAND & private, unknown_command),
         MessageHandler(private & ~filters.StatusUpdate.ALL, unexpected_message),
     ]

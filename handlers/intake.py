@@ -30,12 +30,12 @@ from casework.intake import (
     Step,
     add_photo,
     check_address,
-    check_category,
     check_department,
     check_description,
     check_location,
     check_name,
     check_phone,
+    choose_category,
 )
 from casework.issues import Source
 from casework.services import delivery, intake, views
@@ -492,11 +492,7 @@ def _choice(context: BotContext, step: Step, value: str) -> Callable[[Draft], Dr
     org, now = context.deps.org, _now(context)
     match step:
         case Step.CATEGORY:
-            return lambda d: d.advanced(
-                now,
-                category=check_category(value, org),
-                department=None if d.category != value else d.department,
-            )
+            return lambda d: choose_category(d, value, org, now)
         case Step.SOURCE:
             return lambda d: d.advanced(now, source=Source(value))
         case Step.URGENCY:

@@ -220,14 +220,14 @@ async def answer_prompt(
     except errors.CaseworkError as refusal:
         await message.reply_text(_refusal(refusal, context))
         return
-    details = await views.details(context.deps, context.staff, outcome.issue.id)
+    done = Html("✓ " + t._(_DONE[_action_of(outcome)]))
+    try:
+        details = await views.details(context.deps, context.staff, outcome.issue.id)
+    except errors.IssueNotFound:  # moved out of the person's reach (transferred away)
+        await message.reply_html(Html(done + " " + outcome.issue.number))
+        return
     await send_card(
-        message.chat.id,
-        context,
-        details.issue,
-        details.actions,
-        details.people,
-        headline=Html("✓ " + t._(_DONE[_action_of(outcome)])),
+        message.chat.id, context, details.issue, details.actions, details.people, headline=done
     )
 
 

@@ -48,6 +48,11 @@ def head(bot: Harness) -> FakeUser:
 
 
 @pytest.fixture
+def second_head(bot: Harness) -> FakeUser:
+    return bot.user(2003, "王伟")
+
+
+@pytest.fixture
 def member(bot: Harness) -> FakeUser:
     return bot.user(2002, "刘强")
 

@@ -91,6 +91,14 @@ class Harness:
         assert runtime is not None
         return runtime
 
+    async def restart(self) -> None:
+        """Stop the bot and start it again on the same database, as after a redeploy."""
+        errors = self.tracking.errors
+        await stop_bot(self)
+        fresh = await start_bot(self.api, self.settings, self.clock)
+        self.app = fresh.app
+        self.tracking.errors.extend(errors)
+
     async def sweep(self) -> None:
         """One sweep at the clock's current time, and the delivery of what it queued."""
         await self.runtime.sweeper.sweep_once()

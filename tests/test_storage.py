@@ -118,7 +118,7 @@ async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inacti
         categories = await tx.organisation.active_category_codes()
     await store.close()
 
-    assert first.added == 5
+    assert first.added == 6
     assert second.added == 0
     assert second.updated == 0
     assert departments == ["roads", "water"]

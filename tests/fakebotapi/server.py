@@ -534,8 +534,8 @@ class FakeBotApi:
         elif message.kind == "location":
             lat, lon = message.text.split(",")
             data["location"] = {"latitude": float(lat), "longitude": float(lon)}
-        if message.markup:
-            data["reply_markup"] = message.markup
+        if message.markup and "inline_keyboard" in message.markup:
+            data["reply_markup"] = message.markup  # Telegram echoes inline keyboards only
         return data
 
 

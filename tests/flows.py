@@ -1,0 +1,67 @@
+"""Steps the tests take again and again, as people would take them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+from tests.fakebotapi import BotMessage, FakeUser
+from tests.harness import Harness
+
+
+async def log_issue(
+    worker: FakeUser,
+    description: str = "中山路12号路灯不亮",
+    category: str = "路灯故障",
+    department: str = "✓ ",
+    urgent: bool = False,
+    phone: str | None = "13812345678",
+) -> str:
+    """Log an issue through /new and submit it; returns its number."""
+    await worker.send(f"/new {description}")
+    await worker.press(worker.last, category)
+    await worker.send("跳过")
+    await worker.send("完成")
+    await worker.send("张三")
+    await worker.send(phone or "跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "紧急" if urgent else "一般")
+    await worker.press(worker.last, department)
+    summary = worker.last
+    await worker.press(summary, "提交")
+    assert "已提交，编号 " in summary.text, summary.text
+    return summary.text.split("已提交，编号 ")[1].split("，")[0]
+
+
+def card_for(person: FakeUser, number: str) -> BotMessage:
+    """The newest message to this person that shows the issue's card."""
+    cards = [m for m in person.messages if number in m.text and m.buttons]
+    assert cards, f"{person.first_name} has no card of {number}: {person.texts()}"
+    return cards[-1]
+
+
+async def answer(person: FakeUser, text: str) -> None:
+    """Type the reason (or resolution, or note) the bot just asked for."""
+    assert "✍️" in person.last.text, person.last.text
+    await person.send(text)
+
+
+async def rows(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Read the bot's database directly, to check what was (or was not) saved."""
+    async with aiosqlite.connect(bot.settings.database_path) as db, db.execute(sql, params) as cur:
+        return [tuple(row) for row in await cur.fetchall()]
+
+
+async def events(bot: Harness, number: str | None = None) -> list[str]:
+    """The kinds of timeline events, oldest first (of one issue, or of all)."""
+    if number is None:
+        found = await rows(bot, "SELECT kind FROM issue_events ORDER BY id")
+    else:
+        found = await rows(
+            bot,
+            "SELECT kind FROM issue_events JOIN issues ON issues.id = issue_id"
+            " WHERE number = ? ORDER BY issue_events.id",
+            number,
+        )
+    return [kind for (kind,) in found]

@@ -1,0 +1,249 @@
+"""Issues end to end through the fake Bot API: handoff, accept or return, resolve, close."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.fakebotapi import FakeUser
+from tests.flows import answer, card_for, events, log_issue, rows
+from tests.harness import Harness
+
+
+async def status_of(bot: Harness, number: str) -> tuple[str, str]:
+    [found] = await rows(bot, "SELECT status, department FROM issues WHERE number = ?", number)
+    return found[0], found[1]
+
+
+async def start_all(*people: FakeUser) -> None:
+    for person in people:
+        await person.send("/start")
+
+
+async def test_the_happy_path_from_logging_to_confirmed_closed(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    await start_all(head, member)
+    number = await log_issue(worker)
+
+    card = card_for(head, number)
+    answer_to_head = await head.press(card, "接收")
+    assert answer_to_head is not None and answer_to_head.text == "已接收。"
+    assert "办理中" in card.text and "接收人：陈建国" in card.text
+    assert not card.has_button("接收")  # edited in place: the old button is gone
+    assert "市政道路科已接收" in (await worker.wait_for("已接收")).text
+
+    await head.press(card, "指派")
+    await head.press(card, "刘强")
+    assert "经办人：刘强" in card.text
+    assignment = await member.wait_for("指派给您")
+
+    await member.press(assignment, "办结")
+    await answer(member, "已更换灯泡，晚上试亮正常")
+    assert "已办结" in member.last.text
+
+    resolved = await worker.wait_for("请与群众核实")
+    assert "已更换灯泡" in resolved.text
+    assert resolved.has_button("确认关闭") and resolved.has_button("重新打开")
+    await worker.press(resolved, "确认关闭")
+
+    assert await status_of(bot, number) == ("closed", "roads")
+    assert "已确认关闭" in (await head.wait_for("确认关闭")).text
+    assert await events(bot, number) == [
+        "submitted", "accepted", "assigned", "resolved", "confirmed",
+    ]  # fmt: skip
+
+
+async def test_every_card_of_the_issue_is_refreshed_when_it_moves_on(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await start_all(head, member)
+    number = await log_issue(worker)
+    member_card = card_for(member, number)
+    group_card = card_for(group, number)  # type: ignore[arg-type]
+
+    await head.press(card_for(head, number), "接收")
+
+    assert not member_card.has_button("接收")
+    assert "办理中" in member_card.text
+    assert not group_card.has_button("接收")
+    assert group_card.has_button("办结")
+    assert "138****5678" in group_card.text  # still masked after the refresh
+
+
+async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_reroute_it(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser, water_head: FakeUser
+) -> None:
+    await start_all(head, coordinator, water_head)
+    number = await log_issue(worker)
+
+    await head.press(card_for(head, number), "退回")
+    await answer(head, "这是供水管道的问题，不归道路科")
+
+    for person in (worker, coordinator):
+        returned = await person.wait_for("退回了")
+        assert "这是供水管道的问题" in returned.text
+        assert returned.has_button("改派")
+    await coordinator.press(card_for(coordinator, number), "改派")
+    await coordinator.press(card_for(coordinator, number), "供水服务中心")
+
+    assert await status_of(bot, number) == ("pending", "water")
+    assert "贵科室有新问题" in (await water_head.wait_for(number)).text
+    assert "已改由供水服务中心办理" in (await worker.wait_for("已改由")).text
+
+
+async def test_a_handling_department_transfers_with_a_reason(
+    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+) -> None:
+    await start_all(head, water_head)
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+
+    await head.press(card, "转办")
+    await head.press(card, "供水服务中心")
+    await answer(head, "现场看是水管爆裂")
+
+    assert await status_of(bot, number) == ("pending", "water")
+    transferred = await water_head.wait_for("转办给贵科室")
+    assert "现场看是水管爆裂" in transferred.text and transferred.has_button("接收")
+    assert "已改由供水服务中心办理" in (await worker.wait_for("已改由")).text
+
+
+async def test_a_reopened_issue_goes_back_to_the_same_department_and_counts(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await start_all(head)
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+    await answer(head, "已修复")
+    resolved = await worker.wait_for("请与群众核实")
+
+    await worker.press(resolved, "重新打开")
+    await answer(worker, "群众说晚上还是不亮")
+
+    assert await status_of(bot, number) == ("accepted", "roads")
+    reopened = await head.wait_for("重新打开了")
+    assert "群众说晚上还是不亮" in reopened.text
+    assert "已重新打开 1 次" in reopened.text
+    assert reopened.has_button("办结")
+
+
+async def test_the_reporter_withdraws_a_pending_duplicate_with_a_reason(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await start_all(head)
+    number = await log_issue(worker)
+    own_card = card_for(worker, number)
+
+    await worker.press(own_card, "撤回")
+    await worker.press(own_card, "重复")
+    await answer(worker, "与 2611-0001 是同一盏灯")
+
+    assert await status_of(bot, number) == ("withdrawn", "roads")
+    assert "撤回了" in (await head.wait_for("撤回了")).text
+    assert not card_for(head, number).has_button("接收")
+
+
+async def test_a_coordinator_accepting_for_a_department_must_say_why(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser, head: FakeUser
+) -> None:
+    await start_all(coordinator, head)
+    number = await log_issue(worker)
+    await coordinator.send(f"/issue {number}")
+
+    await coordinator.press(card_for(coordinator, number), "接收")
+    assert "督办室为什么代科室接收" in coordinator.last.text
+    await answer(coordinator, "科室负责人电话确认已接收")
+
+    assert await status_of(bot, number) == ("accepted", "roads")
+    await coordinator.send(f"/issue {number}")
+    assert "周敏（督办室）：接收：科室负责人电话确认已接收" in coordinator.last.text
+
+
+async def test_a_note_by_command_or_by_reply_reaches_the_other_side(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await start_all(head)
+    number = await log_issue(worker)
+    await head.press(card_for(head, number), "接收")
+
+    await head.send(f"/note {number} 明早九点派人去现场")
+    assert "备注已记入办理记录" in head.last.text
+    note = await worker.wait_for("明早九点")
+    assert "陈建国 对 " in note.text
+
+    await worker.send("群众说灯杆也歪了", reply_to=note)
+    assert "灯杆也歪了" in (await head.wait_for("灯杆也歪了")).text
+    assert (await events(bot, number)).count("note") == 2
+
+
+async def test_issue_shows_details_and_the_timeline_only_to_those_involved(
+    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+) -> None:
+    number = await log_issue(worker)
+
+    await head.send(f"/issue {number}")
+    assert "📜 " + number + " 办理记录" in head.last.text
+    assert "登记并交市政道路科办理" in head.last.text
+    assert card_for(head, number).has_button("接收")
+
+    await water_head.send(f"/issue {number}")
+    assert "没有找到您可查看的该编号问题" in water_head.last.text
+
+    await head.send(f"/issue {number.replace('-', '')}")
+    assert "办理记录" in head.last.text
+
+
+async def test_my_lists_what_i_reported_open_first_and_inbox_nearest_deadline_first(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await start_all(head)
+    first = await log_issue(worker, "甲路灯")
+    second = await log_issue(worker, "乙路灯", urgent=True)
+    await head.press(card_for(head, first), "接收")
+    await head.press(card_for(head, first), "办结")
+    await answer(head, "修好了")
+    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+
+    await worker.send("/my")
+    listing = worker.last.text
+    assert listing.index(second) < listing.index(first)  # open before closed
+
+    third = await log_issue(worker, "丙路灯")
+    await head.send("/inbox")
+    inbox = head.last.text
+    assert first not in inbox
+    assert inbox.index(second) < inbox.index(third)  # urgent: the nearer deadline
+
+
+async def test_long_lists_are_paged_with_buttons(bot: Harness, worker: FakeUser) -> None:
+    numbers = [await log_issue(worker, f"第{i}盏路灯") for i in range(10)]
+
+    await worker.send("/my")
+    listing = worker.last
+    assert "第 1/2 页" in listing.text
+    assert numbers[-1] in listing.text and numbers[0] not in listing.text
+    await worker.press(listing, "下一页")
+
+    assert "第 2/2 页" in listing.text
+    assert numbers[0] in listing.text
+
+
+async def test_two_heads_pressing_accept_at_once_exactly_one_wins(
+    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser
+) -> None:
+    await start_all(head, second_head)
+    number = await log_issue(worker)
+
+    answers = await asyncio.gather(
+        head.press(card_for(head, number), "接收"),
+        second_head.press(card_for(second_head, number), "接收"),
+    )
+
+    texts = sorted((a.text or "") for a in answers if a is not None)
+    assert texts[0] == "已接收。"
+    assert texts[1].startswith("操作未执行：") and "已接收该问题" in texts[1]
+    assert (await events(bot, number)).count("accepted") == 1
