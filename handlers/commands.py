@@ -20,7 +20,14 @@ class Command:
     roles: frozenset[Role] = EVERYONE
 
 
+_DEPARTMENTS = frozenset({Role.HEAD, Role.MEMBER, Role.COORDINATOR})
+
 COMMANDS: tuple[Command, ...] = (
+    Command("new", N_("Log a citizen's issue")),
+    Command("my", N_("Issues I reported")),
+    Command("inbox", N_("My department's open issues"), _DEPARTMENTS),
+    Command("issue", N_("Show an issue: /issue 2611-0042")),
+    Command("note", N_("Add a note: /note 2611-0042 text")),
     Command("start", N_("Start, or open an invitation")),
     Command("help", N_("What you can do here")),
     Command("invite", N_("Invite a person (coordinators)"), frozenset({Role.COORDINATOR})),

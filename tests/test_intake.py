@@ -247,3 +247,15 @@ async def test_issue_numbers_count_up_within_the_month_and_restart_the_next(
         "2611-0002" in submitted[1],
         "2612-0001" in submitted[2],
     ] == [True] * 3
+
+
+async def test_an_over_long_description_is_refused_and_can_be_written_again(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new")
+
+    await worker.send("很" * 1501)
+    assert "内容太长，最多 1500 个字" in worker.last.text
+    await worker.send("路灯不亮")
+
+    assert "问题类别" in worker.last.text

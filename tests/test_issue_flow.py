@@ -247,3 +247,118 @@ async def test_two_heads_pressing_accept_at_once_exactly_one_wins(
     assert texts[0] == "已接收。"
     assert texts[1].startswith("操作未执行：") and "已接收该问题" in texts[1]
     assert (await events(bot, number)).count("accepted") == 1
+
+
+async def test_an_assisting_department_sees_the_issue_and_adds_notes(
+    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+) -> None:
+    await start_all(head, water_head)
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+
+    await head.press(card, "协办")
+    await head.press(card, "供水服务中心")
+
+    asked = await water_head.wait_for("请贵科室协助办理")
+    assert asked.has_button("备注") and not asked.has_button("办结")
+    await water_head.send(f"/note {number} 已关闭上游阀门")
+    assert "已关闭上游阀门" in (await head.wait_for("已关闭上游阀门")).text
+    assert "协办：供水服务中心" in card.text
+
+
+async def test_a_resolution_can_carry_photos(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await start_all(head)
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+
+    await head.send_photo("after-1")
+    assert "照片已保存" in head.last.text
+    await head.send_photo("after-2", caption="灯已修好，附现场照片")
+
+    [(photos,)] = await rows(bot, "SELECT photos FROM issue_events WHERE kind = 'resolved'")
+    assert photos == '["after-1", "after-2"]'
+    assert "灯已修好" in (await worker.wait_for("请与群众核实")).text
+
+
+async def test_a_coordinators_inbox_shows_every_department(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser, head: FakeUser
+) -> None:
+    roads = await log_issue(worker)
+    water = await log_issue(worker, "小区停水", category="停水")
+
+    await coordinator.send("/inbox")
+    await head.send("/inbox")
+
+    assert roads in coordinator.last.text and water in coordinator.last.text
+    assert roads in head.last.text and water not in head.last.text
+
+
+async def test_a_worker_has_no_inbox(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/inbox")
+
+    assert "您的角色不能进行这项操作" in worker.last.text
+
+
+async def test_a_long_timeline_is_paged_with_buttons(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    number = await log_issue(worker)
+    for i in range(20):
+        await worker.send(f"/note {number} 第{i}次回访记录")
+
+    await worker.send(f"/issue {number}")
+    timeline = worker.last
+    assert "第 1/2 页" in timeline.text
+    assert "第0次回访记录" in timeline.text and "第19次回访记录" not in timeline.text
+    await worker.press(timeline, "较新")
+
+    assert "第 2/2 页" in timeline.text
+    assert "第19次回访记录" in timeline.text
+
+
+async def test_an_english_speaking_head_gets_english_cards_and_buttons(
+    bot: Harness, worker: FakeUser
+) -> None:
+    head = bot.user(2001, "Jianguo", language_code="en")
+    await head.send("/start")
+    number = await log_issue(worker)
+
+    card = card_for(head, number)
+
+    assert "New issue for your department" in card.text
+    assert "Street light out → Roads and Lighting" in card.text
+    labels = [b.text for b in card.buttons]
+    assert any("Accept" in label for label in labels)
+    assert any("Return" in label for label in labels)
+    await head.press(card, "Accept")
+    labels = [b.text for b in card.buttons]
+    assert [word for word in ("Assign", "Transfer", "Resolve") if any(word in x for x in labels)] == [
+        "Assign", "Transfer", "Resolve",
+    ]  # fmt: skip
+
+
+async def test_a_head_accepts_from_the_department_group_and_reasons_are_asked_in_private(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await start_all(head, member)
+    number = await log_issue(worker)
+    group_card = card_for(group, number)  # type: ignore[arg-type]
+
+    refused = await member.press(group_card, "退回")
+    assert refused is not None and "不能进行这项操作" in (refused.text or "")
+
+    await head.press(group_card, "接收")
+    assert "接收人：陈建国" in group_card.text
+    assert group_card.has_button("办结") and not group_card.has_button("接收")
+    assert "138****5678" in group_card.text
+
+    await head.press(group_card, "办结")
+    assert "请填写办理情况" in head.last.text  # the question comes to the private chat
+    await head.send("已修复")
+    assert "已办结" in group_card.text

@@ -175,3 +175,33 @@ async def test_a_failed_transaction_saves_nothing(tmp_path: Path) -> None:
     async with store.transaction() as tx:
         assert await tx.staff.by_telegram_id(78) is None
     await store.close()
+
+
+async def test_the_timeline_cannot_be_rewritten(tmp_path: Path) -> None:
+    conn = await connect(tmp_path / "db.sqlite3")
+    try:
+        await conn.execute(
+            "INSERT INTO staff (id, telegram_id, name, role, joined_at) VALUES (1, 1, 'a', 'worker', 0)"
+        )
+        await conn.execute(
+            "INSERT INTO departments (code, name_zh, name_en, position) VALUES ('d', 'd', 'd', 0)"
+        )
+        await conn.execute(
+            "INSERT INTO categories (code, name_zh, name_en, department, respond_within_s,"
+            " resolve_within_s, urgent_respond_within_s, urgent_resolve_within_s, position)"
+            " VALUES ('c', 'c', 'c', 'd', 1, 1, 1, 1, 0)"
+        )
+        await conn.execute(
+            "INSERT INTO issues (id, number, status, description, category, department,"
+            " reporter_id, urgent, source, created_at, updated_at, handed_at)"
+            " VALUES (1, '2611-0001', 'pending', 'x', 'c', 'd', 1, 0, 'online', 0, 0, 0)"
+        )
+        await conn.execute(
+            "INSERT INTO issue_events (issue_id, at, actor_id, kind) VALUES (1, 0, 1, 'submitted')"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            await conn.execute("UPDATE issue_events SET kind = 'closed'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            await conn.execute("DELETE FROM issue_events")
+    finally:
+        await conn.close()
