@@ -9,22 +9,26 @@ from enum import IntEnum, StrEnum
 
 class OutboxKind(StrEnum):
     EVENT = "event"  # tell someone about a step, with the issue's card
+    REMINDER = "reminder"  # a rung of the reminder ladder, with the issue's card
     REFRESH = "refresh"  # edit a card already sent, to show the issue as it is now
     NOTICE = "notice"  # a plain message (a draft dropped, …)
+    DIGEST = "digest"  # the morning digest of open and overdue issues
 
 
 class Priority(IntEnum):
     """Lower goes first."""
 
-    URGENT = 10
-    NORMAL = 20
-    REFRESH = 40
-    BULK = 60
+    URGENT = 10  # anything about an urgent issue
+    NORMAL = 20  # notifications of steps
+    REMINDER = 30  # routine reminders
+    REFRESH = 40  # edits of cards already sent
+    BULK = 60  # digests
 
 
 class Notice(StrEnum):
     DRAFT_DROPPED = "draft_dropped"
     PROMPT_DROPPED = "prompt_dropped"
+    UNREACHABLE = "unreachable"  # to coordinators: someone cannot be sent messages
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,7 @@ class EmptyText(CaseworkError):
 
 class NothingAsked(CaseworkError):
     """An answer came, but no question is waiting for one (it expired or was answered)."""
+
+
+class PhotoNotExpected(CaseworkError):
+    """A photo where only words are asked for (a reason); it was not kept."""

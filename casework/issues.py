@@ -82,6 +82,11 @@ class Issue:
     assisting: frozenset[str] = frozenset()
     reopen_count: int = 0
     version: int = 0
+    # The reminder ladder (casework/reminders.py): each state entered starts a new phase.
+    phase: int = 0
+    phase_started_at: datetime | None = None
+    reminders_sent: int = 0  # rungs of this phase already passed
+    next_reminder_at: datetime | None = None
 
     @property
     def due(self) -> datetime | None:

@@ -40,6 +40,7 @@ from casework.issues import Event, EventKind, Issue, Status
 from casework.limits import PHOTOS_MAX, REASON_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
+from casework.reminders import first_rung_at
 from casework.roles import Role
 
 
@@ -213,6 +214,16 @@ def decide(
 
 def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
     """The issue after the event."""
+    changed = _applied(issue, event, org)
+    if changed.status is not issue.status and event.kind not in _STARTS_ITS_OWN_PHASE:
+        changed = enter_phase(changed, event.at, org)
+    return changed
+
+
+_STARTS_ITS_OWN_PHASE = {EventKind.REROUTED, EventKind.TRANSFERRED, EventKind.REOPENED}
+
+
+def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
     at = event.at
     changed = dataclasses.replace(issue, updated_at=at, version=issue.version + 1)
     match event.kind:
@@ -240,12 +251,14 @@ def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
             resolve_by = (
                 resolution_deadline(category, issue.urgent, at) if category else issue.resolve_by
             )
-            return dataclasses.replace(
+            # A reopened issue starts a fresh phase even though it was accepted before.
+            reopened = dataclasses.replace(
                 changed,
                 status=Status.ACCEPTED,
                 resolve_by=resolve_by,
                 reopen_count=issue.reopen_count + 1,
             )
+            return enter_phase(reopened, at, org)
         case EventKind.WITHDRAWN:
             return dataclasses.replace(changed, status=Status.WITHDRAWN, respond_by=None)
         case EventKind.ASSIST_ADDED:
@@ -256,11 +269,19 @@ def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
     raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover
 
 
+def enter_phase(issue: Issue, at: datetime, org: Organisation) -> Issue:
+    """Start the reminder ladder afresh: the issue entered a new state (or department)."""
+    started = dataclasses.replace(
+        issue, phase=issue.phase + 1, phase_started_at=at, reminders_sent=0
+    )
+    return dataclasses.replace(started, next_reminder_at=first_rung_at(started, org.reminders))
+
+
 def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) -> Issue:
     """Pending at `department` from `at`, with fresh deadlines."""
     category = org.category(issue.category)
     assert category is not None, f"issue {issue.number} has an unknown category"
-    return dataclasses.replace(
+    handed = dataclasses.replace(
         issue,
         status=Status.PENDING,
         department=department,
@@ -271,6 +292,7 @@ def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) ->
         resolve_by=resolution_deadline(category, issue.urgent, at),
         assisting=issue.assisting - {department},
     )
+    return enter_phase(handed, at, org)
 
 
 def _with(event: Event, kind: EventKind, department: str | None, **changes: object) -> Event:

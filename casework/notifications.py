@@ -18,6 +18,7 @@ class Audience(StrEnum):
     GROUP = "group"  # a department's group chat, if it has one
     COORDINATORS = "coordinators"
     HANDLERS = "handlers"  # the person assigned and the heads, or the whole department
+    HANDLER = "handler"  # the person assigned, or the whole department
     ASSIGNEE = "assignee"  # the person an issue was just assigned to
     ASSISTING = "assisting"  # staff of the departments asked to assist
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import cached_property
 
+from casework.quiet import QuietHours
 from casework.roles import Role
 
 LANGUAGES = ("zh", "en")
@@ -54,6 +55,23 @@ class AccessPolicy:
     invite_valid_for: timedelta = timedelta(days=7)
 
 
+NIGHT = QuietHours(time(22, 0), time(7, 30))
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """The reminder ladder (see casework/reminders.py and the README)."""
+
+    quiet_hours: QuietHours | None = NIGHT
+    before_deadline: timedelta = timedelta(hours=2)  # "shortly before" a resolution deadline
+    overdue_every: timedelta = timedelta(hours=4)  # again and again once overdue
+    escalate_after: timedelta = timedelta(days=1)  # overdue this long: the coordinators hear
+    returned_after: timedelta = timedelta(hours=2)  # a returned issue waits to be re-routed
+    returned_every: timedelta = timedelta(days=1)
+    confirm_every: timedelta = timedelta(days=1)  # a resolved issue waits for the reporter
+    digest_at: time = time(8, 30)  # the morning digest, local time
+
+
 @dataclass(frozen=True)
 class Organisation:
     name: Names
@@ -61,6 +79,7 @@ class Organisation:
     categories: tuple[Category, ...]
     roster: tuple[RosterEntry, ...] = ()
     access: AccessPolicy = field(default_factory=AccessPolicy)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     def department(self, code: str) -> Department | None:
         return self._departments_by_code.get(code)

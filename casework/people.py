@@ -18,6 +18,7 @@ class Staff:
     active: bool
     language: str | None = None  # saved with /lang; None means "follow Telegram"
     telegram_language: str | None = None  # what their Telegram app said it speaks, last time
+    unreachable_since: datetime | None = None  # blocked the bot, or never opened a chat
 
     def belongs_to(self, department: str | None) -> bool:
         return department is not None and self.department == department

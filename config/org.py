@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +21,10 @@ from casework.organisation import (
     Department,
     Names,
     Organisation,
+    ReminderPolicy,
     RosterEntry,
 )
+from casework.quiet import QuietHours
 from casework.roles import Role
 
 
@@ -77,9 +79,45 @@ class _Access(_Strict):
     invite_valid_for: Duration = timedelta(days=7)
 
 
+def _quiet_hours(value: object) -> QuietHours | None:
+    if not isinstance(value, str):
+        raise ValueError(f'{value!r} is not like 22:00-07:30 (or "" for none)')
+    return QuietHours.parse(value)
+
+
+def _clock_time(value: object) -> time:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a time like 08:30")
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time like 08:30") from None
+
+
+_DEFAULT_REMINDERS = ReminderPolicy()
+
+
+class _Reminders(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    quiet_hours: Annotated[QuietHours | None, BeforeValidator(_quiet_hours)] = (
+        _DEFAULT_REMINDERS.quiet_hours
+    )
+    before_deadline: Duration = _DEFAULT_REMINDERS.before_deadline
+    overdue_every: Duration = _DEFAULT_REMINDERS.overdue_every
+    escalate_after: Duration = _DEFAULT_REMINDERS.escalate_after
+    returned_after: Duration = _DEFAULT_REMINDERS.returned_after
+    returned_every: Duration = _DEFAULT_REMINDERS.returned_every
+    confirm_every: Duration = _DEFAULT_REMINDERS.confirm_every
+    digest_at: Annotated[time, BeforeValidator(_clock_time)] = _DEFAULT_REMINDERS.digest_at
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
+    reminders: _Reminders = _Reminders()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -129,6 +167,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
             RosterEntry(s.telegram_id, s.name, s.role, s.department) for s in parsed.staff
         ),
         access=AccessPolicy(invite_valid_for=parsed.access.invite_valid_for),
+        reminders=ReminderPolicy(
+            **{name: getattr(parsed.reminders, name) for name in _Reminders.model_fields}
+        ),
     )
 
 

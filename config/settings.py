@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    telegram_rate_limit: bool = True
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

@@ -20,6 +20,7 @@ from handlers import (
     intake,
     issue_actions,
     language,
+    overdue,
     staff,
     start,
     views,
@@ -45,6 +46,7 @@ def build_application(
     org: Organisation,
     *,
     clock: Clock | None = None,
+    background_sweeps: bool = True,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
 ) -> BotApplication:
     """The bot, ready for `run_polling`. Storage opens in `post_init`, closes in `post_shutdown`."""
@@ -64,15 +66,18 @@ def build_application(
         )
         await set_command_menus(app.bot, settings.default_language)
         sender = OutboxSender(
-            app.bot, deps, settings.default_language, poll_seconds=settings.sweep_interval_seconds
+            app.bot,
+            deps,
+            settings.default_language,
+            poll_seconds=settings.sweep_interval_seconds,
+            rate_limit=settings.telegram_rate_limit,
         )
         store.on_outbox_added(sender.wake)
         sweeper = Sweeper(deps, settings.sweep_interval_seconds)
         runtime = Runtime(settings=settings, deps=deps, sender=sender, sweeper=sweeper)
-        runtime.tasks = [
-            asyncio.create_task(sender.run(), name="outbox-sender"),
-            asyncio.create_task(sweeper.run(), name="sweeper"),
-        ]
+        runtime.tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
+        if background_sweeps:  # tests sweep when they choose, with their own clock
+            runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.runtime = runtime
 
     async def close_runtime(app: BotApplication) -> None:
@@ -91,6 +96,10 @@ def build_application(
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
+        .connect_timeout(settings.telegram_timeout_seconds)
+        .read_timeout(settings.telegram_timeout_seconds)
+        .write_timeout(settings.telegram_timeout_seconds)
+        .pool_timeout(settings.telegram_timeout_seconds)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)
@@ -103,6 +112,16 @@ def build_application(
 
 def register_handlers(app: BotApplication) -> None:
     app.add_handler(TypeHandler(Update, identify_person), group=GATE_GROUP)
-    for module in (start, staff, language, intake, issue_actions, views, conversation, fallback):
+    for module in (
+        start,
+        staff,
+        language,
+        intake,
+        issue_actions,
+        views,
+        overdue,
+        conversation,
+        fallback,
+    ):
         app.add_handlers(module.handlers())
     app.add_error_handler(on_error)

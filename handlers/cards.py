@@ -44,6 +44,7 @@ CODES = {
 ACTIONS = {code: action for action, code in CODES.items()}
 DETAILS = "view"
 BACK = "back"
+TIMELINE = "tl"
 LABELS = {
     Action.ACCEPT: N_("✅ Accept"),
     Action.RETURN: N_("↩️ Return"),
@@ -124,7 +125,7 @@ def card_text(
     elif issue.status is Status.ACCEPTED and issue.resolve_by:
         lines.append(t._("⏰ Resolve by {when}", when=local(issue.resolve_by, zone)))
     if issue.assisting:
-        names = "、".join(department_name(d, org, t) for d in sorted(issue.assisting))
+        names = t._(", ").join(department_name(d, org, t) for d in sorted(issue.assisting))
         lines.append(t._("🤝 Assisting: {departments}", departments=names))
     if issue.photos:
         lines.append(t.n_("🖼 {n} photo", "🖼 {n} photos", len(issue.photos)))

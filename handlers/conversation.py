@@ -44,8 +44,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
     if prompt is not None:
         try:
             await issues.add_prompt_photo(context.deps, context.staff, file_id)
-        except errors.CaseworkError as refusal:
-            await message.reply_text(explain(refusal, context.t))
+        except errors.CaseworkError as refusal:  # a reason takes words, not photos
+            await message.reply_html(explain(refusal, context.t))
             return
         if caption.strip():
             await answer_prompt(update, context, prompt, caption)
@@ -86,8 +86,9 @@ async def on_group_reply(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     text = message.text or message.caption or ""
+    photos = (message.photo[-1].file_id,) if message.photo else ()
     if text.strip():
-        await _note_on_card(message, context, text)
+        await _note_on_card(message, context, text, photos)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -123,7 +124,7 @@ async def _draft(message: Message, context: BotContext) -> Draft | None:
     try:
         return await intake.current(context.deps, context.staff)
     except errors.DraftExpired as refusal:
-        await message.reply_text(explain(refusal, context.t))
+        await message.reply_html(explain(refusal, context.t))
         return None
 
 

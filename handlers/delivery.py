@@ -1,9 +1,13 @@
-"""The sender: delivers the outbox to Telegram, retrying what fails for a while.
+"""The sender: delivers the outbox to Telegram, within its limits, retrying what fails.
 
 It wakes when a transaction queues messages (and at least every poll interval), takes the due
-messages most urgent first, and sends a few at a time, each chat's messages in order.
+messages most urgent first, and sends a few at a time, each chat's messages in order. It keeps
+to Telegram's limits (about 30 messages a second in all, one a second per person, 20 a minute
+per group), honours 429's retry-after, backs off on network errors and 5xx, and stops writing
+to someone who blocked the bot (the coordinators are told).
+
 Replies to the person pressing buttons do not come through here: handlers send those directly,
-so they never wait behind a wave of notifications.
+so they never wait behind a wave of reminders.
 """
 
 from __future__ import annotations
@@ -14,18 +18,24 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from casework.delivery import Notice, OutboxItem, OutboxKind
-from casework.services import Deps, delivery
+from casework.reminders import RungKind
+from casework.services import Deps, delivery, overdue
 from casework.services.delivery import Delivery
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
+from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+BULK_PER_SECOND = 29  # Telegram allows about 30; replies to button presses use the rest
+PER_CHAT_PER_SECOND = 1
+PER_GROUP_PER_MINUTE = 20
 _NOTICES = {
     Notice.DRAFT_DROPPED: N_(
         "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
@@ -37,6 +47,31 @@ _NOTICES = {
 }
 
 
+class Limits:
+    """Telegram's sending limits, as leaky buckets (aiolimiter); off for benchmarks."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bulk = AsyncLimiter(BULK_PER_SECOND, 1)
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        if not self.enabled:
+            return
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) > 10_000:
+                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(1)}
+            limiter = (
+                AsyncLimiter(PER_CHAT_PER_SECOND, 1)
+                if chat_id > 0
+                else AsyncLimiter(PER_GROUP_PER_MINUTE, 60)
+            )
+            self._chats[chat_id] = limiter
+        await limiter.acquire()
+        await self._bulk.acquire()
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -44,12 +79,14 @@ class OutboxSender:
         deps: Deps,
         default_language: str,
         poll_seconds: float,
+        rate_limit: bool = True,
         concurrency: int = 4,
         batch: int = 50,
     ) -> None:
         self._bot, self._deps = bot, deps
         self._default_language = default_language
         self._poll = poll_seconds
+        self._limits = Limits(rate_limit)
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = batch
         self._wake = asyncio.Event()
@@ -105,7 +142,10 @@ class OutboxSender:
         async def one_chat(queue: list[OutboxItem]) -> None:
             async with self._slots:
                 for item in queue:
-                    await self._deliver(item)
+                    try:
+                        await self._deliver(item)
+                    except Exception:  # e.g. the database failed while recording a failure
+                        log.exception("outbox %s: left for the next round", item.key)
 
         await asyncio.gather(*(one_chat(queue) for queue in by_chat.values()))
 
@@ -116,6 +156,8 @@ class OutboxSender:
             if prepared is None:
                 return
             await self._wait_if_paused()
+            await self._limits.wait(item.chat_id)
+            await delivery.attempting(deps, item)
             message_id = await self._send(prepared)
             await delivery.sent(deps, item, message_id)
         except RetryAfter as exc:
@@ -123,10 +165,13 @@ class OutboxSender:
             self._paused_until = asyncio.get_running_loop().time() + seconds
             await self._later(item, timedelta(seconds=seconds), f"429: retry after {seconds}s")
         except Forbidden as exc:
-            await delivery.give_up(deps, item, f"403: {exc.message}")
+            await delivery.unreachable(deps, item, f"403: {exc.message}", blocked=True)
         except BadRequest as exc:
-            if "not modified" in exc.message.lower():
+            reason = exc.message.lower()
+            if "not modified" in reason:
                 await delivery.sent(deps, item, None)
+            elif "chat not found" in reason and item.staff_id is not None:
+                await delivery.unreachable(deps, item, f"400: {exc.message}", blocked=False)
             else:
                 log.warning("outbox %s: Telegram refused it: %s", item.key, exc.message)
                 await delivery.give_up(deps, item, f"400: {exc.message}")
@@ -144,22 +189,31 @@ class OutboxSender:
             await delivery.retry(self._deps, item, delay, error)
 
     async def _wait_if_paused(self) -> None:
-        loop = asyncio.get_running_loop()
-        pause = self._paused_until - loop.time()
+        pause = self._paused_until - asyncio.get_running_loop().time()
         if pause > 0:
             await asyncio.sleep(pause)
 
     async def _send(self, d: Delivery) -> int | None:
         item, t = d.item, self._texts(d)
-        org, zone = self._deps.org, self._deps.zone
-        if item.kind is OutboxKind.NOTICE:
-            notice = Notice(item.payload.get("notice", ""))
-            sent = await self._bot.send_message(item.chat_id, t._(_NOTICES[notice]))
-            return sent.message_id
+        deps = self._deps
+        now = deps.clock.now()
+        match item.kind:
+            case OutboxKind.NOTICE:
+                return await self._send_text(item, self._notice(d, t))
+            case OutboxKind.DIGEST:
+                assert d.recipient is not None
+                digest = await overdue.digest_for(deps, d.recipient)
+                day = item.payload.get("day", "")
+                return await self._send_text(
+                    item, digest_text(digest, day, now, t, deps.org, deps.zone)
+                )
         assert d.issue is not None
         masked = d.recipient is None  # a department group: the citizen's details hidden
-        card = card_text(d.issue, t, org, d.people, zone, masked=masked)
+        card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked)
         keyboard = card_keyboard(d.issue, d.actions, t)
+        if not d.visible:  # moved out of the reader's reach: say so, show nothing more
+            card = t._("{number} is no longer with your department.", number=d.issue.number)
+            keyboard = None
         if item.kind is OutboxKind.REFRESH:
             assert item.message_id is not None
             await self._bot.edit_message_text(
@@ -170,12 +224,27 @@ class OutboxSender:
                 reply_markup=keyboard,
             )
             return None
-        assert d.event is not None
-        top = headline(d.event, d.issue, t, org, d.people, d.recipient)
+        if item.kind is OutboxKind.REMINDER:
+            kind = RungKind(item.payload.get("rung", RungKind.OVERDUE.value))
+            top = reminder_headline(kind, d.issue, now, t, deps.org)
+        else:
+            assert d.event is not None
+            top = headline(d.event, d.issue, t, deps.org, d.people, d.recipient)
         sent = await self._bot.send_message(
             item.chat_id, Html(top + "\n\n" + card), parse_mode="HTML", reply_markup=keyboard
         )
         return sent.message_id
+
+    async def _send_text(self, item: OutboxItem, text: str) -> int:
+        sent = await self._bot.send_message(item.chat_id, text, parse_mode="HTML")
+        return sent.message_id
+
+    def _notice(self, d: Delivery, t: Texts) -> Html:
+        notice = Notice(d.item.payload.get("notice", ""))
+        if notice is Notice.UNREACHABLE:
+            about = d.people.get(int(d.item.payload.get("about", "0")))
+            return unreachable_text(about, t, self._deps.org)
+        return t._(_NOTICES[notice])
 
     def _texts(self, d: Delivery) -> Texts:
         person = d.recipient

@@ -54,5 +54,5 @@ async def _explain_access(update: Update, context: BotContext) -> None:
             t._("You do not have access to this bot."), show_alert=True
         )
     elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
-        await update.effective_chat.send_message(text)
+        await update.effective_chat.send_message(text, parse_mode="HTML")
     # In groups, strangers are left alone: answering every message would flood the group.

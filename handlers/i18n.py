@@ -82,3 +82,8 @@ def texts(language: str) -> Texts:
     locale = _CATALOG_LOCALE.get(language, _CATALOG_LOCALE["zh"])
     translations = Translations.load(str(LOCALES_DIR), [locale], domain=DOMAIN)
     return Texts(language, translations)
+
+
+def plain(text: str) -> str:
+    """A message for a place that shows no HTML (a button's answer): entities decoded."""
+    return html.unescape(text)

@@ -8,6 +8,7 @@ token and step, so a press from an old draft or an earlier step changes nothing.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,9 +42,10 @@ from casework.issues import Source
 from casework.services import delivery, intake, views
 from handlers.cards import card_keyboard, card_text
 from handlers.context import BotContext
-from handlers.i18n import N_, Html, Texts, texts
+from handlers.i18n import N_, Html, Texts, plain, texts
 from handlers.labels import category_name, department_name, source_name
 from handlers.refusals import explain
+from handlers.showing import edit_markup, edit_text
 
 PREFIX = "n"
 REPLY_KEYBOARD_STEPS = {Step.LOCATION, Step.PHOTOS, Step.CITIZEN_NAME, Step.CITIZEN_PHONE}
@@ -89,12 +91,19 @@ async def _start(
             context.deps, context.staff, message.chat.id, description, photo
         )
     except errors.CaseworkError as refusal:
-        await message.reply_text(explain(refusal, t))
+        await message.reply_html(explain(refusal, t))
         return
     if resumed:
         await message.reply_text(
             t._("You have an unfinished issue; let us carry on with it. /cancel drops it.")
         )
+        if description or photo:  # say so rather than silently drop what was just sent
+            await message.reply_html(
+                t._(
+                    "What you just sent was not added to it: {text}",
+                    text=description or t._("a photo"),
+                )
+            )
     await ask(message, context, draft)
 
 
@@ -279,8 +288,11 @@ async def on_text(update: Update, context: BotContext, draft: Draft) -> None:
                 draft,
                 lambda d: d.advanced(_now(context), description=check_description(text)),
             )
-        case Step.LOCATION if _said(text, "Skip"):
-            await _advance(message, context, draft, lambda d: d.advanced(_now(context)))
+        case Step.LOCATION if _said(text, "Skip"):  # when editing, Skip clears the field
+            await _advance(
+                message, context, draft,
+                lambda d: d.advanced(_now(context), location=None, address=None),
+            )  # fmt: skip
         case Step.LOCATION:
             await _advance(
                 message,
@@ -293,7 +305,9 @@ async def on_text(update: Update, context: BotContext, draft: Draft) -> None:
         case Step.PHOTOS:
             await message.reply_text(t._("Please send a photo, or press Done."))
         case Step.CITIZEN_NAME if _said(text, "Skip"):
-            await _advance(message, context, draft, lambda d: d.advanced(_now(context)))
+            await _advance(
+                message, context, draft, lambda d: d.advanced(_now(context), citizen_name=None)
+            )
         case Step.CITIZEN_NAME:
             await _advance(
                 message,
@@ -302,7 +316,9 @@ async def on_text(update: Update, context: BotContext, draft: Draft) -> None:
                 lambda d: d.advanced(_now(context), citizen_name=check_name(text)),
             )
         case Step.CITIZEN_PHONE if _said(text, "Skip"):
-            await _advance(message, context, draft, lambda d: d.advanced(_now(context)))
+            await _advance(
+                message, context, draft, lambda d: d.advanced(_now(context), citizen_phone=None)
+            )
         case Step.CITIZEN_PHONE:
             await _advance(
                 message,
@@ -425,7 +441,7 @@ async def _change(
             chat_id=message.chat.id,
         )
     except errors.CaseworkError as refusal:
-        await message.reply_text(explain(refusal, context.t))
+        await message.reply_html(explain(refusal, context.t))
         return None
 
 
@@ -453,15 +469,18 @@ async def on_button(update: Update, context: BotContext) -> None:
             await _summary_choice(update, context, token, value)
             return
         if step_name == "edit":
+            field = Step(value)
+            if field not in EDITABLE:
+                raise errors.StaleStep()
             draft = await intake.update(
                 context.deps,
                 context.staff,
-                lambda d: d.to_edit(Step(value), _now(context)),
+                lambda d: d.to_edit(field, _now(context)),
                 token=token,
                 step=Step.SUMMARY,
             )
             await query.answer()
-            await query.edit_message_reply_markup(None)
+            await edit_markup(query, None)
             await ask(message, context, draft)
             return
         step = Step(step_name)
@@ -469,7 +488,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             context.deps, context.staff, _choice(context, step, value), token=token, step=step
         )
     except (errors.CaseworkError, ValueError) as refusal:
-        reason = explain(refusal, t) if isinstance(refusal, errors.CaseworkError) else None
+        reason = plain(explain(refusal, t)) if isinstance(refusal, errors.CaseworkError) else None
         await query.answer(reason or t._("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
@@ -482,9 +501,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         ),
         "",
     )
-    await query.edit_message_text(
-        f"{message.text_html}\n✓ {chosen.removeprefix('✓ ')}", parse_mode="HTML"
-    )
+    choice = html.escape(chosen.removeprefix("✓ "))
+    await edit_text(query, f"{message.text_html}\n✓ {choice}")
     await ask(message, context, draft)
 
 
@@ -517,18 +535,18 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
             step=Step.SUMMARY,
         )
         await query.answer()
-        await query.edit_message_reply_markup(_edit_buttons(t, draft))
+        await edit_markup(query, _edit_buttons(t, draft))
         return
     if value == "cancel":
-        await intake.update(context.deps, context.staff, lambda d: d, token=token)
-        await intake.cancel(context.deps, context.staff)
+        if not await intake.cancel(context.deps, context.staff, token):
+            raise errors.NoDraft()
         await query.answer()
-        await query.edit_message_text(t._("✖️ Cancelled. Nothing was saved."))
+        await edit_text(query, t._("✖️ Cancelled. Nothing was saved."))
         return
     if value != "submit":
         raise errors.StaleStep()
     issue = await intake.submit(context.deps, context.staff, token)
-    await query.answer(t._("Submitted as {number}.", number=issue.number))
+    await query.answer(plain(t._("Submitted as {number}.", number=issue.number)))
     details = await views.details(context.deps, context.staff, issue.id)
     text = t._(
         "✅ Submitted as <b>{number}</b> to {department}.",

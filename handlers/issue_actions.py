@@ -1,18 +1,13 @@
 """Buttons on an issue's card, and the typed reasons some steps wait for.
 
 Every press is checked again against the rules (`casework.lifecycle`), whatever the button
-says: it may be stale (the issue moved on), pressed twice, or forged.
+says: it may be stale (the issue moved on), pressed twice, or forged. Each press is answered
+exactly once: a refusal before anything else happens, or the result.
 """
 
 from __future__ import annotations
 
-from telegram import (
-    ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from casework import errors, lifecycle
@@ -20,17 +15,23 @@ from casework.commands import Accept, Action, AddAssist, AddNote, Confirm, Rerou
 from casework.conversation import Prompt
 from casework.issues import Issue, WithdrawReason
 from casework.people import Staff
-from casework.roles import Role
 from casework.services import issues, views
 from casework.services.issues import Outcome
-from handlers.cards import ACTIONS, BACK, DETAILS, PREFIX, callback
+from handlers.cards import ACTIONS, BACK, CODES, DETAILS, PREFIX, TIMELINE, callback
 from handlers.context import BotContext
-from handlers.i18n import N_, Html
-from handlers.labels import role_name, withdraw_name
+from handlers.i18n import N_, Html, plain
+from handlers.labels import department_name, role_name, withdraw_name
+from handlers.numbers import page_number, whole_number
 from handlers.refusals import explain
-from handlers.showing import redraw_pressed_card, send_card, send_details, timeline_page
+from handlers.showing import (
+    edit_markup,
+    edit_text,
+    redraw_pressed_card,
+    send_card,
+    send_details,
+    timeline_page,
+)
 
-MAX_ID = 2**62
 _DONE = {
     Action.ACCEPT: N_("Accepted."),
     Action.RETURN: N_("Returned."),
@@ -54,15 +55,19 @@ _ASK = {
     Action.WITHDRAW: N_("✍️ Why withdraw {number} as {why}? Write the reason."),
     Action.NOTE: N_("✍️ Write your note on {number} (you may send photos first)."),
 }
+# Steps that first offer a choice (a department, a person, a kind of withdrawal).
+_CHOOSE_FIRST = {Action.TRANSFER, Action.REROUTE, Action.ASSIST, Action.ASSIGN, Action.WITHDRAW}
 
 
 def parse(data: str) -> tuple[int, str, str | None] | None:
     """`i:<id>:<step>[:<argument>]`, or None for anything else (forged or garbled)."""
     parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != PREFIX or not parts[1].isdigit():
+    if len(parts) not in (3, 4) or parts[0] != PREFIX:
         return None
-    issue_id = int(parts[1])
-    if not 0 < issue_id < MAX_ID:
+    issue_id = whole_number(parts[1])
+    if issue_id is None:
+        return None
+    if parts[2] not in ACTIONS and parts[2] not in (DETAILS, BACK, TIMELINE):
         return None
     return issue_id, parts[2], parts[3] if len(parts) == 4 else None
 
@@ -71,26 +76,25 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
     """A press on an issue card's button."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    t = context.t
     parsed = parse(query.data)
-    if parsed is None or (parsed[1] not in ACTIONS and parsed[1] not in (DETAILS, BACK, "tl")):
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
+    if parsed is None:
+        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
         return
     issue_id, step, argument = parsed
     try:
         if step == DETAILS:
-            await query.answer()
             # Details go to the presser's private chat, never to a group.
             await send_details(context.staff.telegram_id, context, issue_id)
+            await query.answer()
         elif step == BACK:
             await query.answer()
             await redraw_pressed_card(update, context, issue_id)
-        elif step == "tl":
+        elif step == TIMELINE:
             await _timeline(update, context, issue_id, argument)
         else:
             await _act(update, context, issue_id, ACTIONS[step], argument)
     except errors.CaseworkError as refusal:
-        await query.answer(_refusal(refusal, context), show_alert=True)
+        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
         await redraw_pressed_card(update, context, issue_id)
 
 
@@ -100,70 +104,80 @@ async def _act(
     query = update.callback_query
     assert query is not None
     deps, staff = context.deps, context.staff
+    if action in _CHOOSE_FIRST and argument is None:
+        issue = await issues.check_step(deps, staff, issue_id, action)
+        await query.answer()
+        await edit_markup(query, await _choices(context, issue, action))
+        return
     match action:
         case Action.ACCEPT | Action.CONFIRM:
             issue = await issues.check_step(deps, staff, issue_id, action)
             if lifecycle.needs_text(issue, staff, action):
-                await _ask(update, context, issue, action)
+                await _ask(update, context, issue_id, action)
                 return
             command = Accept() if action is Action.ACCEPT else Confirm()
-            await _done(
-                update,
-                context,
-                await issues.take_step(deps, staff, issue_id, command, origin_card=_origin(update)),
-            )
+            await _done(update, context, await issues.take_step(
+                deps, staff, issue_id, command, origin_card=_origin(update)
+            ))  # fmt: skip
         case Action.RETURN | Action.RESOLVE | Action.REOPEN | Action.NOTE:
-            issue = await issues.check_step(deps, staff, issue_id, action)
-            await _ask(update, context, issue, action)
-        case Action.TRANSFER | Action.REROUTE | Action.ASSIST if argument is None:
-            issue = await issues.check_step(deps, staff, issue_id, action)
-            await query.answer()
-            await query.edit_message_reply_markup(_department_choice(context, issue, action))
+            await _ask(update, context, issue_id, action)
         case Action.TRANSFER:
-            assert argument is not None
-            issue = await issues.check_step(deps, staff, issue_id, action)
-            await _ask(update, context, issue, action, department=argument)
+            await _ask(update, context, issue_id, action, department=argument)
         case Action.REROUTE | Action.ASSIST:
             assert argument is not None
             step = Reroute(argument) if action is Action.REROUTE else AddAssist(argument)
-            await _done(
-                update,
-                context,
-                await issues.take_step(deps, staff, issue_id, step, origin_card=_origin(update)),
-            )
-        case Action.ASSIGN if argument is None:
-            issue, people = await views.assignable(deps, staff, issue_id)
-            await query.answer()
-            await query.edit_message_reply_markup(_people_choice(context, issue, people))
+            await _done(update, context, await issues.take_step(
+                deps, staff, issue_id, step, origin_card=_origin(update)
+            ))  # fmt: skip
         case Action.ASSIGN:
-            assert argument is not None
-            if not argument.isdigit():
+            assignee = whole_number(argument or "")
+            if assignee is None:
                 raise errors.NotInDepartment()
-            await _done(
-                update,
-                context,
-                await issues.assign(
-                    deps, staff, issue_id, int(argument), origin_card=_origin(update)
-                ),
-            )
-        case Action.WITHDRAW if argument is None:
-            issue = await issues.check_step(deps, staff, issue_id, action)
-            await query.answer()
-            await query.edit_message_reply_markup(_withdraw_choice(context, issue))
+            await _done(update, context, await issues.assign(
+                deps, staff, issue_id, assignee, origin_card=_origin(update)
+            ))  # fmt: skip
         case Action.WITHDRAW:
-            assert argument is not None
             try:
-                why = WithdrawReason(argument)
+                why = WithdrawReason(argument or "")
             except ValueError:
                 raise errors.StaleStep() from None
-            issue = await issues.check_step(deps, staff, issue_id, action)
-            await _ask(update, context, issue, action, withdraw_reason=why)
+            await _ask(update, context, issue_id, action, withdraw_reason=why)
+
+
+async def _choices(context: BotContext, issue: Issue, action: Action) -> InlineKeyboardMarkup:
+    t = context.t
+    back = [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))]
+    code = CODES[action]
+    if action is Action.ASSIGN:
+        _, people = await views.assignable(context.deps, context.staff, issue.id)
+        return InlineKeyboardMarkup([[_person_button(context, issue, p)] for p in people] + [back])
+    if action is Action.WITHDRAW:
+        kinds = [
+            InlineKeyboardButton(withdraw_name(w, t), callback_data=callback(issue.id, code, w))
+            for w in WithdrawReason
+        ]
+        return InlineKeyboardMarkup([kinds, back])
+    # A department: not the one that has it (or assists already), except when re-routing.
+    skip = set() if action is Action.REROUTE else {issue.department} | issue.assisting
+    buttons = [
+        InlineKeyboardButton(d.name(t.language), callback_data=callback(issue.id, code, d.code))
+        for d in context.deps.org.departments
+        if d.code not in skip
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)] + [back])
+
+
+def _person_button(context: BotContext, issue: Issue, person: Staff) -> InlineKeyboardButton:
+    label = f"{person.name} · {role_name(person.role, context.t)}"
+    return InlineKeyboardButton(
+        label, callback_data=callback(issue.id, CODES[Action.ASSIGN], person.id)
+    )
 
 
 async def _ask(
     update: Update,
     context: BotContext,
-    issue: Issue,
+    issue_id: int,
     action: Action,
     department: str | None = None,
     withdraw_reason: WithdrawReason | None = None,
@@ -171,24 +185,19 @@ async def _ask(
     """Wait for the person's words, in their private chat (also when pressed in a group)."""
     query = update.callback_query
     assert query is not None
-    t, deps = context.t, context.deps
+    t = context.t
     chat_id = context.staff.telegram_id
-    await issues.ask_for_text(
-        deps,
-        context.staff,
-        issue.id,
-        action,
-        chat_id,
-        department=department,
-        withdraw_reason=withdraw_reason,
-    )
+    issue = await issues.ask_for_text(
+        context.deps, context.staff, issue_id, action, chat_id,
+        department=department, withdraw_reason=withdraw_reason,
+    )  # fmt: skip
     await query.answer()
     if department is not None or withdraw_reason is not None:
         await redraw_pressed_card(update, context, issue.id)
     question = t._(
         _ASK[action],
         number=issue.number,
-        department=_department(context, department) if department else "",
+        department=department_name(department, context.deps.org, t) if department else "",
         why=withdraw_name(withdraw_reason, t) if withdraw_reason else "",
     )
     await context.bot.send_message(
@@ -203,8 +212,7 @@ async def _done(update: Update, context: BotContext, outcome: Outcome) -> None:
     """Answer the press and show the issue as it is now on the pressed card."""
     query = update.callback_query
     assert query is not None
-    action = _action_of(outcome)
-    await query.answer(context.t._(_DONE[action]))
+    await query.answer(context.t._(_DONE[_action_of(outcome)]))
     await redraw_pressed_card(update, context, outcome.issue.id)
 
 
@@ -218,7 +226,7 @@ async def answer_prompt(
     try:
         outcome = await issues.answer(context.deps, context.staff, text, photos)
     except errors.CaseworkError as refusal:
-        await message.reply_text(_refusal(refusal, context))
+        await message.reply_html(explain(refusal, t))
         return
     done = Html("✓ " + t._(_DONE[_action_of(outcome)]))
     try:
@@ -238,7 +246,7 @@ async def add_note(
     try:
         await issues.take_step(context.deps, context.staff, issue_id, AddNote(text, photos))
     except errors.CaseworkError as refusal:
-        await message.reply_text(_refusal(refusal, context))
+        await message.reply_html(explain(refusal, context.t))
         return
     await message.reply_text(context.t._("✓ Note added to the timeline."))
 
@@ -248,59 +256,10 @@ async def _timeline(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    page = int(argument) if argument and argument.isdigit() else 0
     details = await views.details(context.deps, context.staff, issue_id)
-    text, markup = timeline_page(context, details, page)
+    text, markup = timeline_page(context, details, page_number(argument) or 0)
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-
-
-def _department_choice(context: BotContext, issue: Issue, action: Action) -> InlineKeyboardMarkup:
-    t, org = context.t, context.deps.org
-    code = {Action.TRANSFER: "tr", Action.REROUTE: "rr", Action.ASSIST: "ast"}[action]
-    skip = {issue.department} | issue.assisting if action is not Action.REROUTE else set()
-    buttons = [
-        InlineKeyboardButton(d.name(t.language), callback_data=callback(issue.id, code, d.code))
-        for d in org.departments
-        if d.code not in skip
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))])
-    return InlineKeyboardMarkup(rows)
-
-
-def _people_choice(context: BotContext, issue: Issue, people: list[Staff]) -> InlineKeyboardMarkup:
-    t = context.t
-    buttons = [
-        InlineKeyboardButton(
-            f"{p.name} · {role_name(p.role, t)}", callback_data=callback(issue.id, "asg", p.id)
-        )
-        for p in people
-        if p.role in (Role.MEMBER, Role.HEAD)
-    ]
-    rows = [[b] for b in buttons]
-    rows.append([InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))])
-    return InlineKeyboardMarkup(rows)
-
-
-def _withdraw_choice(context: BotContext, issue: Issue) -> InlineKeyboardMarkup:
-    t = context.t
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    withdraw_name(w, t), callback_data=callback(issue.id, "wd", w.value)
-                )
-                for w in WithdrawReason
-            ],
-            [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))],
-        ]
-    )
-
-
-def _department(context: BotContext, code: str) -> str:
-    department = context.deps.org.department(code)
-    return department.name(context.t.language) if department else code
+    await edit_text(query, text, markup)
 
 
 def _origin(update: Update) -> tuple[int, int] | None:
@@ -313,10 +272,6 @@ def _action_of(outcome: Outcome) -> Action:
     action = lifecycle.action_of(outcome.event.kind)
     assert action is not None
     return action
-
-
-def _refusal(refusal: errors.CaseworkError, context: BotContext) -> str:
-    return explain(refusal, context.t)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from casework.issues import Source, Status, WithdrawReason
 from casework.organisation import Organisation
 from casework.people import Staff
@@ -89,3 +91,18 @@ def withdraw_name(reason: WithdrawReason, t: Texts) -> str:
 def category_name(code: str, org: Organisation, t: Texts) -> str:
     category = org.category(code)
     return category.name(t.language) if category else code
+
+
+def span(delta: timedelta, t: Texts) -> str:
+    """A duration as people say it: `2 days 3 hours`, `45 minutes`."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(t.n_("{n} day", "{n} days", days))
+    if hours:
+        parts.append(t.n_("{n} hour", "{n} hours", hours))
+    if minutes and not days:
+        parts.append(t.n_("{n} minute", "{n} minutes", minutes))
+    return " ".join(parts) if parts else t._("under a minute")

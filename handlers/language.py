@@ -9,7 +9,7 @@ from casework.errors import CaseworkError
 from casework.organisation import LANGUAGES
 from casework.services import access
 from handlers.context import BotContext
-from handlers.i18n import pick_language
+from handlers.i18n import pick_language, plain
 from handlers.refusals import explain
 
 PREFIX = "lang"
@@ -42,7 +42,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     try:
         await access.choose_language(context.deps, context.staff, saved)
     except CaseworkError as refusal:
-        await query.answer(explain(refusal, context.t), show_alert=True)
+        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
         return
     user = update.effective_user
     context.language = pick_language(

@@ -91,6 +91,8 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("This button is no longer valid.")
         case errors.DraftIncomplete():
             return t._("Some required answers are missing; press Edit to fill them in.")
+        case errors.PhotoNotExpected():
+            return t._("A photo cannot go with this; please write the reason in words.")
         case errors.NothingAsked():
             return t._("That question has expired. Press the button on the card again.")
     return t._("That could not be done.")

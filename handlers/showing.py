@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -21,7 +22,7 @@ from casework.issues import Issue
 from casework.people import Staff
 from casework.services import delivery, views
 from casework.services.delivery import group_actions
-from handlers.cards import callback, card_keyboard, card_text, timeline_lines
+from handlers.cards import TIMELINE, callback, card_keyboard, card_text, timeline_lines
 from handlers.context import BotContext
 from handlers.i18n import Html
 
@@ -51,6 +52,25 @@ async def send_card(
     return sent
 
 
+async def edit_text(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the pressed message; the same content again (a double press) is not an error."""
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
 async def redraw_pressed_card(update: Update, context: BotContext, issue_id: int) -> None:
     """Show the issue as it is now on the card whose button was pressed."""
     query = update.callback_query
@@ -71,13 +91,7 @@ async def redraw_pressed_card(update: Update, context: BotContext, issue_id: int
     else:
         actions = details.actions
     text = card_text(issue, t, deps.org, details.people, deps.zone, masked=in_group)
-    try:
-        await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=card_keyboard(issue, actions, t)
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc):
-            raise
+    await edit_text(query, text, card_keyboard(issue, actions, t))
 
 
 async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None:
@@ -112,13 +126,13 @@ def timeline_page(
     if page > 0:
         buttons.append(
             InlineKeyboardButton(
-                t._("◀ Earlier"), callback_data=callback(details.issue.id, "tl", page - 1)
+                t._("◀ Earlier"), callback_data=callback(details.issue.id, TIMELINE, page - 1)
             )
         )
     if page < pages - 1:
         buttons.append(
             InlineKeyboardButton(
-                t._("Later ▶"), callback_data=callback(details.issue.id, "tl", page + 1)
+                t._("Later ▶"), callback_data=callback(details.issue.id, TIMELINE, page + 1)
             )
         )
     markup = InlineKeyboardMarkup([buttons]) if buttons else None

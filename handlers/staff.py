@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -12,8 +13,9 @@ from casework.people import Invite
 from casework.roles import Role
 from casework.services import access
 from handlers.context import BotContext
-from handlers.i18n import Html, Texts, texts
+from handlers.i18n import Html, Texts, plain, texts
 from handlers.labels import department_name, describe_person, role_name
+from handlers.numbers import whole_number
 from handlers.refusals import explain
 from handlers.sending import split_text
 
@@ -25,7 +27,7 @@ async def invite(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     message, t = update.effective_message, context.t
     if context.staff.role is not Role.COORDINATOR:
-        await message.reply_text(explain(NotAllowed("invite"), t))
+        await message.reply_html(explain(NotAllowed("invite"), t))
         return
     if not context.args:
         await message.reply_text(t._("Whom do you want to invite?"), reply_markup=_role_buttons(t))
@@ -38,7 +40,7 @@ async def invite(update: Update, context: BotContext) -> None:
     try:
         made = await access.create_invite(context.deps, context.staff, role, department)
     except CaseworkError as refusal:
-        await message.reply_text(explain(refusal, t))
+        await message.reply_html(explain(refusal, t))
         return
     await message.reply_html(_invite_text(context, made))
 
@@ -64,7 +66,7 @@ async def invite_button(update: Update, context: BotContext) -> None:
     try:
         made = await access.create_invite(context.deps, context.staff, role, department)
     except CaseworkError as refusal:
-        await query.answer(explain(refusal, t), show_alert=True)
+        await query.answer(plain(explain(refusal, t)), show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(_invite_text(context, made), parse_mode="HTML")
@@ -144,14 +146,15 @@ async def list_staff(update: Update, context: BotContext) -> None:
     try:
         people = await access.list_staff(context.deps, context.staff)
     except CaseworkError as refusal:
-        await update.effective_message.reply_text(explain(refusal, t))
+        await update.effective_message.reply_html(explain(refusal, t))
         return
     lines: list[str] = [t.n_("{n} person has access:", "{n} people have access:", len(people))]
     current: object = ()
     for person in people:
         if person.department != current:
             current = person.department
-            lines.append(Html("\n<b>") + department_name(person.department, org, t) + "</b>")
+            name = html.escape(department_name(person.department, org, t))
+            lines.append(Html(f"\n<b>{name}</b>"))
         lines.append(describe_person(person, org, t))
     for part in split_text("\n".join(lines)):
         await update.effective_message.reply_html(part)
@@ -162,14 +165,14 @@ async def deactivate(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     message, t = update.effective_message, context.t
     args = context.args or []
-    number = args[0].lstrip("#") if len(args) == 1 else ""
-    if not number.isdigit():
+    number = whole_number(args[0].lstrip("#")) if len(args) == 1 else None
+    if number is None:
         await message.reply_text(t._("Usage: /deactivate <number>, the number /staff shows."))
         return
     try:
-        former = await access.deactivate(context.deps, context.staff, int(number))
+        former = await access.deactivate(context.deps, context.staff, number)
     except CaseworkError as refusal:
-        await message.reply_text(explain(refusal, t))
+        await message.reply_html(explain(refusal, t))
         return
     await message.reply_html(
         t._("Access ended for {person}.", person=describe_person(former, context.deps.org, t))

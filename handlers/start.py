@@ -29,7 +29,7 @@ async def _open_invitation(update: Update, context: BotContext, code: str) -> No
     try:
         context.actor = await access.redeem_invite(context.deps, code, user.id, user.full_name)
     except CaseworkError as refusal:
-        await update.message.reply_text(explain(refusal, context.t))
+        await update.message.reply_html(explain(refusal, context.t))
         return
     await update.message.reply_html(_welcome(context) + "\n\n" + _help(context))
 

@@ -1,11 +1,15 @@
-"""The sweep: every SWEEP_INTERVAL_SECONDS, look for what has fallen due."""
+"""The sweep: every SWEEP_INTERVAL_SECONDS, look for what has fallen due.
+
+Nothing is scheduled in memory: each pass reads the database (reminder ladders, idle drafts,
+the digest of the day), so what fell due while the bot was down goes out on the first pass.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from casework.services import Deps, housekeeping
+from casework.services import Deps, housekeeping, overdue, reminders
 
 log = logging.getLogger(__name__)
 
@@ -16,10 +20,17 @@ class Sweeper:
         self._interval = interval_seconds
 
     async def sweep_once(self) -> None:
-        """One pass: drop idle drafts and questions (with word to their owners)."""
+        """One pass: reminders due, the morning digest, idle drafts and questions."""
+        queued = await reminders.sweep(self._deps)
+        digests = await overdue.queue_morning_digest(self._deps)
         dropped = await housekeeping.drop_idle_conversations(self._deps)
-        if dropped:
-            log.info("sweep: dropped %d idle drafts or questions", dropped)
+        if queued or digests or dropped:
+            log.info(
+                "sweep: %d reminders, %d digests queued; %d idle drafts or questions dropped",
+                queued,
+                digests,
+                dropped,
+            )
 
     async def run(self) -> None:
         while True:

@@ -11,11 +11,12 @@ from casework.ports import IssuePage
 from casework.services import views
 from handlers.cards import DETAILS, callback, local
 from handlers.context import BotContext
-from handlers.i18n import Html
+from handlers.i18n import Html, plain
 from handlers.issue_actions import add_note
 from handlers.labels import category_name, status_icon, status_name
+from handlers.numbers import page_number
 from handlers.refusals import explain
-from handlers.showing import send_details
+from handlers.showing import edit_text, send_details
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"
@@ -34,7 +35,7 @@ async def inbox(update: Update, context: BotContext) -> None:
     try:
         text, markup = await _list_page(context, INBOX, 0)
     except errors.CaseworkError as refusal:
-        await update.effective_message.reply_text(explain(refusal, context.t))
+        await update.effective_message.reply_html(explain(refusal, context.t))
         return
     await update.effective_message.reply_html(text, reply_markup=markup)
 
@@ -44,16 +45,17 @@ async def turn_page(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    if len(parts) != 3 or parts[1] not in (MINE, INBOX) or not parts[2].isdigit():
+    page = page_number(parts[2]) if len(parts) == 3 else None
+    if page is None or parts[1] not in (MINE, INBOX):
         await query.answer(context.t._("This button is no longer valid."), show_alert=True)
         return
     try:
-        text, markup = await _list_page(context, parts[1], int(parts[2]))
+        text, markup = await _list_page(context, parts[1], page)
     except errors.CaseworkError as refusal:
-        await query.answer(explain(refusal, context.t), show_alert=True)
+        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    await edit_text(query, text, markup)
 
 
 async def show_issue(update: Update, context: BotContext) -> None:
@@ -69,7 +71,7 @@ async def show_issue(update: Update, context: BotContext) -> None:
         issue = await views.find(context.deps, context.staff, (context.args or [""])[0])
         await send_details(context.staff.telegram_id, context, issue.id)
     except errors.CaseworkError as refusal:
-        await message.reply_text(explain(refusal, context.t))
+        await message.reply_html(explain(refusal, context.t))
 
 
 async def note(update: Update, context: BotContext) -> None:
@@ -87,7 +89,7 @@ async def note(update: Update, context: BotContext) -> None:
     try:
         issue = await views.find(context.deps, context.staff, parts[1])
     except errors.CaseworkError as refusal:
-        await message.reply_text(explain(refusal, context.t))
+        await message.reply_html(explain(refusal, context.t))
         return
     await add_note(message, context, issue.id, parts[2])
 

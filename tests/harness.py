@@ -121,6 +121,9 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
         "org_file": TEST_ORG,
         "timezone": "Asia/Shanghai",
         "default_language": "zh",
+        # Telegram's limits would make every test wait a second per message to a chat;
+        # the tests of the limits turn them on.
+        "telegram_rate_limit": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -128,7 +131,9 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
 
 async def start_bot(api: FakeBotApi, settings: Settings, clock: FakeClock) -> Harness:
     org = load_organisation(settings.org_file)
-    app = build_application(settings, org, clock=clock, application_class=TrackingApplication)
+    app = build_application(
+        settings, org, clock=clock, background_sweeps=False, application_class=TrackingApplication
+    )
     tracking = app
     assert isinstance(tracking, TrackingApplication)
     await app.initialize()

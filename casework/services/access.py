@@ -32,6 +32,8 @@ async def identify(deps: Deps, telegram_id: int, language_code: str | None = Non
         if person is None or not person.active:
             return None
         await tx.staff.note_telegram_language(person.id, language_code)
+        if person.unreachable_since is not None:
+            await tx.staff.mark_reachable(person.id)  # they wrote to the bot: reachable again
         return person
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from casework import lifecycle
 from casework.commands import Action
-from casework.delivery import Card, OutboxItem, OutboxKind
+from casework.delivery import Card, Notice, OutboxItem, OutboxKind, Priority
 from casework.issues import Event, Issue
 from casework.people import Staff
 from casework.roles import Role
@@ -26,6 +26,7 @@ class Delivery:
     event: Event | None
     people: dict[int, Staff]  # everyone the message names
     actions: list[Action]  # the buttons the recipient may use
+    visible: bool = True  # False: the recipient may no longer see the issue (moved away)
 
 
 async def due(deps: Deps, limit: int) -> list[OutboxItem]:
@@ -43,23 +44,42 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
     async with deps.store.transaction() as tx:
         recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
         if item.staff_id is not None and (recipient is None or not recipient.active):
+            # Access ended since it was queued.
             assert item.id is not None
             await tx.outbox.give_up(item.id, deps.clock.now(), "recipient no longer has access")
             return None
+        if recipient is not None and recipient.unreachable_since is not None:
+            assert item.id is not None
+            await tx.outbox.give_up(item.id, deps.clock.now(), "recipient cannot be reached")
+            return None
         issue = await tx.issues.get(item.issue_id) if item.issue_id else None
+        if (
+            item.kind is OutboxKind.REMINDER
+            and issue is not None
+            and str(issue.phase) != item.payload.get("phase")
+        ):
+            # The issue moved on after the reminder was queued (say, overnight): drop it.
+            assert item.id is not None
+            await tx.outbox.give_up(item.id, deps.clock.now(), "the issue moved on")
+            return None
         event = await tx.timeline.get(item.event_id) if item.event_id else None
         named: set[int] = set()
         if issue is not None:
             named |= {issue.reporter_id, *(i for i in (issue.assignee_id, issue.accepted_by) if i)}
         if event is not None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
+        if "about" in item.payload:
+            named.add(int(item.payload["about"]))
         people = await tx.staff.by_ids(named)
     actions: list[Action] = []
+    visible = True
     if issue is not None and recipient is not None:
         actions = lifecycle.allowed_actions(issue, recipient)
+        visible = lifecycle.may(issue, recipient, Action.VIEW)
     elif issue is not None and item.department is not None:
         actions = group_actions(issue, item.department)
-    return Delivery(item, recipient, issue, event, people, actions)
+        visible = item.department == issue.department or item.department in issue.assisting
+    return Delivery(item, recipient, issue, event, people, actions, visible)
 
 
 def group_actions(issue: Issue, department: str) -> list[Action]:
@@ -70,12 +90,54 @@ def group_actions(issue: Issue, department: str) -> list[Action]:
     return [a for a in lifecycle.allowed_actions(issue, on_duty) if a in GROUP_ACTIONS]
 
 
+async def attempting(deps: Deps, item: OutboxItem) -> None:
+    """Mark the message as being handed to Telegram (see `outbox.attempted_at`)."""
+    assert item.id is not None
+    async with deps.store.transaction() as tx:
+        await tx.outbox.attempting(item.id, deps.clock.now())
+
+
+async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -> None:
+    """The recipient cannot be written to: stop trying until they write to the bot again.
+
+    Someone who blocked the bot is reported to the coordinators. Someone who never opened a
+    chat with it (a roster entry who has not pressed Start yet) is only marked, as /staff shows.
+    """
+    assert item.id is not None
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        await tx.outbox.give_up(item.id, now, error)
+        if item.staff_id is None or not await tx.staff.mark_unreachable(item.staff_id, now):
+            return
+        if not blocked:
+            return
+        for coordinator in await tx.staff.with_roles([Role.COORDINATOR]):
+            if coordinator.id == item.staff_id:
+                continue
+            await tx.outbox.add(
+                OutboxItem(
+                    key=f"unreachable:{item.staff_id}:{int(now.timestamp())}:{coordinator.id}",
+                    kind=OutboxKind.NOTICE,
+                    chat_id=coordinator.telegram_id,
+                    staff_id=coordinator.id,
+                    priority=Priority.NORMAL,
+                    created_at=now,
+                    due_at=now,
+                    payload={"notice": Notice.UNREACHABLE.value, "about": str(item.staff_id)},
+                )
+            )
+
+
 async def sent(deps: Deps, item: OutboxItem, message_id: int | None) -> None:
     """Record the delivery, and the card it showed, so later steps can refresh it."""
     assert item.id is not None
     async with deps.store.transaction() as tx:
         await tx.outbox.mark_sent(item.id, deps.clock.now(), message_id)
-        if item.kind is OutboxKind.EVENT and item.issue_id and message_id is not None:
+        if (
+            item.kind in (OutboxKind.EVENT, OutboxKind.REMINDER)
+            and item.issue_id
+            and message_id is not None
+        ):
             await tx.cards.add(
                 Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
             )

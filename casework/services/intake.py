@@ -85,6 +85,8 @@ async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
         draft = await tx.drafts.get(actor.id)
         if draft is None or draft.token != token:
             raise errors.NoDraft()
+        if draft.step is not Step.SUMMARY:
+            raise errors.StaleStep()  # a field is being changed: submit from the summary
         if draft.missing:
             raise errors.DraftIncomplete()
         assert draft.category and draft.department and draft.description and draft.source
@@ -123,6 +125,11 @@ async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
         return created
 
 
-async def cancel(deps: Deps, actor: Staff) -> bool:
+async def cancel(deps: Deps, actor: Staff, token: str | None = None) -> bool:
+    """Drop the person's draft (only the one with `token`, if given); False if none."""
     async with deps.store.transaction() as tx:
+        if token is not None:
+            draft = await tx.drafts.get(actor.id)
+            if draft is None or draft.token != token:
+                return False
         return await tx.drafts.delete(actor.id)

@@ -170,7 +170,7 @@ async def add_prompt_photo(deps: Deps, actor: Staff, file_id: str) -> Prompt:
         if prompt is None or prompt.expired(deps.clock.now()):
             raise errors.NothingAsked()
         if prompt.action not in (Action.RESOLVE, Action.NOTE):
-            raise errors.StaleStep()
+            raise errors.PhotoNotExpected()
         if len(prompt.photos) >= PHOTOS_MAX:
             raise errors.TooManyPhotos(PHOTOS_MAX)
         kept = dataclasses.replace(
@@ -222,6 +222,6 @@ async def _who_moved_it(
     tx: Transaction, refusal: errors.WrongState, issue: Issue
 ) -> errors.WrongState:
     """The refusal, naming who took the last step (`already accepted by 陈建国`)."""
-    latest = await tx.timeline.latest(issue.id)
+    latest = await tx.timeline.latest_step(issue.id)
     person = await tx.staff.by_id(latest.actor_id) if latest and latest.actor_id else None
     return errors.WrongState(refusal.action, refusal.status, person.name if person else None)

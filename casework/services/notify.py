@@ -7,7 +7,7 @@ from datetime import datetime
 
 from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Event, EventKind, Issue
-from casework.notifications import Audience, Notice, who_hears
+from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.ports import Transaction
@@ -30,12 +30,13 @@ async def announce(
     people: dict[int, Staff] = {}
     groups: dict[int, str] = {}
     for notice in who_hears(event, issue):
+        code = notice.department or issue.department
         if notice.audience is Audience.GROUP:
-            department = org.department(notice.department or issue.department)
+            department = org.department(code)
             if department is not None and department.group_chat_id is not None:
                 groups[department.group_chat_id] = department.code
             continue
-        for person in await _members_of(tx, notice, issue, event):
+        for person in await people_for(tx, notice.audience, issue, code, event.target_id):
             people[person.id] = person
     people.pop(event.actor_id or 0, None)  # the actor sees the result at once
 
@@ -95,12 +96,18 @@ async def refresh_cards(
         )
 
 
-async def _members_of(tx: Transaction, notice: Notice, issue: Issue, event: Event) -> list[Staff]:
-    department = notice.department or issue.department
-    match notice.audience:
+async def people_for(
+    tx: Transaction,
+    audience: Audience,
+    issue: Issue,
+    department: str | None = None,
+    target_id: int | None = None,
+) -> list[Staff]:
+    """The active people an audience stands for, for this issue."""
+    department = department or issue.department
+    match audience:
         case Audience.REPORTER:
-            reporter = await tx.staff.by_id(issue.reporter_id)
-            return [reporter] if reporter and reporter.active else []
+            return await _active(tx, issue.reporter_id)
         case Audience.DEPARTMENT:
             return await tx.staff.with_roles(_DEPARTMENT_ROLES, department)
         case Audience.HEADS:
@@ -108,14 +115,15 @@ async def _members_of(tx: Transaction, notice: Notice, issue: Issue, event: Even
         case Audience.COORDINATORS:
             return await tx.staff.with_roles([Role.COORDINATOR])
         case Audience.ASSIGNEE:
-            target = await tx.staff.by_id(event.target_id) if event.target_id else None
-            return [target] if target and target.active else []
+            return await _active(tx, target_id)
+        case Audience.HANDLER:
+            assignee = await _active(tx, issue.assignee_id)
+            return assignee or await tx.staff.with_roles(_DEPARTMENT_ROLES, department)
         case Audience.HANDLERS:
             if issue.assignee_id is None:
                 return await tx.staff.with_roles(_DEPARTMENT_ROLES, department)
             heads = await tx.staff.with_roles([Role.HEAD], department)
-            assignee = await tx.staff.by_id(issue.assignee_id)
-            return heads + ([assignee] if assignee and assignee.active else [])
+            return heads + await _active(tx, issue.assignee_id)
         case Audience.ASSISTING:
             found: list[Staff] = []
             for code in sorted(issue.assisting):
@@ -124,3 +132,8 @@ async def _members_of(tx: Transaction, notice: Notice, issue: Issue, event: Even
         case Audience.GROUP:
             return []
     return []
+
+
+async def _active(tx: Transaction, staff_id: int | None) -> list[Staff]:
+    person = await tx.staff.by_id(staff_id) if staff_id else None
+    return [person] if person is not None and person.active else []

@@ -73,6 +73,12 @@ class SqliteOutbox:
             row = await cur.fetchone()
         return None if row is None else _item(row)
 
+    async def attempting(self, item_id: int, now: datetime) -> None:
+        """Note that the message is about to be handed to Telegram."""
+        await self._conn.execute(
+            "UPDATE outbox SET attempted_at = ? WHERE id = ?", (to_epoch(now), item_id)
+        )
+
     async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
         await self._conn.execute(
             "UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id),"
@@ -133,3 +139,15 @@ def _card(row: aiosqlite.Row) -> Card:
         staff_id=row["staff_id"],
         department=row["department"],
     )
+
+
+class SqliteDigests:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def claim(self, day: str, kind: str) -> bool:
+        """True the first time a digest of this kind is claimed for this day."""
+        cur = await self._conn.execute(
+            "INSERT INTO digests (day, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", (day, kind)
+        )
+        return cur.rowcount == 1

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 import aiosqlite
 
 from casework.issues import Issue, Location, Source, Status
-from casework.ports import IssuePage
+from casework.ports import DepartmentLoad, IssuePage
 from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
 _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
-    " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version"
+    " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
+    " phase, phase_started_at, reminders_sent, next_reminder_at"
 )
 
 
@@ -48,6 +50,10 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         assisting=frozenset(assisting),
         reopen_count=row["reopen_count"],
         version=row["version"],
+        phase=row["phase"],
+        phase_started_at=maybe_from_epoch(row["phase_started_at"]),
+        reminders_sent=row["reminders_sent"],
+        next_reminder_at=maybe_from_epoch(row["next_reminder_at"]),
     )
 
 
@@ -71,11 +77,19 @@ def _values(issue: Issue) -> dict[str, object]:
         "created_at": to_epoch(issue.created_at),
         "updated_at": to_epoch(issue.updated_at),
         "handed_at": to_epoch(issue.handed_at),
-        "respond_by": to_epoch(issue.respond_by) if issue.respond_by else None,
-        "resolve_by": to_epoch(issue.resolve_by) if issue.resolve_by else None,
+        "respond_by": _maybe_epoch(issue.respond_by),
+        "resolve_by": _maybe_epoch(issue.resolve_by),
         "reopen_count": issue.reopen_count,
         "version": issue.version,
+        "phase": issue.phase,
+        "phase_started_at": _maybe_epoch(issue.phase_started_at),
+        "reminders_sent": issue.reminders_sent,
+        "next_reminder_at": _maybe_epoch(issue.next_reminder_at),
     }
+
+
+def _maybe_epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else to_epoch(moment)
 
 
 class SqliteIssues:
@@ -160,14 +174,81 @@ class SqliteIssues:
         )
         return IssuePage(issues=issues, total=total)
 
+    async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
+        """Issues with a reminder rung due by `now`, the longest waiting first."""
+        return await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE next_reminder_at <= ?"
+            " ORDER BY next_reminder_at LIMIT ?",
+            (to_epoch(now), limit),
+        )
+
+    async def passed_reminders(
+        self, issue_id: int, phase: int, passed: int, next_at: datetime | None
+    ) -> bool:
+        """Record how far the ladder has gone, if the issue is still in that phase."""
+        cur = await self._conn.execute(
+            "UPDATE issues SET reminders_sent = ?, next_reminder_at = ? WHERE id = ? AND phase = ?",
+            (passed, _maybe_epoch(next_at), issue_id, phase),
+        )
+        return cur.rowcount == 1
+
+    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
+        """Pending or accepted issues past their deadline, the most overdue first."""
+        where = (
+            "((status = 'pending' AND respond_by < :now)"
+            " OR (status = 'accepted' AND resolve_by < :now))"
+        )
+        params: dict[str, object] = {"now": to_epoch(now), "limit": limit}
+        if department is not None:
+            where += " AND department = :department"
+            params["department"] = department
+        total = await self._count_named(f"SELECT count(*) FROM issues WHERE {where}", params)
+        issues = await self._load_named(
+            f"SELECT {_COLUMNS} FROM issues WHERE {where}"
+            " ORDER BY CASE status WHEN 'pending' THEN respond_by ELSE resolve_by END, id"
+            " LIMIT :limit",
+            params,
+        )
+        return IssuePage(issues=issues, total=total)
+
+    async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
+        """Per department: issues pending, in progress, and overdue now."""
+        async with self._conn.execute(
+            "SELECT department,"
+            " sum(status = 'pending') AS pending,"
+            " sum(status = 'accepted') AS accepted,"
+            " sum((status = 'pending' AND respond_by < :now)"
+            "     OR (status = 'accepted' AND resolve_by < :now)) AS overdue"
+            " FROM issues WHERE status IN ('pending', 'accepted') GROUP BY department",
+            {"now": to_epoch(now)},
+        ) as cur:
+            return [
+                DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])
+                for row in await cur.fetchall()
+            ]
+
+    async def _count_named(self, sql: str, params: dict[str, object]) -> int:
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
         async with self._conn.execute(sql, params) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def _load_named(self, sql: str, params: dict[str, object]) -> list[Issue]:
+        async with self._conn.execute(sql, params) as cur:
+            rows = list(await cur.fetchall())
+        return await self._complete(rows)
+
     async def _load(self, sql: str, params: tuple[object, ...]) -> list[Issue]:
         async with self._conn.execute(sql, params) as cur:
             rows = list(await cur.fetchall())
+        return await self._complete(rows)
+
+    async def _complete(self, rows: list[aiosqlite.Row]) -> list[Issue]:
+        """Issues from their rows, with their photos and assisting departments."""
         if not rows:
             return []
         ids = [row["id"] for row in rows]

@@ -11,9 +11,12 @@ from casework.organisation import RosterEntry
 from casework.people import NewStaff, Staff
 from casework.ports import RosterImport
 from casework.roles import Role
-from storage.sqlite.database import to_epoch
+from storage.sqlite.database import maybe_from_epoch, to_epoch
 
-_COLUMNS = "id, telegram_id, name, role, department, active, language, telegram_language"
+_COLUMNS = (
+    "id, telegram_id, name, role, department, active, language, telegram_language,"
+    " unreachable_since"
+)
 
 
 def _staff(row: aiosqlite.Row) -> Staff:
@@ -26,6 +29,7 @@ def _staff(row: aiosqlite.Row) -> Staff:
         active=bool(row["active"]),
         language=row["language"],
         telegram_language=row["telegram_language"],
+        unreachable_since=maybe_from_epoch(row["unreachable_since"]),
     )
 
 
@@ -110,6 +114,21 @@ class SqliteStaff:
         await self._conn.execute(
             "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS NOT ?",
             (language_code, staff_id, language_code),
+        )
+
+    async def mark_unreachable(self, staff_id: int, now: datetime) -> bool:
+        """True if the person was reachable until now (so the coordinators must hear)."""
+        cur = await self._conn.execute(
+            "UPDATE staff SET unreachable_since = ? WHERE id = ? AND unreachable_since IS NULL",
+            (to_epoch(now), staff_id),
+        )
+        return cur.rowcount == 1
+
+    async def mark_reachable(self, staff_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE staff SET unreachable_since = NULL"
+            " WHERE id = ? AND unreachable_since IS NOT NULL",
+            (staff_id,),
         )
 
     async def import_roster(self, entries: Iterable[RosterEntry], now: datetime) -> RosterImport:

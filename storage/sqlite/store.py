@@ -11,7 +11,7 @@ import aiosqlite
 from casework.ports import OutboxListener
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect
-from storage.sqlite.delivery import SqliteCards, SqliteOutbox
+from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.organisation import SqliteOrganisation
@@ -30,6 +30,7 @@ class SqliteTransaction:
         self.prompts = SqlitePrompts(conn)
         self.outbox = SqliteOutbox(conn)
         self.cards = SqliteCards(conn)
+        self.digests = SqliteDigests(conn)
 
 
 class SqliteStore:

@@ -70,9 +70,11 @@ class SqliteTimeline:
             row = await cur.fetchone()
         return None if row is None else _event(row)
 
-    async def latest(self, issue_id: int) -> Event | None:
+    async def latest_step(self, issue_id: int) -> Event | None:
+        """The last event that moved the issue on (notes and assisting aside)."""
         async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id DESC LIMIT 1",
+            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ?"
+            " AND kind NOT IN ('note', 'assist_added') ORDER BY id DESC LIMIT 1",
             (issue_id,),
         ) as cur:
             row = await cur.fetchone()

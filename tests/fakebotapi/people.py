@@ -81,8 +81,17 @@ class FakeUser:
             message["reply_to_message"] = self.api._as_json(reply_to)
         return await self._push(message)
 
-    async def send_photo(self, file_id: str, caption: str | None = None) -> int:
-        message = self._message(None)
+    async def send_photo(
+        self,
+        file_id: str,
+        caption: str | None = None,
+        *,
+        chat: FakeGroup | None = None,
+        reply_to: BotMessage | None = None,
+    ) -> int:
+        message = self._message(chat)
+        if reply_to is not None:
+            message["reply_to_message"] = self.api._as_json(reply_to)
         message["photo"] = [
             {
                 "file_id": f"{file_id}-small",

@@ -1,0 +1,168 @@
+"""The reminder ladder: who is reminded of an issue, and when, until it moves on.
+
+Each state an issue enters starts a new *phase* with its own ladder of rungs, counted from
+the moment the phase began (`phase_started_at`):
+
+- pending: the department at half the response time and at the deadline; the coordinators
+  at the deadline (escalation); then the department every `overdue_every` and the coordinators
+  every `escalate_after`, until it is accepted, returned or moved;
+- accepted: the handler (the person assigned, else the department) at half the resolution
+  time, `before_deadline` before it, and at it; once overdue, the handler and the heads every
+  `overdue_every`, and the coordinators every `escalate_after` (the supervision step);
+- returned: the reporter and the coordinators, `returned_after` and then every
+  `returned_every`, until it is re-routed or withdrawn;
+- resolved: the reporter every `confirm_every`, until Confirm closed or Reopen.
+
+Rungs are numbered within the phase; the issue remembers how many it has passed
+(`reminders_sent`) and when the next falls due (`next_reminder_at`), so the sweep finds due
+issues with one indexed query and a restart neither loses nor repeats a rung.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from casework.issues import Issue, Status
+from casework.notifications import Audience
+from casework.organisation import ReminderPolicy
+
+# Catching up after a long stop never walks more rungs than this in one go.
+MAX_RUNGS_PER_SWEEP = 10_000
+
+
+class RungKind(StrEnum):
+    HALFWAY = "halfway"  # half the time is gone
+    SOON = "soon"  # shortly before the deadline
+    DEADLINE = "deadline"  # the deadline is now
+    OVERDUE = "overdue"  # past the deadline, again and again
+    ESCALATION = "escalation"  # the coordinators are told it is overdue
+    REROUTE = "reroute"  # a returned issue waits to be re-routed
+    CONFIRM = "confirm"  # a resolved issue waits for the reporter
+
+
+@dataclass(frozen=True)
+class Rung:
+    index: int
+    at: datetime
+    kind: RungKind
+    audiences: tuple[Audience, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep at `now` should send for one issue, and where the ladder stands after."""
+
+    fire: list[Rung]
+    passed: int  # rungs passed in this phase, after firing
+    next_at: datetime | None
+
+
+def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
+    """The issue's rungs for its current phase, in time order (possibly endless)."""
+    start = issue.phase_started_at or issue.handed_at
+    timed: Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]
+    match issue.status:
+        case Status.PENDING if issue.respond_by is not None:
+            timed = _pending(start, issue.respond_by, policy)
+        case Status.ACCEPTED if issue.resolve_by is not None:
+            timed = _accepted(start, issue.resolve_by, policy)
+        case Status.RETURNED:
+            first = start + policy.returned_after
+            timed = (
+                (at, RungKind.REROUTE, (Audience.REPORTER, Audience.COORDINATORS))
+                for at in _every(first, policy.returned_every)
+            )
+        case Status.RESOLVED:
+            timed = (
+                (at, RungKind.CONFIRM, (Audience.REPORTER,))
+                for at in _every(start + policy.confirm_every, policy.confirm_every)
+            )
+        case _:
+            return
+    for index, (at, kind, audiences) in enumerate(timed):
+        yield Rung(index, at, kind, audiences)
+
+
+def first_rung_at(issue: Issue, policy: ReminderPolicy) -> datetime | None:
+    return next((rung.at for rung in ladder(issue, policy)), None)
+
+
+def plan(issue: Issue, policy: ReminderPolicy, now: datetime) -> Plan:
+    """The rungs due by `now` not yet passed. After a stop, a repeated reminder to the same
+    people is sent once (the latest), not once for every time it was missed."""
+    due: list[Rung] = []
+    next_at = None
+    for rung in itertools.islice(ladder(issue, policy), issue.reminders_sent, None):
+        if rung.at > now or len(due) >= MAX_RUNGS_PER_SWEEP:
+            next_at = rung.at
+            break
+        due.append(rung)
+    latest: dict[tuple[RungKind, tuple[Audience, ...]], Rung] = {}
+    for rung in due:
+        latest[(rung.kind, rung.audiences)] = rung
+    fire = sorted(latest.values(), key=lambda r: r.index)
+    return Plan(fire=fire, passed=issue.reminders_sent + len(due), next_at=next_at)
+
+
+def _pending(
+    start: datetime, deadline: datetime, policy: ReminderPolicy
+) -> Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]:
+    department = (Audience.DEPARTMENT,)
+    if deadline > start:
+        yield start + (deadline - start) / 2, RungKind.HALFWAY, department
+    yield deadline, RungKind.DEADLINE, department
+    yield deadline, RungKind.ESCALATION, (Audience.COORDINATORS,)
+    yield from _merge(
+        (
+            (at, RungKind.OVERDUE, department)
+            for at in _every(deadline + policy.overdue_every, policy.overdue_every)
+        ),
+        (
+            (at, RungKind.ESCALATION, (Audience.COORDINATORS,))
+            for at in _every(deadline + policy.escalate_after, policy.escalate_after)
+        ),
+    )
+
+
+def _accepted(
+    start: datetime, deadline: datetime, policy: ReminderPolicy
+) -> Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]:
+    handler = (Audience.HANDLER,)
+    halfway = start + (deadline - start) / 2
+    if deadline > start:
+        yield halfway, RungKind.HALFWAY, handler
+    soon = deadline - policy.before_deadline
+    if soon > halfway and soon > start:
+        yield soon, RungKind.SOON, handler
+    yield deadline, RungKind.DEADLINE, handler
+    yield from _merge(
+        (
+            (at, RungKind.OVERDUE, (Audience.HANDLER, Audience.HEADS))
+            for at in _every(deadline + policy.overdue_every, policy.overdue_every)
+        ),
+        (
+            (at, RungKind.ESCALATION, (Audience.COORDINATORS,))
+            for at in _every(deadline + policy.escalate_after, policy.escalate_after)
+        ),
+    )
+
+
+def _every(first: datetime, period: timedelta) -> Iterator[datetime]:
+    at = first
+    while True:
+        yield at
+        at += period
+
+
+def _merge(
+    *streams: Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]],
+) -> Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]:
+    """Endless time-ordered streams, merged in time order (ties: the order given)."""
+    numbered = [((item[0], n, item) for item in stream) for n, stream in enumerate(streams)]
+    for _at, _n, item in heapq.merge(*numbered):
+        yield item

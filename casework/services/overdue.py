@@ -1,0 +1,78 @@
+"""What is overdue: the /overdue view and the morning digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework import errors
+from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.people import Staff
+from casework.ports import DepartmentLoad, IssuePage
+from casework.roles import Role
+from casework.services import Deps, reload_actor
+
+PAGE_SIZE = 8
+DIGEST_LIST = 10  # overdue issues named in a digest; the rest are counted
+
+
+@dataclass(frozen=True)
+class Digest:
+    loads: list[DepartmentLoad]  # the person's department, or every department
+    overdue: IssuePage
+
+
+def _scope(actor: Staff) -> str | None:
+    """Whose issues a person watches: one department's, or (None) all of them."""
+    if actor.role is Role.COORDINATOR:
+        return None
+    if actor.role in (Role.HEAD, Role.MEMBER) and actor.department:
+        return actor.department
+    raise errors.NotAllowed("overdue")
+
+
+async def overdue(deps: Deps, actor: Staff, page: int) -> IssuePage:
+    """Overdue issues, most overdue first: the department's for staff, all for coordinators."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        department = _scope(actor)
+        found = await tx.issues.overdue(department, deps.clock.now(), PAGE_SIZE * (page + 1))
+    return IssuePage(issues=found.issues[PAGE_SIZE * page :], total=found.total)
+
+
+async def queue_morning_digest(deps: Deps) -> int:
+    """Once a day, from the digest time on: a digest for every head and coordinator."""
+    now = deps.clock.now()
+    local = now.astimezone(deps.zone)
+    if local.time() < deps.org.reminders.digest_at:
+        return 0
+    day = local.date().isoformat()
+    async with deps.store.transaction() as tx:
+        if not await tx.digests.claim(day, "morning"):
+            return 0
+        readers = await tx.staff.with_roles([Role.HEAD, Role.COORDINATOR])
+        for person in readers:
+            await tx.outbox.add(
+                OutboxItem(
+                    key=f"digest:{day}:{person.id}",
+                    kind=OutboxKind.DIGEST,
+                    chat_id=person.telegram_id,
+                    staff_id=person.id,
+                    priority=Priority.BULK,
+                    created_at=now,
+                    due_at=now,
+                    payload={"day": day},
+                )
+            )
+    return len(readers)
+
+
+async def digest_for(deps: Deps, person: Staff) -> Digest:
+    """The digest's content, as it stands when it is sent."""
+    now = deps.clock.now()
+    department = _scope(person)
+    async with deps.store.transaction() as tx:
+        loads = await tx.issues.open_counts(now)
+        found = await tx.issues.overdue(department, now, DIGEST_LIST)
+    if department is not None:
+        loads = [load for load in loads if load.department == department]
+    return Digest(sorted(loads, key=lambda x: (-x.overdue, x.department)), found)

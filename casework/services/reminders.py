@@ -1,0 +1,56 @@
+"""The reminder sweep: find issues with a rung due, queue the reminders, move the ladder on.
+
+Everything comes from the database: the deadlines, and how far each issue's ladder has gone.
+Reminders are queued in the outbox in the same transaction that records the rung as passed,
+so a crash can neither lose a rung nor send it twice.
+"""
+
+from __future__ import annotations
+
+from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.reminders import plan
+from casework.services import Deps
+from casework.services.notify import people_for
+
+BATCH = 500
+
+
+async def sweep(deps: Deps) -> int:
+    """Queue every reminder due by now; returns how many were queued."""
+    now = deps.clock.now()
+    policy = deps.org.reminders
+    queued = 0
+    while True:
+        async with deps.store.transaction() as tx:
+            due = await tx.issues.reminders_due(now, BATCH)
+            for issue in due:
+                ladder = plan(issue, policy, now)
+                # Routine reminders wait for the end of quiet hours; urgent ones go now.
+                send_at = now
+                if not issue.urgent and policy.quiet_hours is not None:
+                    send_at = policy.quiet_hours.release(now, deps.zone)
+                for rung in ladder.fire:
+                    people = {}
+                    for audience in rung.audiences:
+                        for person in await people_for(tx, audience, issue):
+                            people[person.id] = person
+                    for person in people.values():
+                        added = await tx.outbox.add(
+                            OutboxItem(
+                                key=f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",
+                                kind=OutboxKind.REMINDER,
+                                chat_id=person.telegram_id,
+                                staff_id=person.id,
+                                issue_id=issue.id,
+                                priority=Priority.URGENT if issue.urgent else Priority.REMINDER,
+                                created_at=now,
+                                due_at=send_at,
+                                payload={"phase": str(issue.phase), "rung": rung.kind.value},
+                            )
+                        )
+                        queued += int(added)
+                await tx.issues.passed_reminders(
+                    issue.id, issue.phase, ladder.passed, ladder.next_at
+                )
+        if len(due) < BATCH:
+            return queued

@@ -1,0 +1,87 @@
+"""/overdue: what is past its deadline, most overdue first."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from casework import errors
+from casework.services import overdue
+from handlers.cards import DETAILS, callback
+from handlers.context import BotContext
+from handlers.i18n import Html, plain
+from handlers.labels import category_name, department_name, span
+from handlers.numbers import page_number
+from handlers.refusals import explain
+from handlers.showing import edit_text
+
+PREFIX = "od"
+
+
+async def show_overdue(update: Update, context: BotContext) -> None:
+    """A head sees their department's overdue issues; a coordinator sees every department's."""
+    assert update.effective_message is not None
+    try:
+        text, markup = await _page(context, 0)
+    except errors.CaseworkError as refusal:
+        await update.effective_message.reply_html(explain(refusal, context.t))
+        return
+    await update.effective_message.reply_html(text, reply_markup=markup)
+
+
+async def turn_page(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    page = page_number(query.data.removeprefix(f"{PREFIX}:"))
+    if page is None:
+        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
+        return
+    try:
+        text, markup = await _page(context, page)
+    except errors.CaseworkError as refusal:
+        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
+        return
+    await query.answer()
+    await edit_text(query, text, markup)
+
+
+async def _page(context: BotContext, page: int) -> tuple[Html, InlineKeyboardMarkup | None]:
+    t, deps = context.t, context.deps
+    found = await overdue.overdue(deps, context.staff, page)
+    now = deps.clock.now()
+    lines = [Html("<b>" + t.n_("Overdue: {n}", "Overdue: {n}", found.total) + "</b>")]
+    if not found.issues:
+        lines.append(t._("Nothing is overdue. 👍"))
+    for issue in found.issues:
+        due = issue.due or now
+        lines.append(
+            t._(
+                "• <b>{number}</b> {category}, {department}: overdue by {late}",
+                number=issue.number,
+                category=category_name(issue.category, deps.org, t),
+                department=department_name(issue.department, deps.org, t),
+                late=span(now - due, t),
+            )
+        )
+    rows = [
+        [InlineKeyboardButton(i.number, callback_data=callback(i.id, DETAILS))]
+        for i in found.issues
+    ]
+    shown = overdue.PAGE_SIZE * page + len(found.issues)
+    navigation = []
+    if page > 0:
+        navigation.append(
+            InlineKeyboardButton(t._("◀ Previous"), callback_data=f"{PREFIX}:{page - 1}")
+        )
+    if shown < found.total:
+        navigation.append(InlineKeyboardButton(t._("Next ▶"), callback_data=f"{PREFIX}:{page + 1}"))
+    if navigation:
+        rows.append(navigation)
+    return Html("\n".join(lines)), InlineKeyboardMarkup(rows) if rows else None
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("overdue", show_overdue, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(turn_page, pattern=rf"^{PREFIX}:"),
+    ]
