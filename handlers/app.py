@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from telegram import Update
@@ -51,6 +52,8 @@ def build_application(
 ) -> BotApplication:
     """The bot, ready for `run_polling`. Storage opens in `post_init`, closes in `post_shutdown`."""
     check_catalogs()
+    # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     the_clock = clock or SystemClock()
 
     async def open_runtime(app: BotApplication) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from casework.issues import Issue, Status
@@ -56,6 +56,10 @@ def reminder_headline(
             department=department,
             late=late,
         )
+    if kind is RungKind.DEADLINE and timedelta(0) <= now - due < timedelta(minutes=5):
+        if pending:
+            return t._("⏰ {number}: the time to accept or return it is up.", number=number)
+        return t._("⏰ {number}: the time to resolve it is up.", number=number)
     if now >= due:
         late = span(now - due, t)
         if pending:

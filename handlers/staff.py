@@ -155,7 +155,10 @@ async def list_staff(update: Update, context: BotContext) -> None:
             current = person.department
             name = html.escape(department_name(person.department, org, t))
             lines.append(Html(f"\n<b>{name}</b>"))
-        lines.append(describe_person(person, org, t))
+        line = describe_person(person, org, t)
+        if person.unreachable_since is not None:
+            line = Html(line + " " + t._("⚠️ messages do not reach them"))
+        lines.append(line)
     for part in split_text("\n".join(lines)):
         await update.effective_message.reply_html(part)
 

@@ -35,6 +35,9 @@ async def sweep(deps: Deps) -> int:
                         for person in await people_for(tx, audience, issue):
                             people[person.id] = person
                     for person in people.values():
+                        # One reminder of an issue waiting per person: a newer one replaces an
+                        # older one still held back (by quiet hours, or by Telegram's limits).
+                        await tx.outbox.supersede_reminders(issue.id, person.id, now)
                         added = await tx.outbox.add(
                             OutboxItem(
                                 key=f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",

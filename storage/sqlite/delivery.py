@@ -59,6 +59,16 @@ class SqliteOutbox:
         self.added += cur.rowcount
         return cur.rowcount == 1
 
+    async def supersede_reminders(self, issue_id: int, staff_id: int, now: datetime) -> int:
+        """Drop undelivered reminders of an issue to a person: a newer one replaces them."""
+        cur = await self._conn.execute(
+            "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
+            " WHERE kind = 'reminder' AND issue_id = ? AND staff_id = ?"
+            " AND sent_at IS NULL AND failed_at IS NULL",
+            (to_epoch(now), issue_id, staff_id),
+        )
+        return cur.rowcount
+
     async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Undelivered messages due by `now`, most urgent first, oldest first."""
         async with self._conn.execute(

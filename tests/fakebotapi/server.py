@@ -140,13 +140,18 @@ class Call:
 
 @dataclass
 class Fault:
-    """Answer the next `times` matching calls with an error instead of doing them."""
+    """Answer the next `times` matching calls with an error instead of doing them.
+
+    `status` 0 is a timeout: the call hangs for `hang` seconds (longer than the bot waits)
+    and is not carried out, as when a request is lost on the way.
+    """
 
     status: int
     times: int
     method: str | None = None
     retry_after: int | None = None
-    delay: float = 0.0  # answer this late (seconds) instead of failing, if status == 200
+    hang: float = 0.0
+    chats: frozenset[int] | None = None  # only calls to these chats (None: any)
 
 
 class _TextOnly(HTMLParser):
@@ -237,14 +242,12 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await _read_params(request)
         self.calls.append(Call(method, params, time.monotonic()))
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
-            if fault.status == 200:
-                await asyncio.sleep(fault.delay)
-            else:
-                return _error(
-                    ApiError(fault.status, _describe_status(fault.status), fault.retry_after)
-                )
+            if fault.status == 0:
+                await asyncio.sleep(fault.hang)
+                return _error(ApiError(504, "Gateway Timeout"))
+            return _error(ApiError(fault.status, _describe_status(fault.status), fault.retry_after))
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return _error(ApiError(404, "Not Found: method not found"))
@@ -260,10 +263,12 @@ class FakeBotApi:
             return web.Response(status=404)
         return web.Response(body=self.files[path])
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: object) -> Fault | None:
         if method.lower() == "getupdates":
             return None
         for fault in self.faults:
+            if fault.chats is not None and chat_id not in fault.chats:
+                continue
             if fault.times > 0 and (fault.method is None or fault.method == method):
                 fault.times -= 1
                 return fault
@@ -271,9 +276,24 @@ class FakeBotApi:
 
     # ------------------------------------------------------------- test helpers
     def fail(
-        self, status: int, times: int = 1, method: str | None = None, retry_after: int | None = None
+        self,
+        status: int,
+        times: int = 1,
+        method: str | None = None,
+        retry_after: int | None = None,
+        hang: float = 0.0,
+        chats: set[int] | None = None,
     ) -> Fault:
-        fault = Fault(status=status, times=times, method=method, retry_after=retry_after)
+        """Fail the next `times` calls (of `method`, or any but getUpdates; to `chats`, or any).
+        Status 0 is a timeout."""
+        fault = Fault(
+            status=status,
+            times=times,
+            method=method,
+            retry_after=retry_after,
+            hang=hang,
+            chats=frozenset(chats) if chats is not None else None,
+        )
         self.faults.append(fault)
         return fault
 
