@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from casework.intake import Step
@@ -66,7 +67,7 @@ async def seed(database: Path, issues: int) -> None:
     await store.close()
 
 
-def query(database: Path, sql: str) -> list[tuple[object, ...]]:
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(database) as conn:
         return list(conn.execute(sql))
 
@@ -145,8 +146,8 @@ async def test_killed_mid_delivery_and_restarted_every_message_arrives_once(
         f"SELECT last_error FROM outbox WHERE kind IN ({kinds}) AND failed_at IS NOT NULL",
     )
     assert all("superseded" in str(error) for (error,) in failed), failed
-    expected = Counter(chat for _, chat in sent_rows)
-    received = Counter(m.chat_id for m in api.sent)
+    expected: Counter[int] = Counter(int(chat) for _, chat in sent_rows)
+    received: Counter[int] = Counter(m.chat_id for m in api.sent)
     repeats = sum((received - expected).values())
     assert not expected - received, "a message was recorded as sent but never arrived"
     may_repeat = sum(1 for row_id, _ in sent_rows if row_id in could_repeat)
