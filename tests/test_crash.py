@@ -130,7 +130,7 @@ async def test_killed_mid_delivery_and_restarted_every_message_arrives_once(
             f"SELECT count(*) FROM outbox WHERE kind IN ({kinds})"
             " AND sent_at IS NULL AND failed_at IS NULL",
         )
-        return waiting == 0
+        return bool(waiting == 0)
 
     await eventually(all_delivered)
     bot.send_signal(signal.SIGTERM)
