@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -150,3 +151,28 @@ async def test_someone_who_never_opened_the_bot_is_marked_without_alarming_anyon
     assert not any("屏蔽" in m.text for m in coordinator.messages)
     await coordinator.send("/staff")
     assert "刘强 · 市政道路科科室人员 ⚠️ 消息无法送达" in coordinator.last.text
+
+
+@pytest.fixture
+async def limited_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """A bot that keeps to Telegram's limits, as in production."""
+    harness = await start_bot(api, settings_for(api, tmp_path, telegram_rate_limit=True), clock)
+    yield harness
+    await stop_bot(harness)
+
+
+async def test_one_person_gets_at_most_one_message_a_second(limited_bot: Harness) -> None:
+    bot = limited_bot
+    worker, head = bot.user(1001, "王芳"), bot.user(2001, "建国")
+    await head.send("/start")
+
+    for i in range(3):
+        await log_issue(worker, f"第{i}盏路灯")
+
+    cards = [
+        c.at
+        for c in bot.api.calls_to("sendMessage")
+        if c.params.get("chat_id") == head.id and NEW_CARD in c.params.get("text", "")
+    ]
+    assert len(cards) == 3
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(cards))
