@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from casework.issues import WithdrawReason
+from casework.issues import Verdict, WithdrawReason
 from casework.people import Staff
 
 
@@ -22,6 +22,8 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     NOTE = "note"
     ASSIST = "assist"
+    CALLBACK = "callback"
+    PRAISE = "praise"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,20 @@ class AddAssist:
     action = Action.ASSIST
 
 
+@dataclass(frozen=True)
+class RecordCallback:
+    verdict: Verdict
+    action = Action.CALLBACK
+
+
+@dataclass(frozen=True)
+class Praise:
+    """Praise the department that handled the issue, or one person of it."""
+
+    person: Staff | None = None
+    action = Action.PRAISE
+
+
 Command = (
     Accept
     | Return
@@ -107,4 +123,6 @@ Command = (
     | Withdraw
     | AddNote
     | AddAssist
+    | RecordCallback
+    | Praise
 )

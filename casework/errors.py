@@ -58,9 +58,12 @@ class IssueNotFound(CaseworkError):
 class WrongState(CaseworkError):
     """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
 
-    def __init__(self, action: str, status: str, last_actor: str | None = None) -> None:
+    def __init__(
+        self, action: str, status: str, last_actor: str | None = None, done: bool = False
+    ) -> None:
         super().__init__(action, status)
         self.action, self.status, self.last_actor = action, status, last_actor
+        self.done = done  # a once-only step (a call-back, praise) was already taken
 
 
 class ReasonRequired(CaseworkError):

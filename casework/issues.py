@@ -35,6 +35,15 @@ class WithdrawReason(StrEnum):
     INVALID = "invalid"
 
 
+class Verdict(StrEnum):
+    """The citizen's verdict at the call-back."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+    UNREACHABLE = "unreachable"  # could not reach the citizen: no verdict (yet)
+
+
 class EventKind(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
@@ -48,6 +57,8 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     NOTE = "note"
     ASSIST_ADDED = "assist_added"
+    CALLBACK = "callback"  # the citizen's verdict, recorded after calling them back
+    PRAISE = "praise"  # praise for a department or a person
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,8 @@ class Issue:
     reopen_count: int = 0
     version: int = 0
     # The reminder ladder (casework/reminders.py): each state entered starts a new phase.
+    callback: Verdict | None = None  # the latest call-back's verdict
+    praised: bool = False
     phase: int = 0
     phase_started_at: datetime | None = None
     reminders_sent: int = 0  # rungs of this phase already passed
@@ -111,5 +124,7 @@ class Event:
     target_id: int | None = None  # the person assigned
     withdraw_reason: WithdrawReason | None = None
     on_behalf: bool = False  # a coordinator stepped in for the person whose step it was
+    due_at: datetime | None = None  # the deadline this step set (to respond, or to resolve)
+    verdict: Verdict | None = None  # a call-back's verdict
     id: int | None = None
     issue_id: int | None = None

@@ -29,6 +29,8 @@ from casework.commands import (
     Command,
     Confirm,
     Reopen,
+    Praise,
+    RecordCallback,
     Reroute,
     Resolve,
     Return,
@@ -36,7 +38,7 @@ from casework.commands import (
     Withdraw,
 )
 from casework.deadlines import resolution_deadline, response_deadline
-from casework.issues import Event, EventKind, Issue, Status
+from casework.issues import Event, EventKind, Issue, Status, Verdict
 from casework.limits import PHOTOS_MAX, REASON_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
@@ -80,7 +82,19 @@ RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
     Action.WITHDRAW: _in((Status.PENDING, Status.RETURNED), R.REPORTER, R.COORDINATOR),
     Action.NOTE: _in(_ANY_STATUS, *_EVERYONE_INVOLVED),
     Action.ASSIST: _in((Status.PENDING, Status.ACCEPTED), R.HEAD, R.COORDINATOR),
+    Action.CALLBACK: _in((Status.CLOSED,), R.REPORTER, R.COORDINATOR),
+    Action.PRAISE: _in((Status.CLOSED,), R.REPORTER, R.COORDINATOR),
 }
+
+
+def _open_to(issue: Issue, action: Action) -> bool:
+    """What the status table alone cannot say: a call-back is recorded once (again only after
+    "could not reach"), and an issue is praised once."""
+    if action is Action.CALLBACK:
+        return issue.callback in (None, Verdict.UNREACHABLE)
+    if action is Action.PRAISE:
+        return not issue.praised
+    return True
 
 # Steps that are someone else's, which a coordinator may take only with a reason on record.
 _NEEDS_REASON_ON_BEHALF = {Action.ACCEPT, Action.CONFIRM}
@@ -106,7 +120,7 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
 
 def may(issue: Issue, person: Staff, action: Action) -> bool:
     allowed = RULES[action].get(issue.status, frozenset())
-    return bool(relations(issue, person) & allowed)
+    return bool(relations(issue, person) & allowed) and _open_to(issue, action)
 
 
 def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
@@ -122,7 +136,7 @@ def check(issue: Issue, person: Staff, action: Action) -> None:
     could_ever = any(mine & allowed for allowed in RULES[action].values())
     if not could_ever:
         raise errors.NotAllowed(action.value)
-    raise errors.WrongState(action.value, issue.status.value)
+    raise errors.WrongState(action.value, issue.status.value, done=not _open_to(issue, action))
 
 
 def on_behalf(issue: Issue, person: Staff, action: Action) -> bool:
@@ -209,6 +223,13 @@ def decide(
             if department == issue.department or department in issue.assisting:
                 raise errors.SameDepartment()
             return _with(event, EventKind.ASSIST_ADDED, department)
+        case RecordCallback(verdict=verdict):
+            return _with(event, EventKind.CALLBACK, issue.department, verdict=verdict)
+        case Praise(person=praised):
+            if praised is not None and praised.id not in (issue.assignee_id, issue.accepted_by):
+                raise errors.NotInDepartment()
+            target = praised.id if praised is not None else None
+            return _with(event, EventKind.PRAISE, issue.department, target_id=target)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
 
@@ -220,7 +241,12 @@ def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
     return changed
 
 
-_STARTS_ITS_OWN_PHASE = {EventKind.REROUTED, EventKind.TRANSFERRED, EventKind.REOPENED}
+_STARTS_ITS_OWN_PHASE = {
+    EventKind.REROUTED,
+    EventKind.TRANSFERRED,
+    EventKind.REOPENED,
+    EventKind.CALLBACK,
+}
 
 
 def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
@@ -264,6 +290,11 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.ASSIST_ADDED:
             assert event.department is not None
             return dataclasses.replace(changed, assisting=issue.assisting | {event.department})
+        case EventKind.CALLBACK:
+            # A verdict ends the call-back reminders; "could not reach" starts them again.
+            return enter_phase(dataclasses.replace(changed, callback=event.verdict), at, org)
+        case EventKind.PRAISE:
+            return dataclasses.replace(changed, praised=True)
         case EventKind.NOTE | EventKind.SUBMITTED:
             return dataclasses.replace(issue, updated_at=at)
     raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover
@@ -349,7 +380,19 @@ _ACTION_OF = {
     EventKind.WITHDRAWN: Action.WITHDRAW,
     EventKind.NOTE: Action.NOTE,
     EventKind.ASSIST_ADDED: Action.ASSIST,
+    EventKind.CALLBACK: Action.CALLBACK,
+    EventKind.PRAISE: Action.PRAISE,
 }
+
+
+def deadline_set_by(event: Event, issue: Issue) -> datetime | None:
+    """The deadline a step starts, kept on the timeline for the rates: a handoff's response
+    deadline, an acceptance's (or reopening's) resolution deadline."""
+    if event.kind in (EventKind.SUBMITTED, EventKind.REROUTED, EventKind.TRANSFERRED):
+        return issue.respond_by
+    if event.kind in (EventKind.ACCEPTED, EventKind.REOPENED):
+        return issue.resolve_by
+    return None
 
 
 def action_of(kind: EventKind) -> Action | None:

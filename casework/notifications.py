@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from casework.issues import Event, EventKind, Issue
+from casework.issues import Event, EventKind, Issue, Verdict
 
 
 class Audience(StrEnum):
@@ -65,4 +65,10 @@ def who_hears(event: Event, issue: Issue) -> list[Notice]:
             ]
         case EventKind.ASSIST_ADDED:
             return [Notice(Audience.DEPARTMENT, event.department)]
+        case EventKind.CALLBACK if event.verdict is Verdict.DISSATISFIED:
+            return [Notice(Audience.HANDLERS, here), Notice(Audience.COORDINATORS)]
+        case EventKind.CALLBACK if event.verdict is not Verdict.UNREACHABLE:
+            return [Notice(Audience.HANDLERS, here)]
+        case EventKind.PRAISE:
+            return [Notice(Audience.HANDLERS, here), Notice(Audience.ASSIGNEE)]
     return []

@@ -70,6 +70,9 @@ class ReminderPolicy:
     returned_every: timedelta = timedelta(days=1)
     confirm_every: timedelta = timedelta(days=1)  # a resolved issue waits for the reporter
     digest_at: time = time(8, 30)  # the morning digest, local time
+    callback_after: timedelta = timedelta(days=1)  # closed, no call-back recorded: remind
+    weekly_day: int = 0  # the weekly report to the coordinators: Monday …
+    weekly_at: time = time(9, 0)  # … at 09:00
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ the moment the phase began (`phase_started_at`):
   `overdue_every`, and the coordinators every `escalate_after` (the supervision step);
 - returned: the reporter and the coordinators, `returned_after` and then every
   `returned_every`, until it is re-routed or withdrawn;
-- resolved: the reporter every `confirm_every`, until Confirm closed or Reopen.
+- resolved: the reporter every `confirm_every`, until Confirm closed or Reopen;
+- closed: the reporter `callback_after` after closing, until the citizen's verdict is recorded
+  (three times at most; "could not reach" starts them again).
 
 Rungs are numbered within the phase; the issue remembers how many it has passed
 (`reminders_sent`) and when the next falls due (`next_reminder_at`), so the sweep finds due
@@ -27,12 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from casework.issues import Issue, Status
+from casework.issues import Issue, Status, Verdict
 from casework.notifications import Audience
 from casework.organisation import ReminderPolicy
 
 # Catching up after a long stop never walks more rungs than this in one go.
 MAX_RUNGS_PER_SWEEP = 10_000
+CALLBACK_REMINDERS = 3  # a call-back is asked for this many times, then left to the digests
 
 
 class RungKind(StrEnum):
@@ -43,6 +46,7 @@ class RungKind(StrEnum):
     ESCALATION = "escalation"  # the coordinators are told it is overdue
     REROUTE = "reroute"  # a returned issue waits to be re-routed
     CONFIRM = "confirm"  # a resolved issue waits for the reporter
+    CALLBACK = "callback"  # a closed issue waits for the citizen's verdict
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,12 @@ def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
             timed = (
                 (at, RungKind.CONFIRM, (Audience.REPORTER,))
                 for at in _every(start + policy.confirm_every, policy.confirm_every)
+            )
+        case Status.CLOSED if issue.callback in (None, Verdict.UNREACHABLE):
+            calls = _every(start + policy.callback_after, policy.callback_after)
+            timed = (
+                (at, RungKind.CALLBACK, (Audience.REPORTER,))
+                for at in itertools.islice(calls, CALLBACK_REMINDERS)
             )
         case _:
             return

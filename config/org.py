@@ -96,6 +96,19 @@ def _clock_time(value: object) -> time:
         raise ValueError(f"{value!r} is not a time like 08:30") from None
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekly(value: object) -> tuple[int, time]:
+    """`mon 09:00`: a day of the week and a time."""
+    if isinstance(value, tuple):
+        return value
+    words = value.split() if isinstance(value, str) else []
+    if len(words) != 2 or words[0].lower()[:3] not in _DAYS:
+        raise ValueError(f"{value!r} is not like mon 09:00")
+    return _DAYS.index(words[0].lower()[:3]), _clock_time(words[1])
+
+
 _DEFAULT_REMINDERS = ReminderPolicy()
 
 
@@ -112,6 +125,11 @@ class _Reminders(_Strict):
     returned_every: Duration = _DEFAULT_REMINDERS.returned_every
     confirm_every: Duration = _DEFAULT_REMINDERS.confirm_every
     digest_at: Annotated[time, BeforeValidator(_clock_time)] = _DEFAULT_REMINDERS.digest_at
+    callback_after: Duration = _DEFAULT_REMINDERS.callback_after
+    weekly_report: Annotated[tuple[int, time], BeforeValidator(_weekly)] = (
+        _DEFAULT_REMINDERS.weekly_day,
+        _DEFAULT_REMINDERS.weekly_at,
+    )
 
 
 class _OrgFile(_Strict):
@@ -167,10 +185,14 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
             RosterEntry(s.telegram_id, s.name, s.role, s.department) for s in parsed.staff
         ),
         access=AccessPolicy(invite_valid_for=parsed.access.invite_valid_for),
-        reminders=ReminderPolicy(
-            **{name: getattr(parsed.reminders, name) for name in _Reminders.model_fields}
-        ),
+        reminders=_reminders(parsed.reminders),
     )
+
+
+def _reminders(parsed: _Reminders) -> ReminderPolicy:
+    values = {name: getattr(parsed, name) for name in _Reminders.model_fields}
+    values["weekly_day"], values["weekly_at"] = values.pop("weekly_report")
+    return ReminderPolicy(**values)
 
 
 def _cross_check(org: _OrgFile) -> list[str]:

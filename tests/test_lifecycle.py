@@ -202,6 +202,8 @@ TABLE = {
     Action.WITHDRAW: {Status.PENDING: "RC", Status.RETURNED: "RC"},
     Action.NOTE: dict.fromkeys(Status, "RCHMA"),
     Action.ASSIST: {Status.PENDING: "CH", Status.ACCEPTED: "CH"},
+    Action.CALLBACK: {Status.CLOSED: "RC"},
+    Action.PRAISE: {Status.CLOSED: "RC"},
 }
 PEOPLE = {"R": REPORTER, "C": COORDINATOR, "H": HEAD, "M": MEMBER, "A": OTHER_HEAD}
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from casework.commands import Accept, AddNote
-from casework.issues import Issue, Status
+from casework.issues import Issue, Status, Verdict
 from casework.notifications import Audience
 from casework.organisation import ReminderPolicy
 from casework.quiet import BadQuietHours, QuietHours
@@ -77,9 +77,22 @@ def test_a_returned_issue_reminds_the_reporter_and_coordinators_to_reroute() -> 
     ]
 
 
-def test_closed_and_withdrawn_issues_have_no_reminders() -> None:
-    for status in (Status.CLOSED, Status.WITHDRAWN):
-        assert first(3, dataclasses.replace(issue(), status=status)) == []
+def test_a_closed_issue_asks_for_the_call_back_three_times_at_most() -> None:
+    closed = dataclasses.replace(issue(), status=Status.CLOSED, phase_started_at=NOW)
+
+    assert first(5, closed) == [
+        (24 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
+        (48 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
+        (72 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
+    ]
+    unreachable = dataclasses.replace(closed, callback=Verdict.UNREACHABLE)
+    assert len(first(5, unreachable)) == 3  # could not reach: ask again
+
+
+def test_recorded_call_backs_and_withdrawn_issues_have_no_reminders() -> None:
+    done = dataclasses.replace(issue(), status=Status.CLOSED, callback=Verdict.SATISFIED)
+    assert first(3, done) == []
+    assert first(3, dataclasses.replace(issue(), status=Status.WITHDRAWN)) == []
 
 
 def test_each_rung_is_planned_once_and_the_ladder_moves_on() -> None:

@@ -117,7 +117,11 @@ async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
         event = await tx.timeline.append(
             created.id,
             Event(
-                kind=EventKind.SUBMITTED, actor_id=actor.id, at=now, department=created.department
+                kind=EventKind.SUBMITTED,
+                actor_id=actor.id,
+                at=now,
+                department=created.department,
+                due_at=created.respond_by,
             ),
         )
         await announce(tx, deps.org, created, event, now)

@@ -86,6 +86,7 @@ async def _step(
         changed = lifecycle.apply(issue, event, deps.org)
         if not await tx.issues.save(changed, expected_version=issue.version):
             raise errors.WrongState(command.action.value, issue.status.value)
+        event = dataclasses.replace(event, due_at=lifecycle.deadline_set_by(event, changed))
         event = await tx.timeline.append(issue.id, event)
         await announce(tx, deps.org, changed, event, now, skip_card=origin_card)
         return Outcome(changed, event)
@@ -224,4 +225,6 @@ async def _who_moved_it(
     """The refusal, naming who took the last step (`already accepted by 陈建国`)."""
     latest = await tx.timeline.latest_step(issue.id)
     person = await tx.staff.by_id(latest.actor_id) if latest and latest.actor_id else None
-    return errors.WrongState(refusal.action, refusal.status, person.name if person else None)
+    return errors.WrongState(
+        refusal.action, refusal.status, person.name if person else None, refusal.done
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Issue, Location, Source, Status
+from casework.issues import Issue, Location, Source, Status, Verdict
 from casework.ports import DepartmentLoad, IssuePage
 from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 
@@ -17,7 +17,7 @@ _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
-    " phase, phase_started_at, reminders_sent, next_reminder_at"
+    " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised"
 )
 
 
@@ -54,6 +54,8 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         phase_started_at=maybe_from_epoch(row["phase_started_at"]),
         reminders_sent=row["reminders_sent"],
         next_reminder_at=maybe_from_epoch(row["next_reminder_at"]),
+        callback=Verdict(row["callback"]) if row["callback"] else None,
+        praised=bool(row["praised"]),
     )
 
 
@@ -85,6 +87,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "phase_started_at": _maybe_epoch(issue.phase_started_at),
         "reminders_sent": issue.reminders_sent,
         "next_reminder_at": _maybe_epoch(issue.next_reminder_at),
+        "callback": issue.callback.value if issue.callback else None,
+        "praised": int(issue.praised),
     }
 
 

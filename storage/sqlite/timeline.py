@@ -6,12 +6,12 @@ import json
 
 import aiosqlite
 
-from casework.issues import Event, EventKind, WithdrawReason
-from storage.sqlite.database import from_epoch, to_epoch
+from casework.issues import Event, EventKind, Verdict, WithdrawReason
+from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
-    " on_behalf"
+    " on_behalf, due_at, verdict"
 )
 
 
@@ -28,6 +28,8 @@ def _event(row: aiosqlite.Row) -> Event:
         target_id=row["target_id"],
         withdraw_reason=WithdrawReason(row["withdraw_reason"]) if row["withdraw_reason"] else None,
         on_behalf=bool(row["on_behalf"]),
+        due_at=maybe_from_epoch(row["due_at"]),
+        verdict=Verdict(row["verdict"]) if row["verdict"] else None,
     )
 
 
@@ -38,7 +40,8 @@ class SqliteTimeline:
     async def append(self, issue_id: int, event: Event) -> Event:
         async with self._conn.execute(
             "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
-            " target_id, withdraw_reason, on_behalf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " target_id, withdraw_reason, on_behalf, due_at, verdict)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_COLUMNS}",
             (
                 issue_id,
@@ -51,6 +54,8 @@ class SqliteTimeline:
                 event.target_id,
                 event.withdraw_reason.value if event.withdraw_reason else None,
                 int(event.on_behalf),
+                to_epoch(event.due_at) if event.due_at else None,
+                event.verdict.value if event.verdict else None,
             ),
         ) as cur:
             row = await cur.fetchone()
