@@ -13,6 +13,7 @@ class OutboxKind(StrEnum):
     REFRESH = "refresh"  # edit a card already sent, to show the issue as it is now
     NOTICE = "notice"  # a plain message (a draft dropped, …)
     DIGEST = "digest"  # the morning digest of open and overdue issues
+    REPORT = "report"  # the weekly ranking of departments, with its chart
 
 
 class Priority(IntEnum):

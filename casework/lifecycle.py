@@ -28,9 +28,9 @@ from casework.commands import (
     Assign,
     Command,
     Confirm,
-    Reopen,
     Praise,
     RecordCallback,
+    Reopen,
     Reroute,
     Resolve,
     Return,
@@ -95,6 +95,7 @@ def _open_to(issue: Issue, action: Action) -> bool:
     if action is Action.PRAISE:
         return not issue.praised
     return True
+
 
 # Steps that are someone else's, which a coordinator may take only with a reason on record.
 _NEEDS_REASON_ON_BEHALF = {Action.ACCEPT, Action.CONFIRM}

@@ -12,6 +12,7 @@ from casework.conversation import Prompt
 from casework.delivery import Card, OutboxItem
 from casework.intake import Draft
 from casework.issues import Event, Issue
+from casework.metrics import DepartmentCounts, PersonLoad
 from casework.organisation import Organisation, RosterEntry
 from casework.people import Invite, NewStaff, Staff
 from casework.roles import Role
@@ -30,6 +31,44 @@ class Idle:
     staff_id: int
     chat_id: int
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportIssue:
+    """An issue as a row of a spreadsheet: plain values, names already looked up."""
+
+    id: int
+    number: str
+    status: str
+    category: str
+    department: str
+    urgent: bool
+    source: str
+    description: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    citizen_name: str | None
+    citizen_phone: str | None
+    reporter: str
+    handler: str | None
+    created_at: datetime
+    respond_by: datetime | None
+    resolve_by: datetime | None
+    reopen_count: int
+    callback: str | None
+
+
+@dataclass(frozen=True)
+class ExportEvent:
+    id: int
+    number: str
+    at: datetime
+    actor: str | None
+    kind: str
+    department: str | None
+    text: str | None
+    verdict: str | None
 
 
 @dataclass(frozen=True)
@@ -133,6 +172,22 @@ class CardRepository(Protocol):
     async def of_issue(self, issue_id: int) -> list[Card]: ...
 
 
+class MetricsRepository(Protocol):
+    async def counts(
+        self, departments: list[str], start: datetime, end: datetime, now: datetime
+    ) -> list[DepartmentCounts]: ...
+    async def workload(self, start: datetime, end: datetime) -> list[PersonLoad]: ...
+
+
+class ExportRepository(Protocol):
+    async def issues(
+        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+    ) -> list[ExportIssue]: ...
+    async def events(
+        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+    ) -> list[ExportEvent]: ...
+
+
 class DigestRepository(Protocol):
     async def claim(self, day: str, kind: str) -> bool: ...
 
@@ -160,6 +215,10 @@ class Transaction(Protocol):
     def cards(self) -> CardRepository: ...
     @property
     def digests(self) -> DigestRepository: ...
+    @property
+    def metrics(self) -> MetricsRepository: ...
+    @property
+    def exports(self) -> ExportRepository: ...
 
 
 class Store(Protocol):

@@ -24,6 +24,7 @@ from handlers import (
     overdue,
     staff,
     start,
+    stats,
     views,
 )
 from handlers.commands import set_command_menus
@@ -123,6 +124,7 @@ def register_handlers(app: BotApplication) -> None:
         issue_actions,
         views,
         overdue,
+        stats,
         conversation,
         fallback,
     ):

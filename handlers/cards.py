@@ -24,6 +24,7 @@ from handlers.labels import (
     source_name,
     status_icon,
     status_name,
+    verdict_name,
     withdraw_name,
 )
 
@@ -40,6 +41,8 @@ CODES = {
     Action.WITHDRAW: "wd",
     Action.NOTE: "note",
     Action.ASSIST: "ast",
+    Action.CALLBACK: "cb",
+    Action.PRAISE: "pr",
 }
 ACTIONS = {code: action for action, code in CODES.items()}
 DETAILS = "view"
@@ -57,6 +60,8 @@ LABELS = {
     Action.WITHDRAW: N_("🗑 Withdraw"),
     Action.NOTE: N_("💬 Note"),
     Action.ASSIST: N_("🤝 Assisting"),
+    Action.CALLBACK: N_("📞 Record the call-back"),
+    Action.PRAISE: N_("👍 Praise"),
 }
 
 
@@ -129,6 +134,10 @@ def card_text(
         lines.append(t._("🤝 Assisting: {departments}", departments=names))
     if issue.photos:
         lines.append(t.n_("🖼 {n} photo", "🖼 {n} photos", len(issue.photos)))
+    if issue.callback is not None:
+        lines.append(t._("📞 Call-back: {verdict}", verdict=verdict_name(issue.callback, t)))
+    if issue.praised:
+        lines.append(t._("👍 Praised"))
     if issue.reopen_count:
         lines.append(t.n_("🔁 Reopened {n} time", "🔁 Reopened {n} times", issue.reopen_count))
     return Html("\n".join(lines))
@@ -228,6 +237,19 @@ def headline(
             return t._("💬 {who} on {number}: {note}", who=who, number=issue.number, note=text)
         case EventKind.ASSIST_ADDED:
             return t._("🤝 Your department is asked to assist with {number}.", number=issue.number)
+        case EventKind.CALLBACK if event.verdict is not None:
+            return t._(
+                "📞 Call-back on {number}: the citizen is {verdict}.",
+                number=issue.number,
+                verdict=verdict_name(event.verdict, t),
+            )
+        case EventKind.PRAISE:
+            target = people.get(event.target_id) if event.target_id else None
+            return t._(
+                "👍 The citizen praised {whom} for {number}.",
+                whom=target.name if target else department,
+                number=issue.number,
+            )
     return Html("")
 
 
@@ -286,4 +308,9 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("note: {note}", note=text)
         case EventKind.ASSIST_ADDED:
             return t._("asked {department} to assist", department=department)
+        case EventKind.CALLBACK if event.verdict is not None:
+            return t._("called the citizen back: {verdict}", verdict=verdict_name(event.verdict, t))
+        case EventKind.PRAISE:
+            target = people.get(event.target_id) if event.target_id else None
+            return t._("recorded praise for {whom}", whom=target.name if target else department)
     return Html("")

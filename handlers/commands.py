@@ -21,12 +21,15 @@ class Command:
 
 
 _DEPARTMENTS = frozenset({Role.HEAD, Role.MEMBER, Role.COORDINATOR})
+_REPORTS = frozenset({Role.HEAD, Role.COORDINATOR})
 
 COMMANDS: tuple[Command, ...] = (
     Command("new", N_("Log a citizen's issue")),
     Command("my", N_("Issues I reported")),
     Command("inbox", N_("My department's open issues"), _DEPARTMENTS),
     Command("overdue", N_("Overdue issues"), _DEPARTMENTS),
+    Command("stats", N_("Department performance: /stats month"), _REPORTS),
+    Command("export", N_("Spreadsheet export: /export month"), _REPORTS),
     Command("issue", N_("Show an issue: /issue 2611-0042")),
     Command("note", N_("Add a note: /note 2611-0042 text")),
     Command("start", N_("Start, or open an invitation")),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from casework.people import Staff
 from casework.services import Deps
 from config.settings import Settings
-from handlers.delivery import OutboxSender
 from handlers.i18n import Texts, texts
-from handlers.sweeper import Sweeper
+
+if TYPE_CHECKING:  # the sender and the sweeper use handlers that use this module
+    from handlers.delivery import OutboxSender
+    from handlers.sweeper import Sweeper
 
 
 @dataclass

@@ -24,11 +24,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from casework.delivery import Notice, OutboxItem, OutboxKind
 from casework.reminders import RungKind
-from casework.services import Deps, delivery, overdue
+from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
+from handlers.stats import chart_of, report_text
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,13 @@ class OutboxSender:
         match item.kind:
             case OutboxKind.NOTICE:
                 return await self._send_text(item, self._notice(d, t))
+            case OutboxKind.REPORT:
+                assert d.recipient is not None
+                report = await reports.stats(deps, d.recipient, reports.weekly_period(deps))
+                message_id = await self._send_text(item, report_text(report, t, deps))
+                chart = await chart_of(report, t, deps)
+                await self._bot.send_photo(item.chat_id, chart)
+                return message_id
             case OutboxKind.DIGEST:
                 assert d.recipient is not None
                 digest = await overdue.digest_for(deps, d.recipient)

@@ -11,16 +11,16 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from casework import errors, lifecycle
-from casework.commands import Accept, Action, AddAssist, AddNote, Confirm, Reroute
+from casework.commands import Accept, Action, AddAssist, AddNote, Confirm, RecordCallback, Reroute
 from casework.conversation import Prompt
-from casework.issues import Issue, WithdrawReason
+from casework.issues import Issue, Verdict, WithdrawReason
 from casework.people import Staff
 from casework.services import issues, views
 from casework.services.issues import Outcome
 from handlers.cards import ACTIONS, BACK, CODES, DETAILS, PREFIX, TIMELINE, callback
 from handlers.context import BotContext
 from handlers.i18n import N_, Html, plain
-from handlers.labels import department_name, role_name, withdraw_name
+from handlers.labels import department_name, role_name, verdict_name, withdraw_name
 from handlers.numbers import page_number, whole_number
 from handlers.refusals import explain
 from handlers.showing import (
@@ -44,6 +44,8 @@ _DONE = {
     Action.WITHDRAW: N_("Withdrawn."),
     Action.NOTE: N_("Note added."),
     Action.ASSIST: N_("Assisting department added."),
+    Action.CALLBACK: N_("Call-back recorded."),
+    Action.PRAISE: N_("Praise recorded."),
 }
 _ASK = {
     Action.ACCEPT: N_("✍️ Why is the coordination office accepting {number} for the department?"),
@@ -56,7 +58,15 @@ _ASK = {
     Action.NOTE: N_("✍️ Write your note on {number} (you may send photos first)."),
 }
 # Steps that first offer a choice (a department, a person, a kind of withdrawal).
-_CHOOSE_FIRST = {Action.TRANSFER, Action.REROUTE, Action.ASSIST, Action.ASSIGN, Action.WITHDRAW}
+_CHOOSE_FIRST = {
+    Action.TRANSFER,
+    Action.REROUTE,
+    Action.ASSIST,
+    Action.ASSIGN,
+    Action.WITHDRAW,
+    Action.CALLBACK,
+    Action.PRAISE,
+}
 
 
 def parse(data: str) -> tuple[int, str, str | None] | None:
@@ -142,6 +152,18 @@ async def _act(
             except ValueError:
                 raise errors.StaleStep() from None
             await _ask(update, context, issue_id, action, withdraw_reason=why)
+        case Action.CALLBACK:
+            try:
+                verdict = Verdict(argument or "")
+            except ValueError:
+                raise errors.StaleStep() from None
+            await _done(update, context, await issues.take_step(
+                deps, staff, issue_id, RecordCallback(verdict), origin_card=_origin(update)
+            ))  # fmt: skip
+        case Action.PRAISE:
+            await _done(update, context, await issues.praise(
+                deps, staff, issue_id, whole_number(argument or ""), origin_card=_origin(update)
+            ))  # fmt: skip
 
 
 async def _choices(context: BotContext, issue: Issue, action: Action) -> InlineKeyboardMarkup:
@@ -149,14 +171,38 @@ async def _choices(context: BotContext, issue: Issue, action: Action) -> InlineK
     back = [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))]
     code = CODES[action]
     if action is Action.ASSIGN:
-        _, people = await views.assignable(context.deps, context.staff, issue.id)
-        return InlineKeyboardMarkup([[_person_button(context, issue, p)] for p in people] + [back])
+        _, assignable = await views.assignable(context.deps, context.staff, issue.id)
+        return InlineKeyboardMarkup(
+            [[_person_button(context, issue, p)] for p in assignable] + [back]
+        )
     if action is Action.WITHDRAW:
         kinds = [
             InlineKeyboardButton(withdraw_name(w, t), callback_data=callback(issue.id, code, w))
             for w in WithdrawReason
         ]
         return InlineKeyboardMarkup([kinds, back])
+    if action is Action.CALLBACK:
+        verdicts = [
+            InlineKeyboardButton(verdict_name(v, t), callback_data=callback(issue.id, code, v))
+            for v in Verdict
+        ]
+        return InlineKeyboardMarkup([verdicts[:2], verdicts[2:], back])
+    if action is Action.PRAISE:
+        whom = [
+            InlineKeyboardButton(
+                department_name(issue.department, context.deps.org, t),
+                callback_data=callback(issue.id, code, "d"),
+            )
+        ]
+        handler = issue.assignee_id or issue.accepted_by
+        named = await views.people(context.deps, {handler}) if handler is not None else {}
+        if handler is not None and handler in named:
+            whom.append(
+                InlineKeyboardButton(
+                    named[handler].name, callback_data=callback(issue.id, code, handler)
+                )
+            )
+        return InlineKeyboardMarkup([whom, back])
     # A department: not the one that has it (or assists already), except when re-routing.
     skip = set() if action is Action.REROUTE else {issue.department} | issue.assisting
     buttons = [

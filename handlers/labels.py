@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from casework.issues import Source, Status, WithdrawReason
+from casework.issues import EventKind, Source, Status, Verdict, WithdrawReason
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
@@ -66,6 +66,28 @@ _SOURCE = {
     Source.HOTLINE: N_("hotline"),
     Source.ONLINE: N_("online"),
 }
+_VERDICT = {
+    Verdict.SATISFIED: N_("satisfied"),
+    Verdict.BASICALLY_SATISFIED: N_("basically satisfied"),
+    Verdict.DISSATISFIED: N_("dissatisfied"),
+    Verdict.UNREACHABLE: N_("could not be reached"),
+}
+_EVENT_KIND = {
+    EventKind.SUBMITTED: N_("logged"),
+    EventKind.ACCEPTED: N_("accepted"),
+    EventKind.RETURNED: N_("returned"),
+    EventKind.REROUTED: N_("re-routed"),
+    EventKind.TRANSFERRED: N_("transferred"),
+    EventKind.ASSIGNED: N_("assigned"),
+    EventKind.RESOLVED: N_("resolved"),
+    EventKind.CONFIRMED: N_("confirmed closed"),
+    EventKind.REOPENED: N_("reopened"),
+    EventKind.WITHDRAWN: N_("withdrawn"),
+    EventKind.NOTE: N_("note"),
+    EventKind.ASSIST_ADDED: N_("assisting department added"),
+    EventKind.CALLBACK: N_("call-back"),
+    EventKind.PRAISE: N_("praise"),
+}
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),
     WithdrawReason.INVALID: N_("invalid"),
@@ -82,6 +104,14 @@ def status_icon(status: Status) -> str:
 
 def source_name(source: Source, t: Texts) -> str:
     return t._(_SOURCE[source])
+
+
+def event_kind_name(kind: EventKind, t: Texts) -> str:
+    return t._(_EVENT_KIND[kind])
+
+
+def verdict_name(verdict: Verdict, t: Texts) -> str:
+    return t._(_VERDICT[verdict])
 
 
 def withdraw_name(reason: WithdrawReason, t: Texts) -> str:

@@ -30,6 +30,14 @@ def reminder_headline(
             number=number,
             ago=ago,
         )
+    if kind is RungKind.CALLBACK:
+        ago = span(now - (issue.phase_started_at or issue.updated_at), t)
+        return t._(
+            "📞 {number} was closed {ago} ago. Please call the citizen back and record their "
+            "verdict.",
+            number=number,
+            ago=ago,
+        )
     if kind is RungKind.REROUTE:
         ago = span(now - (issue.phase_started_at or issue.updated_at), t)
         return t._(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from casework.services import Deps, housekeeping, overdue, reminders
+from casework.services import Deps, housekeeping, overdue, reminders, reports
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ class Sweeper:
         """One pass: reminders due, the morning digest, idle drafts and questions."""
         queued = await reminders.sweep(self._deps)
         digests = await overdue.queue_morning_digest(self._deps)
+        digests += await reports.queue_weekly_report(self._deps)
         dropped = await housekeeping.drop_idle_conversations(self._deps)
         if queued or digests or dropped:
             log.info(

@@ -14,6 +14,7 @@ from casework.commands import (
     Assign,
     Command,
     Confirm,
+    Praise,
     Reopen,
     Reroute,
     Resolve,
@@ -63,6 +64,24 @@ async def assign(
         if assignee is None:
             raise errors.NotInDepartment()
         return Assign(assignee)
+
+    return await _step(deps, actor, issue_id, make, origin_card)
+
+
+async def praise(
+    deps: Deps,
+    actor: Staff,
+    issue_id: int,
+    person_id: int | None,
+    origin_card: tuple[int, int] | None = None,
+) -> Outcome:
+    """Praise the department that handled the issue (`person_id` None), or one of its people."""
+
+    async def make(tx: Transaction, issue: Issue) -> Command:
+        person = await tx.staff.by_id(person_id) if person_id is not None else None
+        if person_id is not None and person is None:
+            raise errors.NotInDepartment()
+        return Praise(person)
 
     return await _step(deps, actor, issue_id, make, origin_card)
 

@@ -12,8 +12,10 @@ from casework.ports import OutboxListener
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect
 from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
+from storage.sqlite.exports import SqliteExports
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
+from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.organisation import SqliteOrganisation
 from storage.sqlite.staff import SqliteStaff
 from storage.sqlite.timeline import SqliteTimeline
@@ -31,6 +33,8 @@ class SqliteTransaction:
         self.outbox = SqliteOutbox(conn)
         self.cards = SqliteCards(conn)
         self.digests = SqliteDigests(conn)
+        self.metrics = SqliteMetrics(conn)
+        self.exports = SqliteExports(conn)
 
 
 class SqliteStore:

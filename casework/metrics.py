@@ -1,0 +1,176 @@
+"""How departments perform: the periods reports cover, and the formulas of every rate.
+
+Storage counts events of the timeline (`DepartmentCounts`); this module turns the counts into
+rates. The README's section "Performance" states each formula in words; they are:
+
+- response rate = handoffs answered (accepted, returned or transferred on) by their response
+  deadline / handoffs whose response deadline fell in the period, less those withdrawn by the
+  reporter before the deadline;
+- on-time resolution rate = acceptances (and reopenings) resolved by their resolution deadline /
+  those whose resolution deadline fell in the period, less those transferred on before it;
+- resolution rate = issues the department accepted in the period that it has since closed /
+  issues it accepted in the period;
+- satisfaction rate = (satisfied + basically satisfied) / call-backs with a verdict recorded in
+  the period ("could not reach" is not a verdict and is counted apart);
+- reopen rate = reopenings in the period / resolutions in the period;
+- return rate = returns in the period / handoffs the department received in the period;
+- median time to accept: from each handoff to its acceptance, for acceptances in the period;
+  median time to resolve: from acceptance (or reopening) to resolution, for resolutions in
+  the period;
+- open and overdue now; praise received in the period.
+
+A rate whose denominator is zero is None ("no data"), never 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+import calendar
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class BadPeriod(ValueError):
+    """Not `week`, `month`, `YYYY-MM` or two dates."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+    label: str
+
+
+def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
+    """`week` (the last 7 days), `month` (this month so far, the default), `2026-11`, or two
+    dates `2026-11-01 2026-11-15` (both included), in the organisation's time zone."""
+    local_now = now.astimezone(zone)
+    if not words or words == ["month"]:
+        start = datetime.combine(local_now.date().replace(day=1), time(), zone)
+        return Period(start, now, local_now.strftime("%Y-%m"))
+    if words == ["week"]:
+        start = now - timedelta(days=7)
+        label = f"{start.astimezone(zone):%Y-%m-%d} – {local_now:%Y-%m-%d}"
+        return Period(start, now, label)
+    if len(words) == 1:
+        try:
+            year, month = (int(part) for part in words[0].split("-"))
+            first = date(year, month, 1)
+        except ValueError:
+            raise BadPeriod(words[0]) from None
+        last_day = calendar.monthrange(year, month)[1]
+        start = datetime.combine(first, time(), zone)
+        end = datetime.combine(first + timedelta(days=last_day), time(), zone)
+        return Period(start, end, f"{year:04d}-{month:02d}")
+    if len(words) == 2:
+        try:
+            first, last = (date.fromisoformat(word) for word in words)
+        except ValueError:
+            raise BadPeriod(" ".join(words)) from None
+        if last < first:
+            raise BadPeriod(" ".join(words))
+        start = datetime.combine(first, time(), zone)
+        end = datetime.combine(last + timedelta(days=1), time(), zone)
+        return Period(start, end, f"{first.isoformat()} – {last.isoformat()}")
+    raise BadPeriod(" ".join(words))
+
+
+def last_week(now: datetime, zone: ZoneInfo) -> Period:
+    return parse_period(["week"], now, zone)
+
+
+@dataclass
+class DepartmentCounts:
+    """What storage counts for one department and period (all zero when nothing happened)."""
+
+    department: str
+    handoffs_due: int = 0
+    withdrawn_before_due: int = 0
+    answered_in_time: int = 0
+    resolutions_due: int = 0
+    transferred_before_due: int = 0
+    resolved_in_time: int = 0
+    accepted: int = 0
+    accepted_then_closed: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    dissatisfied: int = 0
+    unreachable: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    returned: int = 0
+    received: int = 0
+    praise: int = 0
+    open_now: int = 0
+    overdue_now: int = 0
+    accept_seconds: list[int] = field(default_factory=list)
+    resolve_seconds: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DepartmentMetrics:
+    department: str
+    counts: DepartmentCounts
+    response_rate: float | None
+    on_time_resolution_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    reopen_rate: float | None
+    return_rate: float | None
+    median_to_accept: timedelta | None
+    median_to_resolve: timedelta | None
+
+    @property
+    def score(self) -> float | None:
+        """For the ranking: the mean of the three rates people judge by, those with data."""
+        rates = [
+            r
+            for r in (self.response_rate, self.on_time_resolution_rate, self.satisfaction_rate)
+            if r is not None
+        ]
+        return sum(rates) / len(rates) if rates else None
+
+
+@dataclass(frozen=True)
+class PersonLoad:
+    staff_id: int
+    name: str
+    department: str | None
+    open_held: int
+    closed_in_period: int
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+def median(seconds: list[int]) -> timedelta | None:
+    return timedelta(seconds=statistics.median(seconds)) if seconds else None
+
+
+def compute(counts: DepartmentCounts) -> DepartmentMetrics:
+    verdicts = counts.satisfied + counts.basically_satisfied + counts.dissatisfied
+    return DepartmentMetrics(
+        department=counts.department,
+        counts=counts,
+        response_rate=rate(
+            counts.answered_in_time, counts.handoffs_due - counts.withdrawn_before_due
+        ),
+        on_time_resolution_rate=rate(
+            counts.resolved_in_time, counts.resolutions_due - counts.transferred_before_due
+        ),
+        resolution_rate=rate(counts.accepted_then_closed, counts.accepted),
+        satisfaction_rate=rate(counts.satisfied + counts.basically_satisfied, verdicts),
+        reopen_rate=rate(counts.reopened, counts.resolved),
+        return_rate=rate(counts.returned, counts.received),
+        median_to_accept=median(counts.accept_seconds),
+        median_to_resolve=median(counts.resolve_seconds),
+    )
+
+
+def ranked(metrics: list[DepartmentMetrics]) -> list[DepartmentMetrics]:
+    """Best first; departments with no data at the end, in the order given."""
+    with_data = [m for m in metrics if m.score is not None]
+    without = [m for m in metrics if m.score is None]
+    return sorted(with_data, key=lambda m: -(m.score or 0.0)) + without

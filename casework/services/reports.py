@@ -1,0 +1,127 @@
+"""Department performance for /stats, /export and the weekly report."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from casework import errors
+from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.metrics import (
+    DepartmentMetrics,
+    Period,
+    PersonLoad,
+    compute,
+    last_week,
+    parse_period,
+    ranked,
+)
+from casework.people import Staff
+from casework.ports import ExportEvent, ExportIssue
+from casework.roles import Role
+from casework.services import Deps, reload_actor
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    departments: list[DepartmentMetrics]  # ranked, best first, for coordinators
+    workload: list[PersonLoad]
+    everywhere: bool  # all departments (a coordinator's view), or one
+
+
+def scope(actor: Staff) -> str | None:
+    """Whose figures a person may see: their department's (heads), or all (coordinators)."""
+    if actor.role is Role.COORDINATOR:
+        return None
+    if actor.role is Role.HEAD and actor.department:
+        return actor.department
+    raise errors.NotAllowed("stats")
+
+
+def choose_period(deps: Deps, words: list[str]) -> Period:
+    return parse_period(words, deps.clock.now(), deps.zone)
+
+
+async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        department = scope(actor)
+        codes = [d.code for d in deps.org.departments]
+        if department is not None:
+            codes = [department]
+        counts = await tx.metrics.counts(codes, period.start, min(period.end, now), now)
+        workload = await tx.metrics.workload(period.start, min(period.end, now))
+    metrics = [compute(c) for c in counts if c.department in codes]
+    if department is not None:
+        workload = [p for p in workload if p.department == department]
+    return Report(period, ranked(metrics), workload, everywhere=department is None)
+
+
+async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportIssue]]:
+    """The issues logged in the period, in batches; citizens' phones for coordinators only."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+    department = scope(actor)
+    with_phones = actor.role is Role.COORDINATOR
+    after = 0
+    while True:
+        async with deps.store.transaction() as tx:
+            batch = await tx.exports.issues(period.start, period.end, department, after, BATCH)
+        if not batch:
+            return
+        after = batch[-1].id
+        yield (
+            batch
+            if with_phones
+            else [dataclasses.replace(row, citizen_phone=None) for row in batch]
+        )
+
+
+async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportEvent]]:
+    """The timelines of those issues, in batches."""
+    department = scope(actor)
+    after = 0
+    while True:
+        async with deps.store.transaction() as tx:
+            batch = await tx.exports.events(period.start, period.end, department, after, BATCH)
+        if not batch:
+            return
+        after = batch[-1].id
+        yield batch
+
+
+async def queue_weekly_report(deps: Deps) -> int:
+    """Once a week, at the organisation's day and time: the ranking to every coordinator."""
+    now = deps.clock.now()
+    local = now.astimezone(deps.zone)
+    policy = deps.org.reminders
+    if local.weekday() != policy.weekly_day or local.time() < policy.weekly_at:
+        return 0
+    day = local.date().isoformat()
+    async with deps.store.transaction() as tx:
+        if not await tx.digests.claim(day, "weekly"):
+            return 0
+        coordinators = await tx.staff.with_roles([Role.COORDINATOR])
+        for person in coordinators:
+            await tx.outbox.add(
+                OutboxItem(
+                    key=f"weekly:{day}:{person.id}",
+                    kind=OutboxKind.REPORT,
+                    chat_id=person.telegram_id,
+                    staff_id=person.id,
+                    priority=Priority.BULK,
+                    created_at=now,
+                    due_at=now,
+                    payload={"day": day},
+                )
+            )
+    return len(coordinators)
+
+
+def weekly_period(deps: Deps) -> Period:
+    return last_week(deps.clock.now(), deps.zone)

@@ -1,0 +1,250 @@
+"""Exports: an XLSX workbook (openpyxl, write-only, so memory stays flat however many rows),
+or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from casework.issues import EventKind, Source, Status, Verdict
+from casework.metrics import DepartmentMetrics, PersonLoad
+from casework.organisation import Organisation
+from casework.ports import ExportEvent, ExportIssue
+from handlers.i18n import Texts
+from handlers.labels import (
+    category_name,
+    department_name,
+    event_kind_name,
+    source_name,
+    status_name,
+    verdict_name,
+)
+
+Row = Sequence[object]
+
+
+class Tables:
+    """The export's tables as rows, in the reader's language; written as XLSX or CSV."""
+
+    def __init__(self, t: Texts, org: Organisation, zone: ZoneInfo, with_phones: bool) -> None:
+        self.t, self.org, self.zone, self.with_phones = t, org, zone, with_phones
+
+    def issue_header(self) -> Sequence[str]:
+        t = self.t
+        header = [
+            t._("Number"), t._("Status"), t._("Category"), t._("Department"), t._("Urgent"),
+            t._("Source"), t._("Description"), t._("Address"), t._("Latitude"),
+            t._("Longitude"), t._("Citizen"),
+        ]  # fmt: skip
+        if self.with_phones:
+            header.append(t._("Citizen's phone"))
+        header += [
+            t._("Reported by"), t._("Handled by"), t._("Logged at"), t._("Respond by"),
+            t._("Resolve by"), t._("Reopened"), t._("Call-back"),
+        ]  # fmt: skip
+        return header
+
+    def issue_row(self, issue: ExportIssue) -> Row:
+        t, org = self.t, self.org
+        row: list[object] = [
+            issue.number,
+            status_name(Status(issue.status), t),
+            category_name(issue.category, org, t),
+            department_name(issue.department, org, t),
+            t._("yes") if issue.urgent else t._("no"),
+            source_name(Source(issue.source), t),
+            issue.description,
+            issue.address,
+            issue.latitude,
+            issue.longitude,
+            issue.citizen_name,
+        ]
+        if self.with_phones:
+            row.append(issue.citizen_phone)
+        return [
+            *row,
+            issue.reporter,
+            issue.handler,
+            self._local(issue.created_at),
+            self._local(issue.respond_by),
+            self._local(issue.resolve_by),
+            issue.reopen_count,
+            verdict_name(Verdict(issue.callback), t) if issue.callback else None,
+        ]
+
+    def event_header(self) -> Sequence[str]:
+        t = self.t
+        return [t._("Number"), t._("Time"), t._("Who"), t._("Step"), t._("Department"),
+                t._("Text"), t._("Call-back")]  # fmt: skip
+
+    def event_row(self, event: ExportEvent) -> Row:
+        t = self.t
+        return [
+            event.number,
+            self._local(event.at),
+            event.actor,
+            event_kind_name(EventKind(event.kind), t),
+            department_name(event.department, self.org, t) if event.department else None,
+            event.text,
+            verdict_name(Verdict(event.verdict), t) if event.verdict else None,
+        ]
+
+    def metrics_header(self) -> Sequence[str]:
+        t = self.t
+        return [
+            t._("Department"), t._("Response rate"), t._("On-time resolution rate"),
+            t._("Resolution rate"), t._("Satisfaction rate"), t._("Reopen rate"),
+            t._("Return rate"), t._("Median hours to accept"), t._("Median hours to resolve"),
+            t._("Open now"), t._("Overdue now"), t._("Praise"), t._("Handoffs due"),
+            t._("Answered in time"), t._("Resolutions due"), t._("Resolved in time"),
+            t._("Accepted"), t._("Closed of those"), t._("Call-backs with a verdict"),
+            t._("Could not reach"),
+        ]  # fmt: skip
+
+    def metrics_row(self, m: DepartmentMetrics) -> Row:
+        c = m.counts
+        return [
+            department_name(m.department, self.org, self.t),
+            m.response_rate, m.on_time_resolution_rate, m.resolution_rate, m.satisfaction_rate,
+            m.reopen_rate, m.return_rate, _hours(m.median_to_accept), _hours(m.median_to_resolve),
+            c.open_now, c.overdue_now, c.praise, c.handoffs_due - c.withdrawn_before_due,
+            c.answered_in_time, c.resolutions_due - c.transferred_before_due, c.resolved_in_time,
+            c.accepted, c.accepted_then_closed,
+            c.satisfied + c.basically_satisfied + c.dissatisfied, c.unreachable,
+        ]  # fmt: skip
+
+    def people_header(self) -> Sequence[str]:
+        t = self.t
+        return [t._("Name"), t._("Department"), t._("Open issues held"),
+                t._("Closed in the period")]  # fmt: skip
+
+    def people_row(self, person: PersonLoad) -> Row:
+        department = department_name(person.department, self.org, self.t)
+        return [person.name, department, person.open_held, person.closed_in_period]
+
+    def _local(self, moment: datetime | None) -> datetime | None:
+        # Spreadsheets have no time zones: local wall-clock time, as people read it.
+        return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
+
+
+class XlsxExport:
+    """A write-only workbook, filled sheet by sheet in batches."""
+
+    RATE_COLUMNS = range(1, 7)  # the rates, shown as percentages
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.book = Workbook(write_only=True)
+        t = tables.t
+        self.issues = self._sheet(t._("Issues"), tables.issue_header())
+        self.timeline = self._sheet(t._("Timeline"), tables.event_header())
+        self.metrics = self._sheet(t._("Metrics"), tables.metrics_header())
+        self.people = self._sheet(t._("People"), tables.people_header())
+
+    def add_issues(self, rows: Iterable[ExportIssue]) -> None:
+        for issue in rows:
+            self.issues.append(self._safe(self.issues, self.tables.issue_row(issue)))
+
+    def add_events(self, rows: Iterable[ExportEvent]) -> None:
+        for event in rows:
+            self.timeline.append(self._safe(self.timeline, self.tables.event_row(event)))
+
+    def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
+        for metrics in rows:
+            cells: list[object] = []
+            for n, value in enumerate(self.tables.metrics_row(metrics)):
+                if n in self.RATE_COLUMNS and isinstance(value, float):
+                    cell = WriteOnlyCell(self.metrics, value=value)
+                    cell.number_format = "0.0%"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            self.metrics.append(cells)
+
+    def add_people(self, rows: Iterable[PersonLoad]) -> None:
+        for person in rows:
+            self.people.append(self._safe(self.people, self.tables.people_row(person)))
+
+    def save(self) -> bytes:
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _safe(sheet: WriteOnlyWorksheet, row: Row) -> list[object]:
+        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids."""
+        cells: list[object] = []
+        for value in row:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        return cells
+
+    def _sheet(self, title: str, header: Sequence[str]) -> WriteOnlyWorksheet:
+        sheet: WriteOnlyWorksheet = self.book.create_sheet(title)
+        bold = []
+        for value in header:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        return sheet
+
+
+class CsvExport:
+    """The same tables as CSV files (UTF-8 with a BOM, as Excel expects), zipped together."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.files: dict[str, io.StringIO] = {}
+        for name, header in (
+            ("issues", tables.issue_header()),
+            ("timeline", tables.event_header()),
+            ("metrics", tables.metrics_header()),
+            ("people", tables.people_header()),
+        ):
+            self.files[name] = io.StringIO()
+            csv.writer(self.files[name]).writerow(header)
+
+    def add_issues(self, rows: Iterable[ExportIssue]) -> None:
+        self._write("issues", (self.tables.issue_row(r) for r in rows))
+
+    def add_events(self, rows: Iterable[ExportEvent]) -> None:
+        self._write("timeline", (self.tables.event_row(r) for r in rows))
+
+    def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
+        self._write("metrics", (self.tables.metrics_row(r) for r in rows))
+
+    def add_people(self, rows: Iterable[PersonLoad]) -> None:
+        self._write("people", (self.tables.people_row(r) for r in rows))
+
+    def _write(self, name: str, rows: Iterable[Row]) -> None:
+        # A cell starting with = + - @ would run as a formula when the file is opened.
+        csv.writer(self.files[name]).writerows(
+            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
+            for row in rows
+        )
+
+    def save(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in self.files.items():
+                archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+        return buffer.getvalue()
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return round(value.total_seconds() / 3600, 2) if value is not None else None
