@@ -278,12 +278,14 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             resolve_by = (
                 resolution_deadline(category, issue.urgent, at) if category else issue.resolve_by
             )
-            # A reopened issue starts a fresh phase even though it was accepted before.
+            # A reopened issue starts a fresh phase even though it was accepted before, and
+            # will need a fresh call-back once it is closed again (the old one stays on record).
             reopened = dataclasses.replace(
                 changed,
                 status=Status.ACCEPTED,
                 resolve_by=resolve_by,
                 reopen_count=issue.reopen_count + 1,
+                callback=None,
             )
             return enter_phase(reopened, at, org)
         case EventKind.WITHDRAWN:

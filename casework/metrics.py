@@ -43,16 +43,16 @@ class Period:
 
 
 def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
-    """`week` (the last 7 days), `month` (this month so far, the default), `2026-11`, or two
-    dates `2026-11-01 2026-11-15` (both included), in the organisation's time zone."""
+    """`week` (the last 7 days), `month` (this month, the default), `2026-11`, or two dates
+    `2026-11-01 2026-11-15` (both included), in the organisation's time zone. A period may
+    reach into the future; figures are counted up to now."""
     local_now = now.astimezone(zone)
     if not words or words == ["month"]:
-        start = datetime.combine(local_now.date().replace(day=1), time(), zone)
-        return Period(start, now, local_now.strftime("%Y-%m"))
+        words = [local_now.strftime("%Y-%m")]
     if words == ["week"]:
         start = now - timedelta(days=7)
         label = f"{start.astimezone(zone):%Y-%m-%d} – {local_now:%Y-%m-%d}"
-        return Period(start, now, label)
+        return Period(start, now + timedelta(seconds=1), label)
     if len(words) == 1:
         try:
             year, month = (int(part) for part in words[0].split("-"))

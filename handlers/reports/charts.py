@@ -14,6 +14,7 @@ from functools import cache
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from casework.metrics import DepartmentMetrics
 from casework.organisation import Organisation
@@ -41,7 +42,7 @@ def rates_chart(metrics: list[DepartmentMetrics], t: Texts, org: Organisation, t
     )
     names = [department_name(m.department, org, t) for m in metrics]
     with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
-        figure = Figure(figsize=(8, 1.6 + 0.75 * max(len(metrics), 1)), dpi=110)
+        figure = Figure(figsize=(8, 1.9 + 0.75 * max(len(metrics), 1)), dpi=110)
         axes = figure.subplots()
         height = 0.8 / len(series)
         for n, (label, values) in enumerate(series):
@@ -57,9 +58,10 @@ def rates_chart(metrics: list[DepartmentMetrics], t: Texts, org: Organisation, t
         axes.set_yticks(range(len(metrics)), names)
         axes.invert_yaxis()  # the best at the top
         axes.set_xlim(0, 115)
-        axes.set_xlabel("%")
+        axes.set_xticks(range(0, 101, 20))
+        axes.xaxis.set_major_formatter(PercentFormatter(100))
         axes.set_title(title)
-        axes.legend(loc="lower right", fontsize=8)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

@@ -114,8 +114,11 @@ class BotMessage:
         ]
 
     def button(self, label: str) -> Button:
-        """The inline button whose text contains `label`; fails the test if none or several."""
-        found = [b for b in self.buttons if label in b.text]
+        """The inline button whose text is `label`, or else the one that contains it; fails the
+        test if there is none, or several."""
+        found = [b for b in self.buttons if b.text == label] or [
+            b for b in self.buttons if label in b.text
+        ]
         if len(found) != 1:
             shown = [b.text for b in self.buttons]
             raise AssertionError(f"{len(found)} buttons match {label!r} in {shown}: {self.text!r}")

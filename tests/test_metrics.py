@@ -1,0 +1,244 @@
+"""Department metrics from a known history, checked against figures worked out by hand.
+
+The history (November 2026, Shanghai time; street lights: respond within 2 h, resolve within
+3 days, from the handoff):
+
+A  roads  02 09:00 logged · 10:00 accepted by 刘强 · 04 09:00 resolved · 10:00 closed ·
+          11:00 call-back: satisfied · 11:05 刘强 praised
+B  roads  03 09:00 logged · 12:00 accepted by 陈建国 (late) · 07 09:00 resolved (late) ·
+          10:00 closed · 11:00 call-back: dissatisfied · 08 09:00 reopened by the coordinator ·
+          09 09:00 resolved · 10:00 closed · 11:00 call-back: basically satisfied
+C  roads  05 09:00 logged · 10:00 returned · 12:00 re-routed to water · 12:30 accepted by 赵丽 ·
+          06 12:30 resolved (not confirmed)
+D  roads  10 09:00 logged · 09:30 withdrawn (a duplicate)
+E  roads  20 09:00 logged · never answered
+F  roads  12 09:00 logged · 10:00 accepted · 13 09:00 transferred to water · 09:30 accepted
+          by 赵丽 · still open
+
+Now is 30 November, 12:00.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from casework.commands import (
+    Accept,
+    Command,
+    Confirm,
+    RecordCallback,
+    Reopen,
+    Reroute,
+    Resolve,
+    Return,
+    Transfer,
+    Withdraw,
+)
+from casework.intake import Draft, Step
+from casework.issues import Issue, Source, Verdict, WithdrawReason
+from casework.metrics import BadPeriod, parse_period
+from casework.people import Staff
+from casework.services import intake, issues, reports
+from tests.harness import Harness
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def nov(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+class History:
+    """Steps taken through the use cases, each at the moment the test says."""
+
+    def __init__(self, bot: Harness) -> None:
+        self.bot = bot
+        self.deps = bot.runtime.deps
+
+    async def person(self, telegram_id: int) -> Staff:
+        async with self.deps.store.transaction() as tx:
+            found = await tx.staff.by_telegram_id(telegram_id)
+        assert found is not None
+        return found
+
+    async def log(self, at: datetime, description: str) -> Issue:
+        self.bot.clock.set(at)
+        worker = await self.person(1001)
+        draft, _ = await intake.start(self.deps, worker, 1001, description)
+
+        def filled(d: Draft) -> Draft:
+            return dataclasses.replace(
+                d, step=Step.SUMMARY, category="streetlight", department="roads",
+                source=Source.HOTLINE, urgent=False,
+            )  # fmt: skip
+
+        await intake.update(self.deps, worker, filled)
+        return await intake.submit(self.deps, worker, draft.token)
+
+    async def step(self, at: datetime, who: int, issue: Issue, command: Command) -> None:
+        self.bot.clock.set(at)
+        await issues.take_step(self.deps, await self.person(who), issue.id, command)
+
+    async def praise(self, at: datetime, who: int, issue: Issue, person: int) -> None:
+        self.bot.clock.set(at)
+        praised = await self.person(person)
+        await issues.praise(self.deps, await self.person(who), issue.id, praised.id)
+
+
+REPORTER, HEAD, MEMBER, WATER_HEAD, COORDINATOR = 1001, 2001, 2002, 3001, 9001
+
+
+@pytest.fixture
+async def november(bot: Harness) -> History:
+    h = History(bot)
+    a = await h.log(nov(2, 9), "A")
+    await h.step(nov(2, 10), MEMBER, a, Accept())
+    await h.step(nov(4, 9), MEMBER, a, Resolve("修好了"))
+    await h.step(nov(4, 10), REPORTER, a, Confirm())
+    await h.step(nov(4, 11), REPORTER, a, RecordCallback(Verdict.SATISFIED))
+    await h.praise(nov(4, 11, 5), REPORTER, a, MEMBER)
+
+    b = await h.log(nov(3, 9), "B")
+    await h.step(nov(3, 12), HEAD, b, Accept())
+    await h.step(nov(7, 9), HEAD, b, Resolve("修好了"))
+    await h.step(nov(7, 10), REPORTER, b, Confirm())
+    await h.step(nov(7, 11), REPORTER, b, RecordCallback(Verdict.DISSATISFIED))
+    await h.step(nov(8, 9), COORDINATOR, b, Reopen("群众不满意"))
+    await h.step(nov(9, 9), HEAD, b, Resolve("重新修好"))
+    await h.step(nov(9, 10), REPORTER, b, Confirm())
+    await h.step(nov(9, 11), REPORTER, b, RecordCallback(Verdict.BASICALLY_SATISFIED))
+
+    c = await h.log(nov(5, 9), "C")
+    await h.step(nov(5, 10), HEAD, c, Return("是水管问题"))
+    await h.step(nov(5, 12), COORDINATOR, c, Reroute("water"))
+    await h.step(nov(5, 12, 30), WATER_HEAD, c, Accept())
+    await h.step(nov(6, 12, 30), WATER_HEAD, c, Resolve("已修"))
+
+    d = await h.log(nov(10, 9), "D")
+    await h.step(nov(10, 9, 30), REPORTER, d, Withdraw(WithdrawReason.DUPLICATE, "重复"))
+
+    await h.log(nov(20, 9), "E")
+
+    f = await h.log(nov(12, 9), "F")
+    await h.step(nov(12, 10), HEAD, f, Accept())
+    await h.step(nov(13, 9), HEAD, f, Transfer("water", "是水管"))
+    await h.step(nov(13, 9, 30), WATER_HEAD, f, Accept())
+
+    bot.clock.set(nov(30, 12))
+    return h
+
+
+async def figures(h: History, who: int, words: list[str]) -> reports.Report:
+    period = reports.choose_period(h.deps, words)
+    return await reports.stats(h.deps, await h.person(who), period)
+
+
+async def test_every_figure_of_a_known_month(november: History) -> None:
+    report = await figures(november, COORDINATOR, ["2026-11"])
+    by_code = {m.department: m for m in report.departments}
+    roads, water, mediation = by_code["roads"], by_code["water"], by_code["mediation"]
+
+    # Roads. Handoffs due: A B C D E F; D withdrawn in time; answered in time: A C F.
+    assert roads.response_rate == pytest.approx(3 / 5)
+    # Resolutions due: A, B, B reopened, F; F transferred away first; in time: A, B reopened.
+    assert roads.on_time_resolution_rate == pytest.approx(2 / 3)
+    # Accepted in November: A B F; closed since: A B.
+    assert roads.resolution_rate == pytest.approx(2 / 3)
+    # Latest call-backs: A satisfied, B basically satisfied (its earlier "dissatisfied" replaced).
+    assert roads.satisfaction_rate == 1.0
+    assert roads.reopen_rate == pytest.approx(1 / 3)  # B reopened; resolutions A, B, B
+    assert roads.return_rate == pytest.approx(1 / 6)  # C returned; received A-F
+    assert roads.median_to_accept == timedelta(hours=1)  # A 1 h, B 3 h, F 1 h
+    assert roads.median_to_resolve == timedelta(hours=47)  # A 47 h, B 93 h, B again 24 h
+    assert (roads.counts.open_now, roads.counts.overdue_now) == (1, 1)  # E
+    assert roads.counts.praise == 1
+
+    # Water. Handoffs due: C (re-routed), F (transferred), both accepted in time.
+    assert water.response_rate == 1.0
+    assert water.on_time_resolution_rate == pytest.approx(1 / 2)  # C in time; F not yet
+    assert water.resolution_rate == 0.0  # C resolved but not closed; F open
+    assert water.satisfaction_rate is None  # no call-back: no data, not 0 %
+    assert water.reopen_rate == 0.0
+    assert water.return_rate == 0.0
+    assert water.median_to_accept == timedelta(minutes=30)
+    assert water.median_to_resolve == timedelta(hours=24)
+    assert (water.counts.open_now, water.counts.overdue_now) == (1, 1)  # F
+
+    # Mediation had no traffic at all.
+    assert [
+        mediation.response_rate, mediation.on_time_resolution_rate, mediation.resolution_rate,
+        mediation.satisfaction_rate, mediation.reopen_rate, mediation.return_rate,
+        mediation.median_to_accept, mediation.median_to_resolve,
+    ] == [None] * 8  # fmt: skip
+
+    # Ranked by the mean of response, on-time resolution and satisfaction rates.
+    assert [m.department for m in report.departments] == ["roads", "water", "mediation"]
+
+
+async def test_workload_per_person(november: History) -> None:
+    report = await figures(november, COORDINATOR, ["2026-11"])
+
+    loads = {p.name: (p.open_held, p.closed_in_period) for p in report.workload}
+
+    assert loads["刘强"] == (0, 1)  # A, which he handled, was closed
+    assert loads["陈建国"] == (0, 0)  # heads who accept leave issues with the department
+
+
+async def test_an_empty_period_has_no_rates_only_what_is_open_now(november: History) -> None:
+    report = await figures(november, COORDINATOR, ["2026-10"])
+
+    for m in report.departments:
+        assert m.score is None
+        assert m.counts.handoffs_due == m.counts.resolved == m.counts.praise == 0
+    roads = next(m for m in report.departments if m.department == "roads")
+    assert roads.counts.open_now == 1
+
+
+async def test_a_head_sees_only_their_department(november: History) -> None:
+    report = await figures(november, HEAD, ["month"])
+
+    assert [m.department for m in report.departments] == ["roads"]
+    assert {p.department for p in report.workload} == {"roads"}
+    assert not report.everywhere
+
+
+async def test_two_dates_include_both_days(november: History) -> None:
+    # 2–4 November: handoffs of A (2nd) and B (3rd) fall due; A in time, B late.
+    report = await figures(november, COORDINATOR, ["2026-11-02", "2026-11-03"])
+    roads = next(m for m in report.departments if m.department == "roads")
+
+    assert (roads.counts.handoffs_due, roads.counts.answered_in_time) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["2026-13"],
+        ["yesterday"],
+        ["2026-11-05", "2026-11-01"],
+        ["2026-11-01", "soon"],
+        ["a", "b", "c"],
+    ],
+)
+def test_periods_that_make_no_sense_are_refused(words: list[str]) -> None:
+    with pytest.raises(BadPeriod):
+        parse_period(words, nov(30, 12), SHANGHAI)
+
+
+def test_week_month_and_a_named_month() -> None:
+    now = nov(30, 12)
+    week = parse_period(["week"], now, SHANGHAI)
+    month = parse_period([], now, SHANGHAI)
+    december = parse_period(["2026-12"], now, SHANGHAI)
+
+    assert (week.start, week.end) == (now - timedelta(days=7), now + timedelta(seconds=1))
+    assert (month.start, month.end, month.label) == (
+        nov(1, 0),
+        datetime(2026, 12, 1, 0, 0, tzinfo=SHANGHAI),
+        "2026-11",
+    )
+    assert december.end - december.start == timedelta(days=31)

@@ -1,0 +1,232 @@
+"""Call-backs, praise, /stats with its chart, /export read back, and the weekly ranking."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+import zipfile
+from datetime import timedelta
+
+from matplotlib import image
+from openpyxl import load_workbook
+
+from casework.metrics import DepartmentCounts, compute
+from config.org import load_organisation
+from handlers.i18n import texts
+from handlers.reports.charts import rates_chart
+from tests.fakebotapi import BotMessage, FakeUser
+from tests.flows import answer, card_for, events, log_issue
+from tests.harness import TEST_ORG, Harness
+
+
+async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> str:
+    """An issue handled by 刘强 and confirmed closed by the worker who logged it."""
+    for person in (head, member):
+        await person.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "指派")
+    await head.press(card, "刘强")
+    await member.press(await member.wait_for("指派给您"), "办结")
+    await answer(member, "已修好")
+    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    return number
+
+
+def photo_of(bot: Harness, message: BotMessage) -> bytes:
+    assert message.kind == "photo" and message.file_id is not None
+    return bot.api.files[message.file_id]
+
+
+async def test_a_dissatisfied_citizen_reaches_the_coordinators_who_can_reopen(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    number = await closed_issue(worker, head, member)
+    card = card_for(worker, number)
+    assert card.has_button("记录回访") and card.has_button("表扬")
+
+    await worker.press(card, "记录回访")
+    await worker.press(card, "不满意")
+
+    assert "回访：不满意" in card.text and not card.has_button("记录回访")
+    alert = await coordinator.wait_for("回访结果：群众不满意")
+    assert alert.has_button("重新打开")
+    await coordinator.press(alert, "重新打开")
+    await answer(coordinator, "群众说灯还是不亮")
+    assert await events(bot, number) == [
+        "submitted", "accepted", "assigned", "resolved", "confirmed", "callback", "reopened",
+    ]  # fmt: skip
+    assert "重新打开了" in (await member.wait_for("重新打开了")).text
+
+
+async def test_could_not_reach_can_be_followed_by_a_verdict(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    number = await closed_issue(worker, head, member)
+    card = card_for(worker, number)
+    await worker.press(card, "记录回访")
+    await worker.press(card, "联系不上")
+    assert card.has_button("记录回访")  # try again later
+
+    await worker.press(card, "记录回访")
+    await worker.press(card, "基本满意")
+
+    assert "回访：基本满意" in card.text
+    assert (await events(bot, number)).count("callback") == 2
+    assert "群众基本满意" in (await member.wait_for("回访结果")).text
+
+
+async def test_the_reporter_is_reminded_to_call_the_citizen_back(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    number = await closed_issue(worker, head, member)
+
+    bot.clock.advance(timedelta(days=1))
+    await bot.sweep()
+    reminder = await worker.wait_for("请电话回访群众并记录结果")
+    assert reminder.has_button("记录回访")
+    await worker.press(reminder, "记录回访")
+    await worker.press(reminder, "满意")
+    bot.clock.advance(timedelta(days=3))
+    await bot.sweep()
+
+    said = [m.history[0] if m.history else m.text for m in worker.messages]
+    assert sum("并记录结果" in text for text in said) == 1
+    assert number in reminder.text
+
+
+async def test_praise_reaches_the_person_and_the_heads(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    number = await closed_issue(worker, head, member)
+    card = card_for(worker, number)
+
+    await worker.press(card, "表扬")
+    await worker.press(card, "刘强")
+
+    for person in (member, head):
+        assert "表扬了刘强" in (await person.wait_for("表扬了")).text
+    refused = await worker.press_data(card, "i:1:pr:d")  # once is enough
+    assert refused is not None and refused.show_alert
+
+
+async def test_a_head_gets_their_departments_figures_and_a_chart(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    await closed_issue(worker, head, member)
+    bot.clock.advance(timedelta(hours=3))  # its response deadline has passed: it counts
+
+    await head.send("/stats")
+
+    summary = head.messages[-2]
+    assert "市政道路科 2026-11" in summary.text
+    assert "响应率：100%（1 件中 1 件）" in summary.text
+    assert "满意率：无数据" in summary.text
+    assert "刘强：在办 0，本期办结 1" in summary.text
+    png = photo_of(bot, head.last)
+    assert png.startswith(b"\x89PNG")
+    assert image.imread(io.BytesIO(png)).shape[1] == 880  # 8 inches at 110 dpi
+
+
+async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+) -> None:
+    await closed_issue(worker, head, member)
+
+    await coordinator.send("/stats week")
+    await worker.send("/stats")
+    await head.send("/stats next-tuesday")
+
+    ranking = coordinator.messages[-2].text
+    assert "各科室绩效排名" in ranking
+    assert ranking.index("市政道路科") < ranking.index("司法所")
+    assert coordinator.last.kind == "photo"
+    assert "不能进行这项操作" in worker.last.text
+    assert "用法：/stats" in head.last.text
+
+
+async def test_chinese_labels_render_with_a_cjk_font_not_empty_boxes() -> None:
+    metrics = [compute(DepartmentCounts("roads", handoffs_due=4, answered_in_time=3))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font"
+        png = rates_chart(metrics, texts("zh"), load_organisation(TEST_ORG), "各项比率 2026-11")
+
+    assert png.startswith(b"\x89PNG")
+
+
+async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+) -> None:
+    number = await closed_issue(worker, head, member)
+    bot.clock.advance(timedelta(hours=3))
+
+    await coordinator.send("/export 2026-11")
+
+    document = coordinator.last
+    assert document.kind == "document" and document.filename == "duban-2026-11.xlsx"
+    assert document.document is not None
+    book = load_workbook(io.BytesIO(document.document), read_only=True)
+    assert book.sheetnames == ["问题", "办理记录", "指标", "人员"]
+    issues = list(book["问题"].values)
+    assert "群众电话" in issues[0]
+    assert issues[1][0] == number and "13812345678" in issues[1]
+    timeline = list(book["办理记录"].values)
+    assert [row[3] for row in timeline[1:]] == ["登记", "接收", "指派", "办结", "确认关闭"]
+    metrics = {row[0]: row for row in list(book["指标"].values)[1:]}
+    assert metrics["市政道路科"][1] == 1.0  # response rate
+    assert metrics["司法所"][1] is None
+    people = {row[0]: row for row in list(book["人员"].values)[1:]}
+    assert people["刘强"][3] == 1
+
+
+async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    await closed_issue(worker, head, member)
+    await log_issue(worker, "小区停水", category="停水")
+
+    await head.send("/export month csv")
+
+    document = head.last
+    assert document.filename == "duban-2026-11.zip" and document.document is not None
+    archive = zipfile.ZipFile(io.BytesIO(document.document))
+    assert sorted(archive.namelist()) == ["issues.csv", "metrics.csv", "people.csv", "timeline.csv"]
+    rows = list(csv.reader(io.StringIO(archive.read("issues.csv").decode("utf-8-sig"))))
+    assert "群众电话" not in rows[0]
+    assert len(rows) == 2  # the roads issue only; the water one is another department's
+    assert not any("13812345678" in cell for row in rows for cell in row)
+
+
+async def test_typed_text_stays_text_in_a_spreadsheet(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser
+) -> None:
+    await log_issue(worker, '=HYPERLINK("http://x","点我")\x0b')
+
+    await coordinator.send("/export")
+
+    book = load_workbook(io.BytesIO(coordinator.last.document or b""))
+    cell = book["问题"]["G2"]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x","点我")'
+
+
+async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    await closed_issue(worker, head, member)
+
+    bot.clock.advance(timedelta(days=4, hours=23, minutes=59))  # Monday 08:59
+    await bot.sweep()
+    assert not any("各科室绩效排名" in m.text for m in coordinator.messages)
+    bot.clock.advance(timedelta(minutes=1))
+    await bot.sweep()
+    await bot.sweep()
+
+    rankings = [m for m in coordinator.messages if "各科室绩效排名" in m.text]
+    assert len(rankings) == 1
+    assert coordinator.last.kind == "photo"
+    assert not any("各科室绩效排名" in m.text for m in head.messages)
