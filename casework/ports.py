@@ -192,6 +192,11 @@ class DigestRepository(Protocol):
     async def claim(self, day: str, kind: str) -> bool: ...
 
 
+class UpdateRepository(Protocol):
+    async def first_time(self, update_id: int, now: datetime) -> bool: ...
+    async def forget_before(self, before: datetime) -> int: ...
+
+
 class Transaction(Protocol):
     """Everything done through one transaction is saved together, or not at all."""
 
@@ -219,6 +224,8 @@ class Transaction(Protocol):
     def metrics(self) -> MetricsRepository: ...
     @property
     def exports(self) -> ExportRepository: ...
+    @property
+    def updates(self) -> UpdateRepository: ...
 
 
 class Store(Protocol):

@@ -34,6 +34,7 @@ from handlers.errors import on_error
 from handlers.gate import identify_person
 from handlers.i18n import check_catalogs
 from handlers.ordering import PerPersonUpdateProcessor
+from handlers.requests import RetryingRequest
 from handlers.sweeper import Sweeper
 from storage import open_store
 
@@ -100,10 +101,15 @@ def build_application(
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .connect_timeout(settings.telegram_timeout_seconds)
-        .read_timeout(settings.telegram_timeout_seconds)
-        .write_timeout(settings.telegram_timeout_seconds)
-        .pool_timeout(settings.telegram_timeout_seconds)
+        .request(
+            RetryingRequest(
+                connection_pool_size=64,
+                connect_timeout=settings.telegram_timeout_seconds,
+                read_timeout=settings.telegram_timeout_seconds,
+                write_timeout=settings.telegram_timeout_seconds,
+                pool_timeout=settings.telegram_timeout_seconds,
+            )
+        )
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
@@ -10,13 +12,18 @@ from casework.services import access
 from handlers.context import BotContext
 from handlers.i18n import pick_language
 
+log = logging.getLogger(__name__)
+
 
 async def identify_person(update: Update, context: BotContext) -> None:
-    """Look the person up; strangers get a polite explanation and nothing else."""
+    """Skip repeats; look the person up; strangers get a polite explanation and nothing else."""
+    deps = context.deps
+    if not await access.first_delivery(deps, update.update_id):
+        log.info("update %s was delivered again; it was handled already", update.update_id)
+        raise ApplicationHandlerStop
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
-    deps = context.deps
     context.actor = await access.identify(deps, user.id, user.language_code)
     context.language = pick_language(
         context.actor.language if context.actor else None,
@@ -26,6 +33,24 @@ async def identify_person(update: Update, context: BotContext) -> None:
     if context.actor is None and not _opens_invitation(update):
         await _explain_access(update, context)
         raise ApplicationHandlerStop
+    if _in_an_unknown_group(update, context):
+        message = update.message
+        if message is not None and message.text and message.text.startswith("/"):
+            await message.reply_text(
+                context.t._(
+                    "This group is not a department group registered with the bot. "
+                    "Please use me in a private chat."
+                )
+            )
+        raise ApplicationHandlerStop
+
+
+def _in_an_unknown_group(update: Update, context: BotContext) -> bool:
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return False
+    known = {d.group_chat_id for d in context.deps.org.departments if d.group_chat_id}
+    return chat.id not in known
 
 
 def _opens_invitation(update: Update) -> bool:

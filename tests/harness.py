@@ -91,10 +91,13 @@ class Harness:
         assert runtime is not None
         return runtime
 
-    async def restart(self) -> None:
-        """Stop the bot and start it again on the same database, as after a redeploy."""
+    async def restart(self, redeliver_from: int | None = None) -> None:
+        """Stop the bot and start it again on the same database, as after a redeploy; with
+        `redeliver_from`, Telegram sends the updates from that one on again, as after a crash."""
         errors = self.tracking.errors
         await stop_bot(self)
+        if redeliver_from is not None:
+            self.api.rewind(redeliver_from)
         fresh = await start_bot(self.api, self.settings, self.clock)
         self.app = fresh.app
         self.tracking.errors.extend(errors)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from casework.conversation import PROMPT_IDLE_LIMIT
 from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
 from casework.intake import DRAFT_IDLE_LIMIT
 from casework.services import Deps
+
+UPDATES_REMEMBERED = timedelta(days=7)
 
 
 async def drop_idle_conversations(deps: Deps) -> int:
@@ -32,4 +36,6 @@ async def drop_idle_conversations(deps: Deps) -> int:
                     )
                 )
                 dropped += 1
+        # Telegram re-delivers an update within hours at most; a week is plenty to remember.
+        await tx.updates.forget_before(now - UPDATES_REMEMBERED)
     return dropped

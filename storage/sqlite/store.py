@@ -19,6 +19,7 @@ from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.organisation import SqliteOrganisation
 from storage.sqlite.staff import SqliteStaff
 from storage.sqlite.timeline import SqliteTimeline
+from storage.sqlite.updates import SqliteUpdates
 
 
 class SqliteTransaction:
@@ -35,6 +36,7 @@ class SqliteTransaction:
         self.digests = SqliteDigests(conn)
         self.metrics = SqliteMetrics(conn)
         self.exports = SqliteExports(conn)
+        self.updates = SqliteUpdates(conn)
 
 
 class SqliteStore:

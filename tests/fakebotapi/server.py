@@ -310,6 +310,11 @@ class FakeBotApi:
             await self.processed(update_id)
         return update_id
 
+    def rewind(self, update_id: int) -> None:
+        """Serve updates again from `update_id` on, as Telegram does when a bot crashed before
+        confirming them (getUpdates' offset never arrived)."""
+        self._offset = min(self._offset, update_id)
+
     def next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids[chat_id])
 

@@ -1,0 +1,119 @@
+"""Odd and hostile input: every message gets a clear answer, nothing crashes, and nothing is
+written that should not be."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.fakebotapi import FakeUser
+from tests.flows import card_for, events, log_issue, rows
+from tests.harness import Harness
+
+RTL_AND_INVISIBLE = "مرحبا \u200f\u200e\u200b\u2060 שלום 👩‍👩‍👧‍👦 🔥"
+
+
+async def test_a_description_at_telegrams_limit_is_refused_clearly_and_the_draft_kept(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new")
+
+    await worker.send("长" * 4096)
+
+    assert "内容太长，最多 1500 个字" in worker.last.text
+    await worker.send("路灯不亮")
+    assert "问题类别" in worker.last.text
+
+
+async def test_a_note_at_telegrams_limit_is_refused_and_not_recorded(
+    bot: Harness, worker: FakeUser
+) -> None:
+    number = await log_issue(worker)
+
+    await worker.send(f"/note {number} " + "长" * 4080)
+
+    assert "内容太长，最多 1000 个字" in worker.last.text
+    assert await events(bot, number) == ["submitted"]
+
+
+async def test_right_to_left_invisible_characters_emoji_and_markup_are_kept_as_typed(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    description = f"<b>不是粗体</b> & <script>x</script> {RTL_AND_INVISIBLE}"
+
+    number = await log_issue(worker, description)
+
+    card = card_for(head, number)
+    assert description in card.text  # shown literally, and Telegram accepted the HTML
+    [(stored,)] = await rows(bot, "SELECT description FROM issues")
+    assert stored == description
+
+
+async def test_a_location_off_the_globe_is_refused(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+
+    await worker.share_location(123.0, 500.0)
+
+    assert "位置无效" in worker.last.text
+    await worker.share_location(31.23, 121.47)
+    assert "请发送现场照片" in worker.last.text
+
+
+async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    number = await log_issue(worker)
+    answers = {}
+    for person, command in [
+        (worker, "/issue"),
+        (worker, "/issue 这不是编号"),
+        (worker, "/issue 9999-9999"),
+        (worker, "/issue '; DROP TABLE issues; --"),
+        (worker, f"/note {number}"),
+        (worker, "/note"),
+        (coordinator, "/deactivate"),
+        (coordinator, "/invite emperor"),
+        (coordinator, "/invite head roads extra words"),
+        (head, "/stats last-century"),
+        (head, "/export 2026-13"),
+    ]:
+        await person.send(command)
+        answers[command] = person.last.text
+
+    assert "用法：/issue" in answers["/issue"]
+    assert "没有找到" in answers["/issue 这不是编号"]
+    assert "没有找到" in answers["/issue 9999-9999"]
+    assert "用法：/issue" in answers["/issue '; DROP TABLE issues; --"]
+    assert "用法：/note" in answers[f"/note {number}"]
+    assert "用法：/note" in answers["/note"]
+    assert "用法：/deactivate" in answers["/deactivate"]
+    assert "用法：/invite" in answers["/invite emperor"]
+    assert "用法：/invite" in answers["/invite head roads extra words"]
+    assert "用法：/stats" in answers["/stats last-century"]
+    assert "用法：/export" in answers["/export 2026-13"]
+    assert await events(bot, number) == ["submitted"]
+    [(invites,)] = await rows(bot, "SELECT count(*) FROM invites")
+    assert invites == 0
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.one_of(st.text(max_size=64), st.binary(max_size=64).map(lambda b: b.hex())))
+async def test_any_forged_button_data_is_answered_and_changes_nothing(
+    bot: Harness, worker: FakeUser, data: str
+) -> None:
+    if not worker.messages:
+        await log_issue(worker)
+    before = await events(bot)
+    if not data:
+        data = " "
+
+    answer = await worker.press_data(worker.last, data)
+
+    assert answer is not None  # answered, one way or another
+    assert await events(bot) == before

@@ -1,0 +1,138 @@
+"""Property-based tests: no sequence of steps, by anyone, leads where the rules do not allow."""
+
+from __future__ import annotations
+
+import hypothesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casework import errors
+from casework.commands import (
+    Accept,
+    Action,
+    AddAssist,
+    AddNote,
+    Assign,
+    Command,
+    Confirm,
+    Praise,
+    RecordCallback,
+    Reopen,
+    Reroute,
+    Resolve,
+    Return,
+    Transfer,
+    Withdraw,
+)
+from casework.issues import EventKind, Status, Verdict, WithdrawReason
+from casework.lifecycle import apply, decide, may
+from tests.test_lifecycle import (
+    COORDINATOR,
+    GONE_HEAD,
+    HEAD,
+    MEMBER,
+    NOW,
+    ORG,
+    OTHER_HEAD,
+    REPORTER,
+    STRANGER_WORKER,
+    issue,
+)
+
+PEOPLE = [REPORTER, HEAD, MEMBER, OTHER_HEAD, COORDINATOR, STRANGER_WORKER, GONE_HEAD]
+# The edges of docs/lifecycle.mmd, written out again independently of the code.
+EDGES = {
+    (Status.PENDING, EventKind.ACCEPTED): Status.ACCEPTED,
+    (Status.PENDING, EventKind.RETURNED): Status.RETURNED,
+    (Status.PENDING, EventKind.TRANSFERRED): Status.PENDING,
+    (Status.ACCEPTED, EventKind.TRANSFERRED): Status.PENDING,
+    (Status.RETURNED, EventKind.REROUTED): Status.PENDING,
+    (Status.ACCEPTED, EventKind.RESOLVED): Status.RESOLVED,
+    (Status.RESOLVED, EventKind.CONFIRMED): Status.CLOSED,
+    (Status.RESOLVED, EventKind.REOPENED): Status.ACCEPTED,
+    (Status.CLOSED, EventKind.REOPENED): Status.ACCEPTED,
+    (Status.PENDING, EventKind.WITHDRAWN): Status.WITHDRAWN,
+    (Status.RETURNED, EventKind.WITHDRAWN): Status.WITHDRAWN,
+}
+# Steps that leave the status as it is.
+STAYS = {EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.ASSIGNED, EventKind.CALLBACK,
+         EventKind.PRAISE}  # fmt: skip
+
+departments = st.sampled_from(["roads", "water", "mediation", "nowhere"])
+# Mostly good reasons, so sequences get far; now and then an empty or over-long one.
+reasons = st.sampled_from(["理由"] * 8 + ["", "  ", "x" * 1001])
+# Mostly the people involved; now and then someone who should be refused.
+actors = st.sampled_from([REPORTER, HEAD, MEMBER, COORDINATOR] * 3 + PEOPLE)
+# The steps that move an issue forward come up more often, so sequences reach every state.
+forward = [
+    st.builds(Accept, reason=st.one_of(st.none(), reasons)),
+    st.builds(Resolve, text=reasons),
+    st.builds(Confirm, reason=st.one_of(st.none(), reasons)),
+]
+commands: st.SearchStrategy[Command] = st.one_of(
+    *forward,
+    *forward,
+    *forward,
+    st.builds(Accept, reason=st.one_of(st.none(), reasons)),
+    st.builds(Return, reason=reasons),
+    st.builds(Reroute, department=departments),
+    st.builds(Transfer, department=departments, reason=reasons),
+    st.builds(Assign, assignee=st.sampled_from(PEOPLE)),
+    st.builds(Resolve, text=reasons),
+    st.builds(Confirm, reason=st.one_of(st.none(), reasons)),
+    st.builds(Reopen, reason=reasons),
+    st.builds(Withdraw, why=st.sampled_from(WithdrawReason), reason=reasons),
+    st.builds(AddNote, text=reasons),
+    st.builds(AddAssist, department=departments),
+    st.builds(RecordCallback, verdict=st.sampled_from(Verdict)),
+    st.builds(Praise, person=st.one_of(st.none(), st.sampled_from(PEOPLE))),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(list(Status)),
+    st.lists(st.tuples(actors, commands), min_size=10, max_size=60),
+)
+def test_no_sequence_of_steps_breaks_the_rules(
+    start: Status, steps: list[tuple[object, Command]]
+) -> None:
+    current = issue(start)
+    for person, command in steps:
+        allowed = may(current, person, command.action)  # type: ignore[arg-type]
+        try:
+            event = decide(current, person, command, NOW, ORG)  # type: ignore[arg-type]
+        except errors.CaseworkError:
+            continue
+        assert allowed, f"{person} took {command.action} on a {current.status} issue"
+        after = apply(current, event, ORG)
+
+        if event.kind in STAYS:
+            assert after.status is current.status
+        else:
+            assert EDGES.get((current.status, event.kind)) is after.status
+        # Every change of the issue moves its version on (a note changes only the timeline).
+        assert after.version == current.version + (event.kind is not EventKind.NOTE)
+        if after.status is Status.PENDING:
+            assert after.respond_by is not None and after.accepted_by is None
+        if after.status is Status.ACCEPTED:
+            assert after.resolve_by is not None
+        if after.assignee_id is not None:
+            assert after.assignee_id in (HEAD.id, MEMBER.id)  # only roads people ever hold it
+            assert after.department == "roads"
+        if event.kind is EventKind.CALLBACK:
+            assert current.status is Status.CLOSED
+        if event.kind is EventKind.PRAISE:
+            assert not current.praised and after.praised
+        assert after.department in ("roads", "water", "mediation")
+        event_name = f"reached {after.status}"
+        hypothesis.event(event_name)
+        current = after
+
+
+def test_only_the_reporter_and_coordinators_can_ever_reopen_or_confirm() -> None:
+    resolved = issue(Status.RESOLVED)
+    for person in PEOPLE:
+        expected = person in (REPORTER, COORDINATOR)
+        assert may(resolved, person, Action.CONFIRM) is expected
+        assert may(resolved, person, Action.REOPEN) is expected
