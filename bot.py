@@ -8,13 +8,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from telegram import Update
 
 from config.logs import configure_logging
 from config.org import OrgFileError, load_organisation
-from config.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings, load_storage_settings
 from handlers.i18n import CatalogsMissing
+from storage import BackupError, backup_database
 from storage.sqlite.migrations import MigrationError
 
 log = logging.getLogger("bot")
@@ -22,7 +24,12 @@ log = logging.getLogger("bot")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bot.py", description="督办 Duban Telegram bot")
-    parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command")
+    backup = commands.add_parser("backup", help="copy the database while the bot runs")
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "backup":
+        return make_backup(arguments.file)
     try:
         settings = load_settings()
         org = load_organisation(settings.org_file)
@@ -46,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
         return 2
     log.info("stopped")
+    return 0
+
+
+def make_backup(target: Path) -> int:
+    try:
+        settings = load_storage_settings()
+        size = backup_database(settings.database_path, target)
+    except (SettingsError, BackupError) as problem:
+        print(f"bot.py backup: {problem}", file=sys.stderr)
+        return 2
+    print(f"bot.py backup: {settings.database_path} copied to {target} ({size} bytes)")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,6 +193,8 @@ class DigestRepository(Protocol):
 
 
 class UpdateRepository(Protocol):
+    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> None: ...
+    async def unhandled(self) -> list[tuple[int, str]]: ...
     async def first_time(self, update_id: int, now: datetime) -> bool: ...
     async def forget_before(self, before: datetime) -> int: ...
 

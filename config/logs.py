@@ -39,6 +39,8 @@ def configure_logging(level: str, *secrets: str) -> None:
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # At DEBUG, python-telegram-bot logs each request's parameters and each update: they hold
-    # what people typed, citizens' names and phones among it. Never below INFO.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
+    # At DEBUG, python-telegram-bot logs each request's parameters and each update, and
+    # aiosqlite each statement with its values: they hold what people typed, citizens' names
+    # and phones among it. Never below INFO.
+    for chatty in ("telegram", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))

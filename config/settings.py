@@ -19,7 +19,9 @@ class SettingsError(Exception):
     """The settings could not be loaded; the message has one line per bad field."""
 
 
-class Settings(BaseSettings):
+class StorageSettings(BaseSettings):
+    """What commands that only touch the database (backups) need: no token."""
+
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
@@ -27,9 +29,12 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
+    database_path: Path = Path("data/duban.sqlite3")
+
+
+class Settings(StorageSettings):
     bot_token: SecretStr
     bot_api_base_url: str = TELEGRAM_BOT_API
-    database_path: Path = Path("data/duban.sqlite3")
     org_file: Path = Path("config/org.toml")
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
@@ -85,6 +90,13 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's errors into one clear line per bad field."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def load_storage_settings() -> StorageSettings:
+    try:
+        return StorageSettings()
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from typing import Any
@@ -12,7 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from casework.clock import Clock, SystemClock
 from casework.organisation import Organisation
-from casework.services import Deps
+from casework.services import Deps, updates
 from casework.services.access import sync_organisation
 from config.settings import Settings
 from handlers import (
@@ -34,7 +35,7 @@ from handlers.errors import on_error
 from handlers.gate import identify_person
 from handlers.i18n import check_catalogs
 from handlers.ordering import PerPersonUpdateProcessor
-from handlers.requests import RetryingRequest
+from handlers.requests import RetryingRequest, UpdatesRequest
 from handlers.sweeper import Sweeper
 from storage import open_store
 
@@ -84,6 +85,10 @@ def build_application(
         if background_sweeps:  # tests sweep when they choose, with their own clock
             runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.runtime = runtime
+        # Updates fetched but not handled before the last stop (a crash) are handled first.
+        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched))
+        for _update_id, payload in await updates.unhandled(deps):
+            await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
     async def close_runtime(app: BotApplication) -> None:
         runtime = app.bot_data.runtime
@@ -95,6 +100,12 @@ def build_application(
         await runtime.deps.store.close()
         app.bot_data.runtime = None
 
+    updates_request = UpdatesRequest(
+        connect_timeout=settings.telegram_timeout_seconds,
+        read_timeout=settings.telegram_timeout_seconds,
+        write_timeout=settings.telegram_timeout_seconds,
+        pool_timeout=settings.telegram_timeout_seconds,
+    )
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -110,6 +121,7 @@ def build_application(
                 pool_timeout=settings.telegram_timeout_seconds,
             )
         )
+        .get_updates_request(updates_request)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access
+from casework.services import access, updates
 from handlers.context import BotContext
 from handlers.i18n import pick_language
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 async def identify_person(update: Update, context: BotContext) -> None:
     """Skip repeats; look the person up; strangers get a polite explanation and nothing else."""
     deps = context.deps
-    if not await access.first_delivery(deps, update.update_id):
+    if not await updates.first_delivery(deps, update.update_id):
         log.info("update %s was delivered again; it was handled already", update.update_id)
         raise ApplicationHandlerStop
     user = update.effective_user

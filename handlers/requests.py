@@ -8,7 +8,10 @@ instead of being lost. (The outbox has its own, longer retries.)
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
@@ -47,3 +50,34 @@ class RetryingRequest(HTTPXRequest):
                 log.info("Bot API answered %s; trying again", code)
             await asyncio.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+KeepUpdates = Callable[[list[tuple[int, str]]], Awaitable[None]]
+
+
+class UpdatesRequest(RetryingRequest):
+    """The request getUpdates goes through: what it fetches is written to the database before
+    the next fetch confirms it to Telegram (see casework/services/updates.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keep: KeepUpdates | None = None
+
+    def keep_with(self, keep: KeepUpdates) -> None:
+        self._keep = keep
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code == 200 and self._keep is not None and url.endswith("/getUpdates"):
+            fetched = json.loads(payload).get("result") or []
+            try:
+                await self._keep(
+                    [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in fetched]
+                )
+            except Exception:
+                # The database is failing: handle the updates anyway (each will tell its
+                # sender what went wrong) rather than hold up everyone.
+                log.exception("could not keep %d fetched updates", len(fetched))
+        return code, payload

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework.ports import Store
+from storage.sqlite.backup import BackupError, backup
 from storage.sqlite.store import SqliteStore
 
 
@@ -17,4 +18,9 @@ async def open_store(database_path: Path) -> Store:
     return await SqliteStore.open(database_path)
 
 
-__all__ = ["open_store"]
+def backup_database(database_path: Path, target: Path) -> int:
+    """A consistent copy of the database, made while the bot runs; its size in bytes."""
+    return backup(database_path, target)
+
+
+__all__ = ["BackupError", "backup_database", "open_store"]

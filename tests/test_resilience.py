@@ -24,7 +24,7 @@ async def test_an_update_delivered_twice_is_applied_once(
 
     # The bot "crashed" before confirming these updates, and Telegram sends them again.
     await bot.restart(redeliver_from=note)
-    last = max(note, bot.api._updates[-1]["update_id"])
+    last = bot.api.last_update_id
     await bot.tracking.finished(last)
 
     assert await events(bot, number) == ["submitted", "note", "accepted"]

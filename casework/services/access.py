@@ -25,16 +25,6 @@ async def sync_organisation(deps: Deps) -> RosterImport:
         return await tx.staff.import_roster(deps.org.roster, deps.clock.now())
 
 
-async def first_delivery(deps: Deps, update_id: int) -> bool:
-    """True the first time an update is seen; a repeat (after a crash while polling) is False.
-
-    The update is recorded before it is handled: a crash in the middle of handling it loses
-    that one message (the person sees no answer and sends again) rather than applying it twice.
-    """
-    async with deps.store.transaction() as tx:
-        return await tx.updates.first_time(update_id, deps.clock.now())
-
-
 async def identify(deps: Deps, telegram_id: int, language_code: str | None = None) -> Staff | None:
     """The active staff member behind a Telegram account, or None."""
     async with deps.store.transaction() as tx:

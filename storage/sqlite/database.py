@@ -46,11 +46,15 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: if the task is cancelled while BEGIN runs (it still runs, in
+                # aiosqlite's thread), the rollback below must follow it.
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
             except BaseException:
-                await self._conn.rollback()
+                # Shielded: a second cancellation must not leave the transaction open. The
+                # connection runs its statements in order, so the next BEGIN waits for it.
+                await asyncio.shield(self._conn.rollback())
                 raise
             await self._conn.commit()
 

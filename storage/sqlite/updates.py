@@ -1,7 +1,8 @@
-"""Which Telegram updates were already handled."""
+"""Telegram updates: those fetched but not yet handled, and those already handled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -13,8 +14,25 @@ class SqliteUpdates:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Keep fetched updates (id, raw JSON) until handled; ones handled before are skipped."""
+        await self._conn.executemany(
+            "INSERT INTO incoming_updates (update_id, payload, received_at)"
+            " SELECT ?1, ?2, ?3 WHERE NOT EXISTS"
+            " (SELECT 1 FROM processed_updates WHERE update_id = ?1)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            [(update_id, payload, to_epoch(now)) for update_id, payload in updates],
+        )
+
+    async def unhandled(self) -> list[tuple[int, str]]:
+        async with self._conn.execute(
+            "SELECT update_id, payload FROM incoming_updates ORDER BY update_id"
+        ) as cur:
+            return [(row["update_id"], row["payload"]) for row in await cur.fetchall()]
+
     async def first_time(self, update_id: int, now: datetime) -> bool:
-        """Record the update; False if it was recorded before (a repeat delivery)."""
+        """Record the update as handled; False if it was recorded before (a repeat)."""
+        await self._conn.execute("DELETE FROM incoming_updates WHERE update_id = ?", (update_id,))
         cur = await self._conn.execute(
             "INSERT INTO processed_updates (update_id, at) VALUES (?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",

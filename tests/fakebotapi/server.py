@@ -310,6 +310,10 @@ class FakeBotApi:
             await self.processed(update_id)
         return update_id
 
+    @property
+    def last_update_id(self) -> int:
+        return self._updates[-1]["update_id"] if self._updates else 0
+
     def rewind(self, update_id: int) -> None:
         """Serve updates again from `update_id` on, as Telegram does when a bot crashed before
         confirming them (getUpdates' offset never arrived)."""

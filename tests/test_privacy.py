@@ -1,0 +1,71 @@
+"""Citizens' names and phones, and the bot's token, never reach the logs, even at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from config.logs import configure_logging
+from tests.fakebotapi import FakeUser
+from tests.flows import answer, card_for
+from tests.harness import Harness
+
+PHONE = "13987654321"
+CITIZEN = "欧阳娜娜"
+
+
+@pytest.fixture
+def bot_logs(capsys: pytest.CaptureFixture[str], bot: Harness) -> Iterator[None]:
+    """The bot's own logging set-up, at DEBUG, writing to the captured stderr."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("DEBUG", bot.api.token)
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for chatty in ("telegram", "aiosqlite", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.NOTSET)
+
+
+async def test_a_full_run_logs_no_citizen_data_and_no_token(
+    bot: Harness,
+    bot_logs: None,
+    capsys: pytest.CaptureFixture[str],
+    worker: FakeUser,
+    head: FakeUser,
+    coordinator: FakeUser,
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    for person in (head, coordinator):
+        await person.send("/start")
+    await worker.send("/new 楼下路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    await worker.send("幸福路8号")
+    await worker.send("完成")
+    await worker.send(CITIZEN)
+    await worker.send(PHONE)
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    await worker.press(worker.last, "提交")
+    card = card_for(head, "2611-0001")
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+    await answer(head, f"已联系{CITIZEN}，电话{PHONE}，修好了")
+    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    await coordinator.send("/issue 2611-0001")
+    await coordinator.send("/export")
+    bot.expected_errors.append(ValueError)
+    await bot.runtime.deps.store.close()  # and an error, logged with its traceback
+    await worker.send(f"/note 2611-0001 {PHONE}")
+
+    logs = capsys.readouterr().err
+    assert "update" in logs and "failed" in logs  # the logs were captured, at DEBUG
+    assert PHONE not in logs
+    assert PHONE[:7] not in logs
+    assert CITIZEN not in logs
+    assert bot.api.token not in logs and bot.api.token.split(":")[1] not in logs
+    assert PHONE not in " ".join(m.text for m in group.messages)  # masked in the group
+    assert "139****4321" in group.messages[0].text
