@@ -12,8 +12,10 @@ from tests.harness import Harness
 CODES = {
     "accept": "acc", "return": "ret", "reroute": "rr", "transfer": "tr", "assign": "asg",
     "resolve": "res", "confirm": "cfm", "reopen": "rop", "withdraw": "wd", "note": "note",
-    "assist": "ast",
+    "assist": "ast", "callback": "cb", "praise": "pr",
 }  # fmt: skip
+# Pressed last: these take effect at once (the others ask for words or offer a choice first).
+AT_ONCE = ("accept", "confirm")
 # The README's permission table, for a pending issue and for an accepted one.
 PENDING = {
     "reporter": {"withdraw", "note"},
@@ -54,7 +56,7 @@ async def press_everything(bot: Harness, person: FakeUser, issue_id: int) -> set
     allowed = set()
     cards = [m for m in person.messages if m.buttons]
     target = cards[-1] if cards else person.last
-    for step, code in sorted(CODES.items(), key=lambda kv: kv[0] == "accept"):
+    for step, code in sorted(CODES.items(), key=lambda kv: kv[0] in AT_ONCE):
         answer = await person.press_data(target, f"i:{issue_id}:{code}")
         assert answer is not None, f"{step}: the press was not answered"
         if not answer.show_alert:
@@ -208,3 +210,74 @@ async def test_an_answer_to_a_stale_prompt_is_refused_once_the_issue_moved_on(
     assert await events(bot) == ["submitted", "accepted"]
     await head.send("随便说点什么")
     assert "现在不需要输入内容" in head.last.text  # the stale question was closed
+
+
+RETURNED = {
+    "reporter": {"reroute", "withdraw", "note"},
+    "head": {"note"},
+    "member": {"note"},
+    "coordinator": {"reroute", "withdraw", "note"},
+    "other department": set(),
+    "stranger worker": set(),
+}
+RESOLVED = {
+    "reporter": {"confirm", "reopen", "note"},
+    "head": {"note"},
+    "member": {"note"},
+    "coordinator": {"confirm", "reopen", "note"},
+    "other department": set(),
+    "stranger worker": set(),
+}
+CLOSED = {
+    "reporter": {"callback", "praise", "note"},
+    "head": {"note"},
+    "member": {"note"},
+    "coordinator": {"reopen", "callback", "praise", "note"},
+    "other department": set(),
+    "stranger worker": set(),
+}
+
+
+async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -> None:
+    """Log an issue and take it to `state` as the people would."""
+    await head.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    if state == "returned":
+        await head.press(card, "退回")
+        await head.send("不归我们管")
+        return
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+    await head.send("已修好")
+    if state == "closed":
+        await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+
+
+@pytest.mark.parametrize(
+    ("state", "table"), [("returned", RETURNED), ("resolved", RESOLVED), ("closed", CLOSED)]
+)
+@pytest.mark.parametrize("who", list(PEOPLE))
+async def test_every_button_on_a_returned_resolved_or_closed_issue(
+    bot: Harness,
+    worker: FakeUser,
+    head: FakeUser,
+    coordinator: FakeUser,
+    who: str,
+    state: str,
+    table: dict[str, set[str]],
+) -> None:
+    await coordinator.send("/start")
+    if who == "stranger worker":
+        await add_second_worker(bot, coordinator)
+    await bring_to(state, bot, worker, head)
+    person = bot.user(*PEOPLE[who])
+    await person.send("/start")
+    before = await events(bot)
+
+    allowed = await press_everything(bot, person, issue_id=1)
+
+    assert allowed == table[who]
+    after = await events(bot)
+    # Only a reporter's Confirm closed takes effect at once; the rest ask or offer a choice.
+    assert after == before + (["confirmed"] if (state, who) == ("resolved", "reporter") else [])
