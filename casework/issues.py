@@ -35,6 +35,13 @@ class WithdrawReason(StrEnum):
     INVALID = "invalid"
 
 
+class Spell(StrEnum):
+    """What a step ended: waiting for a response (pending), or for a resolution (accepted)."""
+
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
 class Verdict(StrEnum):
     """The citizen's verdict at the call-back."""
 
@@ -126,5 +133,11 @@ class Event:
     on_behalf: bool = False  # a coordinator stepped in for the person whose step it was
     due_at: datetime | None = None  # the deadline this step set (to respond, or to resolve)
     verdict: Verdict | None = None  # a call-back's verdict
+    # The wait this step ended, as it stood: when it began, its deadline, whose it was. Kept on
+    # the timeline so the rates are counted from plain ranges of it.
+    spell: Spell | None = None
+    spell_started_at: datetime | None = None
+    spell_due_at: datetime | None = None
+    spell_department: str | None = None
     id: int | None = None
     issue_id: int | None = None

@@ -38,7 +38,7 @@ from casework.commands import (
     Withdraw,
 )
 from casework.deadlines import resolution_deadline, response_deadline
-from casework.issues import Event, EventKind, Issue, Status, Verdict
+from casework.issues import Event, EventKind, Issue, Spell, Status, Verdict
 from casework.limits import PHOTOS_MAX, REASON_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
@@ -386,6 +386,35 @@ _ACTION_OF = {
     EventKind.CALLBACK: Action.CALLBACK,
     EventKind.PRAISE: Action.PRAISE,
 }
+
+
+def on_the_record(event: Event, before: Issue, after: Issue) -> Event:
+    """The event as the timeline keeps it: the deadline it set, and the wait it ended."""
+    stamped = dataclasses.replace(event, due_at=deadline_set_by(event, after))
+    ended = before.status is Status.PENDING and event.kind in _ENDS_A_WAIT_FOR_RESPONSE
+    if ended:
+        return dataclasses.replace(
+            stamped,
+            spell=Spell.RESPONSE,
+            spell_started_at=before.handed_at,
+            spell_due_at=before.respond_by,
+            spell_department=before.department,
+        )
+    if before.status is Status.ACCEPTED and event.kind in _ENDS_A_WAIT_FOR_RESOLUTION:
+        return dataclasses.replace(
+            stamped,
+            spell=Spell.RESOLUTION,
+            spell_started_at=before.phase_started_at or before.handed_at,
+            spell_due_at=before.resolve_by,
+            spell_department=before.department,
+        )
+    return stamped
+
+
+_ENDS_A_WAIT_FOR_RESPONSE = {
+    EventKind.ACCEPTED, EventKind.RETURNED, EventKind.TRANSFERRED, EventKind.WITHDRAWN,
+}  # fmt: skip
+_ENDS_A_WAIT_FOR_RESOLUTION = {EventKind.RESOLVED, EventKind.TRANSFERRED}
 
 
 def deadline_set_by(event: Event, issue: Issue) -> datetime | None:

@@ -11,7 +11,8 @@ rates. The README's section "Performance" states each formula in words; they are
 - resolution rate = issues the department accepted in the period that it has since closed /
   issues it accepted in the period;
 - satisfaction rate = (satisfied + basically satisfied) / call-backs with a verdict recorded in
-  the period ("could not reach" is not a verdict and is counted apart);
+  the period ("could not reach" is not a verdict and is counted apart; an issue reopened and
+  closed again is called back again, and both verdicts count);
 - reopen rate = reopenings in the period / resolutions in the period;
 - return rate = returns in the period / handoffs the department received in the period;
 - median time to accept: from each handoff to its acceptance, for acceptances in the period;

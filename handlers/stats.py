@@ -7,6 +7,7 @@ dates `2026-11-01 2026-11-15`. `/export … csv` gives CSV files in a ZIP instea
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from datetime import timedelta
 
 from telegram import InputFile, Update
@@ -145,9 +146,12 @@ async def export(update: Update, context: BotContext) -> None:
         await asyncio.to_thread(file.add_events, event_batch)
     file.add_metrics(report.departments)
     file.add_people(report.workload)
-    data = await asyncio.to_thread(file.save)
     name = f"duban-{_file_label(report.period)}.{'zip' if as_csv else 'xlsx'}"
-    await message.reply_document(InputFile(data, filename=name), caption=report.period.label)
+    # On disk, not in memory: a year's workbook can be large.
+    with tempfile.TemporaryFile() as spool:
+        await asyncio.to_thread(file.save, spool)
+        spool.seek(0)
+        await message.reply_document(InputFile(spool, filename=name), caption=report.period.label)
 
 
 def _file_label(period: Period) -> str:

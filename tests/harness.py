@@ -132,10 +132,15 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def start_bot(api: FakeBotApi, settings: Settings, clock: FakeClock) -> Harness:
+async def start_bot(
+    api: FakeBotApi,
+    settings: Settings,
+    clock: FakeClock,
+    application_class: type[TrackingApplication] = TrackingApplication,
+) -> Harness:
     org = load_organisation(settings.org_file)
     app = build_application(
-        settings, org, clock=clock, background_sweeps=False, application_class=TrackingApplication
+        settings, org, clock=clock, background_sweeps=False, application_class=application_class
     )
     tracking = app
     assert isinstance(tracking, TrackingApplication)

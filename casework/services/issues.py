@@ -105,7 +105,7 @@ async def _step(
         changed = lifecycle.apply(issue, event, deps.org)
         if not await tx.issues.save(changed, expected_version=issue.version):
             raise errors.WrongState(command.action.value, issue.status.value)
-        event = dataclasses.replace(event, due_at=lifecycle.deadline_set_by(event, changed))
+        event = lifecycle.on_the_record(event, issue, changed)
         event = await tx.timeline.append(issue.id, event)
         await announce(tx, deps.org, changed, event, now, skip_card=origin_card)
         return Outcome(changed, event)

@@ -8,11 +8,16 @@ so a crash can neither lose a rung nor send it twice.
 from __future__ import annotations
 
 from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.issues import Issue
+from casework.notifications import Audience
+from casework.people import Staff
+from casework.ports import Transaction
 from casework.reminders import plan
 from casework.services import Deps
 from casework.services.notify import people_for
 
 BATCH = 500
+_SAME_FOR_THE_WHOLE_DEPARTMENT = {Audience.DEPARTMENT, Audience.HEADS, Audience.COORDINATORS}
 
 
 async def sweep(deps: Deps) -> int:
@@ -20,6 +25,17 @@ async def sweep(deps: Deps) -> int:
     now = deps.clock.now()
     policy = deps.org.reminders
     queued = 0
+    # Who a department or the coordination office is does not change during a sweep.
+    known: dict[tuple[Audience, str], list[Staff]] = {}
+
+    async def crowd(tx: Transaction, audience: Audience, issue: Issue) -> list[Staff]:
+        if audience not in _SAME_FOR_THE_WHOLE_DEPARTMENT:
+            return await people_for(tx, audience, issue)
+        key = (audience, issue.department)
+        if key not in known:
+            known[key] = await people_for(tx, audience, issue)
+        return known[key]
+
     while True:
         async with deps.store.transaction() as tx:
             due = await tx.issues.reminders_due(now, BATCH)
@@ -30,15 +46,15 @@ async def sweep(deps: Deps) -> int:
                 if not issue.urgent and policy.quiet_hours is not None:
                     send_at = policy.quiet_hours.release(now, deps.zone)
                 for rung in ladder.fire:
-                    people = {}
+                    people: dict[int, Staff] = {}
                     for audience in rung.audiences:
-                        for person in await people_for(tx, audience, issue):
+                        for person in await crowd(tx, audience, issue):
                             people[person.id] = person
-                    for person in people.values():
-                        # One reminder of an issue waiting per person: a newer one replaces an
-                        # older one still held back (by quiet hours, or by Telegram's limits).
-                        await tx.outbox.supersede_reminders(issue.id, person.id, now)
-                        added = await tx.outbox.add(
+                    # One reminder of an issue waiting per person: a newer one replaces an
+                    # older one still held back (by quiet hours, or by Telegram's limits).
+                    await tx.outbox.supersede_reminders(issue.id, list(people), now)
+                    queued += await tx.outbox.add_many(
+                        [
                             OutboxItem(
                                 key=f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",
                                 kind=OutboxKind.REMINDER,
@@ -50,8 +66,9 @@ async def sweep(deps: Deps) -> int:
                                 due_at=send_at,
                                 payload={"phase": str(issue.phase), "rung": rung.kind.value},
                             )
-                        )
-                        queued += int(added)
+                            for person in people.values()
+                        ]
+                    )
                 await tx.issues.passed_reminders(
                     issue.id, issue.phase, ladder.passed, ladder.next_at
                 )

@@ -8,6 +8,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -175,10 +176,8 @@ class XlsxExport:
         for person in rows:
             self.people.append(self._safe(self.people, self.tables.people_row(person)))
 
-    def save(self) -> bytes:
-        buffer = io.BytesIO()
-        self.book.save(buffer)
-        return buffer.getvalue()
+    def save(self, target: BinaryIO) -> None:
+        self.book.save(target)
 
     @staticmethod
     def _safe(sheet: WriteOnlyWorksheet, row: Row) -> list[object]:
@@ -186,11 +185,14 @@ class XlsxExport:
         cells: list[object] = []
         for value in row:
             if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
+                if ILLEGAL_CHARACTERS_RE.search(value):
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if value.startswith("="):  # openpyxl would write it as a formula
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                    cells.append(cell)
+                    continue
+            cells.append(value)
         return cells
 
     def _sheet(self, title: str, header: Sequence[str]) -> WriteOnlyWorksheet:
@@ -238,12 +240,10 @@ class CsvExport:
             for row in rows
         )
 
-    def save(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    def save(self, target: BinaryIO) -> None:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, text in self.files.items():
                 archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
-        return buffer.getvalue()
 
 
 def _hours(value: timedelta | None) -> float | None:

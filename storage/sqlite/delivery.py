@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from casework.delivery import Card, OutboxItem, OutboxKind
 from storage.sqlite.database import from_epoch, to_epoch
+
+_INSERT = (
+    "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
+    " message_id, payload, priority, created_at, due_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
+
+
+def _values(item: OutboxItem) -> tuple[object, ...]:
+    return (
+        item.key,
+        item.kind.value,
+        item.chat_id,
+        item.staff_id,
+        item.department,
+        item.issue_id,
+        item.event_id,
+        item.message_id,
+        json.dumps(item.payload, ensure_ascii=False),
+        item.priority,
+        to_epoch(item.created_at),
+        to_epoch(item.due_at),
+    )
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:
@@ -37,37 +61,32 @@ class SqliteOutbox:
 
     async def add(self, item: OutboxItem) -> bool:
         """Queue a message; False if one with the same key was ever queued."""
-        cur = await self._conn.execute(
-            "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
-            " message_id, payload, priority, created_at, due_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (
-                item.key,
-                item.kind.value,
-                item.chat_id,
-                item.staff_id,
-                item.department,
-                item.issue_id,
-                item.event_id,
-                item.message_id,
-                json.dumps(item.payload, ensure_ascii=False),
-                item.priority,
-                to_epoch(item.created_at),
-                to_epoch(item.due_at),
-            ),
-        )
+        cur = await self._conn.execute(_INSERT, _values(item))
         self.added += cur.rowcount
         return cur.rowcount == 1
 
-    async def supersede_reminders(self, issue_id: int, staff_id: int, now: datetime) -> int:
-        """Drop undelivered reminders of an issue to a person: a newer one replaces them."""
+    async def supersede_reminders(
+        self, issue_id: int, staff_ids: Sequence[int], now: datetime
+    ) -> int:
+        """Drop undelivered reminders of an issue to these people: newer ones replace them."""
+        if not staff_ids:
+            return 0
+        marks = ", ".join("?" * len(staff_ids))
         cur = await self._conn.execute(
             "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
-            " WHERE kind = 'reminder' AND issue_id = ? AND staff_id = ?"
-            " AND sent_at IS NULL AND failed_at IS NULL",
-            (to_epoch(now), issue_id, staff_id),
+            " WHERE issue_id = ? AND sent_at IS NULL AND failed_at IS NULL"
+            f" AND kind = 'reminder' AND staff_id IN ({marks})",
+            (to_epoch(now), issue_id, *staff_ids),
         )
         return cur.rowcount
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> int:
+        """Queue several messages at once; how many were new (keys never queued before)."""
+        before = self._conn.total_changes
+        await self._conn.executemany(_INSERT, [_values(item) for item in items])
+        added = self._conn.total_changes - before
+        self.added += added
+        return added
 
     async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Undelivered messages due by `now`, most urgent first, oldest first."""

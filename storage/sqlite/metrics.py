@@ -1,8 +1,9 @@
 """Counting the timeline for the rates (`casework.metrics` holds the formulas).
 
-Every query starts from an index: handoffs and acceptances by the deadline they set
-(`issue_events_by_deadline`), other steps by kind and time (`issue_events_by_kind_and_time`),
-and the step that ended a handoff or an acceptance through `issue_events_by_issue`.
+Each query reads one range of a covering index and never the table: waits by the deadline
+they set (`issue_events_by_deadline`), how they ended by that same deadline
+(`issue_events_by_spell`: every step that ends a wait keeps the wait's start, deadline and
+department), and steps by kind and time (`issue_events_by_kind_and_time`).
 """
 
 from __future__ import annotations
@@ -18,79 +19,54 @@ from storage.sqlite.database import to_epoch
 
 _HANDOFFS = "('submitted', 'rerouted', 'transferred')"
 
-_RESPONSES = f"""
-SELECT h.department AS department,
-       count(*) AS due,
-       total(x.kind = 'withdrawn' AND x.at <= h.due_at) AS withdrawn_early,
-       total(x.kind IN ('accepted', 'returned', 'transferred') AND x.at <= h.due_at) AS in_time
-FROM issue_events h
-LEFT JOIN issue_events x ON x.id = (
-    SELECT y.id FROM issue_events y
-    WHERE y.issue_id = h.issue_id AND y.id > h.id
-      AND y.kind IN ('accepted', 'returned', 'transferred', 'withdrawn')
-    ORDER BY y.id LIMIT 1)
-WHERE h.kind IN {_HANDOFFS} AND h.due_at >= :start AND h.due_at < :end
-GROUP BY h.department
+# Waits whose deadline fell in the period: handoffs (to respond) and acceptances (to resolve).
+_DUE = f"""
+SELECT department,
+       total(kind IN {_HANDOFFS}) AS responses_due,
+       total(kind IN ('accepted', 'reopened')) AS resolutions_due
+FROM issue_events INDEXED BY issue_events_by_deadline
+WHERE kind IN ('submitted', 'rerouted', 'transferred', 'accepted', 'reopened')
+  AND due_at >= :start AND due_at < :end
+GROUP BY department
 """
 
-_RESOLUTIONS = """
-SELECT a.department AS department,
-       count(*) AS due,
-       total(x.kind IN ('transferred', 'withdrawn') AND x.at <= a.due_at) AS moved_early,
-       total(x.kind = 'resolved' AND x.at <= a.due_at) AS in_time
-FROM issue_events a
-LEFT JOIN issue_events x ON x.id = (
-    SELECT y.id FROM issue_events y
-    WHERE y.issue_id = a.issue_id AND y.id > a.id
-      AND y.kind IN ('resolved', 'transferred', 'withdrawn')
-    ORDER BY y.id LIMIT 1)
-WHERE a.kind IN ('accepted', 'reopened') AND a.due_at >= :start AND a.due_at < :end
-GROUP BY a.department
+# How those waits ended, counted from the steps that ended them (each keeps its wait's deadline).
+_ENDED = """
+SELECT spell_department AS department,
+       total(spell = 'response' AND kind IN ('accepted', 'returned', 'transferred')
+             AND at <= spell_due_at) AS answered_in_time,
+       total(spell = 'response' AND kind = 'withdrawn' AND at <= spell_due_at) AS withdrawn_early,
+       total(spell = 'resolution' AND kind = 'resolved' AND at <= spell_due_at) AS resolved_in_time,
+       total(spell = 'resolution' AND kind = 'transferred' AND at <= spell_due_at) AS moved_early
+FROM issue_events INDEXED BY issue_events_by_spell
+WHERE spell IN ('response', 'resolution') AND spell_due_at >= :start AND spell_due_at < :end
+GROUP BY spell_department
 """
 
-_ACCEPTED_COHORT = """
-SELECT a.department AS department,
-       count(*) AS accepted,
-       total(EXISTS (SELECT 1 FROM issue_events c
-                     WHERE c.issue_id = a.issue_id AND c.id > a.id
-                       AND c.kind = 'confirmed' AND c.department = a.department)) AS closed
-FROM issue_events a
-WHERE a.kind = 'accepted' AND a.at >= :start AND a.at < :end
-GROUP BY a.department
-"""
-
-_CALLBACKS = """
-SELECT department, verdict, count(*) AS n FROM (
-    SELECT department, verdict,
-           row_number() OVER (PARTITION BY issue_id ORDER BY id DESC) AS newest
-    FROM issue_events WHERE kind = 'callback' AND at >= :start AND at < :end)
-WHERE newest = 1
-GROUP BY department, verdict
-"""
-
+# Steps in the period, by department, with the wait each ended (for the medians).
 _STEPS = """
-SELECT department, kind, count(*) AS n FROM issue_events
-WHERE kind IN ('reopened', 'resolved', 'returned', 'praise', 'submitted', 'rerouted', 'transferred')
+SELECT department, kind, verdict, count(*) AS n
+FROM issue_events INDEXED BY issue_events_by_kind_and_time
+WHERE kind IN ('submitted', 'rerouted', 'transferred', 'accepted', 'returned', 'resolved',
+               'reopened', 'confirmed', 'callback', 'praise')
   AND at >= :start AND at < :end
-GROUP BY department, kind
+GROUP BY department, kind, verdict
 """
 
-_TO_ACCEPT = f"""
-SELECT a.department AS department,
-       a.at - (SELECT h.at FROM issue_events h
-               WHERE h.issue_id = a.issue_id AND h.id < a.id AND h.kind IN {_HANDOFFS}
-               ORDER BY h.id DESC LIMIT 1) AS seconds
-FROM issue_events a
+_ACCEPTED_CLOSED = """
+SELECT a.department AS department, count(*) AS closed
+FROM issue_events a INDEXED BY issue_events_by_kind_and_time
+JOIN issues i ON i.id = a.issue_id
 WHERE a.kind = 'accepted' AND a.at >= :start AND a.at < :end
+  AND i.status = 'closed' AND i.department = a.department
+GROUP BY a.department
 """
 
-_TO_RESOLVE = """
-SELECT r.department AS department,
-       r.at - (SELECT a.at FROM issue_events a
-               WHERE a.issue_id = r.issue_id AND a.id < r.id AND a.kind IN ('accepted', 'reopened')
-               ORDER BY a.id DESC LIMIT 1) AS seconds
-FROM issue_events r
-WHERE r.kind = 'resolved' AND r.at >= :start AND r.at < :end
+_WAITS = """
+SELECT department, kind, at - spell_started_at AS seconds
+FROM issue_events INDEXED BY issue_events_by_kind_and_time
+WHERE kind IN ('accepted', 'resolved') AND at >= :start AND at < :end
+  AND spell_started_at IS NOT NULL
 """
 
 _OPEN_NOW = """
@@ -120,6 +96,7 @@ _STEP_FIELDS = {
     "resolved": "resolved",
     "returned": "returned",
     "praise": "praise",
+    "accepted": "accepted",
     "submitted": "received",
     "rerouted": "received",
     "transferred": "received",
@@ -146,34 +123,31 @@ class SqliteMetrics:
             return found.setdefault(code, DepartmentCounts(code))
 
         period = {"start": to_epoch(start), "end": to_epoch(end)}
-        for row in await self._rows(_RESPONSES, period):
+        for row in await self._rows(_DUE, period):
             counts = of(row["department"])
-            counts.handoffs_due = row["due"]
+            counts.handoffs_due = int(row["responses_due"])
+            counts.resolutions_due = int(row["resolutions_due"])
+        for row in await self._rows(_ENDED, period):
+            counts = of(row["department"])
+            counts.answered_in_time = int(row["answered_in_time"])
             counts.withdrawn_before_due = int(row["withdrawn_early"])
-            counts.answered_in_time = int(row["in_time"])
-        for row in await self._rows(_RESOLUTIONS, period):
-            counts = of(row["department"])
-            counts.resolutions_due = row["due"]
+            counts.resolved_in_time = int(row["resolved_in_time"])
             counts.transferred_before_due = int(row["moved_early"])
-            counts.resolved_in_time = int(row["in_time"])
-        for row in await self._rows(_ACCEPTED_COHORT, period):
-            counts = of(row["department"])
-            counts.accepted = row["accepted"]
-            counts.accepted_then_closed = int(row["closed"])
-        for row in await self._rows(_CALLBACKS, period):
-            counts = of(row["department"])
-            name = _VERDICT_FIELDS[row["verdict"]]
-            setattr(counts, name, getattr(counts, name) + row["n"])
         for row in await self._rows(_STEPS, period):
             counts = of(row["department"])
-            name = _STEP_FIELDS[row["kind"]]
-            setattr(counts, name, getattr(counts, name) + row["n"])
-        for row in await self._rows(_TO_ACCEPT, period):
-            if row["seconds"] is not None:
-                of(row["department"]).accept_seconds.append(row["seconds"])
-        for row in await self._rows(_TO_RESOLVE, period):
-            if row["seconds"] is not None:
-                of(row["department"]).resolve_seconds.append(row["seconds"])
+            kind, n = row["kind"], row["n"]
+            if kind == "callback":
+                name = _VERDICT_FIELDS[row["verdict"]]
+                setattr(counts, name, getattr(counts, name) + n)
+            elif kind in _STEP_FIELDS:
+                name = _STEP_FIELDS[kind]
+                setattr(counts, name, getattr(counts, name) + n)
+        for row in await self._rows(_ACCEPTED_CLOSED, period):
+            of(row["department"]).accepted_then_closed = row["closed"]
+        for row in await self._rows(_WAITS, period):
+            counts = of(row["department"])
+            waits = counts.accept_seconds if row["kind"] == "accepted" else counts.resolve_seconds
+            waits.append(row["seconds"])
         for row in await self._rows(_OPEN_NOW, {"now": to_epoch(now)}):
             counts = of(row["department"])
             counts.open_now = row["open"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Event, EventKind, Verdict, WithdrawReason
+from casework.issues import Event, EventKind, Spell, Verdict, WithdrawReason
 from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
-    " on_behalf, due_at, verdict"
+    " on_behalf, due_at, verdict, spell, spell_started_at, spell_due_at, spell_department"
 )
 
 
@@ -30,7 +31,15 @@ def _event(row: aiosqlite.Row) -> Event:
         on_behalf=bool(row["on_behalf"]),
         due_at=maybe_from_epoch(row["due_at"]),
         verdict=Verdict(row["verdict"]) if row["verdict"] else None,
+        spell=Spell(row["spell"]) if row["spell"] else None,
+        spell_started_at=maybe_from_epoch(row["spell_started_at"]),
+        spell_due_at=maybe_from_epoch(row["spell_due_at"]),
+        spell_department=row["spell_department"],
     )
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else to_epoch(moment)
 
 
 class SqliteTimeline:
@@ -40,8 +49,9 @@ class SqliteTimeline:
     async def append(self, issue_id: int, event: Event) -> Event:
         async with self._conn.execute(
             "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
-            " target_id, withdraw_reason, on_behalf, due_at, verdict)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " target_id, withdraw_reason, on_behalf, due_at, verdict, spell, spell_started_at,"
+            " spell_due_at, spell_department)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_COLUMNS}",
             (
                 issue_id,
@@ -54,8 +64,12 @@ class SqliteTimeline:
                 event.target_id,
                 event.withdraw_reason.value if event.withdraw_reason else None,
                 int(event.on_behalf),
-                to_epoch(event.due_at) if event.due_at else None,
+                _epoch(event.due_at),
                 event.verdict.value if event.verdict else None,
+                event.spell.value if event.spell else None,
+                _epoch(event.spell_started_at),
+                _epoch(event.spell_due_at),
+                event.spell_department,
             ),
         ) as cur:
             row = await cur.fetchone()

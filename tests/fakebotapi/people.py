@@ -123,6 +123,11 @@ class FakeUser:
 
     async def press_data(self, message: BotMessage, data: str) -> CallbackAnswer | None:
         """Press a button with exactly this callback data (as a forged client could)."""
+        query_id = await self.tap(message, data)
+        return self.api.answers.get(query_id)
+
+    async def tap(self, message: BotMessage, data: str) -> str:
+        """Press a button with this callback data; the query's id, to wait for its answer."""
         query_id = self.api.next_callback_id()
         update = {
             "callback_query": {
@@ -135,7 +140,7 @@ class FakeUser:
         }
         self.api.known_chats.add(self.id)
         await self.api.push_update(update)
-        return self.api.answers.get(query_id)
+        return query_id
 
     # ----------------------------------------------------------------- reading
     @property

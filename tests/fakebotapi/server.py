@@ -92,6 +92,7 @@ class BotMessage:
     edits: int = 0
     deleted: bool = False
     history: list[str] = field(default_factory=list)
+    sent_at: float = field(default_factory=time.monotonic)
 
     @property
     def buttons(self) -> list[Button]:
@@ -202,6 +203,7 @@ class FakeBotApi:
 
         self.calls: list[Call] = []
         self.sent: list[BotMessage] = []
+        self.by_chat: defaultdict[int, list[BotMessage]] = defaultdict(list)
         self.messages: dict[tuple[int, int], BotMessage] = {}
         self.answers: dict[str, CallbackAnswer] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
@@ -334,7 +336,7 @@ class FakeBotApi:
                 raise AssertionError(f"the bot did not do it within {timeout} s") from None
 
     def chat(self, chat_id: int) -> list[BotMessage]:
-        return [m for m in self.sent if m.chat_id == chat_id and not m.deleted]
+        return [m for m in self.by_chat[chat_id] if not m.deleted]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -529,6 +531,7 @@ class FakeBotApi:
         )
         self.messages[(chat_id, message.message_id)] = message
         self.sent.append(message)
+        self.by_chat[chat_id].append(message)
         await self._changed_now()
         return self._as_json(message)
 

@@ -1,0 +1,148 @@
+"""Measurements on a large database, run in a process of their own so its peak memory is its own:
+
+    python -m benchmarks.at_scale DATABASE ORG_FILE RESULT.json
+
+- handler latency: the bot in-process (the real application, against the fake Bot API), people
+  logging issues, listing, looking up, accepting and resolving, each update timed from its
+  arrival to the end of its handling;
+- /stats and /export (XLSX) for a month and for a year.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from benchmarks.dataset import END
+from casework.roles import Role
+from casework.services import reports
+from handlers.i18n import texts
+from handlers.reports.workbook import Tables, XlsxExport
+from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
+
+
+class TimedApplication(TrackingApplication):
+    """The application, timing how long each update takes to handle."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.timings: list[float] = []
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                self.timings.append(time.perf_counter() - started)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
+    api = FakeBotApi()
+    await api.start()
+    workdir = Path(tempfile.mkdtemp())
+    settings = settings_for(api, workdir, database_path=database, org_file=org_file)
+    bot = await start_bot(api, settings, FakeClock(END), application_class=TimedApplication)
+    app = bot.app
+    assert isinstance(app, TimedApplication)
+    luck = random.Random(3)
+    deps = bot.runtime.deps
+    async with deps.store.transaction() as tx:
+        open_issues = (await tx.issues.inbox(None, 200, 0)).issues
+    workers = [FakeUser(api, 100_000 + n, f"w{n}") for n in range(20)]
+    heads = {f"d{d:02d}": FakeUser(api, 101_020 + d, f"h{d}") for d in range(30)}
+    for person in (*workers, *heads.values()):
+        await person.send("/start")
+    app.timings.clear()
+    for n, worker in enumerate(workers):
+        await worker.send(f"/new 第{n}号：井盖丢了")
+        await worker.press(worker.last, "类别00")
+        for word in ("跳过", "完成", "跳过", "跳过"):
+            await worker.send(word)
+        await worker.press(worker.last, "热线电话")
+        await worker.press(worker.last, "一般")
+        await worker.press(worker.last, "✓ ")
+        await worker.press(worker.last, "提交")
+        await worker.send("/my")
+    for issue in open_issues[:60]:
+        head = heads[issue.department]
+        await head.send(f"/issue {issue.number}")
+        await head.press_data(head.last, f"i:{issue.id}:acc")
+        await head.send("/inbox")
+    for _ in range(40):
+        number = luck.choice(open_issues).number
+        await workers[0].send(f"/issue {number}")
+    timings = list(app.timings)
+    await stop_bot(bot)
+    await api.stop()
+    return {
+        "updates": len(timings),
+        "p50_ms": 1000 * percentile(timings, 50),
+        "p99_ms": 1000 * percentile(timings, 99),
+        "max_ms": 1000 * max(timings),
+    }
+
+
+async def reports_at_scale(database: Path, org_file: Path) -> dict[str, float]:
+    from zoneinfo import ZoneInfo
+
+    from casework.services import Deps
+    from config.org import load_organisation
+    from storage.sqlite.store import SqliteStore
+
+    store = await SqliteStore.open(database)
+    deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
+                zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
+    async with store.transaction() as tx:
+        coordinator = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
+    results: dict[str, float] = {}
+    t = texts("zh")
+    for label, words in (("month", ["2026-10"]), ("year", ["2025-11-25", "2026-11-24"])):
+        period = reports.choose_period(deps, words)
+        started = time.perf_counter()
+        report = await reports.stats(deps, coordinator, period)
+        results[f"stats_{label}_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = 0
+        export = XlsxExport(Tables(t, deps.org, deps.zone, with_phones=True))
+        async for batch in reports.issue_rows(deps, coordinator, period):
+            await asyncio.to_thread(export.add_issues, batch)
+            rows += len(batch)
+        async for events in reports.event_rows(deps, coordinator, period):
+            await asyncio.to_thread(export.add_events, events)
+            rows += len(events)
+        export.add_metrics(report.departments)
+        export.add_people(report.workload)
+        with tempfile.TemporaryFile() as spool:
+            await asyncio.to_thread(export.save, spool)
+            results[f"export_{label}_bytes"] = spool.tell()
+        results[f"export_{label}_s"] = time.perf_counter() - started
+        results[f"export_{label}_rows"] = rows
+    await store.close()
+    return results
+
+
+async def main(database: Path, org_file: Path, result: Path) -> None:
+    figures: dict[str, Any] = {"handlers": await handler_latency(database, org_file)}
+    figures["reports"] = await reports_at_scale(database, org_file)
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    await asyncio.to_thread(result.write_text, json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))

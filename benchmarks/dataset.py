@@ -1,0 +1,257 @@
+"""A realistic city-sized data set, generated fast: issues over two years with their timelines,
+call-backs, notes, cards and delivered messages, written straight into the bot's schema.
+
+The schema comes from the bot's own migrations; rows are bulk-inserted with plain sqlite3
+(the bot's use cases would take hours for a million issues). Everything is deterministic for a
+given seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from storage.sqlite.database import connect
+
+DEPARTMENTS = 30
+CATEGORIES = 40
+STAFF = 2000
+WORKERS = 1000
+COORDINATORS = 20
+YEARS = 2
+CHUNK = 20_000
+END = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # "now" in the benchmarks: 09:00 in Shanghai
+
+
+@dataclass(frozen=True)
+class Dataset:
+    path: Path
+    org_file: Path
+    issues: int
+    events: int
+    seconds: float
+
+
+def org_toml(path: Path) -> None:
+    """An organisation file with 30 departments, 40 categories and a 2,000-person roster."""
+    lines = ['name = { zh = "基准区", en = "Benchmark District" }\n']
+    for d in range(DEPARTMENTS):
+        lines.append(
+            f'[[departments]]\ncode = "d{d:02d}"\nname = {{ zh = "科室{d:02d}", en = "Department {d:02d}" }}\n'
+        )
+    for c in range(CATEGORIES):
+        lines.append(
+            f'[[categories]]\ncode = "c{c:02d}"\nname = {{ zh = "类别{c:02d}", en = "Category {c:02d}" }}\n'
+            f'department = "d{c % DEPARTMENTS:02d}"\nrespond_within = "2h"\nresolve_within = "3d"\n'
+            f'urgent_respond_within = "30m"\nurgent_resolve_within = "24h"\n'
+        )
+    for s in range(STAFF):
+        if s < WORKERS:
+            role, department = "worker", None
+        elif s < WORKERS + COORDINATORS:
+            role, department = "coordinator", None
+        elif s < WORKERS + COORDINATORS + DEPARTMENTS:
+            role, department = "head", f"d{s - WORKERS - COORDINATORS:02d}"
+        else:
+            role, department = "member", f"d{s % DEPARTMENTS:02d}"
+        entry = f'[[staff]]\ntelegram_id = {100_000 + s}\nname = "人员{s:04d}"\nrole = "{role}"\n'
+        if department:
+            entry += f'department = "{department}"\n'
+        lines.append(entry)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03) -> Dataset:
+    """Write a database of `issues` issues into `workdir`; most closed, `open_share` open."""
+    started = time.perf_counter()
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "duban.sqlite3"
+    for leftover in workdir.glob("duban.sqlite3*"):
+        leftover.unlink()
+    org_file = workdir / "org.toml"
+    org_toml(org_file)
+    asyncio.run(_schema_and_roster(database, org_file))
+
+    luck = random.Random(seed)
+    conn = sqlite3.connect(database, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA foreign_keys = OFF")  # the generator keeps them itself
+    conn.execute("PRAGMA cache_size = -200000")
+    staff = {
+        role: list(
+            conn.execute("SELECT id, telegram_id, department FROM staff WHERE role = ?", (role,))
+        )
+        for role in ("worker", "member", "head", "coordinator")
+    }
+    members: dict[str, list[int]] = {}
+    for staff_id, _tid, department in staff["member"]:
+        members.setdefault(department, []).append(staff_id)
+    heads = {department: staff_id for staff_id, _tid, department in staff["head"]}
+    workers = [(s, t) for s, t, _ in staff["worker"]]
+
+    start = END - timedelta(days=365 * YEARS)
+    span = (END - start).total_seconds()
+    counters: dict[str, int] = {}
+    event_id = 0
+    issue_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[object, ...]] = []
+    outbox_rows: list[tuple[object, ...]] = []
+    card_rows: list[tuple[object, ...]] = []
+    total_events = 0
+    conn.execute("BEGIN")
+    for issue_id in range(1, issues + 1):
+        created = start + timedelta(seconds=span * (issue_id - 1) / issues + luck.random() * 60)
+        local = created + timedelta(hours=8)
+        month = local.strftime("%y%m")
+        counters[month] = counters.get(month, 0) + 1
+        number = f"{month}-{counters[month]:04d}"
+        category = luck.randrange(CATEGORIES)
+        department = f"d{category % DEPARTMENTS:02d}"
+        urgent = luck.random() < 0.1
+        respond = timedelta(minutes=30) if urgent else timedelta(hours=2)
+        resolve = timedelta(hours=24) if urgent else timedelta(days=3)
+        reporter, reporter_tid = luck.choice(workers)
+        handler = luck.choice(members[department])
+        head = heads[department]
+        at = int(created.timestamp())
+        respond_by = at + int(respond.total_seconds())
+        resolve_by = at + int(resolve.total_seconds())
+        is_open = (END - created) < timedelta(days=30) and luck.random() < open_share * 12
+        steps: list[tuple[int, int, str, int | None, str | None, str | None]] = []
+        steps.append((at, reporter, "submitted", respond_by, None, None))
+        accepted_at = at + int(luck.expovariate(1 / 3000))
+        status, callback, assignee = "pending", None, None
+        if not (is_open and luck.random() < 0.3):
+            steps.append((accepted_at, handler, "accepted", resolve_by, None, None))
+            status, assignee = "accepted", handler
+            resolved_at = accepted_at + int(luck.expovariate(1 / 150_000))
+            if not (is_open and luck.random() < 0.6):
+                if luck.random() < 0.3:
+                    steps.append((accepted_at + 600, head, "note", None, "已安排人员到场", None))
+                steps.append((resolved_at, handler, "resolved", None, "已处理完毕", None))
+                status = "resolved"
+                if not is_open:
+                    steps.append((resolved_at + 3600, reporter, "confirmed", None, None, None))
+                    status = "closed"
+                    if luck.random() < 0.8:
+                        callback = luck.choices(
+                            ["satisfied", "basically_satisfied", "dissatisfied", "unreachable"],
+                            [60, 25, 8, 7],
+                        )[0]
+                        steps.append(
+                            (resolved_at + 7200, reporter, "callback", None, None, callback)
+                        )
+        issue_rows.append((
+            issue_id, number, status, f"第{issue_id}号问题：路灯不亮", f"c{category:02d}", department,
+            reporter, assignee, handler if status != "pending" else None, int(urgent), "hotline",
+            None, None, "幸福路8号", "张三", "13800000000", at, steps[-1][0], at,
+            respond_by if status == "pending" else None,
+            resolve_by if status in ("pending", "accepted") else None,
+            0, len(steps), 1, at, 0,
+            (respond_by if status == "pending" else resolve_by if status == "accepted" else None),
+            callback,
+        ))  # fmt: skip
+        for when, actor, kind, due, text, verdict in steps:
+            event_id += 1
+            spell: tuple[object, ...] = (None, None, None, None)
+            if kind == "accepted":
+                spell = ("response", at, respond_by, department)
+            elif kind == "resolved":
+                spell = ("resolution", accepted_at, resolve_by, department)
+            target = actor if kind == "accepted" and actor != head else None
+            event_rows.append(
+                (event_id, issue_id, when, actor, kind, department, text, target, due, verdict,
+                 *spell)
+            )  # fmt: skip
+        total_events += len(steps)
+        outbox_rows.append(
+            (f"ev:{issue_id}:p:{head}", "event", 100_000 + head, head, issue_id, at, at, at + 1)
+        )
+        outbox_rows.append(
+            (
+                f"ev:{issue_id}:r:{reporter}",
+                "event",
+                reporter_tid,
+                reporter,
+                issue_id,
+                at,
+                at,
+                at + 1,
+            )
+        )
+        card_rows.append((100_000 + head, issue_id, issue_id, head))
+        if issue_id % CHUNK == 0 or issue_id == issues:
+            _flush(conn, issue_rows, event_rows, outbox_rows, card_rows, counters)
+            issue_rows.clear()
+            event_rows.clear()
+            outbox_rows.clear()
+            card_rows.clear()
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return Dataset(database, org_file, issues, total_events, time.perf_counter() - started)
+
+
+def _flush(
+    conn: sqlite3.Connection,
+    issue_rows: list[tuple[object, ...]],
+    event_rows: list[tuple[object, ...]],
+    outbox_rows: list[tuple[object, ...]],
+    card_rows: list[tuple[object, ...]],
+    counters: dict[str, int],
+) -> None:
+    conn.executemany(
+        "INSERT INTO issues (id, number, status, description, category, department, reporter_id,"
+        " assignee_id, accepted_by, urgent, source, latitude, longitude, address, citizen_name,"
+        " citizen_phone, created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count,"
+        " version, phase, phase_started_at, reminders_sent, next_reminder_at, callback)"
+        " VALUES (" + ", ".join("?" * 28) + ")",
+        issue_rows,
+    )
+    conn.executemany(
+        "INSERT INTO issue_events (id, issue_id, at, actor_id, kind, department, text, target_id,"
+        " due_at, verdict, spell, spell_started_at, spell_due_at, spell_department)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        event_rows,
+    )
+    conn.executemany(
+        "INSERT INTO outbox (key, kind, chat_id, staff_id, issue_id, created_at, due_at, sent_at,"
+        " priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 20)",
+        outbox_rows,
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO cards (chat_id, message_id, issue_id, staff_id) VALUES (?, ?, ?, ?)",
+        card_rows,
+    )
+    conn.executemany(
+        "INSERT INTO issue_counters (month, last) VALUES (?, ?)"
+        " ON CONFLICT (month) DO UPDATE SET last = excluded.last",
+        list(counters.items()),
+    )
+
+
+async def _schema_and_roster(database: Path, org_file: Path) -> None:
+    """The schema from the bot's migrations, and the organisation synced as the bot does."""
+    from zoneinfo import ZoneInfo
+
+    from casework.services import Deps
+    from casework.services.access import sync_organisation
+    from config.org import load_organisation
+    from storage.sqlite.database import Database
+    from storage.sqlite.store import SqliteStore
+
+    class _Clock:
+        def now(self) -> datetime:
+            return END - timedelta(days=365 * YEARS)
+
+    store = SqliteStore(Database(await connect(database)))
+    deps = Deps(store=store, org=load_organisation(org_file), clock=_Clock(),
+                zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
+    await sync_organisation(deps)
+    await store.close()

@@ -1,0 +1,162 @@
+"""Whole flows through the fake Bot API in polling mode, against `python bot.py` and against a
+bare python-telegram-bot echo bot, measured the same way: each simulated person sends an update,
+waits for the bot's answer, and sends the next; we time each round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass
+class RoundTrips:
+    latencies: list[float] = field(default_factory=list)
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / (self.finished - self.started)
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(99)
+
+
+class Person:
+    """A person who waits for the bot's answer before the next step, and times it."""
+
+    def __init__(self, api: FakeBotApi, user: FakeUser, trips: RoundTrips) -> None:
+        self.api, self.user, self.trips = api, user, trips
+
+    async def say(self, text: str, reply_to: BotMessage | None = None) -> BotMessage:
+        """Send a message; wait for the bot's next message in this chat."""
+        before = len(self.api.by_chat[self.user.id])
+        started = time.perf_counter()
+        await self.user.send(text, reply_to=reply_to)
+        await self.api.wait_until(lambda: len(self.api.by_chat[self.user.id]) > before, 60)
+        self.trips.latencies.append(time.perf_counter() - started)
+        return self.api.by_chat[self.user.id][before]
+
+    async def press(self, message: BotMessage, label: str) -> None:
+        """Press a button; wait until the bot answers the press."""
+        data = message.button(label).callback_data
+        assert data is not None
+        started = time.perf_counter()
+        query_id = await self.user.tap(message, data)
+        await self.api.wait_until(lambda: query_id in self.api.answers, 60)
+        self.trips.latencies.append(time.perf_counter() - started)
+
+    def latest(self, contains: str) -> BotMessage:
+        found = [m for m in self.api.by_chat[self.user.id] if contains in m.text]
+        assert found, f"nothing with {contains!r} for {self.user.id}"
+        return found[-1]
+
+
+def bot_environment(
+    api: FakeBotApi, database: Path, org_file: Path, rate_limit: bool
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env.update(
+        BOT_TOKEN=api.token,
+        BOT_API_BASE_URL=api.base_url,
+        DATABASE_PATH=str(database),
+        ORG_FILE=str(org_file),
+        SWEEP_INTERVAL_SECONDS="1",
+        TELEGRAM_RATE_LIMIT="true" if rate_limit else "false",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+async def start_process(script: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(script), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def ready(api: FakeBotApi, person: FakeUser) -> None:
+    """Wait until the bot answers at all (it has started and polls)."""
+    await person.send("/start")
+    await api.wait_until(lambda: len(api.by_chat[person.id]) > 0, 60)
+
+
+async def intake(person: Person, n: int) -> str:
+    """The /new wizard with its ten steps, as a worker's thumb does it; the issue's number."""
+    await person.say(f"/new 第{n}号：路灯不亮")
+    await person.press(person.latest("问题类别"), "类别00")
+    await person.say("跳过")
+    await person.say("完成")
+    await person.say("跳过")
+    await person.say("跳过")
+    await person.press(person.latest("问题来源"), "热线电话")
+    await person.press(person.latest("紧急程度"), "一般")
+    await person.press(person.latest("由哪个科室负责"), "✓ ")
+    summary = person.latest("提交前请核对")
+    await person.press(summary, "提交")
+    return summary.text.split("编号 ")[1].split("，")[0]
+
+
+async def run_concurrently(people: int, work: Callable[[int], Awaitable[None]]) -> None:
+    await asyncio.gather(*(work(n) for n in range(people)))
+
+
+async def echo_round_trips(
+    api: FakeBotApi, people: int, trips_each: int, echo_script: Path
+) -> RoundTrips:
+    """The same number of round trips against a bare python-telegram-bot echo bot."""
+    env = bot_environment(api, Path("/dev/null"), Path("/dev/null"), rate_limit=False)
+    process = await start_process(echo_script, env)
+    trips = RoundTrips()
+    try:
+        users = [FakeUser(api, 700_000 + n, f"echo{n}") for n in range(people)]
+        await ready(api, users[0])
+        trips.started = time.perf_counter()
+
+        async def talk(n: int) -> None:
+            person = Person(api, users[n], trips)
+            for k in range(trips_each):
+                await person.say(f"消息 {k}")
+
+        await run_concurrently(people, talk)
+        trips.finished = time.perf_counter()
+    finally:
+        await stop(process)
+    return trips

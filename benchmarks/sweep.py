@@ -1,0 +1,82 @@
+"""The reminder sweep against a database of N open issues, of which a fixed number are due."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from benchmarks.dataset import END, _schema_and_roster, org_toml
+from casework.services import Deps, reminders
+from config.org import load_organisation
+from storage.sqlite.store import SqliteStore
+from tests.harness import FakeClock
+
+
+def open_issues(workdir: Path, count: int, due: int) -> tuple[Path, Path]:
+    """A database with `count` pending issues; `due` of them have a reminder due at END."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "duban.sqlite3"
+    for leftover in workdir.glob("duban.sqlite3*"):
+        leftover.unlink()
+    org_file = workdir / "org.toml"
+    org_toml(org_file)
+    asyncio.run(_schema_and_roster(database, org_file))
+    now = int(END.timestamp())
+    rows = []
+    for n in range(1, count + 1):
+        handed = now - 3600 if n <= due else now - 60  # the due ones are an hour into 2 hours
+        department = f"d{n % 30:02d}"
+        rows.append((
+            n, f"2611-{n:06d}", "pending", "路灯不亮", f"c{n % 30:02d}", department, 1, 0,
+            "hotline", handed, handed, handed, handed + 7200, handed + 3 * 86400, 1, handed,
+            0, handed + 3600,
+        ))  # fmt: skip
+    with sqlite3.connect(database) as conn:
+        conn.executemany(
+            "INSERT INTO issues (id, number, status, description, category, department,"
+            " reporter_id, urgent, source, created_at, updated_at, handed_at, respond_by,"
+            " resolve_by, phase, phase_started_at, reminders_sent, next_reminder_at)"
+            " VALUES (" + ", ".join("?" * 18) + ")",
+            rows,
+        )
+        conn.execute("ANALYZE")
+    return database, org_file
+
+
+async def time_sweep(database: Path, org_file: Path) -> tuple[float, float, int]:
+    """Seconds for a sweep with reminders due, then for one with nothing due; reminders queued."""
+    store = await SqliteStore.open(database)
+    deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
+                zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
+    started = time.perf_counter()
+    queued = await reminders.sweep(deps)
+    busy = time.perf_counter() - started
+    deps.clock.advance(timedelta(seconds=30))  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    await reminders.sweep(deps)
+    idle = time.perf_counter() - started
+    await store.close()
+    return busy, idle, queued
+
+
+def measure(
+    workdir: Path, sizes: tuple[int, ...], dues: tuple[int, ...] = (10, 100)
+) -> dict[str, dict[str, float]]:
+    """For each number of open issues and of due issues: the sweep's time, and an idle sweep's."""
+    figures = {}
+    for size in sizes:
+        for due in dues:
+            database, org_file = open_issues(workdir / f"sweep{size}", size, due)
+            busy, idle, queued = asyncio.run(time_sweep(database, org_file))
+            figures[f"{size} open, {due} due"] = {
+                "open_issues": size,
+                "due_issues": due,
+                "reminders_queued": queued,
+                "sweep_ms": 1000 * busy,
+                "idle_sweep_ms": 1000 * idle,
+            }
+    return figures
