@@ -12,6 +12,7 @@ import asyncio
 import random
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,6 +104,11 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
     outbox_rows: list[tuple[object, ...]] = []
     card_rows: list[tuple[object, ...]] = []
     total_events = 0
+    figures: Counter[tuple[str, str, str]] = Counter()
+
+    def day(moment: int) -> str:  # Shanghai has no summer time: +8 hours all year
+        return datetime.fromtimestamp(moment + 8 * 3600, UTC).date().isoformat()
+
     conn.execute("BEGIN")
     for issue_id in range(1, issues + 1):
         created = start + timedelta(seconds=span * (issue_id - 1) / issues + luck.random() * 60)
@@ -156,6 +162,24 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
             (respond_by if status == "pending" else resolve_by if status == "accepted" else None),
             callback,
         ))  # fmt: skip
+        # The daily figures these steps add (as casework.metrics.tallies would).
+        figures[(day(at), department, "received")] += 1
+        figures[(day(respond_by), department, "handoffs_due")] += 1
+        for when, _actor, kind, _due, _text, verdict in steps:
+            if kind == "accepted":
+                figures[(day(when), department, "accepted")] += 1
+                figures[(day(resolve_by), department, "resolutions_due")] += 1
+                if when <= respond_by:
+                    figures[(day(respond_by), department, "answered_in_time")] += 1
+            elif kind == "resolved":
+                figures[(day(when), department, "resolved")] += 1
+                if when <= resolve_by:
+                    figures[(day(resolve_by), department, "resolved_in_time")] += 1
+            elif kind == "confirmed":
+                figures[(day(accepted_at), department, "accepted_then_closed")] += 1
+                figures[(day(when), department, f"closed_by:{handler}")] += 1
+            elif kind == "callback" and verdict:
+                figures[(day(when), department, verdict)] += 1
         for when, actor, kind, due, text, verdict in steps:
             event_id += 1
             spell: tuple[object, ...] = (None, None, None, None)
@@ -191,6 +215,10 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
             event_rows.clear()
             outbox_rows.clear()
             card_rows.clear()
+    conn.executemany(
+        "INSERT INTO daily_figures (day, department, measure, value) VALUES (?, ?, ?, ?)",
+        [(*key, value) for key, value in figures.items()],
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -101,6 +101,8 @@ class Issue:
     reopen_count: int = 0
     version: int = 0
     # The reminder ladder (casework/reminders.py): each state entered starts a new phase.
+    accepted_at: datetime | None = None  # when the department that has it accepted it
+    closures: int = 0  # times confirmed closed since that acceptance (reopened, closed again)
     callback: Verdict | None = None  # the latest call-back's verdict
     praised: bool = False
     phase: int = 0

@@ -259,6 +259,8 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
                 changed,
                 status=Status.ACCEPTED,
                 accepted_by=event.actor_id,
+                accepted_at=at,
+                closures=0,
                 assignee_id=event.target_id,
                 respond_by=None,
             )
@@ -272,7 +274,7 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.RESOLVED:
             return dataclasses.replace(changed, status=Status.RESOLVED)
         case EventKind.CONFIRMED:
-            return dataclasses.replace(changed, status=Status.CLOSED)
+            return dataclasses.replace(changed, status=Status.CLOSED, closures=issue.closures + 1)
         case EventKind.REOPENED:
             category = org.category(issue.category)
             resolve_by = (

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import calendar
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from casework.issues import Event, EventKind, Issue, Spell
 
 
 class BadPeriod(ValueError):
@@ -81,6 +83,85 @@ def last_week(now: datetime, zone: ZoneInfo) -> Period:
     return parse_period(["week"], now, zone)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """One count the daily figures keep: `delta` more of `measure` for a department on a day."""
+
+    day: date
+    department: str
+    measure: str
+    delta: int = 1
+
+
+_HANDOFFS = (EventKind.SUBMITTED, EventKind.REROUTED, EventKind.TRANSFERRED)
+_IN_TIME = {
+    (Spell.RESPONSE, EventKind.ACCEPTED): "answered_in_time",
+    (Spell.RESPONSE, EventKind.RETURNED): "answered_in_time",
+    (Spell.RESPONSE, EventKind.TRANSFERRED): "answered_in_time",
+    (Spell.RESPONSE, EventKind.WITHDRAWN): "withdrawn_before_due",
+    (Spell.RESOLUTION, EventKind.RESOLVED): "resolved_in_time",
+    (Spell.RESOLUTION, EventKind.TRANSFERRED): "transferred_before_due",
+}
+_PLAIN = {
+    EventKind.ACCEPTED: "accepted",
+    EventKind.REOPENED: "reopened",
+    EventKind.RETURNED: "returned",
+    EventKind.RESOLVED: "resolved",
+    EventKind.PRAISE: "praise",
+}
+CLOSED_BY = "closed_by:"
+
+
+def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) -> list[Tally]:
+    """What a step adds to the daily figures (see `DepartmentCounts` for the measures)."""
+
+    def on(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    department = event.department or after.department
+    found: list[Tally] = []
+    if event.kind in _HANDOFFS:
+        found.append(Tally(on(event.at), department, "received"))
+        if event.due_at is not None:
+            found.append(Tally(on(event.due_at), department, "handoffs_due"))
+    if event.kind in (EventKind.ACCEPTED, EventKind.REOPENED) and event.due_at is not None:
+        found.append(Tally(on(event.due_at), department, "resolutions_due"))
+    if event.kind in _PLAIN:
+        found.append(Tally(on(event.at), department, _PLAIN[event.kind]))
+    if event.kind is EventKind.CALLBACK and event.verdict is not None:
+        found.append(Tally(on(event.at), department, event.verdict.value))
+    if event.spell is not None and event.spell_due_at is not None and event.spell_department:
+        measure = _IN_TIME.get((event.spell, event.kind))
+        if measure is not None and event.at <= event.spell_due_at:
+            found.append(Tally(on(event.spell_due_at), event.spell_department, measure))
+    if event.kind is EventKind.CONFIRMED:
+        if before is not None and before.closures == 0 and before.accepted_at is not None:
+            found.append(Tally(on(before.accepted_at), department, "accepted_then_closed"))
+        if after.assignee_id is not None:
+            found.append(Tally(on(event.at), department, f"{CLOSED_BY}{after.assignee_id}"))
+    return found
+
+
+def whole_days(
+    start: datetime, end: datetime, zone: ZoneInfo
+) -> tuple[list[tuple[datetime, datetime]], tuple[date, date] | None]:
+    """Split [start, end) into the whole local days between (for the daily figures) and the
+    pieces of days at either end (to count from the timeline)."""
+    first = start.astimezone(zone)
+    first_day = first.date() if first.time() == time() else first.date() + timedelta(days=1)
+    last_day = end.astimezone(zone).date()  # the day `end` falls in is not whole (or is empty)
+    if first_day >= last_day:
+        return [(start, end)], None
+    pieces = []
+    head_end = datetime.combine(first_day, time(), zone)
+    if start < head_end:
+        pieces.append((start, head_end))
+    tail_start = datetime.combine(last_day, time(), zone)
+    if tail_start < end:
+        pieces.append((tail_start, end))
+    return pieces, (first_day, last_day)
+
+
 @dataclass
 class DepartmentCounts:
     """What storage counts for one department and period (all zero when nothing happened)."""
@@ -107,6 +188,21 @@ class DepartmentCounts:
     overdue_now: int = 0
     accept_seconds: list[int] = field(default_factory=list)
     resolve_seconds: list[int] = field(default_factory=list)
+
+    def add(self, other: DepartmentCounts) -> None:
+        """Add another count of the same department (another stretch of time) to this one."""
+        for name in _ADDITIVE:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.accept_seconds += other.accept_seconds
+        self.resolve_seconds += other.resolve_seconds
+
+
+_ADDITIVE = [
+    f.name
+    for f in fields(DepartmentCounts)
+    if f.type == "int" and f.name not in ("open_now", "overdue_now")
+]
+MEASURES = frozenset(_ADDITIVE)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from casework.conversation import Prompt
 from casework.delivery import Card, OutboxItem
 from casework.intake import Draft
 from casework.issues import Event, Issue
-from casework.metrics import DepartmentCounts, PersonLoad
+from casework.metrics import DepartmentCounts, PersonLoad, Tally
 from casework.organisation import Organisation, RosterEntry
 from casework.people import Invite, NewStaff, Staff
 from casework.roles import Role
@@ -176,10 +176,14 @@ class CardRepository(Protocol):
 
 
 class MetricsRepository(Protocol):
-    async def counts(
-        self, departments: list[str], start: datetime, end: datetime, now: datetime
-    ) -> list[DepartmentCounts]: ...
-    async def workload(self, start: datetime, end: datetime) -> list[PersonLoad]: ...
+    async def tally(self, tallies: Sequence[Tally]) -> None: ...
+    async def daily(self, first_day: date, end_day: date) -> list[DepartmentCounts]: ...
+    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]: ...
+    async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]: ...
+    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]: ...
+    async def waits(self, start: datetime, end: datetime) -> list[DepartmentCounts]: ...
+    async def open_now(self, now: datetime) -> list[DepartmentCounts]: ...
+    async def people(self) -> list[PersonLoad]: ...
 
 
 class ExportRepository(Protocol):

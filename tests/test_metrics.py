@@ -40,7 +40,7 @@ from casework.commands import (
 )
 from casework.intake import Draft, Step
 from casework.issues import Issue, Source, Verdict, WithdrawReason
-from casework.metrics import BadPeriod, parse_period
+from casework.metrics import MEASURES, BadPeriod, parse_period
 from casework.people import Staff
 from casework.services import intake, issues, reports
 from tests.harness import Harness
@@ -243,3 +243,24 @@ def test_week_month_and_a_named_month() -> None:
         "2026-11",
     )
     assert december.end - december.start == timedelta(days=31)
+
+
+@pytest.mark.parametrize(
+    "words", [["2026-11"], ["week"], ["2026-11-02", "2026-11-09"], ["2026-11-04", "2026-11-04"]]
+)
+async def test_the_daily_figures_agree_with_counting_the_timeline_itself(
+    november: History, words: list[str]
+) -> None:
+    deps = november.deps
+    period = reports.choose_period(deps, words)
+    report = await figures(november, COORDINATOR, words)
+    async with deps.store.transaction() as tx:
+        straight = {
+            c.department: c
+            for c in await tx.metrics.counted(period.start, min(period.end, deps.clock.now()))
+        }
+
+    for metrics in report.departments:
+        counted = straight.get(metrics.department)
+        for measure in MEASURES:
+            assert getattr(metrics.counts, measure) == getattr(counted, measure, 0), measure

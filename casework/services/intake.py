@@ -9,6 +9,7 @@ from casework import errors
 from casework.intake import Draft, Step, new_draft
 from casework.issues import Event, EventKind, Issue, Status
 from casework.lifecycle import handed_to
+from casework.metrics import tallies
 from casework.numbering import format_number, month_of
 from casework.people import Staff
 from casework.services import Deps, reload_actor
@@ -124,6 +125,7 @@ async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
                 due_at=created.respond_by,
             ),
         )
+        await tx.metrics.tally(tallies(event, None, created, deps.zone))
         await announce(tx, deps.org, created, event, now)
         await tx.drafts.delete(actor.id)
         return created

@@ -25,6 +25,7 @@ from casework.commands import (
 from casework.conversation import Prompt
 from casework.issues import Event, Issue, WithdrawReason
 from casework.limits import PHOTOS_MAX
+from casework.metrics import tallies
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.services import Deps, reload_actor
@@ -107,6 +108,7 @@ async def _step(
             raise errors.WrongState(command.action.value, issue.status.value)
         event = lifecycle.on_the_record(event, issue, changed)
         event = await tx.timeline.append(issue.id, event)
+        await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
         await announce(tx, deps.org, changed, event, now, skip_card=origin_card)
         return Outcome(changed, event)
 

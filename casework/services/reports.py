@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from casework import errors
 from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.metrics import (
+    DepartmentCounts,
     DepartmentMetrics,
     Period,
     PersonLoad,
@@ -16,6 +18,7 @@ from casework.metrics import (
     last_week,
     parse_period,
     ranked,
+    whole_days,
 )
 from casework.people import Staff
 from casework.ports import ExportEvent, ExportIssue
@@ -47,18 +50,36 @@ def choose_period(deps: Deps, words: list[str]) -> Period:
 
 
 async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
+    """The figures of the period, counted up to now: whole days from the daily figures, the
+    pieces of days at either end from the timeline, the medians from the timeline."""
     now = deps.clock.now()
+    end = min(period.end, now)
+    pieces, days = whole_days(period.start, end, deps.zone)
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
         department = scope(actor)
-        codes = [d.code for d in deps.org.departments]
-        if department is not None:
-            codes = [department]
-        counts = await tx.metrics.counts(codes, period.start, min(period.end, now), now)
-        workload = await tx.metrics.workload(period.start, min(period.end, now))
-    metrics = [compute(c) for c in counts if c.department in codes]
-    if department is not None:
-        workload = [p for p in workload if p.department == department]
+        parts = [*await tx.metrics.waits(period.start, end), *await tx.metrics.open_now(now)]
+        closed_by: Counter[int] = Counter()
+        if days is not None:
+            parts += await tx.metrics.daily(*days)
+            closed_by.update(await tx.metrics.closed_by(*days))
+        for start, stop in pieces:
+            parts += await tx.metrics.counted(start, stop)
+            closed_by.update(await tx.metrics.closed_by_counted(start, stop))
+        people = await tx.metrics.people()
+    codes = [d.code for d in deps.org.departments] if department is None else [department]
+    totals = {code: DepartmentCounts(code) for code in codes}
+    for part in parts:
+        if part.department in totals:
+            totals[part.department].add(part)
+            totals[part.department].open_now += part.open_now
+            totals[part.department].overdue_now += part.overdue_now
+    workload = [
+        dataclasses.replace(p, closed_in_period=closed_by[p.staff_id])
+        for p in people
+        if department is None or p.department == department
+    ]
+    metrics = [compute(totals[code]) for code in codes]
     return Report(period, ranked(metrics), workload, everywhere=department is None)
 
 

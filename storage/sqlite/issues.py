@@ -17,7 +17,8 @@ _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
-    " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised"
+    " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
+    " accepted_at, closures"
 )
 
 
@@ -56,6 +57,8 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         next_reminder_at=maybe_from_epoch(row["next_reminder_at"]),
         callback=Verdict(row["callback"]) if row["callback"] else None,
         praised=bool(row["praised"]),
+        accepted_at=maybe_from_epoch(row["accepted_at"]),
+        closures=row["closures"],
     )
 
 
@@ -89,6 +92,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "next_reminder_at": _maybe_epoch(issue.next_reminder_at),
         "callback": issue.callback.value if issue.callback else None,
         "praised": int(issue.praised),
+        "accepted_at": _maybe_epoch(issue.accepted_at),
+        "closures": issue.closures,
     }
 
 

@@ -9,12 +9,12 @@ department), and steps by kind and time (`issue_events_by_kind_and_time`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 import aiosqlite
 
-from casework.metrics import DepartmentCounts, PersonLoad
+from casework.metrics import CLOSED_BY, MEASURES, DepartmentCounts, PersonLoad, Tally
 from storage.sqlite.database import to_epoch
 
 _HANDOFFS = "('submitted', 'rerouted', 'transferred')"
@@ -113,11 +113,46 @@ class SqliteMetrics:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def counts(
-        self, departments: list[str], start: datetime, end: datetime, now: datetime
-    ) -> list[DepartmentCounts]:
-        """Every department's counts for the period, in the order given (zeros included)."""
-        found = {code: DepartmentCounts(code) for code in departments}
+    async def tally(self, tallies: Sequence[Tally]) -> None:
+        """Add to the daily figures (in the transaction of the step that causes them)."""
+        await self._conn.executemany(
+            "INSERT INTO daily_figures (day, department, measure, value) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (day, department, measure) DO UPDATE SET value = value + excluded.value",
+            [(t.day.isoformat(), t.department, t.measure, t.delta) for t in tallies],
+        )
+
+    async def daily(self, first_day: date, end_day: date) -> list[DepartmentCounts]:
+        """The daily figures of whole days, added up per department (from the first day to the
+        one before `end_day`)."""
+        found: dict[str, DepartmentCounts] = {}
+        async with self._conn.execute(
+            "SELECT department, measure, sum(value) AS value FROM daily_figures"
+            " WHERE day >= ? AND day < ? GROUP BY department, measure",
+            (first_day.isoformat(), end_day.isoformat()),
+        ) as cur:
+            for row in await cur.fetchall():
+                if row["measure"] in MEASURES:
+                    counts = found.setdefault(
+                        row["department"], DepartmentCounts(row["department"])
+                    )
+                    setattr(counts, row["measure"], row["value"])
+        return list(found.values())
+
+    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
+        """Issues closed per person handling them, over whole days."""
+        async with self._conn.execute(
+            "SELECT measure, sum(value) AS value FROM daily_figures"
+            " WHERE day >= ? AND day < ? AND measure LIKE 'closed_by:%' GROUP BY measure",
+            (first_day.isoformat(), end_day.isoformat()),
+        ) as cur:
+            return {
+                int(row["measure"].removeprefix(CLOSED_BY)): row["value"]
+                for row in await cur.fetchall()
+            }
+
+    async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
+        """The same counts straight from the timeline, for a stretch shorter than a day."""
+        found: dict[str, DepartmentCounts] = {}
 
         def of(code: str) -> DepartmentCounts:
             return found.setdefault(code, DepartmentCounts(code))
@@ -144,36 +179,45 @@ class SqliteMetrics:
                 setattr(counts, name, getattr(counts, name) + n)
         for row in await self._rows(_ACCEPTED_CLOSED, period):
             of(row["department"]).accepted_then_closed = row["closed"]
+        return list(found.values())
+
+    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]:
+        period = {"start": to_epoch(start), "end": to_epoch(end)}
+        return {row["staff_id"]: row["n"] for row in await self._rows(_CLOSED_BY, period)}
+
+    async def waits(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
+        """Per department, every wait ended in the period: to accept, and to resolve."""
+        found: dict[str, DepartmentCounts] = {}
+        period = {"start": to_epoch(start), "end": to_epoch(end)}
         for row in await self._rows(_WAITS, period):
-            counts = of(row["department"])
+            counts = found.setdefault(row["department"], DepartmentCounts(row["department"]))
             waits = counts.accept_seconds if row["kind"] == "accepted" else counts.resolve_seconds
             waits.append(row["seconds"])
+        return list(found.values())
+
+    async def open_now(self, now: datetime) -> list[DepartmentCounts]:
+        found = []
         for row in await self._rows(_OPEN_NOW, {"now": to_epoch(now)}):
-            counts = of(row["department"])
+            counts = DepartmentCounts(row["department"])
             counts.open_now = row["open"]
             counts.overdue_now = int(row["overdue"])
-        ordered = [found[code] for code in departments]
-        return ordered + [c for code, c in found.items() if code not in departments]
+            found.append(counts)
+        return found
 
-    async def workload(self, start: datetime, end: datetime) -> list[PersonLoad]:
-        """Per active member and head: issues held now, and issues closed in the period."""
+    async def people(self) -> list[PersonLoad]:
+        """Active members and heads, with the issues they hold now (closed counts left at 0)."""
         held: defaultdict[int, int] = defaultdict(int)
-        closed: defaultdict[int, int] = defaultdict(int)
         for row in await self._rows(_HELD, {}):
             held[row["staff_id"]] = row["n"]
-        period = {"start": to_epoch(start), "end": to_epoch(end)}
-        for row in await self._rows(_CLOSED_BY, period):
-            closed[row["staff_id"]] = row["n"]
         people = await self._rows(
             "SELECT id, name, department FROM staff"
             " WHERE active = 1 AND role IN ('member', 'head') ORDER BY department, name, id",
             {},
         )
         return [
-            PersonLoad(row["id"], row["name"], row["department"], held[row["id"]],
-                       closed[row["id"]])
+            PersonLoad(row["id"], row["name"], row["department"], held[row["id"]], 0)
             for row in people
-        ]  # fmt: skip
+        ]
 
     async def _rows(self, sql: str, params: Mapping[str, object]) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cur:
