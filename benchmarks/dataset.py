@@ -40,7 +40,10 @@ class Dataset:
 
 def org_toml(path: Path) -> None:
     """An organisation file with 30 departments, 40 categories and a 2,000-person roster."""
-    lines = ['name = { zh = "基准区", en = "Benchmark District" }\n']
+    lines = [
+        'name = { zh = "基准区", en = "Benchmark District" }\n',
+        '[reminders]\nquiet_hours = ""  # measurements must not wait for the morning\n',
+    ]
     for d in range(DEPARTMENTS):
         lines.append(
             f'[[departments]]\ncode = "d{d:02d}"\nname = {{ zh = "科室{d:02d}", en = "Department {d:02d}" }}\n'

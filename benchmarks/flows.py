@@ -48,22 +48,35 @@ class Person:
     def __init__(self, api: FakeBotApi, user: FakeUser, trips: RoundTrips) -> None:
         self.api, self.user, self.trips = api, user, trips
 
-    async def say(self, text: str, reply_to: BotMessage | None = None) -> BotMessage:
-        """Send a message; wait for the bot's next message in this chat."""
-        before = len(self.api.by_chat[self.user.id])
+    async def say(self, text: str, expect: str = "") -> BotMessage:
+        """Send a message; wait for the bot's next message in this chat (one containing
+        `expect`, if given: some answers come in two messages)."""
+        chat = self.api.by_chat[self.user.id]
+        before = len(chat)
         started = time.perf_counter()
-        await self.user.send(text, reply_to=reply_to)
-        await self.api.wait_until(lambda: len(self.api.by_chat[self.user.id]) > before, 60)
+        await self.user.send(text)
+        await self.api.wait_until(lambda: any(expect in m.text for m in chat[before:]), 60)
         self.trips.latencies.append(time.perf_counter() - started)
-        return self.api.by_chat[self.user.id][before]
+        return next(m for m in chat[before:] if expect in m.text)
 
-    async def press(self, message: BotMessage, label: str) -> None:
-        """Press a button; wait until the bot answers the press."""
+    async def press(self, message: BotMessage, label: str, expect: str = "") -> None:
+        """Press a button; wait until the bot answers the press and (with `expect`) sends the
+        message that comes next, or edits the pressed one to say it."""
         data = message.button(label).callback_data
         assert data is not None
+        chat = self.api.by_chat[self.user.id]
+        before = len(chat)
+
+        def done() -> bool:
+            if query_id not in self.api.answers:
+                return False
+            return (
+                not expect or expect in message.text or any(expect in m.text for m in chat[before:])
+            )
+
         started = time.perf_counter()
         query_id = await self.user.tap(message, data)
-        await self.api.wait_until(lambda: query_id in self.api.answers, 60)
+        await self.api.wait_until(done, 60)
         self.trips.latencies.append(time.perf_counter() - started)
 
     def latest(self, contains: str) -> BotMessage:
@@ -118,19 +131,19 @@ async def ready(api: FakeBotApi, person: FakeUser) -> None:
     await api.wait_until(lambda: len(api.by_chat[person.id]) > 0, 60)
 
 
-async def intake(person: Person, n: int) -> str:
+async def intake(person: Person, n: int, category: int = 0) -> str:
     """The /new wizard with its ten steps, as a worker's thumb does it; the issue's number."""
-    await person.say(f"/new 第{n}号：路灯不亮")
-    await person.press(person.latest("问题类别"), "类别00")
-    await person.say("跳过")
-    await person.say("完成")
-    await person.say("跳过")
-    await person.say("跳过")
-    await person.press(person.latest("问题来源"), "热线电话")
-    await person.press(person.latest("紧急程度"), "一般")
-    await person.press(person.latest("由哪个科室负责"), "✓ ")
+    await person.say(f"/new 第{n}号：路灯不亮", expect="问题类别")
+    await person.press(person.latest("问题类别"), f"类别{category:02d}", expect="问题在哪里")
+    await person.say("跳过", expect="请发送现场照片")
+    await person.say("完成", expect="群众姓名")
+    await person.say("跳过", expect="群众电话")
+    await person.say("跳过", expect="问题来源")
+    await person.press(person.latest("问题来源"), "热线电话", expect="紧急程度")
+    await person.press(person.latest("紧急程度"), "一般", expect="由哪个科室负责")
+    await person.press(person.latest("由哪个科室负责"), "✓ ", expect="提交前请核对")
     summary = person.latest("提交前请核对")
-    await person.press(summary, "提交")
+    await person.press(summary, "提交", expect="已提交")
     return summary.text.split("编号 ")[1].split("，")[0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,8 @@ from storage.sqlite.store import SqliteStore
 from tests.harness import FakeClock
 
 
-def open_issues(workdir: Path, count: int, due: int) -> tuple[Path, Path]:
-    """A database with `count` pending issues; `due` of them have a reminder due at END."""
+def open_issues(workdir: Path, count: int, due: int, now: datetime = END) -> tuple[Path, Path]:
+    """A database with `count` pending issues; `due` of them have a reminder due at `now`."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "duban.sqlite3"
     for leftover in workdir.glob("duban.sqlite3*"):
@@ -25,10 +25,10 @@ def open_issues(workdir: Path, count: int, due: int) -> tuple[Path, Path]:
     org_file = workdir / "org.toml"
     org_toml(org_file)
     asyncio.run(_schema_and_roster(database, org_file))
-    now = int(END.timestamp())
+    at = int(now.timestamp())
     rows = []
     for n in range(1, count + 1):
-        handed = now - 3600 if n <= due else now - 60  # the due ones are an hour into 2 hours
+        handed = at - 3600 if n <= due else at - 60  # the due ones are an hour into 2 hours
         department = f"d{n % 30:02d}"
         rows.append((
             n, f"2611-{n:06d}", "pending", "路灯不亮", f"c{n % 30:02d}", department, 1, 0,

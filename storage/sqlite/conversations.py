@@ -12,7 +12,7 @@ from casework.conversation import Prompt
 from casework.intake import Draft
 from casework.issues import WithdrawReason
 from casework.ports import Idle
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
 
 
 class SqliteDrafts:
@@ -20,10 +20,7 @@ class SqliteDrafts:
         self._conn = conn
 
     async def get(self, staff_id: int) -> Draft | None:
-        async with self._conn.execute(
-            "SELECT data FROM drafts WHERE staff_id = ?", (staff_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, "SELECT data FROM drafts WHERE staff_id = ?", (staff_id,))
         return None if row is None else Draft.from_dict(json.loads(row["data"]))
 
     async def put(self, staff_id: int, chat_id: int, draft: Draft) -> None:
@@ -53,10 +50,7 @@ class SqlitePrompts:
         self._conn = conn
 
     async def get(self, staff_id: int) -> Prompt | None:
-        async with self._conn.execute(
-            "SELECT * FROM prompts WHERE staff_id = ?", (staff_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, "SELECT * FROM prompts WHERE staff_id = ?", (staff_id,))
         if row is None:
             return None
         data = json.loads(row["data"])
@@ -101,11 +95,9 @@ class SqlitePrompts:
 
 
 async def _idle(conn: aiosqlite.Connection, table: str, before: datetime) -> list[Idle]:
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         f"SELECT staff_id, chat_id, updated_at FROM {table} WHERE updated_at <= ?",
         (to_epoch(before),),
-    ) as cur:
-        return [
-            Idle(row["staff_id"], row["chat_id"], from_epoch(row["updated_at"]))
-            for row in await cur.fetchall()
-        ]
+    )
+    return [Idle(row["staff_id"], row["chat_id"], from_epoch(row["updated_at"])) for row in rows]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -74,3 +75,17 @@ def from_epoch(seconds: int) -> datetime:
 
 def maybe_from_epoch(seconds: int | None) -> datetime | None:
     return None if seconds is None else from_epoch(seconds)
+
+
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+) -> list[aiosqlite.Row]:
+    """Run a query and read all its rows, in one trip to the database thread."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def fetch_one(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+) -> aiosqlite.Row | None:
+    rows = await fetch_all(conn, sql, params)
+    return rows[0] if rows else None

@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from casework.delivery import Card, OutboxItem, OutboxKind
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
 
 _INSERT = (
     "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
@@ -90,16 +90,16 @@ class SqliteOutbox:
 
     async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Undelivered messages due by `now`, most urgent first, oldest first."""
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?"
             " ORDER BY priority, due_at, id LIMIT ?",
             (to_epoch(now), limit),
-        ) as cur:
-            return [_item(row) for row in await cur.fetchall()]
+        )
+        return [_item(row) for row in rows]
 
     async def get(self, item_id: int) -> OutboxItem | None:
-        async with self._conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, "SELECT * FROM outbox WHERE id = ?", (item_id,))
         return None if row is None else _item(row)
 
     async def attempting(self, item_id: int, now: datetime) -> None:
@@ -128,10 +128,9 @@ class SqliteOutbox:
         )
 
     async def next_due_at(self) -> datetime | None:
-        async with self._conn.execute(
-            "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self._conn, "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
         return None if row is None or row[0] is None else from_epoch(row[0])
 
 
@@ -147,17 +146,20 @@ class SqliteCards:
         )
 
     async def find(self, chat_id: int, message_id: int) -> Card | None:
-        async with self._conn.execute(
-            "SELECT * FROM cards WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self._conn,
+            "SELECT * FROM cards WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
         return None if row is None else _card(row)
 
     async def of_issue(self, issue_id: int) -> list[Card]:
-        async with self._conn.execute(
-            "SELECT * FROM cards WHERE issue_id = ? ORDER BY chat_id, message_id", (issue_id,)
-        ) as cur:
-            return [_card(row) for row in await cur.fetchall()]
+        rows = await fetch_all(
+            self._conn,
+            "SELECT * FROM cards WHERE issue_id = ? ORDER BY chat_id, message_id",
+            (issue_id,),
+        )
+        return [_card(row) for row in rows]
 
 
 def _card(row: aiosqlite.Row) -> Card:

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from casework.ports import ExportEvent, ExportIssue
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, from_epoch, maybe_from_epoch, to_epoch
 
 _ISSUES = """
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
@@ -42,52 +42,52 @@ class SqliteExports:
     ) -> list[ExportIssue]:
         """Issues logged in the period (of one department, or all), after `after_id`."""
         params = _params(start, end, department, after_id, limit)
-        async with self._conn.execute(_ISSUES, params) as cur:
-            return [
-                ExportIssue(
-                    id=row["id"],
-                    number=row["number"],
-                    status=row["status"],
-                    category=row["category"],
-                    department=row["department"],
-                    urgent=bool(row["urgent"]),
-                    source=row["source"],
-                    description=row["description"],
-                    address=row["address"],
-                    latitude=row["latitude"],
-                    longitude=row["longitude"],
-                    citizen_name=row["citizen_name"],
-                    citizen_phone=row["citizen_phone"],
-                    reporter=row["reporter"],
-                    handler=row["handler"],
-                    created_at=from_epoch(row["created_at"]),
-                    respond_by=maybe_from_epoch(row["respond_by"]),
-                    resolve_by=maybe_from_epoch(row["resolve_by"]),
-                    reopen_count=row["reopen_count"],
-                    callback=row["callback"],
-                )
-                for row in await cur.fetchall()
-            ]
+        rows = await fetch_all(self._conn, _ISSUES, params)
+        return [
+            ExportIssue(
+                id=row["id"],
+                number=row["number"],
+                status=row["status"],
+                category=row["category"],
+                department=row["department"],
+                urgent=bool(row["urgent"]),
+                source=row["source"],
+                description=row["description"],
+                address=row["address"],
+                latitude=row["latitude"],
+                longitude=row["longitude"],
+                citizen_name=row["citizen_name"],
+                citizen_phone=row["citizen_phone"],
+                reporter=row["reporter"],
+                handler=row["handler"],
+                created_at=from_epoch(row["created_at"]),
+                respond_by=maybe_from_epoch(row["respond_by"]),
+                resolve_by=maybe_from_epoch(row["resolve_by"]),
+                reopen_count=row["reopen_count"],
+                callback=row["callback"],
+            )
+            for row in rows
+        ]
 
     async def events(
         self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
     ) -> list[ExportEvent]:
         """The timelines of the issues logged in the period, step by step."""
         params = _params(start, end, department, after_id, limit)
-        async with self._conn.execute(_EVENTS, params) as cur:
-            return [
-                ExportEvent(
-                    id=row["id"],
-                    number=row["number"],
-                    at=from_epoch(row["at"]),
-                    actor=row["actor"],
-                    kind=row["kind"],
-                    department=row["department"],
-                    text=row["text"],
-                    verdict=row["verdict"],
-                )
-                for row in await cur.fetchall()
-            ]
+        rows = await fetch_all(self._conn, _EVENTS, params)
+        return [
+            ExportEvent(
+                id=row["id"],
+                number=row["number"],
+                at=from_epoch(row["at"]),
+                actor=row["actor"],
+                kind=row["kind"],
+                department=row["department"],
+                text=row["text"],
+                verdict=row["verdict"],
+            )
+            for row in rows
+        ]
 
 
 def _params(

@@ -8,7 +8,7 @@ import aiosqlite
 
 from casework.people import Invite
 from casework.roles import Role
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 
 class SqliteInvites:
@@ -30,8 +30,7 @@ class SqliteInvites:
         )
 
     async def get(self, code: str) -> Invite | None:
-        async with self._conn.execute("SELECT * FROM invites WHERE code = ?", (code,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, "SELECT * FROM invites WHERE code = ?", (code,))
         if row is None:
             return None
         return Invite(

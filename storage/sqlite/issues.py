@@ -10,7 +10,7 @@ import aiosqlite
 
 from casework.issues import Issue, Location, Source, Status, Verdict
 from casework.ports import DepartmentLoad, IssuePage
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
 _COLUMNS = (
@@ -106,24 +106,24 @@ class SqliteIssues:
         self._conn = conn
 
     async def next_sequence(self, month: str) -> int:
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             "INSERT INTO issue_counters (month, last) VALUES (?, 1)"
             " ON CONFLICT (month) DO UPDATE SET last = last + 1 RETURNING last",
             (month,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         return int(row[0])
 
     async def create(self, issue: Issue) -> Issue:
         values = _values(issue)
         names = ", ".join(values)
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             f"INSERT INTO issues ({names}) VALUES ({', '.join(':' + n for n in values)})"
             " RETURNING id",
             values,
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         issue_id = int(row[0])
         await self._conn.executemany(
@@ -222,7 +222,8 @@ class SqliteIssues:
 
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
         """Per department: issues pending, in progress, and overdue now."""
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             "SELECT department,"
             " sum(status = 'pending') AS pending,"
             " sum(status = 'accepted') AS accepted,"
@@ -230,31 +231,25 @@ class SqliteIssues:
             "     OR (status = 'accepted' AND resolve_by < :now)) AS overdue"
             " FROM issues WHERE status IN ('pending', 'accepted') GROUP BY department",
             {"now": to_epoch(now)},
-        ) as cur:
-            return [
-                DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])
-                for row in await cur.fetchall()
-            ]
+        )
+        return [
+            DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])
+            for row in rows
+        ]
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, sql, params)
         return int(row[0]) if row else 0
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, sql, params)
         return int(row[0]) if row else 0
 
     async def _load_named(self, sql: str, params: dict[str, object]) -> list[Issue]:
-        async with self._conn.execute(sql, params) as cur:
-            rows = list(await cur.fetchall())
-        return await self._complete(rows)
+        return await self._complete(await fetch_all(self._conn, sql, params))
 
     async def _load(self, sql: str, params: tuple[object, ...]) -> list[Issue]:
-        async with self._conn.execute(sql, params) as cur:
-            rows = list(await cur.fetchall())
-        return await self._complete(rows)
+        return await self._complete(await fetch_all(self._conn, sql, params))
 
     async def _complete(self, rows: list[aiosqlite.Row]) -> list[Issue]:
         """Issues from their rows, with their photos and assisting departments."""
@@ -263,19 +258,20 @@ class SqliteIssues:
         ids = [row["id"] for row in rows]
         marks = ", ".join("?" * len(ids))
         photos: defaultdict[int, list[str]] = defaultdict(list)
-        async with self._conn.execute(
+        for found in await fetch_all(
+            self._conn,
             f"SELECT issue_id, file_id FROM issue_photos WHERE issue_id IN ({marks})"
             " ORDER BY issue_id, position",
             ids,
-        ) as cur:
-            for row in await cur.fetchall():
-                photos[row["issue_id"]].append(row["file_id"])
+        ):
+            photos[found["issue_id"]].append(found["file_id"])
         assists: defaultdict[int, list[str]] = defaultdict(list)
-        async with self._conn.execute(
-            f"SELECT issue_id, department FROM issue_assists WHERE issue_id IN ({marks})", ids
-        ) as cur:
-            for row in await cur.fetchall():
-                assists[row["issue_id"]].append(row["department"])
+        for found in await fetch_all(
+            self._conn,
+            f"SELECT issue_id, department FROM issue_assists WHERE issue_id IN ({marks})",
+            ids,
+        ):
+            assists[found["issue_id"]].append(found["department"])
         return [_issue(row, photos[row["id"]], assists[row["id"]]) for row in rows]
 
     async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:

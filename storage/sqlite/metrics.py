@@ -15,7 +15,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from casework.metrics import CLOSED_BY, MEASURES, DepartmentCounts, PersonLoad, Tally
-from storage.sqlite.database import to_epoch
+from storage.sqlite.database import fetch_all, to_epoch
 
 _HANDOFFS = "('submitted', 'rerouted', 'transferred')"
 
@@ -125,30 +125,27 @@ class SqliteMetrics:
         """The daily figures of whole days, added up per department (from the first day to the
         one before `end_day`)."""
         found: dict[str, DepartmentCounts] = {}
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             "SELECT department, measure, sum(value) AS value FROM daily_figures"
             " WHERE day >= ? AND day < ? GROUP BY department, measure",
             (first_day.isoformat(), end_day.isoformat()),
-        ) as cur:
-            for row in await cur.fetchall():
-                if row["measure"] in MEASURES:
-                    counts = found.setdefault(
-                        row["department"], DepartmentCounts(row["department"])
-                    )
-                    setattr(counts, row["measure"], row["value"])
+        )
+        for row in rows:
+            if row["measure"] in MEASURES:
+                counts = found.setdefault(row["department"], DepartmentCounts(row["department"]))
+                setattr(counts, row["measure"], row["value"])
         return list(found.values())
 
     async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
         """Issues closed per person handling them, over whole days."""
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             "SELECT measure, sum(value) AS value FROM daily_figures"
             " WHERE day >= ? AND day < ? AND measure LIKE 'closed_by:%' GROUP BY measure",
             (first_day.isoformat(), end_day.isoformat()),
-        ) as cur:
-            return {
-                int(row["measure"].removeprefix(CLOSED_BY)): row["value"]
-                for row in await cur.fetchall()
-            }
+        )
+        return {int(row["measure"].removeprefix(CLOSED_BY)): row["value"] for row in rows}
 
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
         """The same counts straight from the timeline, for a stretch shorter than a day."""
@@ -220,5 +217,5 @@ class SqliteMetrics:
         ]
 
     async def _rows(self, sql: str, params: Mapping[str, object]) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        rows = await fetch_all(self._conn, sql, params)
+        return list(rows)

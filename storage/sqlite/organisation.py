@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from casework.organisation import Organisation
+from storage.sqlite.database import fetch_all
 
 
 class SqliteOrganisation:
@@ -53,13 +54,13 @@ class SqliteOrganisation:
         )
 
     async def active_department_codes(self) -> list[str]:
-        async with self._conn.execute(
-            "SELECT code FROM departments WHERE active = 1 ORDER BY position"
-        ) as cur:
-            return [row["code"] for row in await cur.fetchall()]
+        rows = await fetch_all(
+            self._conn, "SELECT code FROM departments WHERE active = 1 ORDER BY position"
+        )
+        return [row["code"] for row in rows]
 
     async def active_category_codes(self) -> list[str]:
-        async with self._conn.execute(
-            "SELECT code FROM categories WHERE active = 1 ORDER BY position"
-        ) as cur:
-            return [row["code"] for row in await cur.fetchall()]
+        rows = await fetch_all(
+            self._conn, "SELECT code FROM categories WHERE active = 1 ORDER BY position"
+        )
+        return [row["code"] for row in rows]

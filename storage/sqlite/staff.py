@@ -11,7 +11,7 @@ from casework.organisation import RosterEntry
 from casework.people import NewStaff, Staff
 from casework.ports import RosterImport
 from casework.roles import Role
-from storage.sqlite.database import maybe_from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, maybe_from_epoch, to_epoch
 
 _COLUMNS = (
     "id, telegram_id, name, role, department, active, language, telegram_language,"
@@ -44,24 +44,24 @@ class SqliteStaff:
         return await self._one(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", staff_id)
 
     async def add(self, person: NewStaff, now: datetime) -> Staff:
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             "INSERT INTO staff (telegram_id, name, role, department, joined_at)"
             f" VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
             (person.telegram_id, person.name, person.role.value, person.department, to_epoch(now)),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         return _staff(row)
 
     async def restore(self, staff_id: int, person: NewStaff, now: datetime) -> Staff:
         """Give a deactivated person access again, with the role of their new invitation."""
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             "UPDATE staff SET name = ?, role = ?, department = ?, active = 1,"
             " deactivated_at = NULL, joined_at = ?"
             f" WHERE id = ? RETURNING {_COLUMNS}",
             (person.name, person.role.value, person.department, to_epoch(now), staff_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         return _staff(row)
 
@@ -70,12 +70,13 @@ class SqliteStaff:
         where, params = "active = 1", ()
         if department is not None:
             where, params = "active = 1 AND department = ?", (department,)  # type: ignore[assignment]
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             f"SELECT {_COLUMNS} FROM staff WHERE {where}"
             " ORDER BY department IS NULL, department, role, name, id",
             params,
-        ) as cur:
-            return [_staff(row) for row in await cur.fetchall()]
+        )
+        return [_staff(row) for row in rows]
 
     async def with_roles(self, roles: Iterable[Role], department: str | None = None) -> list[Staff]:
         """Active people with one of `roles` (in `department`, if given)."""
@@ -88,17 +89,19 @@ class SqliteStaff:
         if department is not None:
             sql += " AND department = ?"
             params.append(department)
-        async with self._conn.execute(sql + " ORDER BY id", params) as cur:
-            return [_staff(row) for row in await cur.fetchall()]
+        rows = await fetch_all(self._conn, sql + " ORDER BY id", params)
+        return [_staff(row) for row in rows]
 
     async def by_ids(self, staff_ids: Iterable[int]) -> dict[int, Staff]:
         ids = sorted(set(staff_ids))
         if not ids:
             return {}
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM staff WHERE id IN ({', '.join('?' * len(ids))})", ids
-        ) as cur:
-            return {row["id"]: _staff(row) for row in await cur.fetchall()}
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_COLUMNS} FROM staff WHERE id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+        return {row["id"]: _staff(row) for row in rows}
 
     async def deactivate(self, staff_id: int, now: datetime) -> bool:
         cur = await self._conn.execute(
@@ -162,6 +165,5 @@ class SqliteStaff:
         return RosterImport(added=added, updated=updated)
 
     async def _one(self, sql: str, *params: object) -> Staff | None:
-        async with self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._conn, sql, params)
         return None if row is None else _staff(row)

@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from casework.issues import Event, EventKind, Spell, Verdict, WithdrawReason
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
@@ -47,7 +47,8 @@ class SqliteTimeline:
         self._conn = conn
 
     async def append(self, issue_id: int, event: Event) -> Event:
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
             " target_id, withdraw_reason, on_behalf, due_at, verdict, spell, spell_started_at,"
             " spell_due_at, spell_department)"
@@ -71,30 +72,30 @@ class SqliteTimeline:
                 _epoch(event.spell_due_at),
                 event.spell_department,
             ),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         return _event(row)
 
     async def of_issue(self, issue_id: int) -> list[Event]:
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id", (issue_id,)
-        ) as cur:
-            return [_event(row) for row in await cur.fetchall()]
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id",
+            (issue_id,),
+        )
+        return [_event(row) for row in rows]
 
     async def get(self, event_id: int) -> Event | None:
-        async with self._conn.execute(
-            f"SELECT {_COLUMNS} FROM issue_events WHERE id = ?", (event_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self._conn, f"SELECT {_COLUMNS} FROM issue_events WHERE id = ?", (event_id,)
+        )
         return None if row is None else _event(row)
 
     async def latest_step(self, issue_id: int) -> Event | None:
         """The last event that moved the issue on (notes and assisting aside)."""
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ?"
             " AND kind NOT IN ('note', 'assist_added') ORDER BY id DESC LIMIT 1",
             (issue_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _event(row)

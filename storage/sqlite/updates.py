@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.sqlite.database import to_epoch
+from storage.sqlite.database import fetch_all, to_epoch
 
 
 class SqliteUpdates:
@@ -25,10 +25,10 @@ class SqliteUpdates:
         )
 
     async def unhandled(self) -> list[tuple[int, str]]:
-        async with self._conn.execute(
-            "SELECT update_id, payload FROM incoming_updates ORDER BY update_id"
-        ) as cur:
-            return [(row["update_id"], row["payload"]) for row in await cur.fetchall()]
+        rows = await fetch_all(
+            self._conn, "SELECT update_id, payload FROM incoming_updates ORDER BY update_id"
+        )
+        return [(row["update_id"], row["payload"]) for row in rows]
 
     async def first_time(self, update_id: int, now: datetime) -> bool:
         """Record the update as handled; False if it was recorded before (a repeat)."""

@@ -1,0 +1,281 @@
+"""Benchmarks of issues 7 and 9, in one run (minutes; not part of the test suite):
+
+    .venv/bin/python -m benchmarks                       a million issues (the default)
+    .venv/bin/python -m benchmarks --issues 100000       a smaller, quicker run
+
+It prints a table of the figures next to their targets and writes them to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks import flows, sweep
+from benchmarks.dataset import generate, org_toml
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+ROOT = Path(__file__).parent.parent
+HEAD_OF = 101_020  # + department number: the heads of the benchmark organisation
+STAFF_IDS = range(100_000, 102_000)
+
+
+@contextlib.asynccontextmanager
+async def bot_against_fake_api(
+    workdir: Path, name: str
+) -> AsyncIterator[tuple[FakeBotApi, asyncio.subprocess.Process]]:
+    """A fresh database, the benchmark organisation, the fake Bot API and the bot running
+    against it with the limits off; the fake server outlives the bot, for the echo bot."""
+    database = workdir / f"{name}.sqlite3"
+    org_file = workdir / "org.toml"
+    org_toml(org_file)
+    _fresh(database)
+    api = FakeBotApi()
+    await api.start()
+    api.known_chats.update(STAFF_IDS)
+    try:
+        process = await flows.start_process(
+            ROOT / "bot.py", flows.bot_environment(api, database, org_file, rate_limit=False)
+        )
+        try:
+            await flows.ready(api, FakeUser(api, 100_999, "warm-up"))
+            yield api, process
+        finally:
+            await flows.stop(process)
+    except BaseException:
+        await api.stop()
+        raise
+
+
+async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
+    """Log, hand off, accept, resolve, confirm: one issue per worker, all at once."""
+    trips = flows.RoundTrips()
+    async with bot_against_fake_api(workdir, "flow") as (api, process):
+        locks = {d: asyncio.Lock() for d in range(30)}
+        trips.started = time.perf_counter()
+
+        async def one_issue(n: int) -> None:
+            worker = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            department = n % 30
+            head = flows.Person(api, FakeUser(api, HEAD_OF + department, f"h{department}"), trips)
+            number = await flows.intake(worker, n, category=department)
+            async with locks[department]:  # one question at a time per head
+                await api.wait_until(lambda: bool(_cards(api, head.user.id, number)), 60)
+                await head.press(_cards(api, head.user.id, number)[-1], "接收", expect="接收人")
+                await head.press(_cards(api, head.user.id, number)[-1], "办结", expect="✍️")
+                await head.say("已处理完毕", expect="已办结")
+            await api.wait_until(
+                lambda: bool(_cards(api, worker.user.id, number, "请与群众核实")), 60
+            )
+            await worker.press(
+                _cards(api, worker.user.id, number, "请与群众核实")[-1], "确认关闭", expect="已关闭"
+            )
+
+        await flows.run_concurrently(workers, one_issue)
+        trips.finished = time.perf_counter()
+        rss = flows.peak_rss_mb(process.pid)
+    per_person = len(trips.latencies) // workers
+    yardstick = await flows.echo_round_trips(api, workers, per_person, echo)
+    await api.stop()
+    return _compare(trips, yardstick) | {
+        "bot_peak_rss_mb": rss,
+        "round_trips": len(trips.latencies),
+    }
+
+
+async def intake_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
+    """The /new wizard, ten steps, for `workers` workers at once (the limits off)."""
+    trips = flows.RoundTrips()
+    async with bot_against_fake_api(workdir, "intake") as (api, _):
+        trips.started = time.perf_counter()
+
+        async def one(n: int) -> None:
+            person = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            await flows.intake(person, n, category=n % 30)
+
+        await flows.run_concurrently(workers, one)
+        trips.finished = time.perf_counter()
+    yardstick = await flows.echo_round_trips(api, workers, 10, echo)
+    await api.stop()
+    return _compare(trips, yardstick)
+
+
+async def burst(workdir: Path, workers: int) -> dict[str, Any]:
+    """About 1,000 reminders fall due at once while `workers` workers each log an issue; the
+    limits on, as in production."""
+    now = datetime.now(UTC)
+    database, org_file = sweep.open_issues(
+        workdir / "burst", count=31, due=31, now=now - timedelta(minutes=1)
+    )
+    api = FakeBotApi()
+    await api.start()
+    api.known_chats.update(STAFF_IDS)
+    process = await flows.start_process(
+        ROOT / "bot.py", flows.bot_environment(api, database, org_file, rate_limit=True)
+    )
+    trips = flows.RoundTrips()
+    try:
+        await api.wait_until(lambda: any("还剩" in m.text for m in api.sent), 60)
+        trips.started = time.perf_counter()
+
+        async def one(n: int) -> None:
+            person = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            await flows.intake(person, n, category=n % 30)
+
+        await flows.run_concurrently(workers, one)
+        trips.finished = time.perf_counter()
+        reminders_when_done = sum("还剩" in m.text for m in api.sent)
+        await api.wait_until(lambda: _reminders_left(database) == 0, 300)
+    finally:
+        await flows.stop(process)
+    reminders = [m for m in api.sent if "还剩" in m.text]
+    await api.stop()
+    span = reminders[-1].sent_at - reminders[0].sent_at
+    return {
+        "reminders": len(reminders),
+        "reminders_per_second": (len(reminders) - 1) / span,
+        "reminders_sent_when_the_workers_were_done": reminders_when_done,
+        "worker_step_p50_s": trips.p50,
+        "worker_step_p99_s": trips.p99,
+        "worker_steps": len(trips.latencies),
+    }
+
+
+def _fresh(database: Path) -> None:
+    """No database there, nor the journal files of an earlier one (they would not match)."""
+    for leftover in database.parent.glob(database.name + "*"):
+        leftover.unlink()
+
+
+def _reminders_left(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database, timeout=30) as conn:
+        [(left,)] = conn.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
+            " AND sent_at IS NULL AND failed_at IS NULL"
+        ).fetchall()
+    return int(left)
+
+
+def _cards(api: FakeBotApi, chat: int, number: str, also: str = "") -> list[Any]:
+    return [m for m in api.by_chat[chat] if number in m.text and also in m.text and m.buttons]
+
+
+def _compare(ours: flows.RoundTrips, yardstick: flows.RoundTrips) -> dict[str, Any]:
+    return {
+        "updates_per_second": ours.per_second,
+        "p50_ms": 1000 * ours.p50,
+        "p99_ms": 1000 * ours.p99,
+        "echo_updates_per_second": yardstick.per_second,
+        "echo_p50_ms": 1000 * yardstick.p50,
+        "echo_p99_ms": 1000 * yardstick.p99,
+        "ratio_to_echo": ours.per_second / yardstick.per_second,
+    }
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    cores = sum(1 for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("processor"))  # fmt: skip
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": str(cores),
+        "memory_gb": f"{int(memory) / 1024 / 1024:.1f}",
+        "python": platform.python_version(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    scale, flow, new, storm = (results[k] for k in ("at_scale", "flow", "intake", "burst"))
+    sweeps = results["sweep"]
+    rows = [
+        ("data set", f"{results['dataset']['issues']:,} issues, {results['dataset']['events']:,} steps in {results['dataset']['seconds']:.0f} s", ""),
+        ("database bytes per issue", f"{results['dataset']['bytes_per_issue']:.0f}", ""),
+        ("worker-to-head flow, updates/s", f"{flow['updates_per_second']:.1f} (echo bot {flow['echo_updates_per_second']:.1f})", ""),
+        ("  ratio to the echo bot", f"{flow['ratio_to_echo']:.2f}", ">= 0.5"),
+        ("  round trip p50 / p99", f"{flow['p50_ms']:.0f} / {flow['p99_ms']:.0f} ms (echo {flow['echo_p50_ms']:.0f} / {flow['echo_p99_ms']:.0f} ms)", ""),
+        ("/new for 40 workers, ratio to echo", f"{new['ratio_to_echo']:.2f} ({new['updates_per_second']:.1f} vs {new['echo_updates_per_second']:.1f} updates/s)", ">= 0.8"),
+        ("handler latency p50 / p99 at scale", f"{scale['handlers']['p50_ms']:.1f} / {scale['handlers']['p99_ms']:.1f} ms", "p99 < 50 ms"),
+        *[(f"sweep, {name}", f"{v['sweep_ms']:.1f} ms ({v['reminders_queued']} reminders); nothing due: {v['idle_sweep_ms']:.2f} ms", "< 50 ms at 100k open") for name, v in sweeps.items()],
+        ("/stats, a month / a year", f"{scale['reports']['stats_month_s']:.2f} / {scale['reports']['stats_year_s']:.2f} s", "< 1 s"),
+        ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
+        ("peak memory: bot in the flow / at scale", f"{flow['bot_peak_rss_mb']:.0f} / {scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
+        ("burst: reminders drained at", f"{storm['reminders_per_second']:.1f} messages/s ({storm['reminders']} reminders)", ">= 28/s"),
+        ("burst: workers' steps p50 / p99", f"{storm['worker_step_p50_s']:.2f} / {storm['worker_step_p99_s']:.2f} s", "p99 < 1.5 s"),
+    ]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{name:<{width}}  {value:<70}  {target}" for name, value, target in rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--issues", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "data" / "benchmarks")
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "data" / "benchmarks" / "results.json"
+    )
+    parser.add_argument("--reuse", action="store_true", help="reuse the data set of the last run")
+    arguments = parser.parse_args()
+    workdir: Path = arguments.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    echo = ROOT / "benchmarks" / "echo_bot.py"
+    results: dict[str, Any] = {"machine": machine()}
+
+    print("generating the data set …", flush=True)
+    big = workdir / "city"
+    if arguments.reuse and (big / "dataset.json").exists():
+        results["dataset"] = json.loads((big / "dataset.json").read_text())
+    else:
+        made = generate(big, arguments.issues)
+        results["dataset"] = {"issues": made.issues, "events": made.events, "seconds": made.seconds}
+        (big / "dataset.json").write_text(json.dumps(results["dataset"]))
+    results["dataset"]["bytes_per_issue"] = (big / "duban.sqlite3").stat().st_size / results[
+        "dataset"
+    ]["issues"]
+
+    print("measuring at scale (handlers, /stats, /export) …", flush=True)
+    scale_file = workdir / "at_scale.json"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.at_scale", str(big / "duban.sqlite3"),
+         str(big / "org.toml"), str(scale_file)],
+        check=True, cwd=ROOT,
+    )  # fmt: skip
+    results["at_scale"] = json.loads(scale_file.read_text())
+
+    print("measuring the sweep …", flush=True)
+    results["sweep"] = sweep.measure(workdir, (10_000, 100_000))
+
+    print("measuring the flows against the echo bot …", flush=True)
+    results["flow"] = asyncio.run(full_flow(workdir, 30, echo))
+    results["intake"] = asyncio.run(intake_flow(workdir, 40, echo))
+    print("measuring the burst of reminders …", flush=True)
+    results["burst"] = asyncio.run(burst(workdir, 40))
+
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(json.dumps(results, indent=2))
+    print()
+    print(table(results))
+    print(f"\nfigures written to {arguments.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
