@@ -100,27 +100,14 @@ def build_application(
         await runtime.deps.store.close()
         app.bot_data.runtime = None
 
-    updates_request = UpdatesRequest(
-        connect_timeout=settings.telegram_timeout_seconds,
-        read_timeout=settings.telegram_timeout_seconds,
-        write_timeout=settings.telegram_timeout_seconds,
-        pool_timeout=settings.telegram_timeout_seconds,
-    )
+    updates_request = UpdatesRequest(settings.telegram_timeout_seconds)
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .request(
-            RetryingRequest(
-                connection_pool_size=64,
-                connect_timeout=settings.telegram_timeout_seconds,
-                read_timeout=settings.telegram_timeout_seconds,
-                write_timeout=settings.telegram_timeout_seconds,
-                pool_timeout=settings.telegram_timeout_seconds,
-            )
-        )
+        .request(RetryingRequest(settings.telegram_timeout_seconds, connection_pool_size=64))
         .get_updates_request(updates_request)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))

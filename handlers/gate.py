@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access, updates
+from casework.services import access
 from handlers.context import BotContext
 from handlers.i18n import pick_language
 
@@ -17,14 +17,19 @@ log = logging.getLogger(__name__)
 
 async def identify_person(update: Update, context: BotContext) -> None:
     """Skip repeats; look the person up; strangers get a polite explanation and nothing else."""
-    deps = context.deps
-    if not await updates.first_delivery(deps, update.update_id):
+    user = update.effective_user
+    admission = await access.admit(
+        context.deps,
+        update.update_id,
+        user.id if user else None,
+        user.language_code if user else None,
+    )
+    if admission.repeat:
         log.info("update %s was delivered again; it was handled already", update.update_id)
         raise ApplicationHandlerStop
-    user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
-    context.actor = await access.identify(deps, user.id, user.language_code)
+    context.actor = admission.person
     context.language = pick_language(
         context.actor.language if context.actor else None,
         user.language_code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from casework.access import (
     check_invite_usable,
@@ -13,7 +14,7 @@ from casework.access import (
 from casework.errors import AlreadyRegistered, InviteNotFound, InviteUsed, StaffNotFound
 from casework.organisation import LANGUAGES
 from casework.people import Invite, NewStaff, Staff
-from casework.ports import RosterImport
+from casework.ports import RosterImport, Transaction
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
@@ -28,13 +29,39 @@ async def sync_organisation(deps: Deps) -> RosterImport:
 async def identify(deps: Deps, telegram_id: int, language_code: str | None = None) -> Staff | None:
     """The active staff member behind a Telegram account, or None."""
     async with deps.store.transaction() as tx:
-        person = await tx.staff.by_telegram_id(telegram_id)
-        if person is None or not person.active:
-            return None
+        return await _identify(tx, telegram_id, language_code)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What every update needs to know first: whether it was handled before, and who sent it."""
+
+    repeat: bool
+    person: Staff | None = None
+
+
+async def admit(
+    deps: Deps, update_id: int, telegram_id: int | None, language_code: str | None
+) -> Admission:
+    """Mark an update handled (see services/updates.py) and find the active staff member who
+    sent it, in one transaction: every update passes here, so it is kept to one."""
+    async with deps.store.transaction() as tx:
+        if not await tx.updates.first_time(update_id, deps.clock.now()):
+            return Admission(repeat=True)
+        if telegram_id is None:
+            return Admission(repeat=False)
+        return Admission(repeat=False, person=await _identify(tx, telegram_id, language_code))
+
+
+async def _identify(tx: Transaction, telegram_id: int, language_code: str | None) -> Staff | None:
+    person = await tx.staff.by_telegram_id(telegram_id)
+    if person is None or not person.active:
+        return None
+    if person.telegram_language != language_code:
         await tx.staff.note_telegram_language(person.id, language_code)
-        if person.unreachable_since is not None:
-            await tx.staff.mark_reachable(person.id)  # they wrote to the bot: reachable again
-        return person
+    if person.unreachable_since is not None:
+        await tx.staff.mark_reachable(person.id)  # they wrote to the bot: reachable again
+    return person
 
 
 async def create_invite(deps: Deps, actor: Staff, role: Role, department: str | None) -> Invite:

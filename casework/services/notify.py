@@ -40,34 +40,35 @@ async def announce(
             people[person.id] = person
     people.pop(event.actor_id or 0, None)  # the actor sees the result at once
 
-    for person in people.values():
-        await tx.outbox.add(
-            OutboxItem(
-                key=f"ev:{event.id}:p:{person.id}",
-                kind=OutboxKind.EVENT,
-                chat_id=person.telegram_id,
-                staff_id=person.id,
-                issue_id=issue.id,
-                event_id=event.id,
-                priority=priority,
-                created_at=now,
-                due_at=now,
-            )
+    notices = [
+        OutboxItem(
+            key=f"ev:{event.id}:p:{person.id}",
+            kind=OutboxKind.EVENT,
+            chat_id=person.telegram_id,
+            staff_id=person.id,
+            issue_id=issue.id,
+            event_id=event.id,
+            priority=priority,
+            created_at=now,
+            due_at=now,
         )
-    for chat_id, department_code in groups.items():
-        await tx.outbox.add(
-            OutboxItem(
-                key=f"ev:{event.id}:g:{chat_id}",
-                kind=OutboxKind.EVENT,
-                chat_id=chat_id,
-                department=department_code,
-                issue_id=issue.id,
-                event_id=event.id,
-                priority=priority,
-                created_at=now,
-                due_at=now,
-            )
+        for person in people.values()
+    ]
+    notices += [
+        OutboxItem(
+            key=f"ev:{event.id}:g:{chat_id}",
+            kind=OutboxKind.EVENT,
+            chat_id=chat_id,
+            department=department_code,
+            issue_id=issue.id,
+            event_id=event.id,
+            priority=priority,
+            created_at=now,
+            due_at=now,
         )
+        for chat_id, department_code in groups.items()
+    ]
+    await tx.outbox.add_many(notices)  # a whole department may hear: one trip, not one each
     if event.kind is not EventKind.NOTE:
         await refresh_cards(tx, issue, event, now, skip_card)
 
@@ -76,24 +77,24 @@ async def refresh_cards(
     tx: Transaction, issue: Issue, event: Event, now: datetime, skip: tuple[int, int] | None
 ) -> None:
     """Edit every card already sent about the issue, so old buttons stop offering old steps."""
-    for card in await tx.cards.of_issue(issue.id):
-        if (card.chat_id, card.message_id) == skip:
-            continue
-        await tx.outbox.add(
-            OutboxItem(
-                key=f"ev:{event.id}:card:{card.chat_id}:{card.message_id}",
-                kind=OutboxKind.REFRESH,
-                chat_id=card.chat_id,
-                staff_id=card.staff_id,
-                department=card.department,
-                issue_id=issue.id,
-                event_id=event.id,
-                message_id=card.message_id,
-                priority=Priority.REFRESH,
-                created_at=now,
-                due_at=now,
-            )
+    refreshes = [
+        OutboxItem(
+            key=f"ev:{event.id}:card:{card.chat_id}:{card.message_id}",
+            kind=OutboxKind.REFRESH,
+            chat_id=card.chat_id,
+            staff_id=card.staff_id,
+            department=card.department,
+            issue_id=issue.id,
+            event_id=event.id,
+            message_id=card.message_id,
+            priority=Priority.REFRESH,
+            created_at=now,
+            due_at=now,
         )
+        for card in await tx.cards.of_issue(issue.id)
+        if (card.chat_id, card.message_id) != skip
+    ]
+    await tx.outbox.add_many(refreshes)
 
 
 async def people_for(

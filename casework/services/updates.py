@@ -4,7 +4,8 @@ Fetching a batch of updates confirms the previous batch to Telegram. Updates are
 written to the database as they arrive, and handled from there after a restart if the bot died
 first. Each is marked handled just before it is handled: a repeat delivery is skipped, and a
 crash in the middle of handling one loses that one message (the person sees no answer and can
-send it again) rather than applying it twice.
+send it again) rather than applying it twice. (The mark is made by `access.admit`, in the same transaction that
+finds who sent the update.)
 """
 
 from __future__ import annotations
@@ -23,9 +24,3 @@ async def keep(deps: Deps, updates: Sequence[tuple[int, str]]) -> None:
 async def unhandled(deps: Deps) -> list[tuple[int, str]]:
     async with deps.store.transaction() as tx:
         return await tx.updates.unhandled()
-
-
-async def first_delivery(deps: Deps, update_id: int) -> bool:
-    """True the first time an update is handled; a repeat delivery is False."""
-    async with deps.store.transaction() as tx:
-        return await tx.updates.first_time(update_id, deps.clock.now())

@@ -82,6 +82,8 @@ class SqliteOutbox:
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """Queue several messages at once; how many were new (keys never queued before)."""
+        if not items:
+            return 0
         before = self._conn.total_changes
         await self._conn.executemany(_INSERT, [_values(item) for item in items])
         added = self._conn.total_changes - before
