@@ -1,10 +1,13 @@
 """The sender: delivers the outbox to Telegram, within its limits, retrying what fails.
 
-It wakes when a transaction queues messages (and at least every poll interval), takes the due
-messages most urgent first, and sends a few at a time, each chat's messages in order. It keeps
-to Telegram's limits (about 30 messages a second in all, one a second per person, 20 a minute
-per group), honours 429's retry-after, backs off on network errors and 5xx, and stops writing
-to someone who blocked the bot (the coordinators are told).
+It wakes when a transaction queues messages (and at least every poll interval) and reads the
+most urgent due messages into a queue per chat. Each chat with something queued has a worker
+that sends its messages one after another, most urgent first; the workers share Telegram's
+limits (handlers/pacing.py: about 30 a second in all, given to the most urgent message ready,
+one a second per person, 20 a minute per group), so a wave of reminders goes out at the full
+rate and a person with many messages holds up no one else. It honours 429's retry-after,
+backs off on network errors and 5xx, and stops writing to someone who blocked the bot (the
+coordinators are told).
 
 Replies to the person pressing buttons do not come through here: handlers send those directly,
 so they never wait behind a wave of reminders.
@@ -14,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
-from collections import defaultdict
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -28,15 +30,13 @@ from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
+from handlers.pacing import Limits
 from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
 from handlers.stats import chart_of, report_text
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-BULK_PER_SECOND = 29  # Telegram allows about 30; replies to button presses use the rest
-PER_CHAT_PER_SECOND = 1
-PER_GROUP_PER_MINUTE = 20
 _NOTICES = {
     Notice.DRAFT_DROPPED: N_(
         "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
@@ -48,31 +48,6 @@ _NOTICES = {
 }
 
 
-class Limits:
-    """Telegram's sending limits, as leaky buckets (aiolimiter); off for benchmarks."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._bulk = AsyncLimiter(BULK_PER_SECOND, 1)
-        self._chats: dict[int, AsyncLimiter] = {}
-
-    async def wait(self, chat_id: int) -> None:
-        if not self.enabled:
-            return
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            if len(self._chats) > 10_000:
-                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(1)}
-            limiter = (
-                AsyncLimiter(PER_CHAT_PER_SECOND, 1)
-                if chat_id > 0
-                else AsyncLimiter(PER_GROUP_PER_MINUTE, 60)
-            )
-            self._chats[chat_id] = limiter
-        await limiter.acquire()
-        await self._bulk.acquire()
-
-
 class OutboxSender:
     def __init__(
         self,
@@ -81,15 +56,20 @@ class OutboxSender:
         default_language: str,
         poll_seconds: float,
         rate_limit: bool = True,
-        concurrency: int = 4,
-        batch: int = 50,
+        in_flight: int = 8,
+        window: int = 200,
     ) -> None:
         self._bot, self._deps = bot, deps
         self._default_language = default_language
         self._poll = poll_seconds
         self._limits = Limits(rate_limit)
-        self._slots = asyncio.Semaphore(concurrency)
-        self._batch = batch
+        self._in_flight = asyncio.Semaphore(in_flight)  # Bot API calls at once
+        self._window = window  # due messages read ahead into the chats' queues
+        # The chats with messages queued here, each a heap (most urgent first) and a worker
+        # sending them; a chat is here exactly while its worker runs.
+        self._queues: dict[int, list[tuple[int, int, OutboxItem]]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
+        self._held: set[int] = set()  # outbox ids queued here or being sent
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._generation = 0
@@ -107,22 +87,64 @@ class OutboxSender:
         await self._idle.wait()
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            generation = self._generation
-            try:
-                items = await delivery.due(self._deps, self._batch)
-            except Exception:
-                log.exception("outbox: could not read what is due")
-                items = []
-            if items:
-                await self._deliver_all(items)
+        try:
+            while True:
+                self._wake.clear()
+                generation = self._generation
+                try:
+                    items = await delivery.due(self._deps, self._window)
+                except Exception:
+                    log.exception("outbox: could not read what is due")
+                    items = []
+                taken = self._take(items)
+                if taken:
+                    continue  # read on while the window has room
+                if not self._held and generation == self._generation:
+                    self._idle.set()
+                quiet = await self._quiet_for()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), quiet)
+        finally:
+            for worker in self._workers:
+                worker.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+
+    def _take(self, items: list[OutboxItem]) -> int:
+        """Queue the due messages not already held, within the window; how many."""
+        taken = 0
+        for item in items:
+            assert item.id is not None
+            if item.id in self._held or len(self._held) >= self._window:
                 continue
-            if generation == self._generation:
-                self._idle.set()
-            quiet = await self._quiet_for()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), quiet)
+            self._held.add(item.id)
+            queue = self._queues.get(item.chat_id)
+            if queue is None:
+                queue = self._queues[item.chat_id] = []
+                worker = asyncio.create_task(self._chat_worker(item.chat_id, queue))
+                self._workers.add(worker)
+                worker.add_done_callback(self._workers.discard)
+            heapq.heappush(queue, (item.priority, item.id, item))
+            taken += 1
+        return taken
+
+    async def _chat_worker(self, chat_id: int, queue: list[tuple[int, int, OutboxItem]]) -> None:
+        """Send one chat's queued messages, most urgent first, until none are left."""
+        try:
+            while queue:
+                _, item_id, item = heapq.heappop(queue)
+                try:
+                    await self._deliver(item)
+                except Exception:  # e.g. the database failed while recording a failure
+                    log.exception("outbox %s: left for the next round", item.key)
+                finally:
+                    self._held.discard(item_id)
+                    if len(self._held) <= self._window // 2:
+                        self._wake.set()  # room in the window: read on
+        finally:
+            for _, item_id, _ in queue:  # cancelled: they are read again next time
+                self._held.discard(item_id)
+            del self._queues[chat_id]
+            self._wake.set()
 
     async def _quiet_for(self) -> float:
         """How long to sleep: until the next message falls due, at most a poll interval."""
@@ -135,31 +157,19 @@ class OutboxSender:
         seconds = (next_due - self._deps.clock.now()).total_seconds()
         return min(self._poll, max(0.05, seconds))
 
-    async def _deliver_all(self, items: list[OutboxItem]) -> None:
-        by_chat: defaultdict[int, list[OutboxItem]] = defaultdict(list)
-        for item in items:
-            by_chat[item.chat_id].append(item)
-
-        async def one_chat(queue: list[OutboxItem]) -> None:
-            async with self._slots:
-                for item in queue:
-                    try:
-                        await self._deliver(item)
-                    except Exception:  # e.g. the database failed while recording a failure
-                        log.exception("outbox %s: left for the next round", item.key)
-
-        await asyncio.gather(*(one_chat(queue) for queue in by_chat.values()))
-
     async def _deliver(self, item: OutboxItem) -> None:
         deps = self._deps
         try:
+            await self._wait_if_paused()
+            # The limits first: what is written is read fresh just before it goes.
+            await self._limits.wait(item.chat_id, item.priority)
             prepared = await delivery.prepare(deps, item)
             if prepared is None:
                 return
-            await self._wait_if_paused()
-            await self._limits.wait(item.chat_id)
-            await delivery.attempting(deps, item)
-            message_id = await self._send(prepared)
+            if not await delivery.attempting(deps, item):
+                return  # delivered or dropped since it was read
+            async with self._in_flight:
+                message_id = await self._send(prepared)
             await delivery.sent(deps, item, message_id)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)

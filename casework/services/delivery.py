@@ -90,11 +90,12 @@ def group_actions(issue: Issue, department: str) -> list[Action]:
     return [a for a in lifecycle.allowed_actions(issue, on_duty) if a in GROUP_ACTIONS]
 
 
-async def attempting(deps: Deps, item: OutboxItem) -> None:
-    """Mark the message as being handed to Telegram (see `outbox.attempted_at`)."""
+async def attempting(deps: Deps, item: OutboxItem) -> bool:
+    """Mark the message as being handed to Telegram (see `outbox.attempted_at`); False if it
+    was delivered or dropped since it was read, and must not be sent again."""
     assert item.id is not None
     async with deps.store.transaction() as tx:
-        await tx.outbox.attempting(item.id, deps.clock.now())
+        return await tx.outbox.attempting(item.id, deps.clock.now())
 
 
 async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -> None:

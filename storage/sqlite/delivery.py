@@ -104,11 +104,15 @@ class SqliteOutbox:
         row = await fetch_one(self._conn, "SELECT * FROM outbox WHERE id = ?", (item_id,))
         return None if row is None else _item(row)
 
-    async def attempting(self, item_id: int, now: datetime) -> None:
-        """Note that the message is about to be handed to Telegram."""
-        await self._conn.execute(
-            "UPDATE outbox SET attempted_at = ? WHERE id = ?", (to_epoch(now), item_id)
+    async def attempting(self, item_id: int, now: datetime) -> bool:
+        """Note that the message is about to be handed to Telegram; False if it has been
+        delivered or dropped meanwhile (so it must not be sent)."""
+        cur = await self._conn.execute(
+            "UPDATE outbox SET attempted_at = ?"
+            " WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
+            (to_epoch(now), item_id),
         )
+        return cur.rowcount == 1
 
     async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
         await self._conn.execute(

@@ -1,0 +1,85 @@
+"""Telegram's sending limits, kept by the outbox sender: about 30 messages a second in all, one
+a second to a person, 20 a minute to a group.
+
+The limits are leaky buckets from aiolimiter (the library python-telegram-bot's own
+AIORateLimiter is built on), each holding a single message: a bucket of 30 would let 30 go at
+once on top of the 30 a second, and so 59 within some second. The bulk bucket is shared, so it hands out its places by urgency:
+when messages to several people are ready at once, the most urgent goes first, whatever the
+order they became ready in. A message waits for its chat's bucket before it queues for the
+bulk one, so a person with many messages never holds up everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+
+from aiolimiter import AsyncLimiter
+
+BULK_PER_SECOND = 29  # Telegram allows about 30; replies to button presses use the rest
+PER_CHAT_PER_SECOND = 1
+PER_GROUP_PER_MINUTE = 20
+_FORGET_CHATS_BEYOND = 10_000
+
+
+class UrgentFirst:
+    """A leaky bucket whose waiters are served most urgent (lowest number) first, then in the
+    order they came."""
+
+    def __init__(self, per_second: float) -> None:
+        self._bucket = _steady(per_second, 1)
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    async def acquire(self, priority: int) -> None:
+        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), place))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="urgent-first")
+        await place
+
+    async def _dispatch(self) -> None:
+        while self._waiting:
+            await self._bucket.acquire()
+            # Whoever is most urgent now, including anyone who came while we waited.
+            while self._waiting:
+                _, _, place = heapq.heappop(self._waiting)
+                if not place.done():  # a cancelled waiter gives its place to the next
+                    place.set_result(None)
+                    break
+
+
+class Limits:
+    """Telegram's limits for the outbox sender; `enabled=False` sends as fast as the Bot API
+    server answers (benchmarks, self-hosted servers in tests)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bulk = UrgentFirst(BULK_PER_SECOND)
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    async def wait(self, chat_id: int, priority: int) -> None:
+        if not self.enabled:
+            return
+        await self._chat(chat_id).acquire()
+        await self._bulk.acquire(priority)
+
+    def _chat(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) > _FORGET_CHATS_BEYOND:  # keep only the ones still filling up
+                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(1)}
+            limiter = (
+                _steady(PER_CHAT_PER_SECOND, 1)
+                if chat_id > 0
+                else _steady(PER_GROUP_PER_MINUTE, 60)
+            )
+            self._chats[chat_id] = limiter
+        return limiter
+
+
+def _steady(count: float, seconds: float) -> AsyncLimiter:
+    """At most `count` in any `seconds`, evenly spaced: one at a time, no burst."""
+    return AsyncLimiter(1, seconds / count)
