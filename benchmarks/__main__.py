@@ -217,6 +217,7 @@ def table(results: dict[str, Any]) -> str:
         *[(f"sweep, {name}", f"{v['sweep_ms']:.1f} ms ({v['reminders_queued']} reminders); nothing due: {v['idle_sweep_ms']:.2f} ms", "< 50 ms at 100k open") for name, v in sweeps.items()],
         ("/stats, a month / a year", f"{scale['reports']['stats_month_s']:.2f} / {scale['reports']['stats_year_s']:.2f} s", "< 1 s"),
         ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
+        ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
         ("peak memory: bot in the flow / at scale", f"{flow['bot_peak_rss_mb']:.0f} / {scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
         ("burst: reminders drained at", f"{storm['reminders_per_second']:.1f} messages/s ({storm['reminders']} reminders)", ">= 28/s"),
         ("burst: workers' steps p50 / p99", f"{storm['worker_step_p50_s']:.2f} / {storm['worker_step_p99_s']:.2f} s", "p99 < 1.5 s"),

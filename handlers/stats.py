@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from datetime import timedelta
+from typing import BinaryIO
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework import errors
 from casework.metrics import BadPeriod, DepartmentMetrics, Period
+from casework.people import Staff
 from casework.roles import Role
 from casework.services import Deps, reports
 from casework.services.reports import Report
@@ -138,20 +140,32 @@ async def export(update: Update, context: BotContext) -> None:
     except errors.CaseworkError as refusal:
         await message.reply_html(explain(refusal, t))
         return
-    tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
-    file = CsvExport(tables) if as_csv else XlsxExport(tables)
-    async for issue_batch in reports.issue_rows(deps, actor, period):
-        await asyncio.to_thread(file.add_issues, issue_batch)
-    async for event_batch in reports.event_rows(deps, actor, period):
-        await asyncio.to_thread(file.add_events, event_batch)
-    file.add_metrics(report.departments)
-    file.add_people(report.workload)
     name = f"duban-{_file_label(report.period)}.{'zip' if as_csv else 'xlsx'}"
     # On disk, not in memory: a year's workbook can be large.
     with tempfile.TemporaryFile() as spool:
-        await asyncio.to_thread(file.save, spool)
+        await write_export(deps, actor, report, t, as_csv, spool)
         spool.seek(0)
         await message.reply_document(InputFile(spool, filename=name), caption=report.period.label)
+
+
+async def write_export(
+    deps: Deps, actor: Staff, report: Report, t: Texts, as_csv: bool, target: BinaryIO
+) -> int:
+    """The report's period as a workbook (or zipped CSV files) written to `target`; how many
+    issue and timeline rows it holds. The rows are read in batches and written in a thread."""
+    tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
+    file = CsvExport(tables) if as_csv else XlsxExport(tables)
+    rows = 0
+    async for issue_batch in reports.issue_rows(deps, actor, report.period):
+        await asyncio.to_thread(file.add_issues, issue_batch)
+        rows += len(issue_batch)
+    async for event_batch in reports.event_rows(deps, actor, report.period):
+        await asyncio.to_thread(file.add_events, event_batch)
+        rows += len(event_batch)
+    file.add_metrics(report.departments)
+    file.add_people(report.workload)
+    await asyncio.to_thread(file.save, target)
+    return rows
 
 
 def _file_label(period: Period) -> str:

@@ -6,15 +6,18 @@ import csv
 import io
 import warnings
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from matplotlib import image
 from openpyxl import load_workbook
 
 from casework.metrics import DepartmentCounts, compute
+from casework.ports import ExportEvent
 from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
+from handlers.reports.workbook import Tables, XlsxExport
 from tests.fakebotapi import BotMessage, FakeUser
 from tests.flows import answer, card_for, events, log_issue
 from tests.harness import TEST_ORG, Harness
@@ -211,6 +214,28 @@ async def test_typed_text_stays_text_in_a_spreadsheet(
     cell = book["问题"]["G2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://x","点我")'
+
+
+def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
+    """XLSX holds 1,048,576 rows a sheet; a big city's year has more steps. (Shown with sheets
+    of five rows, as writing a million takes a minute.)"""
+    org = load_organisation(TEST_ORG)
+    tables = Tables(texts("zh"), org, ZoneInfo("Asia/Shanghai"), with_phones=False)
+    export = XlsxExport(tables, rows_per_sheet=5)  # a header and four steps
+    at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    steps = [
+        ExportEvent(n, f"2611-{n:04d}", at, "陈建国", "accepted", "roads", None, None)
+        for n in range(1, 11)
+    ]
+    export.add_events(steps)
+    spool = io.BytesIO()
+    export.save(spool)
+
+    book = load_workbook(spool, read_only=True)
+    assert book.sheetnames == ["问题", "办理记录", "办理记录 (2)", "办理记录 (3)", "指标", "人员"]
+    sheets = [list(book[name].values) for name in book.sheetnames[1:4]]
+    assert all(sheet[0] == sheets[0][0] for sheet in sheets)  # each with the header
+    assert [row[0] for sheet in sheets for row in sheet[1:]] == [s.number for s in steps]
 
 
 async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(

@@ -138,72 +138,92 @@ class Tables:
         return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
 
 
+MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
+
+
 class XlsxExport:
-    """A write-only workbook, filled sheet by sheet in batches."""
+    """A write-only workbook, filled sheet by sheet in batches. A table longer than a sheet
+    can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on."""
 
     RATE_COLUMNS = range(1, 7)  # the rates, shown as percentages
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
         self.book = Workbook(write_only=True)
         t = tables.t
-        self.issues = self._sheet(t._("Issues"), tables.issue_header())
-        self.timeline = self._sheet(t._("Timeline"), tables.event_header())
-        self.metrics = self._sheet(t._("Metrics"), tables.metrics_header())
-        self.people = self._sheet(t._("People"), tables.people_header())
+        self.issues = _Table(self.book, t._("Issues"), tables.issue_header(), rows_per_sheet)
+        self.timeline = _Table(self.book, t._("Timeline"), tables.event_header(), rows_per_sheet)
+        self.metrics = _Table(self.book, t._("Metrics"), tables.metrics_header(), rows_per_sheet)
+        self.people = _Table(self.book, t._("People"), tables.people_header(), rows_per_sheet)
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
         for issue in rows:
-            self.issues.append(self._safe(self.issues, self.tables.issue_row(issue)))
+            self.issues.append(self.tables.issue_row(issue))
 
     def add_events(self, rows: Iterable[ExportEvent]) -> None:
         for event in rows:
-            self.timeline.append(self._safe(self.timeline, self.tables.event_row(event)))
+            self.timeline.append(self.tables.event_row(event))
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
         for metrics in rows:
-            cells: list[object] = []
-            for n, value in enumerate(self.tables.metrics_row(metrics)):
-                if n in self.RATE_COLUMNS and isinstance(value, float):
-                    cell = WriteOnlyCell(self.metrics, value=value)
-                    cell.number_format = "0.0%"
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            self.metrics.append(cells)
+            self.metrics.append(self.tables.metrics_row(metrics), percent=self.RATE_COLUMNS)
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
         for person in rows:
-            self.people.append(self._safe(self.people, self.tables.people_row(person)))
+            self.people.append(self.tables.people_row(person))
 
     def save(self, target: BinaryIO) -> None:
         self.book.save(target)
 
-    @staticmethod
-    def _safe(sheet: WriteOnlyWorksheet, row: Row) -> list[object]:
-        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids."""
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, str):
-                if ILLEGAL_CHARACTERS_RE.search(value):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if value.startswith("="):  # openpyxl would write it as a formula
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    cells.append(cell)
-                    continue
-            cells.append(value)
-        return cells
 
-    def _sheet(self, title: str, header: Sequence[str]) -> WriteOnlyWorksheet:
-        sheet: WriteOnlyWorksheet = self.book.create_sheet(title)
+class _Table:
+    """One table of the workbook, on as many sheets as it needs, each with the header."""
+
+    def __init__(self, book: Workbook, title: str, header: Sequence[str], rows: int) -> None:
+        self._book, self._title, self._header, self._limit = book, title, header, rows
+        self._sheets = 0
+        self._sheet = self._next_sheet()
+
+    def append(self, row: Row, percent: range = range(0)) -> None:
+        if self._rows == self._limit:
+            self._sheet = self._next_sheet()
+        self._sheet.append(self._safe(row, percent))
+        self._rows += 1
+
+    def _next_sheet(self) -> WriteOnlyWorksheet:
+        self._sheets += 1
+        title = self._title if self._sheets == 1 else f"{self._title} ({self._sheets})"
+        # Next to the sheet it continues, not after the tables that follow.
+        index = self._book.sheetnames.index(self._sheet.title) + 1 if self._sheets > 1 else None
+        sheet: WriteOnlyWorksheet = self._book.create_sheet(title, index)
         bold = []
-        for value in header:
+        for value in self._header:
             cell = WriteOnlyCell(sheet, value=value)
             cell.font = Font(bold=True)
             bold.append(cell)
         sheet.append(bold)
+        self._rows = 1
         return sheet
+
+    def _safe(self, row: Row, percent: range) -> list[object]:
+        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids."""
+        cells: list[object] = []
+        for n, value in enumerate(row):
+            if isinstance(value, str):
+                if ILLEGAL_CHARACTERS_RE.search(value):
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if value.startswith("="):  # openpyxl would write it as a formula
+                    cell = WriteOnlyCell(self._sheet, value=value)
+                    cell.data_type = "s"
+                    cells.append(cell)
+                    continue
+            elif n in percent and isinstance(value, float):
+                cell = WriteOnlyCell(self._sheet, value=value)
+                cell.number_format = "0.0%"
+                cells.append(cell)
+                continue
+            cells.append(value)
+        return cells
 
 
 class CsvExport:
