@@ -72,6 +72,14 @@ class ExportEvent:
 
 
 @dataclass(frozen=True)
+class EventPage:
+    """The steps of a batch of issues, issue by issue; where the next batch starts."""
+
+    events: list[ExportEvent]
+    last_issue_id: int | None  # the batch's last issue; None: no issues were left
+
+
+@dataclass(frozen=True)
 class DepartmentLoad:
     department: str
     pending: int
@@ -192,7 +200,7 @@ class ExportRepository(Protocol):
     ) -> list[ExportIssue]: ...
     async def events(
         self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
-    ) -> list[ExportEvent]: ...
+    ) -> EventPage: ...
 
 
 class DigestRepository(Protocol):

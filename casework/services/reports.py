@@ -104,16 +104,17 @@ async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
 
 
 async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportEvent]]:
-    """The timelines of those issues, in batches."""
+    """The timelines of those issues, issue by issue, in batches."""
     department = scope(actor)
-    after = 0
-    while True:
+    after: int | None = 0
+    while after is not None:
         async with deps.store.transaction() as tx:
-            batch = await tx.exports.events(period.start, period.end, department, after, BATCH)
-        if not batch:
-            return
-        after = batch[-1].id
-        yield batch
+            page = await tx.exports.events(
+                period.start, period.end, department, after, BATCH // 5
+            )  # about five steps an issue
+        after = page.last_issue_id
+        if page.events:
+            yield page.events
 
 
 async def queue_weekly_report(deps: Deps) -> int:

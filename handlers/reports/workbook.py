@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -227,19 +229,22 @@ class _Table:
 
 
 class CsvExport:
-    """The same tables as CSV files (UTF-8 with a BOM, as Excel expects), zipped together."""
+    """The same tables as CSV files (UTF-8 with a BOM, as Excel expects), zipped together.
+
+    Written as the rows come, into a ZIP in a temporary file (a year's timeline does not fit
+    comfortably in memory); the tables come one after another, as the export adds them."""
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
-        self.files: dict[str, io.StringIO] = {}
-        for name, header in (
-            ("issues", tables.issue_header()),
-            ("timeline", tables.event_header()),
-            ("metrics", tables.metrics_header()),
-            ("people", tables.people_header()),
-        ):
-            self.files[name] = io.StringIO()
-            csv.writer(self.files[name]).writerow(header)
+        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by save)
+        self._archive = zipfile.ZipFile(self._spool, "w", zipfile.ZIP_DEFLATED)
+        self._headers = {
+            "issues": tables.issue_header(),
+            "timeline": tables.event_header(),
+            "metrics": tables.metrics_header(),
+            "people": tables.people_header(),
+        }
+        self._open: tuple[str, IO[bytes], io.TextIOWrapper] | None = None
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
         self._write("issues", (self.tables.issue_row(r) for r in rows))
@@ -255,15 +260,35 @@ class CsvExport:
 
     def _write(self, name: str, rows: Iterable[Row]) -> None:
         # A cell starting with = + - @ would run as a formula when the file is opened.
-        csv.writer(self.files[name]).writerows(
+        csv.writer(self._file(name)).writerows(
             ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
             for row in rows
         )
 
+    def _file(self, name: str) -> io.TextIOWrapper:
+        """The table's file in the archive, opened (and the one before closed) on first use."""
+        if self._open is not None and self._open[0] == name:
+            return self._open[2]
+        self._close_file()
+        entry = self._archive.open(f"{name}.csv", "w", force_zip64=True)  # may pass 2 GB
+        text = io.TextIOWrapper(entry, encoding="utf-8-sig", newline="")
+        csv.writer(text).writerow(self._headers.pop(name))
+        self._open = (name, entry, text)
+        return text
+
+    def _close_file(self) -> None:
+        if self._open is not None:
+            self._open[2].close()  # closes the entry too
+            self._open = None
+
     def save(self, target: BinaryIO) -> None:
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in self.files.items():
-                archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+        for name in list(self._headers):  # tables with no rows still get their header
+            self._file(name)
+        self._close_file()
+        self._archive.close()
+        self._spool.seek(0)
+        shutil.copyfileobj(self._spool, target)
+        self._spool.close()
 
 
 def _hours(value: timedelta | None) -> float | None:
