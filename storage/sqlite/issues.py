@@ -160,16 +160,20 @@ class SqliteIssues:
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
         """What a person reported: open ones first, newest first within each."""
         total = await self._count("SELECT count(*) FROM issues WHERE reporter_id = ?", (staff_id,))
+        # The order is found in the index issues_reported (a worker may have reported thousands),
+        # and only the page's rows are read from the table.
+        order = f"status NOT IN {_OPEN}, created_at DESC, id DESC"
         issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE reporter_id = ?"
-            f" ORDER BY status NOT IN {_OPEN}, created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS} FROM issues WHERE id IN"
+            f" (SELECT id FROM issues WHERE reporter_id = ? ORDER BY {order} LIMIT ? OFFSET ?)"
+            f" ORDER BY {order}",
             (staff_id, limit, offset),
         )
         return IssuePage(issues=issues, total=total)
 
     async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
         """Pending and accepted issues (one department's, or all), nearest deadline first."""
-        where = "status IN ('pending', 'accepted')"
+        where = "status IN ('pending', 'accepted')"  # word for word the index issues_in_hand's
         params: tuple[object, ...] = ()
         if department is not None:
             where += " AND department = ?"
@@ -204,7 +208,8 @@ class SqliteIssues:
     async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
         """Pending or accepted issues past their deadline, the most overdue first."""
         where = (
-            "((status = 'pending' AND respond_by < :now)"
+            "status IN ('pending', 'accepted')"  # word for word the index issues_in_hand's
+            " AND ((status = 'pending' AND respond_by < :now)"
             " OR (status = 'accepted' AND resolve_by < :now))"
         )
         params: dict[str, object] = {"now": to_epoch(now), "limit": limit}
