@@ -42,6 +42,7 @@ class Settings(StorageSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     telegram_rate_limit: bool = True
     telegram_timeout_seconds: float = Field(default=10.0, gt=0)
+    telegram_upload_limit_mb: float = Field(default=50.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

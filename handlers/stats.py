@@ -142,10 +142,32 @@ async def export(update: Update, context: BotContext) -> None:
         return
     name = f"duban-{_file_label(report.period)}.{'zip' if as_csv else 'xlsx'}"
     # On disk, not in memory: a year's workbook can be large.
+    limit_mb = context.runtime.settings.telegram_upload_limit_mb
     with tempfile.TemporaryFile() as spool:
         await write_export(deps, actor, report, t, as_csv, spool)
+        size_mb = spool.tell() / 1_000_000
+        if size_mb > limit_mb:
+            await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
+            return
         spool.seek(0)
         await message.reply_document(InputFile(spool, filename=name), caption=report.period.label)
+
+
+def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:
+    size, limit = f"{size_mb:.1f}", f"{limit_mb:g}"
+    if as_csv:
+        return t._(
+            "The export is {size} MB, more than the {limit} MB a bot may send. Try a shorter"
+            " period.",
+            size=size,
+            limit=limit,
+        )
+    return t._(
+        "The workbook is {size} MB, more than the {limit} MB a bot may send. Try a shorter"
+        " period, or add csv for a smaller file (for example /export month csv).",
+        size=size,
+        limit=limit,
+    )
 
 
 async def write_export(

@@ -6,9 +6,12 @@ import csv
 import io
 import warnings
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from matplotlib import image
 from openpyxl import load_workbook
 
@@ -18,9 +21,9 @@ from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
 from handlers.reports.workbook import Tables, XlsxExport
-from tests.fakebotapi import BotMessage, FakeUser
+from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.flows import answer, card_for, events, log_issue
-from tests.harness import TEST_ORG, Harness
+from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 
 async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> str:
@@ -201,6 +204,35 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
     assert "群众电话" not in rows[0]
     assert len(rows) == 2  # the roads issue only; the water one is another department's
     assert not any("13812345678" in cell for row in rows for cell in row)
+
+
+@pytest.fixture
+async def small_upload_bot(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    """A bot allowed to send files of 0.005 MB at most: a workbook is bigger, a zip smaller."""
+    settings = settings_for(api, tmp_path, telegram_upload_limit_mb=0.005)
+    harness = await start_bot(api, settings, clock)
+    yield harness
+    await stop_bot(harness)
+
+
+async def test_an_export_too_large_to_send_is_explained_and_csv_offered(
+    small_upload_bot: Harness,
+) -> None:
+    coordinator = small_upload_bot.user(9001, "周敏")
+    await log_issue(small_upload_bot.user(1001, "王芳"))
+
+    await coordinator.send("/export")
+
+    assert coordinator.last.kind == "text"
+    assert "超过了机器人可发送的 0.005 MB" in coordinator.last.text
+    assert "/export month csv" in coordinator.last.text
+
+    await coordinator.send("/export month csv")
+
+    assert coordinator.last.kind == "document" and coordinator.last.filename is not None
+    assert coordinator.last.filename.endswith(".zip")
 
 
 async def test_typed_text_stays_text_in_a_spreadsheet(
