@@ -54,8 +54,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
-    # A reused data set remembers the updates of the last run: number these past them.
-    api = FakeBotApi(first_update_id=int(time.time()))
+    # A reused data set remembers the updates of earlier runs: number these past them.
+    api = FakeBotApi(first_update_id=int(time.time() * 1000))
     await api.start()
     workdir = Path(tempfile.mkdtemp())
     settings = settings_for(api, workdir, database_path=database, org_file=org_file)

@@ -24,6 +24,7 @@ class RoundTrips:
     latencies: list[float] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
+    api_calls: int = 0  # Bot API calls the bot made meanwhile (answers, messages, edits)
 
     @property
     def per_second(self) -> float:
@@ -161,6 +162,7 @@ async def echo_round_trips(
     try:
         users = [FakeUser(api, 700_000 + n, f"echo{n}") for n in range(people)]
         await ready(api, users[0])
+        calls = len(api.calls)
         trips.started = time.perf_counter()
 
         async def talk(n: int) -> None:
@@ -170,6 +172,7 @@ async def echo_round_trips(
 
         await run_concurrently(people, talk)
         trips.finished = time.perf_counter()
+        trips.api_calls = len(api.calls) - calls
     finally:
         await stop(process)
     return trips

@@ -72,11 +72,19 @@ class ExportEvent:
 
 
 @dataclass(frozen=True)
+class ExportCursor:
+    """Where a batch of an export ended: issues go in the order they were logged."""
+
+    created_at: datetime
+    issue_id: int
+
+
+@dataclass(frozen=True)
 class EventPage:
     """The steps of a batch of issues, issue by issue; where the next batch starts."""
 
     events: list[ExportEvent]
-    last_issue_id: int | None  # the batch's last issue; None: no issues were left
+    last: ExportCursor | None  # where the next batch starts; None: this was the last
 
 
 @dataclass(frozen=True)
@@ -195,11 +203,24 @@ class MetricsRepository(Protocol):
 
 
 class ExportRepository(Protocol):
+    """Issues logged in a period, and their steps, in batches in the order they were logged;
+    each batch starts after the cursor (None: from the period's start)."""
+
     async def issues(
-        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+        self,
+        start: datetime,
+        end: datetime,
+        department: str | None,
+        after: ExportCursor | None,
+        limit: int,
     ) -> list[ExportIssue]: ...
     async def events(
-        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+        self,
+        start: datetime,
+        end: datetime,
+        department: str | None,
+        after: ExportCursor | None,
+        limit: int,
     ) -> EventPage: ...
 
 

@@ -24,13 +24,13 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from casework.delivery import Notice, OutboxItem, OutboxKind
+from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
 from casework.reminders import RungKind
 from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
-from handlers.pacing import Limits
+from handlers.pacing import Limits, UrgentSlots
 from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
 from handlers.stats import chart_of, report_text
 
@@ -63,7 +63,7 @@ class OutboxSender:
         self._default_language = default_language
         self._poll = poll_seconds
         self._limits = Limits(rate_limit)
-        self._in_flight = asyncio.Semaphore(in_flight)  # Bot API calls at once
+        self._in_flight = UrgentSlots(in_flight)  # messages being sent at once, urgent first
         self._window = window  # due messages read ahead into the chats' queues
         # The chats with messages queued here, each a heap (most urgent first) and a worker
         # sending them; a chat is here exactly while its worker runs.
@@ -110,11 +110,16 @@ class OutboxSender:
             await asyncio.gather(*self._workers, return_exceptions=True)
 
     def _take(self, items: list[OutboxItem]) -> int:
-        """Queue the due messages not already held, within the window; how many."""
+        """Queue the due messages not already held, within the window; how many. Notices of
+        steps are taken even when the window is full of reminders and card edits, so they go
+        next rather than after the window has half emptied. (They are at most a read's worth:
+        the next read finds the same most urgent messages, already held.)"""
         taken = 0
         for item in items:
             assert item.id is not None
-            if item.id in self._held or len(self._held) >= self._window:
+            if item.id in self._held:
+                continue
+            if len(self._held) >= self._window and item.priority >= Priority.REMINDER:
                 continue
             self._held.add(item.id)
             queue = self._queues.get(item.chat_id)
@@ -163,14 +168,14 @@ class OutboxSender:
             await self._wait_if_paused()
             # The limits first: what is written is read fresh just before it goes.
             await self._limits.wait(item.chat_id, item.priority)
-            prepared = await delivery.prepare(deps, item)
-            if prepared is None:
-                return
-            if not await delivery.attempting(deps, item):
-                return  # delivered or dropped since it was read
-            async with self._in_flight:
+            async with self._in_flight.taken(item.priority):
+                prepared = await delivery.prepare(deps, item)
+                if prepared is None:
+                    return
+                if not await delivery.attempting(deps, item):
+                    return  # delivered or dropped since it was read
                 message_id = await self._send(prepared)
-            await delivery.sent(deps, item, message_id)
+                await delivery.sent(deps, item, message_id)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._paused_until = asyncio.get_running_loop().time() + seconds

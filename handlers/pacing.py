@@ -12,8 +12,10 @@ bulk one, so a person with many messages never holds up everyone else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
+from collections.abc import AsyncIterator
 
 from aiolimiter import AsyncLimiter
 
@@ -49,6 +51,43 @@ class UrgentFirst:
                 if not place.done():  # a cancelled waiter gives its place to the next
                     place.set_result(None)
                     break
+
+
+class UrgentSlots:
+    """At most `count` holders at once (the sender's messages being sent); when all are taken,
+    the most urgent waiter gets the next one free, then the one that came first. Without it, a
+    new issue's card would wait behind every edit of older cards already waiting."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def taken(self, priority: int) -> AsyncIterator[None]:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+        else:
+            place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (priority, next(self._order), place))
+            try:
+                await place
+            except asyncio.CancelledError:
+                if place.done() and not place.cancelled():  # given a slot as it was cancelled
+                    self._release()
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        while self._waiting:
+            _, _, place = heapq.heappop(self._waiting)
+            if not place.done():  # a cancelled waiter gives its turn to the next
+                place.set_result(None)
+                return
+        self._free += 1
 
 
 class Limits:

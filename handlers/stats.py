@@ -150,7 +150,11 @@ async def export(update: Update, context: BotContext) -> None:
             await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
             return
         spool.seek(0)
-        await message.reply_document(InputFile(spool, filename=name), caption=report.period.label)
+        await message.reply_document(
+            InputFile(spool, filename=name),
+            caption=report.period.label,
+            write_timeout=None,  # tens of MB on a slow line: no limit on the upload's length
+        )
 
 
 def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:

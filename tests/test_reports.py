@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from casework.metrics import DepartmentCounts, compute
 from casework.ports import ExportEvent
+from casework.services import reports
 from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
@@ -204,6 +205,22 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
     assert "群众电话" not in rows[0]
     assert len(rows) == 2  # the roads issue only; the water one is another department's
     assert not any("13812345678" in cell for row in rows for cell in row)
+
+
+async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot.clock.advance(timedelta(days=-30))  # one issue in October: not in November's export
+    await log_issue(worker, "十月的问题")
+    bot.clock.advance(timedelta(days=30))
+    numbers = [await log_issue(worker, f"问题{n}") for n in range(7)]  # all logged at one instant
+    monkeypatch.setattr(reports, "BATCH", 5)  # issues five at a time, timelines one at a time
+
+    await coordinator.send("/export 2026-11")
+
+    book = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
+    assert [row[0] for row in list(book["问题"].values)[1:]] == numbers
+    assert [row[0] for row in list(book["办理记录"].values)[1:]] == numbers  # one step each
 
 
 @pytest.fixture

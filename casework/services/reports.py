@@ -21,7 +21,7 @@ from casework.metrics import (
     whole_days,
 )
 from casework.people import Staff
-from casework.ports import ExportEvent, ExportIssue
+from casework.ports import ExportCursor, ExportEvent, ExportIssue
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
@@ -89,32 +89,35 @@ async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
         actor = await reload_actor(tx, actor)
     department = scope(actor)
     with_phones = actor.role is Role.COORDINATOR
-    after = 0
+    after: ExportCursor | None = None
     while True:
         async with deps.store.transaction() as tx:
             batch = await tx.exports.issues(period.start, period.end, department, after, BATCH)
-        if not batch:
+        if batch:
+            yield (
+                batch
+                if with_phones
+                else [dataclasses.replace(row, citizen_phone=None) for row in batch]
+            )
+        if len(batch) < BATCH:
             return
-        after = batch[-1].id
-        yield (
-            batch
-            if with_phones
-            else [dataclasses.replace(row, citizen_phone=None) for row in batch]
-        )
+        after = ExportCursor(batch[-1].created_at, batch[-1].id)
 
 
 async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportEvent]]:
     """The timelines of those issues, issue by issue, in batches."""
     department = scope(actor)
-    after: int | None = 0
-    while after is not None:
+    after: ExportCursor | None = None
+    while True:
         async with deps.store.transaction() as tx:
             page = await tx.exports.events(
                 period.start, period.end, department, after, BATCH // 5
             )  # about five steps an issue
-        after = page.last_issue_id
         if page.events:
             yield page.events
+        if page.last is None:
+            return
+        after = page.last
 
 
 async def queue_weekly_report(deps: Deps) -> int:

@@ -1,47 +1,51 @@
-"""Issues and their timelines as rows for spreadsheets, read in batches (by id).
+"""Issues and their timelines as rows for spreadsheets, read in batches.
 
-Each batch walks the issues table from where the last one ended (`id > ?`), in id order, so a
-year's export reads the table once. (`+i.created_at` keeps SQLite from choosing the
-created-at index instead, which would sort the whole period again for every batch.)
+Each batch goes on along the created-at index from where the last one ended, the issues in the
+order they were logged (ties by id), so an export reads only its period, once, with no sorting:
+`(created_at, id) > (cursor)` walks the index, which holds the id (rowid) after created_at.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import aiosqlite
 
-from casework.ports import EventPage, ExportEvent, ExportIssue
+from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue
 from storage.sqlite.database import fetch_all, from_epoch, maybe_from_epoch, to_epoch
 
-_ISSUES = """
+_IN_BATCH = """
+i.created_at >= :start AND i.created_at < :end
+  AND (i.created_at, i.id) > (:after_at, :after_id)
+  AND (:department IS NULL OR i.department = :department)
+"""
+
+_ISSUES = f"""
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
        i.address, i.latitude, i.longitude, i.citizen_name, i.citizen_phone,
        r.name AS reporter, h.name AS handler, i.created_at, i.respond_by, i.resolve_by,
        i.reopen_count, i.callback
-FROM issues i
+FROM issues i INDEXED BY issues_by_creation
 LEFT JOIN staff r ON r.id = i.reporter_id
 LEFT JOIN staff h ON h.id = i.assignee_id
-WHERE i.id > :after AND +i.created_at >= :start AND +i.created_at < :end
-  AND (:department IS NULL OR i.department = :department)
-ORDER BY i.id LIMIT :limit
+WHERE {_IN_BATCH}
+ORDER BY i.created_at, i.id LIMIT :limit
 """
 
-_ISSUE_IDS = """
-SELECT i.id FROM issues i
-WHERE i.id > :after AND +i.created_at >= :start AND +i.created_at < :end
-  AND (:department IS NULL OR i.department = :department)
-ORDER BY i.id LIMIT :limit
+_ISSUE_IDS = f"""
+SELECT i.id, i.created_at FROM issues i INDEXED BY issues_by_creation
+WHERE {_IN_BATCH}
+ORDER BY i.created_at, i.id LIMIT :limit
 """
 
 _EVENTS = """
 SELECT e.id, i.number, e.at, a.name AS actor, e.kind, e.department, e.text, e.verdict
-FROM issues i
+FROM json_each(:ids) AS batch
+JOIN issues i ON i.id = batch.value
 JOIN issue_events e ON e.issue_id = i.id
 LEFT JOIN staff a ON a.id = e.actor_id
-WHERE i.id > :after AND i.id <= :last AND +i.created_at >= :start AND +i.created_at < :end
-  AND (:department IS NULL OR i.department = :department)
-ORDER BY i.id, e.id
+ORDER BY batch.key, e.id
 """
 
 
@@ -50,10 +54,15 @@ class SqliteExports:
         self._conn = conn
 
     async def issues(
-        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+        self,
+        start: datetime,
+        end: datetime,
+        department: str | None,
+        after: ExportCursor | None,
+        limit: int,
     ) -> list[ExportIssue]:
-        """Issues logged in the period (of one department, or all), after `after_id`."""
-        params = _params(start, end, department, after_id, limit)
+        """Issues logged in the period (of one department, or all), after the cursor."""
+        params = _params(start, end, department, after, limit)
         rows = await fetch_all(self._conn, _ISSUES, params)
         return [
             ExportIssue(
@@ -82,15 +91,19 @@ class SqliteExports:
         ]
 
     async def events(
-        self, start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+        self,
+        start: datetime,
+        end: datetime,
+        department: str | None,
+        after: ExportCursor | None,
+        limit: int,
     ) -> EventPage:
-        """The timelines of the next `limit` issues logged in the period after `after_id`."""
-        params = _params(start, end, department, after_id, limit)
-        ids = await fetch_all(self._conn, _ISSUE_IDS, params)
+        """The timelines of the next `limit` issues logged in the period after the cursor."""
+        ids = await fetch_all(self._conn, _ISSUE_IDS, _params(start, end, department, after, limit))
         if not ids:
             return EventPage([], None)
-        last = ids[-1]["id"]
-        rows = await fetch_all(self._conn, _EVENTS, params | {"last": last})
+        batch = json.dumps([row["id"] for row in ids])
+        rows = await fetch_all(self._conn, _EVENTS, {"ids": batch})
         events = [
             ExportEvent(
                 id=row["id"],
@@ -104,16 +117,23 @@ class SqliteExports:
             )
             for row in rows
         ]
-        return EventPage(events, last)
+        if len(ids) < limit:
+            return EventPage(events, None)
+        return EventPage(events, ExportCursor(from_epoch(ids[-1]["created_at"]), ids[-1]["id"]))
 
 
 def _params(
-    start: datetime, end: datetime, department: str | None, after_id: int, limit: int
+    start: datetime,
+    end: datetime,
+    department: str | None,
+    after: ExportCursor | None,
+    limit: int,
 ) -> dict[str, object]:
     return {
         "start": to_epoch(start),
         "end": to_epoch(end),
         "department": department,
-        "after": after_id,
+        "after_at": to_epoch(after.created_at) if after else to_epoch(start) - 1,
+        "after_id": after.issue_id if after else 0,
         "limit": limit,
     }
