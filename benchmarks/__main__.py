@@ -148,15 +148,29 @@ async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
         await flows.stop(process)
     reminders = [m for m in api.sent if "还剩" in m.text]
     await api.stop()
-    span = reminders[-1].sent_at - reminders[0].sent_at
+    first, last = reminders[0].sent_at, reminders[-1].sent_at
+    span = last - first
+    # Everything the outbox sent meanwhile: reminders, and the notices and card edits of the
+    # workers' new issues, which share Telegram's 30 a second and go before reminders.
+    workers_chats = {100_000 + n for n in range(workers)}
+    from_outbox = [
+        c for c in api.calls
+        if c.method.lower() in _MESSAGES and first <= c.at <= last
+        and int(c.params.get("chat_id", 0)) not in workers_chats
+    ]  # fmt: skip
     return {
         "reminders": len(reminders),
         "reminders_per_second": (len(reminders) - 1) / span,
+        "outbox_messages": len(from_outbox),
+        "outbox_messages_per_second": (len(from_outbox) - 1) / span,
         "reminders_sent_when_the_workers_were_done": reminders_when_done,
         "worker_step_p50_s": trips.p50,
         "worker_step_p99_s": trips.p99,
         "worker_steps": len(trips.latencies),
     }
+
+
+_MESSAGES = {"sendmessage", "editmessagetext", "sendphoto", "senddocument"}
 
 
 def _fresh(database: Path) -> None:
@@ -244,7 +258,7 @@ def table(results: dict[str, Any]) -> str:
         ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
         ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
         ("peak memory: bot in the flow / at scale", f"{flow['bot_peak_rss_mb']:.0f} / {scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
-        ("burst: reminders drained at", f"{storm['reminders_per_second']:.1f} messages/s ({storm['reminders']} reminders)", ">= 28/s"),
+        ("burst: outgoing messages", f"{storm['outbox_messages_per_second']:.1f}/s ({storm['outbox_messages']} while {storm['reminders']} reminders drained, at {storm['reminders_per_second']:.1f}/s)", ">= 28/s"),
         ("burst: workers' steps p50 / p99", f"{storm['worker_step_p50_s']:.2f} / {storm['worker_step_p99_s']:.2f} s", "p99 < 1.5 s"),
     ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
