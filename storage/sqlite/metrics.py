@@ -64,9 +64,9 @@ GROUP BY a.department
 
 _WAITS = """
 SELECT department, kind, group_concat(at - spell_started_at) AS seconds
-FROM issue_events INDEXED BY issue_events_by_kind_and_time
-WHERE kind IN ('accepted', 'resolved') AND at >= :start AND at < :end
-  AND spell_started_at IS NOT NULL
+FROM issue_events INDEXED BY issue_events_waits
+WHERE kind IN ('accepted', 'resolved') AND spell_started_at IS NOT NULL
+  AND at >= :start AND at < :end
 GROUP BY department, kind
 """
 
