@@ -106,6 +106,8 @@ async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
 
 async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportEvent]]:
     """The timelines of those issues, issue by issue, in batches."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
     department = scope(actor)
     after: ExportCursor | None = None
     while True:
