@@ -27,7 +27,7 @@ from benchmarks.dataset import END
 from casework.roles import Role
 from casework.services import reports
 from handlers.i18n import texts
-from handlers.stats import write_export
+from handlers.reports.workbook import write_export
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 

@@ -32,7 +32,7 @@ from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.pacing import Limits, UrgentSlots
 from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
-from handlers.stats import chart_of, report_text
+from handlers.reports.summary import chart_of, report_text
 
 log = logging.getLogger(__name__)
 

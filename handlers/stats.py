@@ -6,102 +6,19 @@ dates `2026-11-01 2026-11-15`. `/export … csv` gives CSV files in a ZIP instea
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-from datetime import timedelta
-from typing import BinaryIO
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework import errors
-from casework.metrics import BadPeriod, DepartmentMetrics, Period
-from casework.people import Staff
-from casework.roles import Role
-from casework.services import Deps, reports
-from casework.services.reports import Report
+from casework.metrics import BadPeriod, Period
+from casework.services import reports
 from handlers.context import BotContext
-from handlers.i18n import Html, Texts
-from handlers.labels import department_name, span
+from handlers.i18n import Texts
 from handlers.refusals import explain
-from handlers.reports.charts import rates_chart
-from handlers.reports.workbook import CsvExport, Tables, XlsxExport
-
-
-def percent(value: float | None, t: Texts) -> str:
-    return f"{100 * value:.0f}%" if value is not None else t._("no data")
-
-
-def duration(value: timedelta | None, t: Texts) -> str:
-    return span(value, t) if value is not None else t._("no data")
-
-
-def report_text(report: Report, t: Texts, deps: Deps) -> Html:
-    """A short message: the ranking (coordinators) or one department's figures (heads)."""
-    org = deps.org
-    if report.everywhere:
-        lines = [t._("📊 <b>Departments ranked, {period}</b>", period=report.period.label)]
-        for n, m in enumerate(report.departments, start=1):
-            lines.append(
-                t._(
-                    "{n}. {department}: response {response} · on time {on_time} · "
-                    "satisfied {satisfied}",
-                    n=n,
-                    department=department_name(m.department, org, t),
-                    response=percent(m.response_rate, t),
-                    on_time=percent(m.on_time_resolution_rate, t),
-                    satisfied=percent(m.satisfaction_rate, t),
-                )
-            )
-        return Html("\n".join(lines))
-    [m] = report.departments
-    lines = [
-        t._(
-            "📊 <b>{department}, {period}</b>",
-            department=department_name(m.department, org, t),
-            period=report.period.label,
-        ),
-        *_figures(m, t),
-    ]
-    if report.workload:
-        lines.append(t._("<b>Workload</b>"))
-        lines += [
-            t._(
-                "{name}: {held} in hand, {closed} closed in the period",
-                name=p.name,
-                held=p.open_held,
-                closed=p.closed_in_period,
-            )
-            for p in report.workload
-        ]
-    return Html("\n".join(lines))
-
-
-def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
-    c = m.counts
-    return [
-        t._("Response rate: {rate} ({part} of {whole})", rate=percent(m.response_rate, t),
-            part=c.answered_in_time, whole=c.handoffs_due - c.withdrawn_before_due),
-        t._("On-time resolution rate: {rate} ({part} of {whole})",
-            rate=percent(m.on_time_resolution_rate, t), part=c.resolved_in_time,
-            whole=c.resolutions_due - c.transferred_before_due),
-        t._("Resolution rate: {rate} ({part} of {whole} accepted)",
-            rate=percent(m.resolution_rate, t), part=c.accepted_then_closed, whole=c.accepted),
-        t._("Satisfaction rate: {rate} ({part} of {whole} call-backs)",
-            rate=percent(m.satisfaction_rate, t), part=c.satisfied + c.basically_satisfied,
-            whole=c.satisfied + c.basically_satisfied + c.dissatisfied),
-        t._("Reopen rate: {rate}; return rate: {returns}", rate=percent(m.reopen_rate, t),
-            returns=percent(m.return_rate, t)),
-        t._("Median time to accept: {accept}; to resolve: {resolve}",
-            accept=duration(m.median_to_accept, t), resolve=duration(m.median_to_resolve, t)),
-        t._("Open now: {open}, overdue: {overdue}; praise: {praise}", open=c.open_now,
-            overdue=c.overdue_now, praise=c.praise),
-    ]  # fmt: skip
-
-
-async def chart_of(report: Report, t: Texts, deps: Deps) -> bytes:
-    title = t._("Rates, {period}", period=report.period.label)
-    return await asyncio.to_thread(rates_chart, report.departments, t, deps.org, title)
+from handlers.reports.summary import chart_of, report_text
+from handlers.reports.workbook import write_export
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -172,26 +89,6 @@ def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:
         size=size,
         limit=limit,
     )
-
-
-async def write_export(
-    deps: Deps, actor: Staff, report: Report, t: Texts, as_csv: bool, target: BinaryIO
-) -> int:
-    """The report's period as a workbook (or zipped CSV files) written to `target`; how many
-    issue and timeline rows it holds. The rows are read in batches and written in a thread."""
-    tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
-    file = CsvExport(tables) if as_csv else XlsxExport(tables)
-    rows = 0
-    async for issue_batch in reports.issue_rows(deps, actor, report.period):
-        await asyncio.to_thread(file.add_issues, issue_batch)
-        rows += len(issue_batch)
-    async for event_batch in reports.event_rows(deps, actor, report.period):
-        await asyncio.to_thread(file.add_events, event_batch)
-        rows += len(event_batch)
-    file.add_metrics(report.departments)
-    file.add_people(report.workload)
-    await asyncio.to_thread(file.save, target)
-    return rows
 
 
 def _file_label(period: Period) -> str:

@@ -1,8 +1,10 @@
 """Exports: an XLSX workbook (openpyxl, write-only, so memory stays flat however many rows),
-or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people."""
+or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
+`write_export` fills one from the use cases' batches."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
@@ -22,7 +24,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from casework.issues import EventKind, Source, Status, Verdict
 from casework.metrics import DepartmentMetrics, PersonLoad
 from casework.organisation import Organisation
+from casework.people import Staff
 from casework.ports import ExportEvent, ExportIssue
+from casework.roles import Role
+from casework.services import Deps, reports
+from casework.services.reports import Report
 from handlers.i18n import Texts
 from handlers.labels import (
     category_name,
@@ -293,3 +299,23 @@ class CsvExport:
 
 def _hours(value: timedelta | None) -> float | None:
     return round(value.total_seconds() / 3600, 2) if value is not None else None
+
+
+async def write_export(
+    deps: Deps, actor: Staff, report: Report, t: Texts, as_csv: bool, target: BinaryIO
+) -> int:
+    """The report's period as a workbook (or zipped CSV files) written to `target`; how many
+    issue and timeline rows it holds. The rows are read in batches and written in a thread."""
+    tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
+    file = CsvExport(tables) if as_csv else XlsxExport(tables)
+    rows = 0
+    async for issue_batch in reports.issue_rows(deps, actor, report.period):
+        await asyncio.to_thread(file.add_issues, issue_batch)
+        rows += len(issue_batch)
+    async for event_batch in reports.event_rows(deps, actor, report.period):
+        await asyncio.to_thread(file.add_events, event_batch)
+        rows += len(event_batch)
+    file.add_metrics(report.departments)
+    file.add_people(report.workload)
+    await asyncio.to_thread(file.save, target)
+    return rows
