@@ -122,8 +122,10 @@ class RetryingRequest(AiohttpRequest):
         connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
         pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        # getUpdates is retried by the updater itself, forever; the rest here, briefly.
-        retries = () if url.endswith("/getUpdates") else PAUSES
+        # getUpdates is retried by the updater itself, forever; the rest here, briefly. Not
+        # uploads: one that timed out may have arrived, and a file is not sent twice lightly.
+        once = url.endswith("/getUpdates") or bool(request_data and request_data.multipart_data)
+        retries = () if once else PAUSES
         for pause in (*retries, None):
             try:
                 code, payload = await super().do_request(

@@ -70,7 +70,10 @@ async def export(update: Update, context: BotContext) -> None:
         await message.reply_document(
             InputFile(spool, filename=name),
             caption=report.period.label,
-            write_timeout=None,  # tens of MB on a slow line: no limit on the upload's length
+            # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
+            # Telegram to answer.
+            write_timeout=60 + 8 * size_mb,
+            read_timeout=60,
         )
 
 

@@ -113,7 +113,7 @@ async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
     while True:
         async with deps.store.transaction() as tx:
             page = await tx.exports.events(
-                period.start, period.end, department, after, BATCH // 5
+                period.start, period.end, department, after, max(1, BATCH // 5)
             )  # about five steps an issue
         if page.events:
             yield page.events

@@ -2,7 +2,9 @@
 
 Each batch goes on along the created-at index from where the last one ended, the issues in the
 order they were logged (ties by id), so an export reads only its period, once, with no sorting:
-`(created_at, id) > (cursor)` walks the index, which holds the id (rowid) after created_at.
+the index is entered at the cursor's created_at (`created_at >= max(start, cursor)`: SQLite does
+not seek on the row value by itself), and `(created_at, id) > cursor` settles ties by id, which
+the index holds after created_at.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue
 from storage.sqlite.database import fetch_all, from_epoch, maybe_from_epoch, to_epoch
 
 _IN_BATCH = """
-i.created_at >= :start AND i.created_at < :end
+i.created_at >= max(:start, :after_at) AND i.created_at < :end
   AND (i.created_at, i.id) > (:after_at, :after_id)
   AND (:department IS NULL OR i.department = :department)
 """
@@ -133,7 +135,7 @@ def _params(
         "start": to_epoch(start),
         "end": to_epoch(end),
         "department": department,
-        "after_at": to_epoch(after.created_at) if after else to_epoch(start) - 1,
+        "after_at": to_epoch(after.created_at) if after else to_epoch(start),
         "after_id": after.issue_id if after else 0,
         "limit": limit,
     }
