@@ -102,8 +102,11 @@ class OutboxSender:
                 if not self._held and generation == self._generation:
                     self._idle.set()
                 quiet = await self._quiet_for()
+                # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a
+                # cancellation that comes as the timeout ends, and the sender would not stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), quiet)
+                    async with asyncio.timeout(quiet):
+                        await self._wake.wait()
         finally:
             for worker in self._workers:
                 worker.cancel()
