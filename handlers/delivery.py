@@ -113,10 +113,11 @@ class OutboxSender:
             await asyncio.gather(*self._workers, return_exceptions=True)
 
     def _take(self, items: list[OutboxItem]) -> int:
-        """Queue the due messages not already held, within the window; how many. Notices of
-        steps are taken even when the window is full of reminders and card edits, so they go
-        next rather than after the window has half emptied. (They are at most a read's worth:
-        the next read finds the same most urgent messages, already held.)"""
+        """Queue the due messages not already held, within the window; how many. Messages
+        more urgent than routine reminders (notices of steps, anything about an urgent issue)
+        are taken even when the window is full of reminders and card edits, so they go next
+        rather than after the window has half emptied. (They are at most a read's worth for
+        each level: the next read finds the same most urgent messages, already held.)"""
         taken = 0
         for item in items:
             assert item.id is not None

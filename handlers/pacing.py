@@ -25,19 +25,42 @@ PER_GROUP_PER_MINUTE = 20
 _FORGET_CHATS_BEYOND = 10_000
 
 
+class _Waiters:
+    """Waiters in line, most urgent (lowest number) first, then in the order they came."""
+
+    def __init__(self) -> None:
+        self._line: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def __bool__(self) -> bool:
+        return bool(self._line)
+
+    def join(self, priority: int) -> asyncio.Future[None]:
+        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._line, (priority, next(self._order), place))
+        return place
+
+    def let_next_go(self) -> bool:
+        """Let the first waiter still waiting go on; False if there is none (a cancelled waiter
+        gives its turn to the next)."""
+        while self._line:
+            _, _, place = heapq.heappop(self._line)
+            if not place.done():
+                place.set_result(None)
+                return True
+        return False
+
+
 class UrgentFirst:
-    """A leaky bucket whose waiters are served most urgent (lowest number) first, then in the
-    order they came."""
+    """A leaky bucket whose waiters are served most urgent first, then in the order they came."""
 
     def __init__(self, per_second: float) -> None:
         self._bucket = _steady(per_second, 1)
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
+        self._waiting = _Waiters()
         self._dispatcher: asyncio.Task[None] | None = None
 
     async def acquire(self, priority: int) -> None:
-        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._order), place))
+        place = self._waiting.join(priority)
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="urgent-first")
         await place
@@ -46,11 +69,7 @@ class UrgentFirst:
         while self._waiting:
             await self._bucket.acquire()
             # Whoever is most urgent now, including anyone who came while we waited.
-            while self._waiting:
-                _, _, place = heapq.heappop(self._waiting)
-                if not place.done():  # a cancelled waiter gives its place to the next
-                    place.set_result(None)
-                    break
+            self._waiting.let_next_go()
 
 
 class UrgentSlots:
@@ -60,16 +79,14 @@ class UrgentSlots:
 
     def __init__(self, count: int) -> None:
         self._free = count
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
+        self._waiting = _Waiters()
 
     @contextlib.asynccontextmanager
     async def taken(self, priority: int) -> AsyncIterator[None]:
         if self._free > 0 and not self._waiting:
             self._free -= 1
         else:
-            place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiting, (priority, next(self._order), place))
+            place = self._waiting.join(priority)
             try:
                 await place
             except asyncio.CancelledError:
@@ -82,12 +99,8 @@ class UrgentSlots:
             self._release()
 
     def _release(self) -> None:
-        while self._waiting:
-            _, _, place = heapq.heappop(self._waiting)
-            if not place.done():  # a cancelled waiter gives its turn to the next
-                place.set_result(None)
-                return
-        self._free += 1
+        if not self._waiting.let_next_go():
+            self._free += 1
 
 
 class Limits:
