@@ -170,16 +170,16 @@ class OutboxSender:
         deps = self._deps
         try:
             await self._wait_if_paused()
-            # The limits first: what is written is read fresh just before it goes.
-            await self._limits.wait(item.chat_id, item.priority)
+            await self._limits.person(item.chat_id)
             async with self._in_flight.taken(item.priority):
                 prepared = await delivery.prepare(deps, item)
                 if prepared is None:
                     return
                 if not await delivery.attempting(deps, item):
                     return  # delivered or dropped since it was read
+                await self._limits.bulk(item.chat_id, item.priority)  # last: see Limits
                 message_id = await self._send(prepared)
-                await delivery.sent(deps, item, message_id)
+                await delivery.sent(deps, item, message_id, shown=prepared.issue)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._paused_until = asyncio.get_running_loop().time() + seconds

@@ -1,12 +1,12 @@
 """Telegram's sending limits, kept by the outbox sender: about 30 messages a second in all, one
 a second to a person, 20 a minute to a group.
 
-The limits are leaky buckets from aiolimiter (the library python-telegram-bot's own
-AIORateLimiter is built on), each holding a single message: a bucket of 30 would let 30 go at
-once on top of the 30 a second, and so 59 within some second. The bulk bucket is shared, so it hands out its places by urgency:
-when messages to several people are ready at once, the most urgent goes first, whatever the
-order they became ready in. A message waits for its chat's bucket before it queues for the
-bulk one, so a person with many messages never holds up everyone else.
+The limit in all is a leaky bucket from aiolimiter (the library python-telegram-bot's own
+AIORateLimiter is built on) holding a single message: a bucket of 30 would let 30 go at once on
+top of the 30 a second, and so 59 within some second. It is shared, so it hands out its places
+by urgency: when messages to several people are ready at once, the most urgent goes first,
+whatever the order they became ready in. A message waits for its chat's gap before it queues
+for the bulk limit, so a person with many messages never holds up everyone else.
 """
 
 from __future__ import annotations
@@ -105,31 +105,46 @@ class UrgentSlots:
 
 class Limits:
     """Telegram's limits for the outbox sender; `enabled=False` sends as fast as the Bot API
-    server answers (benchmarks, self-hosted servers in tests)."""
+    server answers (benchmarks, self-hosted servers in tests).
+
+    Each limit is measured from when requests actually go, not from when a place was handed
+    out: a place taken early and held through a slow database write would let messages bunch
+    (31 in a second, and two to one person 0.4 s apart, were seen on a busy CI machine). So a
+    chat's next message waits until a second (a group's, three) after its last one went, and
+    the place in the bulk limit is taken last, with nothing between it and the request. This
+    relies on the sender's one-message-at-a-time per chat.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._bulk = UrgentFirst(BULK_PER_SECOND)
-        self._chats: dict[int, AsyncLimiter] = {}
+        self._last_sent: dict[int, float] = {}  # chat id -> loop time its last message went
 
-    async def wait(self, chat_id: int, priority: int) -> None:
+    async def person(self, chat_id: int) -> None:
+        """Wait until the chat's last message went long enough ago."""
         if not self.enabled:
             return
-        await self._chat(chat_id).acquire()
-        await self._bulk.acquire(priority)
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            wait = last + _gap(chat_id) - asyncio.get_running_loop().time()
+            if wait > 0:
+                await asyncio.sleep(wait)
 
-    def _chat(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            if len(self._chats) > _FORGET_CHATS_BEYOND:  # keep only the ones still filling up
-                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(1)}
-            limiter = (
-                _steady(PER_CHAT_PER_SECOND, 1)
-                if chat_id > 0
-                else _steady(PER_GROUP_PER_MINUTE, 60)
-            )
-            self._chats[chat_id] = limiter
-        return limiter
+    async def bulk(self, chat_id: int, priority: int) -> None:
+        """Wait for a place in Telegram's limit in all, most urgent first, and note that the
+        chat's message goes now. Call it just before the request."""
+        if not self.enabled:
+            return
+        await self._bulk.acquire(priority)
+        now = asyncio.get_running_loop().time()
+        if len(self._last_sent) > _FORGET_CHATS_BEYOND:  # keep only gaps still running
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t + _gap(c) > now}
+        self._last_sent[chat_id] = now
+
+
+def _gap(chat_id: int) -> float:
+    """Seconds between two messages to a chat: a person's, or a group's (negative ids)."""
+    return 1 / PER_CHAT_PER_SECOND if chat_id > 0 else 60 / PER_GROUP_PER_MINUTE
 
 
 def _steady(count: float, seconds: float) -> AsyncLimiter:

@@ -60,6 +60,10 @@ class TrackingApplication(Application[Any, Any, Any, Any, Any, Any]):
         self.errors.append(error)
         return await super().process_error(update, error, *args, **kwargs)
 
+    async def handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """The update was handled; what it queued for others may still be on its way."""
+        await asyncio.wait_for(self.done[update_id].wait(), timeout)
+
     async def finished(self, update_id: int, timeout: float = 10.0) -> None:
         """The update was handled, and every message it queued was delivered."""
         await asyncio.wait_for(self.done[update_id].wait(), timeout)

@@ -71,6 +71,26 @@ async def test_every_card_of_the_issue_is_refreshed_when_it_moves_on(
     assert "138****5678" in group_card.text  # still masked after the refresh
 
 
+async def test_a_card_on_its_way_while_the_issue_moves_on_is_refreshed_when_it_lands(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+) -> None:
+    await start_all(head, member)
+    release = bot.api.hold(head.id)  # the head's new card is slow on the way
+    bot.api.processed = bot.tracking.handled  # not what it queues for the head
+    number = await log_issue(worker)
+    await bot.api.wait_until(lambda: any(number in m.text for m in member.messages))
+    await bot.api.wait_until(lambda: head.id in {c.params.get("chat_id") for c in bot.api.calls})
+
+    await member.press(card_for(member, number), "接收")  # before the head's card arrives
+    release.set()
+    bot.api.processed = bot.tracking.finished
+    await bot.drain()
+
+    card = card_for(head, number)
+    assert "办理中" in card.text and "接收人：刘强" in card.text
+    assert not card.has_button("接收")
+
+
 async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_reroute_it(
     bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser, water_head: FakeUser
 ) -> None:

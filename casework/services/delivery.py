@@ -12,6 +12,7 @@ from casework.issues import Event, Issue
 from casework.people import Staff
 from casework.roles import Role
 from casework.services import Deps
+from casework.services.notify import card_refresh
 
 # What a department's group card offers: the department's own steps, pressed by whoever is
 # on duty (each press is checked against the presser's rights).
@@ -129,19 +130,32 @@ async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -
             )
 
 
-async def sent(deps: Deps, item: OutboxItem, message_id: int | None) -> None:
-    """Record the delivery, and the card it showed, so later steps can refresh it."""
+async def sent(
+    deps: Deps, item: OutboxItem, message_id: int | None, shown: Issue | None = None
+) -> None:
+    """Record the delivery, and the card it showed, so later steps can refresh it.
+
+    `shown` is the issue as the message showed it. A step taken between reading it and this
+    record could not refresh a card it did not know of yet, so the card is refreshed now:
+    nobody is left with an old card whose buttons offer a step already taken.
+    """
     assert item.id is not None
+    now = deps.clock.now()
     async with deps.store.transaction() as tx:
-        await tx.outbox.mark_sent(item.id, deps.clock.now(), message_id)
+        await tx.outbox.mark_sent(item.id, now, message_id)
         if (
-            item.kind in (OutboxKind.EVENT, OutboxKind.REMINDER)
-            and item.issue_id
-            and message_id is not None
+            item.kind not in (OutboxKind.EVENT, OutboxKind.REMINDER)
+            or not item.issue_id
+            or message_id is None
         ):
-            await tx.cards.add(
-                Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
-            )
+            return
+        card = Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
+        await tx.cards.add(card)
+        if shown is None:
+            return
+        current = await tx.issues.get(item.issue_id)
+        if current is not None and current.version != shown.version:
+            await tx.outbox.add(card_refresh(card, f"v:{current.version}", now))
 
 
 async def retry(deps: Deps, item: OutboxItem, delay: timedelta, error: str) -> None:

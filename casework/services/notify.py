@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.delivery import Card, OutboxItem, OutboxKind, Priority
 from casework.issues import Event, EventKind, Issue
 from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
@@ -78,23 +78,28 @@ async def refresh_cards(
 ) -> None:
     """Edit every card already sent about the issue, so old buttons stop offering old steps."""
     refreshes = [
-        OutboxItem(
-            key=f"ev:{event.id}:card:{card.chat_id}:{card.message_id}",
-            kind=OutboxKind.REFRESH,
-            chat_id=card.chat_id,
-            staff_id=card.staff_id,
-            department=card.department,
-            issue_id=issue.id,
-            event_id=event.id,
-            message_id=card.message_id,
-            priority=Priority.REFRESH,
-            created_at=now,
-            due_at=now,
-        )
+        card_refresh(card, f"ev:{event.id}", now, event.id)
         for card in await tx.cards.of_issue(issue.id)
         if (card.chat_id, card.message_id) != skip
     ]
     await tx.outbox.add_many(refreshes)
+
+
+def card_refresh(card: Card, cause: str, now: datetime, event_id: int | None = None) -> OutboxItem:
+    """An edit of a card already sent, to show its issue as it is now; `cause` makes its key."""
+    return OutboxItem(
+        key=f"{cause}:card:{card.chat_id}:{card.message_id}",
+        kind=OutboxKind.REFRESH,
+        chat_id=card.chat_id,
+        staff_id=card.staff_id,
+        department=card.department,
+        issue_id=card.issue_id,
+        event_id=event_id,
+        message_id=card.message_id,
+        priority=Priority.REFRESH,
+        created_at=now,
+        due_at=now,
+    )
 
 
 async def people_for(

@@ -219,6 +219,7 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
         self.faults: list[Fault] = []
+        self.holds: dict[int, asyncio.Event] = {}  # chat id -> released when set
 
         self._updates: list[JSON] = []
         self._offset = 0
@@ -261,6 +262,10 @@ class FakeBotApi:
                 await asyncio.sleep(fault.hang)
                 return _error(ApiError(504, "Gateway Timeout"))
             return _error(ApiError(fault.status, _describe_status(fault.status), fault.retry_after))
+        chat = params.get("chat_id")
+        gate = self.holds.get(chat) if isinstance(chat, int) else None
+        if gate is not None:
+            await gate.wait()
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return _error(ApiError(404, "Not Found: method not found"))
@@ -309,6 +314,12 @@ class FakeBotApi:
         )
         self.faults.append(fault)
         return fault
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Keep calls to this chat waiting, received but not carried out, until the returned
+        event is set (as a slow network would)."""
+        gate = self.holds[chat_id] = asyncio.Event()
+        return gate
 
     async def push_update(self, update: JSON) -> int:
         update_id = next(self._update_ids)
