@@ -241,27 +241,42 @@ def machine() -> dict[str, str]:
 
 
 def table(results: dict[str, Any]) -> str:
-    scale, flow, new, storm = (results[k] for k in ("at_scale", "flow", "intake", "burst"))
-    sweeps = results["sweep"]
-    rows = [
-        ("data set", f"{results['dataset']['issues']:,} issues, {results['dataset']['events']:,} steps in {results['dataset']['seconds']:.0f} s", ""),
-        ("database bytes per issue", f"{results['dataset']['bytes_per_issue']:.0f}", ""),
-        ("worker-to-head flow, updates/s", f"{flow['updates_per_second']:.1f} (echo bot {flow['echo_updates_per_second']:.1f})", ""),
-        ("  ratio to the echo bot", f"{flow['ratio_to_echo']:.2f}", ">= 0.5"),
-        ("  Bot API calls per round trip", f"{flow['api_calls_per_round_trip']:.1f} (echo bot {flow['echo_api_calls_per_round_trip']:.1f}); calls/s {flow['api_calls_per_second']:.0f} (echo {flow['echo_api_calls_per_second']:.0f})", ""),
-        ("  round trip p50 / p99", f"{flow['p50_ms']:.0f} / {flow['p99_ms']:.0f} ms (echo {flow['echo_p50_ms']:.0f} / {flow['echo_p99_ms']:.0f} ms)", ""),
-        ("/new for 40 workers, ratio to echo", f"{new['ratio_to_echo']:.2f} ({new['updates_per_second']:.1f} vs {new['echo_updates_per_second']:.1f} updates/s)", ">= 0.8"),
-        ("  Bot API calls per round trip", f"{new['api_calls_per_round_trip']:.1f} (echo bot {new['echo_api_calls_per_round_trip']:.1f})", ""),
-        ("handler latency p50 / p99 at scale", f"{scale['handlers']['p50_ms']:.1f} / {scale['handlers']['p99_ms']:.1f} ms", "p99 < 50 ms"),
-        *[(f"sweep, {name}", f"{v['sweep_ms']:.1f} ms ({v['reminders_queued']} reminders); nothing due: {v['idle_sweep_ms']:.2f} ms", "< 50 ms at 100k open") for name, v in sweeps.items()],
-        ("/stats, a month / a year", f"{scale['reports']['stats_month_s']:.2f} / {scale['reports']['stats_year_s']:.2f} s", "< 1 s"),
-        ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
-        ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
-        ("peak memory: bot in the flow / at scale", f"{flow['bot_peak_rss_mb']:.0f} / {scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
-        ("burst: outgoing messages", f"{storm['outbox_messages_per_second']:.1f}/s ({storm['outbox_messages']} while {storm['reminders']} reminders drained, at {storm['reminders_per_second']:.1f}/s)", ">= 28/s"),
-        ("burst: workers' steps p50 / p99", f"{storm['worker_step_p50_s']:.2f} / {storm['worker_step_p99_s']:.2f} s", "p99 < 1.5 s"),
-    ]  # fmt: skip
-    width = max(len(r[0]) for r in rows)
+    """The figures measured so far, next to their targets (a stage not yet run is left out)."""
+    rows: list[tuple[str, str, str]] = []
+    if data := results.get("dataset"):
+        rows += [
+            ("data set", f"{data['issues']:,} issues, {data['events']:,} steps in {data['seconds']:.0f} s", ""),
+            ("database bytes per issue", f"{data['bytes_per_issue']:.0f}", ""),
+        ]  # fmt: skip
+    if flow := results.get("flow"):
+        rows += [
+            ("worker-to-head flow, updates/s", f"{flow['updates_per_second']:.1f} (echo bot {flow['echo_updates_per_second']:.1f})", ""),
+            ("  ratio to the echo bot", f"{flow['ratio_to_echo']:.2f}", ">= 0.5"),
+            ("  Bot API calls per round trip", f"{flow['api_calls_per_round_trip']:.1f} (echo bot {flow['echo_api_calls_per_round_trip']:.1f}); calls/s {flow['api_calls_per_second']:.0f} (echo {flow['echo_api_calls_per_second']:.0f})", ""),
+            ("  round trip p50 / p99", f"{flow['p50_ms']:.0f} / {flow['p99_ms']:.0f} ms (echo {flow['echo_p50_ms']:.0f} / {flow['echo_p99_ms']:.0f} ms)", ""),
+            ("  peak memory of the bot", f"{flow['bot_peak_rss_mb']:.0f} MB", "< 200 MB"),
+        ]  # fmt: skip
+    if new := results.get("intake"):
+        rows += [
+            ("/new for 40 workers, ratio to echo", f"{new['ratio_to_echo']:.2f} ({new['updates_per_second']:.1f} vs {new['echo_updates_per_second']:.1f} updates/s)", ">= 0.8"),
+            ("  Bot API calls per round trip", f"{new['api_calls_per_round_trip']:.1f} (echo bot {new['echo_api_calls_per_round_trip']:.1f})", ""),
+        ]  # fmt: skip
+    if scale := results.get("at_scale"):
+        rows += [
+            ("handler latency p50 / p99 at scale", f"{scale['handlers']['p50_ms']:.1f} / {scale['handlers']['p99_ms']:.1f} ms", "p99 < 50 ms"),
+            ("/stats, a month / a year", f"{scale['reports']['stats_month_s']:.2f} / {scale['reports']['stats_year_s']:.2f} s", "< 1 s"),
+            ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
+            ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
+            ("peak memory at scale", f"{scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
+        ]  # fmt: skip
+    for name, v in results.get("sweep", {}).items():
+        rows.append((f"sweep, {name}", f"{v['sweep_ms']:.1f} ms ({v['reminders_queued']} reminders); nothing due: {v['idle_sweep_ms']:.2f} ms", "< 50 ms at 100k open"))  # fmt: skip
+    if storm := results.get("burst"):
+        rows += [
+            ("burst: outgoing messages", f"{storm['outbox_messages_per_second']:.1f}/s ({storm['outbox_messages']} while {storm['reminders']} reminders drained, at {storm['reminders_per_second']:.1f}/s)", ">= 28/s"),
+            ("burst: workers' steps p50 / p99", f"{storm['worker_step_p50_s']:.2f} / {storm['worker_step_p99_s']:.2f} s", "p99 < 1.5 s"),
+        ]  # fmt: skip
+    width = max((len(r[0]) for r in rows), default=0)
     return "\n".join(f"{name:<{width}}  {value:<70}  {target}" for name, value, target in rows)
 
 
