@@ -6,9 +6,15 @@ dates `2026-11-01 2026-11-15`. `/export … csv` gives CSV files in a ZIP instea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import tempfile
+from collections.abc import AsyncIterator
 
 from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework import errors
@@ -19,6 +25,8 @@ from handlers.i18n import Texts
 from handlers.refusals import explain
 from handlers.reports.summary import chart_of, report_text
 from handlers.reports.workbook import write_export
+
+log = logging.getLogger(__name__)
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -61,7 +69,8 @@ async def export(update: Update, context: BotContext) -> None:
     # On disk, not in memory: a year's workbook can be large.
     limit_mb = context.runtime.settings.telegram_upload_limit_mb
     with tempfile.TemporaryFile() as spool:
-        await write_export(deps, actor, report, t, as_csv, spool)
+        async with _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT):
+            await write_export(deps, actor, report, t, as_csv, spool)
         size_mb = spool.tell() / 1_000_000
         if size_mb > limit_mb:
             await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
@@ -75,6 +84,29 @@ async def export(update: Update, context: BotContext) -> None:
             write_timeout=60 + 8 * size_mb,
             read_timeout=60,
         )
+
+
+@contextlib.asynccontextmanager
+async def _showing(context: BotContext, chat_id: int, action: str) -> AsyncIterator[None]:
+    """Show "sending a file…" (or another action) at the top of the chat while the block runs:
+    a city's monthly workbook takes a while to build. Telegram shows an action for 5 s, so it is
+    sent again every 4 s; a failure to show it changes nothing else."""
+
+    async def keep_showing() -> None:
+        while True:
+            try:
+                await context.bot.send_chat_action(chat_id, action)
+            except TelegramError as exc:
+                log.debug("could not show %s: %s", action, exc)
+            await asyncio.sleep(4)
+
+    shown = asyncio.create_task(keep_showing(), name=f"showing-{action}")
+    try:
+        yield
+    finally:
+        shown.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await shown
 
 
 def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:

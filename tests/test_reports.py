@@ -174,6 +174,10 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
 
     document = coordinator.last
     assert document.kind == "document" and document.filename == "duban-2026-11.xlsx"
+    # "Sending a file…" was shown at the top of the chat while the workbook was built.
+    showing, sending = [c for c in bot.api.calls if c.params.get("chat_id") == coordinator.id][-2:]
+    assert showing.method == "sendChatAction" and showing.params["action"] == "upload_document"
+    assert sending.method == "sendDocument"
     assert document.document is not None
     book = load_workbook(io.BytesIO(document.document), read_only=True)
     assert book.sheetnames == ["问题", "办理记录", "指标", "人员"]

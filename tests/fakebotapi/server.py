@@ -60,6 +60,11 @@ _ALLOWED_TAGS = {
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+CHAT_ACTIONS = {
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "upload_video_note",
+}  # fmt: skip
 
 
 class ApiError(Exception):
@@ -442,6 +447,16 @@ class FakeBotApi:
         stored.document = data
         stored.filename = params.get("_filename:document")
         return message
+
+    async def _m_sendchataction(self, params: JSON) -> bool:
+        if params.get("action") not in CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self.known_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        return True
 
     async def _m_sendlocation(self, params: JSON) -> JSON:
         latitude, longitude = float(params["latitude"]), float(params["longitude"])
