@@ -19,9 +19,10 @@ import asyncio
 import contextlib
 import heapq
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
@@ -46,6 +47,16 @@ _NOTICES = {
         "card again when you are ready."
     ),
 }
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A message composed and ready to go."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    edit: int | None = None  # the message to edit instead of sending a new one
+    chart: bytes | None = None  # a picture sent after the text
 
 
 class OutboxSender:
@@ -175,10 +186,10 @@ class OutboxSender:
                 prepared = await delivery.prepare(deps, item)
                 if prepared is None:
                     return
+                outgoing = await self._compose(prepared)
                 if not await delivery.attempting(deps, item):
                     return  # delivered or dropped since it was read
-                await self._limits.bulk(item.chat_id, item.priority)  # last: see Limits
-                message_id = await self._send(prepared)
+                message_id = await self._post(item, outgoing)
                 await delivery.sent(deps, item, message_id, shown=prepared.issue)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
@@ -213,27 +224,25 @@ class OutboxSender:
         if pause > 0:
             await asyncio.sleep(pause)
 
-    async def _send(self, d: Delivery) -> int | None:
+    async def _compose(self, d: Delivery) -> _Outgoing:
+        """The message as it will go: everything read and drawn before Telegram's limit is
+        waited for, so nothing but the request comes after it."""
         item, t = d.item, self._texts(d)
         deps = self._deps
         now = deps.clock.now()
         match item.kind:
             case OutboxKind.NOTICE:
-                return await self._send_text(item, self._notice(d, t))
+                return _Outgoing(self._notice(d, t))
             case OutboxKind.REPORT:
                 assert d.recipient is not None
                 report = await reports.stats(deps, d.recipient, reports.weekly_period(deps))
-                message_id = await self._send_text(item, report_text(report, t, deps))
                 chart = await chart_of(report, t, deps)
-                await self._bot.send_photo(item.chat_id, chart)
-                return message_id
+                return _Outgoing(report_text(report, t, deps), chart=chart)
             case OutboxKind.DIGEST:
                 assert d.recipient is not None
                 digest = await overdue.digest_for(deps, d.recipient)
                 day = item.payload.get("day", "")
-                return await self._send_text(
-                    item, digest_text(digest, day, now, t, deps.org, deps.zone)
-                )
+                return _Outgoing(digest_text(digest, day, now, t, deps.org, deps.zone))
         assert d.issue is not None
         masked = d.recipient is None  # a department group: the citizen's details hidden
         card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked)
@@ -243,27 +252,36 @@ class OutboxSender:
             keyboard = None
         if item.kind is OutboxKind.REFRESH:
             assert item.message_id is not None
-            await self._bot.edit_message_text(
-                card,
-                chat_id=item.chat_id,
-                message_id=item.message_id,
-                parse_mode="HTML",
-                reply_markup=keyboard,
-            )
-            return None
+            return _Outgoing(card, keyboard, edit=item.message_id)
         if item.kind is OutboxKind.REMINDER:
             kind = RungKind(item.payload.get("rung", RungKind.OVERDUE.value))
             top = reminder_headline(kind, d.issue, now, t, deps.org)
         else:
             assert d.event is not None
             top = headline(d.event, d.issue, t, deps.org, d.people, d.recipient)
-        sent = await self._bot.send_message(
-            item.chat_id, Html(top + "\n\n" + card), parse_mode="HTML", reply_markup=keyboard
-        )
-        return sent.message_id
+        return _Outgoing(Html(top + "\n\n" + card), keyboard)
 
-    async def _send_text(self, item: OutboxItem, text: str) -> int:
-        sent = await self._bot.send_message(item.chat_id, text, parse_mode="HTML")
+    async def _post(self, item: OutboxItem, out: _Outgoing) -> int | None:
+        """Hand the message to Telegram, each request within the limits; the id of the message
+        sent (None for an edit)."""
+        chat = item.chat_id
+        await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
+        if out.edit is not None:
+            await self._bot.edit_message_text(
+                out.text,
+                chat_id=chat,
+                message_id=out.edit,
+                parse_mode="HTML",
+                reply_markup=out.keyboard,
+            )
+            return None
+        sent = await self._bot.send_message(
+            chat, out.text, parse_mode="HTML", reply_markup=out.keyboard
+        )
+        if out.chart is not None:  # a second message to the same chat: its own turn
+            await self._limits.person(chat)
+            await self._limits.bulk(chat, item.priority)
+            await self._bot.send_photo(chat, out.chart)
         return sent.message_id
 
     def _notice(self, d: Delivery, t: Texts) -> Html:
