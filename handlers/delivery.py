@@ -34,6 +34,7 @@ from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.pacing import Limits, UrgentSlots
 from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
 from handlers.reports.summary import chart_of, report_text
+from handlers.requests import QUICK_RETRIES
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class OutboxSender:
         await self._idle.wait()
 
     async def run(self) -> None:
+        QUICK_RETRIES.set(False)  # for this task and the chats' workers it starts
         try:
             while True:
                 self._wake.clear()
@@ -265,6 +267,7 @@ class OutboxSender:
         """Hand the message to Telegram, each request within the limits; the id of the message
         sent (None for an edit)."""
         chat = item.chat_id
+        await self._wait_if_paused()  # Telegram may have asked for a pause meanwhile (429)
         await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
         if out.edit is not None:
             await self._bot.edit_message_text(

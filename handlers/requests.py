@@ -6,12 +6,14 @@ step costs the bot, so the bot uses this small `BaseRequest` of its own over aio
 
 A reply to someone pressing a button is not in the outbox; if the Bot API fails for a
 moment (a 5xx, a timeout, a dropped connection) the reply is tried again twice, quickly,
-instead of being lost. (The outbox has its own, longer retries.)
+instead of being lost. The outbox sender turns these quick retries off (`QUICK_RETRIES`): it
+has its own, longer ones, which keep to Telegram's limits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,6 +26,9 @@ from telegram.request import BaseRequest, RequestData
 log = logging.getLogger(__name__)
 
 PAUSES = (0.3, 1.0)  # seconds before the second and third tries
+# Off in the outbox sender, which has retries of its own that keep to Telegram's limits (a
+# quick retry here would be a second request to the chat 0.3 s later, outside them).
+QUICK_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar("quick_retries", default=True)
 Timeout = float | object | None  # a number of seconds, None (no limit) or BaseRequest.DEFAULT_NONE
 
 
@@ -124,7 +129,11 @@ class RetryingRequest(AiohttpRequest):
     ) -> tuple[int, bytes]:
         # getUpdates is retried by the updater itself, forever; the rest here, briefly. Not
         # uploads: one that timed out may have arrived, and a file is not sent twice lightly.
-        once = url.endswith("/getUpdates") or bool(request_data and request_data.multipart_data)
+        once = (
+            url.endswith("/getUpdates")
+            or bool(request_data and request_data.multipart_data)
+            or not QUICK_RETRIES.get()
+        )
         retries = () if once else PAUSES
         for pause in (*retries, None):
             try:

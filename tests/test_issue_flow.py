@@ -79,7 +79,12 @@ async def test_a_card_on_its_way_while_the_issue_moves_on_is_refreshed_when_it_l
     bot.api.processed = bot.tracking.handled  # not what it queues for the head
     number = await log_issue(worker)
     await bot.api.wait_until(lambda: any(number in m.text for m in member.messages))
-    await bot.api.wait_until(lambda: head.id in {c.params.get("chat_id") for c in bot.api.calls})
+    await bot.api.wait_until(  # the head's card has been read and is on its way
+        lambda: any(
+            c.params.get("chat_id") == head.id and number in str(c.params.get("text"))
+            for c in bot.api.calls
+        )
+    )
 
     await member.press(card_for(member, number), "接收")  # before the head's card arrives
     release.set()

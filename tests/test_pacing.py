@@ -1,10 +1,12 @@
-"""The sender's shared places go to the most urgent message waiting."""
+"""The sender's shared places go to the most urgent message waiting; the limits hold even
+when the event loop stalls."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 
-from handlers.pacing import UrgentSlots
+from handlers.pacing import BULK_PER_SECOND, Limits, UrgentSlots
 
 
 class Sender:
@@ -50,3 +52,40 @@ async def test_a_waiter_that_gives_up_passes_its_turn_on() -> None:
     await sender.send("after", 50)  # and the place is free again afterwards
 
     assert sender.order == ["first", "later", "after"]
+
+
+class AllAtOnce:
+    """A bucket that hands out every place at once, as a stalled event loop can make the
+    real one do (the places fall due during the stall and are taken together after it)."""
+
+    async def acquire(self, priority: int) -> None:
+        return None
+
+
+async def test_places_handed_out_together_still_go_at_most_the_limit_in_any_second() -> None:
+    limits = Limits(enabled=True)
+    limits._bulk = AllAtOnce()  # type: ignore[assignment]
+    went: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def send(chat: int) -> None:
+        await limits.bulk(chat, priority=30)
+        went.append(loop.time())
+
+    await asyncio.gather(*(send(chat) for chat in range(1, 46)))
+
+    assert len(went) == 45
+    in_a_second = [bisect.bisect_left(went, t + 1.0) - i for i, t in enumerate(went)]
+    assert max(in_a_second) == BULK_PER_SECOND
+
+
+async def test_a_persons_next_message_waits_a_second_from_when_the_last_one_went() -> None:
+    limits = Limits(enabled=True)
+    loop = asyncio.get_running_loop()
+    await limits.bulk(7, priority=30)
+    went = loop.time()
+
+    await limits.person(7)
+    await limits.person(8)  # someone else: no wait
+
+    assert loop.time() - went >= 1.0

@@ -249,6 +249,8 @@ class FakeBotApi:
         return self.base_url
 
     async def stop(self) -> None:
+        for gate in self.holds.values():  # a test that failed while holding lets go
+            gate.set()
         async with self._changed:  # end pending long polls now, not at their timeout
             self._closing = True
             self._changed.notify_all()
@@ -322,7 +324,8 @@ class FakeBotApi:
 
     def hold(self, chat_id: int) -> asyncio.Event:
         """Keep calls to this chat waiting, received but not carried out, until the returned
-        event is set (as a slow network would)."""
+        event is set (as a slow network would). Held longer than the bot's timeout, a call is
+        given up and tried again, and both wait here."""
         gate = self.holds[chat_id] = asyncio.Event()
         return gate
 
