@@ -1,5 +1,6 @@
-"""Where a typed or sent message goes: a waiting question first, then a reply to a card
-(a note), then the draft being written; otherwise the bot says it was not expecting it."""
+"""Where a typed or sent message goes: a waiting question first (unless the message replies
+to another issue's card), then a reply to a card (a note), then the draft being written;
+otherwise the bot says it was not expecting it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from casework import errors
+from casework.delivery import Card
 from casework.intake import Draft
 from casework.services import delivery, intake, issues
 from handlers import intake as wizard
@@ -20,10 +22,12 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     prompt = await issues.waiting_prompt(context.deps, context.staff)
-    if prompt is not None:
+    card = await _replied_card(message, context)
+    if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
         await answer_prompt(update, context, prompt, message.text)
         return
-    if await _note_on_card(message, context, message.text):
+    if card is not None:  # a reply to another issue's card is a note on that issue
+        await add_note(message, context, card.issue_id, message.text)
         return
     draft = await _draft(message, context)
     if draft is not None:
@@ -41,7 +45,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
     file_id = message.photo[-1].file_id
     caption = message.caption or ""
     prompt = await issues.waiting_prompt(context.deps, context.staff)
-    if prompt is not None:
+    card = await _replied_card(message, context) if caption.strip() else None
+    if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
         try:
             await issues.add_prompt_photo(context.deps, context.staff, file_id)
         except errors.CaseworkError as refusal:  # a reason takes words, not photos
@@ -52,7 +57,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
         else:
             await message.reply_text(context.t._("Photo kept. Now write the text, please."))
         return
-    if caption.strip() and await _note_on_card(message, context, caption, (file_id,)):
+    if card is not None:
+        await add_note(message, context, card.issue_id, caption, (file_id,))
         return
     draft = await _draft(message, context)
     if draft is not None:
@@ -87,8 +93,9 @@ async def on_group_reply(update: Update, context: BotContext) -> None:
     assert message is not None
     text = message.text or message.caption or ""
     photos = (message.photo[-1].file_id,) if message.photo else ()
-    if text.strip():
-        await _note_on_card(message, context, text, photos)
+    card = await _replied_card(message, context) if text.strip() else None
+    if card is not None:
+        await add_note(message, context, card.issue_id, text, photos)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -106,18 +113,12 @@ async def cancel(update: Update, context: BotContext) -> None:
         await message.reply_text(t._("There is nothing to cancel."))
 
 
-async def _note_on_card(
-    message: Message, context: BotContext, text: str, photos: tuple[str, ...] = ()
-) -> bool:
-    """If the message replies to a card the bot sent, add it as a note and say True."""
+async def _replied_card(message: Message, context: BotContext) -> Card | None:
+    """The card of an issue the message replies to, if it replies to one the bot sent."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
-        return False
-    card = await delivery.card_at(context.deps, message.chat.id, replied.message_id)
-    if card is None:
-        return False
-    await add_note(message, context, card.issue_id, text, photos)
-    return True
+        return None
+    return await delivery.card_at(context.deps, message.chat.id, replied.message_id)
 
 
 async def _draft(message: Message, context: BotContext) -> Draft | None:

@@ -39,7 +39,7 @@ from casework.intake import (
     choose_category,
 )
 from casework.issues import Source
-from casework.services import delivery, intake, views
+from casework.services import delivery, intake, issues, views
 from handlers.cards import card_keyboard, card_text
 from handlers.context import BotContext
 from handlers.i18n import N_, Html, Texts, plain, texts
@@ -77,9 +77,18 @@ def _said(text: str, label: str) -> bool:
 
 async def new_issue(update: Update, context: BotContext) -> None:
     """`/new [description]`: start a draft, or pick up the unfinished one."""
-    assert update.effective_message is not None and update.effective_chat is not None
-    text = " ".join(context.args or []) or None
-    await _start(update.effective_message, context, description=text)
+    message = update.effective_message
+    assert message is not None and update.effective_chat is not None
+    if await issues.put_prompt_aside(context.deps, context.staff):
+        await message.reply_text(
+            context.t._(
+                "The step you had started on another issue was cancelled; nothing was changed "
+                "there. Press its button again when you are ready."
+            )
+        )
+    words = (message.text or "").split(maxsplit=1)  # the text after /new, lines kept
+    text = words[1].strip() if len(words) > 1 else None
+    await _start(message, context, description=text or None)
 
 
 async def _start(

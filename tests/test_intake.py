@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.fakebotapi import FakeUser
@@ -259,3 +260,12 @@ async def test_an_over_long_description_is_refused_and_can_be_written_again(
     await worker.send("路灯不亮")
 
     assert "问题类别" in worker.last.text
+
+
+async def test_new_with_a_description_of_several_lines_keeps_its_lines(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 中山路12号路灯不亮\n已经三天了\n附近老人夜里摔倒过")
+
+    [(stored,)] = await rows(bot, "SELECT data FROM drafts")
+    assert json.loads(stored)["description"] == "中山路12号路灯不亮\n已经三天了\n附近老人夜里摔倒过"

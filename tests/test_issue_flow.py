@@ -387,3 +387,41 @@ async def test_a_head_accepts_from_the_department_group_and_reasons_are_asked_in
     assert "请填写办理情况" in head.last.text  # the question comes to the private chat
     await head.send("已修复")
     assert "已办结" in group_card.text
+
+
+async def test_starting_a_new_issue_while_a_reason_is_asked_keeps_the_words_for_the_new_one(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+    await answer(head, "已修复")
+    resolved = await worker.wait_for("请与群众核实")
+    await worker.press(resolved, "重新打开")  # asked why; the worker changes their mind
+
+    await worker.send("/new")
+    assert any("未完成的操作已取消" in m.text for m in worker.messages[-3:])
+    await worker.send("幸福路井盖丢失")
+
+    assert await status_of(bot, number) == ("resolved", "roads")
+    assert "reopened" not in await events(bot, number)
+    [(stored,)] = await rows(bot, "SELECT data FROM drafts")
+    assert "幸福路井盖丢失" in stored
+
+
+async def test_a_reply_to_another_cards_issue_is_a_note_there_while_a_reason_is_asked(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    first = await log_issue(worker, "中山路12号路灯不亮")
+    second = await log_issue(worker, "人民路3号路灯闪烁")
+    await head.press(card_for(head, first), "退回")  # asked for a reason
+
+    await head.send("明天上午派人去看", reply_to=card_for(head, second))
+
+    assert await status_of(bot, first) == ("pending", "roads")
+    assert await events(bot, second) == ["submitted", "note"]
+    await head.send("不属于本科室职责", reply_to=card_for(head, first))  # the reason, at last
+    assert await status_of(bot, first) == ("returned", "roads")

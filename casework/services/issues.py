@@ -202,6 +202,18 @@ async def add_prompt_photo(deps: Deps, actor: Staff, file_id: str) -> Prompt:
         return kept
 
 
+async def put_prompt_aside(deps: Deps, actor: Staff) -> bool:
+    """The person started something else that takes typed text (a new issue): drop the
+    question waiting for their answer, so their next words do not answer it. True if one was
+    still waiting."""
+    async with deps.store.transaction() as tx:
+        prompt = await tx.prompts.get(actor.id)
+        if prompt is None:
+            return False
+        await tx.prompts.delete(actor.id)
+    return not prompt.expired(deps.clock.now())
+
+
 async def drop_prompt(deps: Deps, actor: Staff) -> bool:
     async with deps.store.transaction() as tx:
         return await tx.prompts.delete(actor.id)
