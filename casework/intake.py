@@ -80,7 +80,10 @@ class Draft:
         return dataclasses.replace(self, updated_at=now, **changes)
 
     def to_edit(self, step: Step, now: datetime) -> Draft:
-        return dataclasses.replace(self, step=step, editing=True, updated_at=now)
+        # The photo count is shown anew under the question asked again, not far up the chat.
+        return dataclasses.replace(
+            self, step=step, editing=True, updated_at=now, status_message_id=None
+        )
 
     # --- serialisation, so storage keeps no knowledge of the fields ---
     def to_dict(self) -> dict[str, Any]:

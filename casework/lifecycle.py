@@ -15,7 +15,7 @@ the pure change that event makes to the issue. Neither touches storage.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -122,6 +122,17 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
 def may(issue: Issue, person: Staff, action: Action) -> bool:
     allowed = RULES[action].get(issue.status, frozenset())
     return bool(relations(issue, person) & allowed) and _open_to(issue, action)
+
+
+def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> list[str]:
+    """The departments a step may name, of `codes` in their order: re-routing may go to any;
+    a transfer to any but the one that has the issue (an assisting one takes it over); an
+    assist only to one not on the issue yet."""
+    if action is Action.REROUTE:
+        return list(codes)
+    if action is Action.TRANSFER:
+        return [code for code in codes if code != issue.department]
+    return [code for code in codes if code != issue.department and code not in issue.assisting]
 
 
 def allowed_actions(issue: Issue, person: Staff) -> list[Action]:

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
@@ -55,7 +55,7 @@ class _Outgoing:
     """A message composed and ready to go."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
     chart: bytes | None = None  # a picture sent after the text
 
@@ -234,6 +234,8 @@ class OutboxSender:
         now = deps.clock.now()
         match item.kind:
             case OutboxKind.NOTICE:
+                if d.item.payload.get("notice") == Notice.DRAFT_DROPPED:  # the wizard's keys go
+                    return _Outgoing(self._notice(d, t), ReplyKeyboardRemove())
                 return _Outgoing(self._notice(d, t))
             case OutboxKind.REPORT:
                 assert d.recipient is not None
@@ -270,6 +272,7 @@ class OutboxSender:
         await self._wait_if_paused()  # Telegram may have asked for a pause meanwhile (429)
         await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
         if out.edit is not None:
+            assert not isinstance(out.keyboard, ReplyKeyboardRemove)  # only a card is edited
             await self._bot.edit_message_text(
                 out.text,
                 chat_id=chat,

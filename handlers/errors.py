@@ -9,7 +9,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import BotContext
-from handlers.i18n import texts
+from handlers.i18n import pick_language, texts
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,14 @@ async def on_error(update: object, context: BotContext) -> None:
             log.error("error outside an update", exc_info=error)
         return
     log.error("update %s failed", update.update_id, exc_info=error)
-    language = context.language or (
+    # This context is not the one the update's handlers had: the person's language is chosen
+    # again from their Telegram app's (the database, which holds a saved choice, may be what
+    # failed).
+    default = (
         context.bot_data.runtime.settings.default_language if context.bot_data.runtime else "zh"
     )
-    t = texts(language)
+    user = update.effective_user
+    t = texts(pick_language(None, user.language_code if user else None, default))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "
         "Please try again in a moment."

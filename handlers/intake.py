@@ -213,7 +213,9 @@ def _category_buttons(context: BotContext, draft: Draft) -> InlineKeyboardMarkup
 def _department_buttons(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     org, language = context.deps.org, context.t.language
     category = org.category(draft.category or "")
-    usual = draft.department or (category.department if category else None)
+    # The category's usual department first, marked ✓, as the question says (also when
+    # editing after another was chosen: the summary shows that choice).
+    usual = category.department if category else None
     ordered = sorted(org.departments, key=lambda d: d.code != usual)
     buttons = [
         InlineKeyboardButton(

@@ -203,12 +203,13 @@ async def _choices(context: BotContext, issue: Issue, action: Action) -> InlineK
                 )
             )
         return InlineKeyboardMarkup([whom, back])
-    # A department: not the one that has it (or assists already), except when re-routing.
-    skip = set() if action is Action.REROUTE else {issue.department} | issue.assisting
+    org = context.deps.org
+    choices = lifecycle.department_choices(issue, action, [d.code for d in org.departments])
     buttons = [
-        InlineKeyboardButton(d.name(t.language), callback_data=callback(issue.id, code, d.code))
-        for d in context.deps.org.departments
-        if d.code not in skip
+        InlineKeyboardButton(
+            department_name(choice, org, t), callback_data=callback(issue.id, code, choice)
+        )
+        for choice in choices
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)] + [back])
 

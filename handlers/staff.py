@@ -35,7 +35,7 @@ async def invite(update: Update, context: BotContext) -> None:
     role = parse_role(context.args[0])
     department = parse_department(context, context.args[1]) if len(context.args) > 1 else None
     if role is None or (len(context.args) > 1 and department is None) or len(context.args) > 2:
-        await message.reply_html(_invite_usage(context))
+        await message.reply_text(plain(_invite_usage(context)))  # "<role>" is not a tag
         return
     try:
         made = await access.create_invite(context.deps, context.staff, role, department)

@@ -51,6 +51,18 @@ async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
     assert any(f"update {update_id} failed" in r.getMessage() for r in caplog.records)
 
 
+async def test_the_apology_for_a_broken_step_is_in_the_persons_language(bot: Harness) -> None:
+    bot.expected_errors.append(ValueError)
+    english = bot.user(1001, "Wang", language_code="en")
+    runtime = bot.app.bot_data.runtime
+    assert runtime is not None
+    await runtime.deps.store.close()
+
+    await english.send("/help")
+
+    assert "Sorry, something went wrong" in english.last.text
+
+
 def test_the_token_is_blotted_out_of_every_log_line_and_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -164,6 +164,38 @@ async def test_the_summary_can_be_edited_before_submitting(bot: Harness, worker:
     assert "责任科室：供水服务中心" in worker.last.text
 
 
+async def test_editing_the_department_marks_the_categorys_usual_one_not_the_last_choice(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await log_streetlight(worker)
+    summary = worker.last
+    await worker.press(summary, "修改")
+    await worker.press(summary, "责任科室")
+    await worker.press(worker.last, "供水服务中心")  # chosen by hand
+    summary = worker.last
+    assert "责任科室：供水服务中心" in summary.text
+    await worker.press(summary, "修改")
+    await worker.press(summary, "责任科室")
+
+    assert worker.last.buttons[0].text == "✓ 市政道路科"
+    assert "✓ 供水服务中心" not in [b.text for b in worker.last.buttons]
+
+
+async def test_a_photo_added_while_editing_is_counted_under_the_question(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await log_streetlight(worker)  # two photos
+    summary = worker.last
+    await worker.press(summary, "修改")
+    await worker.press(summary, "照片")
+    asked = len(worker.messages)
+
+    await worker.send_photo("photo-3")
+
+    assert len(worker.messages) == asked + 1
+    assert "已收到 3 张照片" in worker.last.text
+
+
 async def test_cancel_drops_the_draft_and_nothing_becomes_an_issue(
     bot: Harness, worker: FakeUser
 ) -> None:
@@ -189,6 +221,7 @@ async def test_an_idle_draft_is_dropped_after_30_minutes_and_the_worker_is_told(
     await bot.sweep()
 
     assert "已超过 30 分钟无操作" in worker.last.text
+    assert (worker.last.markup or {}).get("remove_keyboard")  # the wizard's keys are gone
     await worker.press(worker.messages[-2], "路灯故障")
     assert await count_issues(bot) == 0
 

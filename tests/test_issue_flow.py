@@ -292,6 +292,25 @@ async def test_an_assisting_department_sees_the_issue_and_adds_notes(
     assert "协办：供水服务中心" in card.text
 
 
+async def test_an_assisting_department_can_be_handed_the_whole_issue(
+    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+) -> None:
+    await start_all(head, water_head)
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "协办")
+    await head.press(card, "供水服务中心")
+
+    await head.press(card, "转办")  # it turns out to be wholly the water centre's
+    assert not card.has_button("市政道路科")  # not to itself
+    await head.press(card, "供水服务中心")
+    await answer(head, "是供水管道问题")
+
+    assert await status_of(bot, number) == ("pending", "water")
+    assert (await water_head.wait_for("请接收或退回")).has_button("接收")
+
+
 async def test_a_resolution_can_carry_photos(
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import html
 import itertools
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -163,6 +164,9 @@ class Fault:
     chats: frozenset[int] | None = None  # only calls to these chats (None: any)
 
 
+_STRAY_LT = re.compile(r"<(?!/?(?:" + "|".join(map(re.escape, _ALLOWED_TAGS)) + r")\b)")
+
+
 class _TextOnly(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -189,6 +193,9 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     """What the reader sees; raises ApiError as Telegram does for HTML it cannot parse."""
     if (parse_mode or "").upper() != "HTML":
         return text
+    stray = _STRAY_LT.search(text)
+    if stray:  # Telegram wants every other "<" written as &lt;, whatever follows it
+        raise ApiError(400, f"Bad Request: can't parse entities: stray '<' at {stray.start()}")
     parser = _TextOnly()
     parser.feed(text)
     parser.close()
