@@ -269,6 +269,8 @@ def table(results: dict[str, Any]) -> str:
             ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
             ("peak memory at scale", f"{scale['peak_rss_mb']:.0f} MB", "< 200 MB"),
         ]  # fmt: skip
+        if busy := scale.get("handlers_during_export"):
+            rows.append(("handler latency while a month's export is built", f"{busy['p50_ms']:.1f} / {busy['p99_ms']:.1f} ms (max {busy['max_ms']:.0f} ms)", ""))  # fmt: skip
     for name, v in results.get("sweep", {}).items():
         rows.append((f"sweep, {name}", f"{v['sweep_ms']:.1f} ms ({v['reminders_queued']} reminders); nothing due: {v['idle_sweep_ms']:.2f} ms", "< 50 ms at 100k open"))  # fmt: skip
     if storm := results.get("burst"):

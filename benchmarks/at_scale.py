@@ -4,7 +4,8 @@
 
 - handler latency: the bot in-process (the real application, against the fake Bot API), people
   logging issues, listing, looking up, accepting and resolving, each update timed from its
-  arrival to the end of its handling;
+  arrival to the end of its handling; then the same while a coordinator's month export is being
+  built in the same process;
 - /stats, and /export as XLSX and as CSV, for a month and for a year.
 """
 
@@ -33,11 +34,13 @@ from tests.harness import FakeClock, TrackingApplication, settings_for, start_bo
 
 
 class TimedApplication(TrackingApplication):
-    """The application, timing how long each update takes to handle."""
+    """The application, timing how long each update takes to handle (but those of `untimed`
+    people: the coordinator whose export runs meanwhile)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.timings: list[float] = []
+        self.untimed: set[int] = set()
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
@@ -45,7 +48,9 @@ class TimedApplication(TrackingApplication):
             await super().process_update(update)
         finally:
             if isinstance(update, Update):
-                self.timings.append(time.perf_counter() - started)
+                user = update.effective_user
+                if user is None or user.id not in self.untimed:
+                    self.timings.append(time.perf_counter() - started)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -53,7 +58,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
+async def handler_latency(
+    database: Path, org_file: Path, export_meanwhile: str | None = None
+) -> dict[str, float]:
+    """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
+    /export of it is being built in the same process."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = FakeBotApi(first_update_id=int(time.time() * 1000))
     await api.start()
@@ -70,6 +79,15 @@ async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
     heads = {f"d{d:02d}": FakeUser(api, 101_020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
+    exporting: asyncio.Task[int] | None = None
+    if export_meanwhile is not None:
+        async with deps.store.transaction() as tx:
+            chief = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
+        coordinator = FakeUser(api, chief.telegram_id, "coordinator")
+        api.known_chats.add(coordinator.id)
+        app.untimed.add(coordinator.id)
+        exporting = asyncio.create_task(coordinator.send(f"/export {export_meanwhile}"))
+        await api.wait_until(lambda: bool(api.calls_to("sendChatAction")), 60)  # it has begun
     app.timings.clear()
     for n, worker in enumerate(workers):
         await worker.send(f"/new 第{n}号：井盖丢了")
@@ -90,6 +108,9 @@ async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
+    export_still_running = exporting is not None and not exporting.done()
+    if exporting is not None:
+        await asyncio.wait_for(exporting, 600)
     await stop_bot(bot)
     await api.stop()
     return {
@@ -97,6 +118,7 @@ async def handler_latency(database: Path, org_file: Path) -> dict[str, float]:
         "p50_ms": 1000 * percentile(timings, 50),
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
+        **({"export_still_running": export_still_running} if exporting is not None else {}),
     }
 
 
@@ -133,6 +155,7 @@ async def reports_at_scale(database: Path, org_file: Path) -> dict[str, float]:
 async def main(database: Path, org_file: Path, result: Path) -> None:
     logging.basicConfig(level=logging.ERROR)  # the generated cards exist on no fake server
     figures: dict[str, Any] = {"handlers": await handler_latency(database, org_file)}
+    figures["handlers_during_export"] = await handler_latency(database, org_file, "2026-10")
     figures["reports"] = await reports_at_scale(database, org_file)
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     await asyncio.to_thread(result.write_text, json.dumps(figures, indent=2))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 
 def mask_phone(phone: str) -> str:
-    """`13812345678` → `138****5678`: enough to recognise, not enough to call."""
+    """`13812345678` → `138****5678`: enough to recognise, not enough to call. Shorter numbers
+    (a landline without its area code, a service number) show less: at most their last two
+    digits, and nothing of five digits or fewer, so most of every number stays hidden."""
     digits = phone.removeprefix("+")
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    keep_start = 3 if len(digits) >= 7 else 1
-    return digits[:keep_start] + "*" * (len(digits) - keep_start - 4) + digits[-4:]
+    if len(digits) >= 11:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if len(digits) >= 7:
+        return "*" * (len(digits) - 2) + digits[-2:]
+    return "*" * len(digits)
 
 
 def mask_name(name: str) -> str:
