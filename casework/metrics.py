@@ -49,6 +49,13 @@ def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     """`week` (the last 7 days), `month` (this month, the default), `2026-11`, or two dates
     `2026-11-01 2026-11-15` (both included), in the organisation's time zone. A period may
     reach into the future; figures are counted up to now."""
+    try:
+        return _parse_period(words, now, zone)
+    except OverflowError:  # a date at the calendar's end (9999-12): its end is past it
+        raise BadPeriod(" ".join(words)) from None
+
+
+def _parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     local_now = now.astimezone(zone)
     if not words or words == ["month"]:
         words = [local_now.strftime("%Y-%m")]

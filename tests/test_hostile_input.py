@@ -77,6 +77,7 @@ async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
         (coordinator, "/invite emperor"),
         (coordinator, "/invite head roads extra words"),
         (head, "/stats last-century"),
+        (head, "/stats 9999-12"),
         (head, "/export 2026-13"),
     ]:
         await person.send(command)
@@ -92,6 +93,7 @@ async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
     assert "用法：/invite" in answers["/invite emperor"]
     assert "用法：/invite" in answers["/invite head roads extra words"]
     assert "用法：/stats" in answers["/stats last-century"]
+    assert "用法：/stats" in answers["/stats 9999-12"]
     assert "用法：/export" in answers["/export 2026-13"]
     assert await events(bot, number) == ["submitted"]
     [(invites,)] = await rows(bot, "SELECT count(*) FROM invites")

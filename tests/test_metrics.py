@@ -223,6 +223,8 @@ async def test_two_dates_include_both_days(november: History) -> None:
         ["2026-11-05", "2026-11-01"],
         ["2026-11-01", "soon"],
         ["a", "b", "c"],
+        ["9999-12"],  # the calendar ends before the period does
+        ["9999-12-31", "9999-12-31"],
     ],
 )
 def test_periods_that_make_no_sense_are_refused(words: list[str]) -> None:
