@@ -279,3 +279,19 @@ async def test_routine_reminders_wait_for_the_morning_and_urgent_ones_go_through
         bot, "SELECT count(*) FROM outbox WHERE last_error LIKE 'superseded%'"
     )
     assert superseded >= 1  # the night's earlier reminders were replaced, not piled up
+
+
+async def test_a_reminder_due_just_before_quiet_hours_goes_when_the_next_sweep_finds_it(
+    quiet_bot: Harness,
+) -> None:
+    bot = quiet_bot
+    worker, head = bot.user(1001, "王芳"), bot.user(2001, "建国")
+    await head.send("/start")
+    bot.clock.advance(11 * H + timedelta(minutes=59, seconds=30))  # 20:59:30 in Shanghai
+    number = await log_issue(worker)  # two hours to respond: half time at 21:59:30
+
+    await at(bot, timedelta(minutes=59, seconds=30))  # 21:59:00: not due yet
+    assert count(head, f"{number}：") == 0
+    await at(bot, timedelta(minutes=1))  # 22:00:00, the next sweep, in quiet hours
+
+    assert said(head, f"{number}：距接收/退回期限还剩 59 分钟")

@@ -7,6 +7,8 @@ so a crash can neither lose a rung nor send it twice.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
 from casework.notifications import Audience
@@ -18,6 +20,9 @@ from casework.services.notify import people_for
 
 BATCH = 500
 _SAME_FOR_THE_WHOLE_DEPARTMENT = {Audience.DEPARTMENT, Audience.HEADS, Audience.COORDINATORS}
+# A reminder due just before quiet hours and found by the sweep in them, this late at most,
+# still goes at once (later, after the bot was down say, it waits for the morning).
+LATE_BEFORE_QUIET_HOURS = timedelta(minutes=10)
 
 
 async def sweep(deps: Deps) -> int:
@@ -41,9 +46,19 @@ async def sweep(deps: Deps) -> int:
             due = await tx.issues.reminders_due(now, BATCH)
             for issue in due:
                 ladder = plan(issue, policy, now)
-                # Routine reminders wait for the end of quiet hours; urgent ones go now.
+                # Routine reminders that fall due in quiet hours wait for their end; urgent ones
+                # go now. One due just before they began goes now too, if the sweep finds it
+                # soon after (it may run a minute later, at 22:00, for one due at 21:59).
                 send_at = now
-                if not issue.urgent and policy.quiet_hours is not None:
+                fell_due = issue.next_reminder_at or now
+                if (
+                    not issue.urgent
+                    and policy.quiet_hours is not None
+                    and not (
+                        now - fell_due <= LATE_BEFORE_QUIET_HOURS
+                        and not policy.quiet_hours.contains(fell_due, deps.zone)
+                    )
+                ):
                     send_at = policy.quiet_hours.release(now, deps.zone)
                 for rung in ladder.fire:
                     people: dict[int, Staff] = {}
