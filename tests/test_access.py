@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.fakebotapi import FakeUser
+from tests.flows import log_issue
 from tests.harness import Harness
 
 
@@ -166,3 +167,24 @@ async def test_a_deactivated_person_can_come_back_with_a_new_invitation(
     await member.send(f"/start {code}")
 
     assert "您是供水服务中心的科室负责人" in member.last.text
+
+
+async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvited(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser, member: FakeUser
+) -> None:
+    await member.send("/start")
+    bot.api.blocked.add(member.id)  # 刘强 leaves and blocks the bot
+    await log_issue(worker, "甲路灯")  # his card is refused: marked unreachable
+    await coordinator.send("/staff")
+    number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)
+    await coordinator.send(f"/deactivate {number}")
+    await coordinator.send("/invite member roads")
+    code = coordinator.last.text.split("start=")[1]
+
+    bot.api.blocked.discard(member.id)  # he comes back
+    await member.send(f"/start {code}")
+    number = await log_issue(worker, "乙路灯")
+
+    assert any(number in m.text for m in member.messages)
+    await coordinator.send("/staff")
+    assert "无法送达" not in next(x for x in coordinator.last.text.splitlines() if "刘强" in x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 
@@ -97,6 +98,9 @@ async def redeem_invite(deps: Deps, code: str, telegram_id: int, name: str) -> S
             staff = await tx.staff.add(person, now)
         else:
             staff = await tx.staff.restore(existing.id, person, now)
+            if staff.unreachable_since is not None:  # they are writing to the bot now
+                await tx.staff.mark_reachable(staff.id)
+                staff = dataclasses.replace(staff, unreachable_since=None)
         if not await tx.invites.mark_used(code, staff.id, now):
             raise InviteUsed()
         return staff
