@@ -90,6 +90,7 @@ class History:
 
 
 REPORTER, HEAD, MEMBER, WATER_HEAD, COORDINATOR = 1001, 2001, 2002, 3001, 9001
+SECOND_HEAD = 2003
 
 
 @pytest.fixture
@@ -266,3 +267,50 @@ async def test_the_daily_figures_agree_with_counting_the_timeline_itself(
         counted = straight.get(metrics.department)
         for measure in MEASURES:
             assert getattr(metrics.counts, measure) == getattr(counted, measure, 0), measure
+
+
+async def test_a_past_days_figures_read_the_same_that_day_and_the_next(bot: Harness) -> None:
+    """That day is counted from the timeline, the next day from the daily tallies: a closing
+    undone by a reopening, and a second closing by someone else, count the same in both."""
+    h = History(bot)
+    a = await h.log(nov(25, 9), "A")
+    await h.step(nov(25, 10), MEMBER, a, Accept())
+    await h.step(nov(25, 10, 30), MEMBER, a, Resolve("修好了"))
+    await h.step(nov(25, 11), REPORTER, a, Confirm())
+    await h.step(nov(25, 11, 10), COORDINATOR, a, Reopen("群众说没修好"))
+    bot.clock.set(nov(25, 11, 20))
+    await issues.assign(h.deps, await h.person(HEAD), a.id, (await h.person(SECOND_HEAD)).id)
+    await h.step(nov(25, 11, 30), SECOND_HEAD, a, Resolve("重新修好"))
+    await h.step(nov(25, 11, 40), REPORTER, a, Confirm())
+
+    seen = []
+    for now in (nov(25, 12), nov(26, 12)):
+        h.bot.clock.set(now)
+        report = await figures(h, COORDINATOR, ["2026-11-25", "2026-11-25"])
+        roads = next(m for m in report.departments if m.department == "roads")
+        closed_by = {p.name: p.closed_in_period for p in report.workload}
+        seen.append((roads.counts.accepted, roads.counts.accepted_then_closed, closed_by))
+
+    assert seen[0] == seen[1]
+    assert seen[0][:2] == (1, 1)  # accepted once, and closed after it
+    assert seen[0][2]["刘强"] == 1 and seen[0][2]["王伟"] == 1  # each closing to its handler
+
+
+async def test_a_closing_later_reopened_still_counts_for_the_acceptance_before_it(
+    bot: Harness,
+) -> None:
+    h = History(bot)
+    a = await h.log(nov(25, 9), "A")
+    await h.step(nov(25, 10), MEMBER, a, Accept())
+    await h.step(nov(25, 10, 30), MEMBER, a, Resolve("修好了"))
+    await h.step(nov(25, 11), REPORTER, a, Confirm())
+    await h.step(nov(25, 11, 30), COORDINATOR, a, Reopen("群众说没修好"))
+
+    rates = []
+    for now in (nov(25, 12), nov(26, 12)):  # from the timeline, then from the daily tallies
+        h.bot.clock.set(now)
+        report = await figures(h, COORDINATOR, ["2026-11-25", "2026-11-25"])
+        roads = next(m for m in report.departments if m.department == "roads")
+        rates.append(roads.resolution_rate)
+
+    assert rates == [1.0, 1.0]  # the reopening is counted by the reopen rate instead

@@ -53,12 +53,18 @@ WHERE kind IN ('submitted', 'rerouted', 'transferred', 'accepted', 'returned', '
 GROUP BY department, kind, verdict
 """
 
+# Acceptances in the period that were confirmed closed before any later acceptance: as the
+# daily tallies count them (at the first confirmation; a later reopening does not undo it).
 _ACCEPTED_CLOSED = """
 SELECT a.department AS department, count(*) AS closed
 FROM issue_events a INDEXED BY issue_events_by_kind_and_time
-JOIN issues i ON i.id = a.issue_id
 WHERE a.kind = 'accepted' AND a.at >= :start AND a.at < :end
-  AND i.status = 'closed' AND i.department = a.department
+  AND EXISTS (
+    SELECT 1 FROM issue_events c INDEXED BY issue_events_by_issue
+    WHERE c.issue_id = a.issue_id AND c.id > a.id AND c.kind = 'confirmed'
+      AND NOT EXISTS (
+        SELECT 1 FROM issue_events b INDEXED BY issue_events_by_issue
+        WHERE b.issue_id = a.issue_id AND b.id > a.id AND b.id < c.id AND b.kind = 'accepted'))
 GROUP BY a.department
 """
 
@@ -86,11 +92,16 @@ WHERE status = 'accepted' AND assignee_id IS NOT NULL
 GROUP BY assignee_id
 """
 
+# Each confirmation credited to whoever was assigned then (the latest acceptance or
+# assignment before it names them), as the daily tallies credit it.
 _CLOSED_BY = """
-SELECT i.assignee_id AS staff_id, count(*) AS n
-FROM issue_events c JOIN issues i ON i.id = c.issue_id
-WHERE c.kind = 'confirmed' AND c.at >= :start AND c.at < :end AND i.assignee_id IS NOT NULL
-GROUP BY i.assignee_id
+SELECT h.target_id AS staff_id, count(*) AS n
+FROM issue_events c
+JOIN issue_events h ON h.id = (
+    SELECT max(x.id) FROM issue_events x INDEXED BY issue_events_by_issue
+    WHERE x.issue_id = c.issue_id AND x.id < c.id AND x.kind IN ('accepted', 'assigned'))
+WHERE c.kind = 'confirmed' AND c.at >= :start AND c.at < :end AND h.target_id IS NOT NULL
+GROUP BY h.target_id
 """
 
 _STEP_FIELDS = {
