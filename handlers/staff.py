@@ -32,11 +32,11 @@ async def invite(update: Update, context: BotContext) -> None:
     if not context.args:
         await message.reply_text(t._("Whom do you want to invite?"), reply_markup=_role_buttons(t))
         return
-    role = parse_role(context.args[0])
-    department = parse_department(context, context.args[1]) if len(context.args) > 1 else None
-    if role is None or (len(context.args) > 1 and department is None) or len(context.args) > 2:
+    asked = _role_and_department(context, list(context.args))
+    if asked is None:
         await message.reply_text(plain(_invite_usage(context)))  # "<role>" is not a tag
         return
+    role, department = asked
     try:
         made = await access.create_invite(context.deps, context.staff, role, department)
     except CaseworkError as refusal:
@@ -79,6 +79,21 @@ def parse_role(word: str) -> Role | None:
         names = {role.value} | {role_name(role, texts(lang)).lower() for lang in ("zh", "en")}
         if word in names:
             return role
+    return None
+
+
+def _role_and_department(context: BotContext, words: list[str]) -> tuple[Role, str | None] | None:
+    """`head roads`, `科室负责人 市政道路科`, `department head Water Supply`: names of several
+    words are tried at every split."""
+    for split in range(1, len(words) + 1):
+        role = parse_role(" ".join(words[:split]))
+        if role is None:
+            continue
+        if split == len(words):
+            return role, None
+        department = parse_department(context, " ".join(words[split:]))
+        if department is not None:
+            return role, department
     return None
 
 

@@ -188,3 +188,15 @@ async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvite
     assert any(number in m.text for m in member.messages)
     await coordinator.send("/staff")
     assert "无法送达" not in next(x for x in coordinator.last.text.splitlines() if "刘强" in x)
+
+
+async def test_roles_and_departments_of_several_words_are_understood_in_invites(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    english = bot.user(9001, "Zhou", language_code="en")
+
+    await english.send("/invite department head Water Supply")
+
+    assert "start=" in english.last.text and "Water Supply" in english.last.text
+    await english.send("/invite head Water Supply extra")
+    assert "Usage: /invite" in english.last.text
