@@ -4,12 +4,12 @@ Storage counts events of the timeline (`DepartmentCounts`); this module turns th
 rates. The README's section "Performance" states each formula in words; they are:
 
 - response rate = handoffs answered (accepted, returned or transferred on) by their response
-  deadline / handoffs whose response deadline fell in the period, less those withdrawn by the
-  reporter before the deadline;
+  deadline / handoffs whose response deadline fell in the period, less those withdrawn (by the
+  reporter or a coordinator) before the deadline;
 - on-time resolution rate = acceptances (and reopenings) resolved by their resolution deadline /
   those whose resolution deadline fell in the period, less those transferred on before it;
-- resolution rate = issues the department accepted in the period that it has since closed /
-  issues it accepted in the period;
+- resolution rate = acceptances in the period followed by a confirmed closing (before any later
+  acceptance; a later reopening does not undo it) / acceptances in the period;
 - satisfaction rate = (satisfied + basically satisfied) / call-backs with a verdict recorded in
   the period ("could not reach" is not a verdict and is counted apart; an issue reopened and
   closed again is called back again, and both verdicts count);

@@ -6,7 +6,8 @@ from __future__ import annotations
 def mask_phone(phone: str) -> str:
     """`13812345678` → `138****5678`: enough to recognise, not enough to call. Shorter numbers
     (a landline without its area code, a service number) show less: at most their last two
-    digits, and nothing of five digits or fewer, so most of every number stays hidden."""
+    digits (7 to 10 digits), nothing at all of six or fewer, so most of every number stays
+    hidden."""
     digits = phone.removeprefix("+")
     if len(digits) >= 11:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

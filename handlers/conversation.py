@@ -45,7 +45,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
     file_id = message.photo[-1].file_id
     caption = message.caption or ""
     prompt = await issues.waiting_prompt(context.deps, context.staff)
-    card = await _replied_card(message, context) if caption.strip() else None
+    card = await _replied_card(message, context)
     if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
         try:
             await issues.add_prompt_photo(context.deps, context.staff, file_id)
@@ -57,8 +57,16 @@ async def on_photo(update: Update, context: BotContext) -> None:
         else:
             await message.reply_text(context.t._("Photo kept. Now write the text, please."))
         return
-    if card is not None:
-        await add_note(message, context, card.issue_id, caption, (file_id,))
+    if card is not None:  # a reply to an issue's card: a note on that issue
+        if caption.strip():
+            await add_note(message, context, card.issue_id, caption, (file_id,))
+        else:
+            await message.reply_text(
+                context.t._(
+                    "To add a photo to that issue, send it again as a reply to its card with "
+                    "a few words as the caption."
+                )
+            )
         return
     draft = await _draft(message, context)
     if draft is not None:

@@ -269,8 +269,12 @@ class OutboxSender:
         """Hand the message to Telegram, each request within the limits; the id of the message
         sent (None for an edit)."""
         chat = item.chat_id
-        await self._wait_if_paused()  # Telegram may have asked for a pause meanwhile (429)
-        await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
+        loop = asyncio.get_running_loop()
+        while True:  # Telegram may ask for a pause (429) meanwhile: then wait and queue again
+            await self._wait_if_paused()
+            await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
+            if self._paused_until <= loop.time():
+                break
         if out.edit is not None:
             assert not isinstance(out.keyboard, ReplyKeyboardRemove)  # only a card is edited
             await self._bot.edit_message_text(

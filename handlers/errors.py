@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from casework.services import access
 from handlers.context import BotContext
 from handlers.i18n import pick_language, texts
 
@@ -25,14 +27,7 @@ async def on_error(update: object, context: BotContext) -> None:
             log.error("error outside an update", exc_info=error)
         return
     log.error("update %s failed", update.update_id, exc_info=error)
-    # This context is not the one the update's handlers had: the person's language is chosen
-    # again from their Telegram app's (the database, which holds a saved choice, may be what
-    # failed).
-    default = (
-        context.bot_data.runtime.settings.default_language if context.bot_data.runtime else "zh"
-    )
-    user = update.effective_user
-    t = texts(pick_language(None, user.language_code if user else None, default))
+    t = texts(await _language_of(update, context))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "
         "Please try again in a moment."
@@ -47,3 +42,23 @@ async def on_error(update: object, context: BotContext) -> None:
     # Fail closed: no later handler group runs for an update that broke (a broken gate
     # must not let the update through to the commands).
     raise ApplicationHandlerStop
+
+
+async def _language_of(update: Update, context: BotContext) -> str:
+    """The person's language, chosen again: this context is not the one the update's handlers
+    had. A saved choice is read if the database answers within a second (it may be what
+    failed); else their Telegram app's language, else the default."""
+    runtime = context.bot_data.runtime
+    default = runtime.settings.default_language if runtime else "zh"
+    user = update.effective_user
+    if user is None:
+        return default
+    saved = None
+    if runtime is not None:
+        try:
+            async with asyncio.timeout(1):
+                person = await access.identify(runtime.deps, user.id, user.language_code)
+            saved = person.language if person else None
+        except Exception:  # anything: the apology must still go out
+            log.debug("no saved language for the apology")
+    return pick_language(saved, user.language_code, default)

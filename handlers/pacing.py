@@ -141,13 +141,20 @@ class Limits:
         loop = asyncio.get_running_loop()
         # The bucket spaces the places it hands out; a stalled event loop can still wake two
         # holders together. The times requests really went keep any one second to the limit.
-        if len(self._went) == self._went.maxlen and loop.time() - self._went[0] < 1:
-            await asyncio.sleep(1 - (loop.time() - self._went[0]))
+        # Checked again after each wait: others may have gone meanwhile.
+        while (wait := self._room_in(loop.time())) > 0:  # noqa: ASYNC110 (a time, no event)
+            await asyncio.sleep(wait)
         now = loop.time()
         self._went.append(now)
         if len(self._last_sent) > _FORGET_CHATS_BEYOND:  # keep only gaps still running
             self._last_sent = {c: t for c, t in self._last_sent.items() if t + _gap(c) > now}
         self._last_sent[chat_id] = now
+
+    def _room_in(self, now: float) -> float:
+        """Seconds until one more request fits among the last second's (0 or less: now)."""
+        if len(self._went) < BULK_PER_SECOND:
+            return 0.0
+        return 1 - (now - self._went[0])
 
 
 def _gap(chat_id: int) -> float:

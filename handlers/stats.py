@@ -105,8 +105,12 @@ async def _showing(context: BotContext, chat_id: int, action: str) -> AsyncItera
         yield
     finally:
         shown.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await shown
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():  # the export itself was cancelled
+                raise
 
 
 def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:

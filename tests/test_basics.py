@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from casework.services import views
 from config.logs import RedactSecrets
 from tests.fakebotapi import FakeUser
 from tests.harness import Harness
@@ -61,6 +62,22 @@ async def test_the_apology_for_a_broken_step_is_in_the_persons_language(bot: Har
     await english.send("/help")
 
     assert "Sorry, something went wrong" in english.last.text
+
+
+async def test_the_apology_follows_a_saved_language_choice(
+    bot: Harness, worker: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot.expected_errors.append(ValueError)
+    await worker.send("/lang")  # a Chinese phone, English chosen
+    await worker.press(worker.last, "English")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(views, "mine", broken)
+    await worker.send("/my")
+
+    assert "Sorry, something went wrong" in worker.last.text
 
 
 def test_the_token_is_blotted_out_of_every_log_line_and_traceback(

@@ -444,3 +444,21 @@ async def test_a_reply_to_another_cards_issue_is_a_note_there_while_a_reason_is_
     assert await events(bot, second) == ["submitted", "note"]
     await head.send("不属于本科室职责", reply_to=card_for(head, first))  # the reason, at last
     assert await status_of(bot, first) == ("returned", "roads")
+
+
+async def test_a_photo_replying_to_another_issues_card_is_not_filed_under_the_question(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    first = await log_issue(worker, "中山路12号路灯不亮")
+    second = await log_issue(worker, "人民路3号路灯闪烁")
+    card = card_for(head, first)
+    await head.press(card, "接收")
+    await head.press(card, "办结")  # asked what was done for the first
+
+    await head.send_photo("photo-of-second", reply_to=card_for(head, second))
+    assert "照片说明里写几句话" in head.last.text
+    await head.send("已修复")  # the question about the first is still waiting
+
+    [(photos,)] = await rows(bot, "SELECT photos FROM issue_events WHERE kind = 'resolved'")
+    assert photos == "[]"

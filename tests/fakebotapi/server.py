@@ -270,6 +270,7 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await _read_params(request)
         self.calls.append(Call(method, params, time.monotonic()))
+        await self._changed_now()  # wait_until may be waiting for this call
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             if fault.status == 0:
