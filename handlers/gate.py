@@ -39,6 +39,12 @@ async def identify_person(update: Update, context: BotContext) -> None:
         await _explain_access(update, context)
         raise ApplicationHandlerStop
     if _in_an_unknown_group(update, context):
+        if update.callback_query is not None:  # a card left in a group no longer registered
+            await update.callback_query.answer(
+                context.t._("This group is no longer a department group; use me in private."),
+                show_alert=True,
+            )
+            raise ApplicationHandlerStop
         message = update.message
         if message is not None and message.text and message.text.startswith("/"):
             await message.reply_text(

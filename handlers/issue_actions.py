@@ -8,6 +8,7 @@ exactly once: a refusal before anything else happens, or the result.
 from __future__ import annotations
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from casework import errors, lifecycle
@@ -106,6 +107,19 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
     except errors.CaseworkError as refusal:
         await query.answer(plain(explain(refusal, context.t)), show_alert=True)
         await redraw_pressed_card(update, context, issue_id)
+    except (Forbidden, BadRequest) as exc:
+        if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
+            raise
+        # Pressed in a group by someone the bot cannot write to in private (they never opened
+        # a chat with it, or blocked it): a question they cannot see must not wait for words.
+        await issues.drop_prompt(context.deps, context.staff)
+        await query.answer(
+            context.t._(
+                "I cannot write to you in private yet. Open a chat with me (tap my name, then "
+                "Start), then press the button again."
+            ),
+            show_alert=True,
+        )
 
 
 async def _act(
@@ -238,21 +252,21 @@ async def _ask(
         context.deps, context.staff, issue_id, action, chat_id,
         department=department, withdraw_reason=withdraw_reason,
     )  # fmt: skip
-    await query.answer()
-    if department is not None or withdraw_reason is not None:
-        await redraw_pressed_card(update, context, issue.id)
     question = t._(
         _ASK[action],
         number=issue.number,
         department=department_name(department, context.deps.org, t) if department else "",
         why=withdraw_name(withdraw_reason, t) if withdraw_reason else "",
     )
-    await context.bot.send_message(
+    await context.bot.send_message(  # first: if it cannot be sent, the press is answered so
         chat_id,
         Html(question + "\n" + t._("/cancel stops.")),
         parse_mode="HTML",
         reply_markup=ForceReply(input_field_placeholder=issue.number),
     )
+    await query.answer()
+    if department is not None or withdraw_reason is not None:
+        await redraw_pressed_card(update, context, issue.id)
 
 
 async def _done(update: Update, context: BotContext, outcome: Outcome) -> None:

@@ -48,6 +48,10 @@ async def turn_page(update: Update, context: BotContext) -> None:
 async def _page(context: BotContext, page: int) -> tuple[Html, InlineKeyboardMarkup | None]:
     t, deps = context.t, context.deps
     found = await overdue.overdue(deps, context.staff, page)
+    last = max(0, -(-found.total // overdue.PAGE_SIZE) - 1)
+    if page > last:  # an old button, and the list has shrunk since: its last page
+        page = last
+        found = await overdue.overdue(deps, context.staff, page)
     now = deps.clock.now()
     lines = [Html("<b>" + t.n_("Overdue: {n}", "Overdue: {n}", found.total) + "</b>")]
     if not found.issues:

@@ -98,16 +98,18 @@ async def _list_page(
     context: BotContext, which: str, page: int
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     t, deps = context.t, context.deps
+    read = views.mine if which == MINE else views.inbox
+    found = await read(deps, context.staff, page)
+    pages = max(1, -(-found.total // views.PAGE_SIZE))
+    if page >= pages:  # an old button, and the list has shrunk since: its last page
+        page = pages - 1
+        found = await read(deps, context.staff, page)
     if which == MINE:
-        found = await views.mine(deps, context.staff, page)
         title = t.n_("Issues you reported: {n}", "Issues you reported: {n}", found.total)
     else:
-        found = await views.inbox(deps, context.staff, page)
         title = t.n_(
             "Waiting for your department: {n}", "Waiting for your department: {n}", found.total
         )
-    pages = max(1, -(-found.total // views.PAGE_SIZE))
-    page = min(page, pages - 1)
     lines = [Html(f"<b>{title}</b>")]
     if pages > 1:
         lines.append(t._("Page {page} of {pages}", page=page + 1, pages=pages))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from tests.fakebotapi import FakeUser
 from tests.flows import answer, card_for, events, log_issue, rows
-from tests.harness import Harness
+from tests.harness import TEST_ORG, Harness, settings_for
 
 
 async def status_of(bot: Harness, number: str) -> tuple[str, str]:
@@ -462,3 +463,68 @@ async def test_a_photo_replying_to_another_issues_card_is_not_filed_under_the_qu
 
     [(photos,)] = await rows(bot, "SELECT photos FROM issue_events WHERE kind = 'resolved'")
     assert photos == "[]"
+
+
+async def test_a_reason_asked_of_someone_the_bot_cannot_write_to_is_not_left_waiting(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    number = await log_issue(worker)
+    card = card_for(group, number)  # type: ignore[arg-type]
+    query_id = bot.api.next_callback_id()  # the head never opened a private chat with the bot
+    await bot.api.push_update(
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": head.as_user(),
+                "message": bot.api._as_json(card),
+                "chat_instance": "ci-group",
+                "data": card.button("退回").callback_data,
+            }
+        }
+    )
+    told = bot.api.answers[query_id]
+    assert told.show_alert and "私聊" in (told.text or "")
+
+    await head.send("/start")
+    await head.send("你好")  # not taken as a reason to return the issue
+    assert await status_of(bot, number) == ("pending", "roads")
+
+
+async def test_an_old_next_page_button_shows_the_last_page_when_the_list_has_shrunk(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    numbers = [await log_issue(worker, f"第{i}盏路灯") for i in range(9)]
+    await head.send("/inbox")
+    listing = head.last
+    assert "第 1/2 页" in listing.text
+    for number in numbers[:2]:  # two go back to the reporter: one page is enough now
+        card = [m for m in head.messages if number in m.text and m.has_button("退回")][-1]
+        await head.press(card, "退回")
+        await answer(head, "不归本科室")
+
+    await head.press(listing, "下一页")
+
+    assert sum(number in listing.text for number in numbers[2:]) == 7
+
+
+async def test_a_button_left_in_a_group_no_longer_registered_is_answered(
+    bot: Harness, worker: FakeUser, head: FakeUser, tmp_path: Path
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await head.send("/start")
+    number = await log_issue(worker)
+    group_card = card_for(group, number)  # type: ignore[arg-type]
+    moved = tmp_path / "org-moved.toml"  # the department moved to another group
+    moved.write_text(
+        TEST_ORG.read_text("utf-8").replace("group_chat_id = -1001", "group_chat_id = -1009"),
+        encoding="utf-8",
+    )
+    bot.settings = settings_for(bot.api, tmp_path, org_file=moved)
+    await bot.restart()
+
+    told = await head.press(group_card, "接收")
+
+    assert told is not None and told.show_alert and "不再是科室群" in (told.text or "")
+    assert await status_of(bot, number) == ("pending", "roads")
