@@ -24,6 +24,22 @@ async def unexpected_message(update: Update, context: BotContext) -> None:
     )
 
 
+async def command_in_a_group(update: Update, context: BotContext) -> None:
+    """A command in a department group that works only in private: say where it does. (One
+    meant for another bot in the group is left to it.)"""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0]
+    if "@" in command and not command.lower().endswith(f"@{context.bot.username}".lower()):
+        return
+    await message.reply_text(
+        context.t._(
+            "Commands work in a private chat with me. Here, press the buttons on the cards, "
+            "or reply to a card to add a note."
+        )
+    )
+
+
 async def unknown_button(update: Update, context: BotContext) -> None:
     """A press no other handler understood (old, garbled or forged): answer it anyway."""
     assert update.callback_query is not None
@@ -37,5 +53,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CallbackQueryHandler(unknown_button),
         MessageHandler(filters.COMMAND & private, unknown_command),
+        MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, command_in_a_group),
         MessageHandler(private & ~filters.StatusUpdate.ALL, unexpected_message),
     ]

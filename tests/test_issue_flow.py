@@ -528,3 +528,17 @@ async def test_a_button_left_in_a_group_no_longer_registered_is_answered(
 
     assert told is not None and told.show_alert and "不再是科室群" in (told.text or "")
     assert await status_of(bot, number) == ("pending", "roads")
+
+
+async def test_a_command_that_works_only_in_private_is_explained_in_a_department_group(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await head.send("/start")
+    number = await log_issue(worker)
+
+    await head.send(f"/issue {number}", chat=group)
+    assert "私聊" in group.last.text
+    shown = len(group.messages)
+    await head.send("/issue@another_bot", chat=group)  # meant for someone else
+    assert len(group.messages) == shown
