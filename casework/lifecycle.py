@@ -287,7 +287,7 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.CONFIRMED:
             return dataclasses.replace(changed, status=Status.CLOSED, closures=issue.closures + 1)
         case EventKind.REOPENED:
-            category = org.category(issue.category)
+            category = org.any_category(issue.category)
             resolve_by = (
                 resolution_deadline(category, issue.urgent, at) if category else issue.resolve_by
             )
@@ -326,7 +326,7 @@ def enter_phase(issue: Issue, at: datetime, org: Organisation) -> Issue:
 
 def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) -> Issue:
     """Pending at `department` from `at`, with fresh deadlines."""
-    category = org.category(issue.category)
+    category = org.any_category(issue.category)
     assert category is not None, f"issue {issue.number} has an unknown category"
     handed = dataclasses.replace(
         issue,

@@ -83,12 +83,30 @@ class Organisation:
     roster: tuple[RosterEntry, ...] = ()
     access: AccessPolicy = field(default_factory=AccessPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    # What the file listed once and no longer does, kept because issues on record point at it:
+    # never offered for a new step, still named and timed for the issues that have it.
+    retired_departments: tuple[Department, ...] = ()
+    retired_categories: tuple[Category, ...] = ()
 
     def department(self, code: str) -> Department | None:
+        """A department the file lists (one that may be chosen)."""
         return self._departments_by_code.get(code)
 
     def category(self, code: str) -> Category | None:
+        """A category the file lists (one that may be chosen)."""
         return self._categories_by_code.get(code)
+
+    def any_department(self, code: str) -> Department | None:
+        """A department the file lists, or one it listed once."""
+        return self.department(code) or next(
+            (d for d in self.retired_departments if d.code == code), None
+        )
+
+    def any_category(self, code: str) -> Category | None:
+        """A category the file lists, or one it listed once (its times still apply)."""
+        return self.category(code) or next(
+            (c for c in self.retired_categories if c.code == code), None
+        )
 
     @cached_property
     def _departments_by_code(self) -> Mapping[str, Department]:

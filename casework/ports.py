@@ -13,7 +13,7 @@ from casework.delivery import Card, OutboxItem
 from casework.intake import Draft
 from casework.issues import Event, Issue
 from casework.metrics import DepartmentCounts, PersonLoad, Tally
-from casework.organisation import Organisation, RosterEntry
+from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.people import Invite, NewStaff, Staff
 from casework.roles import Role
 
@@ -125,6 +125,7 @@ class OrganisationRepository(Protocol):
     async def sync(self, org: Organisation) -> None: ...
     async def active_department_codes(self) -> list[str]: ...
     async def active_category_codes(self) -> list[str]: ...
+    async def retired(self) -> tuple[list[Department], list[Category]]: ...
 
 
 class InviteRepository(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -62,7 +63,8 @@ def build_application(
     async def open_runtime(app: BotApplication) -> None:
         store = await open_store(settings.database_path)
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
-        imported = await sync_organisation(deps)
+        known, imported = await sync_organisation(deps)
+        deps = dataclasses.replace(deps, org=known)
         log.info(
             "organisation synced: %d departments, %d categories, roster %d added, %d updated",
             len(org.departments),

@@ -25,7 +25,7 @@ def role_name(role: Role, t: Texts) -> str:
 def department_name(code: str | None, org: Organisation, t: Texts) -> str:
     if code is None:
         return t._("no department")
-    department = org.department(code)
+    department = org.any_department(code)
     return department.name(t.language) if department else code
 
 
@@ -119,7 +119,7 @@ def withdraw_name(reason: WithdrawReason, t: Texts) -> str:
 
 
 def category_name(code: str, org: Organisation, t: Texts) -> str:
-    category = org.category(code)
+    category = org.any_category(code)
     return category.name(t.language) if category else code
 
 

@@ -12,6 +12,9 @@ import pytest
 from casework.durations import BadDuration, format_duration, parse_duration
 from casework.roles import Role
 from config.org import OrgFileError, load_organisation, parse_organisation
+from tests.fakebotapi import FakeUser
+from tests.flows import answer, log_issue
+from tests.harness import TEST_ORG, Harness, settings_for
 
 EXAMPLE = Path(__file__).parent.parent / "config" / "org.example.toml"
 
@@ -136,3 +139,28 @@ def test_a_missing_or_broken_file_is_reported_plainly(tmp_path: Path) -> None:
     broken.write_text("[[departments]\ncode = 'x'\n")
     with pytest.raises(OrgFileError, match="not valid TOML"):
         load_organisation(broken)
+
+
+async def test_an_issue_whose_category_left_the_file_keeps_its_name_and_can_move_on(
+    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser, tmp_path: Path
+) -> None:
+    await head.send("/start")
+    await water_head.send("/start")
+    number = await log_issue(worker)  # a street light
+    renamed = tmp_path / "org-renamed.toml"
+    renamed.write_text(
+        TEST_ORG.read_text("utf-8").replace('code = "streetlight"', 'code = "street_light"'),
+        encoding="utf-8",
+    )
+    bot.settings = settings_for(bot.api, tmp_path, org_file=renamed)
+    await bot.restart()
+
+    await head.send(f"/issue {number}")
+    card = [m for m in head.messages if number in m.text and m.has_button("转办")][-1]
+    assert "路灯故障" in card.text  # its name, not its old code
+    await head.press(card, "转办")
+    await head.press(card, "供水服务中心")
+    await answer(head, "是水管问题")
+
+    assert not bot.tracking.errors
+    assert (await water_head.wait_for(number)).has_button("接收")  # with fresh deadlines

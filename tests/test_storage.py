@@ -106,13 +106,13 @@ async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inacti
     org = load_organisation(TEST_ORG)
     store = await SqliteStore.open(tmp_path / "db.sqlite3")
     deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
-    first = await sync_organisation(deps)
+    _, first = await sync_organisation(deps)
     smaller = dataclasses.replace(
         org,
         departments=org.departments[:2],
         categories=tuple(c for c in org.categories if c.department != "mediation"),
     )
-    second = await sync_organisation(dataclasses.replace(deps, org=smaller))
+    known, second = await sync_organisation(dataclasses.replace(deps, org=smaller))
     async with store.transaction() as tx:
         departments = await tx.organisation.active_department_codes()
         categories = await tx.organisation.active_category_codes()
@@ -123,6 +123,11 @@ async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inacti
     assert second.updated == 0
     assert departments == ["roads", "water"]
     assert categories == ["streetlight", "water_outage"]
+    # Still named and timed for the issues that have them, never offered again.
+    assert known.category("neighbour_dispute") is None
+    assert [d.code for d in known.retired_departments] == ["mediation"]
+    retired = known.any_category(known.retired_categories[0].code)
+    assert retired is not None and retired.department == "mediation"
 
 
 async def test_the_roster_does_not_undo_a_deactivation(tmp_path: Path) -> None:

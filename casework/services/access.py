@@ -13,18 +13,24 @@ from casework.access import (
     staff_reach,
 )
 from casework.errors import AlreadyRegistered, InviteNotFound, InviteUsed, StaffNotFound
-from casework.organisation import LANGUAGES
+from casework.organisation import LANGUAGES, Organisation
 from casework.people import Invite, NewStaff, Staff
 from casework.ports import RosterImport, Transaction
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
 
-async def sync_organisation(deps: Deps) -> RosterImport:
-    """Mirror the organisation file into the database and import its roster."""
+async def sync_organisation(deps: Deps) -> tuple[Organisation, RosterImport]:
+    """Mirror the organisation file into the database and import its roster; the organisation
+    with what the file no longer lists, for the issues on record that point at it."""
     async with deps.store.transaction() as tx:
         await tx.organisation.sync(deps.org)
-        return await tx.staff.import_roster(deps.org.roster, deps.clock.now())
+        imported = await tx.staff.import_roster(deps.org.roster, deps.clock.now())
+        departments, categories = await tx.organisation.retired()
+    org = dataclasses.replace(
+        deps.org, retired_departments=tuple(departments), retired_categories=tuple(categories)
+    )
+    return org, imported
 
 
 async def identify(deps: Deps, telegram_id: int, language_code: str | None = None) -> Staff | None:

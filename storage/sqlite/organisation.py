@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import aiosqlite
 
-from casework.organisation import Organisation
+from casework.organisation import Category, Department, Names, Organisation
 from storage.sqlite.database import fetch_all
 
 
@@ -64,3 +66,27 @@ class SqliteOrganisation:
             self._conn, "SELECT code FROM categories WHERE active = 1 ORDER BY position"
         )
         return [row["code"] for row in rows]
+
+    async def retired(self) -> tuple[list[Department], list[Category]]:
+        """The departments and categories the file no longer lists, as they last were."""
+        departments = [
+            Department(row["code"], Names(row["name_zh"], row["name_en"]), row["group_chat_id"])
+            for row in await fetch_all(
+                self._conn, "SELECT * FROM departments WHERE active = 0 ORDER BY position"
+            )
+        ]
+        categories = [
+            Category(
+                row["code"],
+                Names(row["name_zh"], row["name_en"]),
+                row["department"],
+                timedelta(seconds=row["respond_within_s"]),
+                timedelta(seconds=row["resolve_within_s"]),
+                timedelta(seconds=row["urgent_respond_within_s"]),
+                timedelta(seconds=row["urgent_resolve_within_s"]),
+            )
+            for row in await fetch_all(
+                self._conn, "SELECT * FROM categories WHERE active = 0 ORDER BY position"
+            )
+        ]
+        return departments, categories
