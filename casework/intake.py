@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -179,7 +180,8 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 
 def check_phone(text: str) -> str:
     """Loosely: digits with the usual separators, an optional leading +, 5 to 15 digits."""
-    compact = _PHONE_PUNCTUATION.sub("", text.strip())
+    # NFKC first: full-width digits (a Chinese keyboard's) become ASCII ones.
+    compact = _PHONE_PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).strip())
     digits = compact.removeprefix("+")
     if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 15:
         raise errors.BadPhone()

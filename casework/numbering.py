@@ -7,6 +7,7 @@ the sequence simply grows a digit (`2611-10000`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,8 @@ def format_number(month: str, sequence: int) -> str:
 
 def parse_number(text: str) -> str | None:
     """The canonical number from what someone typed (`2611-42`, `26110042`, `#2611-0042`)."""
-    cleaned = text.strip().lstrip("#№").strip()
+    # NFKC: full-width digits and dash, as a Chinese keyboard may type them, become ASCII.
+    cleaned = unicodedata.normalize("NFKC", text).strip().lstrip("#№").strip()
     if cleaned.isdigit() and len(cleaned) >= 8:
         cleaned = f"{cleaned[:4]}-{cleaned[4:]}"
     match = _NUMBER.match(cleaned)

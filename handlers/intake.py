@@ -110,10 +110,16 @@ async def _start(
             await message.reply_html(
                 t._(
                     "What you just sent was not added to it: {text}",
-                    text=description or t._("a photo"),
+                    text=_shortened(description) if description else t._("a photo"),
                 )
             )
     await ask(message, context, draft)
+
+
+def _shortened(text: str, limit: int = 200) -> str:
+    """Enough of a text to recognise it (a message repeated back must stay under Telegram's
+    4,096 characters)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # ----------------------------------------------------------------------------- asking

@@ -6,8 +6,11 @@ import asyncio
 import os
 import sqlite3
 import sys
+import threading
+import time
 from pathlib import Path
 
+from storage.sqlite.backup import backup
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
@@ -61,3 +64,36 @@ async def test_a_backup_without_a_database_says_so(tmp_path: Path) -> None:
     assert code == 2
     assert "no database there" in output
     assert "Traceback" not in output
+
+
+def test_a_backup_finishes_while_the_database_is_being_written(tmp_path: Path) -> None:
+    """Copied in small steps, an online backup starts over at every write: a busy bot could
+    keep it from ever finishing."""
+    source = tmp_path / "busy.sqlite3"
+    with sqlite3.connect(source) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE ballast (x BLOB)")
+        conn.executemany("INSERT INTO ballast VALUES (?)", [(b"x" * 4000,)] * 5000)  # 20 MB
+    finished = threading.Event()
+    writes = 0
+
+    def keep_writing() -> None:
+        nonlocal writes
+        with sqlite3.connect(source, timeout=30) as conn:
+            deadline = time.monotonic() + 20
+            while not finished.is_set() and time.monotonic() < deadline:
+                conn.execute("INSERT INTO ballast VALUES (?)", (b"y",))
+                conn.commit()
+                writes += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        size = backup(source, tmp_path / "copy.sqlite3")
+        still_writing = writer.is_alive() and not finished.is_set()
+    finally:
+        finished.set()
+        writer.join()
+
+    assert still_writing and writes > 0  # done while the writes went on, not after them
+    assert size > 20_000_000

@@ -302,3 +302,35 @@ async def test_new_with_a_description_of_several_lines_keeps_its_lines(
 
     [(stored,)] = await rows(bot, "SELECT data FROM drafts")
     assert json.loads(stored)["description"] == "中山路12号路灯不亮\n已经三天了\n附近老人夜里摔倒过"
+
+
+async def test_a_second_new_with_a_very_long_text_is_answered_and_the_draft_goes_on(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.send("/new " + "长" * 4090)  # near Telegram's limit, while a draft is open
+
+    assert not bot.tracking.errors
+    assert any("没有加入" in m.text or "未加入" in m.text for m in worker.messages[-3:])
+    assert "问题类别" in worker.last.text
+
+
+async def test_full_width_digits_are_understood_in_phones_and_issue_numbers(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    for text in ("跳过", "完成", "张三", "１３８１２３４５６７８"):  # a Chinese keyboard's digits
+        await worker.send(text)
+    assert "问题来源" in worker.last.text
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ 市政道路科")
+    await worker.press(worker.last, "提交")
+    [(number, phone)] = await rows(bot, "SELECT number, citizen_phone FROM issues")
+    assert phone == "13812345678"
+
+    await worker.send(
+        "/issue " + number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    )
+    assert any(number in m.text and m.buttons for m in worker.messages[-4:])

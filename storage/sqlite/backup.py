@@ -6,8 +6,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-PAGES_PER_STEP = 1024  # copy in steps, so the running bot is held up only briefly
-
 
 class BackupError(Exception):
     """The copy could not be made, or did not pass its integrity check."""
@@ -25,7 +23,10 @@ def backup(source: Path, target: Path) -> int:
     partial.unlink(missing_ok=True)
     try:
         with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(partial) as dst:
-            src.backup(dst, pages=PAGES_PER_STEP, sleep=0.01)
+            # In one step, from one read snapshot: copied in small steps, the copy starts over
+            # whenever the bot writes, and a busy bot can keep it from ever finishing. With the
+            # write-ahead log the bot goes on writing meanwhile.
+            src.backup(dst, pages=-1)
             dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             [(verdict,)] = dst.execute("PRAGMA integrity_check").fetchall()
         if verdict != "ok":
