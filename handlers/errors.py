@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access
+from casework.services import access, updates
 from handlers.context import BotContext
 from handlers.i18n import pick_language, texts
 
@@ -27,6 +27,7 @@ async def on_error(update: object, context: BotContext) -> None:
             log.error("error outside an update", exc_info=error)
         return
     log.error("update %s failed", update.update_id, exc_info=error)
+    await _not_again(update.update_id, context)
     t = texts(await _language_of(update, context))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "
@@ -62,3 +63,16 @@ async def _language_of(update: Update, context: BotContext) -> str:
         except Exception:  # anything: the apology must still go out
             log.debug("no saved language for the apology")
     return pick_language(saved, user.language_code, default)
+
+
+async def _not_again(update_id: int, context: BotContext) -> None:
+    """Mark the update handled if it was not yet (say the database was locked as it came): the
+    person is told to try again, so it must not be handled again after a restart as well."""
+    runtime = context.bot_data.runtime
+    if runtime is None:
+        return
+    try:
+        async with asyncio.timeout(1):
+            await updates.answered_with_an_error(runtime.deps, update_id)
+    except Exception:  # the database may be what failed: the apology goes out regardless
+        log.debug("update %s could not be marked handled", update_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from storage.sqlite.updates import SqliteUpdates
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import card_for, events, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
@@ -89,3 +91,29 @@ async def test_a_command_in_a_group_the_bot_does_not_know_gets_a_clear_answer(
     await head.send("/inbox", chat=unknown)
 
     assert "不是本机器人登记的科室群" in unknown.last.text
+
+
+async def test_an_update_answered_with_an_apology_is_not_handled_again_after_a_restart(
+    bot: Harness, worker: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = await log_issue(worker)
+    bot.expected_errors.append(sqlite3.OperationalError)
+    real = SqliteUpdates.first_time
+    calls = 0
+
+    async def locked_once(self: SqliteUpdates, update_id: int, now: datetime) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the database is locked just as the update comes in
+            raise sqlite3.OperationalError("database is locked")
+        return await real(self, update_id, now)
+
+    monkeypatch.setattr(SqliteUpdates, "first_time", locked_once)
+    await worker.send(f"/note {number} 明天去现场")
+    assert "可能没有保存" in worker.last.text
+    await worker.send(f"/note {number} 明天去现场")  # sent again, as the person was told
+
+    await bot.restart()  # a redeploy, later: stored updates not yet handled are handled first
+    await worker.send("/my")  # handled after any of the worker's replayed ones (their order)
+
+    assert await events(bot, number) == ["submitted", "note"]

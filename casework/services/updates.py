@@ -24,3 +24,10 @@ async def keep(deps: Deps, updates: Sequence[tuple[int, str]]) -> None:
 async def unhandled(deps: Deps) -> list[tuple[int, str]]:
     async with deps.store.transaction() as tx:
         return await tx.updates.unhandled()
+
+
+async def answered_with_an_error(deps: Deps, update_id: int) -> None:
+    """The person was told their action may not have been saved, and will send it again if
+    they still want it: it must not also be handled again after a restart."""
+    async with deps.store.transaction() as tx:
+        await tx.updates.first_time(update_id, deps.clock.now())
