@@ -25,7 +25,8 @@ def format_number(month: str, sequence: int) -> str:
 def parse_number(text: str) -> str | None:
     """The canonical number from what someone typed (`2611-42`, `26110042`, `#2611-0042`)."""
     # NFKC: full-width digits and dash, as a Chinese keyboard may type them, become ASCII.
-    cleaned = unicodedata.normalize("NFKC", text).strip().lstrip("#№").strip()
+    # (The prefix goes first: NFKC would make № the letters No.)
+    cleaned = unicodedata.normalize("NFKC", text.strip().lstrip("#＃№")).strip().lstrip("#").strip()
     if cleaned.isdigit() and len(cleaned) >= 8:
         cleaned = f"{cleaned[:4]}-{cleaned[4:]}"
     match = _NUMBER.match(cleaned)

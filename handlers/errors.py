@@ -27,7 +27,6 @@ async def on_error(update: object, context: BotContext) -> None:
             log.error("error outside an update", exc_info=error)
         return
     log.error("update %s failed", update.update_id, exc_info=error)
-    await _not_again(update.update_id, context)
     t = texts(await _language_of(update, context))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "
@@ -40,6 +39,7 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.effective_chat.send_message(sorry)
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", exc)
+    await _not_again(update.update_id, context)  # after the apology: the database may be slow
     # Fail closed: no later handler group runs for an update that broke (a broken gate
     # must not let the update through to the commands).
     raise ApplicationHandlerStop
@@ -47,8 +47,9 @@ async def on_error(update: object, context: BotContext) -> None:
 
 async def _language_of(update: Update, context: BotContext) -> str:
     """The person's language, chosen again: this context is not the one the update's handlers
-    had. A saved choice is read if the database answers within a second (it may be what
-    failed); else their Telegram app's language, else the default."""
+    had. A saved choice is read if the database answers (given a second; a write lock held
+    elsewhere can stretch that to its busy timeout); else their Telegram app's language, else
+    the default."""
     runtime = context.bot_data.runtime
     default = runtime.settings.default_language if runtime else "zh"
     user = update.effective_user

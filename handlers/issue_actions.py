@@ -7,6 +7,8 @@ exactly once: a refusal before anything else happens, or the result.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -95,7 +97,7 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
     try:
         if step == DETAILS:
             # Details go to the presser's private chat, never to a group.
-            await send_details(context.staff.telegram_id, context, issue_id)
+            await _privately(send_details(context.staff.telegram_id, context, issue_id))
             await query.answer()
         elif step == BACK:
             await query.answer()
@@ -107,12 +109,9 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
     except errors.CaseworkError as refusal:
         await query.answer(plain(explain(refusal, context.t)), show_alert=True)
         await redraw_pressed_card(update, context, issue_id)
-    except (Forbidden, BadRequest) as exc:
-        if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
-            raise
+    except NotInPrivate:
         # Pressed in a group by someone the bot cannot write to in private (they never opened
-        # a chat with it, or blocked it): a question they cannot see must not wait for words.
-        await issues.drop_prompt(context.deps, context.staff)
+        # a chat with it, or blocked it).
         await query.answer(
             context.t._(
                 "I cannot write to you in private yet. Open a chat with me (tap my name, then "
@@ -258,15 +257,37 @@ async def _ask(
         department=department_name(department, context.deps.org, t) if department else "",
         why=withdraw_name(withdraw_reason, t) if withdraw_reason else "",
     )
-    await context.bot.send_message(  # first: if it cannot be sent, the press is answered so
-        chat_id,
-        Html(question + "\n" + t._("/cancel stops.")),
-        parse_mode="HTML",
-        reply_markup=ForceReply(input_field_placeholder=issue.number),
-    )
+    try:  # before the press is answered: if it cannot be sent, the answer says why
+        await _privately(
+            context.bot.send_message(
+                chat_id,
+                Html(question + "\n" + t._("/cancel stops.")),
+                parse_mode="HTML",
+                reply_markup=ForceReply(input_field_placeholder=issue.number),
+            )
+        )
+    except NotInPrivate:
+        await issues.drop_prompt(context.deps, context.staff)  # a question nobody saw
+        raise
     await query.answer()
     if department is not None or withdraw_reason is not None:
         await redraw_pressed_card(update, context, issue.id)
+
+
+class NotInPrivate(Exception):
+    """The bot cannot write to the presser in private: they never opened a chat with it, or
+    blocked it."""
+
+
+async def _privately(sending: Awaitable[object]) -> None:
+    try:
+        await sending
+    except Forbidden as exc:
+        raise NotInPrivate from exc
+    except BadRequest as exc:
+        if "chat not found" not in exc.message.lower():
+            raise
+        raise NotInPrivate from exc
 
 
 async def _done(update: Update, context: BotContext, outcome: Outcome) -> None:

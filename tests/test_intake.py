@@ -334,3 +334,6 @@ async def test_full_width_digits_are_understood_in_phones_and_issue_numbers(
         "/issue " + number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
     )
     assert any(number in m.text and m.buttons for m in worker.messages[-4:])
+    shown = len(worker.messages)
+    await worker.send(f"/issue №{number}")
+    assert any(number in m.text and m.buttons for m in worker.messages[shown:])
