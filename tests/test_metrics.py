@@ -314,3 +314,24 @@ async def test_a_closing_later_reopened_still_counts_for_the_acceptance_before_i
         rates.append(roads.resolution_rate)
 
     assert rates == [1.0, 1.0]  # the reopening is counted by the reopen rate instead
+
+
+async def test_a_department_the_file_no_longer_lists_keeps_its_figures_for_the_period(
+    november: History,
+) -> None:
+    org = november.deps.org
+    water = org.department("water")
+    assert water is not None
+    without_water = dataclasses.replace(
+        org,
+        departments=tuple(d for d in org.departments if d.code != "water"),
+        categories=tuple(c for c in org.categories if c.department != "water"),
+        retired_departments=(water,),
+    )
+    before = await figures(november, COORDINATOR, ["2026-11"])
+    november.deps = dataclasses.replace(november.deps, org=without_water)
+
+    after = await figures(november, COORDINATOR, ["2026-11"])
+
+    by_code = {m.department: m for m in after.departments}
+    assert by_code["water"] == next(m for m in before.departments if m.department == "water")

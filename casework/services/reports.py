@@ -68,6 +68,12 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
             closed_by.update(await tx.metrics.closed_by_counted(start, stop))
         people = await tx.metrics.people()
     codes = [d.code for d in deps.org.departments] if department is None else [department]
+    if department is None:  # a department the file no longer lists, with figures in the period
+        listed = set(codes)
+        codes += sorted(
+            {p.department for p in parts if p.department not in listed}
+            & {d.code for d in deps.org.retired_departments}
+        )
     totals = {code: DepartmentCounts(code) for code in codes}
     for part in parts:
         if part.department in totals:
