@@ -50,16 +50,14 @@ async def sweep(deps: Deps) -> int:
                 # go now. One due just before they began goes now too, if the sweep finds it
                 # soon after (it may run a minute later, at 22:00, for one due at 21:59).
                 send_at = now
-                fell_due = issue.next_reminder_at or now
-                if (
-                    not issue.urgent
-                    and policy.quiet_hours is not None
-                    and not (
-                        now - fell_due <= LATE_BEFORE_QUIET_HOURS
-                        and not policy.quiet_hours.contains(fell_due, deps.zone)
+                quiet = policy.quiet_hours
+                if not issue.urgent and quiet is not None:
+                    fell_due = issue.next_reminder_at or now
+                    just_before = now - fell_due <= LATE_BEFORE_QUIET_HOURS and not quiet.contains(
+                        fell_due, deps.zone
                     )
-                ):
-                    send_at = policy.quiet_hours.release(now, deps.zone)
+                    if not just_before:
+                        send_at = quiet.release(now, deps.zone)
                 for rung in ladder.fire:
                     people: dict[int, Staff] = {}
                     for audience in rung.audiences:
