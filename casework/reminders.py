@@ -66,6 +66,17 @@ class Plan:
     next_at: datetime | None
 
 
+@dataclass(frozen=True)
+class LadderMoved:
+    """How far an issue's ladder has gone after a sweep: recorded only if the issue is still
+    in `phase` (a step taken meanwhile starts a new ladder)."""
+
+    issue_id: int
+    phase: int
+    passed: int
+    next_at: datetime | None
+
+
 def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
     """The issue's rungs for its current phase, in time order (possibly endless)."""
     start = issue.phase_started_at or issue.handed_at

@@ -7,14 +7,14 @@ so a crash can neither lose a rung nor send it twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
 from casework.notifications import Audience
 from casework.people import Staff
 from casework.ports import Transaction
-from casework.reminders import plan
+from casework.reminders import LadderMoved, plan
 from casework.services import Deps
 from casework.services.notify import people_for
 
@@ -44,31 +44,18 @@ async def sweep(deps: Deps) -> int:
     while True:
         async with deps.store.transaction() as tx:
             due = await tx.issues.reminders_due(now, BATCH)
+            reminders: dict[tuple[int, int], OutboxItem] = {}
+            ladders: list[LadderMoved] = []
             for issue in due:
                 ladder = plan(issue, policy, now)
-                # Routine reminders that fall due in quiet hours wait for their end; urgent ones
-                # go now. One due just before they began goes now too, if the sweep finds it
-                # soon after (it may run a minute later, at 22:00, for one due at 21:59).
-                send_at = now
-                quiet = policy.quiet_hours
-                if not issue.urgent and quiet is not None:
-                    fell_due = issue.next_reminder_at or now
-                    just_before = now - fell_due <= LATE_BEFORE_QUIET_HOURS and not quiet.contains(
-                        fell_due, deps.zone
-                    )
-                    if not just_before:
-                        send_at = quiet.release(now, deps.zone)
+                send_at = _send_at(issue, now, deps)
                 for rung in ladder.fire:
-                    people: dict[int, Staff] = {}
+                    payload = {"phase": str(issue.phase), "rung": rung.kind.value}
                     for audience in rung.audiences:
                         for person in await crowd(tx, audience, issue):
-                            people[person.id] = person
-                    # One reminder of an issue waiting per person: a newer one replaces an
-                    # older one still held back (by quiet hours, or by Telegram's limits).
-                    await tx.outbox.supersede_reminders(issue.id, list(people), now)
-                    queued += await tx.outbox.add_many(
-                        [
-                            OutboxItem(
+                            # One reminder of an issue waiting per person: of the rungs that
+                            # fire together, the last one's.
+                            reminders[issue.id, person.id] = OutboxItem(
                                 key=f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",
                                 kind=OutboxKind.REMINDER,
                                 chat_id=person.telegram_id,
@@ -77,13 +64,26 @@ async def sweep(deps: Deps) -> int:
                                 priority=Priority.URGENT if issue.urgent else Priority.REMINDER,
                                 created_at=now,
                                 due_at=send_at,
-                                payload={"phase": str(issue.phase), "rung": rung.kind.value},
+                                payload=payload,
                             )
-                            for person in people.values()
-                        ]
-                    )
-                await tx.issues.passed_reminders(
-                    issue.id, issue.phase, ladder.passed, ladder.next_at
-                )
+                ladders.append(LadderMoved(issue.id, issue.phase, ladder.passed, ladder.next_at))
+            # A newer reminder replaces an older one still held back (by quiet hours, or by
+            # Telegram's limits).
+            await tx.outbox.supersede_reminders(list(reminders), now)
+            queued += await tx.outbox.add_many(list(reminders.values()))
+            await tx.issues.passed_reminders(ladders)
         if len(due) < BATCH:
             return queued
+
+
+def _send_at(issue: Issue, now: datetime, deps: Deps) -> datetime:
+    """Routine reminders that fall due in quiet hours wait for their end; urgent ones go now.
+    One due just before they began goes now too, if the sweep finds it soon after (it may run
+    a minute later, at 22:00, for one due at 21:59)."""
+    quiet = deps.org.reminders.quiet_hours
+    if issue.urgent or quiet is None:
+        return now
+    fell_due = issue.next_reminder_at or now
+    if now - fell_due <= LATE_BEFORE_QUIET_HOURS and not quiet.contains(fell_due, deps.zone):
+        return now
+    return quiet.release(now, deps.zone)

@@ -18,21 +18,40 @@ _INSERT = (
 )
 
 
-def _values(item: OutboxItem) -> tuple[object, ...]:
-    return (
-        item.key,
-        item.kind.value,
-        item.chat_id,
-        item.staff_id,
-        item.department,
-        item.issue_id,
-        item.event_id,
-        item.message_id,
-        json.dumps(item.payload, ensure_ascii=False),
-        item.priority,
-        to_epoch(item.created_at),
-        to_epoch(item.due_at),
-    )
+def _values(items: Sequence[OutboxItem]) -> list[tuple[object, ...]]:
+    """The rows to insert. A sweep queues thousands of reminders that share a few payloads and
+    times: each is encoded once."""
+    encoded: dict[int, str] = {}  # by the payload's id: the items hold every payload meanwhile
+    epochs: dict[datetime, int] = {}
+
+    def payload(item: OutboxItem) -> str:
+        key = id(item.payload)
+        if key not in encoded:
+            encoded[key] = json.dumps(item.payload, ensure_ascii=False)
+        return encoded[key]
+
+    def epoch(moment: datetime) -> int:
+        if moment not in epochs:
+            epochs[moment] = to_epoch(moment)
+        return epochs[moment]
+
+    return [
+        (
+            item.key,
+            item.kind.value,
+            item.chat_id,
+            item.staff_id,
+            item.department,
+            item.issue_id,
+            item.event_id,
+            item.message_id,
+            payload(item),
+            item.priority,
+            epoch(item.created_at),
+            epoch(item.due_at),
+        )
+        for item in items
+    ]
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:
@@ -61,31 +80,39 @@ class SqliteOutbox:
 
     async def add(self, item: OutboxItem) -> bool:
         """Queue a message; False if one with the same key was ever queued."""
-        cur = await self._conn.execute(_INSERT, _values(item))
+        cur = await self._conn.execute(_INSERT, _values([item])[0])
         self.added += cur.rowcount
         return cur.rowcount == 1
 
-    async def supersede_reminders(
-        self, issue_id: int, staff_ids: Sequence[int], now: datetime
-    ) -> int:
-        """Drop undelivered reminders of an issue to these people: newer ones replace them."""
-        if not staff_ids:
+    async def supersede_reminders(self, waiting: Sequence[tuple[int, int]], now: datetime) -> int:
+        """Drop undelivered reminders of these (issue, person) pairs: newer ones replace them."""
+        issues = sorted({issue_id for issue_id, _ in waiting})
+        if not issues:
             return 0
-        marks = ", ".join("?" * len(staff_ids))
-        cur = await self._conn.execute(
-            "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
-            " WHERE issue_id = ? AND sent_at IS NULL AND failed_at IS NULL"
-            f" AND kind = 'reminder' AND staff_id IN ({marks})",
-            (to_epoch(now), issue_id, *staff_ids),
+        # Mostly none are waiting (the last ones went long ago): find the issues that have some.
+        marks = ", ".join("?" * len(issues))
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT DISTINCT issue_id FROM outbox WHERE issue_id IN ({marks})"
+            " AND sent_at IS NULL AND failed_at IS NULL AND kind = 'reminder'",
+            issues,
         )
-        return cur.rowcount
+        held = {row[0] for row in rows}
+        before = self._conn.total_changes
+        await self._conn.executemany(
+            "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
+            " WHERE issue_id = ? AND staff_id = ? AND sent_at IS NULL AND failed_at IS NULL"
+            " AND kind = 'reminder'",
+            [(to_epoch(now), i, staff_id) for i, staff_id in waiting if i in held],
+        )
+        return self._conn.total_changes - before
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """Queue several messages at once; how many were new (keys never queued before)."""
         if not items:
             return 0
         before = self._conn.total_changes
-        await self._conn.executemany(_INSERT, [_values(item) for item in items])
+        await self._conn.executemany(_INSERT, _values(items))
         added = self._conn.total_changes - before
         self.added += added
         return added

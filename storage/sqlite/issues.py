@@ -10,6 +10,7 @@ import aiosqlite
 
 from casework.issues import Issue, Location, Source, Status, Verdict
 from casework.ports import DepartmentLoad, IssuePage
+from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
@@ -195,15 +196,12 @@ class SqliteIssues:
             (to_epoch(now), limit),
         )
 
-    async def passed_reminders(
-        self, issue_id: int, phase: int, passed: int, next_at: datetime | None
-    ) -> bool:
-        """Record how far the ladder has gone, if the issue is still in that phase."""
-        cur = await self._conn.execute(
+    async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
+        """Record how far each ladder has gone, if its issue is still in that phase."""
+        await self._conn.executemany(
             "UPDATE issues SET reminders_sent = ?, next_reminder_at = ? WHERE id = ? AND phase = ?",
-            (passed, _maybe_epoch(next_at), issue_id, phase),
+            [(m.passed, _maybe_epoch(m.next_at), m.issue_id, m.phase) for m in moved],
         )
-        return cur.rowcount == 1
 
     async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
         """Pending or accepted issues past their deadline, the most overdue first."""
