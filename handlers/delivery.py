@@ -105,7 +105,7 @@ class OutboxSender:
                 self._wake.clear()
                 generation = self._generation
                 try:
-                    items = await delivery.due(self._deps, self._window)
+                    items = await delivery.due(self._deps, self._window, self._held)
                 except Exception:
                     log.exception("outbox: could not read what is due")
                     items = []
@@ -134,7 +134,7 @@ class OutboxSender:
         taken = 0
         for item in items:
             assert item.id is not None
-            if item.id in self._held:
+            if item.id in self._held:  # it was delivered meanwhile and read again: later
                 continue
             if len(self._held) >= self._window and item.priority >= Priority.REMINDER:
                 continue
@@ -189,8 +189,6 @@ class OutboxSender:
                 if prepared is None:
                     return
                 outgoing = await self._compose(prepared)
-                if not await delivery.attempting(deps, item):
-                    return  # delivered or dropped since it was read
                 message_id = await self._post(item, outgoing)
                 await delivery.sent(deps, item, message_id, shown=prepared.issue)
         except RetryAfter as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,9 +31,11 @@ class Delivery:
     visible: bool = True  # False: the recipient may no longer see the issue (moved away)
 
 
-async def due(deps: Deps, limit: int) -> list[OutboxItem]:
+async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
+    """The most urgent messages due, up to `limit`, leaving out those in `held` (already
+    being delivered)."""
     async with deps.store.transaction() as tx:
-        return await tx.outbox.due(deps.clock.now(), limit)
+        return await tx.outbox.due(deps.clock.now(), limit, held)
 
 
 async def next_due_at(deps: Deps) -> datetime | None:
@@ -41,8 +44,13 @@ async def next_due_at(deps: Deps) -> datetime | None:
 
 
 async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
-    """Everything needed to write the message; None if it should no longer be sent."""
+    """Everything needed to write the message, which is marked as being handed to Telegram
+    (see `outbox.attempted_at`); None if it should no longer be sent (delivered or dropped
+    since it was read, or no longer wanted)."""
+    assert item.id is not None
     async with deps.store.transaction() as tx:
+        if not await tx.outbox.attempting(item.id, deps.clock.now()):
+            return None
         recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
         if item.staff_id is not None and (recipient is None or not recipient.active):
             # Access ended since it was queued.
@@ -89,14 +97,6 @@ def group_actions(issue: Issue, department: str) -> list[Action]:
         id=0, telegram_id=0, name="", role=Role.HEAD, department=department, active=True
     )
     return [a for a in lifecycle.allowed_actions(issue, on_duty) if a in GROUP_ACTIONS]
-
-
-async def attempting(deps: Deps, item: OutboxItem) -> bool:
-    """Mark the message as being handed to Telegram (see `outbox.attempted_at`); False if it
-    was delivered or dropped since it was read, and must not be sent again."""
-    assert item.id is not None
-    async with deps.store.transaction() as tx:
-        return await tx.outbox.attempting(item.id, deps.clock.now())
 
 
 async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -> None:
@@ -153,9 +153,9 @@ async def sent(
         await tx.cards.add(card)
         if shown is None:
             return
-        current = await tx.issues.get(item.issue_id)
-        if current is not None and current.version != shown.version:
-            await tx.outbox.add(card_refresh(card, f"v:{current.version}", now))
+        version = await tx.issues.version_of(item.issue_id)
+        if version is not None and version != shown.version:
+            await tx.outbox.add(card_refresh(card, f"v:{version}", now))
 
 
 async def retry(deps: Deps, item: OutboxItem, delay: timedelta, error: str) -> None:

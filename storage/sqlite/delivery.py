@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -117,13 +117,24 @@ class SqliteOutbox:
         self.added += added
         return added
 
-    async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
-        """Undelivered messages due by `now`, most urgent first, oldest first."""
+    async def due(self, now: datetime, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
+        """Undelivered messages due by `now`, most urgent first, oldest first; of the first
+        `limit`, those not in `held` (the sender reads again and again while it sends: what it
+        holds already is not read in full each time)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?"
+            "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?"
             " ORDER BY priority, due_at, id LIMIT ?",
             (to_epoch(now), limit),
+        )
+        wanted = [row[0] for row in rows if row[0] not in held]
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY priority, due_at, id",
+            wanted,
         )
         return [_item(row) for row in rows]
 

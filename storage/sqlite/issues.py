@@ -154,6 +154,10 @@ class SqliteIssues:
         found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE id = ?", (issue_id,))
         return found[0] if found else None
 
+    async def version_of(self, issue_id: int) -> int | None:
+        row = await fetch_one(self._conn, "SELECT version FROM issues WHERE id = ?", (issue_id,))
+        return None if row is None else int(row[0])
+
     async def by_number(self, number: str) -> Issue | None:
         found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE number = ?", (number,))
         return found[0] if found else None
@@ -261,20 +265,19 @@ class SqliteIssues:
         ids = [row["id"] for row in rows]
         marks = ", ".join("?" * len(ids))
         photos: defaultdict[int, list[str]] = defaultdict(list)
-        for found in await fetch_all(
-            self._conn,
-            f"SELECT issue_id, file_id FROM issue_photos WHERE issue_id IN ({marks})"
-            " ORDER BY issue_id, position",
-            ids,
-        ):
-            photos[found["issue_id"]].append(found["file_id"])
         assists: defaultdict[int, list[str]] = defaultdict(list)
-        for found in await fetch_all(
+        # One query for both (a query is a round trip to the database's thread).
+        for issue_id, _, photo, department in await fetch_all(
             self._conn,
-            f"SELECT issue_id, department FROM issue_assists WHERE issue_id IN ({marks})",
-            ids,
+            f"SELECT issue_id, position, file_id, NULL FROM issue_photos WHERE issue_id IN ({marks})"
+            f" UNION ALL SELECT issue_id, 0, NULL, department FROM issue_assists"
+            f" WHERE issue_id IN ({marks}) ORDER BY 1, 2, 4",
+            [*ids, *ids],
         ):
-            assists[found["issue_id"]].append(found["department"])
+            if photo is not None:
+                photos[issue_id].append(photo)
+            else:
+                assists[issue_id].append(department)
         return [_issue(row, photos[row["id"]], assists[row["id"]]) for row in rows]
 
     async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:
