@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -262,17 +263,17 @@ class SqliteIssues:
         """Issues from their rows, with their photos and assisting departments."""
         if not rows:
             return []
-        ids = [row["id"] for row in rows]
-        marks = ", ".join("?" * len(ids))
+        ids = json.dumps([row["id"] for row in rows])  # one parameter however many they are
         photos: defaultdict[int, list[str]] = defaultdict(list)
         assists: defaultdict[int, list[str]] = defaultdict(list)
         # One query for both (a query is a round trip to the database's thread).
         for issue_id, _, photo, department in await fetch_all(
             self._conn,
-            f"SELECT issue_id, position, file_id, NULL FROM issue_photos WHERE issue_id IN ({marks})"
-            f" UNION ALL SELECT issue_id, 0, NULL, department FROM issue_assists"
-            f" WHERE issue_id IN ({marks}) ORDER BY 1, 2, 4",
-            [*ids, *ids],
+            "SELECT issue_id, position, file_id, NULL FROM issue_photos"
+            " WHERE issue_id IN (SELECT value FROM json_each(:ids))"
+            " UNION ALL SELECT issue_id, 0, NULL, department FROM issue_assists"
+            " WHERE issue_id IN (SELECT value FROM json_each(:ids)) ORDER BY 1, 2, 4",
+            {"ids": ids},
         ):
             if photo is not None:
                 photos[issue_id].append(photo)
