@@ -26,9 +26,9 @@ from casework.roles import Role
 from casework.services import Deps, reload_actor
 
 # Rows an export reads at a time. Small: while an export is built the bot goes on answering
-# people, and each batch holds the database (and is written out while others wait for the GIL);
-# 5,000 made the other steps' p99 354 ms during a month's export, 500 makes it 200 ms, with the
-# export itself no slower (benchmarks/at_scale.py).
+# people, and each batch holds the database (and is written out while others wait for the
+# GIL); 5,000 made the other steps' p99 354 ms during a month's export, 500 makes it 160-200
+# ms, with the export itself no slower (benchmarks/at_scale.py).
 BATCH = 500
 
 
