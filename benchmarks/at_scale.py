@@ -5,8 +5,9 @@
 - handler latency: the bot in-process (the real application, against the fake Bot API), people
   logging issues, listing, looking up, accepting and resolving, each update timed from its
   arrival to the end of its handling; then the same while a coordinator's month export is being
-  built in the same process;
-- /stats, and /export as XLSX and as CSV, for a month and for a year.
+  built (by `/export`, so in the export's own process, as the bot does it);
+- /stats, and /export as XLSX and as CSV, for a month and for a year (built here, in this
+  process, so that its peak memory counts them).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ async def handler_latency(
     database: Path, org_file: Path, export_meanwhile: str | None = None
 ) -> dict[str, float]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
-    /export of it is being built in the same process."""
+    /export of it is being built."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = FakeBotApi(first_update_id=int(time.time() * 1000))
     await api.start()

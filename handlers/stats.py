@@ -11,8 +11,9 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -23,8 +24,8 @@ from casework.services import reports
 from handlers.context import BotContext
 from handlers.i18n import Texts
 from handlers.refusals import explain
+from handlers.reports.export_process import ExportJob, build_export
 from handlers.reports.summary import chart_of, report_text
-from handlers.reports.workbook import write_export
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +67,34 @@ async def export(update: Update, context: BotContext) -> None:
         await message.reply_html(explain(refusal, t))
         return
     name = f"duban-{_file_label(report.period)}.{'zip' if as_csv else 'xlsx'}"
+    settings = context.runtime.settings
+    job = ExportJob(
+        database=settings.database_path, org=deps.org, zone=deps.zone, actor=actor,
+        report=report, language=t.language, as_csv=as_csv, batch_size=reports.BATCH,
+    )  # fmt: skip
+    limit_mb = settings.telegram_upload_limit_mb
     # On disk, not in memory: a year's workbook can be large.
-    limit_mb = context.runtime.settings.telegram_upload_limit_mb
-    with tempfile.TemporaryFile() as spool:
+    with tempfile.TemporaryDirectory(prefix="duban-export-") as folder:
+        built = Path(folder) / name
         async with _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT):
-            await write_export(deps, actor, report, t, as_csv, spool)
-        size_mb = spool.tell() / 1_000_000
+            await build_export(job, built)
+        size_mb = built.stat().st_size / 1_000_000
         if size_mb > limit_mb:
             await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
             return
-        spool.seek(0)
-        await message.reply_document(
-            InputFile(spool, filename=name),
-            caption=report.period.label,
-            # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
-            # Telegram to answer.
-            write_timeout=60 + 8 * size_mb,
-            read_timeout=60,
-        )
+        with built.open("rb") as file:
+            await _send(message, InputFile(file, filename=name), report.period.label, size_mb)
+
+
+async def _send(message: Message, file: InputFile, caption: str, size_mb: float) -> None:
+    await message.reply_document(
+        file,
+        caption=caption,
+        # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
+        # Telegram to answer.
+        write_timeout=60 + 8 * size_mb,
+        read_timeout=60,
+    )
 
 
 @contextlib.asynccontextmanager

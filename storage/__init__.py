@@ -14,7 +14,11 @@ from storage.sqlite.backup import BackupError, backup
 from storage.sqlite.store import SqliteStore
 
 
-async def open_store(database_path: Path) -> Store:
+async def open_store(database_path: Path, read_only: bool = False) -> Store:
+    """The store at `database_path`. Read-only: for another process reading what the bot keeps
+    (its reads never take the write lock; any write fails)."""
+    if read_only:
+        return await SqliteStore.open_read_only(database_path)
     return await SqliteStore.open(database_path)
 
 

@@ -1,7 +1,9 @@
-"""The outbox and issue reads the sender and the sweep rely on, in the SQLite store."""
+"""What the sender, the sweep and the export process rely on, in the SQLite store."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -89,3 +91,24 @@ async def test_a_newer_reminder_replaces_only_the_same_persons_older_one(
 
     assert replaced == 1
     assert [i.key for i in waiting] == ["old-2"]
+
+
+async def test_a_read_only_store_reads_while_the_bot_holds_the_write_lock_and_cannot_write(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    reader = await SqliteStore.open_read_only(tmp_path / "db.sqlite3")
+    try:
+        async with store.transaction() as tx:  # the bot's write transaction, still open
+            await tx.staff.add(NewStaff(900, "未提交", Role.WORKER, None), START)
+            async with asyncio.timeout(1):  # does not wait for the writer
+                async with reader.transaction() as seen:
+                    issue = await seen.issues.get(1)
+                    uncommitted = await seen.staff.by_telegram_id(900)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            async with reader.transaction() as seen:
+                await seen.staff.add(NewStaff(901, "写不进", Role.WORKER, None), START)
+    finally:
+        await reader.close()
+
+    assert issue is not None and issue.number == "2611-0001"
+    assert uncommitted is None

@@ -15,12 +15,15 @@ import pytest
 from matplotlib import image
 from openpyxl import load_workbook
 
-from casework.metrics import DepartmentCounts, compute
+from casework.metrics import DepartmentCounts, Period, compute
+from casework.people import Staff
 from casework.ports import ExportEvent
+from casework.roles import Role
 from casework.services import reports
 from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
+from handlers.reports.export_process import ExportFailed, ExportJob, build_export
 from handlers.reports.workbook import Tables, XlsxExport
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.flows import answer, card_for, events, log_issue
@@ -308,3 +311,24 @@ async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     assert len(rankings) == 1
     assert coordinator.last.kind == "photo"
     assert not any("各科室绩效排名" in m.text for m in head.messages)
+
+
+async def test_an_export_whose_process_fails_says_so_and_leaves_no_file(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    job = ExportJob(
+        database=tmp_path / "no-such.sqlite3",  # the process cannot open it
+        org=load_organisation(TEST_ORG),
+        zone=ZoneInfo("Asia/Shanghai"),
+        actor=Staff(id=1, telegram_id=1, name="协调", role=Role.COORDINATOR, department=None,
+                    active=True),
+        report=reports.Report(Period(start, start + timedelta(days=30), "2026-11"), [], [],
+                              everywhere=True),
+        language="zh",
+        as_csv=True,
+        batch_size=reports.BATCH,
+    )  # fmt: skip
+
+    with pytest.raises(ExportFailed):
+        await build_export(job, tmp_path / "out.zip")
+
+    assert not (tmp_path / "out.zip").exists()

@@ -25,10 +25,8 @@ from casework.ports import ExportCursor, ExportEvent, ExportIssue
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
-# Rows an export reads at a time. Small: while an export is built the bot goes on answering
-# people, and each batch holds the database (and is written out while others wait for the
-# GIL); 5,000 made the other steps' p99 354 ms during a month's export, 500 makes it 160-200
-# ms, with the export itself no slower (benchmarks/at_scale.py).
+# Rows an export reads at a time, each batch a short read transaction. (5,000 was as fast; 500
+# held the bot up less when exports were built in its own process, before they had one.)
 BATCH = 500
 
 
@@ -93,7 +91,9 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     return Report(period, ranked(metrics), workload, everywhere=department is None)
 
 
-async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportIssue]]:
+async def issue_rows(
+    deps: Deps, actor: Staff, period: Period, batch_size: int = BATCH
+) -> AsyncIterator[list[ExportIssue]]:
     """The issues logged in the period, in batches; citizens' phones for coordinators only."""
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
@@ -102,19 +102,21 @@ async def issue_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
     after: ExportCursor | None = None
     while True:
         async with deps.store.transaction() as tx:
-            batch = await tx.exports.issues(period.start, period.end, department, after, BATCH)
+            batch = await tx.exports.issues(period.start, period.end, department, after, batch_size)
         if batch:
             yield (
                 batch
                 if with_phones
                 else [dataclasses.replace(row, citizen_phone=None) for row in batch]
             )
-        if len(batch) < BATCH:
+        if len(batch) < batch_size:
             return
         after = ExportCursor(batch[-1].created_at, batch[-1].id)
 
 
-async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[list[ExportEvent]]:
+async def event_rows(
+    deps: Deps, actor: Staff, period: Period, batch_size: int = BATCH
+) -> AsyncIterator[list[ExportEvent]]:
     """The timelines of those issues, issue by issue, in batches."""
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
@@ -123,7 +125,7 @@ async def event_rows(deps: Deps, actor: Staff, period: Period) -> AsyncIterator[
     while True:
         async with deps.store.transaction() as tx:
             page = await tx.exports.events(
-                period.start, period.end, department, after, max(1, BATCH // 5)
+                period.start, period.end, department, after, max(1, batch_size // 5)
             )  # about five steps an issue
         if page.events:
             yield page.events

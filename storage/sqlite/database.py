@@ -35,11 +35,34 @@ async def connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-class Database:
-    """The bot's connection. All access goes through `transaction()`, one at a time."""
+async def connect_read_only(path: Path) -> aiosqlite.Connection:
+    """A connection that can only read the database at `path` (opened, and migrated, by the
+    bot): for work done in another process, such as building an export."""
+    conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+
+def _read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+class Database:
+    """The bot's connection. All access goes through `transaction()`, one at a time.
+
+    `begin` opens each transaction: IMMEDIATE takes the write lock at once, so a transaction
+    that reads and then writes cannot fail halfway for want of it. A read-only connection
+    begins plain (deferred) transactions, which never wait for the writer nor hold it up.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, begin: str = "BEGIN IMMEDIATE") -> None:
         self._conn = conn
+        self._begin = begin
         # One connection is shared by every asyncio task; the lock keeps one task's
         # statements from landing inside another task's open transaction.
         self._lock = asyncio.Lock()
@@ -50,7 +73,7 @@ class Database:
             try:
                 # Inside the try: if the task is cancelled while BEGIN runs (it still runs, in
                 # aiosqlite's thread), the rollback below must follow it.
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._conn.execute(self._begin)
                 yield self._conn
             except BaseException:
                 # Shielded: a second cancellation must not leave the transaction open. The

@@ -10,7 +10,7 @@ import aiosqlite
 
 from casework.ports import OutboxListener
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
-from storage.sqlite.database import Database, connect
+from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
 from storage.sqlite.exports import SqliteExports
 from storage.sqlite.invites import SqliteInvites
@@ -47,6 +47,11 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
         return cls(Database(await connect(path)))
+
+    @classmethod
+    async def open_read_only(cls, path: Path) -> SqliteStore:
+        """The store of a database the bot has opened, for reading only (writing fails)."""
+        return cls(Database(await connect_read_only(path), begin="BEGIN"))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
