@@ -72,7 +72,7 @@ async def build_export(job: ExportJob, target: Path) -> int:
                 await process.wait()
     if process.returncode != 0:
         raise ExportFailed(f"the export process ended with code {process.returncode}")
-    return int(out.decode().strip())
+    return int(out.split()[-1])  # its last word (a library might have printed something)
 
 
 async def _build(job: ExportJob, target: Path) -> int:
