@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
+import statistics
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,19 +67,36 @@ async def time_sweep(database: Path, org_file: Path) -> tuple[float, float, int]
 
 
 def measure(
-    workdir: Path, sizes: tuple[int, ...], dues: tuple[int, ...] = (10, 100)
+    workdir: Path, sizes: tuple[int, ...], dues: tuple[int, ...] = (10, 100), runs: int = 5
 ) -> dict[str, dict[str, float]]:
-    """For each number of open issues and of due issues: the sweep's time, and an idle sweep's."""
+    """For each number of open issues and of due issues: the sweep's time, and an idle sweep's,
+    the median of `runs` sweeps, each on a fresh copy of the same database (written to disk
+    first: a commit's fsync must not also flush the copy)."""
     figures = {}
     for size in sizes:
         for due in dues:
             database, org_file = open_issues(workdir / f"sweep{size}", size, due)
-            busy, idle, queued = asyncio.run(time_sweep(database, org_file))
+            with sqlite3.connect(database) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            master = database.with_name("master.sqlite3")
+            shutil.copyfile(database, master)
+            busy, idle = [], []
+            for _ in range(runs):
+                for leftover in database.parent.glob("duban.sqlite3*"):
+                    leftover.unlink()
+                shutil.copyfile(master, database)
+                os.sync()
+                took, quiet, queued = asyncio.run(time_sweep(database, org_file))
+                busy.append(took)
+                idle.append(quiet)
             figures[f"{size} open, {due} due"] = {
                 "open_issues": size,
                 "due_issues": due,
                 "reminders_queued": queued,
-                "sweep_ms": 1000 * busy,
-                "idle_sweep_ms": 1000 * idle,
+                "runs": runs,
+                "sweep_ms": 1000 * statistics.median(busy),
+                "sweep_min_ms": 1000 * min(busy),
+                "sweep_max_ms": 1000 * max(busy),
+                "idle_sweep_ms": 1000 * statistics.median(idle),
             }
     return figures
