@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatAction
@@ -73,17 +73,17 @@ async def export(update: Update, context: BotContext) -> None:
         report=report, language=t.language, as_csv=as_csv, batch_size=reports.BATCH,
     )  # fmt: skip
     limit_mb = settings.telegram_upload_limit_mb
-    # On disk, not in memory: a year's workbook can be large.
-    with tempfile.TemporaryDirectory(prefix="duban-export-") as folder:
-        built = Path(folder) / name
+    # On disk, not in memory (a year's workbook can be large), in a file with no name: nothing
+    # is left behind whatever happens to the bot.
+    with tempfile.TemporaryFile() as spool:
         async with _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT):
-            await build_export(job, built)
-        size_mb = built.stat().st_size / 1_000_000
+            await build_export(job, spool.fileno())
+        size_mb = os.fstat(spool.fileno()).st_size / 1_000_000
         if size_mb > limit_mb:
             await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
             return
-        with built.open("rb") as file:
-            await _send(message, InputFile(file, filename=name), report.period.label, size_mb)
+        spool.seek(0)
+        await _send(message, InputFile(spool, filename=name), report.period.label, size_mb)
 
 
 async def _send(message: Message, file: InputFile, caption: str, size_mb: float) -> None:

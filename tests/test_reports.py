@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 import warnings
 import zipfile
 from collections.abc import AsyncIterator
@@ -16,18 +18,28 @@ from matplotlib import image
 from openpyxl import load_workbook
 
 from casework.metrics import DepartmentCounts, Period, compute
-from casework.people import Staff
+from casework.people import NewStaff, Staff
 from casework.ports import ExportEvent
 from casework.roles import Role
-from casework.services import reports
+from casework.services import Deps, reports
+from casework.services.access import sync_organisation
 from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
 from handlers.reports.export_process import ExportFailed, ExportJob, build_export
 from handlers.reports.workbook import Tables, XlsxExport
+from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.flows import answer, card_for, events, log_issue
-from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import (
+    START,
+    TEST_ORG,
+    FakeClock,
+    Harness,
+    settings_for,
+    start_bot,
+    stop_bot,
+)
 
 
 async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> str:
@@ -313,14 +325,15 @@ async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     assert not any("各科室绩效排名" in m.text for m in head.messages)
 
 
-async def test_an_export_whose_process_fails_says_so_and_leaves_no_file(tmp_path: Path) -> None:
+def export_job(database: Path, actor: Staff | None = None) -> ExportJob:
+    """A coordinator's CSV export of November 2026 from `database`."""
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    job = ExportJob(
-        database=tmp_path / "no-such.sqlite3",  # the process cannot open it
+    return ExportJob(
+        database=database,
         org=load_organisation(TEST_ORG),
         zone=ZoneInfo("Asia/Shanghai"),
-        actor=Staff(id=1, telegram_id=1, name="协调", role=Role.COORDINATOR, department=None,
-                    active=True),
+        actor=actor or Staff(id=1, telegram_id=1, name="协调", role=Role.COORDINATOR,
+                             department=None, active=True),
         report=reports.Report(Period(start, start + timedelta(days=30), "2026-11"), [], [],
                               everywhere=True),
         language="zh",
@@ -328,7 +341,36 @@ async def test_an_export_whose_process_fails_says_so_and_leaves_no_file(tmp_path
         batch_size=reports.BATCH,
     )  # fmt: skip
 
-    with pytest.raises(ExportFailed):
-        await build_export(job, tmp_path / "out.zip")
 
-    assert not (tmp_path / "out.zip").exists()
+async def test_an_export_whose_process_fails_raises_and_writes_nothing(tmp_path: Path) -> None:
+    job = export_job(tmp_path / "no-such.sqlite3")  # the process cannot open it
+
+    with tempfile.TemporaryFile() as target:
+        with pytest.raises(ExportFailed):
+            await build_export(job, target.fileno())
+        written = os.fstat(target.fileno()).st_size
+
+    assert written == 0
+
+
+async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the bot started elsewhere than the project's folder
+    store = await SqliteStore.open(Path("data/duban.sqlite3"))
+    org = load_organisation(TEST_ORG)
+    await sync_organisation(Deps(store, org, FakeClock(), ZoneInfo("Asia/Shanghai")))
+    async with store.transaction() as tx:
+        await tx.staff.add(NewStaff(4242, "协调", Role.COORDINATOR, None), START)
+        coordinator = await tx.staff.by_telegram_id(4242)
+
+    with tempfile.TemporaryFile() as target:
+        rows = await build_export(
+            export_job(Path("data/duban.sqlite3"), coordinator), target.fileno()
+        )
+        target.seek(0)
+        archive = zipfile.ZipFile(io.BytesIO(target.read()))
+    await store.close()
+
+    assert rows == 0
+    assert sorted(archive.namelist()) == ["issues.csv", "metrics.csv", "people.csv", "timeline.csv"]

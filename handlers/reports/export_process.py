@@ -4,21 +4,25 @@ Built in a thread of the bot's process, a month's workbook at a million issues m
 else's steps slow (p99 160-350 ms instead of 15): openpyxl's thread holds the GIL 5 ms at a
 time, and each hand-off between the event loop and the database thread waits for it. The
 process reads the database on a read-only connection of its own (its reads never hold up the
-bot's writes: SQLite's WAL lets them go on together), writes the file where it is told, and
-prints how many rows it holds.
+bot's writes: SQLite's WAL lets them go on together) and prints how many rows it wrote.
 
-The bot hands it the job as a pickle in a private temporary folder (the report's figures, the
-organisation, the person who asked); if the export is cancelled (the bot stops), the process is
-killed.
+Nothing of it is left on disk by name: the job (the report's figures, the organisation, the
+person who asked) goes to the process on its standard input, and the file, which may hold
+citizens' phone numbers, is written to a temporary file the bot opened and already unlinked
+(handed over as a file descriptor). The process ends if the bot goes away, and is killed if the
+export is cancelled or takes longer than `TIMEOUT`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import pickle
 import sys
-import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +38,7 @@ from storage import open_store
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30 * 60  # seconds; a year's workbook at a million issues takes about four minutes
 _CHILD = (
     "import sys; from handlers.reports.export_process import main; sys.exit(main(sys.argv[1:]))"
 )
@@ -55,31 +60,40 @@ class ExportJob:
     batch_size: int
 
 
-async def build_export(job: ExportJob, target: Path) -> int:
-    """Build the export into `target` in a process of its own; how many rows it holds."""
-    with tempfile.TemporaryDirectory(prefix="duban-export-") as folder:
-        job_file = Path(folder) / "job.pickle"
-        job_file.write_bytes(pickle.dumps(job))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _CHILD, str(job_file), str(target),
-            cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            out, _ = await process.communicate()
-        finally:
-            if process.returncode is None:  # cancelled: the bot is stopping
-                process.kill()
-                await process.wait()
+async def build_export(job: ExportJob, target: int) -> int:
+    """Build the export into the open file `target` (a file descriptor, written from where it
+    stands) in a process of its own; how many rows it holds."""
+    # The process runs in the project's folder: a path relative to the bot's must not change.
+    job = dataclasses.replace(job, database=_absolute(job.database))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _CHILD, str(target),
+        cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        pass_fds=(target,),
+        start_new_session=True,  # a Ctrl+C meant for the bot is not one for the export
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            out, _ = await process.communicate(pickle.dumps(job))
+    except TimeoutError:
+        raise ExportFailed(f"the export took longer than {TIMEOUT} s") from None
+    finally:
+        if process.returncode is None:  # cancelled (the bot is stopping), or too slow
+            process.kill()
+            await process.wait()
     if process.returncode != 0:
         raise ExportFailed(f"the export process ended with code {process.returncode}")
     return int(out.split()[-1])  # its last word (a library might have printed something)
 
 
-async def _build(job: ExportJob, target: Path) -> int:
+def _absolute(path: Path) -> Path:
+    return path.absolute()
+
+
+async def _build(job: ExportJob, target: int) -> int:
     store = await open_store(job.database, read_only=True)
     try:
         deps = Deps(store=store, org=job.org, clock=SystemClock(), zone=job.zone)
-        with target.open("wb") as file:
+        with os.fdopen(target, "wb") as file:
             return await write_export(
                 deps, job.actor, job.report, texts(job.language), job.as_csv, file,
                 job.batch_size,
@@ -88,10 +102,29 @@ async def _build(job: ExportJob, target: Path) -> int:
         await store.close()
 
 
+def _end_with_the_bot() -> None:
+    """End this process if the bot that started it is gone (killed, say)."""
+    bot = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == bot:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-the-bot", daemon=True).start()
+
+
 def main(arguments: list[str]) -> int:
+    """The export's process: the job on standard input, the file descriptor to write to as the
+    argument; prints how many rows it wrote."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    job_file, target = (Path(a) for a in arguments)
-    job = pickle.loads(job_file.read_bytes())
+    _end_with_the_bot()
+    job = pickle.loads(sys.stdin.buffer.read())
     assert isinstance(job, ExportJob)
-    print(asyncio.run(_build(job, target)))
+    try:
+        rows = asyncio.run(_build(job, int(arguments[0])))
+    except Exception:
+        log.exception("the export could not be built")
+        return 1
+    print(rows)
     return 0
