@@ -1,0 +1,46 @@
+"""The benchmark command's stages, run on a small city so they keep working between the long runs
+(the real figures come from `python -m benchmarks`, not from here)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from benchmarks import at_scale, sweep
+from benchmarks.__main__ import table
+from benchmarks.dataset import generate
+
+DEPARTMENT_PEOPLE = 33  # heads and members of each department in the benchmark's organisation
+
+
+def test_a_small_city_is_generated_and_measured_stage_by_stage(tmp_path: Path) -> None:
+    # Not a coroutine: each stage runs its own event loop, as the command does.
+    city = generate(tmp_path / "city", 3000)
+    with sqlite3.connect(city.path) as conn:
+        issues, events = conn.execute(
+            "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events)"
+        ).fetchone()
+
+    swept = sweep.measure(tmp_path, (1000,), (10,), runs=1)["1000 open, 10 due"]
+    reports = asyncio.run(at_scale.reports_at_scale(city.path, city.org_file))
+    handlers = asyncio.run(at_scale.handler_latency(city.path, city.org_file, "2026-10"))
+    shown = table(
+        {
+            "dataset": {"issues": city.issues, "events": city.events, "seconds": city.seconds,
+                        "bytes_per_issue": city.path.stat().st_size / city.issues},
+            "sweep": {"1000 open, 10 due": swept},
+            "at_scale": {"handlers": handlers, "handlers_during_export": handlers,
+                         "reports": reports, "peak_rss_mb": 1.0},
+        }
+    )  # fmt: skip
+
+    assert (issues, events) == (3000, city.events) and events > issues
+    # Ten issues due, each reminding its department's people; nothing due a moment later.
+    assert swept["reminders_queued"] == 10 * DEPARTMENT_PEOPLE
+    assert swept["idle_sweep_ms"] < swept["sweep_ms"]
+    # A year's export holds more than a month's, and both formats hold the same rows.
+    assert 0 < reports["export_month_rows"] < reports["export_year_rows"]
+    assert reports["csv_year_rows"] == reports["export_year_rows"]
+    assert handlers["updates"] > 100 and handlers["p50_ms"] <= handlers["p99_ms"]
+    assert "3,000 issues" in shown and "p99 < 50 ms" in shown and "sweep, 1000 open" in shown
