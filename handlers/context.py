@@ -13,6 +13,8 @@ from casework.services import Deps
 from config.settings import Settings
 from handlers.i18n import Texts, texts
 
+EXPORTS_AT_ONCE = 2
+
 if TYPE_CHECKING:  # the sender and the sweeper use handlers that use this module
     from handlers.delivery import OutboxSender
     from handlers.sweeper import Sweeper
@@ -27,6 +29,8 @@ class Runtime:
     sender: OutboxSender
     sweeper: Sweeper
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Exports being built at once (each a process of a hundred MB or more); the others wait.
+    exports: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EXPORTS_AT_ONCE))
 
 
 class BotData:

@@ -76,7 +76,10 @@ async def export(update: Update, context: BotContext) -> None:
     # On disk, not in memory (a year's workbook can be large), in a file with no name: nothing
     # is left behind whatever happens to the bot.
     with tempfile.TemporaryFile() as spool:
-        async with _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT):
+        async with (
+            _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT),
+            context.runtime.exports,  # waiting for its turn shows the same
+        ):
             await build_export(job, spool.fileno())
         size_mb = os.fstat(spool.fileno()).st_size / 1_000_000
         if size_mb > limit_mb:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -17,6 +18,7 @@ import pytest
 from matplotlib import image
 from openpyxl import load_workbook
 
+import handlers.stats
 from casework.metrics import DepartmentCounts, Period, compute
 from casework.people import NewStaff, Staff
 from casework.ports import ExportEvent
@@ -374,3 +376,42 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 
     assert rows == 0
     assert sorted(archive.namelist()) == ["issues.csv", "metrics.csv", "people.csv", "timeline.csv"]
+
+
+async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sending_a_file(
+    bot: Harness, head: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot.runtime.exports = asyncio.Semaphore(1)
+    happened: list[str] = []
+    release = {coordinator.id: asyncio.Event(), head.id: asyncio.Event()}
+
+    async def build(job: ExportJob, target: int) -> int:  # as long as the test says
+        who = job.actor.telegram_id
+        happened.append(f"start {who}")
+        await release[who].wait()
+        happened.append(f"end {who}")
+        return 0
+
+    monkeypatch.setattr(handlers.stats, "build_export", build)
+    bot.api.processed = None  # send without waiting for the exports to end
+
+    def showing(person: FakeUser) -> bool:
+        return any(
+            c.method == "sendChatAction" and c.params.get("chat_id") == person.id
+            for c in bot.api.calls
+        )
+
+    await coordinator.send("/export")
+    await bot.api.wait_until(lambda: happened == [f"start {coordinator.id}"], 5)
+    await head.send("/export")
+    # The head's export has reached its turn's queue (it shows "sending a file…" first)...
+    await bot.api.wait_until(lambda: showing(head), 5)
+    assert happened == [f"start {coordinator.id}"]  # ...and waits there
+    release[coordinator.id].set()
+    await bot.api.wait_until(lambda: len(happened) == 3, 5)
+    release[head.id].set()
+    await bot.api.wait_until(lambda: len(happened) == 4, 5)
+
+    assert happened == [
+        f"start {coordinator.id}", f"end {coordinator.id}", f"start {head.id}", f"end {head.id}"
+    ]  # fmt: skip
