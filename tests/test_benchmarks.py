@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from benchmarks import at_scale, sweep
-from benchmarks.__main__ import table
+from benchmarks.__main__ import ROOT, full_flow, table
 from benchmarks.dataset import generate
 
 DEPARTMENT_PEOPLE = 33  # heads and members of each department in the benchmark's organisation
@@ -44,3 +44,15 @@ def test_a_small_city_is_generated_and_measured_stage_by_stage(tmp_path: Path) -
     assert reports["csv_year_rows"] == reports["export_year_rows"]
     assert handlers["updates"] > 100 and handlers["p50_ms"] <= handlers["p99_ms"]
     assert "3,000 issues" in shown and "p99 < 50 ms" in shown and "sweep, 1000 open" in shown
+
+
+def test_the_flow_stage_plays_workers_and_heads_through_bot_py_and_the_echo_bot(
+    tmp_path: Path,
+) -> None:
+    flow = asyncio.run(full_flow(tmp_path, 2, ROOT / "benchmarks" / "echo_bot.py"))
+
+    # Each worker's issue: ten steps to log it, accept, resolve (a press and the text), confirm.
+    assert flow["round_trips"] == 2 * 14
+    assert flow["updates_per_second"] > 0 and flow["echo_updates_per_second"] > 0
+    # Every step tells the department's people: more calls a round trip than the echo bot's.
+    assert flow["api_calls_per_round_trip"] > flow["echo_api_calls_per_round_trip"]
