@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -86,18 +86,14 @@ async def export(update: Update, context: BotContext) -> None:
             await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
             return
         spool.seek(0)
-        await _send(message, InputFile(spool, filename=name), report.period.label, size_mb)
-
-
-async def _send(message: Message, file: InputFile, caption: str, size_mb: float) -> None:
-    await message.reply_document(
-        file,
-        caption=caption,
-        # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
-        # Telegram to answer.
-        write_timeout=60 + 8 * size_mb,
-        read_timeout=60,
-    )
+        await message.reply_document(
+            InputFile(spool, filename=name),
+            caption=report.period.label,
+            # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
+            # Telegram to answer.
+            write_timeout=60 + 8 * size_mb,
+            read_timeout=60,
+        )
 
 
 @contextlib.asynccontextmanager

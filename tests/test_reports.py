@@ -236,9 +236,17 @@ async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
     bot.clock.advance(timedelta(days=30))
     numbers = [await log_issue(worker, f"问题{n}") for n in range(7)]  # all logged at one instant
     monkeypatch.setattr(reports, "BATCH", 5)  # issues five at a time, timelines one at a time
+    batches: list[int] = []
+
+    async def build(job: ExportJob, target: int) -> int:  # the export's process, told the size
+        batches.append(job.batch_size)
+        return await build_export(job, target)
+
+    monkeypatch.setattr(handlers.stats, "build_export", build)
 
     await coordinator.send("/export 2026-11")
 
+    assert batches == [5]
     book = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
     assert [row[0] for row in list(book["问题"].values)[1:]] == numbers
     assert [row[0] for row in list(book["办理记录"].values)[1:]] == numbers  # one step each

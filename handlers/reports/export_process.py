@@ -57,7 +57,7 @@ class ExportJob:
     report: Report
     language: str
     as_csv: bool
-    batch_size: int
+    batch_size: int  # reports.BATCH as the bot has it (a test reads in batches of five)
 
 
 async def build_export(job: ExportJob, target: int) -> int:
@@ -85,7 +85,7 @@ async def build_export(job: ExportJob, target: int) -> int:
     return int(out.split()[-1])  # its last word (a library might have printed something)
 
 
-def _absolute(path: Path) -> Path:
+def _absolute(path: Path) -> Path:  # not inline: a file system call has no place in a coroutine
     return path.absolute()
 
 

@@ -308,18 +308,17 @@ async def write_export(
     t: Texts,
     as_csv: bool,
     target: BinaryIO,
-    batch_size: int | None = None,
+    batch_size: int = reports.BATCH,
 ) -> int:
     """The report's period as a workbook (or zipped CSV files) written to `target`; how many
     issue and timeline rows it holds. The rows are read in batches and written in a thread."""
     tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
     file = CsvExport(tables) if as_csv else XlsxExport(tables)
-    size = batch_size or reports.BATCH
     rows = 0
-    async for issue_batch in reports.issue_rows(deps, actor, report.period, size):
+    async for issue_batch in reports.issue_rows(deps, actor, report.period, batch_size):
         await asyncio.to_thread(file.add_issues, issue_batch)
         rows += len(issue_batch)
-    async for event_batch in reports.event_rows(deps, actor, report.period, size):
+    async for event_batch in reports.event_rows(deps, actor, report.period, batch_size):
         await asyncio.to_thread(file.add_events, event_batch)
         rows += len(event_batch)
     file.add_metrics(report.departments)
