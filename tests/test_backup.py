@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import stat
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from storage.sqlite.backup import backup
 from tests.fakebotapi import FakeBotApi, FakeUser
@@ -64,6 +68,66 @@ async def test_a_backup_without_a_database_says_so(tmp_path: Path) -> None:
     assert code == 2
     assert "no database there" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("way", ["the same path", "a symbolic link", "a hard link", "its -wal"])
+async def test_a_backup_onto_the_live_database_is_refused_and_loses_nothing(
+    bot: Harness, worker: FakeUser, tmp_path: Path, way: str
+) -> None:
+    number = await log_issue(worker)
+    database = bot.settings.database_path
+    target = {
+        "the same path": lambda: database,
+        "a symbolic link": lambda: _link(tmp_path / "link.sqlite3", database, os.symlink),
+        "a hard link": lambda: _link(tmp_path / "hard.sqlite3", database, os.link),
+        "its -wal": lambda: database.with_name(database.name + "-wal"),
+    }[way]()
+
+    code, output = await run_backup(database, target, tmp_path)
+
+    assert code == 2, output
+    assert "that is the database itself" in output
+    await worker.send(f"/issue {number}")
+    assert number in worker.last.text  # the bot still has it: nothing was overwritten
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def _link(link: Path, to: Path, make: Callable[[Path, Path], None]) -> Path:
+    make(to, link)
+    return link
+
+
+async def test_the_database_its_folder_and_backups_are_for_the_bot_alone(
+    bot: Harness, worker: FakeUser, tmp_path: Path
+) -> None:
+    await log_issue(worker)
+    database = bot.settings.database_path
+    copy = tmp_path / "backups" / "nightly" / "duban.sqlite3"
+
+    code, output = await run_backup(database, copy, tmp_path)
+
+    assert code == 0, output
+    assert _mode(database) == 0o600
+    for journal in ("-wal", "-shm"):
+        assert _mode(database.with_name(database.name + journal)) == 0o600
+    assert _mode(copy) == 0o600
+    assert _mode(copy.parent) == 0o700 and _mode(copy.parent.parent) == 0o700
+
+
+async def test_a_new_database_folder_is_made_for_the_bot_alone(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = settings_for(api, tmp_path, database_path=tmp_path / "data" / "duban.sqlite3")
+    harness = await start_bot(api, settings, clock)
+    await stop_bot(harness)
+
+    assert _mode(tmp_path / "data") == 0o700
+    assert _mode(tmp_path / "data" / "duban.sqlite3") == 0o600
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_a_backup_finishes_while_the_database_is_being_written(tmp_path: Path) -> None:

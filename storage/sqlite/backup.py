@@ -6,6 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from storage.sqlite.files import make_private_file, make_private_folder
+
 
 class BackupError(Exception):
     """The copy could not be made, or did not pass its integrity check."""
@@ -18,9 +20,11 @@ def backup(source: Path, target: Path) -> int:
     """
     if not source.is_file():
         raise BackupError(f"{source}: no database there")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_the_source_itself(source, target)
+    make_private_folder(target.parent)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    make_private_file(partial)  # the copy holds citizens' data too
     try:
         with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(partial) as dst:
             # In one step, from one read snapshot: copied in small steps, the copy starts over
@@ -36,3 +40,21 @@ def backup(source: Path, target: Path) -> int:
         partial.unlink(missing_ok=True)
         raise BackupError(f"{source}: {exc}") from exc
     return target.stat().st_size
+
+
+def _refuse_the_source_itself(source: Path, target: Path) -> None:
+    """Writing the copy over the live database (or its journal files) would destroy the
+    writes it holds: refused, whatever path or link leads there."""
+    live = [source, *(source.with_name(source.name + s) for s in ("-wal", "-shm", "-journal"))]
+    for path in (target, target.with_name(target.name + ".partial")):
+        if any(_same_file(path, file) for file in live):
+            raise BackupError(f"{target}: that is the database itself; choose another file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():  # a symbolic link, or the file yet to be created
+        return True
+    try:
+        return os.path.samefile(a, b)  # a hard link
+    except OSError:  # one of them does not exist
+        return False

@@ -11,14 +11,15 @@ from typing import Any
 
 import aiosqlite
 
+from storage.sqlite.files import make_private_file
 from storage.sqlite.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
-    """Open (creating its folder) and migrate the database at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating it and its folder for the bot alone) and migrate the database at `path`."""
+    make_private_file(path)
     # isolation_level=None: no implicit transactions; `Database.transaction` opens them.
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
