@@ -35,6 +35,9 @@ async def identify_person(update: Update, context: BotContext) -> None:
         user.language_code,
         context.runtime.settings.default_language,
     )
+    if _is_an_edit(update):
+        await _refuse_edit(update, context)
+        raise ApplicationHandlerStop
     if context.actor is None and not _opens_invitation(update):
         await _explain_access(update, context)
         raise ApplicationHandlerStop
@@ -54,6 +57,30 @@ async def identify_person(update: Update, context: BotContext) -> None:
                 )
             )
         raise ApplicationHandlerStop
+
+
+def _is_an_edit(update: Update) -> bool:
+    """An edited message is the same message again, not a new one: taking it would add a second
+    note to the timeline, answer a waiting question with the new text, run a command twice."""
+    return (
+        update.edited_message is not None
+        or update.edited_channel_post is not None
+        or update.edited_business_message is not None
+    )
+
+
+async def _refuse_edit(update: Update, context: BotContext) -> None:
+    """Say so in a private chat with someone who has access; in groups, say nothing."""
+    message = update.edited_message
+    if context.actor is None or message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    await message.reply_text(
+        context.t._(
+            "Edited messages are not taken: what you sent first stands. "
+            "To change something, send a new message."
+        ),
+        do_quote=True,
+    )
 
 
 def _in_an_unknown_group(update: Update, context: BotContext) -> bool:

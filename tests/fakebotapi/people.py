@@ -45,6 +45,7 @@ class FakeUser:
         self.api, self.id = api, user_id
         self.first_name, self.last_name = first_name, last_name
         self.language_code = language_code
+        self.sent: list[JSON] = []  # the messages this person sent, oldest first
 
     @property
     def chat_id(self) -> int:
@@ -80,6 +81,18 @@ class FakeUser:
         if reply_to is not None:
             message["reply_to_message"] = self.api._as_json(reply_to)
         return await self._push(message)
+
+    async def edit(self, original: str, text: str) -> int:
+        """Edit the last message this person sent with the text `original` (Telegram then
+        sends the bot an `edited_message` with the same message id)."""
+        sent = next(m for m in reversed(self.sent) if m.get("text") == original)
+        edited = {**sent, "text": text, "edit_date": int(time.time())}
+        if text.startswith("/"):
+            length = len(text.split()[0].encode("utf-16-le")) // 2
+            edited["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        else:
+            edited.pop("entities", None)
+        return await self.api.push_update({"edited_message": edited})
 
     async def send_photo(
         self,
@@ -176,6 +189,7 @@ class FakeUser:
         }
 
     async def _push(self, message: JSON) -> int:
+        self.sent.append(message)
         if message["chat"]["type"] == "private":
             self.api.known_chats.add(self.id)  # a person who wrote to the bot can be written to
         return await self.api.push_update({"message": message})
