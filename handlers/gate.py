@@ -8,9 +8,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access
+from casework.services import access, delivery
+from handlers.cards import TIMELINE
 from handlers.context import BotContext
 from handlers.i18n import pick_language
+from handlers.issue_actions import parse
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,34 @@ async def identify_person(update: Update, context: BotContext) -> None:
                 )
             )
         raise ApplicationHandlerStop
+    if update.callback_query is not None and not await _button_in_place(update, context):
+        raise ApplicationHandlerStop
+
+
+async def _button_in_place(update: Update, context: BotContext) -> bool:
+    """Buttons only where they belong. In a group, only the steps of an issue's card, pressed on
+    that issue's card: a list or a timeline there would show the presser's own view (a
+    coordinator's inbox of every department) to people who are not registered. Anywhere, a
+    card's button concerns that card's issue. A press out of place is answered and goes no
+    further; the data may be forged, so nothing in it is trusted."""
+    query = update.callback_query
+    assert query is not None
+    chat = query.message.chat if query.message is not None else None
+    in_group = chat is not None and chat.type != ChatType.PRIVATE
+    pressed = parse(query.data or "")
+    t = context.t
+    if in_group and (pressed is None or pressed[1] == TIMELINE):
+        await query.answer(
+            t._("This button works only in a private chat with me."), show_alert=True
+        )
+        return False
+    if pressed is None or chat is None or query.message is None:
+        return True
+    card = await delivery.card_at(context.deps, chat.id, query.message.message_id)
+    if (card is None and in_group) or (card is not None and card.issue_id != pressed[0]):
+        await query.answer(t._("This button does not belong to this card."), show_alert=True)
+        return False
+    return True
 
 
 def _is_an_edit(update: Update) -> bool:
