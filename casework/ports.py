@@ -271,6 +271,11 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def reading(self) -> AbstractAsyncContextManager[Transaction]:
+        """A read-only transaction for long reads (figures, reports): it neither waits for the
+        steps people take nor holds them up. Writing through it fails."""
+        ...
+
     def on_outbox_added(self, listener: OutboxListener) -> None:
         """Call `listener` after each commit that queued new outbox messages."""
         ...

@@ -19,7 +19,7 @@ from matplotlib import image
 from openpyxl import load_workbook
 
 import handlers.stats
-from casework.metrics import DepartmentCounts, Period, compute
+from casework.metrics import DepartmentCounts, Period, PersonLoad, compute
 from casework.people import NewStaff, Staff
 from casework.ports import ExportEvent
 from casework.roles import Role
@@ -30,6 +30,7 @@ from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
 from handlers.reports.export_process import ExportFailed, ExportJob, build_export
 from handlers.reports.workbook import Tables, XlsxExport
+from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.flows import answer, card_for, events, log_issue
@@ -170,6 +171,35 @@ async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
     assert coordinator.last.kind == "photo"
     assert "不能进行这项操作" in worker.last.text
     assert "用法：/stats" in head.last.text
+
+
+async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
+    bot: Harness,
+    worker: FakeUser,
+    coordinator: FakeUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    number = await log_issue(worker)
+    reading, go_on = asyncio.Event(), asyncio.Event()
+    read_people = SqliteMetrics.people
+
+    async def slow_people(metrics: SqliteMetrics) -> list[PersonLoad]:
+        reading.set()
+        await go_on.wait()  # two years at a million issues: over a second of reading
+        return await read_people(metrics)
+
+    monkeypatch.setattr(SqliteMetrics, "people", slow_people)
+    asked = asyncio.create_task(coordinator.send("/stats"))
+    try:
+        await asyncio.wait_for(reading.wait(), 10)
+
+        await worker.send(f"/note {number} 居民再次来电催问")  # while the figures are read
+
+        assert "备注已记入" in worker.last.text
+    finally:
+        go_on.set()
+        await asked
+    assert coordinator.last.kind == "photo"
 
 
 async def test_chinese_labels_render_with_a_cjk_font_not_empty_boxes() -> None:

@@ -57,7 +57,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     now = deps.clock.now()
     end = min(period.end, now)
     pieces, days = whole_days(period.start, end, deps.zone)
-    async with deps.store.transaction() as tx:
+    async with deps.store.reading() as tx:  # a year's figures take a while: never hold up steps
         actor = await reload_actor(tx, actor)
         department = scope(actor)
         parts = [*await tx.metrics.waits(period.start, end), *await tx.metrics.open_now(now)]

@@ -40,13 +40,24 @@ class SqliteTransaction:
 
 
 class SqliteStore:
-    def __init__(self, database: Database) -> None:
+    """The bot's connection for every step (one at a time, each taking the write lock), and a
+    second one for long reads: figures and reports read there never wait for a step nor hold
+    one up (WAL lets readers and the writer go on together)."""
+
+    def __init__(self, database: Database, reader: Database | None = None) -> None:
         self._database = database
+        self._reader = reader or database
         self._outbox_listeners: list[OutboxListener] = []
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
-        return cls(Database(await connect(path)))
+        database = Database(await connect(path))
+        try:
+            reader = Database(await connect_read_only(path), begin="BEGIN")
+        except BaseException:
+            await database.close()
+            raise
+        return cls(database, reader)
 
     @classmethod
     async def open_read_only(cls, path: Path) -> SqliteStore:
@@ -62,8 +73,16 @@ class SqliteStore:
             for listener in self._outbox_listeners:
                 listener()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqliteTransaction]:
+        """A transaction on the reading connection: it sees one snapshot, and writing fails."""
+        async with self._reader.transaction() as conn:
+            yield SqliteTransaction(conn)
+
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
 
     async def close(self) -> None:
+        if self._reader is not self._database:
+            await self._reader.close()
         await self._database.close()
