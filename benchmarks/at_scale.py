@@ -80,16 +80,15 @@ async def handler_latency(
     heads = {f"d{d:02d}": FakeUser(api, 101_020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
-    export_update: int | None = None
+    exporter: int | None = None
     if export_meanwhile is not None:
         async with deps.store.transaction() as tx:
             chief = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
         coordinator = FakeUser(api, chief.telegram_id, "coordinator")
         api.known_chats.add(coordinator.id)
         app.untimed.add(coordinator.id)
-        waiting_for, api.processed = api.processed, None  # the export takes longer than that
-        export_update = await coordinator.send(f"/export {export_meanwhile}")
-        api.processed = waiting_for
+        await coordinator.send(f"/export {export_meanwhile}")  # built in the background
+        exporter = chief.id
         await api.wait_until(lambda: bool(api.calls_to("sendChatAction")), 60)  # it has begun
     app.timings.clear()
     for n, worker in enumerate(workers):
@@ -111,9 +110,9 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
-    exporting = export_update is not None and not app.done[export_update].is_set()
-    if export_update is not None:
-        await asyncio.wait_for(app.done[export_update].wait(), 600)
+    exporting = exporter is not None and bot.runtime.exports.running(exporter) is not None
+    if exporter is not None:
+        await asyncio.wait_for(bot.runtime.exports.idle(), 600)
     await stop_bot(bot)
     await api.stop()
     return {
@@ -121,7 +120,7 @@ async def handler_latency(
         "p50_ms": 1000 * percentile(timings, 50),
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
-        **({"export_still_running": exporting} if export_update is not None else {}),
+        **({"export_still_running": exporting} if exporter is not None else {}),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class CaseworkError(Exception):
     """A request the rules refuse; nothing was changed."""
@@ -136,3 +138,19 @@ class NothingAsked(CaseworkError):
 
 class PhotoNotExpected(CaseworkError):
     """A photo where only words are asked for (a reason); it was not kept."""
+
+
+class TooManyRequests(CaseworkError):
+    """The person asked for this too often in a short while."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+class ExportRunning(CaseworkError):
+    """The person's previous export is still being built."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label)
+        self.label = label

@@ -38,6 +38,13 @@ class BadPeriod(ValueError):
     """Not `week`, `month`, `YYYY-MM` or two dates."""
 
 
+PERIOD_MAX_DAYS = 366  # a year (a leap year's too): /stats and /export read no more at once
+
+
+class PeriodTooLong(BadPeriod):
+    """Longer than a year: the figures of years at once are asked for a year at a time."""
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime
@@ -47,12 +54,16 @@ class Period:
 
 def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     """`week` (the last 7 days), `month` (this month, the default), `2026-11`, or two dates
-    `2026-11-01 2026-11-15` (both included), in the organisation's time zone. A period may
-    reach into the future; figures are counted up to now."""
+    `2026-11-01 2026-11-15` (both included, at most `PERIOD_MAX_DAYS` apart), in the
+    organisation's time zone. A period may reach into the future; figures are counted up to
+    now."""
     try:
-        return _parse_period(words, now, zone)
+        period = _parse_period(words, now, zone)
     except OverflowError:  # a date at the calendar's end (9999-12): its end is past it
         raise BadPeriod(" ".join(words)) from None
+    if period.end - period.start > timedelta(days=PERIOD_MAX_DAYS):
+        raise PeriodTooLong(" ".join(words))
+    return period
 
 
 def _parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:

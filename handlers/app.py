@@ -92,6 +92,13 @@ def build_application(
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
+    async def stop_runtime(app: BotApplication) -> None:
+        """While the bot can still send (python-telegram-bot closes its connections after
+        this): exports still being built are cancelled and their people told."""
+        runtime = app.bot_data.runtime
+        if runtime is not None:
+            await runtime.exports.stop()
+
     async def close_runtime(app: BotApplication) -> None:
         runtime = app.bot_data.runtime
         if runtime is None:
@@ -114,6 +121,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)
+        .post_stop(stop_runtime)
         .post_shutdown(close_runtime)
         .build()
     )

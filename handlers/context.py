@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from casework import throttle
 from casework.people import Staff
 from casework.services import Deps
+from casework.throttle import Throttle
 from config.settings import Settings
 from handlers.i18n import Texts, texts
+from handlers.reports.jobs import ExportJobs
 
 EXPORTS_AT_ONCE = 2
 
@@ -29,8 +32,11 @@ class Runtime:
     sender: OutboxSender
     sweeper: Sweeper
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # Exports being built at once (each a process of a hundred MB or more); the others wait.
-    exports: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EXPORTS_AT_ONCE))
+    # Exports being built (each a process of a hundred MB or more, two at once); the others wait.
+    exports: ExportJobs = field(default_factory=lambda: ExportJobs(EXPORTS_AT_ONCE))
+    # How often each person has asked for figures and exports lately.
+    stats_asked: Throttle = field(default_factory=lambda: Throttle(throttle.STATS))
+    exports_asked: Throttle = field(default_factory=lambda: Throttle(throttle.EXPORTS))
 
 
 class BotData:

@@ -9,25 +9,36 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+UNLIMITED = 1_000_000
+
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """A slow step for one person never holds up another; a person's own updates (say, an
-    album of photos) are applied in the order they were sent."""
+    album of photos) are applied in the order they were sent.
+
+    An update takes one of the shared places (`max_concurrent_updates`) only when it is its
+    person's turn. Taken on arrival, as python-telegram-bot's own processor does, the places
+    went to the updates queued behind one person's long step: a few dozen taps during a
+    head's long step and every other person waited for it to end."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        # python-telegram-bot's `process_update` (final) takes its place before calling us:
+        # its limit is set out of reach, and the real one is taken here, in turn.
+        super().__init__(UNLIMITED)
+        self._places = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _person_of(update)
         if key is None:
-            await coroutine
+            async with self._places:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._places:  # the person's turn first, then a place
                 await coroutine
         finally:
             self._users[key] -= 1

@@ -95,4 +95,17 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("A photo cannot go with this; please write the reason in words.")
         case errors.NothingAsked():
             return t._("That question has expired. Press the button on the card again.")
+        case errors.TooManyRequests(wait=wait):
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            return t.n_(
+                "You asked for this many times in a short while. Please try again in {n} minute.",
+                "You asked for this many times in a short while. Please try again in {n} minutes.",
+                minutes,
+            )
+        case errors.ExportRunning(label=label):
+            return t._(
+                "Your export of {period} is still being built; I will send it here when it is "
+                "ready.",
+                period=label,
+            )
     return t._("That could not be done.")

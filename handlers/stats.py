@@ -12,22 +12,25 @@ import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from telegram import InputFile, Update
+from telegram import Bot, InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework import errors
-from casework.metrics import BadPeriod, Period
+from casework.metrics import PERIOD_MAX_DAYS, BadPeriod, Period, PeriodTooLong
+from casework.people import Staff
 from casework.services import reports
-from handlers.context import BotContext
+from handlers.context import BotContext, Runtime
 from handlers.i18n import Texts
 from handlers.refusals import explain
 from handlers.reports.export_process import ExportJob, build_export
 from handlers.reports.summary import chart_of, report_text
 
 log = logging.getLogger(__name__)
+TELL_WITHIN = 3  # seconds: a line about an export, even while the bot stops
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -37,9 +40,10 @@ async def show_stats(update: Update, context: BotContext) -> None:
     t, deps = context.t, context.deps
     try:
         period = reports.choose_period(deps, list(context.args or []))
+        context.runtime.stats_asked.take(context.staff.id, deps.clock.now())
         report = await reports.stats(deps, context.staff, period)
-    except BadPeriod:
-        await message.reply_text(_period_usage(t, "stats"))
+    except BadPeriod as bad:
+        await message.reply_text(_period_usage(t, "stats", bad))
         return
     except errors.CaseworkError as refusal:
         await message.reply_html(explain(refusal, t))
@@ -49,55 +53,116 @@ async def show_stats(update: Update, context: BotContext) -> None:
 
 
 async def export(update: Update, context: BotContext) -> None:
-    """`/export [period] [csv]`: issues, timeline, metrics and workload as a file."""
+    """`/export [period] [csv]`: issues, timeline, metrics and workload as a file, built in the
+    background and sent when ready."""
     message = update.effective_message
     assert message is not None
-    t, deps, actor = context.t, context.deps, context.staff
+    t, deps, actor, runtime = context.t, context.deps, context.staff, context.runtime
     words = list(context.args or [])
     as_csv = bool(words) and words[-1].lower() == "csv"
     if as_csv:
         words = words[:-1]
     try:
         period = reports.choose_period(deps, words)
-        report = await reports.stats(deps, actor, period)
-    except BadPeriod:
-        await message.reply_text(_period_usage(t, "export"))
+        reports.scope(actor)  # refused at once, not when the file would be ready
+        if (building := runtime.exports.running(actor.id)) is not None:
+            raise errors.ExportRunning(building)
+        runtime.exports_asked.take(actor.id, deps.clock.now())
+    except BadPeriod as bad:
+        await message.reply_text(_period_usage(t, "export", bad))
         return
     except errors.CaseworkError as refusal:
         await message.reply_html(explain(refusal, t))
         return
-    name = f"duban-{_file_label(report.period)}.{'zip' if as_csv else 'xlsx'}"
-    settings = context.runtime.settings
-    job = ExportJob(
-        database=settings.database_path, org=deps.org, zone=deps.zone, actor=actor,
-        report=report, language=t.language, as_csv=as_csv, batch_size=reports.BATCH,
-    )  # fmt: skip
-    limit_mb = settings.telegram_upload_limit_mb
-    # On disk, not in memory (a year's workbook can be large), in a file with no name: nothing
-    # is left behind whatever happens to the bot.
-    with tempfile.TemporaryFile() as spool:
-        async with (
-            _showing(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT),
-            context.runtime.exports,  # waiting for its turn shows the same
-        ):
-            await build_export(job, spool.fileno())
-        size_mb = os.fstat(spool.fileno()).st_size / 1_000_000
-        if size_mb > limit_mb:
-            await message.reply_text(_too_large(t, size_mb, limit_mb, as_csv))
-            return
-        spool.seek(0)
-        await message.reply_document(
-            InputFile(spool, filename=name),
-            caption=report.period.label,
-            # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute for
-            # Telegram to answer.
-            write_timeout=60 + 8 * size_mb,
-            read_timeout=60,
+    job = _Export(context.bot, runtime, actor, message.chat_id, t, period, as_csv)
+    runtime.exports.start(actor.id, period.label, job.run)
+    await message.reply_text(
+        t._(
+            "Building the export of {period}; I will send it here when it is ready. You can go "
+            "on using the bot meanwhile.",
+            period=period.label,
         )
+    )
+
+
+@dataclass(frozen=True)
+class _Export:
+    """One person's export, built in the background (handlers/reports/jobs.py)."""
+
+    bot: Bot
+    runtime: Runtime
+    actor: Staff
+    chat_id: int
+    t: Texts
+    period: Period
+    as_csv: bool
+
+    async def run(self, turns: asyncio.Semaphore) -> None:
+        t = self.t
+        try:
+            await self._build_and_send(turns)
+        except asyncio.CancelledError:  # the bot is stopping
+            await self._tell(
+                t._(
+                    "The bot is restarting, so your export of {period} was stopped. Please send "
+                    "/export again in a minute.",
+                    period=self.period.label,
+                )
+            )
+            raise
+        except errors.CaseworkError as refusal:  # say, access ended meanwhile
+            await self._tell(explain(refusal, t), html=True)
+        except Exception:
+            log.exception("the export for staff %s could not be built", self.actor.id)
+            await self._tell(
+                t._("Sorry, the export could not be built. Please try again in a while.")
+            )
+
+    async def _build_and_send(self, turns: asyncio.Semaphore) -> None:
+        t, deps, settings = self.t, self.runtime.deps, self.runtime.settings
+        name = f"duban-{_file_label(self.period)}.{'zip' if self.as_csv else 'xlsx'}"
+        # On disk, not in memory (a year's workbook can be large), in a file with no name:
+        # nothing is left behind whatever happens to the bot.
+        with tempfile.TemporaryFile() as spool:
+            async with (
+                _showing(self.bot, self.chat_id, ChatAction.UPLOAD_DOCUMENT),
+                turns,  # waiting for its turn shows the same
+            ):
+                report = await reports.stats(deps, self.actor, self.period)
+                job = ExportJob(
+                    database=settings.database_path, org=deps.org, zone=deps.zone,
+                    actor=self.actor, report=report, language=t.language, as_csv=self.as_csv,
+                    batch_size=reports.BATCH,
+                )  # fmt: skip
+                await build_export(job, spool.fileno())
+            size_mb = os.fstat(spool.fileno()).st_size / 1_000_000
+            limit_mb = settings.telegram_upload_limit_mb
+            if size_mb > limit_mb:
+                await self._tell(_too_large(t, size_mb, limit_mb, self.as_csv))
+                return
+            spool.seek(0)
+            await self.bot.send_document(
+                self.chat_id,
+                InputFile(spool, filename=name),
+                caption=report.period.label,
+                # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute
+                # for Telegram to answer.
+                write_timeout=60 + 8 * size_mb,
+                read_timeout=60,
+            )
+
+    async def _tell(self, text: str, html: bool = False) -> None:
+        """A line to the person; given a few seconds (the bot may be stopping), and never
+        raising: the export's own outcome is what matters."""
+        try:
+            async with asyncio.timeout(TELL_WITHIN):
+                await self.bot.send_message(self.chat_id, text, parse_mode="HTML" if html else None)
+        except Exception as exc:  # a timeout and Telegram's errors alike
+            log.warning("could not tell staff %s about their export: %r", self.actor.id, exc)
 
 
 @contextlib.asynccontextmanager
-async def _showing(context: BotContext, chat_id: int, action: str) -> AsyncIterator[None]:
+async def _showing(bot: Bot, chat_id: int, action: str) -> AsyncIterator[None]:
     """Show "sending a file…" (or another action) at the top of the chat while the block runs:
     a city's monthly workbook takes a while to build. Telegram shows an action for 5 s, so it is
     sent again every 4 s; a failure to show it changes nothing else."""
@@ -105,7 +170,7 @@ async def _showing(context: BotContext, chat_id: int, action: str) -> AsyncItera
     async def keep_showing() -> None:
         while True:
             try:
-                await context.bot.send_chat_action(chat_id, action)
+                await bot.send_chat_action(chat_id, action)
             except TelegramError as exc:
                 log.debug("could not show %s: %s", action, exc)
             await asyncio.sleep(4)
@@ -144,7 +209,14 @@ def _file_label(period: Period) -> str:
     return period.label.replace(" – ", "_to_").replace(" ", "")
 
 
-def _period_usage(t: Texts, command: str) -> str:
+def _period_usage(t: Texts, command: str, bad: BadPeriod) -> str:
+    if isinstance(bad, PeriodTooLong):
+        return t._(
+            "A period is at most a year ({days} days); ask for a shorter one, for example "
+            "/{command} 2026-01-01 2026-06-30.",
+            days=PERIOD_MAX_DAYS,
+            command=command,
+        )
     return t._(
         "Usage: /{command} [week | month | 2026-11 | 2026-11-01 2026-11-15]",
         command=command,

@@ -111,6 +111,10 @@ class Harness:
         await self.runtime.sweeper.sweep_once()
         await self.drain()
 
+    async def exported(self) -> None:
+        """Every export asked for has been built and sent (or refused)."""
+        await asyncio.wait_for(self.runtime.exports.idle(), 60)
+
     async def drain(self) -> None:
         await asyncio.wait_for(self.runtime.sender.drained(), 10)
 
@@ -162,8 +166,11 @@ async def stop_bot(harness: Harness) -> None:
     app = harness.app
     harness.api.processed = None
     assert app.updater is not None
+    # In the order run_polling stops the bot on SIGTERM.
     await app.updater.stop()
     await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
-    await app.shutdown()

@@ -29,6 +29,7 @@ from config.org import load_organisation
 from handlers.i18n import texts
 from handlers.reports.charts import rates_chart
 from handlers.reports.export_process import ExportFailed, ExportJob, build_export
+from handlers.reports.jobs import ExportJobs
 from handlers.reports.workbook import Tables, XlsxExport
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
@@ -218,6 +219,7 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     bot.clock.advance(timedelta(hours=3))
 
     await coordinator.send("/export 2026-11")
+    await bot.exported()
 
     document = coordinator.last
     assert document.kind == "document" and document.filename == "duban-2026-11.xlsx"
@@ -247,6 +249,7 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
     await log_issue(worker, "小区停水", category="停水")
 
     await head.send("/export month csv")
+    await bot.exported()
 
     document = head.last
     assert document.filename == "duban-2026-11.zip" and document.document is not None
@@ -275,6 +278,7 @@ async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
     monkeypatch.setattr(handlers.stats, "build_export", build)
 
     await coordinator.send("/export 2026-11")
+    await bot.exported()
 
     assert batches == [5]
     book = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
@@ -300,12 +304,14 @@ async def test_an_export_too_large_to_send_is_explained_and_csv_offered(
     await log_issue(small_upload_bot.user(1001, "王芳"))
 
     await coordinator.send("/export")
+    await small_upload_bot.exported()
 
     assert coordinator.last.kind == "text"
     assert "超过了机器人可发送的 0.005 MB" in coordinator.last.text
     assert "/export month csv" in coordinator.last.text
 
     await coordinator.send("/export month csv")
+    await small_upload_bot.exported()
 
     assert coordinator.last.kind == "document" and coordinator.last.filename is not None
     assert coordinator.last.filename.endswith(".zip")
@@ -317,6 +323,7 @@ async def test_typed_text_stays_text_in_a_spreadsheet(
     await log_issue(worker, '=HYPERLINK("http://x","点我")\x0b')
 
     await coordinator.send("/export")
+    await bot.exported()
 
     book = load_workbook(io.BytesIO(coordinator.last.document or b""))
     cell = book["问题"]["G2"]
@@ -419,7 +426,7 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sending_a_file(
     bot: Harness, head: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bot.runtime.exports = asyncio.Semaphore(1)
+    bot.runtime.exports = ExportJobs(at_once=1)
     happened: list[str] = []
     release = {coordinator.id: asyncio.Event(), head.id: asyncio.Event()}
 
@@ -431,7 +438,6 @@ async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sendin
         return 0
 
     monkeypatch.setattr(handlers.stats, "build_export", build)
-    bot.api.processed = None  # send without waiting for the exports to end
 
     def showing(person: FakeUser) -> bool:
         return any(
