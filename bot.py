@@ -16,7 +16,7 @@ from config.logs import configure_logging
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from handlers.i18n import CatalogsMissing
-from storage import BackupError, backup_database
+from storage import BackupError, DatabaseInUse, backup_database
 from storage.sqlite.migrations import MigrationError
 
 log = logging.getLogger("bot")
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Pending updates are kept: what staff sent while the bot was down is still handled.
         app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except MigrationError as problem:
+    except (MigrationError, DatabaseInUse) as problem:
         print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
         return 2
     log.info("stopped")

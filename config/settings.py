@@ -43,6 +43,7 @@ class Settings(StorageSettings):
     telegram_rate_limit: bool = True
     telegram_timeout_seconds: float = Field(default=10.0, gt=0)
     telegram_upload_limit_mb: float = Field(default=50.0, gt=0)
+    database_lock_wait_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("bot_token")
     @classmethod

@@ -61,7 +61,9 @@ def build_application(
     the_clock = clock or SystemClock()
 
     async def open_runtime(app: BotApplication) -> None:
-        store = await open_store(settings.database_path)
+        store = await open_store(
+            settings.database_path, wait_for_other_bot=settings.database_lock_wait_seconds
+        )
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
         known, imported = await sync_organisation(deps)
         deps = dataclasses.replace(deps, org=known)

@@ -11,15 +11,26 @@ from pathlib import Path
 
 from casework.ports import Store
 from storage.sqlite.backup import BackupError, backup
+from storage.sqlite.lease import DatabaseInUse, Lease
 from storage.sqlite.store import SqliteStore
 
 
-async def open_store(database_path: Path, read_only: bool = False) -> Store:
-    """The store at `database_path`. Read-only: for another process reading what the bot keeps
-    (its reads never take the write lock; any write fails)."""
+async def open_store(
+    database_path: Path, read_only: bool = False, wait_for_other_bot: float = 30
+) -> Store:
+    """The store at `database_path`, for the one bot running on it: if another bot runs on it,
+    wait up to `wait_for_other_bot` seconds for it to stop, then raise `DatabaseInUse`.
+
+    Read-only: for another process reading what the bot keeps (its reads never take the write
+    lock; any write fails)."""
     if read_only:
         return await SqliteStore.open_read_only(database_path)
-    return await SqliteStore.open(database_path)
+    lease = await Lease.take(database_path, wait_for_other_bot)
+    try:
+        return await SqliteStore.open(database_path, lease)
+    except BaseException:
+        lease.release()
+        raise
 
 
 def backup_database(database_path: Path, target: Path) -> int:
@@ -27,4 +38,4 @@ def backup_database(database_path: Path, target: Path) -> int:
     return backup(database_path, target)
 
 
-__all__ = ["BackupError", "backup_database", "open_store"]
+__all__ = ["BackupError", "DatabaseInUse", "backup_database", "open_store"]

@@ -15,6 +15,7 @@ from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
 from storage.sqlite.exports import SqliteExports
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
+from storage.sqlite.lease import Lease
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.organisation import SqliteOrganisation
 from storage.sqlite.staff import SqliteStaff
@@ -44,20 +45,25 @@ class SqliteStore:
     second one for long reads: figures and reports read there never wait for a step nor hold
     one up (WAL lets readers and the writer go on together)."""
 
-    def __init__(self, database: Database, reader: Database | None = None) -> None:
+    def __init__(
+        self, database: Database, reader: Database | None = None, lease: Lease | None = None
+    ) -> None:
         self._database = database
         self._reader = reader or database
+        self._lease = lease
         self._outbox_listeners: list[OutboxListener] = []
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteStore:
+    async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
+        """The store of the database at `path`; the bot gives it its `lease` to hold while it is
+        open (storage/sqlite/lease.py)."""
         database = Database(await connect(path))
         try:
             reader = Database(await connect_read_only(path), begin="BEGIN")
         except BaseException:
             await database.close()
             raise
-        return cls(database, reader)
+        return cls(database, reader, lease)
 
     @classmethod
     async def open_read_only(cls, path: Path) -> SqliteStore:
@@ -83,6 +89,10 @@ class SqliteStore:
         self._outbox_listeners.append(listener)
 
     async def close(self) -> None:
-        if self._reader is not self._database:
-            await self._reader.close()
-        await self._database.close()
+        try:
+            if self._reader is not self._database:
+                await self._reader.close()
+            await self._database.close()
+        finally:
+            if self._lease is not None:
+                self._lease.release()
