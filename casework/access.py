@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from casework.errors import (
     CannotDeactivateSelf,
     DepartmentRequired,
     InviteExpired,
+    InviteRevoked,
     InviteUsed,
+    NameRequired,
     NotAllowed,
+    OwnInvite,
+    TextTooLong,
     UnknownDepartment,
 )
+from casework.limits import NAME_MAX
 from casework.organisation import Organisation
-from casework.people import Invite, Staff
+from casework.people import DeactivationRequest, Invite, Staff
 from casework.roles import Role
 
 
@@ -55,8 +60,51 @@ def check_may_deactivate(actor: Staff, target: Staff) -> None:
         raise CannotDeactivateSelf()
 
 
-def check_invite_usable(invite: Invite, now: datetime) -> None:
+# How long a request to end a coordinator's access waits for a second coordinator.
+REQUEST_VALID_FOR = timedelta(days=1)
+
+
+def needs_a_second_coordinator(target: Staff) -> bool:
+    """One coordinator alone cannot lock out the others: a coordinator's access ends only when a
+    second coordinator confirms. (Workers, members and heads: one coordinator is enough.)"""
+    return target.role is Role.COORDINATOR
+
+
+def confirms(request: DeactivationRequest | None, actor: Staff, now: datetime) -> bool:
+    """Whether the actor's word is the second one: another coordinator asked, lately."""
+    return (
+        request is not None
+        and request.requested_by != actor.id
+        and now - request.requested_at < REQUEST_VALID_FOR
+    )
+
+
+def check_may_manage_invites(actor: Staff) -> None:
+    if actor.role is not Role.COORDINATOR:
+        raise NotAllowed("invite")
+
+
+def check_invite_usable(
+    invite: Invite, now: datetime, maker: Staff | None, opener: Staff | None
+) -> None:
+    """A link works once, until it expires, while the coordinator who made it has access, and
+    not for the person who made it: a deactivated coordinator cannot let themselves back in,
+    nor anyone else, with links made before."""
+    if opener is not None and opener.id == invite.created_by:
+        raise OwnInvite()
+    if invite.revoked_at is not None or maker is None or not maker.active:
+        raise InviteRevoked()
     if invite.used_by is not None:
         raise InviteUsed()
     if now >= invite.expires_at:
         raise InviteExpired()
+
+
+def clean_name(text: str) -> str:
+    """A person's name as others will see it: one line, spaces tidied, within the limit."""
+    name = " ".join(text.split())
+    if not name:
+        raise NameRequired()
+    if len(name) > NAME_MAX:
+        raise TextTooLong(NAME_MAX)
+    return name

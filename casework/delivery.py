@@ -30,6 +30,8 @@ class Notice(StrEnum):
     DRAFT_DROPPED = "draft_dropped"
     PROMPT_DROPPED = "prompt_dropped"
     UNREACHABLE = "unreachable"  # to coordinators: someone cannot be sent messages
+    # To coordinators: another coordinator asks to end a coordinator's access; confirm?
+    DEACTIVATION_REQUESTED = "deactivation_requested"
 
 
 @dataclass(frozen=True)

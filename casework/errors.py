@@ -41,6 +41,23 @@ class InviteUsed(CaseworkError):
     """Someone already used this one-time invitation."""
 
 
+class InviteRevoked(CaseworkError):
+    """The invitation was withdrawn, or the person who made it no longer has access."""
+
+
+class OwnInvite(CaseworkError):
+    """Someone opening an invitation link they made themselves."""
+
+
+class NameRequired(CaseworkError):
+    """An invitation names the person it is for; none was given."""
+
+
+class NoSecondCoordinator(CaseworkError):
+    """A coordinator's access ends only when a second coordinator confirms, and there is none
+    who could (the operator can, through the organisation file)."""
+
+
 class AlreadyRegistered(CaseworkError):
     """The person opening an invitation already has access."""
 

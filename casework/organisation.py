@@ -48,6 +48,7 @@ class RosterEntry:
     name: str
     role: Role
     department: str | None = None
+    active: bool = True  # false: the operator ends this person's access (see the README)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class _Staff(_Strict):
     name: Text
     role: Role
     department: Code | None = None
+    active: bool = True
 
 
 class _Access(_Strict):
@@ -182,7 +183,7 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
             for c in parsed.categories
         ),
         roster=tuple(
-            RosterEntry(s.telegram_id, s.name, s.role, s.department) for s in parsed.staff
+            RosterEntry(s.telegram_id, s.name, s.role, s.department, s.active) for s in parsed.staff
         ),
         access=AccessPolicy(invite_valid_for=parsed.access.invite_valid_for),
         reminders=_reminders(parsed.reminders),
@@ -193,6 +194,14 @@ def _reminders(parsed: _Reminders) -> ReminderPolicy:
     values = {name: getattr(parsed, name) for name in _Reminders.model_fields}
     values["weekly_day"], values["weekly_at"] = values.pop("weekly_report")
     return ReminderPolicy(**values)
+
+
+# The made-up roster that config/org.example.toml shipped with until December 2026. Low Telegram
+# IDs belong to real, old accounts: a copy of it gave strangers access (one as a coordinator).
+EXAMPLE_ROSTER = {
+    (100001, "网格员 王芳"), (100002, "窗口 李明"), (100003, "热线 张静"), (200001, "陈建国"),
+    (200002, "刘强"), (200003, "赵丽"), (200004, "孙伟"), (300001, "督办室 周敏"),
+}  # fmt: skip
 
 
 def _cross_check(org: _OrgFile) -> list[str]:
@@ -216,6 +225,12 @@ def _cross_check(org: _OrgFile) -> list[str]:
             problems.append(f"[[staff]] {tid}: telegram_id is listed {count} times")
     for s in org.staff:
         label = f'[[staff]] {s.telegram_id} "{s.name}"'
+        if (s.telegram_id, s.name) in EXAMPLE_ROSTER:
+            problems.append(
+                f"{label}: this entry is from the example file; its made-up Telegram ID belongs"
+                " to a real stranger, who would get access. Remove it and list your own people"
+                " (README: the first coordinator)"
+            )
         if s.department is not None and s.department not in known:
             problems.append(
                 f'{label}: department "{s.department}" is not one of the [[departments]]'

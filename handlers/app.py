@@ -68,11 +68,13 @@ def build_application(
         known, imported = await sync_organisation(deps)
         deps = dataclasses.replace(deps, org=known)
         log.info(
-            "organisation synced: %d departments, %d categories, roster %d added, %d updated",
+            "organisation synced: %d departments, %d categories;"
+            " roster %d added, %d updated, %d whose access it ended",
             len(org.departments),
             len(org.categories),
-            imported.added,
+            len(imported.added),
             imported.updated,
+            len(imported.removed),
         )
         await set_command_menus(app.bot, settings.default_language)
         sender = OutboxSender(

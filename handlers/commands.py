@@ -34,7 +34,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("note", N_("Add a note: /note 2611-0042 text")),
     Command("start", N_("Start, or open an invitation")),
     Command("help", N_("What you can do here")),
-    Command("invite", N_("Invite a person (coordinators)"), frozenset({Role.COORDINATOR})),
+    Command("invite", N_("Invite a person by name (coordinators)"), frozenset({Role.COORDINATOR})),
+    Command("invites", N_("Open invitation links (coordinators)"), frozenset({Role.COORDINATOR})),
     Command("staff", N_("List staff"), frozenset({Role.COORDINATOR, Role.HEAD})),
     Command(
         "deactivate", N_("End a person's access (coordinators)"), frozenset({Role.COORDINATOR})

@@ -32,7 +32,13 @@ from casework.services.delivery import Delivery
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.pacing import Limits, UrgentSlots
-from handlers.reminder_texts import digest_text, reminder_headline, unreachable_text
+from handlers.reminder_texts import (
+    confirm_deactivation_keyboard,
+    deactivation_request_text,
+    digest_text,
+    reminder_headline,
+    unreachable_text,
+)
 from handlers.reports.summary import chart_of, report_text
 from handlers.requests import QUICK_RETRIES
 
@@ -232,8 +238,12 @@ class OutboxSender:
         now = deps.clock.now()
         match item.kind:
             case OutboxKind.NOTICE:
-                if d.item.payload.get("notice") == Notice.DRAFT_DROPPED:  # the wizard's keys go
+                notice = d.item.payload.get("notice")
+                if notice == Notice.DRAFT_DROPPED:  # the wizard's keys go
                     return _Outgoing(self._notice(d, t), ReplyKeyboardRemove())
+                if notice == Notice.DEACTIVATION_REQUESTED:
+                    about = int(d.item.payload["about"])
+                    return _Outgoing(self._notice(d, t), confirm_deactivation_keyboard(about, t))
                 return _Outgoing(self._notice(d, t))
             case OutboxKind.REPORT:
                 assert d.recipient is not None
@@ -297,6 +307,10 @@ class OutboxSender:
         if notice is Notice.UNREACHABLE:
             about = d.people.get(int(d.item.payload.get("about", "0")))
             return unreachable_text(about, t, self._deps.org)
+        if notice is Notice.DEACTIVATION_REQUESTED:
+            about = d.people.get(int(d.item.payload["about"]))
+            by = d.people.get(int(d.item.payload["by"]))
+            return deactivation_request_text(about, by, t, self._deps.org)
         return t._(_NOTICES[notice])
 
     def _texts(self, d: Delivery) -> Texts:

@@ -25,6 +25,7 @@ async def identify_person(update: Update, context: BotContext) -> None:
         update.update_id,
         user.id if user else None,
         user.language_code if user else None,
+        user.full_name if user else None,
     )
     if admission.repeat:
         log.info("update %s was delivered again; it was handled already", update.update_id)

@@ -49,6 +49,21 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             )
         case errors.InviteUsed():
             return t._("This invitation link was already used. Each link works once.")
+        case errors.InviteRevoked():
+            return t._(
+                "This invitation link no longer works (it was revoked, or the person who made it "
+                "no longer has access). Ask the coordination office for a new one."
+            )
+        case errors.OwnInvite():
+            return t._("You made this invitation link; it is for the person you invited.")
+        case errors.NameRequired():
+            return t._("Please add the person's name, as others should see it.")
+        case errors.NoSecondCoordinator():
+            return t._(
+                "A coordinator's access ends only when a second coordinator confirms, and no "
+                "other coordinator can. The operator can end it in the organisation file "
+                "(active = false on the person's [[staff]] entry)."
+            )
         case errors.AlreadyRegistered():
             return t._("You already have access; the invitation was not used.")
         case errors.StaffNotFound():

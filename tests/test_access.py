@@ -26,8 +26,8 @@ async def test_a_stranger_is_told_how_to_get_access_and_nothing_else(
 async def test_a_strangers_button_press_is_refused(
     bot: Harness, coordinator: FakeUser, stranger: FakeUser
 ) -> None:
-    await coordinator.send("/invite")
-    answer = await stranger.press_data(coordinator.last, "inv:r:coordinator")
+    await coordinator.send("/invite 小李")
+    answer = await stranger.press_data(coordinator.last, "inv:1:coordinator")
 
     assert answer is not None
     assert answer.show_alert
@@ -48,7 +48,7 @@ async def test_someone_on_the_roster_is_welcomed_with_their_role(
 async def test_an_invitation_link_registers_the_person_once(
     bot: Harness, coordinator: FakeUser
 ) -> None:
-    await coordinator.send("/invite member water")
+    await coordinator.send("/invite member water 小李")
     link = coordinator.last.text.split("\n")[-1]
     assert link.startswith("https://t.me/duban_test_bot?start=")
     code = link.split("start=")[1]
@@ -65,7 +65,7 @@ async def test_an_invitation_link_registers_the_person_once(
 
 
 async def test_an_invitation_expires_after_seven_days(bot: Harness, coordinator: FakeUser) -> None:
-    await coordinator.send("/invite worker")
+    await coordinator.send("/invite worker 小陈")
     code = coordinator.last.text.split("start=")[1]
 
     bot.clock.advance(timedelta(days=7))
@@ -78,13 +78,14 @@ async def test_an_invitation_expires_after_seven_days(bot: Harness, coordinator:
 async def test_a_coordinator_invites_with_buttons_from_a_phone(
     bot: Harness, coordinator: FakeUser
 ) -> None:
-    await coordinator.send("/invite")
+    await coordinator.send("/invite 吴国华")
     card = coordinator.last
+    assert "邀请吴国华：担任什么角色" in card.text
     await coordinator.press(card, "科室负责人")
     assert "属于哪个科室" in card.text
     await coordinator.press(card, "司法所")
 
-    assert "司法所科室负责人的邀请" in card.text
+    assert "已为吴国华（科室负责人，司法所）生成邀请" in card.text
     code = card.text.split("start=")[1]
     newcomer = bot.user(7004, "老吴")
     await newcomer.send(f"/start {code}")
@@ -161,7 +162,7 @@ async def test_a_deactivated_person_can_come_back_with_a_new_invitation(
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)
     await coordinator.send(f"/deactivate {number}")
-    await coordinator.send("/invite head water")
+    await coordinator.send("/invite head water 刘强")
     code = coordinator.last.text.split("start=")[1]
 
     await member.send(f"/start {code}")
@@ -178,7 +179,7 @@ async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvite
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)
     await coordinator.send(f"/deactivate {number}")
-    await coordinator.send("/invite member roads")
+    await coordinator.send("/invite member roads 刘强")
     code = coordinator.last.text.split("start=")[1]
 
     bot.api.blocked.discard(member.id)  # he comes back
@@ -195,8 +196,9 @@ async def test_roles_and_departments_of_several_words_are_understood_in_invites(
 ) -> None:
     english = bot.user(9001, "Zhou", language_code="en")
 
-    await english.send("/invite department head Water Supply")
+    await english.send("/invite department head Water Supply Li Lei")
 
     assert "start=" in english.last.text and "Water Supply" in english.last.text
-    await english.send("/invite head Water Supply extra")
+    assert "Invitation for Li Lei, a department head" in english.last.text
+    await english.send("/invite head Waterworks Li Lei")  # no such department
     assert "Usage: /invite" in english.last.text

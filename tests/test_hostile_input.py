@@ -74,8 +74,9 @@ async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
         (worker, f"/note {number}"),
         (worker, "/note"),
         (coordinator, "/deactivate"),
-        (coordinator, "/invite emperor"),
-        (coordinator, "/invite head roads extra words"),
+        (coordinator, "/invite"),
+        (coordinator, "/invite emperor roads"),
+        (coordinator, "/invite head roads"),
         (head, "/stats last-century"),
         (head, "/stats 9999-12"),
         (head, "/export 2026-13"),
@@ -90,8 +91,9 @@ async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
     assert "用法：/note" in answers[f"/note {number}"]
     assert "用法：/note" in answers["/note"]
     assert "用法：/deactivate" in answers["/deactivate"]
-    assert "用法：/invite" in answers["/invite emperor"]
-    assert "用法：/invite" in answers["/invite head roads extra words"]
+    assert "用法：/invite" in answers["/invite"]
+    assert "角色" in answers["/invite emperor roads"]  # a name: which role? (nothing made yet)
+    assert "用法：/invite" in answers["/invite head roads"]  # no name
     assert "用法：/stats" in answers["/stats last-century"]
     assert "用法：/stats" in answers["/stats 9999-12"]
     assert "用法：/export" in answers["/export 2026-13"]

@@ -44,7 +44,7 @@ PEOPLE = {
 
 
 async def add_second_worker(bot: Harness, coordinator: FakeUser) -> FakeUser:
-    await coordinator.send("/invite worker")
+    await coordinator.send("/invite worker 孙")
     code = coordinator.last.text.split("start=")[1]
     second = bot.user(1002, "孙")
     await second.send(f"/start {code}")

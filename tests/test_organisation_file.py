@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from casework.durations import BadDuration, format_duration, parse_duration
-from casework.roles import Role
 from config.org import OrgFileError, load_organisation, parse_organisation
 from tests.fakebotapi import FakeUser
 from tests.flows import answer, log_issue
@@ -40,8 +39,30 @@ def test_the_shipped_example_is_a_realistic_district() -> None:
     assert streetlight.name("zh") == "路灯故障"
     assert streetlight.respond_within == timedelta(hours=2)
     assert streetlight.urgent_respond_within == timedelta(minutes=30)
-    assert {entry.role for entry in org.roster} == set(Role)
     assert org.access.invite_valid_for == timedelta(days=7)
+
+
+def test_the_shipped_example_lets_nobody_in() -> None:
+    """Made-up Telegram IDs belong to real strangers: copied as it is, the example file must
+    not give anyone access."""
+    assert load_organisation(EXAMPLE).roster == ()
+    assert "[[staff]]" not in [line.strip() for line in EXAMPLE.read_text("utf-8").splitlines()]
+
+
+def test_a_roster_copied_from_the_old_example_stops_the_bot_with_what_to_do() -> None:
+    raw = example()
+    raw["staff"] = [
+        {"telegram_id": 300001, "name": "督办室 周敏", "role": "coordinator"},
+        {"telegram_id": 300001 + 7, "name": "督办室 周敏", "role": "coordinator"},
+    ]
+
+    found = problems(raw)
+
+    assert found == [
+        'org.toml: [[staff]] 300001 "督办室 周敏": this entry is from the example file; its'
+        " made-up Telegram ID belongs to a real stranger, who would get access. Remove it and"
+        " list your own people (README: the first coordinator)"
+    ]
 
 
 @pytest.mark.parametrize(

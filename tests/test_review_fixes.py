@@ -57,7 +57,7 @@ async def test_names_with_apostrophes_and_ampersands_read_plainly_in_alerts(
     bot: Harness, coordinator: FakeUser, worker: FakeUser, head: FakeUser
 ) -> None:
     await head.send("/start")
-    await coordinator.send("/invite head roads")
+    await coordinator.send("/invite head roads Anne & Bob O'Neil")
     code = coordinator.last.text.split("start=")[1]
     newcomer = FakeUser(bot.api, 7777, "Anne & Bob", "O'Neil")
     await newcomer.send(f"/start {code}")

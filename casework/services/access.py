@@ -1,31 +1,65 @@
-"""Who has access: the roster, invitations, the staff list, deactivation, language."""
+"""Who has access: the roster, invitations, the staff list, deactivation, language.
+
+Every change of access is written to the access log in the same transaction, so /staff can say
+who let whom in and who ended whose access.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from casework.access import (
     check_invite_usable,
     check_may_deactivate,
     check_may_invite,
+    check_may_manage_invites,
+    clean_name,
+    confirms,
+    needs_a_second_coordinator,
     staff_reach,
 )
-from casework.errors import AlreadyRegistered, InviteNotFound, InviteUsed, StaffNotFound
+from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
+from casework.errors import (
+    AlreadyRegistered,
+    InviteNotFound,
+    InviteRevoked,
+    InviteUsed,
+    NoSecondCoordinator,
+    StaffNotFound,
+)
 from casework.organisation import LANGUAGES, Organisation
-from casework.people import Invite, NewStaff, Staff
+from casework.people import (
+    AccessAction,
+    AccessEntry,
+    DeactivationRequest,
+    Invite,
+    NewStaff,
+    Staff,
+)
 from casework.ports import RosterImport, Transaction
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
+RECENT_CHANGES = 10  # lines of the access log /staff shows a coordinator
+
 
 async def sync_organisation(deps: Deps) -> tuple[Organisation, RosterImport]:
-    """Mirror the organisation file into the database and import its roster; the organisation
+    """Mirror the organisation file into the database and apply its roster; the organisation
     with what the file no longer lists, for the issues on record that point at it."""
+    now = deps.clock.now()
     async with deps.store.transaction() as tx:
         await tx.organisation.sync(deps.org)
-        imported = await tx.staff.import_roster(deps.org.roster, deps.clock.now())
+        imported = await tx.staff.import_roster(deps.org.roster, now)
+        for action, ids in (
+            (AccessAction.ROSTER_ADDED, imported.added),
+            (AccessAction.ROSTER_REMOVED, imported.removed),
+        ):
+            people = await tx.staff.by_ids(ids)
+            for person in people.values():
+                await tx.access_log.add(_entry(action, now, None, person))
         departments, categories = await tx.organisation.retired()
     org = dataclasses.replace(
         deps.org, retired_departments=tuple(departments), retired_categories=tuple(categories)
@@ -48,7 +82,11 @@ class Admission:
 
 
 async def admit(
-    deps: Deps, update_id: int, telegram_id: int | None, language_code: str | None
+    deps: Deps,
+    update_id: int,
+    telegram_id: int | None,
+    language_code: str | None,
+    telegram_name: str | None = None,
 ) -> Admission:
     """Mark an update handled (see services/updates.py) and find the active staff member who
     sent it, in one transaction: every update passes here, so it is kept to one."""
@@ -57,39 +95,100 @@ async def admit(
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)
-        return Admission(repeat=False, person=await _identify(tx, telegram_id, language_code))
+        person = await _identify(tx, telegram_id, language_code, telegram_name)
+        return Admission(repeat=False, person=person)
 
 
-async def _identify(tx: Transaction, telegram_id: int, language_code: str | None) -> Staff | None:
+async def _identify(
+    tx: Transaction,
+    telegram_id: int,
+    language_code: str | None,
+    telegram_name: str | None = None,
+) -> Staff | None:
     person = await tx.staff.by_telegram_id(telegram_id)
     if person is None or not person.active:
         return None
     if person.telegram_language != language_code:
         await tx.staff.note_telegram_language(person.id, language_code)
+    if telegram_name is not None and person.telegram_name != telegram_name:
+        await tx.staff.note_telegram_name(person.id, telegram_name)  # shown beside, never as
+        person = dataclasses.replace(person, telegram_name=telegram_name)
     if person.unreachable_since is not None:
         await tx.staff.mark_reachable(person.id)  # they wrote to the bot: reachable again
     return person
 
 
-async def create_invite(deps: Deps, actor: Staff, role: Role, department: str | None) -> Invite:
-    now = deps.clock.now()
+async def create_invite(
+    deps: Deps, actor: Staff, role: Role, department: str | None, name: str
+) -> Invite:
+    """A one-time link for the person named, with the role (and department) given."""
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
-        check_may_invite(actor, role, department, deps.org)
-        invite = Invite(
+        return await _invite(tx, deps, actor, role, department, clean_name(name))
+
+
+async def draft_invite(deps: Deps, actor: Staff, name: str) -> int:
+    """Keep the name typed for an invitation while its role and department are picked with
+    buttons; the draft's number, for the buttons."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        check_may_manage_invites(actor)
+        draft = await tx.invites.add_draft(actor.id, clean_name(name), deps.clock.now())
+        return draft.id
+
+
+async def invite_from_draft(
+    deps: Deps, actor: Staff, draft_id: int, role: Role, department: str | None
+) -> Invite:
+    """The link for the name kept in the draft (once: the draft goes with it)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await tx.invites.draft(draft_id)
+        if draft is None or draft.staff_id != actor.id:
+            raise InviteNotFound()
+        invite = await _invite(tx, deps, actor, role, department, draft.name)
+        await tx.invites.drop_draft(draft_id)
+        return invite
+
+
+async def invite_draft_name(deps: Deps, actor: Staff, draft_id: int) -> str:
+    """The name a coordinator's invitation draft is for (to show while picking)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        check_may_manage_invites(actor)
+        draft = await tx.invites.draft(draft_id)
+        if draft is None or draft.staff_id != actor.id:
+            raise InviteNotFound()
+        return draft.name
+
+
+async def _invite(
+    tx: Transaction, deps: Deps, actor: Staff, role: Role, department: str | None, name: str
+) -> Invite:
+    check_may_invite(actor, role, department, deps.org)
+    now = deps.clock.now()
+    invite = await tx.invites.add(
+        Invite(
             code=secrets.token_urlsafe(12),
             role=role,
             department=department,
+            name=name,
             created_by=actor.id,
             created_at=now,
             expires_at=now + deps.org.access.invite_valid_for,
         )
-        await tx.invites.add(invite)
-        return invite
+    )
+    await tx.access_log.add(
+        AccessEntry(now, AccessAction.INVITED, actor.id, None, role, department, name)
+    )
+    return invite
 
 
-async def redeem_invite(deps: Deps, code: str, telegram_id: int, name: str) -> Staff:
-    """Register the person opening an invitation link, once."""
+async def redeem_invite(
+    deps: Deps, code: str, telegram_id: int, telegram_name: str | None
+) -> Staff:
+    """Register the person opening an invitation link, once, under the name the coordinator
+    gave (their Telegram profile's name is only shown beside it)."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         invite = await tx.invites.get(code)
@@ -98,8 +197,11 @@ async def redeem_invite(deps: Deps, code: str, telegram_id: int, name: str) -> S
         existing = await tx.staff.by_telegram_id(telegram_id)
         if existing is not None and existing.active:
             raise AlreadyRegistered()
-        check_invite_usable(invite, now)
-        person = NewStaff(telegram_id, name, invite.role, invite.department)
+        maker = await tx.staff.by_id(invite.created_by)
+        check_invite_usable(invite, now, maker, existing)
+        # Links made before names were asked for carry none: the profile's name, as before.
+        name = invite.name or clean_name(telegram_name or str(telegram_id))
+        person = NewStaff(telegram_id, name, invite.role, invite.department, telegram_name)
         if existing is None:
             staff = await tx.staff.add(person, now)
         else:
@@ -109,26 +211,130 @@ async def redeem_invite(deps: Deps, code: str, telegram_id: int, name: str) -> S
                 staff = dataclasses.replace(staff, unreachable_since=None)
         if not await tx.invites.mark_used(code, staff.id, now):
             raise InviteUsed()
+        await tx.access_log.add(_entry(AccessAction.JOINED, now, invite.created_by, staff))
         return staff
 
 
-async def list_staff(deps: Deps, actor: Staff) -> list[Staff]:
+@dataclass(frozen=True)
+class OpenInvites:
+    invites: list[Invite]
+    makers: dict[int, Staff]
+
+
+async def open_invites(deps: Deps, actor: Staff) -> OpenInvites:
+    """The links nobody has used yet and that still work, oldest first."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        check_may_manage_invites(actor)
+        found = await tx.invites.open(deps.clock.now())
+        makers = await tx.staff.by_ids(i.created_by for i in found)
+    working = [i for i in found if i.created_by in makers and makers[i.created_by].active]
+    return OpenInvites(working, makers)
+
+
+async def revoke_invite(deps: Deps, actor: Staff, invite_id: int) -> Invite:
+    """Withdraw a link nobody has used."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        check_may_manage_invites(actor)
+        invite = await tx.invites.by_id(invite_id)
+        if invite is None:
+            raise InviteNotFound()
+        if invite.used_by is not None:
+            raise InviteUsed()
+        if not await tx.invites.revoke(invite_id, actor.id, now):
+            raise InviteRevoked()
+        await tx.access_log.add(
+            AccessEntry(
+                now, AccessAction.REVOKED, actor.id, None, invite.role, invite.department,
+                invite.name,
+            )
+        )  # fmt: skip
+        return invite
+
+
+@dataclass(frozen=True)
+class StaffList:
+    people: list[Staff]
+    came_in: dict[int, AccessEntry]  # by staff id: the invitation used, or the roster
+    recent: list[AccessEntry]  # the latest changes of access (coordinators only)
+    named: dict[int, Staff]  # everyone the entries name
+
+
+async def list_staff(deps: Deps, actor: Staff) -> StaffList:
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
         reach = staff_reach(actor)
-        return await tx.staff.active(None if reach.everywhere else reach.department)
+        people = await tx.staff.active(None if reach.everywhere else reach.department)
+        came_in = await tx.access_log.how_they_came(p.id for p in people)
+        recent = await tx.access_log.recent(RECENT_CHANGES) if reach.everywhere else []
+        mentioned = {i for e in (*came_in.values(), *recent) for i in (e.actor_id, e.target_id)}
+        named = await tx.staff.by_ids(i for i in mentioned if i is not None)
+    return StaffList(people, came_in, recent, named)
 
 
-async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Staff:
-    """End a person's access at once; returns them as they were."""
+@dataclass(frozen=True)
+class Deactivation:
+    """What `/deactivate` did: ended the person's access, or asked a second coordinator."""
+
+    person: Staff  # as they were
+    done: bool
+    asked: int = 0  # coordinators asked to confirm
+
+
+async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Deactivation:
+    """End a person's access at once; a coordinator's, once a second coordinator confirms
+    (the first to ask is recorded, and the others asked)."""
+    now = deps.clock.now()
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
         target = await tx.staff.by_id(staff_id)
         if target is None or not target.active:
             raise StaffNotFound()
         check_may_deactivate(actor, target)
-        await tx.staff.deactivate(target.id, deps.clock.now())
-        return target
+        if needs_a_second_coordinator(target) and not confirms(
+            await tx.access_log.request_of(target.id), actor, now
+        ):
+            others = [
+                c
+                for c in await tx.staff.with_roles([Role.COORDINATOR])
+                if c.id not in (actor.id, target.id)
+            ]
+            if not others:
+                raise NoSecondCoordinator()
+            await tx.access_log.put_request(DeactivationRequest(target.id, actor.id, now))
+            await tx.access_log.add(
+                _entry(AccessAction.DEACTIVATION_REQUESTED, now, actor.id, target)
+            )
+            for coordinator in others:
+                await tx.outbox.add(_confirm_request(coordinator, target, actor, now))
+            return Deactivation(target, done=False, asked=len(others))
+        await tx.access_log.drop_request(target.id)
+        await tx.staff.deactivate(target.id, now)
+        await tx.access_log.add(_entry(AccessAction.DEACTIVATED, now, actor.id, target))
+        return Deactivation(target, done=True)
+
+
+def _confirm_request(coordinator: Staff, target: Staff, actor: Staff, now: datetime) -> OutboxItem:
+    return OutboxItem(
+        key=f"deact:{target.id}:{int(now.timestamp())}:{coordinator.id}",
+        kind=OutboxKind.NOTICE,
+        chat_id=coordinator.telegram_id,
+        staff_id=coordinator.id,
+        priority=Priority.NORMAL,
+        created_at=now,
+        due_at=now,
+        payload={
+            "notice": Notice.DEACTIVATION_REQUESTED.value,
+            "about": str(target.id),
+            "by": str(actor.id),
+        },
+    )
+
+
+def _entry(action: AccessAction, now: datetime, actor_id: int | None, person: Staff) -> AccessEntry:
+    return AccessEntry(now, action, actor_id, person.id, person.role, person.department)
 
 
 async def choose_language(deps: Deps, actor: Staff, language: str | None) -> None:

@@ -77,8 +77,7 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             named |= {issue.reporter_id, *(i for i in (issue.assignee_id, issue.accepted_by) if i)}
         if event is not None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
-        if "about" in item.payload:
-            named.add(int(item.payload["about"]))
+        named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
         people = await tx.staff.by_ids(named)
     actions: list[Action] = []
     visible = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from storage.sqlite.database import fetch_all, fetch_one, maybe_from_epoch, to_e
 
 _COLUMNS = (
     "id, telegram_id, name, role, department, active, language, telegram_language,"
-    " unreachable_since"
+    " unreachable_since, telegram_name, from_roster"
 )
 
 
@@ -30,6 +31,8 @@ def _staff(row: aiosqlite.Row) -> Staff:
         language=row["language"],
         telegram_language=row["telegram_language"],
         unreachable_since=maybe_from_epoch(row["unreachable_since"]),
+        telegram_name=row["telegram_name"],
+        from_roster=bool(row["from_roster"]),
     )
 
 
@@ -46,21 +49,36 @@ class SqliteStaff:
     async def add(self, person: NewStaff, now: datetime) -> Staff:
         row = await fetch_one(
             self._conn,
-            "INSERT INTO staff (telegram_id, name, role, department, joined_at)"
-            f" VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-            (person.telegram_id, person.name, person.role.value, person.department, to_epoch(now)),
+            "INSERT INTO staff (telegram_id, name, role, department, telegram_name, joined_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+            (
+                person.telegram_id,
+                person.name,
+                person.role.value,
+                person.department,
+                person.telegram_name,
+                to_epoch(now),
+            ),
         )
         assert row is not None
         return _staff(row)
 
     async def restore(self, staff_id: int, person: NewStaff, now: datetime) -> Staff:
-        """Give a deactivated person access again, with the role of their new invitation."""
+        """Give a deactivated person access again, with the name and role of their new
+        invitation (no longer the roster's to end)."""
         row = await fetch_one(
             self._conn,
-            "UPDATE staff SET name = ?, role = ?, department = ?, active = 1,"
-            " deactivated_at = NULL, joined_at = ?"
+            "UPDATE staff SET name = ?, role = ?, department = ?, telegram_name = ?, active = 1,"
+            " deactivated_at = NULL, joined_at = ?, from_roster = 0"
             f" WHERE id = ? RETURNING {_COLUMNS}",
-            (person.name, person.role.value, person.department, to_epoch(now), staff_id),
+            (
+                person.name,
+                person.role.value,
+                person.department,
+                person.telegram_name,
+                to_epoch(now),
+                staff_id,
+            ),
         )
         assert row is not None
         return _staff(row)
@@ -113,6 +131,12 @@ class SqliteStaff:
     async def set_language(self, staff_id: int, language: str | None) -> None:
         await self._conn.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))
 
+    async def note_telegram_name(self, staff_id: int, telegram_name: str | None) -> None:
+        await self._conn.execute(
+            "UPDATE staff SET telegram_name = ? WHERE id = ? AND telegram_name IS NOT ?",
+            (telegram_name, staff_id, telegram_name),
+        )
+
     async def note_telegram_language(self, staff_id: int, language_code: str | None) -> None:
         await self._conn.execute(
             "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS NOT ?",
@@ -135,34 +159,54 @@ class SqliteStaff:
         )
 
     async def import_roster(self, entries: Iterable[RosterEntry], now: datetime) -> RosterImport:
-        """Add new people; update name, role and department of known ones.
+        """The roster is the authority for the people it lists: add the new ones, set the name,
+        role and department of known ones, and end the access of those it lists as inactive
+        and of those it imported and no longer lists.
 
-        A person a coordinator deactivated stays deactivated: the file does not overrule
-        /deactivate (a new invitation restores access).
+        It never gives access back: a person whose access was ended stays without it (a new
+        invitation restores access).
         """
-        added = updated = 0
-        for entry in entries:
+        listed = list(entries)
+        added: list[int] = []
+        removed: list[int] = []
+        updated = 0
+        epoch = to_epoch(now)
+        for entry in listed:
+            values = {
+                "name": entry.name,
+                "role": entry.role.value,
+                "department": entry.department,
+                "telegram_id": entry.telegram_id,
+            }
             cur = await self._conn.execute(
-                "UPDATE staff SET name = :name, role = :role, department = :department"
-                " WHERE telegram_id = :telegram_id"
-                " AND (name, role, department) IS NOT (:name, :role, :department)",
-                {
-                    "name": entry.name,
-                    "role": entry.role.value,
-                    "department": entry.department,
-                    "telegram_id": entry.telegram_id,
-                },
+                "UPDATE staff SET name = :name, role = :role, department = :department,"
+                " from_roster = 1 WHERE telegram_id = :telegram_id"
+                " AND (name, role, department, from_roster)"
+                " IS NOT (:name, :role, :department, 1)",
+                values,
             )
-            if cur.rowcount:
-                updated += 1
+            updated += cur.rowcount
+            if not entry.active:
                 continue
-            cur = await self._conn.execute(
-                "INSERT INTO staff (telegram_id, name, role, department, joined_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO NOTHING",
-                (entry.telegram_id, entry.name, entry.role.value, entry.department, to_epoch(now)),
+            row = await fetch_one(
+                self._conn,
+                "INSERT INTO staff (telegram_id, name, role, department, joined_at, from_roster)"
+                " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (telegram_id) DO NOTHING RETURNING id",
+                (entry.telegram_id, entry.name, entry.role.value, entry.department, epoch),
             )
-            added += cur.rowcount
-        return RosterImport(added=added, updated=updated)
+            if row is not None:
+                added.append(row[0])
+        ended = [e.telegram_id for e in listed if not e.active]
+        kept = [e.telegram_id for e in listed if e.active]
+        rows = await fetch_all(
+            self._conn,
+            "UPDATE staff SET active = 0, deactivated_at = ? WHERE active = 1 AND"
+            " (telegram_id IN (SELECT value FROM json_each(?)) OR (from_roster = 1"
+            " AND telegram_id NOT IN (SELECT value FROM json_each(?)))) RETURNING id",
+            (epoch, json.dumps(ended), json.dumps(kept)),
+        )
+        removed = sorted(row[0] for row in rows)
+        return RosterImport(added=added, updated=updated, removed=removed)
 
     async def _one(self, sql: str, *params: object) -> Staff | None:
         row = await fetch_one(self._conn, sql, params)

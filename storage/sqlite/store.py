@@ -9,6 +9,7 @@ from pathlib import Path
 import aiosqlite
 
 from casework.ports import OutboxListener
+from storage.sqlite.access_log import SqliteAccessLog
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
@@ -28,6 +29,7 @@ class SqliteTransaction:
         self.staff = SqliteStaff(conn)
         self.organisation = SqliteOrganisation(conn)
         self.invites = SqliteInvites(conn)
+        self.access_log = SqliteAccessLog(conn)
         self.issues = SqliteIssues(conn)
         self.timeline = SqliteTimeline(conn)
         self.drafts = SqliteDrafts(conn)

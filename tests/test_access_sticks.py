@@ -1,0 +1,213 @@
+"""Access that stays as it was left: invitations that die with their maker's access or are
+revoked, no link for its own maker, a coordinator's access ended only by two, names nobody can
+forge, the roster as the authority for the people it lists, and a trail of who did what."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from casework.organisation import RosterEntry
+from casework.people import NewStaff
+from casework.roles import Role
+from casework.services import Deps
+from casework.services.access import sync_organisation
+from config.org import load_organisation
+from storage.sqlite.store import SqliteStore
+from tests.fakebotapi import FakeUser
+from tests.flows import log_issue, rows
+from tests.harness import START, TEST_ORG, FakeClock, Harness
+
+NO_ACCESS = "督办室申请邀请链接"
+
+
+async def invited(bot: Harness, coordinator: FakeUser, line: str, who: FakeUser) -> None:
+    """`/invite <line>` by the coordinator, and `who` opens the link."""
+    await coordinator.send(f"/invite {line}")
+    code = coordinator.last.text.split("start=")[1]
+    await who.send(f"/start {code}")
+
+
+async def number_of(coordinator: FakeUser, name: str) -> str:
+    await coordinator.send("/staff")
+    return next(
+        line.split()[0] for line in coordinator.last.text.splitlines() if f" {name} ·" in line
+    )
+
+
+async def three_coordinators(bot: Harness, zhou: FakeUser) -> tuple[FakeUser, FakeUser]:
+    li, wang = bot.user(9002, "Li"), bot.user(9003, "Wang")
+    await invited(bot, zhou, "coordinator 李华", li)
+    await invited(bot, zhou, "coordinator 王军", wang)
+    return li, wang
+
+
+async def test_one_coordinator_alone_cannot_end_another_coordinators_access(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    li, wang = await three_coordinators(bot, coordinator)
+
+    await coordinator.send(f"/deactivate {await number_of(coordinator, '李华')}")
+
+    assert "须由另一名督办员确认" in coordinator.last.text
+    await li.send("/help")
+    assert "/invite" in li.last.text  # still a coordinator
+    request = await wang.wait_for("申请停用")
+    assert "周敏申请停用" in request.text and "李华" in request.text
+    await wang.press(request, "确认")
+    assert "已停用" in request.text
+    await li.send("/help")
+    assert NO_ACCESS in li.last.text
+    await coordinator.send("/staff")
+    assert "周敏申请停用李华的权限" in coordinator.last.text
+    assert "王军停用了李华的权限" in coordinator.last.text
+
+
+async def test_asking_twice_or_a_day_late_does_not_make_a_second_coordinator(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    li, wang = await three_coordinators(bot, coordinator)
+    number = await number_of(coordinator, "李华")
+
+    await coordinator.send(f"/deactivate {number}")
+    await coordinator.send(f"/deactivate {number}")  # the same coordinator again
+    bot.clock.advance(timedelta(days=1, minutes=1))
+    await bot.drain()
+    await wang.press(await wang.wait_for("申请停用"), "确认")  # the request has lapsed
+
+    await li.send("/help")
+    assert "/invite" in li.last.text
+    assert "须由另一名督办员确认" in wang.last.text  # Wang's press is a request of his own
+
+
+async def test_with_no_third_coordinator_the_operator_is_named(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    li = bot.user(9002, "Li")
+    await invited(bot, coordinator, "coordinator 李华", li)
+
+    await li.send(f"/deactivate {await number_of(li, '周敏')}")
+
+    assert "组织配置文件" in li.last.text and "active = false" in li.last.text
+    await coordinator.send("/help")
+    assert "/invite" in coordinator.last.text
+
+
+async def test_links_of_a_coordinator_whose_access_ended_stop_working_even_for_them(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    li, wang = await three_coordinators(bot, coordinator)
+    await li.send("/invite worker 小赵")
+    for_a_friend = li.last.text.split("start=")[1]
+    await li.send("/invite coordinator 李华二号")
+    for_himself = li.last.text.split("start=")[1]
+    await coordinator.send(f"/deactivate {await number_of(coordinator, '李华')}")
+    await wang.press(await wang.wait_for("申请停用"), "确认")
+
+    friend = bot.user(7100, "小赵")
+    await friend.send(f"/start {for_a_friend}")
+    await li.send(f"/start {for_himself}")
+
+    assert "已失效" in friend.last.text
+    assert "您生成的邀请链接" in li.last.text
+    for person in (friend, li):
+        await person.send("/help")
+        assert NO_ACCESS in person.last.text
+
+
+async def test_open_links_are_listed_and_a_revoked_one_lets_nobody_in(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/invite worker 小钱")
+    code = coordinator.last.text.split("start=")[1]
+    await coordinator.send("/invite member roads 小孙")
+
+    await coordinator.send("/invites")
+    listing = coordinator.last
+    assert "共有 2 个未使用的邀请链接" in listing.text
+    assert "小钱 · 一线人员" in listing.text and "周敏生成" in listing.text
+    assert code not in listing.text  # the link itself is a secret of the one invited
+    await coordinator.press(listing, "撤销：小钱")
+
+    assert "共有 1 个" in listing.text and "小钱" not in listing.text
+    newcomer = bot.user(7200, "小钱")
+    await newcomer.send(f"/start {code}")
+    assert "已失效" in newcomer.last.text
+
+
+async def test_only_coordinators_list_or_revoke_links(
+    bot: Harness, coordinator: FakeUser, head: FakeUser
+) -> None:
+    await coordinator.send("/invite worker 小钱")
+    await coordinator.send("/invites")
+
+    await head.send("/invites")
+    assert "您的角色不能进行这项操作" in head.last.text
+    answer = await head.press_data(coordinator.last, "ivx:1")
+    assert answer is not None and answer.show_alert
+    assert await rows(bot, "SELECT revoked_at FROM invites") == [(None,)]
+
+
+async def test_the_name_comes_from_the_invitation_not_the_telegram_profile(
+    bot: Harness, coordinator: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    impostor = bot.user(7300, "督办室 周敏")  # anyone can call themselves that on Telegram
+
+    await invited(bot, coordinator, "worker 小李", impostor)
+
+    assert "欢迎，小李" in impostor.last.text
+    number = await log_issue(impostor)
+    card = await head.wait_for(number)
+    assert "小李" in card.text and "周敏" not in card.text
+    await coordinator.send("/staff")
+    line = next(x for x in coordinator.last.text.splitlines() if " 小李 ·" in x)
+    assert "（Telegram：督办室 周敏）" in line and "周敏邀请" in line
+
+
+async def test_a_changed_telegram_profile_shows_beside_the_name_only(
+    bot: Harness, coordinator: FakeUser, member: FakeUser
+) -> None:
+    member.first_name = "强哥"
+    await member.send("/help")
+
+    await coordinator.send("/staff")
+
+    line = next(x for x in coordinator.last.text.splitlines() if "刘强" in x)
+    assert "#" in line and " 刘强 ·" in line and "（Telegram：强哥）" in line
+    assert "由组织配置文件导入" in line
+
+
+async def test_the_roster_ends_the_access_of_those_it_no_longer_lists_or_lists_inactive(
+    tmp_path: Path,
+) -> None:
+    org = load_organisation(TEST_ORG)
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
+    await sync_organisation(deps)
+    async with store.transaction() as tx:  # someone who came in through an invitation
+        newcomer = await tx.staff.add(NewStaff(7400, "小周", Role.WORKER, None), START)
+    roster = tuple(e for e in org.roster if e.telegram_id != 2002)  # 刘强's line removed
+    roster += (RosterEntry(newcomer.telegram_id, "小周", Role.WORKER, active=False),)
+
+    _, imported = await sync_organisation(
+        dataclasses.replace(deps, org=dataclasses.replace(org, roster=roster))
+    )
+    _, again = await sync_organisation(  # the line put back does not give access back
+        dataclasses.replace(deps, org=org)
+    )
+    async with store.transaction() as tx:
+        liu = await tx.staff.by_telegram_id(2002)
+        zhou = await tx.staff.by_telegram_id(newcomer.telegram_id)
+        log = await tx.access_log.recent(10)
+    await store.close()
+
+    assert liu is not None and not liu.active
+    assert zhou is not None and not zhou.active
+    assert sorted(imported.removed) == sorted([liu.id, zhou.id])
+    assert again.removed == [] and again.added == []
+    removed = [e.target_id or 0 for e in log if e.action == "roster_removed"]
+    assert sorted(removed) == sorted([liu.id, zhou.id])
+    assert all(e.actor_id is None for e in log if e.action == "roster_removed")
