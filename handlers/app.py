@@ -16,6 +16,7 @@ from casework.clock import Clock, SystemClock
 from casework.organisation import Organisation
 from casework.services import Deps, updates
 from casework.services.access import sync_organisation
+from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers import (
     conversation,
@@ -32,17 +33,19 @@ from handlers import (
 from handlers.commands import set_command_menus
 from handlers.context import BotApplication, BotContext, BotData, Runtime
 from handlers.delivery import OutboxSender
-from handlers.errors import on_error
+from handlers.errors import handled, on_error
 from handlers.gate import identify_person
 from handlers.i18n import check_catalogs
 from handlers.ordering import PerPersonUpdateProcessor
 from handlers.requests import RetryingRequest, UpdatesRequest
+from handlers.saving import SavingAlarm
 from handlers.sweeper import Sweeper
 from storage import open_store
 
 log = logging.getLogger(__name__)
 
 GATE_GROUP = -1
+DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
 
 
@@ -81,14 +84,23 @@ def build_application(
             rate_limit=settings.telegram_rate_limit,
         )
         store.on_outbox_added(sender.wake)
+        alarm = SavingAlarm(app.bot, deps, settings.default_language)
+        store.on_write(alarm)
         sweeper = Sweeper(deps, settings.sweep_interval_seconds)
-        runtime = Runtime(settings=settings, deps=deps, sender=sender, sweeper=sweeper)
+        runtime = Runtime(
+            settings=settings,
+            deps=deps,
+            sender=sender,
+            sweeper=sweeper,
+            errors=RepeatedErrors(log, the_clock.now),
+            alarm=alarm,
+        )
         runtime.tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
         if background_sweeps:  # tests sweep when they choose, with their own clock
             runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.runtime = runtime
         # Updates fetched but not handled before the last stop (a crash) are handled first.
-        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched))
+        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), runtime.errors)
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
@@ -99,6 +111,7 @@ def build_application(
         for task in runtime.tasks:
             task.cancel()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await runtime.alarm.close()
         await runtime.deps.store.close()
         app.bot_data.runtime = None
 
@@ -136,4 +149,5 @@ def register_handlers(app: BotApplication) -> None:
         fallback,
     ):
         app.add_handlers(module.handlers())
+    app.add_handler(TypeHandler(Update, handled), group=DONE_GROUP)
     app.add_error_handler(on_error)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from casework.people import Staff
 from casework.services import Deps
+from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers.i18n import Texts, texts
 
@@ -17,6 +18,7 @@ EXPORTS_AT_ONCE = 2
 
 if TYPE_CHECKING:  # the sender and the sweeper use handlers that use this module
     from handlers.delivery import OutboxSender
+    from handlers.saving import SavingAlarm
     from handlers.sweeper import Sweeper
 
 
@@ -28,6 +30,8 @@ class Runtime:
     deps: Deps
     sender: OutboxSender
     sweeper: Sweeper
+    errors: RepeatedErrors  # updates that fail, and other failures that may repeat
+    alarm: SavingAlarm  # tells the coordinators when the database cannot be written
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Exports being built at once (each a process of a hundred MB or more); the others wait.
     exports: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EXPORTS_AT_ONCE))

@@ -23,6 +23,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from config.logs import RepeatedErrors
+
 log = logging.getLogger(__name__)
 
 PAUSES = (0.3, 1.0)  # seconds before the second and third tries
@@ -154,6 +156,7 @@ class RetryingRequest(AiohttpRequest):
 
 
 KeepUpdates = Callable[[list[tuple[int, str]]], Awaitable[None]]
+KEEPING = "keeping fetched updates"
 
 
 class UpdatesRequest(RetryingRequest):
@@ -163,9 +166,10 @@ class UpdatesRequest(RetryingRequest):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keep: KeepUpdates | None = None
+        self._errors: RepeatedErrors | None = None
 
-    def keep_with(self, keep: KeepUpdates) -> None:
-        self._keep = keep
+    def keep_with(self, keep: KeepUpdates, errors: RepeatedErrors) -> None:
+        self._keep, self._errors = keep, errors
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
@@ -177,8 +181,12 @@ class UpdatesRequest(RetryingRequest):
                 await self._keep(
                     [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in fetched]
                 )
-            except Exception:
+            except Exception as exc:
                 # The database is failing: handle the updates anyway (each will tell its
                 # sender what went wrong) rather than hold up everyone.
-                log.exception("could not keep %d fetched updates", len(fetched))
+                if self._errors is not None:
+                    self._errors.failed(KEEPING, exc)
+            else:
+                if self._errors is not None:
+                    self._errors.worked(KEEPING)
         return code, payload

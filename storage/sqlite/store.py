@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from casework.ports import OutboxListener
+from casework.ports import OutboxListener, StoreWriteFailed, WriteListener
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
@@ -43,6 +43,7 @@ class SqliteStore:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._outbox_listeners: list[OutboxListener] = []
+        self._write_listeners: list[WriteListener] = []
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -55,15 +56,28 @@ class SqliteStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
-        async with self._database.transaction() as conn:
-            tx = SqliteTransaction(conn)
-            yield tx
+        try:
+            async with self._database.transaction() as conn:
+                changes = conn.total_changes
+                tx = SqliteTransaction(conn)
+                yield tx
+                changed = conn.total_changes != changes
+        except StoreWriteFailed:
+            for write_listener in self._write_listeners:
+                write_listener(False)
+            raise
+        if changed:
+            for write_listener in self._write_listeners:
+                write_listener(True)
         if tx.outbox.added:  # committed: wake whoever delivers the outbox
             for listener in self._outbox_listeners:
                 listener()
 
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
+
+    def on_write(self, listener: WriteListener) -> None:
+        self._write_listeners.append(listener)
 
     async def close(self) -> None:
         await self._database.close()
