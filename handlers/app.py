@@ -44,6 +44,9 @@ from storage import open_store
 
 log = logging.getLogger(__name__)
 
+# At a stop, how long the messages being handed to Telegram get to finish and be recorded:
+# well within the 10 s Docker waits before it kills (systemd waits 90 s).
+SENDER_STOP_SECONDS = 5.0
 GATE_GROUP = -1
 DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
@@ -57,7 +60,9 @@ def build_application(
     background_sweeps: bool = True,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
 ) -> BotApplication:
-    """The bot, ready for `run_polling`. Storage opens in `post_init`, closes in `post_shutdown`."""
+    """The bot, ready for `run_polling`. Storage opens in `post_init`; the sender stops in
+    `post_stop` (the Bot API client is still open then: python-telegram-bot closes it in
+    `shutdown`, before `post_shutdown`); storage closes in `post_shutdown`."""
     check_catalogs()
     # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -104,10 +109,16 @@ def build_application(
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
+    async def stop_runtime(app: BotApplication) -> None:
+        runtime = app.bot_data.runtime
+        if runtime is not None:
+            await runtime.sender.stop(SENDER_STOP_SECONDS)
+
     async def close_runtime(app: BotApplication) -> None:
         runtime = app.bot_data.runtime
         if runtime is None:
             return
+        await runtime.sender.stop(0)  # if the application never ran, so never stopped
         for task in runtime.tasks:
             task.cancel()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
@@ -127,6 +138,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)
+        .post_stop(stop_runtime)
         .post_shutdown(close_runtime)
         .build()
     )

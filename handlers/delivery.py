@@ -16,6 +16,9 @@ again while the process lives (after a restart it may be: see README, at least o
 
 Replies to the person pressing buttons do not come through here: handlers send those directly,
 so they never wait behind a wave of reminders.
+
+At a stop (`stop`), it takes no more messages; those already being handed to Telegram finish,
+and are recorded, within a deadline; those still waiting their turn stay due for the next start.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import heapq
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -117,6 +121,11 @@ class OutboxSender:
         self._database_ok = asyncio.Event()
         self._database_ok.set()
         self._errors = RepeatedErrors(log, deps.clock.now)
+        # Stopping: the workers whose message is being handed to Telegram (or recorded) finish
+        # it; the others stop at once.
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._sending: set[asyncio.Task[Any]] = set()
 
     def wake(self) -> None:
         """New messages were queued: deliver them now."""
@@ -129,11 +138,48 @@ class OutboxSender:
         self.wake()
         await self._idle.wait()
 
+    async def stop(self, deadline: float) -> None:
+        """Stop delivering: take no more messages; let those being handed to Telegram finish,
+        with their record, for up to `deadline` seconds; leave the rest due for the next start.
+        A message still on its way at the deadline is cancelled, and may arrive twice after the
+        restart (logged)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._stopped.set()
+        self._wake.set()
+        for worker in self._workers - self._sending:  # not handed to Telegram: they stay due
+            worker.cancel()
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=deadline)
+            if late:
+                log.warning(
+                    "outbox: %d messages were still on their way to Telegram %g s after the stop"
+                    " began; they are cancelled, and may arrive twice after the restart",
+                    len(late),
+                    deadline,
+                )
+                for worker in late:
+                    worker.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+        if self._unrecorded:
+            try:
+                await self._record_unrecorded()
+            except Exception as exc:
+                log.error(
+                    "outbox: %d messages Telegram took could not be recorded (%s); they may"
+                    " arrive twice after the restart",
+                    len(self._unrecorded),
+                    type(exc).__name__,
+                )
+
     async def run(self) -> None:
         QUICK_RETRIES.set(False)  # for this task and the chats' workers it starts
         try:
-            while True:
+            while not self._stopping:
                 await self._wait_for_database()
+                if self._stopping:
+                    break
                 self._wake.clear()
                 generation = self._generation
                 try:
@@ -148,6 +194,8 @@ class OutboxSender:
                     if not self._held and generation == self._generation:
                         self._idle.set()  # nothing more it can do until the database answers
                     continue
+                if self._stopping:
+                    break
                 self._database_worked(READING)
                 if not self._unrecorded:  # a worker may have failed to record one meanwhile
                     self._database_ok.set()
@@ -163,9 +211,10 @@ class OutboxSender:
                     async with asyncio.timeout(quiet):
                         await self._wake.wait()
         finally:
-            for worker in self._workers:
-                worker.cancel()
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            if not self._stopping:  # cancelled outright; a stop lets some finish
+                for worker in self._workers:
+                    worker.cancel()
+                await asyncio.gather(*self._workers, return_exceptions=True)
 
     def _take(self, items: list[OutboxItem]) -> int:
         """Queue the due messages not already held, within the window; how many. Messages
@@ -194,7 +243,7 @@ class OutboxSender:
     async def _chat_worker(self, chat_id: int, queue: list[tuple[int, int, OutboxItem]]) -> None:
         """Send one chat's queued messages, most urgent first, until none are left."""
         try:
-            while queue:
+            while queue and not self._stopping:
                 await self._database_ok.wait()
                 _, item_id, item = heapq.heappop(queue)
                 try:
@@ -202,6 +251,7 @@ class OutboxSender:
                 except Exception as exc:  # e.g. the database failed while recording a failure
                     self._database_failed(NOTING, exc)
                 finally:
+                    self._sending.discard(_this_task())
                     if item_id not in self._unrecorded:
                         self._held.discard(item_id)
                     if len(self._held) <= self._window // 2:
@@ -226,7 +276,9 @@ class OutboxSender:
     async def _wait_for_database(self) -> None:
         pause = self._resume_at - asyncio.get_running_loop().time()
         if pause > 0:
-            await asyncio.sleep(pause)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._stopped.wait()  # a stop ends the pause
 
     def _database_failed(self, what: str, exc: Exception) -> None:
         """Pause before the database is tried again: longer each time it fails again."""
@@ -374,6 +426,8 @@ class OutboxSender:
             await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
             if self._paused_until <= loop.time():
                 break
+        # From here the message may reach Telegram: a stop lets it finish, and be recorded.
+        self._sending.add(_this_task())
         if out.edit is not None:
             assert not isinstance(out.keyboard, ReplyKeyboardRemove)  # only a card is edited
             await self._bot.edit_message_text(
@@ -407,6 +461,12 @@ class OutboxSender:
         return texts(
             pick_language(person.language, person.telegram_language, self._default_language)
         )
+
+
+def _this_task() -> asyncio.Task[Any]:
+    task = asyncio.current_task()
+    assert task is not None
+    return task
 
 
 def _seconds(retry_after: int | timedelta) -> float:

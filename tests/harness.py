@@ -159,11 +159,14 @@ async def start_bot(
 
 
 async def stop_bot(harness: Harness) -> None:
+    """Stop the bot in the order `run_polling` does at SIGTERM."""
     app = harness.app
     harness.api.processed = None
     assert app.updater is not None
     await app.updater.stop()
     await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
-    await app.shutdown()
