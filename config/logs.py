@@ -3,39 +3,74 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 
+def redact(text: str, *secrets: str) -> str:
+    """`text` with each secret blotted out: the one function that keeps the bot token out of
+    logs, printed errors and what is stored (an error a proxy or the network returns may hold
+    the URL, and the URL holds the token). A token's secret half, after its colon, goes too:
+    a URL may carry it with the colon encoded. Whatever the case: python-telegram-bot
+    lower-cases most of an error's description."""
+    for secret in _with_secret_halves(secrets):
+        text = re.sub(re.escape(secret), "[token]", text, flags=re.IGNORECASE)
+    return text
+
+
+def _with_secret_halves(secrets: tuple[str, ...]) -> list[str]:
+    found = []
+    for secret in secrets:
+        if not secret:
+            continue
+        found.append(secret)
+        _, colon, half = secret.partition(":")
+        if colon and len(half) >= 8:  # too short a half would blot out ordinary words
+            found.append(half)
+    return found
+
+
 class RedactSecrets(logging.Filter):
-    """Replace each secret (the bot token) wherever it appears in a log line."""
+    """Blot out each secret (the bot token) wherever it appears in a log line."""
 
     def __init__(self, *secrets: str) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        self._secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        changed = False
-        for secret in self._secrets:
-            if secret in message:
-                message = message.replace(secret, "[token]")
-                changed = True
-            if record.exc_text and secret in record.exc_text:
-                record.exc_text = record.exc_text.replace(secret, "[token]")
-        if changed:
-            record.msg, record.args = message, None
+        clean = redact(message, *self._secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, *self._secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, *self._secrets)
         return True
+
+
+class _StartFailure(logging.Filter):
+    """python-telegram-bot logs the failure that stops the bot at start-up (the token refused,
+    the Bot API out of reach), traceback and all, then raises it; bot.py says what it is in one
+    line, so this record is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram"):
+            return True
+        message = record.getMessage()
+        return not ("(Bootstrap Initialize Application)" in message and "Aborting" in message)
 
 
 def configure_logging(level: str, *secrets: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(*secrets))
+    handler.addFilter(_StartFailure())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -126,14 +126,19 @@ def build_application(
         await runtime.deps.store.close()
         app.bot_data.runtime = None
 
-    updates_request = UpdatesRequest(settings.telegram_timeout_seconds)
+    token = settings.bot_token.get_secret_value()
+    updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token)
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
-        .token(settings.bot_token.get_secret_value())
+        .token(token)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .request(RetryingRequest(settings.telegram_timeout_seconds, connection_pool_size=64))
+        .request(
+            RetryingRequest(
+                settings.telegram_timeout_seconds, connection_pool_size=64, secret=token
+            )
+        )
         .get_updates_request(updates_request)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))

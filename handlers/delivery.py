@@ -39,7 +39,7 @@ from casework.issues import Issue
 from casework.reminders import RungKind
 from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
-from config.logs import RepeatedErrors
+from config.logs import RepeatedErrors, redact
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.pacing import Limits, UrgentSlots
@@ -349,16 +349,18 @@ class OutboxSender:
             self._paused_until = asyncio.get_running_loop().time() + seconds
             await self._later(item, timedelta(seconds=seconds), f"429: retry after {seconds}s")
         elif isinstance(exc, Forbidden):
-            await delivery.unreachable(deps, item, f"403: {exc.message}", blocked=True)
+            error = self._stored(f"403: {exc.message}")
+            await delivery.unreachable(deps, item, error, blocked=True)
         elif isinstance(exc, BadRequest):
             reason = exc.message.lower()
             if "not modified" in reason:
                 await self._record(item, None, None)
             elif "chat not found" in reason and item.staff_id is not None:
-                await delivery.unreachable(deps, item, f"400: {exc.message}", blocked=False)
+                error = self._stored(f"400: {exc.message}")
+                await delivery.unreachable(deps, item, error, blocked=False)
             else:
                 log.warning("outbox %s: Telegram refused it: %s", item.key, exc.message)
-                await delivery.give_up(deps, item, f"400: {exc.message}")
+                await delivery.give_up(deps, item, self._stored(f"400: {exc.message}"))
         elif isinstance(exc, NetworkError | TelegramError):
             await self._later(item, _backoff(item.attempts), f"network: {exc}")
         else:
@@ -366,11 +368,17 @@ class OutboxSender:
             await self._later(item, _backoff(item.attempts), f"error: {type(exc).__name__}")
 
     async def _later(self, item: OutboxItem, delay: timedelta, error: str) -> None:
+        error = self._stored(error)
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("outbox %s: giving up after %d attempts (%s)", item.key, MAX_ATTEMPTS, error)
             await delivery.give_up(self._deps, item, error)
         else:
             await delivery.retry(self._deps, item, delay, error)
+
+    def _stored(self, error: str) -> str:
+        """The error as the outbox keeps it (and so every backup): without the token, which
+        an answer from a proxy or the network may hold."""
+        return redact(error, self._bot.token)
 
     async def _wait_if_paused(self) -> None:
         pause = self._paused_until - asyncio.get_running_loop().time()

@@ -8,6 +8,9 @@ A reply to someone pressing a button is not in the outbox; if the Bot API fails 
 moment (a 5xx, a timeout, a dropped connection) the reply is tried again twice, quickly,
 instead of being lost. The outbox sender turns these quick retries off (`QUICK_RETRIES`): it
 has its own, longer ones, which keep to Telegram's limits.
+
+The URL of every call holds the bot's token, so redirects are not followed (the token would
+go wherever a proxy points), and no error raised from here carries the token.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from config.logs import RepeatedErrors
+from config.logs import RepeatedErrors, redact
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,10 @@ class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session: form fields as python-telegram-bot encodes them,
     files as multipart; timeouts and connection failures raised as its TimedOut/NetworkError."""
 
-    def __init__(self, timeout: float, connection_pool_size: int = 1) -> None:
+    def __init__(self, timeout: float, connection_pool_size: int = 1, secret: str = "") -> None:
         self._timeout = timeout
         self._pool_size = connection_pool_size
+        self._secret = secret  # the token: kept out of the errors raised
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -88,12 +92,20 @@ class AiohttpRequest(BaseRequest):
                 data=_body(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
+                allow_redirects=False,
             ) as response:
+                if 300 <= response.status < 400:
+                    raise NetworkError(
+                        f"the Bot API answered {response.status} (a redirect, not followed: "
+                        "check BOT_API_BASE_URL)"
+                    )
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # Not chained: the original's message may hold the URL, and so the token.
+            reason = redact(str(exc), self._secret)
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from None
 
     def _seconds(self, timeout: Timeout) -> float | None:
         if timeout is BaseRequest.DEFAULT_NONE:
