@@ -36,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
+from casework.ports import StoreWriteFailed
 from casework.reminders import RungKind
 from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
@@ -113,8 +114,8 @@ class OutboxSender:
         self._paused_until = 0.0  # loop time until which Telegram asked us to wait (429)
         # Delivered but not recorded: their ids stay held, so they are never read again.
         self._unrecorded: dict[int, _Unrecorded] = {}
-        # When the database fails: what fails, the pause, and the gate the chats' workers wait
-        # at before they mark another message as being sent.
+        # When the database cannot be written (or read): what fails, the pause, and the gate
+        # the chats' workers wait at before they mark another message as being sent.
         self._failing: set[str] = set()
         self._backoff = 0.0
         self._resume_at = 0.0  # loop time
@@ -186,7 +187,8 @@ class OutboxSender:
                     await self._record_unrecorded()
                 except Exception as exc:
                     self._database_failed(RECORDING, exc)
-                    continue
+                    if isinstance(exc, StoreWriteFailed):
+                        continue  # nothing can be recorded: send nothing more for now
                 try:
                     items = await delivery.due(self._deps, self._window, self._held)
                 except Exception as exc:
@@ -197,7 +199,7 @@ class OutboxSender:
                 if self._stopping:
                     break
                 self._database_worked(READING)
-                if not self._unrecorded:  # a worker may have failed to record one meanwhile
+                if RECORDING not in self._failing:  # a worker may have failed to record meanwhile
                     self._database_ok.set()
                 taken = self._take(items)
                 if taken:
@@ -281,8 +283,12 @@ class OutboxSender:
                     await self._stopped.wait()  # a stop ends the pause
 
     def _database_failed(self, what: str, exc: Exception) -> None:
-        """Pause before the database is tried again: longer each time it fails again."""
+        """Log the failure (once, then counted). If the database cannot be written, or read,
+        pause before it is tried again: longer each time it fails again. Any other failure
+        (a lock held too long, a bug) is one message's: the others go on."""
         self._errors.failed(what, exc)
+        if what != READING and not isinstance(exc, StoreWriteFailed):
+            return
         self._failing.add(what)
         self._database_ok.clear()
         self._wake.set()  # the main loop decides when to try again
@@ -299,13 +305,23 @@ class OutboxSender:
             self._backoff = 0.0
 
     async def _record_unrecorded(self) -> None:
-        """Record the deliveries the database could not record when they happened."""
+        """Record the deliveries the database could not record when they happened. Raises
+        StoreWriteFailed at once, anything else after trying them all."""
         if not self._unrecorded:
             return
+        failed: Exception | None = None
         for item_id, done in list(self._unrecorded.items()):
-            await delivery.sent(self._deps, done.item, done.message_id, shown=done.shown)
-            del self._unrecorded[item_id]
+            try:
+                await delivery.sent(self._deps, done.item, done.message_id, shown=done.shown)
+            except StoreWriteFailed:
+                raise
+            except Exception as exc:
+                failed = failed or exc
+                continue
+            self._unrecorded.pop(item_id, None)  # a stop may have recorded it meanwhile
             self._held.discard(item_id)
+        if failed is not None:
+            raise failed
         self._database_worked(RECORDING)
 
     async def _deliver(self, item: OutboxItem) -> None:
@@ -314,9 +330,12 @@ class OutboxSender:
         async with self._in_flight.taken(item.priority):
             try:
                 prepared = await delivery.prepare(self._deps, item)
-            except Exception as exc:
+            except StoreWriteFailed as exc:
                 self._database_failed(PREPARING, exc)
                 return  # not handed to Telegram: it stays due, and is read again
+            except Exception as exc:  # this message's trouble: tried again later, counted
+                await self._not_delivered(item, exc)
+                return
             self._database_worked(PREPARING)
             if prepared is None:
                 return
@@ -339,7 +358,8 @@ class OutboxSender:
             self._unrecorded[item.id] = _Unrecorded(item, message_id, shown)
             self._database_failed(RECORDING, exc)
         else:
-            self._database_worked(RECORDING)
+            if not self._unrecorded:  # recording works for all, not just for this one
+                self._database_worked(RECORDING)
 
     async def _not_delivered(self, item: OutboxItem, exc: Exception) -> None:
         """Record why Telegram did not take the message, and when to try again."""

@@ -294,3 +294,43 @@ async def test_while_nothing_can_be_saved_each_step_gets_an_apology_and_the_log_
     assert "可能没有保存" not in head.last.text
     assert any(line.startswith("handling an update works again") for line in bot_log.lines())
     assert sum(CANNOT_SAVE in m.text for m in coordinator.messages) == 1
+
+
+async def test_a_delivery_that_cannot_be_recorded_for_its_own_reason_holds_up_no_one_else(
+    bot: Harness,
+    worker: FakeUser,
+    head: FakeUser,
+    member: FakeUser,
+    bot_log: LogWatch,
+    quick_pauses: None,
+) -> None:
+    for person in (head, member):
+        await person.send("/start")
+    # Not the disk: recording a card of the head's is refused, as a bug in one record would be.
+    await on_the_bots_connection(
+        bot,
+        "CREATE TEMP TRIGGER broken BEFORE INSERT ON main.cards"
+        f" WHEN NEW.chat_id = {head.id} BEGIN SELECT RAISE(ABORT, 'broken'); END",
+    )
+    bot.api.processed = bot.tracking.handled  # the head's deliveries stay unrecorded a while
+    first = await log_issue(worker, "第一盏路灯不亮")
+    await member.wait_for(first)
+    second = await log_issue(worker, "第二盏路灯不亮")
+    await member.wait_for(second)
+    await head.wait_for(second)
+
+    await on_the_bots_connection(bot, "DROP TRIGGER temp.broken")
+    bot.runtime.sender.wake()
+    await bot.drain()
+
+    for number in (first, second):
+        assert card_requests(bot, head, number) == 1
+        assert card_requests(bot, member, number) == 1
+    unsent = await rows(
+        bot, "SELECT count(*) FROM outbox WHERE chat_id = ? AND sent_at IS NULL", head.id
+    )
+    assert unsent == [(0,)]
+    assert [r.getMessage() for r in bot_log.records if r.exc_info] == [
+        "outbox: recording a delivery failed"
+    ]
+    assert CANNOT_SAVE not in " ".join(m.text for m in bot.user(9001, "周敏").messages)
