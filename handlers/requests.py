@@ -199,6 +199,6 @@ class UpdatesRequest(RetryingRequest):
                 if self._errors is not None:
                     self._errors.failed(KEEPING, exc)
             else:
-                if self._errors is not None:
+                if fetched and self._errors is not None:  # an empty poll saves nothing
                     self._errors.worked(KEEPING)
         return code, payload
