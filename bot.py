@@ -6,13 +6,15 @@ python bot.py            start the bot (settings from the environment and .env)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
-from config.logs import configure_logging
+from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from handlers.i18n import CatalogsMissing
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, OrgFileError) as problem:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.bot_token.get_secret_value())
+    token = settings.bot_token.get_secret_value()
+    configure_logging(settings.log_level, token)
 
     from handlers.app import build_application  # after logging, so its imports log cleanly
 
@@ -45,13 +48,41 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogsMissing as problem:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
-    log.info("starting; Bot API at %s", settings.bot_api_base_url)
+    api = redact(settings.bot_api_base_url, token)
+    log.info("starting; Bot API at %s", api)
+    # The loop is the bot's own, not closed by run_polling: when the start fails, the Bot API
+    # client it opened is closed on it before the one line that says why.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
         # Pending updates are kept: what staff sent while the bot was down is still handled.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        app.run_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False
+        )
     except (MigrationError, DatabaseInUse) as problem:
         print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
         return 2
+    # What escapes run_polling carries the token in its message (python-telegram-bot names it
+    # when getMe is refused) or a URL that holds it: one line, redacted, never the traceback.
+    except InvalidToken as problem:
+        reason = redact(str(problem.__cause__ or problem), token)
+        print(
+            f"bot.py: the Bot API at {api} refused the token ({reason}): check BOT_TOKEN"
+            " and BOT_API_BASE_URL",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as problem:
+        print(f"bot.py: cannot reach the Bot API at {api}: {redact(str(problem), token)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except Exception as problem:
+        # The traceback goes through the log, whose filter blots out the token.
+        log.critical("stopped by an unexpected error: %s", problem, exc_info=problem)
+        return 1
+    finally:
+        loop.run_until_complete(app.bot.shutdown())  # a no-op if the application shut it
+        loop.close()
     log.info("stopped")
     return 0
 

@@ -26,6 +26,11 @@ from casework.reminders import LadderMoved
 from casework.roles import Role
 
 
+class StoreWriteFailed(Exception):
+    """The store cannot save: its disk is full, failing or read-only. Nothing the transaction
+    did was saved; the same write may work later, when the operator has made room."""
+
+
 @dataclass(frozen=True)
 class RosterImport:
     added: list[int]  # staff ids
@@ -313,8 +318,17 @@ class Store(Protocol):
         """Call `listener` after each commit that queued new outbox messages."""
         ...
 
+    def on_write(self, listener: WriteListener) -> None:
+        """Call `listener(True)` after each commit that saved a change, `listener(False)` after
+        each transaction that failed with `StoreWriteFailed`."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class OutboxListener(Protocol):
     def __call__(self) -> None: ...
+
+
+class WriteListener(Protocol):
+    def __call__(self, saved: bool) -> None: ...

@@ -16,6 +16,7 @@ from casework.clock import Clock, SystemClock
 from casework.organisation import Organisation
 from casework.services import Deps, updates
 from casework.services.access import sync_organisation
+from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers import (
     conversation,
@@ -32,17 +33,22 @@ from handlers import (
 from handlers.commands import set_command_menus
 from handlers.context import BotApplication, BotContext, BotData, Runtime
 from handlers.delivery import OutboxSender
-from handlers.errors import on_error
+from handlers.errors import handled, on_error
 from handlers.gate import identify_person
 from handlers.i18n import check_catalogs
 from handlers.ordering import PerPersonUpdateProcessor
 from handlers.requests import RetryingRequest, UpdatesRequest
+from handlers.saving import SavingAlarm
 from handlers.sweeper import Sweeper
 from storage import open_store
 
 log = logging.getLogger(__name__)
 
+# At a stop, how long the messages being handed to Telegram get to finish and be recorded:
+# well within the 10 s Docker waits before it kills (systemd waits 90 s).
+SENDER_STOP_SECONDS = 5.0
 GATE_GROUP = -1
+DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
 
 
@@ -54,7 +60,9 @@ def build_application(
     background_sweeps: bool = True,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
 ) -> BotApplication:
-    """The bot, ready for `run_polling`. Storage opens in `post_init`, closes in `post_shutdown`."""
+    """The bot, ready for `run_polling`. Storage opens in `post_init`; the sender stops in
+    `post_stop` (the Bot API client is still open then: python-telegram-bot closes it in
+    `shutdown`, before `post_shutdown`); storage closes in `post_shutdown`."""
     check_catalogs()
     # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -85,42 +93,60 @@ def build_application(
             rate_limit=settings.telegram_rate_limit,
         )
         store.on_outbox_added(sender.wake)
+        alarm = SavingAlarm(app.bot, deps, settings.default_language)
+        store.on_write(alarm)
         sweeper = Sweeper(deps, settings.sweep_interval_seconds)
-        runtime = Runtime(settings=settings, deps=deps, sender=sender, sweeper=sweeper)
+        runtime = Runtime(
+            settings=settings,
+            deps=deps,
+            sender=sender,
+            sweeper=sweeper,
+            errors=RepeatedErrors(log, the_clock.now),
+            alarm=alarm,
+        )
         runtime.tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
         if background_sweeps:  # tests sweep when they choose, with their own clock
             runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.runtime = runtime
         # Updates fetched but not handled before the last stop (a crash) are handled first.
-        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched))
+        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), runtime.errors)
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
     async def stop_runtime(app: BotApplication) -> None:
         """While the bot can still send (python-telegram-bot closes its connections after
-        this): exports still being built are cancelled and their people told."""
+        this): exports still being built are cancelled and their people told; the sender
+        finishes what it is handing to Telegram and stops."""
         runtime = app.bot_data.runtime
         if runtime is not None:
             await runtime.exports.stop()
+            await runtime.sender.stop(SENDER_STOP_SECONDS)
 
     async def close_runtime(app: BotApplication) -> None:
         runtime = app.bot_data.runtime
         if runtime is None:
             return
+        await runtime.sender.stop(0)  # if the application never ran, so never stopped
         for task in runtime.tasks:
             task.cancel()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await runtime.alarm.close()
         await runtime.deps.store.close()
         app.bot_data.runtime = None
 
-    updates_request = UpdatesRequest(settings.telegram_timeout_seconds)
+    token = settings.bot_token.get_secret_value()
+    updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token)
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
-        .token(settings.bot_token.get_secret_value())
+        .token(token)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .request(RetryingRequest(settings.telegram_timeout_seconds, connection_pool_size=64))
+        .request(
+            RetryingRequest(
+                settings.telegram_timeout_seconds, connection_pool_size=64, secret=token
+            )
+        )
         .get_updates_request(updates_request)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
@@ -148,4 +174,5 @@ def register_handlers(app: BotApplication) -> None:
         fallback,
     ):
         app.add_handlers(module.handlers())
+    app.add_handler(TypeHandler(Update, handled), group=DONE_GROUP)
     app.add_error_handler(on_error)

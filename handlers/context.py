@@ -12,6 +12,7 @@ from casework import throttle
 from casework.people import Staff
 from casework.services import Deps
 from casework.throttle import Throttle
+from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers.i18n import Texts, texts
 from handlers.reports.jobs import ExportJobs
@@ -20,6 +21,7 @@ EXPORTS_AT_ONCE = 2
 
 if TYPE_CHECKING:  # the sender and the sweeper use handlers that use this module
     from handlers.delivery import OutboxSender
+    from handlers.saving import SavingAlarm
     from handlers.sweeper import Sweeper
 
 
@@ -31,6 +33,8 @@ class Runtime:
     deps: Deps
     sender: OutboxSender
     sweeper: Sweeper
+    errors: RepeatedErrors  # updates that fail, and other failures that may repeat
+    alarm: SavingAlarm  # tells the coordinators when the database cannot be written
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Exports being built (each a process of a hundred MB or more, two at once); the others wait.
     exports: ExportJobs = field(default_factory=lambda: ExportJobs(EXPORTS_AT_ONCE))

@@ -9,8 +9,16 @@ rate and a person with many messages holds up no one else. It honours 429's retr
 backs off on network errors and 5xx, and stops writing to someone who blocked the bot (the
 coordinators are told).
 
+When the database fails, the sender pauses (1 s, doubling up to a minute) rather than trying
+again at once. A message Telegram took whose delivery could not be recorded is kept here and
+recorded when the database answers again, before anything else is sent: it is never sent
+again while the process lives (after a restart it may be: see README, at least once).
+
 Replies to the person pressing buttons do not come through here: handlers send those directly,
 so they never wait behind a wave of reminders.
+
+At a stop (`stop`), it takes no more messages; those already being handed to Telegram finish,
+and are recorded, within a deadline; those still waiting their turn stay due for the next start.
 """
 
 from __future__ import annotations
@@ -21,14 +29,18 @@ import heapq
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
+from casework.issues import Issue
+from casework.ports import StoreWriteFailed
 from casework.reminders import RungKind
 from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
+from config.logs import RepeatedErrors, redact
 from handlers.cards import card_keyboard, card_text, headline
 from handlers.i18n import N_, Html, Texts, pick_language, texts
 from handlers.pacing import Limits, UrgentSlots
@@ -45,6 +57,11 @@ from handlers.requests import QUICK_RETRIES
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+DATABASE_BACKOFF = (1.0, 60.0)  # seconds: the first pause after the database fails, the longest
+READING = "outbox: reading what is due"
+PREPARING = "outbox: marking a message as being sent"
+RECORDING = "outbox: recording a delivery"
+NOTING = "outbox: recording a failed attempt"
 _NOTICES = {
     Notice.DRAFT_DROPPED: N_(
         "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
@@ -64,6 +81,15 @@ class _Outgoing:
     keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
     chart: bytes | None = None  # a picture sent after the text
+
+
+@dataclass(frozen=True)
+class _Unrecorded:
+    """A message Telegram took, whose delivery the database could not record yet."""
+
+    item: OutboxItem
+    message_id: int | None
+    shown: Issue | None
 
 
 class OutboxSender:
@@ -92,6 +118,21 @@ class OutboxSender:
         self._idle = asyncio.Event()
         self._generation = 0
         self._paused_until = 0.0  # loop time until which Telegram asked us to wait (429)
+        # Delivered but not recorded: their ids stay held, so they are never read again.
+        self._unrecorded: dict[int, _Unrecorded] = {}
+        # When the database cannot be written (or read): what fails, the pause, and the gate
+        # the chats' workers wait at before they mark another message as being sent.
+        self._failing: set[str] = set()
+        self._backoff = 0.0
+        self._resume_at = 0.0  # loop time
+        self._database_ok = asyncio.Event()
+        self._database_ok.set()
+        self._errors = RepeatedErrors(log, deps.clock.now)
+        # Stopping: the workers whose message is being handed to Telegram (or recorded) finish
+        # it; the others stop at once.
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._sending: set[asyncio.Task[Any]] = set()
 
     def wake(self) -> None:
         """New messages were queued: deliver them now."""
@@ -104,17 +145,68 @@ class OutboxSender:
         self.wake()
         await self._idle.wait()
 
+    async def stop(self, deadline: float) -> None:
+        """Stop delivering: take no more messages; let those being handed to Telegram finish,
+        with their record, for up to `deadline` seconds; leave the rest due for the next start.
+        A message still on its way at the deadline is cancelled, and may arrive twice after the
+        restart (logged)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._stopped.set()
+        self._wake.set()
+        for worker in self._workers - self._sending:  # not handed to Telegram: they stay due
+            worker.cancel()
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=deadline)
+            if late:
+                log.warning(
+                    "outbox: %d messages were still on their way to Telegram %g s after the stop"
+                    " began; they are cancelled, and may arrive twice after the restart",
+                    len(late),
+                    deadline,
+                )
+                for worker in late:
+                    worker.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+        if self._unrecorded:
+            try:
+                await self._record_unrecorded()
+            except Exception as exc:
+                log.error(
+                    "outbox: %d messages Telegram took could not be recorded (%s); they may"
+                    " arrive twice after the restart",
+                    len(self._unrecorded),
+                    type(exc).__name__,
+                )
+
     async def run(self) -> None:
         QUICK_RETRIES.set(False)  # for this task and the chats' workers it starts
         try:
-            while True:
+            while not self._stopping:
+                await self._wait_for_database()
+                if self._stopping:
+                    break
                 self._wake.clear()
                 generation = self._generation
                 try:
+                    await self._record_unrecorded()
+                except Exception as exc:
+                    self._database_failed(RECORDING, exc)
+                    if isinstance(exc, StoreWriteFailed):
+                        continue  # nothing can be recorded: send nothing more for now
+                try:
                     items = await delivery.due(self._deps, self._window, self._held)
-                except Exception:
-                    log.exception("outbox: could not read what is due")
-                    items = []
+                except Exception as exc:
+                    self._database_failed(READING, exc)
+                    if not self._held and generation == self._generation:
+                        self._idle.set()  # nothing more it can do until the database answers
+                    continue
+                if self._stopping:
+                    break
+                self._database_worked(READING)
+                if RECORDING not in self._failing:  # a worker may have failed to record meanwhile
+                    self._database_ok.set()
                 taken = self._take(items)
                 if taken:
                     continue  # read on while the window has room
@@ -127,9 +219,10 @@ class OutboxSender:
                     async with asyncio.timeout(quiet):
                         await self._wake.wait()
         finally:
-            for worker in self._workers:
-                worker.cancel()
-            await asyncio.gather(*self._workers, return_exceptions=True)
+            if not self._stopping:  # cancelled outright; a stop lets some finish
+                for worker in self._workers:
+                    worker.cancel()
+                await asyncio.gather(*self._workers, return_exceptions=True)
 
     def _take(self, items: list[OutboxItem]) -> int:
         """Queue the due messages not already held, within the window; how many. Messages
@@ -158,14 +251,17 @@ class OutboxSender:
     async def _chat_worker(self, chat_id: int, queue: list[tuple[int, int, OutboxItem]]) -> None:
         """Send one chat's queued messages, most urgent first, until none are left."""
         try:
-            while queue:
+            while queue and not self._stopping:
+                await self._database_ok.wait()
                 _, item_id, item = heapq.heappop(queue)
                 try:
                     await self._deliver(item)
-                except Exception:  # e.g. the database failed while recording a failure
-                    log.exception("outbox %s: left for the next round", item.key)
+                except Exception as exc:  # e.g. the database failed while recording a failure
+                    self._database_failed(NOTING, exc)
                 finally:
-                    self._held.discard(item_id)
+                    self._sending.discard(_this_task())
+                    if item_id not in self._unrecorded:
+                        self._held.discard(item_id)
                     if len(self._held) <= self._window // 2:
                         self._wake.set()  # room in the window: read on
         finally:
@@ -185,45 +281,130 @@ class OutboxSender:
         seconds = (next_due - self._deps.clock.now()).total_seconds()
         return min(self._poll, max(0.05, seconds))
 
+    async def _wait_for_database(self) -> None:
+        pause = self._resume_at - asyncio.get_running_loop().time()
+        if pause > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._stopped.wait()  # a stop ends the pause
+
+    def _database_failed(self, what: str, exc: Exception) -> None:
+        """Log the failure (once, then counted). If the database cannot be written, or read,
+        pause before it is tried again: longer each time it fails again. Any other failure
+        (a lock held too long, a bug) is one message's: the others go on."""
+        self._errors.failed(what, exc)
+        if what != READING and not isinstance(exc, StoreWriteFailed):
+            return
+        self._failing.add(what)
+        self._database_ok.clear()
+        self._wake.set()  # the main loop decides when to try again
+        now = asyncio.get_running_loop().time()
+        if now >= self._resume_at:  # not already pausing for a failure just before
+            first, longest = DATABASE_BACKOFF
+            self._backoff = min(longest, self._backoff * 2) if self._backoff else first
+            self._resume_at = now + self._backoff
+
+    def _database_worked(self, what: str) -> None:
+        self._errors.worked(what)
+        self._failing.discard(what)
+        if not self._failing:  # reading may work while writing does not: no reset for that
+            self._backoff = 0.0
+
+    async def _record_unrecorded(self) -> None:
+        """Record the deliveries the database could not record when they happened. Raises
+        StoreWriteFailed at once, anything else after trying them all."""
+        if not self._unrecorded:
+            return
+        failed: Exception | None = None
+        for item_id, done in list(self._unrecorded.items()):
+            try:
+                await delivery.sent(self._deps, done.item, done.message_id, shown=done.shown)
+            except StoreWriteFailed:
+                raise
+            except Exception as exc:
+                failed = failed or exc
+                continue
+            self._unrecorded.pop(item_id, None)  # a stop may have recorded it meanwhile
+            self._held.discard(item_id)
+        if failed is not None:
+            raise failed
+        self._database_worked(RECORDING)
+
     async def _deliver(self, item: OutboxItem) -> None:
-        deps = self._deps
+        await self._wait_if_paused()
+        await self._limits.person(item.chat_id)
+        async with self._in_flight.taken(item.priority):
+            try:
+                prepared = await delivery.prepare(self._deps, item)
+            except StoreWriteFailed as exc:
+                self._database_failed(PREPARING, exc)
+                return  # not handed to Telegram: it stays due, and is read again
+            except Exception as exc:  # this message's trouble: tried again later, counted
+                await self._not_delivered(item, exc)
+                return
+            self._database_worked(PREPARING)
+            if prepared is None:
+                return
+            try:
+                message_id = await self._post(item, await self._compose(prepared))
+            except Exception as exc:
+                await self._not_delivered(item, exc)
+                self._database_worked(NOTING)
+                return
+            await self._record(item, message_id, prepared.issue)
+
+    async def _record(self, item: OutboxItem, message_id: int | None, shown: Issue | None) -> None:
+        """Record that Telegram has the message. If the database cannot, the sender keeps it and
+        records it later, and meanwhile sends nothing else (whatever it sent could not be
+        recorded either)."""
+        assert item.id is not None
         try:
-            await self._wait_if_paused()
-            await self._limits.person(item.chat_id)
-            async with self._in_flight.taken(item.priority):
-                prepared = await delivery.prepare(deps, item)
-                if prepared is None:
-                    return
-                outgoing = await self._compose(prepared)
-                message_id = await self._post(item, outgoing)
-                await delivery.sent(deps, item, message_id, shown=prepared.issue)
-        except RetryAfter as exc:
+            await delivery.sent(self._deps, item, message_id, shown=shown)
+        except Exception as exc:
+            self._unrecorded[item.id] = _Unrecorded(item, message_id, shown)
+            self._database_failed(RECORDING, exc)
+        else:
+            if not self._unrecorded:  # recording works for all, not just for this one
+                self._database_worked(RECORDING)
+
+    async def _not_delivered(self, item: OutboxItem, exc: Exception) -> None:
+        """Record why Telegram did not take the message, and when to try again."""
+        deps = self._deps
+        if isinstance(exc, RetryAfter):
             seconds = _seconds(exc.retry_after)
             self._paused_until = asyncio.get_running_loop().time() + seconds
             await self._later(item, timedelta(seconds=seconds), f"429: retry after {seconds}s")
-        except Forbidden as exc:
-            await delivery.unreachable(deps, item, f"403: {exc.message}", blocked=True)
-        except BadRequest as exc:
+        elif isinstance(exc, Forbidden):
+            error = self._stored(f"403: {exc.message}")
+            await delivery.unreachable(deps, item, error, blocked=True)
+        elif isinstance(exc, BadRequest):
             reason = exc.message.lower()
             if "not modified" in reason:
-                await delivery.sent(deps, item, None)
+                await self._record(item, None, None)
             elif "chat not found" in reason and item.staff_id is not None:
-                await delivery.unreachable(deps, item, f"400: {exc.message}", blocked=False)
+                error = self._stored(f"400: {exc.message}")
+                await delivery.unreachable(deps, item, error, blocked=False)
             else:
                 log.warning("outbox %s: Telegram refused it: %s", item.key, exc.message)
-                await delivery.give_up(deps, item, f"400: {exc.message}")
-        except (NetworkError, TelegramError) as exc:
+                await delivery.give_up(deps, item, self._stored(f"400: {exc.message}"))
+        elif isinstance(exc, NetworkError | TelegramError):
             await self._later(item, _backoff(item.attempts), f"network: {exc}")
-        except Exception as exc:
-            log.exception("outbox %s: could not be delivered", item.key)
+        else:
+            log.error("outbox %s: could not be delivered", item.key, exc_info=exc)
             await self._later(item, _backoff(item.attempts), f"error: {type(exc).__name__}")
 
     async def _later(self, item: OutboxItem, delay: timedelta, error: str) -> None:
+        error = self._stored(error)
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("outbox %s: giving up after %d attempts (%s)", item.key, MAX_ATTEMPTS, error)
             await delivery.give_up(self._deps, item, error)
         else:
             await delivery.retry(self._deps, item, delay, error)
+
+    def _stored(self, error: str) -> str:
+        """The error as the outbox keeps it (and so every backup): without the token, which
+        an answer from a proxy or the network may hold."""
+        return redact(error, self._bot.token)
 
     async def _wait_if_paused(self) -> None:
         pause = self._paused_until - asyncio.get_running_loop().time()
@@ -283,6 +464,8 @@ class OutboxSender:
             await self._limits.bulk(chat, item.priority)  # last before the request: see Limits
             if self._paused_until <= loop.time():
                 break
+        # From here the message may reach Telegram: a stop lets it finish, and be recorded.
+        self._sending.add(_this_task())
         if out.edit is not None:
             assert not isinstance(out.keyboard, ReplyKeyboardRemove)  # only a card is edited
             await self._bot.edit_message_text(
@@ -320,6 +503,12 @@ class OutboxSender:
         return texts(
             pick_language(person.language, person.telegram_language, self._default_language)
         )
+
+
+def _this_task() -> asyncio.Task[Any]:
+    task = asyncio.current_task()
+    assert task is not None
+    return task
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -1,4 +1,9 @@
-"""The last resort: log what broke, and tell the person plainly."""
+"""The last resort: log what broke, and tell the person plainly.
+
+When the database fails, every update fails the same way: the first is logged with its
+traceback, the rest are counted (config/logs.py RepeatedErrors), and a line says when updates
+are handled again.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ from handlers.i18n import pick_language, texts
 
 log = logging.getLogger(__name__)
 
+HANDLING = "handling an update"
+POLLING = "polling"
+
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log the exception with the update's id, say something went wrong, stop the update."""
@@ -23,10 +31,11 @@ async def on_error(update: object, context: BotContext) -> None:
         # Errors from polling itself (update is None): the network, Telegram, a restart.
         if isinstance(error, NetworkError):
             log.warning("polling: %s", error)
-        else:
-            log.error("error outside an update", exc_info=error)
+        elif error is not None:
+            _failed(context, POLLING, error)
         return
-    log.error("update %s failed", update.update_id, exc_info=error)
+    if error is not None:
+        _failed(context, HANDLING, error, f"update {update.update_id}")
     t = texts(await _language_of(update, context))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "
@@ -43,6 +52,21 @@ async def on_error(update: object, context: BotContext) -> None:
     # Fail closed: no later handler group runs for an update that broke (a broken gate
     # must not let the update through to the commands).
     raise ApplicationHandlerStop
+
+
+async def handled(update: object, context: BotContext) -> None:
+    """Runs after every update handled without failing: updates work (again)."""
+    runtime = context.bot_data.runtime
+    if runtime is not None:
+        runtime.errors.worked(HANDLING)
+
+
+def _failed(context: BotContext, what: str, error: Exception, detail: str = "") -> None:
+    runtime = context.bot_data.runtime
+    if runtime is None:
+        log.error("%s failed%s", what, f" ({detail})" if detail else "", exc_info=error)
+    else:
+        runtime.errors.failed(what, error, detail)
 
 
 async def _language_of(update: Update, context: BotContext) -> str:

@@ -8,6 +8,9 @@ A reply to someone pressing a button is not in the outbox; if the Bot API fails 
 moment (a 5xx, a timeout, a dropped connection) the reply is tried again twice, quickly,
 instead of being lost. The outbox sender turns these quick retries off (`QUICK_RETRIES`): it
 has its own, longer ones, which keep to Telegram's limits.
+
+The URL of every call holds the bot's token, so redirects are not followed (the token would
+go wherever a proxy points), and no error raised from here carries the token.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from config.logs import RepeatedErrors, redact
+
 log = logging.getLogger(__name__)
 
 PAUSES = (0.3, 1.0)  # seconds before the second and third tries
@@ -36,9 +41,10 @@ class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session: form fields as python-telegram-bot encodes them,
     files as multipart; timeouts and connection failures raised as its TimedOut/NetworkError."""
 
-    def __init__(self, timeout: float, connection_pool_size: int = 1) -> None:
+    def __init__(self, timeout: float, connection_pool_size: int = 1, secret: str = "") -> None:
         self._timeout = timeout
         self._pool_size = connection_pool_size
+        self._secret = secret  # the token: kept out of the errors raised
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -86,12 +92,20 @@ class AiohttpRequest(BaseRequest):
                 data=_body(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
+                allow_redirects=False,
             ) as response:
+                if 300 <= response.status < 400:
+                    raise NetworkError(
+                        f"the Bot API answered {response.status} (a redirect, not followed: "
+                        "check BOT_API_BASE_URL)"
+                    )
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # Not chained: the original's message may hold the URL, and so the token.
+            reason = redact(str(exc), self._secret)
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from None
 
     def _seconds(self, timeout: Timeout) -> float | None:
         if timeout is BaseRequest.DEFAULT_NONE:
@@ -154,6 +168,7 @@ class RetryingRequest(AiohttpRequest):
 
 
 KeepUpdates = Callable[[list[tuple[int, str]]], Awaitable[None]]
+KEEPING = "keeping fetched updates"
 
 
 class UpdatesRequest(RetryingRequest):
@@ -163,9 +178,10 @@ class UpdatesRequest(RetryingRequest):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keep: KeepUpdates | None = None
+        self._errors: RepeatedErrors | None = None
 
-    def keep_with(self, keep: KeepUpdates) -> None:
-        self._keep = keep
+    def keep_with(self, keep: KeepUpdates, errors: RepeatedErrors) -> None:
+        self._keep, self._errors = keep, errors
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
@@ -177,8 +193,12 @@ class UpdatesRequest(RetryingRequest):
                 await self._keep(
                     [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in fetched]
                 )
-            except Exception:
+            except Exception as exc:
                 # The database is failing: handle the updates anyway (each will tell its
                 # sender what went wrong) rather than hold up everyone.
-                log.exception("could not keep %d fetched updates", len(fetched))
+                if self._errors is not None:
+                    self._errors.failed(KEEPING, exc)
+            else:
+                if fetched and self._errors is not None:  # an empty poll saves nothing
+                    self._errors.worked(KEEPING)
         return code, payload

@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from casework.services import Deps, housekeeping, overdue, reminders, reports
+from config.logs import RepeatedErrors
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ class Sweeper:
     def __init__(self, deps: Deps, interval_seconds: float) -> None:
         self._deps = deps
         self._interval = interval_seconds
+        self._errors = RepeatedErrors(log, deps.clock.now)
 
     async def sweep_once(self) -> None:
         """One pass: reminders due, the morning digest, idle drafts and questions."""
@@ -37,6 +39,8 @@ class Sweeper:
         while True:
             try:
                 await self.sweep_once()
-            except Exception:
-                log.exception("sweep failed; trying again at the next interval")
+            except Exception as exc:  # tried again at the next interval
+                self._errors.failed("sweep", exc)
+            else:
+                self._errors.worked("sweep")
             await asyncio.sleep(self._interval)

@@ -163,6 +163,7 @@ async def start_bot(
 
 
 async def stop_bot(harness: Harness) -> None:
+    """Stop the bot in the order `run_polling` does at SIGTERM."""
     app = harness.app
     harness.api.processed = None
     assert app.updater is not None

@@ -49,7 +49,7 @@ async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
         update_id = await worker.send("/help")
 
     assert "系统出了点问题，刚才的操作可能没有保存" in worker.last.text
-    assert any(f"update {update_id} failed" in r.getMessage() for r in caplog.records)
+    assert any(f"failed (update {update_id})" in r.getMessage() for r in caplog.records)
 
 
 async def test_the_apology_for_a_broken_step_is_in_the_persons_language(bot: Harness) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Issue, Source, Status
 from casework.people import NewStaff
+from casework.ports import StoreWriteFailed
 from casework.roles import Role
 from casework.services import Deps
 from casework.services.access import sync_organisation
@@ -104,7 +104,7 @@ async def test_a_read_only_store_reads_while_the_bot_holds_the_write_lock_and_ca
                 async with reader.transaction() as seen:
                     issue = await seen.issues.get(1)
                     uncommitted = await seen.staff.by_telegram_id(900)
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises(StoreWriteFailed, match="readonly"):
             async with reader.transaction() as seen:
                 await seen.staff.add(NewStaff(901, "写不进", Role.WORKER, None), START)
     finally:

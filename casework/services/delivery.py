@@ -178,3 +178,11 @@ async def record_card(deps: Deps, card: Card) -> None:
 async def card_at(deps: Deps, chat_id: int, message_id: int) -> Card | None:
     async with deps.store.transaction() as tx:
         return await tx.cards.find(chat_id, message_id)
+
+
+async def coordinators_to_alert(deps: Deps) -> list[Staff]:
+    """Who hears, straight from the bot rather than through the outbox, that it cannot save:
+    the coordinators who can be written to."""
+    async with deps.store.transaction() as tx:
+        coordinators = await tx.staff.with_roles([Role.COORDINATOR])
+    return [c for c in coordinators if c.unreachable_since is None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -11,10 +12,19 @@ from typing import Any
 
 import aiosqlite
 
+from casework.ports import StoreWriteFailed
 from storage.sqlite.files import make_private_file
 from storage.sqlite.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
+# What SQLite answers when the file cannot be written: the disk is full (or the database hit
+# max_page_count), an I/O error, a read-only file or file system, a journal it cannot create.
+_CANNOT_WRITE = {
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_CANTOPEN,
+}
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
@@ -76,15 +86,25 @@ class Database:
                 # aiosqlite's thread), the rollback below must follow it.
                 await self._conn.execute(self._begin)
                 yield self._conn
-            except BaseException:
+                # Inside too: a commit can fail (a full disk fails as the WAL grows), and the
+                # transaction must not stay open after it.
+                await self._conn.commit()
+            except BaseException as exc:
                 # Shielded: a second cancellation must not leave the transaction open. The
                 # connection runs its statements in order, so the next BEGIN waits for it.
                 await asyncio.shield(self._conn.rollback())
+                if isinstance(exc, sqlite3.Error) and cannot_write(exc):
+                    raise StoreWriteFailed(f"{exc.sqlite_errorname}: {exc}") from exc
                 raise
-            await self._conn.commit()
 
     async def close(self) -> None:
         await self._conn.close()
+
+
+def cannot_write(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the file cannot be written (not a bug, not a lock)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _CANNOT_WRITE
 
 
 def to_epoch(moment: datetime) -> int:

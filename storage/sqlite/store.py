@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from casework.ports import OutboxListener
+from casework.ports import OutboxListener, StoreWriteFailed, WriteListener
 from storage.sqlite.access_log import SqliteAccessLog
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect, connect_read_only
@@ -54,6 +54,7 @@ class SqliteStore:
         self._reader = reader or database
         self._lease = lease
         self._outbox_listeners: list[OutboxListener] = []
+        self._write_listeners: list[WriteListener] = []
 
     @classmethod
     async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
@@ -74,9 +75,19 @@ class SqliteStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
-        async with self._database.transaction() as conn:
-            tx = SqliteTransaction(conn)
-            yield tx
+        try:
+            async with self._database.transaction() as conn:
+                changes = conn.total_changes
+                tx = SqliteTransaction(conn)
+                yield tx
+                changed = conn.total_changes != changes
+        except StoreWriteFailed:
+            for write_listener in self._write_listeners:
+                write_listener(False)
+            raise
+        if changed:
+            for write_listener in self._write_listeners:
+                write_listener(True)
         if tx.outbox.added:  # committed: wake whoever delivers the outbox
             for listener in self._outbox_listeners:
                 listener()
@@ -89,6 +100,9 @@ class SqliteStore:
 
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
+
+    def on_write(self, listener: WriteListener) -> None:
+        self._write_listeners.append(listener)
 
     async def close(self) -> None:
         try:

@@ -162,6 +162,8 @@ class Fault:
     retry_after: int | None = None
     hang: float = 0.0
     chats: frozenset[int] | None = None  # only calls to these chats (None: any)
+    location: str | None = None  # where a redirect (3xx) points
+    description: str | None = None  # the error's description, if not the usual one
 
 
 _STRAY_LT = re.compile(r"<(?!/?(?:" + "|".join(map(re.escape, _ALLOWED_TAGS)) + r")\b)")
@@ -232,6 +234,7 @@ class FakeBotApi:
         self.files: dict[str, bytes] = {}
         self.faults: list[Fault] = []
         self.holds: dict[int, asyncio.Event] = {}  # chat id -> released when set
+        self.redirected: list[str] = []  # paths requested by following a redirect
 
         self._updates: list[JSON] = []
         self._offset = 0
@@ -247,6 +250,7 @@ class FakeBotApi:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.*}", self._download)
+        app.router.add_route("*", "/moved/{path:.*}", self._moved)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -276,7 +280,10 @@ class FakeBotApi:
             if fault.status == 0:
                 await asyncio.sleep(fault.hang)
                 return _error(ApiError(504, "Gateway Timeout"))
-            return _error(ApiError(fault.status, _describe_status(fault.status), fault.retry_after))
+            if fault.location is not None:
+                return web.Response(status=fault.status, headers={"Location": fault.location})
+            description = fault.description or _describe_status(fault.status)
+            return _error(ApiError(fault.status, description, fault.retry_after))
         chat = params.get("chat_id")
         gate = self.holds.get(chat) if isinstance(chat, int) else None
         if gate is not None:
@@ -289,6 +296,12 @@ class FakeBotApi:
         except ApiError as exc:
             return _error(exc)
         return web.json_response({"ok": True, "result": result})
+
+    async def _moved(self, request: web.Request) -> web.Response:
+        """Where a redirect points: it is noted, and points on to itself (a redirect loop)."""
+        self.redirected.append(request.path)
+        await self._changed_now()
+        return web.Response(status=302, headers={"Location": str(request.url)})
 
     async def _download(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
@@ -316,6 +329,7 @@ class FakeBotApi:
         retry_after: int | None = None,
         hang: float = 0.0,
         chats: set[int] | None = None,
+        description: str | None = None,
     ) -> Fault:
         """Fail the next `times` calls (of `method`, or any but getUpdates; to `chats`, or any).
         Status 0 is a timeout."""
@@ -326,9 +340,28 @@ class FakeBotApi:
             retry_after=retry_after,
             hang=hang,
             chats=frozenset(chats) if chats is not None else None,
+            description=description,
         )
         self.faults.append(fault)
         return fault
+
+    def redirect(
+        self, method: str | None = None, chats: set[int] | None = None, times: int = 1_000_000
+    ) -> str:
+        """Answer calls (of `method`, to `chats`) with 302 to a URL that holds the token, as a
+        proxy set up wrongly might; what follows it is noted in `redirected`. The URL."""
+        origin = self.base_url.removesuffix("/bot")
+        location = f"{origin}/moved/bot{self.token}/{method or 'call'}"
+        self.faults.append(
+            Fault(
+                status=302,
+                times=times,
+                method=method,
+                chats=frozenset(chats) if chats is not None else None,
+                location=location,
+            )
+        )
+        return location
 
     def hold(self, chat_id: int) -> asyncio.Event:
         """Keep calls to this chat waiting, received but not carried out, until the returned
