@@ -20,19 +20,22 @@ done
 .venv/bin/python - <<'PY'
 from babel.messages.pofile import read_po, write_po
 
-path = "locales/en/LC_MESSAGES/messages.po"
-with open(path, "rb") as f:
-    catalog = read_po(f)
-for message in catalog:
-    if not message.id:
-        continue
-    if isinstance(message.id, tuple):
-        if not any(message.string):
+# English entries are the source text; both catalogs are written the same way (pybabel update
+# wraps at 76 columns), so a change of strings shows as just that in a diff.
+for locale in ("en", "zh_CN"):
+    path = f"locales/{locale}/LC_MESSAGES/messages.po"
+    with open(path, "rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        if locale != "en" or not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not any(message.string):
+                message.string = message.id
+        elif not message.string:
             message.string = message.id
-    elif not message.string:
-        message.string = message.id
-with open(path, "wb") as f:
-    write_po(f, catalog, no_location=True, sort_output=True, width=100)
+    with open(path, "wb") as f:
+        write_po(f, catalog, no_location=True, sort_output=True, width=100)
 PY
 echo "catalogs updated; untranslated Chinese entries:"
 grep -c '^msgstr ""$' locales/zh_CN/LC_MESSAGES/messages.po || true
