@@ -156,6 +156,20 @@ def blanked_events(
     return found
 
 
+@dataclass(frozen=True)
+class RedactionRequest:
+    """A coordinator's /redact, waiting for their confirmation: the issues it found. The phone
+    itself is not kept: the issues say whose data goes."""
+
+    token: str  # the confirmation button's, unguessable
+    staff_id: int
+    issue_ids: tuple[int, ...]
+    created_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.created_at >= CONFIRM_WITHIN
+
+
 def redaction_event(now: datetime, actor_id: int | None) -> Event:
     """The mark a redaction leaves on the timeline: when, and who asked (None: the retention
     policy). It holds no personal data."""

@@ -51,3 +51,10 @@ class SqliteInvites:
             (staff_id, to_epoch(now), code),
         )
         return cur.rowcount == 1
+
+    async def purge_expired_before(self, before: datetime) -> int:
+        # Used invitations stay: they record who let whom in.
+        cur = await self._conn.execute(
+            "DELETE FROM invites WHERE used_by IS NULL AND expires_at < ?", (to_epoch(before),)
+        )
+        return cur.rowcount
