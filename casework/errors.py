@@ -136,3 +136,7 @@ class NothingAsked(CaseworkError):
 
 class PhotoNotExpected(CaseworkError):
     """A photo where only words are asked for (a reason); it was not kept."""
+
+
+class NoIssuesWithPhone(CaseworkError):
+    """No issue on record has this citizen's phone (or its data was removed already)."""
