@@ -24,6 +24,7 @@ from handlers import (
     issue_actions,
     language,
     overdue,
+    redaction,
     staff,
     start,
     stats,
@@ -132,6 +133,7 @@ def register_handlers(app: BotApplication) -> None:
         views,
         overdue,
         stats,
+        redaction,
         conversation,
         fallback,
     ):
