@@ -133,6 +133,18 @@ def redacted(issue: Issue, now: datetime, keep: Collection[str] = ()) -> Issue:
     )
 
 
+def holds_nothing_personal(issue: Issue, keep: Collection[str] = ()) -> bool:
+    """The issue itself holds none of the citizen's data (its timeline aside)."""
+    return (
+        issue.citizen_name is None
+        and issue.citizen_phone is None
+        and issue.address is None
+        and issue.location is None
+        and not issue.photos
+        and blank(issue.description, PersonalData(), keep) == issue.description
+    )
+
+
 @dataclass(frozen=True)
 class BlankedEvent:
     """What a redaction writes over one step of the timeline: its text blanked (None stays

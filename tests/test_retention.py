@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.organisation import RetentionPolicy
 from casework.services import reports, retention
 from handlers.i18n import texts
@@ -26,15 +27,52 @@ CITIZEN, PHONE = "张三", "13812345678"
 DAY = timedelta(days=1)
 
 
-async def closed_issue(
-    worker: FakeUser, head: FakeUser, phone: str = PHONE, description: str | None = None
+async def logged(
+    worker: FakeUser,
+    description: str,
+    phone: str = PHONE,
+    address: str | None = None,
+    location: tuple[float, float] | None = None,
+    photo: str | None = None,
 ) -> str:
-    """Logged with the citizen's name and phone (also typed in the description and in the
-    resolution, as staff do), a photo of the fix, confirmed closed."""
+    """Logged through /new with the citizen's name and phone, and where and a photo if given."""
+    await worker.send(f"/new {description}")
+    await worker.press(worker.last, "路灯故障")
+    if location is not None:
+        await worker.share_location(*location)
+    else:
+        await worker.send(address or "跳过")
+    if photo is not None:
+        await worker.send_photo(photo)
+    await worker.send("完成")
+    await worker.send(CITIZEN)
+    await worker.send(phone)
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    summary = worker.last
+    await worker.press(summary, "提交")
+    return summary.text.split("已提交，编号 ")[1].split("，")[0]
+
+
+async def closed_issue(
+    worker: FakeUser,
+    head: FakeUser,
+    phone: str = PHONE,
+    location: tuple[float, float] | None = None,
+) -> str:
+    """Logged with the citizen's name, phone, address (or location) and a photo, with the name
+    and phone typed in the description and in the resolution too, as staff do; resolved with
+    a photo; confirmed closed."""
     for person in (worker, head):
         await person.send("/start")
-    number = await log_issue(
-        worker, description or f"{CITIZEN}反映中山路12号路灯不亮，电话{phone}", phone=phone
+    number = await logged(
+        worker,
+        f"{CITIZEN}反映幸福路8号门口路灯不亮，电话{phone}",
+        phone,
+        address="幸福路8号",
+        location=location,
+        photo="dark-lamp",
     )
     card = card_for(head, number)
     await head.press(card, "接收")
@@ -77,7 +115,7 @@ async def test_two_years_after_an_issue_ended_the_citizens_data_is_gone_and_the_
     await bot.sweep()
 
     assert await citizen_data(bot, number) == (
-        None, None, None, None, None, "***反映中山路12号路灯不亮，电话***",
+        None, None, None, None, None, "***反映***门口路灯不亮，电话***",
     )  # fmt: skip
     assert await rows(bot, "SELECT * FROM issue_photos") == []
     texts_and_photos = await rows(
@@ -157,7 +195,7 @@ async def test_ninety_days_after_an_issue_ended_its_cards_in_chats_no_longer_sho
         assert cards, chat
         for card in cards:
             assert not card.buttons
-            assert "***反映中山路12号路灯不亮" in card.text
+            assert "***反映***门口路灯不亮" in card.text
     shown = everything_shown(head, group, worker)
     assert PHONE not in shown and "138****5678" not in shown and CITIZEN not in shown
     assert await rows(bot, "SELECT * FROM cards") == []  # forgotten
@@ -179,6 +217,53 @@ async def test_a_card_edit_that_removes_data_reaches_someone_whose_access_ended(
     assert number in everything_shown(head)
 
 
+async def test_a_location_is_removed_and_staff_names_in_the_texts_stay(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await logged(
+        worker, "路灯不亮，建国反映", location=(30.5928, 114.3055), photo="lamp"
+    )  # the citizen: 建国; the head: 陈建国
+    async with bot.runtime.deps.store.transaction() as tx:  # the citizen is 建国
+        issue = await tx.issues.by_number(number)
+        assert issue is not None
+        assert await tx.issues.save(dataclasses.replace(issue, citizen_name="建国"), issue.version)
+    card = card_for(head, number)
+    await head.press(card, "退回")
+    await head.send("陈建国核实：建国家门口的路灯归供电所管")
+    returned = await worker.wait_for("退回了")
+    await worker.press(returned, "撤回")
+    await worker.press(returned, "无效")
+    await worker.send("不归我们管")
+
+    bot.clock.advance(731 * DAY)
+    await bot.sweep()
+
+    assert await citizen_data(bot, number) == (None, None, None, None, None, "路灯不亮，***反映")
+    assert await rows(bot, "SELECT text FROM issue_events WHERE kind = 'returned'") == [
+        ("陈建国核实：***家门口的路灯归供电所管",)
+    ]
+
+
+async def test_what_is_added_after_a_redaction_goes_in_turn(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    number = await closed_issue(worker, head)
+    await coordinator.send(f"/redact {PHONE}")
+    await coordinator.press(coordinator.last, "删除其个人信息")
+    await worker.send(f"/note {number} 市民女儿来电 139 8765 4321 表示感谢")
+
+    bot.clock.advance(731 * DAY)
+    await bot.sweep()
+
+    notes = await rows(bot, "SELECT text FROM issue_events WHERE kind = 'note'")
+    assert notes == [("市民女儿来电 *** 表示感谢",)]
+    assert await events(bot, number) == [
+        "submitted", "accepted", "resolved", "confirmed", "redacted", "note", "redacted",
+    ]  # fmt: skip
+
+
 # ------------------------------------------------------------------------------ housekeeping
 
 
@@ -189,11 +274,10 @@ async def test_delivered_messages_are_purged_after_thirty_days_and_waiting_ones_
     await log_issue(worker)
     delivered = await rows(bot, "SELECT id FROM outbox WHERE sent_at IS NOT NULL")
     assert delivered
-    with sqlite3.connect(bot.settings.database_path) as conn:  # one still waiting its turn
-        conn.execute(
-            "INSERT INTO outbox (key, kind, chat_id, priority, created_at, due_at)"
-            " VALUES ('waiting', 'notice', 1, 20, ?, ?)",
-            (int(bot.clock.now().timestamp()), int((bot.clock.now() + 1000 * DAY).timestamp())),
+    async with bot.runtime.deps.store.transaction() as tx:  # one still waiting its turn
+        now = bot.clock.now()
+        await tx.outbox.add(
+            OutboxItem("waiting", OutboxKind.NOTICE, 1, Priority.NORMAL, now, now + 1000 * DAY)
         )
     bot.clock.advance(29 * DAY)
     await bot.sweep()
@@ -251,10 +335,12 @@ async def test_redaction_changes_no_figure_and_the_export_still_works(
     coordinator = await november.person(COORDINATOR)
     before = await figures(november, COORDINATOR, ["2026-11"])
     before_week = await figures(november, COORDINATOR, ["week"])
-    # Every issue of the month recorded the same citizen's phone.
-    db = november.bot.settings.database_path
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE issues SET citizen_name = '张三', citizen_phone = '13812345678'")
+    async with deps.store.transaction() as tx:  # every issue recorded the same citizen
+        for issue_id in range(1, 7):
+            issue = await tx.issues.get(issue_id)
+            assert issue is not None
+            recorded = dataclasses.replace(issue, citizen_name="张三", citizen_phone=PHONE)
+            assert await tx.issues.save(recorded, issue.version)
 
     # The ended ones by the policy (a short period), the open ones at the citizen's request.
     short = dataclasses.replace(deps.org, retention=RetentionPolicy(personal_data_for=DAY))

@@ -121,10 +121,19 @@ async def _redact(
     staff = await tx.staff.by_ids({i for i in named if i is not None})
     keep = [person.name for person in staff.values()]
     changed = retention.redacted(issue, now, keep)
+    blanked = retention.blanked_events(timeline, PersonalData.of(issue), keep)
+    if not blanked and retention.holds_nothing_personal(issue, keep):
+        # Nothing to remove (never recorded, or removed before and nothing added since): the
+        # issue leaves the policy's work, and the timeline gets no mark of a removal that
+        # removed nothing.
+        changed = dataclasses.replace(issue, redacted_at=now, version=issue.version + 1)
+        if not await tx.issues.save(changed, expected_version=issue.version):
+            raise errors.StaleStep()
+        return changed
     if not await tx.issues.save(changed, expected_version=issue.version):
         raise errors.StaleStep()  # (one transaction read it: nobody can have changed it)
     await tx.issues.forget_photos(issue.id)
-    await tx.timeline.redact(retention.blanked_events(timeline, PersonalData.of(issue), keep), now)
+    await tx.timeline.redact(blanked, now)
     event = await tx.timeline.append(issue.id, retention.redaction_event(now, actor_id))
     assert event.id is not None
     over = not issue.status.is_open and now - issue.updated_at >= deps.org.retention.cards_for

@@ -25,11 +25,11 @@ _COLUMNS = (
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
 _TO_REDACT = (
-    "status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at < updated_at)"
+    "status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at <= updated_at)"
 )
 _CARDS_TO_RETIRE = (
     "status IN ('closed', 'withdrawn')"
-    " AND (cards_retired_at IS NULL OR cards_retired_at < updated_at)"
+    " AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 )
 
 

@@ -5,7 +5,8 @@
 
 -- When the citizen's data was last removed from the issue, and when its cards were last
 -- retired. A step after that (a note on a closed issue) makes the issue due again, once that
--- step is old enough: what it added is removed in turn.
+-- step is old enough: what it added is removed in turn. (Times are whole seconds: a step in
+-- the same second as the redaction counts as after it.)
 ALTER TABLE issues ADD COLUMN redacted_at INTEGER;
 ALTER TABLE issues ADD COLUMN cards_retired_at INTEGER;
 
@@ -13,10 +14,10 @@ ALTER TABLE issues ADD COLUMN cards_retired_at INTEGER;
 -- done, so a sweep reads what is due, not every issue ever logged. (Each query repeats the
 -- condition word for word: SQLite uses a partial index only then.)
 CREATE INDEX issues_to_redact ON issues (updated_at)
-    WHERE status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at < updated_at);
+    WHERE status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at <= updated_at);
 CREATE INDEX issues_with_cards_to_retire ON issues (updated_at)
     WHERE status IN ('closed', 'withdrawn')
-      AND (cards_retired_at IS NULL OR cards_retired_at < updated_at);
+      AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at);
 
 -- /redact finds a citizen's issues by their phone; a redacted issue has none, and leaves it.
 CREATE INDEX issues_by_citizen_phone ON issues (citizen_phone) WHERE citizen_phone IS NOT NULL;
