@@ -31,6 +31,7 @@ async def logged(
     worker: FakeUser,
     description: str,
     phone: str = PHONE,
+    name: str = CITIZEN,
     address: str | None = None,
     location: tuple[float, float] | None = None,
     photo: str | None = None,
@@ -45,7 +46,7 @@ async def logged(
     if photo is not None:
         await worker.send_photo(photo)
     await worker.send("完成")
-    await worker.send(CITIZEN)
+    await worker.send(name)
     await worker.send(phone)
     await worker.press(worker.last, "热线电话")
     await worker.press(worker.last, "一般")
@@ -160,6 +161,24 @@ async def test_an_open_issue_keeps_its_citizens_data_however_old(
     await bot.sweep()
 
     assert (await citizen_data(bot, number))[:2] == ("张三", PHONE)
+
+
+async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await logged(worker, "公园路灯不亮", phone="跳过", name="跳过")
+    card = card_for(head, number)
+    await head.press(card, "接收")
+    await head.press(card, "办结")
+    await head.send("已更换灯泡")
+    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+
+    bot.clock.advance(731 * DAY)
+    await bot.sweep()
+
+    assert await events(bot, number) == ["submitted", "accepted", "resolved", "confirmed"]
+    assert await retention.redact_due(bot.runtime.deps) == 0  # and it left the policy's work
 
 
 async def test_a_shorter_period_in_the_organisation_file_is_followed(
