@@ -3,7 +3,9 @@ records their phone, at the citizen's request, after confirming with a button.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,7 +15,7 @@ from config.logs import configure_logging
 from tests.fakebotapi import FakeUser
 from tests.flows import card_for, events, log_issue, rows
 from tests.harness import Harness
-from tests.test_retention import DAY, PHONE, citizen_data, closed_issue, everything_shown
+from tests.test_retention import CITIZEN, DAY, PHONE, citizen_data, closed_issue, everything_shown
 
 
 async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_request(
@@ -153,3 +155,22 @@ async def test_a_refusal_after_a_redaction_still_names_who_took_the_last_step(
     late = await worker.press_data(card_for(worker, number), f"i:{issue_id[0]}:cfm")
 
     assert late is not None and "网格员王芳 已关闭该问题" in (late.text or "")
+
+
+async def test_a_removed_phone_is_nowhere_in_the_database_file(
+    bot: Harness, worker: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    for place in ("中山路", "幸福路"):
+        await log_issue(worker, f"{place}路灯不亮，市民电话{PHONE}")
+    await coordinator.send(f"/redact {PHONE}")
+    await coordinator.press(coordinator.last, "删除其个人信息")
+    await bot.drain()
+
+    def on_disk() -> bytes:
+        with sqlite3.connect(bot.settings.database_path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return bot.settings.database_path.read_bytes()
+
+    written = await asyncio.to_thread(on_disk)
+    assert PHONE.encode() not in written and CITIZEN.encode() not in written

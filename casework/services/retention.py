@@ -21,20 +21,23 @@ from casework.roles import Role
 from casework.services import Deps, reload_actor
 from casework.services.notify import card_refresh, card_retirement
 
-# Issues a sweep redacts, or whose cards it retires, at most: a sweep's transaction stays
-# short (BENCHMARKS.md), and a backlog (the first sweep after an upgrade) goes in steps.
+# Issues a sweep redacts, or whose cards it retires, at most, in one transaction: a backlog (the
+# first sweep after an upgrade) goes in steps. 100 redactions hold the lock about 50 ms, half
+# of it the commit's fsync (benchmarks/retention.py); in smaller transactions the fsyncs add up
+# and the lock is held nearly as long each time.
 BATCH = 100
 
 
 async def redact_due(deps: Deps, limit: int = BATCH) -> int:
-    """The policy: remove the citizen's data from issues over for `personal_data_for`."""
+    """The policy: remove the citizen's data from issues over for `personal_data_for`; how
+    many had some."""
     now = deps.clock.now()
-    policy = deps.org.retention
+    removed = 0
     async with deps.store.transaction() as tx:
-        due = await tx.issues.to_redact(now - policy.personal_data_for, limit)
+        due = await tx.issues.to_redact(now - deps.org.retention.personal_data_for, limit)
         for issue in due:
-            await _redact(tx, deps, issue, None, now)
-    return len(due)
+            removed += await _redact(tx, deps, issue, None, now) is not None
+    return removed
 
 
 async def retire_due_cards(deps: Deps, limit: int = BATCH) -> int:
@@ -92,7 +95,9 @@ async def confirm(deps: Deps, actor: Staff, token: str) -> list[Issue]:
             issue = await tx.issues.get(issue_id)
             if issue is None or issue.citizen_phone is None:  # removed meanwhile (the policy)
                 continue
-            done.append(await _redact(tx, deps, issue, actor.id, now))
+            redacted = await _redact(tx, deps, issue, actor.id, now)
+            if redacted is not None:
+                done.append(redacted)
         return done
 
 
@@ -112,9 +117,9 @@ async def _coordinator(tx: Transaction, actor: Staff) -> Staff:
 
 async def _redact(
     tx: Transaction, deps: Deps, issue: Issue, actor_id: int | None, now: datetime
-) -> Issue:
+) -> Issue | None:
     """Remove the citizen's data from the issue and its timeline, mark it on the timeline, and
-    edit the cards in chats that show it."""
+    edit the cards in chats that show it; the issue after, or None if it held none."""
     timeline = await tx.timeline.of_issue(issue.id)
     # Staff whose names may be in the texts: a citizen's name inside one of theirs stays.
     named = {issue.reporter_id, *(e.actor_id for e in timeline), *(e.target_id for e in timeline)}
@@ -126,10 +131,10 @@ async def _redact(
         # Nothing to remove (never recorded, or removed before and nothing added since): the
         # issue leaves the policy's work, and the timeline gets no mark of a removal that
         # removed nothing.
-        changed = dataclasses.replace(issue, redacted_at=now, version=issue.version + 1)
-        if not await tx.issues.save(changed, expected_version=issue.version):
+        unchanged = dataclasses.replace(issue, redacted_at=now, version=issue.version + 1)
+        if not await tx.issues.save(unchanged, expected_version=issue.version):
             raise errors.StaleStep()
-        return changed
+        return None
     if not await tx.issues.save(changed, expected_version=issue.version):
         raise errors.StaleStep()  # (one transaction read it: nobody can have changed it)
     await tx.issues.forget_photos(issue.id)
