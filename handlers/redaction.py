@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from casework import errors
 from casework.intake import check_phone
 from casework.privacy import mask_phone
+from casework.retention import national_number
 from casework.roles import Role
 from casework.services import retention
 from handlers.context import BotContext
@@ -45,7 +46,7 @@ async def redact(update: Update, context: BotContext) -> None:
         await message.reply_html(
             t._(
                 "No issue records the citizen's phone {phone} (or its data was removed already).",
-                phone=mask_phone(check_phone(typed)),
+                phone=_masked(typed),
             )
         )
         return
@@ -57,7 +58,7 @@ async def redact(update: Update, context: BotContext) -> None:
             "{n} issue records the citizen's phone {phone}:",
             "{n} issues record the citizen's phone {phone}:",
             len(request.issues),
-            phone=mask_phone(check_phone(typed)),
+            phone=_masked(typed),
         )
     ]
     lines += [
@@ -125,6 +126,11 @@ async def on_button(update: Update, context: BotContext) -> None:
             len(done),
         ),
     )
+
+
+def _masked(typed: str) -> str:
+    """`138****5678` however it was typed (`+86 138…` included): enough to recognise."""
+    return mask_phone(national_number(check_phone(typed)))
 
 
 def _usage(t: Texts) -> str:

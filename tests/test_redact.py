@@ -27,7 +27,7 @@ async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_re
     still_open = await log_issue(worker, "张三家门口井盖缺失", phone="+86 138-1234-5678")
     other = await log_issue(worker, "李四反映路面积水", phone="13987654321")
 
-    await coordinator.send("/redact １３８ １２３４ ５６７８")
+    await coordinator.send("/redact +86 １３８ １２３４ ５６７８")
 
     question = coordinator.last
     assert f"{closed} · 已关闭" in question.text and f"{still_open} · 待接收" in question.text
