@@ -24,6 +24,14 @@ class Priority(IntEnum):
     REMINDER = 30  # routine reminders
     REFRESH = 40  # edits of cards already sent
     BULK = 60  # digests
+    RETIRE = 70  # cards of long-ended issues edited to drop the citizen's data (retention)
+
+
+# In a card edit's payload: the edit removes personal data from a chat (casework/retention.py),
+# so it goes even to someone whose access has ended (they still have the chat); RETIRED: the
+# card is shown for good without the citizen's data and without buttons.
+ERASE = "erase"
+RETIRED = "retired"
 
 
 class Notice(StrEnum):

@@ -171,3 +171,7 @@ class ExportRunning(CaseworkError):
     def __init__(self, label: str) -> None:
         super().__init__(label)
         self.label = label
+
+
+class NoIssuesWithPhone(CaseworkError):
+    """No issue on record has this citizen's phone (or its data was removed already)."""

@@ -66,6 +66,9 @@ class EventKind(StrEnum):
     ASSIST_ADDED = "assist_added"
     CALLBACK = "callback"  # the citizen's verdict, recorded after calling them back
     PRAISE = "praise"  # praise for a department or a person
+    # The citizen's personal data was removed (casework/retention.py): by the retention policy
+    # (no actor) or at the citizen's request (the coordinator who confirmed it).
+    REDACTED = "redacted"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class Issue:
     phase_started_at: datetime | None = None
     reminders_sent: int = 0  # rungs of this phase already passed
     next_reminder_at: datetime | None = None
+    # When the citizen's personal data was last removed (casework/retention.py), if ever.
+    redacted_at: datetime | None = None
 
     @property
     def due(self) -> datetime | None:

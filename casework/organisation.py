@@ -56,6 +56,26 @@ class AccessPolicy:
     invite_valid_for: timedelta = timedelta(days=7)
 
 
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long what the bot keeps about people is kept (README, "Privacy and retention").
+
+    Times run from an issue's last step once it has ended (closed or withdrawn): a note or a
+    call-back on an ended issue starts them again, a reopening stops them.
+    """
+
+    # The citizen's name, phone, address, location and photos, on the issue and in the texts
+    # of its timeline. Two years: hotline work orders are kept that long for call-backs,
+    # repeat calls, complaints and audits; PIPL asks for no longer than necessary.
+    personal_data_for: timedelta = timedelta(days=730)
+    # Cards in chats are edited to show the issue without the citizen's data and forgotten.
+    cards_for: timedelta = timedelta(days=90)
+    # Delivered (or abandoned) outbox messages, from when they were sent or given up.
+    sent_messages_for: timedelta = timedelta(days=30)
+    # Invitation links never used, from when they expired.
+    invitations_for: timedelta = timedelta(days=30)
+
+
 NIGHT = QuietHours(time(22, 0), time(7, 30))
 
 
@@ -84,6 +104,7 @@ class Organisation:
     roster: tuple[RosterEntry, ...] = ()
     access: AccessPolicy = field(default_factory=AccessPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.
     retired_departments: tuple[Department, ...] = ()

@@ -22,6 +22,7 @@ from casework.organisation import (
     Names,
     Organisation,
     ReminderPolicy,
+    RetentionPolicy,
     RosterEntry,
 )
 from casework.quiet import QuietHours
@@ -133,10 +134,21 @@ class _Reminders(_Strict):
     )
 
 
+_DEFAULT_RETENTION = RetentionPolicy()
+
+
+class _Retention(_Strict):
+    personal_data_for: Duration = _DEFAULT_RETENTION.personal_data_for
+    cards_for: Duration = _DEFAULT_RETENTION.cards_for
+    sent_messages_for: Duration = _DEFAULT_RETENTION.sent_messages_for
+    invitations_for: Duration = _DEFAULT_RETENTION.invitations_for
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
     reminders: _Reminders = _Reminders()
+    retention: _Retention = _Retention()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -187,6 +199,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         ),
         access=AccessPolicy(invite_valid_for=parsed.access.invite_valid_for),
         reminders=_reminders(parsed.reminders),
+        retention=RetentionPolicy(
+            **{name: getattr(parsed.retention, name) for name in _Retention.model_fields}
+        ),
     )
 
 

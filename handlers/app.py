@@ -25,6 +25,7 @@ from handlers import (
     issue_actions,
     language,
     overdue,
+    redaction,
     staff,
     start,
     stats,
@@ -170,6 +171,7 @@ def register_handlers(app: BotApplication) -> None:
         views,
         overdue,
         stats,
+        redaction,
         conversation,
         fallback,
     ):

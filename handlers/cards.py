@@ -17,6 +17,7 @@ from casework.issues import Event, EventKind, Issue, Status
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.privacy import mask_name, mask_phone
+from casework.retention import PersonalData, blank
 from handlers.i18n import N_, Html, Texts
 from handlers.labels import (
     category_name,
@@ -80,8 +81,11 @@ def card_text(
     people: dict[int, Staff],
     zone: ZoneInfo,
     masked: bool = False,
+    retired: bool = False,
 ) -> Html:
-    """The issue at a glance. `masked`: for group chats, the citizen's name and phone hidden."""
+    """The issue at a glance. `masked`: for group chats, the citizen's name and phone hidden.
+    `retired`: the last edit of a card of an issue long over (casework/retention.py): nothing
+    of the citizen's, no deadlines, and where to see the issue now."""
 
     def name_of(staff_id: int | None) -> str:
         person = people.get(staff_id) if staff_id else None
@@ -100,8 +104,30 @@ def card_text(
             category=category_name(issue.category, org, t),
             department=department_name(issue.department, org, t),
         ),
-        Html(html.escape(issue.description)),
+        Html(
+            html.escape(
+                blank(issue.description, PersonalData.of(issue), [p.name for p in people.values()])
+                if retired
+                else issue.description
+            )
+        ),
     ]
+    if retired:
+        lines.append(
+            t._(
+                "🗄 This card is archived without the citizen's details. /issue {number} shows "
+                "the issue to those who may see it.",
+                number=issue.number,
+            )
+        )
+        return Html("\n".join(lines))
+    if issue.redacted_at is not None:
+        lines.append(
+            t._(
+                "🧹 The citizen's personal data was removed on {when}.",
+                when=local(issue.redacted_at, zone),
+            )
+        )
     if issue.location is not None:
         where = f"{issue.location.latitude:.5f}, {issue.location.longitude:.5f}"
         lines.append(t._("📍 Location: {where}", where=where))
@@ -267,6 +293,8 @@ def timeline_lines(
         who = actor.name if actor else "?"
         if event.on_behalf:
             who = t._("{who} (coordination office)", who=who)
+        if event.kind is EventKind.REDACTED and actor is None:
+            who = t._("Retention policy")
         what = _what(event, t, org, people)
         lines.append(t._("{when} {who}: {what}", when=local(event.at, zone), who=who, what=what))
     return lines
@@ -313,4 +341,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None
             return t._("recorded praise for {whom}", whom=target.name if target else department)
+        case EventKind.REDACTED if event.actor_id is None:
+            return t._("removed the citizen's personal data (its retention period was over)")
+        case EventKind.REDACTED:
+            return t._("removed the citizen's personal data, at the citizen's request")
     return Html("")

@@ -40,6 +40,11 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "deactivate", N_("End a person's access (coordinators)"), frozenset({Role.COORDINATOR})
     ),
+    Command(
+        "redact",
+        N_("Remove a citizen's personal data at their request: /redact 13812345678"),
+        frozenset({Role.COORDINATOR}),
+    ),
     Command("lang", N_("Choose your language")),
     Command("cancel", N_("Stop what you are doing")),
 )

@@ -34,7 +34,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
+from casework.delivery import RETIRED, Notice, OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
 from casework.ports import StoreWriteFailed
 from casework.reminders import RungKind
@@ -438,8 +438,9 @@ class OutboxSender:
                 return _Outgoing(digest_text(digest, day, now, t, deps.org, deps.zone))
         assert d.issue is not None
         masked = d.recipient is None  # a department group: the citizen's details hidden
-        card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked)
-        keyboard = card_keyboard(d.issue, d.actions, t)
+        retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
+        card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
+        keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
         if not d.visible:  # moved out of the reader's reach: say so, show nothing more
             card = t._("{number} is no longer with your department.", number=d.issue.number)
             keyboard = None

@@ -87,6 +87,7 @@ _EVENT_KIND = {
     EventKind.ASSIST_ADDED: N_("assisting department added"),
     EventKind.CALLBACK: N_("call-back"),
     EventKind.PRAISE: N_("praise"),
+    EventKind.REDACTED: N_("personal data removed"),
 }
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),

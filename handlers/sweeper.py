@@ -22,7 +22,8 @@ class Sweeper:
         self._errors = RepeatedErrors(log, deps.clock.now)
 
     async def sweep_once(self) -> None:
-        """One pass: reminders due, the morning digest, idle drafts and questions."""
+        """One pass: reminders due, the morning digest, idle drafts and questions, and the
+        retention policy."""
         queued = await reminders.sweep(self._deps)
         digests = await overdue.queue_morning_digest(self._deps)
         digests += await reports.queue_weekly_report(self._deps)
@@ -33,6 +34,16 @@ class Sweeper:
                 queued,
                 digests,
                 dropped,
+            )
+        retained = await housekeeping.apply_retention(self._deps)
+        if retained:
+            log.info(
+                "retention: personal data removed from %d issues, %d cards retired; "
+                "%d delivered messages and %d unused invitations purged",
+                retained.redacted,
+                retained.cards_retired,
+                retained.messages,
+                retained.invitations,
             )
 
     async def run(self) -> None:

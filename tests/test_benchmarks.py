@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from benchmarks import at_scale, sweep
+from benchmarks import at_scale, retention, sweep
 from benchmarks.__main__ import ROOT, full_flow, table
 from benchmarks.dataset import generate
 
@@ -44,6 +44,15 @@ def test_a_small_city_is_generated_and_measured_stage_by_stage(tmp_path: Path) -
     assert reports["csv_year_rows"] == reports["export_year_rows"]
     assert handlers["updates"] > 100 and handlers["p50_ms"] <= handlers["p99_ms"]
     assert "3,000 issues" in shown and "p99 < 50 ms" in shown and "sweep, 1000 open" in shown
+
+
+def test_the_retention_measure_drains_a_small_citys_backlog(tmp_path: Path) -> None:
+    figures = retention.measure(tmp_path, (300,), busy=1)["300 ended issues"]
+
+    # Every batch full on the first sweep (300 issues: 2 messages each), then nothing to do.
+    assert figures["issues_redacted_per_sweep"] == figures["cards_retired_per_sweep"] == 100
+    assert figures["messages_purged_per_sweep"] == 600
+    assert figures["idle_sweep_ms"] < figures["sweep_ms"]
 
 
 def test_the_flow_stage_plays_workers_and_heads_through_bot_py_and_the_echo_bot(

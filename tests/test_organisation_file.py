@@ -112,6 +112,39 @@ def test_a_bad_duration_names_the_category_and_the_field() -> None:
     ]
 
 
+def test_personal_data_is_kept_two_years_after_an_issue_ends_unless_the_file_says_less() -> None:
+    raw = example()
+    listed = raw.pop("retention")
+
+    policy = parse_organisation(raw).retention
+
+    assert policy.personal_data_for == timedelta(days=730)
+    assert policy.cards_for == timedelta(days=90)
+    assert policy.sent_messages_for == timedelta(days=30)
+    assert policy.invitations_for == timedelta(days=30)
+    # The example file documents every key with its default.
+    assert {key: parse_duration(value) for key, value in listed.items()} == {
+        "personal_data_for": policy.personal_data_for,
+        "cards_for": policy.cards_for,
+        "sent_messages_for": policy.sent_messages_for,
+        "invitations_for": policy.invitations_for,
+    }
+    raw["retention"] = {"personal_data_for": "365d", "cards_for": "30d"}
+    assert parse_organisation(raw).retention.personal_data_for == timedelta(days=365)
+    assert parse_organisation(raw).retention.cards_for == timedelta(days=30)
+
+
+def test_a_bad_retention_period_is_named() -> None:
+    raw = example()
+    raw["retention"]["personal_data_for"] = "2y"
+    raw["retention"]["keep_photos_for"] = "30d"
+
+    assert problems(raw) == [
+        "org.toml: retention.personal_data_for: '2y' is not a duration like 90s, 30m, 2h or 3d",
+        "org.toml: retention.keep_photos_for: is not a known setting (check the spelling)",
+    ]
+
+
 def test_a_misspelt_setting_is_reported_rather_than_ignored() -> None:
     raw = example()
     raw["categories"][2]["respond_whithin"] = "2h"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from casework import lifecycle
 from casework.commands import Action
-from casework.delivery import Card, Notice, OutboxItem, OutboxKind, Priority
+from casework.delivery import ERASE, Card, Notice, OutboxItem, OutboxKind, Priority
 from casework.issues import Event, Issue
 from casework.people import Staff
 from casework.roles import Role
@@ -52,7 +52,13 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
         if not await tx.outbox.attempting(item.id, deps.clock.now()):
             return None
         recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
-        if item.staff_id is not None and (recipient is None or not recipient.active):
+        if (
+            item.staff_id is not None
+            and (recipient is None or not recipient.active)
+            # An edit that removes a citizen's data from a chat goes all the same: the person
+            # still has the chat (it shows them nothing of the issue any more).
+            and not (recipient is not None and item.payload.get(ERASE))
+        ):
             # Access ended since it was queued.
             assert item.id is not None
             await tx.outbox.give_up(item.id, deps.clock.now(), "recipient no longer has access")

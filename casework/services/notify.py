@@ -3,9 +3,10 @@ change that causes it. A sender delivers the outbox; nothing is sent from here."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
-from casework.delivery import Card, OutboxItem, OutboxKind, Priority
+from casework.delivery import ERASE, RETIRED, Card, OutboxItem, OutboxKind, Priority
 from casework.issues import Event, EventKind, Issue
 from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
@@ -99,6 +100,16 @@ def card_refresh(card: Card, cause: str, now: datetime, event_id: int | None = N
         priority=Priority.REFRESH,
         created_at=now,
         due_at=now,
+    )
+
+
+def card_retirement(card: Card, now: datetime) -> OutboxItem:
+    """The last edit of a card of an issue long over: it shows the issue without the citizen's
+    data and without buttons, and the card is forgotten (casework/retention.py)."""
+    return dataclasses.replace(
+        card_refresh(card, "retire", now),
+        priority=Priority.RETIRE,
+        payload={ERASE: "1", RETIRED: "1"},
     )
 
 

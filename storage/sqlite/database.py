@@ -39,6 +39,10 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.execute("PRAGMA foreign_keys = ON")
         # FULL: a committed change survives a power cut, not just a crash of the process.
         await conn.execute("PRAGMA synchronous = FULL")
+        # Deleted and overwritten content is zeroed in the file, not left in free space: a
+        # citizen's data removed under the retention policy is gone from the disk too. (Debian's
+        # SQLite is built with this on; other builds are not.)
+        await conn.execute("PRAGMA secure_delete = ON")
         await migrate(conn)
     except BaseException:
         await conn.close()

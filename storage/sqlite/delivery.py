@@ -177,6 +177,17 @@ class SqliteOutbox:
         )
         return None if row is None or row[0] is None else from_epoch(row[0])
 
+    async def purge_done_before(self, before: datetime, limit: int) -> int:
+        # A range of the index outbox_done (migration 0013), whose expression and condition
+        # the query repeats word for word.
+        cur = await self._conn.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_done"
+            " WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)"
+            " AND coalesce(sent_at, failed_at) < ? ORDER BY coalesce(sent_at, failed_at) LIMIT ?)",
+            (to_epoch(before), limit),
+        )
+        return cur.rowcount
+
 
 class SqliteCards:
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -204,6 +215,22 @@ class SqliteCards:
             (issue_id,),
         )
         return [_card(row) for row in rows]
+
+    async def of_issues(self, issue_ids: Sequence[int]) -> list[Card]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT * FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY issue_id, chat_id, message_id",
+            (json.dumps(list(issue_ids)),),
+        )
+        return [_card(row) for row in rows]
+
+    async def forget(self, issue_ids: Sequence[int]) -> int:
+        cur = await self._conn.execute(
+            "DELETE FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(issue_ids)),),
+        )
+        return cur.rowcount
 
 
 def _card(row: aiosqlite.Row) -> Card:

@@ -114,3 +114,13 @@ class SqliteInvites:
             "DELETE FROM invite_drafts WHERE created_at < ?", (to_epoch(before),)
         )
         return cur.rowcount
+
+    async def purge_expired_before(self, before: datetime) -> int:
+        """Forget invitations never used that expired, or were revoked, before `before`. (Used
+        ones stay: they record who let whom in.)"""
+        cur = await self._conn.execute(
+            "DELETE FROM invites WHERE used_by IS NULL"
+            " AND (expires_at < :before OR revoked_at < :before)",
+            {"before": to_epoch(before)},
+        )
+        return cur.rowcount

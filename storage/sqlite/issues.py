@@ -20,7 +20,16 @@ _COLUMNS = (
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
-    " accepted_at, closures"
+    " accepted_at, closures, redacted_at"
+)
+# Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
+# index only for a query that repeats its condition.
+_TO_REDACT = (
+    "status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at <= updated_at)"
+)
+_CARDS_TO_RETIRE = (
+    "status IN ('closed', 'withdrawn')"
+    " AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 )
 
 
@@ -61,6 +70,7 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         praised=bool(row["praised"]),
         accepted_at=maybe_from_epoch(row["accepted_at"]),
         closures=row["closures"],
+        redacted_at=maybe_from_epoch(row["redacted_at"]),
     )
 
 
@@ -96,6 +106,7 @@ def _values(issue: Issue) -> dict[str, object]:
         "praised": int(issue.praised),
         "accepted_at": _maybe_epoch(issue.accepted_at),
         "closures": issue.closures,
+        "redacted_at": _maybe_epoch(issue.redacted_at),
     }
 
 
@@ -244,6 +255,39 @@ class SqliteIssues:
             DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])
             for row in rows
         ]
+
+    async def to_redact(self, ended_before: datetime, limit: int) -> list[Issue]:
+        return await self._load(
+            f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_to_redact"
+            f" WHERE {_TO_REDACT} AND updated_at < ? ORDER BY updated_at LIMIT ?",
+            (to_epoch(ended_before), limit),
+        )
+
+    async def with_cards_to_retire(self, ended_before: datetime, limit: int) -> list[int]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id FROM issues INDEXED BY issues_with_cards_to_retire"
+            f" WHERE {_CARDS_TO_RETIRE} AND updated_at < ? ORDER BY updated_at LIMIT ?",
+            (to_epoch(ended_before), limit),
+        )
+        return [row[0] for row in rows]
+
+    async def cards_retired(self, issue_ids: Sequence[int], now: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE issues SET cards_retired_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+            (to_epoch(now), json.dumps(list(issue_ids))),
+        )
+
+    async def forget_photos(self, issue_id: int) -> None:
+        await self._conn.execute("DELETE FROM issue_photos WHERE issue_id = ?", (issue_id,))
+
+    async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
+        return await self._load(
+            f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_by_citizen_phone"
+            " WHERE citizen_phone IS NOT NULL"
+            " AND citizen_phone IN (SELECT value FROM json_each(?)) ORDER BY created_at, id",
+            (json.dumps(list(spellings)),),
+        )
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
         row = await fetch_one(self._conn, sql, params)

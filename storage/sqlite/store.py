@@ -19,6 +19,7 @@ from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.lease import Lease
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.organisation import SqliteOrganisation
+from storage.sqlite.redactions import SqliteRedactionRequests
 from storage.sqlite.staff import SqliteStaff
 from storage.sqlite.timeline import SqliteTimeline
 from storage.sqlite.updates import SqliteUpdates
@@ -40,6 +41,7 @@ class SqliteTransaction:
         self.metrics = SqliteMetrics(conn)
         self.exports = SqliteExports(conn)
         self.updates = SqliteUpdates(conn)
+        self.redaction_requests = SqliteRedactionRequests(conn)
 
 
 class SqliteStore:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from casework.issues import Event, EventKind, Spell, Verdict, WithdrawReason
+from casework.retention import BlankedEvent
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 _COLUMNS = (
@@ -91,11 +93,19 @@ class SqliteTimeline:
         return None if row is None else _event(row)
 
     async def latest_step(self, issue_id: int) -> Event | None:
-        """The last event that moved the issue on (notes and assisting aside)."""
+        """The last event that moved the issue on (notes, assisting and redactions aside)."""
         row = await fetch_one(
             self._conn,
             f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ?"
-            " AND kind NOT IN ('note', 'assist_added') ORDER BY id DESC LIMIT 1",
+            " AND kind NOT IN ('note', 'assist_added', 'redacted') ORDER BY id DESC LIMIT 1",
             (issue_id,),
         )
         return None if row is None else _event(row)
+
+    async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
+        # The trigger of migration 0013 allows exactly this change, once per step.
+        await self._conn.executemany(
+            "UPDATE issue_events SET text = ?, photos = '[]', redacted_at = ?"
+            " WHERE id = ? AND redacted_at IS NULL",
+            [(b.text, to_epoch(now), b.event_id) for b in blanked],
+        )
