@@ -116,12 +116,12 @@ def build_application(
 
     async def stop_runtime(app: BotApplication) -> None:
         """While the bot can still send (python-telegram-bot closes its connections after
-        this): exports still being built are cancelled and their people told; the sender
-        finishes what it is handing to Telegram and stops."""
+        this), both at once: exports still being built are cancelled and their people told
+        (a few seconds at most), and the sender finishes what it is handing to Telegram (at
+        most `SENDER_STOP_SECONDS`) and stops."""
         runtime = app.bot_data.runtime
         if runtime is not None:
-            await runtime.exports.stop()
-            await runtime.sender.stop(SENDER_STOP_SECONDS)
+            await asyncio.gather(runtime.exports.stop(), runtime.sender.stop(SENDER_STOP_SECONDS))
 
     async def close_runtime(app: BotApplication) -> None:
         runtime = app.bot_data.runtime

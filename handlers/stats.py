@@ -30,7 +30,7 @@ from handlers.reports.export_process import ExportJob, build_export
 from handlers.reports.summary import chart_of, report_text
 
 log = logging.getLogger(__name__)
-TELL_WITHIN = 3  # seconds: a line about an export, even while the bot stops
+TELL_WITHIN = 3  # seconds: a line about an export, even while the bot stops (README: 8 s)
 
 
 async def show_stats(update: Update, context: BotContext) -> None:

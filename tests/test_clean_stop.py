@@ -1,0 +1,70 @@
+"""A stop (SIGTERM, a redeploy) ends within its deadline: exports being built are cancelled,
+their processes killed and their people told. (The sender's part: test_sender_stop.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import handlers.stats
+from handlers.reports.export_process import ExportJob, build_export
+from tests.fakebotapi import FakeBotApi
+from tests.harness import FakeClock, settings_for, start_bot, stop_bot
+from tests.test_reports import export_job
+
+STOP_DEADLINE = 8  # seconds, as the README says: under the 10 s Docker waits before it kills
+
+
+async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadline(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    never = asyncio.Event()
+
+    async def build(job: ExportJob, target: int) -> int:  # a city's year: minutes
+        await never.wait()
+        return 0
+
+    monkeypatch.setattr(handlers.stats, "build_export", build)
+    bot = await start_bot(api, settings_for(api, tmp_path), clock)
+    coordinator = bot.user(9001, "周敏")
+    await coordinator.send("/export")
+    assert "生成后会发到这里" in coordinator.last.text
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await stop_bot(bot)
+
+    assert loop.time() - began < STOP_DEADLINE
+    assert "机器人正在重启" in coordinator.last.text and "/export" in coordinator.last.text
+
+
+async def test_a_cancelled_export_kills_its_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    running = asyncio.Event()
+    start_process = asyncio.create_subprocess_exec
+
+    async def watched(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        process = await start_process(*args, **kwargs)
+        started.append(process)
+        running.set()
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", watched)
+    never_opens = tmp_path / "stuck.sqlite3"
+    os.mkfifo(never_opens)  # opening it waits for a writer: an export never done
+    with tempfile.TemporaryFile() as target:
+        building = asyncio.create_task(build_export(export_job(never_opens), target.fileno()))
+        await asyncio.wait_for(running.wait(), 10)
+
+        building.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await building
+
+    assert started[0].returncode is not None  # killed, and waited for: no process left
