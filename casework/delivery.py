@@ -60,6 +60,23 @@ class OutboxItem:
     attempts: int = 0
 
 
+def notice_item(
+    key: str, chat_id: int, staff_id: int, notice: Notice, now: datetime, **about: int
+) -> OutboxItem:
+    """A plain message (`notice`) to one person, due now; `about` names the people it is about
+    (staff ids: `about`, `by`)."""
+    return OutboxItem(
+        key=key,
+        kind=OutboxKind.NOTICE,
+        chat_id=chat_id,
+        staff_id=staff_id,
+        priority=Priority.NORMAL,
+        created_at=now,
+        due_at=now,
+        payload={"notice": notice.value, **{k: str(v) for k, v in about.items()}},
+    )
+
+
 @dataclass(frozen=True)
 class Card:
     """A message that shows an issue, in a private chat or a department's group."""

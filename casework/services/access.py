@@ -21,7 +21,7 @@ from casework.access import (
     needs_a_second_coordinator,
     staff_reach,
 )
-from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
+from casework.delivery import Notice, OutboxItem, notice_item
 from casework.errors import (
     AlreadyRegistered,
     InviteNotFound,
@@ -317,19 +317,14 @@ async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Deactivation:
 
 
 def _confirm_request(coordinator: Staff, target: Staff, actor: Staff, now: datetime) -> OutboxItem:
-    return OutboxItem(
-        key=f"deact:{target.id}:{int(now.timestamp())}:{coordinator.id}",
-        kind=OutboxKind.NOTICE,
-        chat_id=coordinator.telegram_id,
-        staff_id=coordinator.id,
-        priority=Priority.NORMAL,
-        created_at=now,
-        due_at=now,
-        payload={
-            "notice": Notice.DEACTIVATION_REQUESTED.value,
-            "about": str(target.id),
-            "by": str(actor.id),
-        },
+    return notice_item(
+        f"deact:{target.id}:{int(now.timestamp())}:{coordinator.id}",
+        coordinator.telegram_id,
+        coordinator.id,
+        Notice.DEACTIVATION_REQUESTED,
+        now,
+        about=target.id,
+        by=actor.id,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from casework import lifecycle
 from casework.commands import Action
-from casework.delivery import ERASE, Card, Notice, OutboxItem, OutboxKind, Priority
+from casework.delivery import ERASE, Card, Notice, OutboxItem, OutboxKind, notice_item
 from casework.issues import Event, Issue
 from casework.people import Staff
 from casework.roles import Role
@@ -122,15 +122,13 @@ async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -
             if coordinator.id == item.staff_id:
                 continue
             await tx.outbox.add(
-                OutboxItem(
-                    key=f"unreachable:{item.staff_id}:{int(now.timestamp())}:{coordinator.id}",
-                    kind=OutboxKind.NOTICE,
-                    chat_id=coordinator.telegram_id,
-                    staff_id=coordinator.id,
-                    priority=Priority.NORMAL,
-                    created_at=now,
-                    due_at=now,
-                    payload={"notice": Notice.UNREACHABLE.value, "about": str(item.staff_id)},
+                notice_item(
+                    f"unreachable:{item.staff_id}:{int(now.timestamp())}:{coordinator.id}",
+                    coordinator.telegram_id,
+                    coordinator.id,
+                    Notice.UNREACHABLE,
+                    now,
+                    about=item.staff_id,
                 )
             )
 

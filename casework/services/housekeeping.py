@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from casework.conversation import PROMPT_IDLE_LIMIT
-from casework.delivery import Notice, OutboxItem, OutboxKind, Priority
+from casework.delivery import Notice, notice_item
 from casework.intake import DRAFT_IDLE_LIMIT
 from casework.retention import CONFIRM_WITHIN
 from casework.services import Deps, retention
@@ -28,15 +28,12 @@ async def drop_idle_conversations(deps: Deps) -> int:
             for idle in await repository.idle_since(now - limit):
                 await repository.delete(idle.staff_id)
                 await tx.outbox.add(
-                    OutboxItem(
-                        key=f"dropped:{what}:{idle.staff_id}:{int(idle.updated_at.timestamp())}",
-                        kind=OutboxKind.NOTICE,
-                        chat_id=idle.chat_id,
-                        staff_id=idle.staff_id,
-                        payload={"notice": notice.value},
-                        priority=Priority.NORMAL,
-                        created_at=now,
-                        due_at=now,
+                    notice_item(
+                        f"dropped:{what}:{idle.staff_id}:{int(idle.updated_at.timestamp())}",
+                        idle.chat_id,
+                        idle.staff_id,
+                        notice,
+                        now,
                     )
                 )
                 dropped += 1
