@@ -217,6 +217,8 @@ async def _invites_view(context: BotContext) -> tuple[Html, InlineKeyboardMarkup
     t, org = context.t, context.deps.org
     found = await access.open_invites(context.deps, context.staff)
     shown = found.invites[:INVITES_SHOWN]
+    if not found.invites:
+        return t._("No invitation link is open. /invite makes one."), None
     lines = [
         t.n_("{n} invitation link is open:", "{n} invitation links are open:", len(found.invites))
     ]
