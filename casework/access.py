@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from casework.errors import (
     CannotDeactivateSelf,
+    CaseworkError,
     DepartmentRequired,
     InviteExpired,
     InviteRevoked,
@@ -70,13 +71,34 @@ def needs_a_second_coordinator(target: Staff) -> bool:
     return target.role is Role.COORDINATOR
 
 
-def confirms(request: DeactivationRequest | None, actor: Staff, now: datetime) -> bool:
-    """Whether the actor's word is the second one: another coordinator asked, lately."""
+def confirms(
+    request: DeactivationRequest | None,
+    requester: Staff | None,
+    actor: Staff,
+    independent: bool,
+    now: datetime,
+) -> bool:
+    """Whether the actor's word is the second one: another coordinator, still one, asked
+    lately, and the two came in independently of each other (`independent`: see
+    `independent_roots`)."""
     return (
         request is not None
+        and requester is not None
+        and requester.active
+        and requester.role is Role.COORDINATOR
         and request.requested_by != actor.id
+        and independent
         and now - request.requested_at < REQUEST_VALID_FOR
     )
+
+
+def independent_roots(one: int, other: int) -> bool:
+    """Two coordinators are independent when the chains of invitations that brought them in
+    start with different people (each chain ends at someone the organisation file lists, or at
+    the earliest the log knows). Otherwise one person could invite a second account of their
+    own, or two, and be both the one who asks and the one who confirms. (`one` and `other`
+    are the first people of the two chains.)"""
+    return one != other
 
 
 def check_may_manage_invites(actor: Staff) -> None:
@@ -84,15 +106,30 @@ def check_may_manage_invites(actor: Staff) -> None:
         raise NotAllowed("invite")
 
 
+def invite_works(invite: Invite, maker: Staff | None, org: Organisation) -> bool:
+    """A link works only while the person who made it could make it now: with access, still a
+    coordinator (the department still there), and not let back in since (links made before
+    their access ended died with it). Revoked links never work."""
+    if invite.revoked_at is not None or maker is None or not maker.active:
+        return False
+    if maker.joined_at is not None and invite.created_at < maker.joined_at:
+        return False
+    try:
+        check_may_invite(maker, invite.role, invite.department, org)
+    except CaseworkError:
+        return False
+    return True
+
+
 def check_invite_usable(
-    invite: Invite, now: datetime, maker: Staff | None, opener: Staff | None
+    invite: Invite, now: datetime, maker: Staff | None, opener: Staff | None, org: Organisation
 ) -> None:
-    """A link works once, until it expires, while the coordinator who made it has access, and
-    not for the person who made it: a deactivated coordinator cannot let themselves back in,
+    """A link works once, until it expires, while it works for its maker (`invite_works`), and
+    never for the person who made it: a deactivated coordinator cannot let themselves back in,
     nor anyone else, with links made before."""
     if opener is not None and opener.id == invite.created_by:
         raise OwnInvite()
-    if invite.revoked_at is not None or maker is None or not maker.active:
+    if not invite_works(invite, maker, org):
         raise InviteRevoked()
     if invite.used_by is not None:
         raise InviteUsed()

@@ -22,6 +22,9 @@ class Staff:
     unreachable_since: datetime | None = None  # blocked the bot, or never opened a chat
     telegram_name: str | None = None  # as their Telegram profile says: shown beside `name`
     from_roster: bool = False  # the organisation file's roster lists them
+    # When their present access began: joined, let back in, or given another role. Links they
+    # made before it died with the access they were made under.
+    joined_at: datetime | None = None
 
     def belongs_to(self, department: str | None) -> bool:
         return department is not None and self.department == department
@@ -80,6 +83,7 @@ class AccessAction(StrEnum):
     DEACTIVATION_REQUESTED = "deactivation_requested"  # a coordinator's, to be confirmed
     DEACTIVATED = "deactivated"
     ROSTER_ADDED = "roster_added"  # by the organisation file (no actor)
+    ROSTER_CHANGED = "roster_changed"  # another role or department (`role`, `department`)
     ROSTER_REMOVED = "roster_removed"  # the line removed, or `active = false`
 
 

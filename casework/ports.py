@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -37,6 +37,7 @@ class RosterImport:
     added: list[int]  # staff ids
     updated: int
     removed: list[int]  # staff ids whose access the file ended
+    changed: list[int] = field(default_factory=list)  # given another role or department
 
 
 @dataclass(frozen=True)

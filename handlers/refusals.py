@@ -60,8 +60,9 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("Please add the person's name, as others should see it.")
         case errors.NoSecondCoordinator():
             return t._(
-                "A coordinator's access ends only when a second coordinator confirms, and no "
-                "other coordinator can. The operator can end it in the organisation file "
+                "A coordinator's access ends only when a second coordinator who came in "
+                "independently of you (not through your invitations, nor you through theirs) "
+                "confirms, and there is none. The operator can end it in the organisation file "
                 "(active = false on the person's [[staff]] entry)."
             )
         case errors.AlreadyRegistered():

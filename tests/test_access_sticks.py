@@ -5,20 +5,24 @@ forge, the roster as the authority for the people it lists, and a trail of who d
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from casework.errors import InviteRevoked
 from casework.organisation import RosterEntry
 from casework.people import NewStaff
 from casework.roles import Role
 from casework.services import Deps
-from casework.services.access import sync_organisation
+from casework.services.access import create_invite, redeem_invite, sync_organisation
 from config.org import load_organisation
 from storage.sqlite.store import SqliteStore
-from tests.fakebotapi import FakeUser
+from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue, rows
-from tests.harness import START, TEST_ORG, FakeClock, Harness
+from tests.harness import START, TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 NO_ACCESS = "督办室申请邀请链接"
 
@@ -37,21 +41,45 @@ async def number_of(coordinator: FakeUser, name: str) -> str:
     )
 
 
-async def three_coordinators(bot: Harness, zhou: FakeUser) -> tuple[FakeUser, FakeUser]:
-    li, wang = bot.user(9002, "Li"), bot.user(9003, "Wang")
-    await invited(bot, zhou, "coordinator 李华", li)
-    await invited(bot, zhou, "coordinator 王军", wang)
-    return li, wang
+OFFICE = """
+[[staff]]
+telegram_id = 9002
+name = "李华"
+role = "coordinator"
+
+[[staff]]
+telegram_id = 9003
+name = "王军"
+role = "coordinator"
+"""
+
+
+@pytest.fixture
+async def office(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The bot, with three coordinators on the roster: 周敏 (9001), 李华 (9002), 王军 (9003)."""
+    org = tmp_path / "org.toml"
+    org.write_text(TEST_ORG.read_text("utf-8") + OFFICE, "utf-8")
+    harness = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
+    yield harness
+    await stop_bot(harness)
+
+
+async def coordinators(office: Harness) -> tuple[FakeUser, FakeUser, FakeUser]:
+    """The three, each having opened a chat with the bot."""
+    people = office.user(9001, "Zhou"), office.user(9002, "Li"), office.user(9003, "Wang")
+    for person in people:
+        await person.send("/start")
+    return people
 
 
 async def test_one_coordinator_alone_cannot_end_another_coordinators_access(
-    bot: Harness, coordinator: FakeUser
+    office: Harness,
 ) -> None:
-    li, wang = await three_coordinators(bot, coordinator)
+    zhou, li, wang = await coordinators(office)
 
-    await coordinator.send(f"/deactivate {await number_of(coordinator, '李华')}")
+    await zhou.send(f"/deactivate {await number_of(zhou, '李华')}")
 
-    assert "须由另一名督办员确认" in coordinator.last.text
+    assert "须由另一名督办员确认" in zhou.last.text
     await li.send("/help")
     assert "/invite" in li.last.text  # still a coordinator
     request = await wang.wait_for("申请停用")
@@ -60,21 +88,21 @@ async def test_one_coordinator_alone_cannot_end_another_coordinators_access(
     assert "已停用" in request.text
     await li.send("/help")
     assert NO_ACCESS in li.last.text
-    await coordinator.send("/staff")
-    assert "周敏申请停用李华的权限" in coordinator.last.text
-    assert "王军停用了李华的权限" in coordinator.last.text
+    await zhou.send("/staff")
+    assert "周敏申请停用李华的权限" in zhou.last.text
+    assert "王军停用了李华的权限" in zhou.last.text
 
 
 async def test_asking_twice_or_a_day_late_does_not_make_a_second_coordinator(
-    bot: Harness, coordinator: FakeUser
+    office: Harness,
 ) -> None:
-    li, wang = await three_coordinators(bot, coordinator)
-    number = await number_of(coordinator, "李华")
+    zhou, li, wang = await coordinators(office)
+    number = await number_of(zhou, "李华")
 
-    await coordinator.send(f"/deactivate {number}")
-    await coordinator.send(f"/deactivate {number}")  # the same coordinator again
-    bot.clock.advance(timedelta(days=1, minutes=1))
-    await bot.drain()
+    await zhou.send(f"/deactivate {number}")
+    await zhou.send(f"/deactivate {number}")  # the same coordinator again
+    office.clock.advance(timedelta(days=1, minutes=1))
+    await office.drain()
     await wang.press(await wang.wait_for("申请停用"), "确认")  # the request has lapsed
 
     await li.send("/help")
@@ -82,39 +110,99 @@ async def test_asking_twice_or_a_day_late_does_not_make_a_second_coordinator(
     assert "须由另一名督办员确认" in wang.last.text  # Wang's press is a request of his own
 
 
-async def test_with_no_third_coordinator_the_operator_is_named(
+async def test_second_accounts_a_coordinator_invited_cannot_confirm_for_them(
+    office: Harness,
+) -> None:
+    zhou, li, wang = await coordinators(office)
+    puppet, second_puppet = office.user(9100, "Zhou2"), office.user(9101, "Zhou3")
+    await invited(office, zhou, "coordinator 督办室 小周", puppet)
+    await invited(office, zhou, "coordinator 督办室 老周", second_puppet)
+    number = await number_of(zhou, "李华")
+
+    await zhou.send(f"/deactivate {number}")
+    await puppet.send(f"/deactivate {number}")  # came in through 周敏's link: not a second
+    await second_puppet.send(f"/deactivate {number}")  # nor through the same chain
+    await zhou.send(f"/deactivate {number}")  # nor the other way round
+
+    await li.send("/help")
+    assert "/invite" in li.last.text
+    assert all("须由另一名督办员确认" in p.last.text for p in (zhou, puppet, second_puppet))
+    assert not any("申请停用" in m.text for m in puppet.messages)  # nobody asks them to confirm
+    await wang.press(await wang.wait_for("申请停用"), "确认")  # Wang came in on his own
+    await li.send("/help")
+    assert NO_ACCESS in li.last.text
+
+
+async def test_with_no_independent_coordinator_the_operator_is_named(
     bot: Harness, coordinator: FakeUser
 ) -> None:
     li = bot.user(9002, "Li")
     await invited(bot, coordinator, "coordinator 李华", li)
 
     await li.send(f"/deactivate {await number_of(li, '周敏')}")
+    await coordinator.send(f"/deactivate {await number_of(coordinator, '李华')}")
 
-    assert "组织配置文件" in li.last.text and "active = false" in li.last.text
-    await coordinator.send("/help")
-    assert "/invite" in coordinator.last.text
+    for person in (li, coordinator):
+        assert "组织配置文件" in person.last.text and "active = false" in person.last.text
+        await person.send("/help")
+        assert "/invite" in person.last.text
 
 
-async def test_links_of_a_coordinator_whose_access_ended_stop_working_even_for_them(
-    bot: Harness, coordinator: FakeUser
+async def test_links_of_a_coordinator_whose_access_ended_stay_dead_even_if_they_come_back(
+    office: Harness,
 ) -> None:
-    li, wang = await three_coordinators(bot, coordinator)
+    zhou, li, wang = await coordinators(office)
     await li.send("/invite worker 小赵")
     for_a_friend = li.last.text.split("start=")[1]
     await li.send("/invite coordinator 李华二号")
     for_himself = li.last.text.split("start=")[1]
-    await coordinator.send(f"/deactivate {await number_of(coordinator, '李华')}")
+    await li.send("/invite coordinator 李华三号")
+    for_later = li.last.text.split("start=")[1]
+    await zhou.send(f"/deactivate {await number_of(zhou, '李华')}")
     await wang.press(await wang.wait_for("申请停用"), "确认")
 
-    friend = bot.user(7100, "小赵")
+    friend = office.user(7100, "小赵")
     await friend.send(f"/start {for_a_friend}")
     await li.send(f"/start {for_himself}")
-
     assert "已失效" in friend.last.text
     assert "您生成的邀请链接" in li.last.text
-    for person in (friend, li):
+    await invited(office, zhou, "worker 李华", li)  # back, as a worker this time
+    stranger = office.user(7101, "某人")
+    await stranger.send(f"/start {for_later}")
+
+    assert "已失效" in stranger.last.text
+    for person in (friend, stranger):
         await person.send("/help")
         assert NO_ACCESS in person.last.text
+
+
+async def test_a_coordinator_the_roster_makes_a_worker_leaves_no_working_links(
+    tmp_path: Path,
+) -> None:
+    org = load_organisation(TEST_ORG)
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
+    await sync_organisation(deps)
+    async with store.transaction() as tx:
+        zhou = await tx.staff.by_telegram_id(9001)
+    assert zhou is not None
+    link = await create_invite(deps, zhou, Role.COORDINATOR, None, "新督办员")
+    demoted = tuple(
+        dataclasses.replace(e, role=Role.WORKER) if e.telegram_id == 9001 else e for e in org.roster
+    )
+    deps.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+
+    _, imported = await sync_organisation(
+        dataclasses.replace(deps, org=dataclasses.replace(org, roster=demoted))
+    )
+    with pytest.raises(InviteRevoked):
+        await redeem_invite(deps, link.code, 7500, "某人")
+    async with store.transaction() as tx:
+        log = await tx.access_log.recent(3)
+    await store.close()
+
+    assert imported.changed == [zhou.id]
+    assert any(e.action == "roster_changed" and e.role is Role.WORKER for e in log)
 
 
 async def test_open_links_are_listed_and_a_revoked_one_lets_nobody_in(

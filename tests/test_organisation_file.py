@@ -52,16 +52,16 @@ def test_the_shipped_example_lets_nobody_in() -> None:
 def test_a_roster_copied_from_the_old_example_stops_the_bot_with_what_to_do() -> None:
     raw = example()
     raw["staff"] = [
-        {"telegram_id": 300001, "name": "督办室 周敏", "role": "coordinator"},
+        {"telegram_id": 300001, "name": "督办室 张主任", "role": "coordinator"},  # renamed
         {"telegram_id": 300001 + 7, "name": "督办室 周敏", "role": "coordinator"},
     ]
 
     found = problems(raw)
 
     assert found == [
-        'org.toml: [[staff]] 300001 "督办室 周敏": this entry is from the example file; its'
-        " made-up Telegram ID belongs to a real stranger, who would get access. Remove it and"
-        " list your own people (README: the first coordinator)"
+        'org.toml: [[staff]] 300001 "督办室 张主任": this Telegram ID is a made-up one from'
+        " the example file; it belongs to a real stranger, who would get access. Remove the"
+        " entry and list your own people (README: the first coordinator)"
     ]
 
 

@@ -18,6 +18,8 @@ from casework.access import (
     check_may_manage_invites,
     clean_name,
     confirms,
+    independent_roots,
+    invite_works,
     needs_a_second_coordinator,
     staff_reach,
 )
@@ -44,6 +46,7 @@ from casework.roles import Role
 from casework.services import Deps, reload_actor
 
 RECENT_CHANGES = 10  # lines of the access log /staff shows a coordinator
+LINEAGE_MAX = 100  # invitations followed back at most (a chain of people inviting people)
 
 
 async def sync_organisation(deps: Deps) -> tuple[Organisation, RosterImport]:
@@ -55,6 +58,7 @@ async def sync_organisation(deps: Deps) -> tuple[Organisation, RosterImport]:
         imported = await tx.staff.import_roster(deps.org.roster, now)
         for action, ids in (
             (AccessAction.ROSTER_ADDED, imported.added),
+            (AccessAction.ROSTER_CHANGED, imported.changed),
             (AccessAction.ROSTER_REMOVED, imported.removed),
         ):
             people = await tx.staff.by_ids(ids)
@@ -198,7 +202,7 @@ async def redeem_invite(
         if existing is not None and existing.active:
             raise AlreadyRegistered()
         maker = await tx.staff.by_id(invite.created_by)
-        check_invite_usable(invite, now, maker, existing)
+        check_invite_usable(invite, now, maker, existing, deps.org)
         # Links made before names were asked for carry none: the profile's name, as before.
         name = invite.name or clean_name(telegram_name or str(telegram_id))
         person = NewStaff(telegram_id, name, invite.role, invite.department, telegram_name)
@@ -228,7 +232,7 @@ async def open_invites(deps: Deps, actor: Staff) -> OpenInvites:
         check_may_manage_invites(actor)
         found = await tx.invites.open(deps.clock.now())
         makers = await tx.staff.by_ids(i.created_by for i in found)
-    working = [i for i in found if i.created_by in makers and makers[i.created_by].active]
+    working = [i for i in found if invite_works(i, makers.get(i.created_by), deps.org)]
     return OpenInvites(working, makers)
 
 
@@ -285,7 +289,7 @@ class Deactivation:
 
 async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Deactivation:
     """End a person's access at once; a coordinator's, once a second coordinator confirms
-    (the first to ask is recorded, and the others asked)."""
+    (the first to ask is recorded, and the others who could confirm are asked)."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
@@ -293,27 +297,53 @@ async def deactivate(deps: Deps, actor: Staff, staff_id: int) -> Deactivation:
         if target is None or not target.active:
             raise StaffNotFound()
         check_may_deactivate(actor, target)
-        if needs_a_second_coordinator(target) and not confirms(
-            await tx.access_log.request_of(target.id), actor, now
-        ):
-            others = [
-                c
-                for c in await tx.staff.with_roles([Role.COORDINATOR])
-                if c.id not in (actor.id, target.id)
-            ]
-            if not others:
-                raise NoSecondCoordinator()
-            await tx.access_log.put_request(DeactivationRequest(target.id, actor.id, now))
-            await tx.access_log.add(
-                _entry(AccessAction.DEACTIVATION_REQUESTED, now, actor.id, target)
+        if needs_a_second_coordinator(target):
+            request = await tx.access_log.request_of(target.id)
+            requester = await tx.staff.by_id(request.requested_by) if request else None
+            independent = requester is not None and independent_roots(
+                await _first_inviter(tx, requester.id), await _first_inviter(tx, actor.id)
             )
-            for coordinator in others:
-                await tx.outbox.add(_confirm_request(coordinator, target, actor, now))
-            return Deactivation(target, done=False, asked=len(others))
+            if not confirms(request, requester, actor, independent, now):
+                return await _ask_a_second_coordinator(tx, actor, target, now)
         await tx.access_log.drop_request(target.id)
         await tx.staff.deactivate(target.id, now)
         await tx.access_log.add(_entry(AccessAction.DEACTIVATED, now, actor.id, target))
         return Deactivation(target, done=True)
+
+
+async def _ask_a_second_coordinator(
+    tx: Transaction, actor: Staff, target: Staff, now: datetime
+) -> Deactivation:
+    root = await _first_inviter(tx, actor.id)
+    others = [
+        c
+        for c in await tx.staff.with_roles([Role.COORDINATOR])
+        if c.id not in (actor.id, target.id)
+        and independent_roots(root, await _first_inviter(tx, c.id))
+    ]
+    if not others:
+        raise NoSecondCoordinator()
+    await tx.access_log.put_request(DeactivationRequest(target.id, actor.id, now))
+    await tx.access_log.add(_entry(AccessAction.DEACTIVATION_REQUESTED, now, actor.id, target))
+    for coordinator in others:
+        await tx.outbox.add(_confirm_request(coordinator, target, actor, now))
+    return Deactivation(target, done=False, asked=len(others))
+
+
+async def _first_inviter(tx: Transaction, staff_id: int) -> int:
+    """The first person of the chain of invitations that brought this person in: the one whose
+    access came from the organisation file (or the earliest the log knows); themselves if they
+    came in so."""
+    person, seen = staff_id, {staff_id}
+    for _ in range(LINEAGE_MAX):
+        came = (await tx.access_log.how_they_came([person])).get(person)
+        if came is None or came.action is not AccessAction.JOINED or came.actor_id is None:
+            break
+        if came.actor_id in seen:  # a loop (re-invited by someone they had invited)
+            break
+        person = came.actor_id
+        seen.add(person)
+    return person
 
 
 def _confirm_request(coordinator: Staff, target: Staff, actor: Staff, now: datetime) -> OutboxItem:

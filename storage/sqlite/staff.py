@@ -16,7 +16,7 @@ from storage.sqlite.database import fetch_all, fetch_one, maybe_from_epoch, to_e
 
 _COLUMNS = (
     "id, telegram_id, name, role, department, active, language, telegram_language,"
-    " unreachable_since, telegram_name, from_roster"
+    " unreachable_since, telegram_name, from_roster, joined_at"
 )
 
 
@@ -33,6 +33,7 @@ def _staff(row: aiosqlite.Row) -> Staff:
         unreachable_since=maybe_from_epoch(row["unreachable_since"]),
         telegram_name=row["telegram_name"],
         from_roster=bool(row["from_roster"]),
+        joined_at=maybe_from_epoch(row["joined_at"]),
     )
 
 
@@ -168,7 +169,7 @@ class SqliteStaff:
         """
         listed = list(entries)
         added: list[int] = []
-        removed: list[int] = []
+        changed: list[int] = []
         updated = 0
         epoch = to_epoch(now)
         for entry in listed:
@@ -177,15 +178,21 @@ class SqliteStaff:
                 "role": entry.role.value,
                 "department": entry.department,
                 "telegram_id": entry.telegram_id,
+                "now": epoch,
             }
-            cur = await self._conn.execute(
+            # Another role or department is new access: it starts now (joined_at), so links
+            # made under the old role die with it.
+            rows = await fetch_all(
+                self._conn,
                 "UPDATE staff SET name = :name, role = :role, department = :department,"
-                " from_roster = 1 WHERE telegram_id = :telegram_id"
-                " AND (name, role, department, from_roster)"
-                " IS NOT (:name, :role, :department, 1)",
+                " from_roster = 1, joined_at = CASE WHEN (role, department)"
+                " IS NOT (:role, :department) THEN :now ELSE joined_at END"
+                " WHERE telegram_id = :telegram_id AND (name, role, department, from_roster)"
+                " IS NOT (:name, :role, :department, 1) RETURNING id, joined_at = :now",
                 values,
             )
-            updated += cur.rowcount
+            updated += len(rows)
+            changed += [row[0] for row in rows if row[1]]
             if not entry.active:
                 continue
             row = await fetch_one(
@@ -206,7 +213,7 @@ class SqliteStaff:
             (epoch, json.dumps(ended), json.dumps(kept)),
         )
         removed = sorted(row[0] for row in rows)
-        return RosterImport(added=added, updated=updated, removed=removed)
+        return RosterImport(added=added, updated=updated, removed=removed, changed=changed)
 
     async def _one(self, sql: str, *params: object) -> Staff | None:
         row = await fetch_one(self._conn, sql, params)
