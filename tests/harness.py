@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
 from casework.organisation import Organisation
 from config.org import load_organisation
 from config.settings import Settings
-from handlers.app import build_application
+from handlers.app import StoppingApplication, build_application
 from handlers.context import BotApplication, Runtime
 from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
 
@@ -39,7 +38,7 @@ class FakeClock:
         self._now = moment
 
 
-class TrackingApplication(Application[Any, Any, Any, Any, Any, Any]):
+class TrackingApplication(StoppingApplication):
     """The real application, which also says when it has finished with each update."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -170,8 +169,6 @@ async def stop_bot(harness: Harness) -> None:
     # In the order run_polling stops the bot on SIGTERM.
     await app.updater.stop()
     await app.stop()
-    if app.post_stop is not None:
-        await app.post_stop(app)
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)

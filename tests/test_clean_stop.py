@@ -43,6 +43,23 @@ async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadl
     assert "机器人正在重启" in coordinator.last.text and "/export" in coordinator.last.text
 
 
+async def test_a_stop_while_a_reply_hangs_at_telegram_keeps_the_deadline(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> None:
+    bot = await start_bot(api, settings_for(api, tmp_path), clock)
+    worker = bot.user(1001, "王芳")
+    api.hold(worker.id)  # Telegram takes the reply and never answers
+    api.processed = None  # the test goes on while the update is being handled
+    await worker.send("/help")
+    await api.wait_until(lambda: any(c.method == "sendMessage" for c in api.calls))
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await stop_bot(bot)  # python-telegram-bot's own stop waits for the reply: a minute here
+
+    assert loop.time() - began < STOP_DEADLINE
+
+
 async def test_a_cancelled_export_kills_its_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
