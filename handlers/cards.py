@@ -70,6 +70,14 @@ def callback(issue_id: int, step: str, *arguments: str | int) -> str:
     return ":".join([PREFIX, str(issue_id), step, *(str(a) for a in arguments)])
 
 
+def without_citizen(text: str, issue: Issue, people: dict[int, Staff], hide: bool) -> str:
+    """`text` with the citizen's name and phone (however typed) blanked, if `hide`: for group
+    chats and archived cards. Staff names stay."""
+    if not hide:
+        return text
+    return blank(text, PersonalData.of(issue), [p.name for p in people.values()])
+
+
 def local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%m-%d %H:%M")
 
@@ -104,13 +112,7 @@ def card_text(
             category=category_name(issue.category, org, t),
             department=department_name(issue.department, org, t),
         ),
-        Html(
-            html.escape(
-                blank(issue.description, PersonalData.of(issue), [p.name for p in people.values()])
-                if retired
-                else issue.description
-            )
-        ),
+        Html(html.escape(without_citizen(issue.description, issue, people, masked or retired))),
     ]
     if retired:
         lines.append(
@@ -198,7 +200,8 @@ def headline(
     actor = people.get(event.actor_id) if event.actor_id else None
     who = actor.name if actor else "?"
     department = department_name(event.department or issue.department, org, t)
-    text = event.text or ""
+    # In a group chat, people who are not registered read it: the citizen's name and phone go.
+    text = without_citizen(event.text or "", issue, people, recipient is None)
     match event.kind:
         case EventKind.SUBMITTED | EventKind.REROUTED | EventKind.TRANSFERRED if (
             recipient is None or recipient.department == issue.department

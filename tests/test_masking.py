@@ -6,7 +6,7 @@ import pytest
 
 from casework.privacy import mask_name, mask_phone
 from tests.fakebotapi import FakeUser
-from tests.flows import log_issue
+from tests.flows import answer, card_for, log_issue
 from tests.harness import Harness
 
 
@@ -43,3 +43,34 @@ async def test_a_short_phone_never_shows_in_full_in_the_department_group(
 
     assert "张*" in group.last.text
     assert phone not in " ".join(m.text for m in group.messages)
+
+
+async def test_a_name_and_phone_typed_into_the_description_are_hidden_in_the_group(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await head.send("/start")
+
+    number = await log_issue(worker, "张三反映中山路12号路灯不亮，电话138 1234 5678")
+
+    card = group.last
+    assert "中山路12号路灯不亮" in card.text
+    assert "张三" not in card.text and "5678" not in card.text.replace("138****5678", "")
+    private = await head.wait_for(number)
+    assert "张三反映" in private.text  # the department's own people see what was typed
+
+
+async def test_a_transfer_reason_naming_the_citizen_is_hidden_in_the_new_departments_group(
+    bot: Harness, worker: FakeUser, water_head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await water_head.send("/start")
+    number = await log_issue(worker, "路面塌陷", category="停水")
+    await water_head.press(card_for(water_head, number), "转办")
+    await water_head.press(card_for(water_head, number), "市政道路科")
+
+    await answer(water_head, "张三家门口路面塌陷，13812345678 联系")
+
+    transferred = group.last
+    assert "路面塌陷" in transferred.text and "转" in transferred.text
+    assert "张三" not in transferred.text and "13812345678" not in transferred.text
