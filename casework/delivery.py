@@ -40,6 +40,8 @@ class Notice(StrEnum):
     UNREACHABLE = "unreachable"  # to coordinators: someone cannot be sent messages
     # To coordinators: another coordinator asks to end a coordinator's access; confirm?
     DEACTIVATION_REQUESTED = "deactivation_requested"
+    # To whoever asked: a stop or a crash cut their export short (`period`).
+    EXPORT_INTERRUPTED = "export_interrupted"
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,10 @@ class OutboxItem:
 
 
 def notice_item(
-    key: str, chat_id: int, staff_id: int, notice: Notice, now: datetime, **about: int
+    key: str, chat_id: int, staff_id: int, notice: Notice, now: datetime, **about: int | str
 ) -> OutboxItem:
-    """A plain message (`notice`) to one person, due now; `about` names the people it is about
-    (staff ids: `about`, `by`)."""
+    """A plain message (`notice`) to one person, due now; `about` says what it is about (staff
+    ids: `about`, `by`; a `period`)."""
     return OutboxItem(
         key=key,
         kind=OutboxKind.NOTICE,

@@ -104,6 +104,15 @@ class EventPage:
 
 
 @dataclass(frozen=True)
+class RunningExport:
+    """An export being built, on record until it is sent (or its person told why not)."""
+
+    staff_id: int
+    chat_id: int
+    period: str
+
+
+@dataclass(frozen=True)
 class DepartmentLoad:
     department: str
     pending: int
@@ -160,7 +169,7 @@ class InviteRepository(Protocol):
     async def drop_draft(self, draft_id: int) -> None: ...
     async def drop_drafts_before(self, before: datetime) -> int: ...
     async def purge_expired_before(self, before: datetime) -> int:
-        """Forget invitations never used that expired or were revoked before `before`; how
+        """Forget invitations never used (revoked or not) that expired before `before`; how
         many."""
         ...
 
@@ -304,6 +313,17 @@ class ExportRepository(Protocol):
     ) -> EventPage: ...
 
 
+class RunningExportRepository(Protocol):
+    async def start(self, export: RunningExport, now: datetime) -> str | None:
+        """Record it; None, or the period of this person's export already being built."""
+        ...
+
+    async def end(self, staff_id: int) -> None: ...
+    async def take_all(self) -> list[RunningExport]:
+        """Those on record, forgotten as they are read (at a start: cut short)."""
+        ...
+
+
 class DigestRepository(Protocol):
     async def claim(self, day: str, kind: str) -> bool: ...
 
@@ -344,6 +364,8 @@ class Transaction(Protocol):
     def metrics(self) -> MetricsRepository: ...
     @property
     def exports(self) -> ExportRepository: ...
+    @property
+    def running_exports(self) -> RunningExportRepository: ...
     @property
     def updates(self) -> UpdateRepository: ...
     @property

@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from casework.clock import Clock, SystemClock
 from casework.organisation import Organisation
-from casework.services import Deps, updates
+from casework.services import Deps, reports, updates
 from casework.services.access import sync_organisation
 from config.logs import RepeatedErrors
 from config.settings import Settings
@@ -144,6 +144,8 @@ def build_application(
         if background_sweeps:  # tests sweep when they choose, with their own clock
             runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.runtime = runtime
+        if cut_short := await reports.tell_of_exports_cut_short(deps):
+            log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
         # Updates fetched but not handled before the last stop (a crash) are handled first.
         updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), runtime.errors)
         for _update_id, payload in await updates.unhandled(deps):

@@ -491,6 +491,12 @@ class OutboxSender:
         if notice is Notice.UNREACHABLE:
             about = d.people.get(int(d.item.payload.get("about", "0")))
             return unreachable_text(about, t, self._deps.org)
+        if notice is Notice.EXPORT_INTERRUPTED:
+            return t._(
+                "The bot was restarted while your export of {period} was being built, so it was "
+                "not finished. Please send /export again.",
+                period=d.item.payload.get("period", ""),
+            )
         if notice is Notice.DEACTIVATION_REQUESTED:
             about = d.people.get(int(d.item.payload["about"]))
             by = d.people.get(int(d.item.payload["by"]))

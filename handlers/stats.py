@@ -65,9 +65,8 @@ async def export(update: Update, context: BotContext) -> None:
     try:
         period = reports.choose_period(deps, words)
         reports.scope(actor)  # refused at once, not when the file would be ready
-        if (building := runtime.exports.running(actor.id)) is not None:
-            raise errors.ExportRunning(building)
         runtime.exports_asked.take(actor.id, deps.clock.now())
+        await reports.start_export(deps, actor, period, message.chat_id)  # one at a time
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "export", bad))
         return
@@ -98,11 +97,15 @@ class _Export:
     as_csv: bool
 
     async def run(self, turns: asyncio.Semaphore) -> None:
+        """Build and send it; whatever happens, the person hears (here, or through the outbox
+        at the next start if the bot stops before it could tell them), and it goes off the
+        record (`reports.start_export`)."""
         t = self.t
+        told = True
         try:
             await self._build_and_send(turns)
         except asyncio.CancelledError:  # the bot is stopping
-            await self._tell(
+            told = await self._tell(
                 t._(
                     "The bot is restarting, so your export of {period} was stopped. Please send "
                     "/export again in a minute.",
@@ -117,6 +120,15 @@ class _Export:
             await self._tell(
                 t._("Sorry, the export could not be built. Please try again in a while.")
             )
+        finally:
+            if told:  # else it stays on record: the next start tells them
+                await self._off_the_record()
+
+    async def _off_the_record(self) -> None:
+        try:
+            await reports.export_ended(self.runtime.deps, self.actor.id)
+        except Exception:  # the next start tells them it was cut short: better than nothing
+            log.exception("the export for staff %s could not be taken off record", self.actor.id)
 
     async def _build_and_send(self, turns: asyncio.Semaphore) -> None:
         t, deps, settings = self.t, self.runtime.deps, self.runtime.settings
@@ -151,14 +163,16 @@ class _Export:
                 read_timeout=60,
             )
 
-    async def _tell(self, text: str, html: bool = False) -> None:
+    async def _tell(self, text: str, html: bool = False) -> bool:
         """A line to the person; given a few seconds (the bot may be stopping), and never
-        raising: the export's own outcome is what matters."""
+        raising: the export's own outcome is what matters. Whether it went."""
         try:
             async with asyncio.timeout(TELL_WITHIN):
                 await self.bot.send_message(self.chat_id, text, parse_mode="HTML" if html else None)
         except Exception as exc:  # a timeout and Telegram's errors alike
             log.warning("could not tell staff %s about their export: %r", self.actor.id, exc)
+            return False
+        return True
 
 
 @contextlib.asynccontextmanager

@@ -126,6 +126,25 @@ async def test_a_new_database_folder_is_made_for_the_bot_alone(
     assert _mode(tmp_path / "data" / "duban.sqlite3") == 0o600
 
 
+async def test_a_database_readable_by_others_from_before_is_made_the_bots_alone(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = settings_for(api, tmp_path)
+    harness = await start_bot(api, settings, clock)
+    await stop_bot(harness)
+    database = settings.database_path
+    for each in (database, database.with_name(database.name + "-wal")):
+        each.touch()
+        each.chmod(0o644)  # as SQLite made them before
+
+    harness = await start_bot(api, settings, clock)
+    try:
+        assert _mode(database) == 0o600
+        assert _mode(database.with_name(database.name + "-wal")) == 0o600
+    finally:
+        await stop_bot(harness)
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

@@ -43,6 +43,33 @@ async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadl
     assert "机器人正在重启" in coordinator.last.text and "/export" in coordinator.last.text
 
 
+async def test_an_export_cut_short_whose_person_could_not_be_told_is_told_at_the_next_start(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    never = asyncio.Event()
+
+    async def build(job: ExportJob, target: int) -> int:
+        await never.wait()
+        return 0
+
+    monkeypatch.setattr(handlers.stats, "build_export", build)
+    settings = settings_for(api, tmp_path)
+    bot = await start_bot(api, settings, clock)
+    coordinator = bot.user(9001, "周敏")
+    await coordinator.send("/export")
+    api.fail(500, times=3, method="sendMessage", chats={coordinator.id})  # the line is lost
+    await stop_bot(bot)
+    assert "重启" not in coordinator.last.text
+
+    again = await start_bot(api, settings, clock)  # (or after a crash: the same record)
+    await again.drain()
+    await stop_bot(again)
+
+    assert "重启了" in coordinator.last.text and "/export" in coordinator.last.text
+    told = [m for m in coordinator.messages if "重启" in m.text]
+    assert len(told) == 1
+
+
 async def test_a_stop_while_a_reply_hangs_at_telegram_keeps_the_deadline(
     api: FakeBotApi, tmp_path: Path, clock: FakeClock
 ) -> None:

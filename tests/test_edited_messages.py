@@ -45,7 +45,7 @@ async def test_editing_export_builds_no_second_export(
     await bot.api.wait_until(lambda: bool(bot.api.calls_to("sendDocument")))
 
     await coordinator.edit("/export", "/export week")
-    await bot.drain()
+    await bot.exported()
 
     assert len(bot.api.calls_to("sendDocument")) == 1
     assert NOT_TAKEN in coordinator.last.text

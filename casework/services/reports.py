@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from casework import errors
-from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.delivery import Notice, OutboxItem, OutboxKind, Priority, notice_item
 from casework.metrics import (
     DepartmentCounts,
     DepartmentMetrics,
@@ -21,7 +21,7 @@ from casework.metrics import (
     whole_days,
 )
 from casework.people import Staff
-from casework.ports import ExportCursor, ExportEvent, ExportIssue
+from casework.ports import ExportCursor, ExportEvent, ExportIssue, RunningExport
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
@@ -89,6 +89,45 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     ]
     metrics = [compute(totals[code]) for code in codes]
     return Report(period, ranked(metrics), workload, everywhere=department is None)
+
+
+async def start_export(deps: Deps, actor: Staff, period: Period, chat_id: int) -> None:
+    """Put on record that this person's export of the period is being built (refused if they
+    may not export, or if one of theirs is being built already)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        scope(actor)
+        building = await tx.running_exports.start(
+            RunningExport(actor.id, chat_id, period.label), deps.clock.now()
+        )
+    if building is not None:
+        raise errors.ExportRunning(building)
+
+
+async def export_ended(deps: Deps, staff_id: int) -> None:
+    """The export was sent, or its person told why not: off the record."""
+    async with deps.store.transaction() as tx:
+        await tx.running_exports.end(staff_id)
+
+
+async def tell_of_exports_cut_short(deps: Deps) -> int:
+    """At a start: exports on record were cut short (a crash, or a stop that could not tell
+    their people): each person hears it through the outbox. How many."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        cut_short = await tx.running_exports.take_all()
+        for export in cut_short:
+            await tx.outbox.add(
+                notice_item(
+                    f"export-cut-short:{export.staff_id}:{int(now.timestamp())}",
+                    export.chat_id,
+                    export.staff_id,
+                    Notice.EXPORT_INTERRUPTED,
+                    now,
+                    period=export.period,
+                )
+            )
+    return len(cut_short)
 
 
 async def issue_rows(

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue
-from storage.sqlite.database import fetch_all, from_epoch, maybe_from_epoch, to_epoch
+from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
+from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 
 _IN_BATCH = """
 i.created_at >= max(:start, :after_at) AND i.created_at < :end
@@ -139,3 +139,33 @@ def _params(
         "after_id": after.issue_id if after else 0,
         "limit": limit,
     }
+
+
+class SqliteRunningExports:
+    """Exports being built, on record (migration 0014)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def start(self, export: RunningExport, now: datetime) -> str | None:
+        row = await fetch_one(
+            self._conn,
+            "INSERT INTO exports_running (staff_id, chat_id, period, requested_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (staff_id) DO NOTHING RETURNING staff_id",
+            (export.staff_id, export.chat_id, export.period, to_epoch(now)),
+        )
+        if row is not None:
+            return None
+        building = await fetch_one(
+            self._conn, "SELECT period FROM exports_running WHERE staff_id = ?", (export.staff_id,)
+        )
+        return building["period"] if building is not None else ""
+
+    async def end(self, staff_id: int) -> None:
+        await self._conn.execute("DELETE FROM exports_running WHERE staff_id = ?", (staff_id,))
+
+    async def take_all(self) -> list[RunningExport]:
+        rows = await fetch_all(
+            self._conn, "DELETE FROM exports_running RETURNING staff_id, chat_id, period"
+        )
+        return [RunningExport(row["staff_id"], row["chat_id"], row["period"]) for row in rows]

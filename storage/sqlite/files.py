@@ -21,21 +21,31 @@ FOLDER_MODE = 0o700
 
 def make_private_file(path: Path) -> None:
     """Create `path` (and missing folders) for the bot alone, if it does not exist yet. An
-    existing file is left as it is, with a warning if others may read it."""
+    existing one (and its `-wal` and `-shm` beside it), made before the bot saw to this, is
+    made the bot's alone too, with a line in the log."""
     make_private_folder(path.parent)
     try:
         descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
     except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning(
-                "%s can be read by other users of this machine (mode %o); it holds citizens'"
-                " personal data: chmod 600 it",
-                path,
-                mode,
-            )
+        for each in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            _tighten(each)
         return
     os.close(descriptor)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if mode & 0o077:
+        os.chmod(path, FILE_MODE)
+        log.warning(
+            "%s could be read by other users of this machine (mode %o); it holds citizens'"
+            " personal data: made 600",
+            path,
+            mode,
+        )
 
 
 def make_private_folder(folder: Path) -> None:

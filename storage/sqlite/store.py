@@ -13,7 +13,7 @@ from storage.sqlite.access_log import SqliteAccessLog
 from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
-from storage.sqlite.exports import SqliteExports
+from storage.sqlite.exports import SqliteExports, SqliteRunningExports
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.lease import Lease
@@ -40,6 +40,7 @@ class SqliteTransaction:
         self.digests = SqliteDigests(conn)
         self.metrics = SqliteMetrics(conn)
         self.exports = SqliteExports(conn)
+        self.running_exports = SqliteRunningExports(conn)
         self.updates = SqliteUpdates(conn)
         self.redaction_requests = SqliteRedactionRequests(conn)
 
