@@ -67,7 +67,7 @@ async def test_a_stop_with_many_messages_waiting_ends_promptly_and_the_next_star
     await stop_bot(bot)
     took = time.monotonic() - began
 
-    assert took < 2.0  # the waiting ones are not sent first
+    assert took < 4.0  # the waiting ones are not sent first (nor the 5 s deadline waited)
     assert [n for n in numbers if card_requests(bot, water_head, n)] == [first]
     assert sum(first in m.text for m in water_head.messages) == 1
 
@@ -100,6 +100,6 @@ async def test_a_message_telegram_does_not_answer_is_cancelled_at_the_stop_deadl
     gate.set()
     await bot.drain()
 
-    assert took < 2.0
+    assert took < 4.0  # not the 5 s of the usual deadline
     assert any("may arrive twice after the restart" in r.getMessage() for r in caplog.records)
     assert any(number in m.text for m in water_head.messages)  # sent again after the restart
