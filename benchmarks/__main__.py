@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import flows, sweep
-from benchmarks.dataset import generate, org_toml
+from benchmarks.dataset import STAFF_BASE, generate, org_toml
 from tests.fakebotapi import FakeBotApi, FakeUser
 
 ROOT = Path(__file__).parent.parent
-HEAD_OF = 101_020  # + department number: the heads of the benchmark organisation
-STAFF_IDS = range(100_000, 102_000)
+HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
+STAFF_IDS = range(STAFF_BASE, STAFF_BASE + 2000)
 STAGES = ("dataset", "at_scale", "sweep", "flows", "burst")
 
 
@@ -67,7 +67,7 @@ async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
         trips.started = time.perf_counter()
 
         async def one_issue(n: int) -> None:
-            worker = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            worker = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
             department = n % 30
             head = flows.Person(api, FakeUser(api, HEAD_OF + department, f"h{department}"), trips)
             number = await flows.intake(worker, n, category=department)
@@ -104,7 +104,7 @@ async def intake_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]
         trips.started = time.perf_counter()
 
         async def one(n: int) -> None:
-            person = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            person = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
             await flows.intake(person, n, category=n % 30)
 
         await flows.run_concurrently(workers, one)
@@ -137,7 +137,7 @@ async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
         trips.started = time.perf_counter()
 
         async def one(n: int) -> None:
-            person = flows.Person(api, FakeUser(api, 100_000 + n, f"w{n}"), trips)
+            person = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
             await flows.intake(person, n, category=n % 30)
 
         await flows.run_concurrently(workers, one)
@@ -152,7 +152,7 @@ async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
     span = last - first
     # Everything the outbox sent meanwhile: reminders, and the notices and card edits of the
     # workers' new issues, which share Telegram's 30 a second and go before reminders.
-    workers_chats = {100_000 + n for n in range(workers)}
+    workers_chats = {STAFF_BASE + n for n in range(workers)}
     from_outbox = [
         c for c in api.calls
         if c.method.lower() in _MESSAGES and first <= c.at <= last

@@ -25,7 +25,7 @@ from typing import Any
 
 from telegram import Update
 
-from benchmarks.dataset import END
+from benchmarks.dataset import END, STAFF_BASE
 from casework.roles import Role
 from casework.services import reports
 from handlers.i18n import texts
@@ -76,8 +76,8 @@ async def handler_latency(
     deps = bot.runtime.deps
     async with deps.store.transaction() as tx:
         open_issues = (await tx.issues.inbox(None, 200, 0)).issues
-    workers = [FakeUser(api, 100_000 + n, f"w{n}") for n in range(20)]
-    heads = {f"d{d:02d}": FakeUser(api, 101_020 + d, f"h{d}") for d in range(30)}
+    workers = [FakeUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
+    heads = {f"d{d:02d}": FakeUser(api, STAFF_BASE + 1020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
     exporter: int | None = None

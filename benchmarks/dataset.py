@@ -22,6 +22,8 @@ from storage.sqlite.database import connect
 DEPARTMENTS = 30
 CATEGORIES = 40
 STAFF = 2000
+# Their Telegram IDs: far from the low ones real old accounts hold (and the example file's).
+STAFF_BASE = 7_000_000
 WORKERS = 1000
 COORDINATORS = 20
 YEARS = 2
@@ -63,7 +65,9 @@ def org_toml(path: Path) -> None:
             role, department = "head", f"d{s - WORKERS - COORDINATORS:02d}"
         else:
             role, department = "member", f"d{s % DEPARTMENTS:02d}"
-        entry = f'[[staff]]\ntelegram_id = {100_000 + s}\nname = "人员{s:04d}"\nrole = "{role}"\n'
+        entry = (
+            f'[[staff]]\ntelegram_id = {STAFF_BASE + s}\nname = "人员{s:04d}"\nrole = "{role}"\n'
+        )
         if department:
             entry += f'department = "{department}"\n'
         lines.append(entry)
@@ -197,7 +201,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
             )  # fmt: skip
         total_events += len(steps)
         outbox_rows.append(
-            (f"ev:{issue_id}:p:{head}", "event", 100_000 + head, head, issue_id, at, at, at + 1)
+            (f"ev:{issue_id}:p:{head}", "event", STAFF_BASE + head, head, issue_id, at, at, at + 1)
         )
         outbox_rows.append(
             (
@@ -211,7 +215,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
                 at + 1,
             )
         )
-        card_rows.append((100_000 + head, issue_id, issue_id, head))
+        card_rows.append((STAFF_BASE + head, issue_id, issue_id, head))
         if issue_id % CHUNK == 0 or issue_id == issues:
             _flush(conn, issue_rows, event_rows, outbox_rows, card_rows, counters)
             issue_rows.clear()
