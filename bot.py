@@ -17,9 +17,9 @@ from telegram.error import InvalidToken, NetworkError
 from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
-from handlers.i18n import CatalogsMissing
+from rendering.i18n import CatalogsMissing
 from storage import BackupError, DatabaseInUse, backup_database
-from storage.sqlite.migrations import MigrationError
+from storage.sqlite.schema import MigrationError
 
 log = logging.getLogger("bot")
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value()
     configure_logging(settings.log_level, token)
 
-    from handlers.app import build_application  # after logging, so its imports log cleanly
+    from runtime.app import build_application  # after logging, so its imports log cleanly
 
     try:
         app = build_application(settings, org)

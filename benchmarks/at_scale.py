@@ -28,8 +28,8 @@ from telegram import Update
 from benchmarks.dataset import END, STAFF_BASE
 from casework.roles import Role
 from casework.services import reports
-from handlers.i18n import texts
-from handlers.reports.workbook import write_export
+from exports.workbook import write_export
+from rendering.i18n import texts
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 
@@ -73,7 +73,7 @@ async def handler_latency(
     app = bot.app
     assert isinstance(app, TimedApplication)
     luck = random.Random(3)
-    deps = bot.runtime.deps
+    deps = bot.resources.deps
     async with deps.store.transaction() as tx:
         open_issues = (await tx.issues.inbox(None, 200, 0)).issues
     workers = [FakeUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
@@ -110,9 +110,9 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
-    exporting = exporter is not None and bot.runtime.exports.running(exporter) is not None
+    exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
-        await asyncio.wait_for(bot.runtime.exports.idle(), 600)
+        await asyncio.wait_for(bot.resources.exports.idle(), 600)
     await stop_bot(bot)
     await api.stop()
     return {

@@ -24,51 +24,51 @@ class Audience(StrEnum):
 
 
 @dataclass(frozen=True)
-class Notice:
+class Recipients:
     audience: Audience
     department: str | None = None
 
 
-def who_hears(event: Event, issue: Issue) -> list[Notice]:
+def who_hears(event: Event, issue: Issue) -> list[Recipients]:
     """The audiences of `event`, for the issue as it is after it."""
     here = issue.department
     match event.kind:
         case EventKind.SUBMITTED | EventKind.REROUTED | EventKind.TRANSFERRED:
             return [
-                Notice(Audience.DEPARTMENT, here),
-                Notice(Audience.GROUP, here),
-                Notice(Audience.REPORTER),
+                Recipients(Audience.DEPARTMENT, here),
+                Recipients(Audience.GROUP, here),
+                Recipients(Audience.REPORTER),
             ]
         case EventKind.ACCEPTED:
-            return [Notice(Audience.REPORTER)]
+            return [Recipients(Audience.REPORTER)]
         case EventKind.RETURNED:
-            return [Notice(Audience.REPORTER), Notice(Audience.COORDINATORS)]
+            return [Recipients(Audience.REPORTER), Recipients(Audience.COORDINATORS)]
         case EventKind.ASSIGNED:
-            return [Notice(Audience.ASSIGNEE)]
+            return [Recipients(Audience.ASSIGNEE)]
         case EventKind.RESOLVED:
-            return [Notice(Audience.REPORTER)]
+            return [Recipients(Audience.REPORTER)]
         case EventKind.CONFIRMED:
-            return [Notice(Audience.HANDLERS, here)]
+            return [Recipients(Audience.HANDLERS, here)]
         case EventKind.REOPENED:
-            return [Notice(Audience.HANDLERS, here), Notice(Audience.REPORTER)]
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.REPORTER)]
         case EventKind.WITHDRAWN:
             return [
-                Notice(Audience.DEPARTMENT, here),
-                Notice(Audience.REPORTER),
-                Notice(Audience.COORDINATORS),
+                Recipients(Audience.DEPARTMENT, here),
+                Recipients(Audience.REPORTER),
+                Recipients(Audience.COORDINATORS),
             ]
         case EventKind.NOTE:
             return [
-                Notice(Audience.REPORTER),
-                Notice(Audience.HANDLERS, here),
-                Notice(Audience.ASSISTING),
+                Recipients(Audience.REPORTER),
+                Recipients(Audience.HANDLERS, here),
+                Recipients(Audience.ASSISTING),
             ]
         case EventKind.ASSIST_ADDED:
-            return [Notice(Audience.DEPARTMENT, event.department)]
+            return [Recipients(Audience.DEPARTMENT, event.department)]
         case EventKind.CALLBACK if event.verdict is Verdict.DISSATISFIED:
-            return [Notice(Audience.HANDLERS, here), Notice(Audience.COORDINATORS)]
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.COORDINATORS)]
         case EventKind.CALLBACK if event.verdict is not Verdict.UNREACHABLE:
-            return [Notice(Audience.HANDLERS, here)]
+            return [Recipients(Audience.HANDLERS, here)]
         case EventKind.PRAISE:
-            return [Notice(Audience.HANDLERS, here), Notice(Audience.ASSIGNEE)]
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.ASSIGNEE)]
     return []

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from casework.conversation import Prompt
-from casework.delivery import Card, OutboxItem
 from casework.intake import Draft
 from casework.issues import Event, Issue
 from casework.metrics import DepartmentCounts, PersonLoad, Tally
 from casework.organisation import Category, Department, Organisation, RosterEntry
+from casework.outbox import Card, OutboxItem
 from casework.people import (
     AccessEntry,
     DeactivationRequest,
@@ -22,6 +21,7 @@ from casework.people import (
     NewStaff,
     Staff,
 )
+from casework.prompts import Prompt
 from casework.reminders import LadderMoved
 from casework.retention import BlankedEvent, RedactionRequest
 from casework.roles import Role

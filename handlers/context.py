@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -14,28 +13,21 @@ from casework.services import Deps
 from casework.throttle import Throttle
 from config.logs import RepeatedErrors
 from config.settings import Settings
-from handlers.i18n import Texts, texts
-from handlers.reports.jobs import ExportJobs
+from exports.jobs import ExportJobs
+from rendering.i18n import Texts, texts
 
 EXPORTS_AT_ONCE = 2
 
-if TYPE_CHECKING:  # the sender and the sweeper use handlers that use this module
-    from handlers.delivery import OutboxSender
-    from handlers.saving import SavingAlarm
-    from handlers.sweeper import Sweeper
-
 
 @dataclass
-class Runtime:
-    """Set once when the application starts (post_init); read by every handler."""
+class Resources:
+    """What handlers use besides the update, set once when the application starts (post_init).
+    (The machinery that runs the bot, the sender and the sweep among it, is not here: no
+    handler sits above it; see runtime/app.py.)"""
 
     settings: Settings
     deps: Deps
-    sender: OutboxSender
-    sweeper: Sweeper
     errors: RepeatedErrors  # updates that fail, and other failures that may repeat
-    alarm: SavingAlarm  # tells the coordinators when the database cannot be written
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Exports being built (each a process of a hundred MB or more, two at once); the others wait.
     exports: ExportJobs = field(default_factory=lambda: ExportJobs(EXPORTS_AT_ONCE))
     # How often each person has asked for figures and exports lately.
@@ -44,10 +36,10 @@ class Runtime:
 
 
 class BotData:
-    """`context.bot_data`: holds the runtime, filled in at start-up."""
+    """`context.bot_data`: holds the resources, filled in at start-up."""
 
     def __init__(self) -> None:
-        self.runtime: Runtime | None = None
+        self.resources: Resources | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -61,19 +53,19 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self.language: str | None = None
 
     @property
-    def runtime(self) -> Runtime:
-        runtime = self.bot_data.runtime
-        if runtime is None:
+    def resources(self) -> Resources:
+        resources = self.bot_data.resources
+        if resources is None:
             raise RuntimeError("the application has not been initialised")
-        return runtime
+        return resources
 
     @property
     def deps(self) -> Deps:
-        return self.runtime.deps
+        return self.resources.deps
 
     @property
     def t(self) -> Texts:
-        return texts(self.language or self.runtime.settings.default_language)
+        return texts(self.language or self.resources.settings.default_language)
 
     @property
     def staff(self) -> Staff:

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from casework.services import access, updates
 from handlers.context import BotContext
-from handlers.i18n import pick_language, texts
+from rendering.i18n import pick_language, texts
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,17 @@ async def on_error(update: object, context: BotContext) -> None:
 
 async def handled(update: object, context: BotContext) -> None:
     """Runs after every update handled without failing: updates work (again)."""
-    runtime = context.bot_data.runtime
-    if runtime is not None:
-        runtime.errors.worked(HANDLING)
+    resources = context.bot_data.resources
+    if resources is not None:
+        resources.errors.worked(HANDLING)
 
 
 def _failed(context: BotContext, what: str, error: Exception, detail: str = "") -> None:
-    runtime = context.bot_data.runtime
-    if runtime is None:
+    resources = context.bot_data.resources
+    if resources is None:
         log.error("%s failed%s", what, f" ({detail})" if detail else "", exc_info=error)
     else:
-        runtime.errors.failed(what, error, detail)
+        resources.errors.failed(what, error, detail)
 
 
 async def _language_of(update: Update, context: BotContext) -> str:
@@ -74,16 +74,16 @@ async def _language_of(update: Update, context: BotContext) -> str:
     had. A saved choice is read if the database answers (given a second; a write lock held
     elsewhere can stretch that to its busy timeout); else their Telegram app's language, else
     the default."""
-    runtime = context.bot_data.runtime
-    default = runtime.settings.default_language if runtime else "zh"
+    resources = context.bot_data.resources
+    default = resources.settings.default_language if resources else "zh"
     user = update.effective_user
     if user is None:
         return default
     saved = None
-    if runtime is not None:
+    if resources is not None:
         try:
             async with asyncio.timeout(1):
-                person = await access.identify(runtime.deps, user.id, user.language_code)
+                person = await access.identify(resources.deps, user.id, user.language_code)
             saved = person.language if person else None
         except Exception:  # anything: the apology must still go out
             log.debug("no saved language for the apology")
@@ -93,11 +93,11 @@ async def _language_of(update: Update, context: BotContext) -> str:
 async def _not_again(update_id: int, context: BotContext) -> None:
     """Mark the update handled if it was not yet (say the database was locked as it came): the
     person is told to try again, so it must not be handled again after a restart as well."""
-    runtime = context.bot_data.runtime
-    if runtime is None:
+    resources = context.bot_data.resources
+    if resources is None:
         return
     try:
         async with asyncio.timeout(1):
-            await updates.answered_with_an_error(runtime.deps, update_id)
+            await updates.answered_with_an_error(resources.deps, update_id)
     except Exception:  # the database may be what failed: the apology goes out regardless
         log.debug("update %s could not be marked handled", update_id)

@@ -9,10 +9,10 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from casework.services import access, delivery
-from handlers.cards import TIMELINE
 from handlers.context import BotContext
-from handlers.i18n import pick_language
 from handlers.issue_actions import parse
+from rendering.cards import TIMELINE
+from rendering.i18n import pick_language
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def identify_person(update: Update, context: BotContext) -> None:
     context.language = pick_language(
         context.actor.language if context.actor else None,
         user.language_code,
-        context.runtime.settings.default_language,
+        context.resources.settings.default_language,
     )
     if _is_an_edit(update):
         await _refuse_edit(update, context)

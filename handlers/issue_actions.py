@@ -15,17 +15,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from casework import errors, lifecycle
 from casework.commands import Accept, Action, AddAssist, AddNote, Confirm, RecordCallback, Reroute
-from casework.conversation import Prompt
 from casework.issues import Issue, Verdict, WithdrawReason
 from casework.people import Staff
+from casework.prompts import Prompt
 from casework.services import issues, views
 from casework.services.issues import Outcome
-from handlers.cards import ACTIONS, BACK, CODES, DETAILS, PREFIX, TIMELINE, callback
 from handlers.context import BotContext
-from handlers.i18n import N_, Html, plain
-from handlers.labels import department_name, role_name, verdict_name, withdraw_name
 from handlers.numbers import page_number, whole_number
-from handlers.refusals import explain
 from handlers.showing import (
     edit_markup,
     edit_text,
@@ -34,6 +30,10 @@ from handlers.showing import (
     send_details,
     timeline_page,
 )
+from rendering.cards import ACTIONS, BACK, CODES, DETAILS, PREFIX, TIMELINE, callback
+from rendering.i18n import N_, Html, plain
+from rendering.labels import department_name, role_name, verdict_name, withdraw_name
+from rendering.refusals import explain
 
 _DONE = {
     Action.ACCEPT: N_("Accepted."),

@@ -9,8 +9,8 @@ from casework.errors import CaseworkError
 from casework.organisation import LANGUAGES
 from casework.services import access
 from handlers.context import BotContext
-from handlers.i18n import pick_language, plain
-from handlers.refusals import explain
+from rendering.i18n import pick_language, plain
+from rendering.refusals import explain
 
 PREFIX = "lang"
 AUTO = "auto"
@@ -46,7 +46,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     user = update.effective_user
     context.language = pick_language(
-        saved, user.language_code if user else None, context.runtime.settings.default_language
+        saved, user.language_code if user else None, context.resources.settings.default_language
     )
     await query.answer()
     await query.edit_message_text(context.t._("I will speak English with you."))

@@ -7,13 +7,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from casework import errors
 from casework.services import overdue
-from handlers.cards import DETAILS, callback
 from handlers.context import BotContext
-from handlers.i18n import Html, plain
-from handlers.labels import category_name, department_name, span
 from handlers.numbers import page_number
-from handlers.refusals import explain
 from handlers.showing import edit_text
+from rendering.cards import DETAILS, callback
+from rendering.i18n import Html, plain
+from rendering.labels import category_name, department_name, span
+from rendering.refusals import explain
 
 PREFIX = "od"
 

@@ -18,10 +18,10 @@ from casework.retention import national_number
 from casework.roles import Role
 from casework.services import retention
 from handlers.context import BotContext
-from handlers.i18n import Html, Texts, plain
-from handlers.labels import status_icon, status_name
-from handlers.refusals import explain
 from handlers.showing import edit_text
+from rendering.i18n import Html, Texts, plain
+from rendering.labels import status_icon, status_name
+from rendering.refusals import explain
 
 PREFIX = "rd"
 CONFIRM = "ok"

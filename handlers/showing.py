@@ -16,15 +16,15 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from casework.commands import Action
-from casework.delivery import Card
 from casework.errors import CaseworkError
 from casework.issues import Issue
+from casework.outbox import Card
 from casework.people import Staff
 from casework.services import delivery, views
 from casework.services.delivery import group_actions
-from handlers.cards import TIMELINE, callback, card_keyboard, card_text, timeline_lines
 from handlers.context import BotContext
-from handlers.i18n import Html
+from rendering.cards import TIMELINE, callback, card_keyboard, card_text, timeline_lines
+from rendering.i18n import Html
 
 TIMELINE_PAGE_LINES = 15
 TIMELINE_PAGE_CHARACTERS = 3500  # leaves room under Telegram's 4096 for the header

@@ -19,11 +19,11 @@ from casework.people import AccessAction, AccessEntry, Invite, Staff
 from casework.roles import Role
 from casework.services import access
 from handlers.context import BotContext
-from handlers.i18n import N_, Html, Texts, plain, texts
-from handlers.labels import department_name, describe_person, role_name
 from handlers.numbers import whole_number
-from handlers.refusals import explain
-from handlers.sending import split_text
+from rendering.i18n import N_, Html, Texts, plain, texts
+from rendering.labels import department_name, describe_person, role_name
+from rendering.long_text import split_text
+from rendering.refusals import explain
 
 INVITE_PREFIX = "inv"
 REVOKE_PREFIX = "ivx"
@@ -199,7 +199,7 @@ def _invite_text(context: BotContext, made: Invite) -> Html:
 
 
 def _local(context: BotContext, moment: datetime) -> str:
-    return moment.astimezone(context.runtime.settings.zone).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(context.resources.settings.zone).strftime("%Y-%m-%d %H:%M")
 
 
 async def list_invites(update: Update, context: BotContext) -> None:

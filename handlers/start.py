@@ -7,11 +7,11 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework.errors import CaseworkError
 from casework.services import access
-from handlers.commands import commands_for
 from handlers.context import BotContext
-from handlers.i18n import Html
-from handlers.labels import department_name, role_name
-from handlers.refusals import explain
+from rendering.i18n import Html
+from rendering.labels import department_name, role_name
+from rendering.menus import commands_for
+from rendering.refusals import explain
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -23,11 +23,11 @@ from casework import errors
 from casework.metrics import PERIOD_MAX_DAYS, BadPeriod, Period, PeriodTooLong
 from casework.people import Staff
 from casework.services import reports
-from handlers.context import BotContext, Runtime
-from handlers.i18n import Texts
-from handlers.refusals import explain
-from handlers.reports.export_process import ExportJob, build_export
-from handlers.reports.summary import chart_of, report_text
+from exports.process import ExportJob, build_export
+from handlers.context import BotContext, Resources
+from rendering.i18n import Texts
+from rendering.refusals import explain
+from rendering.reports import chart_of, report_text
 
 log = logging.getLogger(__name__)
 TELL_WITHIN = 3  # seconds: a line about an export, even while the bot stops (README: 8 s)
@@ -40,7 +40,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
     t, deps = context.t, context.deps
     try:
         period = reports.choose_period(deps, list(context.args or []))
-        context.runtime.stats_asked.take(context.staff.id, deps.clock.now())
+        context.resources.stats_asked.take(context.staff.id, deps.clock.now())
         report = await reports.stats(deps, context.staff, period)
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "stats", bad))
@@ -57,7 +57,7 @@ async def export(update: Update, context: BotContext) -> None:
     background and sent when ready."""
     message = update.effective_message
     assert message is not None
-    t, deps, actor, runtime = context.t, context.deps, context.staff, context.runtime
+    t, deps, actor, resources = context.t, context.deps, context.staff, context.resources
     words = list(context.args or [])
     as_csv = bool(words) and words[-1].lower() == "csv"
     if as_csv:
@@ -65,7 +65,7 @@ async def export(update: Update, context: BotContext) -> None:
     try:
         period = reports.choose_period(deps, words)
         reports.scope(actor)  # refused at once, not when the file would be ready
-        runtime.exports_asked.take(actor.id, deps.clock.now())
+        resources.exports_asked.take(actor.id, deps.clock.now())
         await reports.start_export(deps, actor, period, message.chat_id)  # one at a time
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "export", bad))
@@ -73,8 +73,8 @@ async def export(update: Update, context: BotContext) -> None:
     except errors.CaseworkError as refusal:
         await message.reply_html(explain(refusal, t))
         return
-    job = _Export(context.bot, runtime, actor, message.chat_id, t, period, as_csv)
-    runtime.exports.start(actor.id, period.label, job.run)
+    job = _Export(context.bot, resources, actor, message.chat_id, t, period, as_csv)
+    resources.exports.start(actor.id, period.label, job.run)
     await message.reply_text(
         t._(
             "Building the export of {period}; I will send it here when it is ready. You can go "
@@ -86,10 +86,10 @@ async def export(update: Update, context: BotContext) -> None:
 
 @dataclass(frozen=True)
 class _Export:
-    """One person's export, built in the background (handlers/reports/jobs.py)."""
+    """One person's export, built in the background (exports/jobs.py)."""
 
     bot: Bot
-    runtime: Runtime
+    resources: Resources
     actor: Staff
     chat_id: int
     t: Texts
@@ -126,12 +126,12 @@ class _Export:
 
     async def _off_the_record(self) -> None:
         try:
-            await reports.export_ended(self.runtime.deps, self.actor.id)
+            await reports.export_ended(self.resources.deps, self.actor.id)
         except Exception:  # the next start tells them it was cut short: better than nothing
             log.exception("the export for staff %s could not be taken off record", self.actor.id)
 
     async def _build_and_send(self, turns: asyncio.Semaphore) -> None:
-        t, deps, settings = self.t, self.runtime.deps, self.runtime.settings
+        t, deps, settings = self.t, self.resources.deps, self.resources.settings
         name = f"duban-{_file_label(self.period)}.{'zip' if self.as_csv else 'xlsx'}"
         # On disk, not in memory (a year's workbook can be large), in a file with no name:
         # nothing is left behind whatever happens to the bot.

@@ -9,14 +9,14 @@ from casework import errors
 from casework.issues import Issue
 from casework.ports import IssuePage
 from casework.services import views
-from handlers.cards import DETAILS, callback, local
 from handlers.context import BotContext
-from handlers.i18n import Html, plain
 from handlers.issue_actions import add_note
-from handlers.labels import category_name, status_icon, status_name
 from handlers.numbers import page_number
-from handlers.refusals import explain
 from handlers.showing import edit_text, send_details
+from rendering.cards import DETAILS, callback, local
+from rendering.i18n import Html, plain
+from rendering.labels import category_name, status_icon, status_name
+from rendering.refusals import explain
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"

@@ -14,8 +14,8 @@ from telegram import Update
 from casework.organisation import Organisation
 from config.org import load_organisation
 from config.settings import Settings
-from handlers.app import StoppingApplication, build_application
-from handlers.context import BotApplication, Runtime
+from handlers.context import BotApplication, Resources
+from runtime.app import Machinery, StoppingApplication, build_application
 from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
 
 DATA = Path(__file__).parent / "data"
@@ -66,9 +66,8 @@ class TrackingApplication(StoppingApplication):
     async def finished(self, update_id: int, timeout: float = 10.0) -> None:
         """The update was handled, and every message it queued was delivered."""
         await asyncio.wait_for(self.done[update_id].wait(), timeout)
-        runtime = self.bot_data.runtime
-        if runtime is not None:
-            await asyncio.wait_for(runtime.sender.drained(), timeout)
+        if self.machinery is not None:
+            await asyncio.wait_for(self.machinery.sender.drained(), timeout)
 
 
 @dataclass
@@ -89,10 +88,18 @@ class Harness:
         return FakeGroup(self.api, chat_id, title)
 
     @property
-    def runtime(self) -> Runtime:
-        runtime = self.app.bot_data.runtime
-        assert runtime is not None
-        return runtime
+    def resources(self) -> Resources:
+        """What the handlers use: settings, the use cases' dependencies, exports."""
+        resources = self.app.bot_data.resources
+        assert resources is not None
+        return resources
+
+    @property
+    def machinery(self) -> Machinery:
+        """What runs beside the handlers: the sender, the sweep."""
+        machinery = self.tracking.machinery
+        assert machinery is not None
+        return machinery
 
     async def restart(self, redeliver_from: int | None = None) -> None:
         """Stop the bot and start it again on the same database, as after a redeploy; with
@@ -107,15 +114,15 @@ class Harness:
 
     async def sweep(self) -> None:
         """One sweep at the clock's current time, and the delivery of what it queued."""
-        await self.runtime.sweeper.sweep_once()
+        await self.machinery.sweeper.sweep_once()
         await self.drain()
 
     async def exported(self) -> None:
         """Every export asked for has been built and sent (or refused)."""
-        await asyncio.wait_for(self.runtime.exports.idle(), 60)
+        await asyncio.wait_for(self.resources.exports.idle(), 60)
 
     async def drain(self) -> None:
-        await asyncio.wait_for(self.runtime.sender.drained(), 10)
+        await asyncio.wait_for(self.machinery.sender.drained(), 10)
 
     @property
     def tracking(self) -> TrackingApplication:

@@ -41,7 +41,7 @@ async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
     bot: Harness, worker: FakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.expected_errors.append(ValueError)
-    runtime = bot.app.bot_data.runtime
+    runtime = bot.app.bot_data.resources
     assert runtime is not None
     await runtime.deps.store.close()  # the database goes away underneath the bot
 
@@ -55,7 +55,7 @@ async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
 async def test_the_apology_for_a_broken_step_is_in_the_persons_language(bot: Harness) -> None:
     bot.expected_errors.append(ValueError)
     english = bot.user(1001, "Wang", language_code="en")
-    runtime = bot.app.bot_data.runtime
+    runtime = bot.app.bot_data.resources
     assert runtime is not None
     await runtime.deps.store.close()
 

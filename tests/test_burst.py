@@ -91,8 +91,8 @@ async def test_people_at_work_are_answered_at_once_while_a_thousand_reminders_go
     api.known_chats.update([WORKER, *(HEAD_OF + d for d in range(DEPARTMENTS))])
     # Yesterday's work, without the limits: a thousand issues logged and handed over.
     quick = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
-    logged = await log_many(quick.runtime.deps, ISSUES)
-    await asyncio.wait_for(quick.runtime.sender.drained(), 60)
+    logged = await log_many(quick.resources.deps, ISSUES)
+    await asyncio.wait_for(quick.machinery.sender.drained(), 60)
     await stop_bot(quick)
 
     bot = await start_bot(
@@ -104,13 +104,13 @@ async def test_people_at_work_are_answered_at_once_while_a_thousand_reminders_go
         accepting = next(number for number, issue in logged.items() if issue.head == head.id)
         api.processed = lambda update_id: _handled(bot, update_id, steps)  # not the wave
         bot.clock.advance(timedelta(hours=1))
-        await bot.runtime.sweeper.sweep_once()  # a thousand half-time reminders fall due
+        await bot.machinery.sweeper.sweep_once()  # a thousand half-time reminders fall due
 
         await log_issue(worker, category="类别03")  # it checks the issue was submitted
         await head.press(card_for(head, accepting), "接收")
         answered_at = time.monotonic()
         delivered_meanwhile = len(reminders(api))
-        await asyncio.wait_for(bot.runtime.sender.drained(), 120)
+        await asyncio.wait_for(bot.machinery.sender.drained(), 120)
     finally:
         await stop_bot(bot)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import handlers.stats
-from handlers.reports.export_process import ExportJob, build_export
+from exports.process import ExportJob, build_export
 from tests.fakebotapi import FakeBotApi
 from tests.harness import FakeClock, settings_for, start_bot, stop_bot
 from tests.test_reports import export_job

@@ -10,8 +10,8 @@ import pytest
 from telegram import Chat, Message, Update, User
 
 import handlers.stats
-from handlers.ordering import PerPersonUpdateProcessor
-from handlers.reports.export_process import ExportJob
+from exports.process import ExportJob
+from runtime.ordering import PerPersonUpdateProcessor
 from tests.fakebotapi import FakeUser
 from tests.flows import log_issue
 from tests.harness import Harness

@@ -62,18 +62,20 @@ class LogWatch(logging.Handler):
 @pytest.fixture
 def bot_log() -> Iterator[LogWatch]:
     watch = LogWatch()
-    logger = logging.getLogger("handlers")
-    logger.addHandler(watch)
+    loggers = [logging.getLogger(name) for name in ("handlers", "runtime")]  # the bot's own
+    for logger in loggers:
+        logger.addHandler(watch)
     yield watch
-    logger.removeHandler(watch)
+    for logger in loggers:
+        logger.removeHandler(watch)
 
 
 @pytest.fixture
 def quick_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sender pauses 10-50 ms after a failure instead of 1-60 s, and saving counts as
     working again 0.2 s after a write goes through, not a minute: many rounds in a short test."""
-    monkeypatch.setattr("handlers.delivery.DATABASE_BACKOFF", (0.01, 0.05))
-    monkeypatch.setattr("handlers.saving.SETTLE_SECONDS", 0.2)
+    monkeypatch.setattr("runtime.sender.DATABASE_BACKOFF", (0.01, 0.05))
+    monkeypatch.setattr("runtime.saving.SETTLE_SECONDS", 0.2)
 
 
 def card_requests(bot: Harness, person: FakeUser, number: str) -> int:
@@ -87,7 +89,7 @@ def card_requests(bot: Harness, person: FakeUser, number: str) -> int:
 
 async def on_the_bots_connection(bot: Harness, sql: str) -> None:
     """Run a statement on the bot's own connection (some PRAGMAs hold for one connection)."""
-    store = bot.runtime.deps.store
+    store = bot.resources.deps.store
     assert isinstance(store, SqliteStore)
     async with store._database.transaction() as conn:
         await conn.execute(sql)
@@ -320,7 +322,7 @@ async def test_a_delivery_that_cannot_be_recorded_for_its_own_reason_holds_up_no
     await head.wait_for(second)
 
     await on_the_bots_connection(bot, "DROP TRIGGER temp.broken")
-    bot.runtime.sender.wake()
+    bot.machinery.sender.wake()
     await bot.drain()
 
     for number in (first, second):

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from handlers.i18n import LOCALES_DIR, pick_language, texts
+from rendering.i18n import LOCALES_DIR, pick_language, texts
 from tests.fakebotapi import FakeUser
 from tests.harness import Harness
 

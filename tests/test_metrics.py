@@ -57,7 +57,7 @@ class History:
 
     def __init__(self, bot: Harness) -> None:
         self.bot = bot
-        self.deps = bot.runtime.deps
+        self.deps = bot.resources.deps
 
     async def person(self, telegram_id: int) -> Staff:
         async with self.deps.store.transaction() as tx:

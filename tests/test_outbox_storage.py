@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Issue, Source, Status
+from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.people import NewStaff
 from casework.ports import StoreWriteFailed
 from casework.roles import Role

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 
-from handlers.pacing import BULK_PER_SECOND, Limits, UrgentSlots
+from runtime.pacing import BULK_PER_SECOND, Limits, UrgentSlots
 
 
 class Sender:

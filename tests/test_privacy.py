@@ -58,7 +58,7 @@ async def test_a_full_run_logs_no_citizen_data_and_no_token(
     await coordinator.send("/issue 2611-0001")
     await coordinator.send("/export")
     bot.expected_errors.append(ValueError)
-    await bot.runtime.deps.store.close()  # and an error, logged with its traceback
+    await bot.resources.deps.store.close()  # and an error, logged with its traceback
     await worker.send(f"/note 2611-0001 {PHONE}")
 
     logs = capsys.readouterr().err

@@ -26,11 +26,11 @@ from casework.roles import Role
 from casework.services import Deps, reports
 from casework.services.access import sync_organisation
 from config.org import load_organisation
-from handlers.i18n import texts
-from handlers.reports.charts import rates_chart
-from handlers.reports.export_process import ExportFailed, ExportJob, build_export
-from handlers.reports.jobs import ExportJobs
-from handlers.reports.workbook import Tables, XlsxExport
+from exports.jobs import ExportJobs
+from exports.process import ExportFailed, ExportJob, build_export
+from exports.workbook import Tables, XlsxExport
+from rendering.charts import rates_chart
+from rendering.i18n import texts
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
@@ -426,7 +426,7 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sending_a_file(
     bot: Harness, head: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bot.runtime.exports = ExportJobs(at_once=1)
+    bot.resources.exports = ExportJobs(at_once=1)
     happened: list[str] = []
     release = {coordinator.id: asyncio.Event(), head.id: asyncio.Event()}
 

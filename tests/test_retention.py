@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.organisation import RetentionPolicy
+from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.services import reports, retention
-from handlers.i18n import texts
-from handlers.reports.workbook import write_export
+from exports.workbook import write_export
+from rendering.i18n import texts
 from storage.sqlite.database import connect
 from tests.fakebotapi import FakeGroup, FakeUser
 from tests.flows import card_for, events, log_issue, rows
@@ -178,7 +178,7 @@ async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
     await bot.sweep()
 
     assert await events(bot, number) == ["submitted", "accepted", "resolved", "confirmed"]
-    async with bot.runtime.deps.store.transaction() as tx:  # and it left the policy's work
+    async with bot.resources.deps.store.transaction() as tx:  # and it left the policy's work
         assert await tx.issues.to_redact(bot.clock.now(), 10) == []
 
 
@@ -186,7 +186,7 @@ async def test_a_shorter_period_in_the_organisation_file_is_followed(
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:
     number = await closed_issue(worker, head)
-    deps = bot.runtime.deps
+    deps = bot.resources.deps
     shorter = dataclasses.replace(
         deps.org, retention=RetentionPolicy(personal_data_for=timedelta(days=365))
     )
@@ -244,7 +244,7 @@ async def test_a_location_is_removed_and_staff_names_in_the_texts_stay(
     number = await logged(
         worker, "路灯不亮，建国反映", location=(30.5928, 114.3055), photo="lamp"
     )  # the citizen: 建国; the head: 陈建国
-    async with bot.runtime.deps.store.transaction() as tx:  # the citizen is 建国
+    async with bot.resources.deps.store.transaction() as tx:  # the citizen is 建国
         issue = await tx.issues.by_number(number)
         assert issue is not None
         assert await tx.issues.save(dataclasses.replace(issue, citizen_name="建国"), issue.version)
@@ -294,7 +294,7 @@ async def test_delivered_messages_are_purged_after_thirty_days_and_waiting_ones_
     await log_issue(worker)
     delivered = await rows(bot, "SELECT id FROM outbox WHERE sent_at IS NOT NULL")
     assert delivered
-    async with bot.runtime.deps.store.transaction() as tx:  # one still waiting its turn
+    async with bot.resources.deps.store.transaction() as tx:  # one still waiting its turn
         now = bot.clock.now()
         await tx.outbox.add(
             OutboxItem("waiting", OutboxKind.NOTICE, 1, Priority.NORMAL, now, now + 1000 * DAY)

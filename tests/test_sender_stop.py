@@ -86,7 +86,7 @@ async def test_a_message_telegram_does_not_answer_is_cancelled_at_the_stop_deadl
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("handlers.app.SENDER_STOP_SECONDS", 0.5)
+    monkeypatch.setattr("runtime.app.SENDER_STOP_SECONDS", 0.5)
     await water_head.send("/start")
     gate = bot.api.hold(water_head.id)  # never answered before the deadline
     bot.api.processed = bot.tracking.handled
@@ -94,7 +94,7 @@ async def test_a_message_telegram_does_not_answer_is_cancelled_at_the_stop_deadl
     await bot.api.wait_until(lambda: card_requests(bot, water_head, number) == 1)
 
     began = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="handlers.delivery"):
+    with caplog.at_level(logging.WARNING, logger="runtime.sender"):
         await bot.restart()
     took = time.monotonic() - began
     gate.set()

@@ -17,7 +17,7 @@ from casework.services import Deps
 from casework.services.access import sync_organisation
 from config.org import load_organisation
 from storage.sqlite.database import connect
-from storage.sqlite.migrations import Migration, MigrationError, discover, migrate
+from storage.sqlite.schema import Migration, MigrationError, discover, migrate
 from storage.sqlite.store import SqliteStore
 from tests.harness import START, TEST_ORG, FakeClock
 

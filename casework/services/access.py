@@ -23,7 +23,6 @@ from casework.access import (
     needs_a_second_coordinator,
     staff_reach,
 )
-from casework.delivery import Notice, OutboxItem, notice_item
 from casework.errors import (
     AlreadyRegistered,
     InviteNotFound,
@@ -33,6 +32,7 @@ from casework.errors import (
     StaffNotFound,
 )
 from casework.organisation import LANGUAGES, Organisation
+from casework.outbox import Notice, OutboxItem, notice_item
 from casework.people import (
     AccessAction,
     AccessEntry,

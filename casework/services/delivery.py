@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from casework import lifecycle
 from casework.commands import Action
-from casework.delivery import ERASE, Card, Notice, OutboxItem, OutboxKind, notice_item
 from casework.issues import Event, Issue
+from casework.outbox import ERASE, Card, Notice, OutboxItem, OutboxKind, notice_item
 from casework.people import Staff
 from casework.roles import Role
 from casework.services import Deps

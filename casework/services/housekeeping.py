@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from casework.conversation import PROMPT_IDLE_LIMIT
-from casework.delivery import Notice, notice_item
 from casework.intake import DRAFT_IDLE_LIMIT
+from casework.outbox import Notice, notice_item
+from casework.prompts import PROMPT_IDLE_LIMIT
 from casework.retention import CONFIRM_WITHIN
 from casework.services import Deps, retention
 

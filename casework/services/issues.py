@@ -22,12 +22,12 @@ from casework.commands import (
     Transfer,
     Withdraw,
 )
-from casework.conversation import Prompt
 from casework.issues import Event, Issue, WithdrawReason
 from casework.limits import PHOTOS_MAX
 from casework.metrics import tallies
 from casework.people import Staff
 from casework.ports import Transaction
+from casework.prompts import Prompt
 from casework.services import Deps, reload_actor
 from casework.services.notify import announce
 

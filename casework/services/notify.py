@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from casework.delivery import ERASE, RETIRED, Card, OutboxItem, OutboxKind, Priority
 from casework.issues import Event, EventKind, Issue
 from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
+from casework.outbox import ERASE, RETIRED, Card, OutboxItem, OutboxKind, Priority
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.roles import Role
@@ -30,14 +30,14 @@ async def announce(
     priority = Priority.URGENT if issue.urgent else Priority.NORMAL
     people: dict[int, Staff] = {}
     groups: dict[int, str] = {}
-    for notice in who_hears(event, issue):
-        code = notice.department or issue.department
-        if notice.audience is Audience.GROUP:
+    for told in who_hears(event, issue):
+        code = told.department or issue.department
+        if told.audience is Audience.GROUP:
             department = org.department(code)
             if department is not None and department.group_chat_id is not None:
                 groups[department.group_chat_id] = department.code
             continue
-        for person in await people_for(tx, notice.audience, issue, code, event.target_id):
+        for person in await people_for(tx, told.audience, issue, code, event.target_id):
             people[person.id] = person
     people.pop(event.actor_id or 0, None)  # the actor sees the result at once
 

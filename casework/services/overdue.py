@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework import errors
-from casework.delivery import OutboxItem, OutboxKind, Priority
+from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.people import Staff
 from casework.ports import DepartmentLoad, IssuePage
 from casework.roles import Role

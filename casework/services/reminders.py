@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from casework.delivery import OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
 from casework.notifications import Audience
+from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.reminders import LadderMoved, plan

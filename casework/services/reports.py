@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from casework import errors
-from casework.delivery import Notice, OutboxItem, OutboxKind, Priority, notice_item
 from casework.metrics import (
     DepartmentCounts,
     DepartmentMetrics,
@@ -20,6 +19,7 @@ from casework.metrics import (
     ranked,
     whole_days,
 )
+from casework.outbox import Notice, OutboxItem, OutboxKind, Priority, notice_item
 from casework.people import Staff
 from casework.ports import ExportCursor, ExportEvent, ExportIssue, RunningExport
 from casework.roles import Role

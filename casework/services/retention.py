@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from casework import errors, retention
-from casework.delivery import ERASE
 from casework.intake import check_phone
 from casework.issues import Issue
+from casework.outbox import ERASE
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.retention import PersonalData, RedactionRequest

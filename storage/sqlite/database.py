@@ -14,7 +14,7 @@ import aiosqlite
 
 from casework.ports import StoreWriteFailed
 from storage.sqlite.files import make_private_file
-from storage.sqlite.migrations import migrate
+from storage.sqlite.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
 # What SQLite answers when the file cannot be written: the disk is full (or the database hit

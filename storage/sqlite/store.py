@@ -10,15 +10,15 @@ import aiosqlite
 
 from casework.ports import OutboxListener, StoreWriteFailed, WriteListener
 from storage.sqlite.access_log import SqliteAccessLog
-from storage.sqlite.conversations import SqliteDrafts, SqlitePrompts
 from storage.sqlite.database import Database, connect, connect_read_only
-from storage.sqlite.delivery import SqliteCards, SqliteDigests, SqliteOutbox
+from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
 from storage.sqlite.exports import SqliteExports, SqliteRunningExports
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.lease import Lease
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.organisation import SqliteOrganisation
+from storage.sqlite.outbox import SqliteCards, SqliteDigests, SqliteOutbox
 from storage.sqlite.redactions import SqliteRedactionRequests
 from storage.sqlite.staff import SqliteStaff
 from storage.sqlite.timeline import SqliteTimeline

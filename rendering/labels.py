@@ -8,7 +8,7 @@ from casework.issues import EventKind, Source, Status, Verdict, WithdrawReason
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
-from handlers.i18n import N_, Texts
+from rendering.i18n import N_, Texts
 
 _ROLE = {
     Role.WORKER: N_("frontline worker"),

@@ -8,10 +8,10 @@ from datetime import datetime
 import aiosqlite
 
 from casework.commands import Action
-from casework.conversation import Prompt
 from casework.intake import Draft
 from casework.issues import WithdrawReason
 from casework.ports import Idle
+from casework.prompts import Prompt
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
 
 

@@ -7,23 +7,24 @@ import dataclasses
 import json
 import logging
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from casework.clock import Clock, SystemClock
-from casework.organisation import Organisation
+from casework.organisation import LANGUAGES, Organisation
 from casework.services import Deps, reports, updates
 from casework.services.access import sync_organisation
 from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers import (
-    conversation,
     fallback,
-    intake,
     issue_actions,
     language,
+    messages,
+    new_issue,
     overdue,
     redaction,
     staff,
@@ -31,16 +32,16 @@ from handlers import (
     stats,
     views,
 )
-from handlers.commands import set_command_menus
-from handlers.context import BotApplication, BotContext, BotData, Runtime
-from handlers.delivery import OutboxSender
+from handlers.context import BotApplication, BotContext, BotData, Resources
 from handlers.errors import handled, on_error
 from handlers.gate import identify_person
-from handlers.i18n import check_catalogs
-from handlers.ordering import PerPersonUpdateProcessor
-from handlers.requests import RetryingRequest, UpdatesRequest
-from handlers.saving import SavingAlarm
-from handlers.sweeper import Sweeper
+from rendering.i18n import check_catalogs
+from rendering.menus import command_menu
+from runtime.ordering import PerPersonUpdateProcessor
+from runtime.requests import RetryingRequest, UpdatesRequest
+from runtime.saving import SavingAlarm
+from runtime.sender import OutboxSender
+from runtime.sweeper import Sweeper
 from storage import open_store
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,20 @@ DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
 
 
+@dataclass
+class Machinery:
+    """What runs beside the handlers, never reached from them: the outbox sender, the sweep,
+    the alarm when the database cannot be written, and their tasks."""
+
+    sender: OutboxSender
+    sweeper: Sweeper
+    alarm: SavingAlarm
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
 class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
-    """python-telegram-bot's application, with a stop that keeps its deadline.
+    """python-telegram-bot's application, holding the machinery, with a stop that keeps its
+    deadline.
 
     python-telegram-bot's own stop waits for every update being handled, however long (a reply
     to a chat that does not answer is tried for 30 s, then the apology for 30 more), and only
@@ -65,9 +78,15 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
     handled as it came in: its person sees no answer and sends it again, as after a crash).
     """
 
+    machinery: Machinery | None = None
+
     async def stop(self) -> None:
-        runtime = self.bot_data.runtime
-        winding_down = asyncio.create_task(_wind_down(runtime)) if runtime is not None else None
+        resources, machinery = self.bot_data.resources, self.machinery
+        winding_down = (
+            asyncio.create_task(_wind_down(resources, machinery))
+            if resources is not None and machinery is not None
+            else None
+        )
         try:
             async with asyncio.timeout(HANDLERS_STOP_SECONDS):
                 await super().stop()
@@ -81,10 +100,10 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
             await winding_down
 
 
-async def _wind_down(runtime: Runtime) -> None:
+async def _wind_down(resources: Resources, machinery: Machinery) -> None:
     """Both at once: exports still being built are cancelled and their people told (a few
     seconds at most); the sender finishes what it is handing to Telegram and stops."""
-    await asyncio.gather(runtime.exports.stop(), runtime.sender.stop(SENDER_STOP_SECONDS))
+    await asyncio.gather(resources.exports.stop(), machinery.sender.stop(SENDER_STOP_SECONDS))
 
 
 def build_application(
@@ -132,36 +151,32 @@ def build_application(
         alarm = SavingAlarm(app.bot, deps, settings.default_language)
         store.on_write(alarm)
         sweeper = Sweeper(deps, settings.sweep_interval_seconds)
-        runtime = Runtime(
-            settings=settings,
-            deps=deps,
-            sender=sender,
-            sweeper=sweeper,
-            errors=RepeatedErrors(log, the_clock.now),
-            alarm=alarm,
-        )
-        runtime.tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
+        resources = Resources(settings, deps, RepeatedErrors(log, the_clock.now))
+        machinery = Machinery(sender, sweeper, alarm)
+        machinery.tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
         if background_sweeps:  # tests sweep when they choose, with their own clock
-            runtime.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
-        app.bot_data.runtime = runtime
+            machinery.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
+        app.bot_data.resources = resources
+        _running(app).machinery = machinery
         if cut_short := await reports.tell_of_exports_cut_short(deps):
             log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
         # Updates fetched but not handled before the last stop (a crash) are handled first.
-        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), runtime.errors)
+        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), resources.errors)
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 
     async def close_runtime(app: BotApplication) -> None:
-        runtime = app.bot_data.runtime
-        if runtime is None:
+        resources, machinery = app.bot_data.resources, _running(app).machinery
+        if resources is None or machinery is None:
             return
-        await runtime.sender.stop(0)  # if the application never ran, so never stopped
-        for task in runtime.tasks:
+        await machinery.sender.stop(0)  # if the application never ran, so never stopped
+        for task in machinery.tasks:
             task.cancel()
-        await asyncio.gather(*runtime.tasks, return_exceptions=True)
-        await runtime.alarm.close()
-        await runtime.deps.store.close()
-        app.bot_data.runtime = None
+        await asyncio.gather(*machinery.tasks, return_exceptions=True)
+        await machinery.alarm.close()
+        await resources.deps.store.close()
+        app.bot_data.resources = None
+        _running(app).machinery = None
 
     token = settings.bot_token.get_secret_value()
     updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token)
@@ -187,19 +202,33 @@ def build_application(
     return app
 
 
+async def set_command_menus(bot: ExtBot[None], default_language: str) -> None:
+    """One menu per language; users whose app speaks neither get the default language."""
+    for code in LANGUAGES:
+        menu = command_menu(code)
+        await bot.set_my_commands(menu, language_code=code)
+        if code == default_language:
+            await bot.set_my_commands(menu)
+
+
+def _running(app: BotApplication) -> StoppingApplication:
+    assert isinstance(app, StoppingApplication)
+    return app
+
+
 def register_handlers(app: BotApplication) -> None:
     app.add_handler(TypeHandler(Update, identify_person), group=GATE_GROUP)
     for module in (
         start,
         staff,
         language,
-        intake,
+        new_issue,
         issue_actions,
         views,
         overdue,
         stats,
         redaction,
-        conversation,
+        messages,
         fallback,
     ):
         app.add_handlers(module.handlers())

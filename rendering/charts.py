@@ -18,8 +18,8 @@ from matplotlib.ticker import PercentFormatter
 
 from casework.metrics import DepartmentMetrics
 from casework.organisation import Organisation
-from handlers.i18n import Texts
-from handlers.labels import department_name
+from rendering.i18n import Texts
+from rendering.labels import department_name
 
 CJK_FAMILY = "Noto Sans CJK SC"
 _COLOURS = ("#2f6db5", "#e0892b", "#3a9a5b")

@@ -8,9 +8,9 @@ from datetime import timedelta
 from casework.metrics import DepartmentMetrics
 from casework.services import Deps
 from casework.services.reports import Report
-from handlers.i18n import Html, Texts
-from handlers.labels import department_name, span
-from handlers.reports.charts import rates_chart
+from rendering.charts import rates_chart
+from rendering.i18n import Html, Texts
+from rendering.labels import department_name, span
 
 
 def percent(value: float | None, t: Texts) -> str:

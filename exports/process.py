@@ -32,16 +32,14 @@ from casework.organisation import Organisation
 from casework.people import Staff
 from casework.services import Deps
 from casework.services.reports import Report
-from handlers.i18n import texts
-from handlers.reports.workbook import write_export
+from exports.workbook import write_export
+from rendering.i18n import texts
 from storage import open_store
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30 * 60  # seconds; a year's workbook at a million issues takes about four minutes
-_CHILD = (
-    "import sys; from handlers.reports.export_process import main; sys.exit(main(sys.argv[1:]))"
-)
+_CHILD = "import sys; from exports.process import main; sys.exit(main(sys.argv[1:]))"
 
 
 class ExportFailed(Exception):

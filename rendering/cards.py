@@ -18,8 +18,8 @@ from casework.organisation import Organisation
 from casework.people import Staff
 from casework.privacy import mask_name, mask_phone
 from casework.retention import PersonalData, blank
-from handlers.i18n import N_, Html, Texts
-from handlers.labels import (
+from rendering.i18n import N_, Html, Texts
+from rendering.labels import (
     category_name,
     department_name,
     source_name,

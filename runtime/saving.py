@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 
 from casework.people import Staff
 from casework.services import Deps, delivery
-from handlers.i18n import N_, pick_language, texts
+from rendering.i18n import N_, pick_language, texts
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.delivery import Card, OutboxItem, OutboxKind
+from casework.outbox import Card, OutboxItem, OutboxKind
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
 
 _INSERT = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from casework import errors
 from casework.issues import Status
-from handlers.i18n import N_, Texts
+from rendering.i18n import N_, Texts
 
 _ALREADY = {
     Status.PENDING: N_("Too late: the issue is now waiting for its department to accept it."),

@@ -8,13 +8,13 @@ from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from casework import errors
-from casework.delivery import Card
 from casework.intake import Draft
+from casework.outbox import Card
 from casework.services import delivery, intake, issues
-from handlers import intake as wizard
+from handlers import new_issue
 from handlers.context import BotContext
 from handlers.issue_actions import add_note, answer_prompt
-from handlers.refusals import explain
+from rendering.refusals import explain
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -31,7 +31,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     draft = await _draft(message, context)
     if draft is not None:
-        await wizard.on_text(update, context, draft)
+        await new_issue.on_text(update, context, draft)
         return
     await message.reply_text(
         context.t._("I was not expecting a message. /new logs an issue; /help lists the rest.")
@@ -70,9 +70,9 @@ async def on_photo(update: Update, context: BotContext) -> None:
         return
     draft = await _draft(message, context)
     if draft is not None:
-        await wizard.on_photo(update, context, draft)
+        await new_issue.on_photo(update, context, draft)
         return
-    await wizard.start_from_photo(update, context)
+    await new_issue.start_from_photo(update, context)
 
 
 async def on_location(update: Update, context: BotContext) -> None:
@@ -82,7 +82,7 @@ async def on_location(update: Update, context: BotContext) -> None:
     if draft is None:
         await message.reply_text(context.t._("A location is not expected now."))
         return
-    await wizard.on_location(update, context, draft)
+    await new_issue.on_location(update, context, draft)
 
 
 async def on_contact(update: Update, context: BotContext) -> None:
@@ -92,7 +92,7 @@ async def on_contact(update: Update, context: BotContext) -> None:
     if draft is None:
         await message.reply_text(context.t._("A contact is not expected now."))
         return
-    await wizard.on_contact(update, context, draft)
+    await new_issue.on_contact(update, context, draft)
 
 
 async def on_group_reply(update: Update, context: BotContext) -> None:

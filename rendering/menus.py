@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, BotCommand
+from telegram import BotCommand
 
-from casework.organisation import LANGUAGES
 from casework.roles import Role
-from handlers.i18n import N_, texts
+from rendering.i18n import N_, texts
 
 EVERYONE = frozenset(Role)
 
@@ -54,11 +53,8 @@ def commands_for(role: Role) -> list[Command]:
     return [c for c in COMMANDS if role in c.roles]
 
 
-async def set_command_menus(bot: Bot, default_language: str) -> None:
-    """One menu per language; users whose app speaks neither get the default language."""
-    for language in LANGUAGES:
-        t = texts(language)
-        menu = [BotCommand(c.name, t._(c.description)) for c in COMMANDS]
-        await bot.set_my_commands(menu, language_code=language)
-        if language == default_language:
-            await bot.set_my_commands(menu)
+def command_menu(language: str) -> list[BotCommand]:
+    """The menu Telegram shows beside the message box, in one language (every command: the
+    menu is per language, not per role; /help lists a person's own)."""
+    t = texts(language)
+    return [BotCommand(c.name, t._(c.description)) for c in COMMANDS]

@@ -3,7 +3,7 @@
 It wakes when a transaction queues messages (and at least every poll interval) and reads the
 most urgent due messages into a queue per chat. Each chat with something queued has a worker
 that sends its messages one after another, most urgent first; the workers share Telegram's
-limits (handlers/pacing.py: about 30 a second in all, given to the most urgent message ready,
+limits (runtime/pacing.py: about 30 a second in all, given to the most urgent message ready,
 one a second per person, 20 a minute per group), so a wave of reminders goes out at the full
 rate and a person with many messages holds up no one else. It honours 429's retry-after,
 backs off on network errors and 5xx, and stops writing to someone who blocked the bot (the
@@ -34,25 +34,25 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from casework.delivery import RETIRED, Notice, OutboxItem, OutboxKind, Priority
 from casework.issues import Issue
+from casework.outbox import RETIRED, Notice, OutboxItem, OutboxKind, Priority
 from casework.ports import StoreWriteFailed
 from casework.reminders import RungKind
 from casework.services import Deps, delivery, overdue, reports
 from casework.services.delivery import Delivery
 from config.logs import RepeatedErrors, redact
-from handlers.cards import card_keyboard, card_text, headline
-from handlers.i18n import N_, Html, Texts, pick_language, texts
-from handlers.pacing import Limits, UrgentSlots
-from handlers.reminder_texts import (
+from rendering.cards import card_keyboard, card_text, headline
+from rendering.i18n import N_, Html, Texts, pick_language, texts
+from rendering.reminders import (
     confirm_deactivation_keyboard,
     deactivation_request_text,
     digest_text,
     reminder_headline,
     unreachable_text,
 )
-from handlers.reports.summary import chart_of, report_text
-from handlers.requests import QUICK_RETRIES
+from rendering.reports import chart_of, report_text
+from runtime.pacing import Limits, UrgentSlots
+from runtime.requests import QUICK_RETRIES
 
 log = logging.getLogger(__name__)
 

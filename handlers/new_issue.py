@@ -24,7 +24,6 @@ from telegram import (
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from casework import errors
-from casework.delivery import Card
 from casework.intake import (
     EDITABLE,
     Draft,
@@ -39,13 +38,14 @@ from casework.intake import (
     choose_category,
 )
 from casework.issues import Source
+from casework.outbox import Card
 from casework.services import delivery, intake, issues, views
-from handlers.cards import card_keyboard, card_text
 from handlers.context import BotContext
-from handlers.i18n import N_, Html, Texts, plain, texts
-from handlers.labels import category_name, department_name, source_name
-from handlers.refusals import explain
 from handlers.showing import edit_markup, edit_text
+from rendering.cards import card_keyboard, card_text
+from rendering.i18n import N_, Html, Texts, plain, texts
+from rendering.labels import category_name, department_name, source_name
+from rendering.refusals import explain
 
 PREFIX = "n"
 REPLY_KEYBOARD_STEPS = {Step.LOCATION, Step.PHOTOS, Step.CITIZEN_NAME, Step.CITIZEN_PHONE}

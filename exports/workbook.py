@@ -29,8 +29,8 @@ from casework.ports import ExportEvent, ExportIssue
 from casework.roles import Role
 from casework.services import Deps, reports
 from casework.services.reports import Report
-from handlers.i18n import Texts
-from handlers.labels import (
+from rendering.i18n import Texts
+from rendering.labels import (
     category_name,
     department_name,
     event_kind_name,

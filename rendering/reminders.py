@@ -12,9 +12,9 @@ from casework.organisation import Organisation
 from casework.people import Staff
 from casework.reminders import RungKind
 from casework.services.overdue import Digest
-from handlers.cards import local
-from handlers.i18n import Html, Texts
-from handlers.labels import category_name, department_name, describe_person, span
+from rendering.cards import local
+from rendering.i18n import Html, Texts
+from rendering.labels import category_name, department_name, describe_person, span
 
 
 def reminder_headline(

@@ -1,1 +1,0 @@
-"""Reports as files: charts (PNG) and spreadsheets (XLSX, CSV)."""
