@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from casework.people import Staff
+
 
 class OutboxKind(StrEnum):
     EVENT = "event"  # tell someone about a step, with the issue's card
@@ -62,21 +64,72 @@ class OutboxItem:
     attempts: int = 0
 
 
+def queued(
+    key: str,
+    kind: OutboxKind,
+    chat_id: int,
+    now: datetime,
+    priority: int = Priority.NORMAL,
+    *,
+    due_at: datetime | None = None,
+    staff_id: int | None = None,
+    department: str | None = None,
+    issue_id: int | None = None,
+    event_id: int | None = None,
+    message_id: int | None = None,
+    payload: dict[str, str] | None = None,
+) -> OutboxItem:
+    """A message queued `now`, due now unless `due_at` says later."""
+    return OutboxItem(
+        key=key,
+        kind=kind,
+        chat_id=chat_id,
+        priority=priority,
+        created_at=now,
+        due_at=due_at or now,
+        staff_id=staff_id,
+        department=department,
+        issue_id=issue_id,
+        event_id=event_id,
+        message_id=message_id,
+        payload=payload if payload is not None else {},
+    )
+
+
+def to_person(
+    person: Staff,
+    key: str,
+    kind: OutboxKind,
+    now: datetime,
+    priority: int = Priority.NORMAL,
+    *,
+    due_at: datetime | None = None,
+    issue_id: int | None = None,
+    event_id: int | None = None,
+    payload: dict[str, str] | None = None,
+) -> OutboxItem:
+    """A message to one person, in their private chat."""
+    return queued(
+        key,
+        kind,
+        person.telegram_id,
+        now,
+        priority,
+        due_at=due_at,
+        staff_id=person.id,
+        issue_id=issue_id,
+        event_id=event_id,
+        payload=payload,
+    )
+
+
 def notice_item(
     key: str, chat_id: int, staff_id: int, notice: Notice, now: datetime, **about: int | str
 ) -> OutboxItem:
     """A plain message (`notice`) to one person, due now; `about` says what it is about (staff
     ids: `about`, `by`; a `period`)."""
-    return OutboxItem(
-        key=key,
-        kind=OutboxKind.NOTICE,
-        chat_id=chat_id,
-        staff_id=staff_id,
-        priority=Priority.NORMAL,
-        created_at=now,
-        due_at=now,
-        payload={"notice": notice.value, **{k: str(v) for k, v in about.items()}},
-    )
+    payload = {"notice": notice.value, **{k: str(v) for k, v in about.items()}}
+    return queued(key, OutboxKind.NOTICE, chat_id, now, staff_id=staff_id, payload=payload)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,16 @@ from datetime import datetime
 from casework.issues import Event, EventKind, Issue
 from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
-from casework.outbox import ERASE, RETIRED, Card, OutboxItem, OutboxKind, Priority
+from casework.outbox import (
+    ERASE,
+    RETIRED,
+    Card,
+    OutboxItem,
+    OutboxKind,
+    Priority,
+    queued,
+    to_person,
+)
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.roles import Role
@@ -42,30 +51,27 @@ async def announce(
     people.pop(event.actor_id or 0, None)  # the actor sees the result at once
 
     notices = [
-        OutboxItem(
-            key=f"ev:{event.id}:p:{person.id}",
-            kind=OutboxKind.EVENT,
-            chat_id=person.telegram_id,
-            staff_id=person.id,
+        to_person(
+            person,
+            f"ev:{event.id}:p:{person.id}",
+            OutboxKind.EVENT,
+            now,
+            priority,
             issue_id=issue.id,
             event_id=event.id,
-            priority=priority,
-            created_at=now,
-            due_at=now,
         )
         for person in people.values()
     ]
     notices += [
-        OutboxItem(
-            key=f"ev:{event.id}:g:{chat_id}",
-            kind=OutboxKind.EVENT,
-            chat_id=chat_id,
+        queued(
+            f"ev:{event.id}:g:{chat_id}",
+            OutboxKind.EVENT,
+            chat_id,
+            now,
+            priority,
             department=department_code,
             issue_id=issue.id,
             event_id=event.id,
-            priority=priority,
-            created_at=now,
-            due_at=now,
         )
         for chat_id, department_code in groups.items()
     ]
@@ -88,18 +94,17 @@ async def refresh_cards(
 
 def card_refresh(card: Card, cause: str, now: datetime, event_id: int | None = None) -> OutboxItem:
     """An edit of a card already sent, to show its issue as it is now; `cause` makes its key."""
-    return OutboxItem(
-        key=f"{cause}:card:{card.chat_id}:{card.message_id}",
-        kind=OutboxKind.REFRESH,
-        chat_id=card.chat_id,
+    return queued(
+        f"{cause}:card:{card.chat_id}:{card.message_id}",
+        OutboxKind.REFRESH,
+        card.chat_id,
+        now,
+        Priority.REFRESH,
         staff_id=card.staff_id,
         department=card.department,
         issue_id=card.issue_id,
         event_id=event_id,
         message_id=card.message_id,
-        priority=Priority.REFRESH,
-        created_at=now,
-        due_at=now,
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework import errors
-from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.people import Staff
 from casework.ports import DepartmentLoad, IssuePage
 from casework.roles import Role
 from casework.services import Deps, reload_actor
+from casework.services.scheduled import MORNING_DIGEST, queue_once
 
 PAGE_SIZE = 8
 DIGEST_LIST = 10  # overdue issues named in a digest; the rest are counted
@@ -45,25 +45,7 @@ async def queue_morning_digest(deps: Deps) -> int:
     local = now.astimezone(deps.zone)
     if local.time() < deps.org.reminders.digest_at:
         return 0
-    day = local.date().isoformat()
-    async with deps.store.transaction() as tx:
-        if not await tx.digests.claim(day, "morning"):
-            return 0
-        readers = await tx.staff.with_roles([Role.HEAD, Role.COORDINATOR])
-        for person in readers:
-            await tx.outbox.add(
-                OutboxItem(
-                    key=f"digest:{day}:{person.id}",
-                    kind=OutboxKind.DIGEST,
-                    chat_id=person.telegram_id,
-                    staff_id=person.id,
-                    priority=Priority.BULK,
-                    created_at=now,
-                    due_at=now,
-                    payload={"day": day},
-                )
-            )
-    return len(readers)
+    return await queue_once(deps, local.date().isoformat(), MORNING_DIGEST)
 
 
 async def digest_for(deps: Deps, person: Staff) -> Digest:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from casework.issues import Issue
 from casework.notifications import Audience
-from casework.outbox import OutboxItem, OutboxKind, Priority
+from casework.outbox import OutboxItem, OutboxKind, Priority, to_person
 from casework.people import Staff
 from casework.ports import Transaction
 from casework.reminders import LadderMoved, plan
@@ -55,15 +55,14 @@ async def sweep(deps: Deps) -> int:
                         for person in await crowd(tx, audience, issue):
                             # One reminder of an issue waiting per person: of the rungs that
                             # fire together, the last one's.
-                            reminders[issue.id, person.id] = OutboxItem(
-                                key=f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",
-                                kind=OutboxKind.REMINDER,
-                                chat_id=person.telegram_id,
-                                staff_id=person.id,
-                                issue_id=issue.id,
-                                priority=Priority.URGENT if issue.urgent else Priority.REMINDER,
-                                created_at=now,
+                            reminders[issue.id, person.id] = to_person(
+                                person,
+                                f"rem:{issue.id}:{issue.phase}:{rung.index}:{person.id}",
+                                OutboxKind.REMINDER,
+                                now,
+                                Priority.URGENT if issue.urgent else Priority.REMINDER,
                                 due_at=send_at,
+                                issue_id=issue.id,
                                 payload=payload,
                             )
                 ladders.append(LadderMoved(issue.id, issue.phase, ladder.passed, ladder.next_at))

@@ -19,11 +19,12 @@ from casework.metrics import (
     ranked,
     whole_days,
 )
-from casework.outbox import Notice, OutboxItem, OutboxKind, Priority, notice_item
+from casework.outbox import Notice, notice_item
 from casework.people import Staff
 from casework.ports import ExportCursor, ExportEvent, ExportIssue, RunningExport
 from casework.roles import Role
 from casework.services import Deps, reload_actor
+from casework.services.scheduled import WEEKLY_REPORT, queue_once
 
 # Issues an export reads at a time (and the timelines of a fifth as many): each batch is one
 # short read transaction. 500 builds as fast as 5,000 (benchmarks/at_scale.py).
@@ -180,25 +181,7 @@ async def queue_weekly_report(deps: Deps) -> int:
     policy = deps.org.reminders
     if local.weekday() != policy.weekly_day or local.time() < policy.weekly_at:
         return 0
-    day = local.date().isoformat()
-    async with deps.store.transaction() as tx:
-        if not await tx.digests.claim(day, "weekly"):
-            return 0
-        coordinators = await tx.staff.with_roles([Role.COORDINATOR])
-        for person in coordinators:
-            await tx.outbox.add(
-                OutboxItem(
-                    key=f"weekly:{day}:{person.id}",
-                    kind=OutboxKind.REPORT,
-                    chat_id=person.telegram_id,
-                    staff_id=person.id,
-                    priority=Priority.BULK,
-                    created_at=now,
-                    due_at=now,
-                    payload={"day": day},
-                )
-            )
-    return len(coordinators)
+    return await queue_once(deps, local.date().isoformat(), WEEKLY_REPORT)
 
 
 def weekly_period(deps: Deps) -> Period:
