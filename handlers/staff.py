@@ -23,11 +23,12 @@ from handlers.numbers import whole_number
 from rendering.i18n import N_, Html, Texts, plain, texts
 from rendering.labels import department_name, describe_person, role_name
 from rendering.long_text import split_text
+from rendering.notices import CONFIRM_DEACTIVATION
 from rendering.refusals import explain
 
 INVITE_PREFIX = "inv"
 REVOKE_PREFIX = "ivx"
-CONFIRM_PREFIX = "dea"
+CONFIRM_PREFIX = CONFIRM_DEACTIVATION  # made in rendering/notices.py
 INVITES_SHOWN = 30  # open links listed (and revocable) at once; the oldest first
 
 

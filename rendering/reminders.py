@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from casework.issues import Issue, Status
 from casework.organisation import Organisation
-from casework.people import Staff
 from casework.reminders import RungKind
 from casework.services.overdue import Digest
 from rendering.cards import local
 from rendering.i18n import Html, Texts
-from rendering.labels import category_name, department_name, describe_person, span
+from rendering.labels import category_name, department_name, span
 
 
 def reminder_headline(
@@ -118,30 +115,3 @@ def digest_text(
                 )
             )
     return Html("\n".join(lines))
-
-
-def unreachable_text(person: Staff | None, t: Texts, org: Organisation) -> Html:
-    who = describe_person(person, org, t) if person else "?"
-    return t._(
-        "⚠️ {person} blocked the bot: their cards and reminders no longer reach them. "
-        "Please contact them.",
-        person=who,
-    )
-
-
-def deactivation_request_text(
-    person: Staff | None, by: Staff | None, t: Texts, org: Organisation
-) -> Html:
-    return t._(
-        "⚠️ {by} asks to end the access of {person}. A coordinator's access ends only when a "
-        "second coordinator confirms. If you agree, press Confirm (the request lapses after a "
-        "day); if not, do nothing and speak with them.",
-        by=by.name if by else "?",
-        person=describe_person(person, org, t) if person else "?",
-    )
-
-
-def confirm_deactivation_keyboard(person: int, t: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t._("Confirm: end their access"), callback_data=f"dea:{person}")]]
-    )

@@ -28,59 +28,28 @@ import contextlib
 import heapq
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, ReplyKeyboardRemove
+from telegram.error import TelegramError
 
 from casework.issues import Issue
-from casework.outbox import RETIRED, Notice, OutboxItem, OutboxKind, Priority
+from casework.outbox import OutboxItem, Priority
 from casework.ports import StoreWriteFailed
-from casework.reminders import RungKind
-from casework.services import Deps, delivery, overdue, reports
-from casework.services.delivery import Delivery
+from casework.services import Deps, delivery
 from config.logs import RepeatedErrors, redact
-from rendering.cards import card_keyboard, card_text, headline
-from rendering.i18n import N_, Html, Texts, pick_language, texts
-from rendering.reminders import (
-    confirm_deactivation_keyboard,
-    deactivation_request_text,
-    digest_text,
-    reminder_headline,
-    unreachable_text,
-)
-from rendering.reports import chart_of, report_text
+from runtime.composer import Composer, Outgoing
+from runtime.failures import AlreadyShown, GiveUp, TryLater, Unreachable, after_failure
 from runtime.pacing import Limits, UrgentSlots
 from runtime.requests import QUICK_RETRIES
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
 DATABASE_BACKOFF = (1.0, 60.0)  # seconds: the first pause after the database fails, the longest
 READING = "outbox: reading what is due"
 PREPARING = "outbox: marking a message as being sent"
 RECORDING = "outbox: recording a delivery"
 NOTING = "outbox: recording a failed attempt"
-_NOTICES = {
-    Notice.DRAFT_DROPPED: N_(
-        "Your unfinished issue was dropped after 30 minutes without activity. /new starts again."
-    ),
-    Notice.PROMPT_DROPPED: N_(
-        "The question waiting for your answer expired after 30 minutes. Press the button on the "
-        "card again when you are ready."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class _Outgoing:
-    """A message composed and ready to go."""
-
-    text: str
-    keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
-    edit: int | None = None  # the message to edit instead of sending a new one
-    chart: bytes | None = None  # a picture sent after the text
 
 
 @dataclass(frozen=True)
@@ -104,7 +73,7 @@ class OutboxSender:
         window: int = 200,
     ) -> None:
         self._bot, self._deps = bot, deps
-        self._default_language = default_language
+        self._composer = Composer(deps, default_language)
         self._poll = poll_seconds
         self._limits = Limits(rate_limit)
         self._in_flight = UrgentSlots(in_flight)  # messages being sent at once, urgent first
@@ -346,7 +315,7 @@ class OutboxSender:
             if prepared is None:
                 return
             try:
-                message_id = await self._post(item, await self._compose(prepared))
+                message_id = await self._post(item, await self._composer.compose(prepared))
             except Exception as exc:
                 await self._not_delivered(item, exc)
                 self._database_worked(NOTING)
@@ -367,39 +336,27 @@ class OutboxSender:
             if not self._unrecorded:  # recording works for all, not just for this one
                 self._database_worked(RECORDING)
 
-    async def _not_delivered(self, item: OutboxItem, exc: Exception) -> None:
-        """Record why Telegram did not take the message, and when to try again."""
+    async def _not_delivered(self, item: OutboxItem, error: Exception) -> None:
+        """Record why Telegram did not take the message, and what comes next (runtime/failures.py
+        decides)."""
         deps = self._deps
-        if isinstance(exc, RetryAfter):
-            seconds = _seconds(exc.retry_after)
-            self._paused_until = asyncio.get_running_loop().time() + seconds
-            await self._later(item, timedelta(seconds=seconds), f"429: retry after {seconds}s")
-        elif isinstance(exc, Forbidden):
-            error = self._stored(f"403: {exc.message}")
-            await delivery.unreachable(deps, item, error, blocked=True)
-        elif isinstance(exc, BadRequest):
-            reason = exc.message.lower()
-            if "not modified" in reason:
+        if not isinstance(error, TelegramError):
+            log.error("outbox %s: could not be delivered", item.key, exc_info=error)
+        match after_failure(error, item.attempts, to_a_person=item.staff_id is not None):
+            case TryLater(delay=delay, error=why, pause_all=pause):
+                if pause:
+                    self._paused_until = asyncio.get_running_loop().time() + pause
+                await delivery.retry(deps, item, delay, self._stored(why))
+            case Unreachable(error=why, blocked=blocked):
+                await delivery.unreachable(deps, item, self._stored(why), blocked=blocked)
+            case AlreadyShown():
                 await self._record(item, None, None)
-            elif "chat not found" in reason and item.staff_id is not None:
-                error = self._stored(f"400: {exc.message}")
-                await delivery.unreachable(deps, item, error, blocked=False)
-            else:
-                log.warning("outbox %s: Telegram refused it: %s", item.key, exc.message)
-                await delivery.give_up(deps, item, self._stored(f"400: {exc.message}"))
-        elif isinstance(exc, NetworkError | TelegramError):
-            await self._later(item, _backoff(item.attempts), f"network: {exc}")
-        else:
-            log.error("outbox %s: could not be delivered", item.key, exc_info=exc)
-            await self._later(item, _backoff(item.attempts), f"error: {type(exc).__name__}")
-
-    async def _later(self, item: OutboxItem, delay: timedelta, error: str) -> None:
-        error = self._stored(error)
-        if item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("outbox %s: giving up after %d attempts (%s)", item.key, MAX_ATTEMPTS, error)
-            await delivery.give_up(self._deps, item, error)
-        else:
-            await delivery.retry(self._deps, item, delay, error)
+            case GiveUp(error=why, refused=refused):
+                if refused:
+                    log.warning("outbox %s: Telegram refused it: %s", item.key, why)
+                else:
+                    log.error("outbox %s: giving up (%s)", item.key, why)
+                await delivery.give_up(deps, item, self._stored(why))
 
     def _stored(self, error: str) -> str:
         """The error as the outbox keeps it (and so every backup): without the token, which
@@ -411,51 +368,7 @@ class OutboxSender:
         if pause > 0:
             await asyncio.sleep(pause)
 
-    async def _compose(self, d: Delivery) -> _Outgoing:
-        """The message as it will go: everything read and drawn before Telegram's limit is
-        waited for, so nothing but the request comes after it."""
-        item, t = d.item, self._texts(d)
-        deps = self._deps
-        now = deps.clock.now()
-        match item.kind:
-            case OutboxKind.NOTICE:
-                notice = d.item.payload.get("notice")
-                if notice == Notice.DRAFT_DROPPED:  # the wizard's keys go
-                    return _Outgoing(self._notice(d, t), ReplyKeyboardRemove())
-                if notice == Notice.DEACTIVATION_REQUESTED:
-                    about = int(d.item.payload["about"])
-                    return _Outgoing(self._notice(d, t), confirm_deactivation_keyboard(about, t))
-                return _Outgoing(self._notice(d, t))
-            case OutboxKind.REPORT:
-                assert d.recipient is not None
-                report = await reports.stats(deps, d.recipient, reports.weekly_period(deps))
-                chart = await chart_of(report, t, deps)
-                return _Outgoing(report_text(report, t, deps), chart=chart)
-            case OutboxKind.DIGEST:
-                assert d.recipient is not None
-                digest = await overdue.digest_for(deps, d.recipient)
-                day = item.payload.get("day", "")
-                return _Outgoing(digest_text(digest, day, now, t, deps.org, deps.zone))
-        assert d.issue is not None
-        masked = d.recipient is None  # a department group: the citizen's details hidden
-        retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
-        card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
-        keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
-        if not d.visible:  # moved out of the reader's reach: say so, show nothing more
-            card = t._("{number} is no longer with your department.", number=d.issue.number)
-            keyboard = None
-        if item.kind is OutboxKind.REFRESH:
-            assert item.message_id is not None
-            return _Outgoing(card, keyboard, edit=item.message_id)
-        if item.kind is OutboxKind.REMINDER:
-            kind = RungKind(item.payload.get("rung", RungKind.OVERDUE.value))
-            top = reminder_headline(kind, d.issue, now, t, deps.org)
-        else:
-            assert d.event is not None
-            top = headline(d.event, d.issue, t, deps.org, d.people, d.recipient)
-        return _Outgoing(Html(top + "\n\n" + card), keyboard)
-
-    async def _post(self, item: OutboxItem, out: _Outgoing) -> int | None:
+    async def _post(self, item: OutboxItem, out: Outgoing) -> int | None:
         """Hand the message to Telegram, each request within the limits; the id of the message
         sent (None for an edit)."""
         chat = item.chat_id
@@ -486,42 +399,8 @@ class OutboxSender:
             await self._bot.send_photo(chat, out.chart)
         return sent.message_id
 
-    def _notice(self, d: Delivery, t: Texts) -> Html:
-        notice = Notice(d.item.payload.get("notice", ""))
-        if notice is Notice.UNREACHABLE:
-            about = d.people.get(int(d.item.payload.get("about", "0")))
-            return unreachable_text(about, t, self._deps.org)
-        if notice is Notice.EXPORT_INTERRUPTED:
-            return t._(
-                "The bot was restarted while your export of {period} was being built, so it was "
-                "not finished. Please send /export again.",
-                period=d.item.payload.get("period", ""),
-            )
-        if notice is Notice.DEACTIVATION_REQUESTED:
-            about = d.people.get(int(d.item.payload["about"]))
-            by = d.people.get(int(d.item.payload["by"]))
-            return deactivation_request_text(about, by, t, self._deps.org)
-        return t._(_NOTICES[notice])
-
-    def _texts(self, d: Delivery) -> Texts:
-        person = d.recipient
-        if person is None:
-            return texts(self._default_language)
-        return texts(
-            pick_language(person.language, person.telegram_language, self._default_language)
-        )
-
 
 def _this_task() -> asyncio.Task[Any]:
     task = asyncio.current_task()
     assert task is not None
     return task
-
-
-def _seconds(retry_after: int | timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
-
-
-def _backoff(attempts: int) -> timedelta:
-    """2 s, 4 s, 8 s … up to 10 minutes between tries."""
-    return timedelta(seconds=min(600, 2 ** (attempts + 1)))

@@ -1,0 +1,86 @@
+"""What the sender sends: an outbox message composed as it will go, in its reader's language,
+from what the sender read for it (`casework.services.delivery.Delivery`). The figures of a
+weekly report and a digest are read here, as they are when the message goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove
+
+from casework.outbox import RETIRED, OutboxKind
+from casework.reminders import RungKind
+from casework.services import Deps, overdue, reports
+from casework.services.delivery import Delivery
+from rendering.cards import card_keyboard, card_text, headline
+from rendering.i18n import Html, Texts, pick_language, texts
+from rendering.notices import notice_keyboard, notice_text
+from rendering.reminders import digest_text, reminder_headline
+from rendering.reports import chart_of, report_text
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message composed and ready to go."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
+    edit: int | None = None  # the message to edit instead of sending a new one
+    chart: bytes | None = None  # a picture sent after the text
+
+
+class Composer:
+    def __init__(self, deps: Deps, default_language: str) -> None:
+        self._deps = deps
+        self._default_language = default_language
+
+    async def compose(self, d: Delivery) -> Outgoing:
+        """The message as it will go: everything read and drawn before Telegram's limit is
+        waited for, so nothing but the request comes after it."""
+        item, t, deps = d.item, self._texts(d), self._deps
+        match item.kind:
+            case OutboxKind.NOTICE:
+                text = notice_text(item.payload, d.people, t, deps.org)
+                return Outgoing(text, notice_keyboard(item.payload, t))
+            case OutboxKind.REPORT:
+                assert d.recipient is not None
+                report = await reports.stats(deps, d.recipient, reports.weekly_period(deps))
+                chart = await chart_of(report, t, deps)
+                return Outgoing(report_text(report, t, deps), chart=chart)
+            case OutboxKind.DIGEST:
+                assert d.recipient is not None
+                digest = await overdue.digest_for(deps, d.recipient)
+                day = item.payload.get("day", "")
+                now = deps.clock.now()
+                return Outgoing(digest_text(digest, day, now, t, deps.org, deps.zone))
+        return self._card(d, t)
+
+    def _card(self, d: Delivery, t: Texts) -> Outgoing:
+        """A step's notice, a reminder, or a card's edit: each shows the issue's card."""
+        item, deps = d.item, self._deps
+        assert d.issue is not None
+        masked = d.recipient is None  # a department group: the citizen's details hidden
+        retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
+        card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
+        keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
+        if not d.visible:  # moved out of the reader's reach: say so, show nothing more
+            card = t._("{number} is no longer with your department.", number=d.issue.number)
+            keyboard = None
+        if item.kind is OutboxKind.REFRESH:
+            assert item.message_id is not None
+            return Outgoing(card, keyboard, edit=item.message_id)
+        if item.kind is OutboxKind.REMINDER:
+            kind = RungKind(item.payload.get("rung", RungKind.OVERDUE.value))
+            top = reminder_headline(kind, d.issue, deps.clock.now(), t, deps.org)
+        else:
+            assert d.event is not None
+            top = headline(d.event, d.issue, t, deps.org, d.people, d.recipient)
+        return Outgoing(Html(top + "\n\n" + card), keyboard)
+
+    def _texts(self, d: Delivery) -> Texts:
+        person = d.recipient
+        if person is None:  # a department group: the default language
+            return texts(self._default_language)
+        return texts(
+            pick_language(person.language, person.telegram_language, self._default_language)
+        )
