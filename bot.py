@@ -18,8 +18,7 @@ from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from rendering.i18n import CatalogsMissing
-from storage import BackupError, DatabaseInUse, backup_database
-from storage.sqlite.schema import MigrationError
+from storage import StorageError, backup_database
 
 log = logging.getLogger("bot")
 
@@ -59,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         app.run_polling(
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False
         )
-    except (MigrationError, DatabaseInUse) as problem:
+    # The database cannot be opened, is in use by another bot, or has a newer schema.
+    except StorageError as problem:
         print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
         return 2
     # What escapes run_polling carries the token in its message (python-telegram-bot names it
@@ -91,7 +91,7 @@ def make_backup(target: Path) -> int:
     try:
         settings = load_storage_settings()
         size = backup_database(settings.database_path, target)
-    except (SettingsError, BackupError) as problem:
+    except (SettingsError, StorageError) as problem:
         print(f"bot.py backup: {problem}", file=sys.stderr)
         return 2
     print(f"bot.py backup: {settings.database_path} copied to {target} ({size} bytes)")

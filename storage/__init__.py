@@ -2,7 +2,8 @@
 
 Callers see the `casework.ports.Store` interface only: intent-named async methods that
 return plain `casework` objects. `storage.sqlite` implements it; another database can
-stand beside it by implementing the same interface.
+stand beside it by implementing the same interface. What goes wrong opening or copying a
+store is a `StorageError` (storage/errors.py).
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework.ports import Store
-from storage.sqlite.backup import BackupError, backup
-from storage.sqlite.lease import DatabaseInUse, Lease
-from storage.sqlite.store import SqliteStore
+from storage.errors import (
+    BackupError,
+    CannotOpen,
+    DatabaseInUse,
+    MigrationError,
+    StorageError,
+    UnknownStore,
+)
+from storage.sqlite import backup, open_sqlite
 
 
 async def open_store(
@@ -23,14 +30,7 @@ async def open_store(
 
     Read-only: for another process reading what the bot keeps (its reads never take the write
     lock; any write fails)."""
-    if read_only:
-        return await SqliteStore.open_read_only(database_path)
-    lease = await Lease.take(database_path, wait_for_other_bot)
-    try:
-        return await SqliteStore.open(database_path, lease)
-    except BaseException:
-        lease.release()
-        raise
+    return await open_sqlite(database_path, read_only, wait_for_other_bot)
 
 
 def backup_database(database_path: Path, target: Path) -> int:
@@ -38,4 +38,13 @@ def backup_database(database_path: Path, target: Path) -> int:
     return backup(database_path, target)
 
 
-__all__ = ["BackupError", "DatabaseInUse", "backup_database", "open_store"]
+__all__ = [
+    "BackupError",
+    "CannotOpen",
+    "DatabaseInUse",
+    "MigrationError",
+    "StorageError",
+    "UnknownStore",
+    "backup_database",
+    "open_store",
+]

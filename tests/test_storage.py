@@ -16,8 +16,9 @@ from casework.roles import Role
 from casework.services import Deps
 from casework.services.access import sync_organisation
 from config.org import load_organisation
+from storage import MigrationError
 from storage.sqlite.database import connect
-from storage.sqlite.schema import Migration, MigrationError, discover, migrate
+from storage.sqlite.schema import Migration, discover, migrate
 from storage.sqlite.store import SqliteStore
 from tests.harness import START, TEST_ORG, FakeClock
 
