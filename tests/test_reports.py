@@ -372,8 +372,8 @@ async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     assert not any("各科室绩效排名" in m.text for m in head.messages)
 
 
-def export_job(database: Path, actor: Staff | None = None) -> ExportJob:
-    """A coordinator's CSV export of November 2026 from `database`."""
+def export_job(database: str, actor: Staff | None = None) -> ExportJob:
+    """A coordinator's CSV export of November 2026 from `database` (a DATABASE_URL)."""
     start = datetime(2026, 11, 1, tzinfo=UTC)
     return ExportJob(
         database=database,
@@ -390,7 +390,7 @@ def export_job(database: Path, actor: Staff | None = None) -> ExportJob:
 
 
 async def test_an_export_whose_process_fails_raises_and_writes_nothing(tmp_path: Path) -> None:
-    job = export_job(tmp_path / "no-such.sqlite3")  # the process cannot open it
+    job = export_job(str(tmp_path / "no-such.sqlite3"))  # the process cannot open it
 
     with tempfile.TemporaryFile() as target:
         with pytest.raises(ExportFailed):
@@ -413,7 +413,7 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 
     with tempfile.TemporaryFile() as target:
         rows = await build_export(
-            export_job(Path("data/duban.sqlite3"), coordinator), target.fileno()
+            export_job("sqlite:///data/duban.sqlite3", coordinator), target.fileno()
         )
         target.seek(0)
         archive = zipfile.ZipFile(io.BytesIO(target.read()))

@@ -405,7 +405,7 @@ async def test_the_timeline_allows_only_a_redaction_once_and_still_no_deletion(
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:
     await closed_issue(worker, head)
-    conn = await connect(bot.settings.database_path)
+    conn = await connect(bot.database)
     try:
         resolved = "(SELECT id FROM issue_events WHERE kind = 'resolved')"
         for change in (
