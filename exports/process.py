@@ -37,7 +37,7 @@ from rendering.i18n import texts
 from storage import absolute, open_store
 
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the project's folder
 TIMEOUT = 30 * 60  # seconds; a year's workbook at a million issues takes about four minutes
 _CHILD = "import sys; from exports.process import main; sys.exit(main(sys.argv[1:]))"
 

@@ -27,7 +27,7 @@ from casework.services import Deps, reports
 from casework.services.access import sync_organisation
 from config.org import load_organisation
 from exports.jobs import ExportJobs
-from exports.process import ExportFailed, ExportJob, build_export
+from exports.process import ROOT, ExportFailed, ExportJob, build_export
 from exports.workbook import Tables, XlsxExport
 from rendering.charts import rates_chart
 from rendering.i18n import texts
@@ -398,6 +398,10 @@ async def test_an_export_whose_process_fails_raises_and_writes_nothing(tmp_path:
         written = os.fstat(target.fileno()).st_size
 
     assert written == 0
+
+
+def test_the_export_process_starts_in_the_projects_folder() -> None:
+    assert (ROOT / "bot.py").is_file() and (ROOT / "exports" / "process.py").is_file()
 
 
 async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
