@@ -168,3 +168,15 @@ def test_a_database_this_release_cannot_open_is_named_without_its_password(
         "DATABASE_URL is invalid: postgresql:// is not a store this release can open"
         " (this release opens SQLite: a file path, or sqlite:///PATH)"
     )
+
+
+def test_the_example_file_names_every_setting_under_its_present_name(tmp_path: Path) -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text("utf-8")
+    (tmp_path / ".env").write_text(example.replace("BOT_TOKEN=\n", "BOT_TOKEN=123:abc\n"))
+
+    settings = load_settings()
+
+    settings_lines = [line for line in example.splitlines() if line and not line.startswith("#")]
+    named = {line.split("=")[0].lower() for line in settings_lines}
+    assert named == set(Settings.model_fields) - {"database_path"}  # the older name
+    assert settings.database_url == "sqlite:///data/duban.sqlite3"
