@@ -18,8 +18,7 @@ from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from rendering.i18n import CatalogsMissing
-from storage import BackupError, DatabaseInUse, backup_database
-from storage.sqlite.schema import MigrationError
+from storage import StorageError, backup_store, describe
 
 log = logging.getLogger("bot")
 
@@ -59,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         app.run_polling(
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False
         )
-    except (MigrationError, DatabaseInUse) as problem:
-        print(f"bot.py: database {settings.database_path}: {problem}", file=sys.stderr)
+    # The database cannot be opened, is in use by another bot, or has a newer schema.
+    except StorageError as problem:
+        print(f"bot.py: database {describe(settings.database_url)}: {problem}", file=sys.stderr)
         return 2
     # What escapes run_polling carries the token in its message (python-telegram-bot names it
     # when getMe is refused) or a URL that holds it: one line, redacted, never the traceback.
@@ -90,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
 def make_backup(target: Path) -> int:
     try:
         settings = load_storage_settings()
-        size = backup_database(settings.database_path, target)
-    except (SettingsError, BackupError) as problem:
+        size = backup_store(settings.database_url, target)
+    except (SettingsError, StorageError) as problem:
         print(f"bot.py backup: {problem}", file=sys.stderr)
         return 2
-    print(f"bot.py backup: {settings.database_path} copied to {target} ({size} bytes)")
+    print(f"bot.py backup: {describe(settings.database_url)} copied to {target} ({size} bytes)")
     return 0
 
 

@@ -68,7 +68,7 @@ async def handler_latency(
     api = FakeBotApi(first_update_id=int(time.time() * 1000))
     await api.start()
     workdir = Path(tempfile.mkdtemp())
-    settings = settings_for(api, workdir, database_path=database, org_file=org_file)
+    settings = settings_for(api, workdir, database_url=f"sqlite:///{database}", org_file=org_file)
     bot = await start_bot(api, settings, FakeClock(END), application_class=TimedApplication)
     app = bot.app
     assert isinstance(app, TimedApplication)

@@ -89,11 +89,13 @@ class Person:
 def bot_environment(
     api: FakeBotApi, database: Path, org_file: Path, rate_limit: bool
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
+    }
     env.update(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
-        DATABASE_PATH=str(database),
+        DATABASE_URL=f"sqlite:///{database}",
         ORG_FILE=str(org_file),
         SWEEP_INTERVAL_SECONDS="1",
         TELEGRAM_RATE_LIMIT="true" if rate_limit else "false",

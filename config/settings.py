@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage import StorageError, locate
 
 TELEGRAM_BOT_API = "https://api.telegram.org/bot"
 
@@ -29,7 +31,33 @@ class StorageSettings(BaseSettings):
         case_sensitive=False,
     )
 
-    database_path: Path = Path("data/duban.sqlite3")
+    # Which store: a plain path or sqlite:///PATH (storage/location.py reads it). Nothing but
+    # storage looks inside; everything else passes it on.
+    database_url: str = "sqlite:///data/duban.sqlite3"
+    # The older name of DATABASE_URL (a path), still read so deployments' .env files keep
+    # working; set one of the two. Read nowhere else: it becomes `database_url`.
+    database_path: str | None = Field(default=None, repr=False)
+
+    @field_validator("database_url", "database_path")
+    @classmethod
+    def _names_a_store(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                locate(value)
+            except StorageError as problem:
+                raise ValueError(str(problem)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_name_for_the_database(self) -> Self:
+        if self.database_path is not None:
+            if "database_url" in self.model_fields_set:
+                raise ValueError(
+                    "DATABASE_URL and DATABASE_PATH are both set: DATABASE_PATH is the older"
+                    " name of DATABASE_URL; keep one"
+                )
+            self.database_url, self.database_path = self.database_path, None
+        return self
 
 
 class Settings(StorageSettings):
@@ -103,15 +131,21 @@ def load_storage_settings() -> StorageSettings:
         raise SettingsError(describe_errors(exc)) from None
 
 
+_NOT_ECHOED = {"BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH"}
+
+
 def describe_errors(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # about the settings together, not one of them: says which
+            lines.append(message)
+            continue
+        field = ".".join(str(part) for part in error["loc"]).upper()
         if error["type"] == "missing":
             lines.append(f"{field} is not set: put it in the environment or in .env")
             continue
-        message = error["msg"].removeprefix("Value error, ")
-        # The input of BOT_TOKEN is a secret and must never be echoed back.
-        shown = "" if field == "BOT_TOKEN" else f" (got {error.get('input')!r})"
+        # The token is a secret, and a database URL may hold a password: never echoed back.
+        shown = "" if field in _NOT_ECHOED else f" (got {error.get('input')!r})"
         lines.append(f"{field} is invalid: {message}{shown}")
     return "\n".join(lines)

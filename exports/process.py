@@ -34,10 +34,10 @@ from casework.services import Deps
 from casework.services.reports import Report
 from exports.workbook import write_export
 from rendering.i18n import texts
-from storage import open_store
+from storage import absolute, open_store
 
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the project's folder
 TIMEOUT = 30 * 60  # seconds; a year's workbook at a million issues takes about four minutes
 _CHILD = "import sys; from exports.process import main; sys.exit(main(sys.argv[1:]))"
 
@@ -48,7 +48,7 @@ class ExportFailed(Exception):
 
 @dataclass(frozen=True)
 class ExportJob:
-    database: Path
+    database: str  # DATABASE_URL, as the bot has it
     org: Organisation
     zone: ZoneInfo
     actor: Staff
@@ -62,7 +62,7 @@ async def build_export(job: ExportJob, target: int) -> int:
     """Build the export into the open file `target` (a file descriptor, written from where it
     stands) in a process of its own; how many rows it holds."""
     # The process runs in the project's folder: a path relative to the bot's must not change.
-    job = dataclasses.replace(job, database=_absolute(job.database))
+    job = dataclasses.replace(job, database=_from_anywhere(job.database))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", _CHILD, str(target),
         cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -83,8 +83,8 @@ async def build_export(job: ExportJob, target: int) -> int:
     return int(out.split()[-1])  # its last word (a library might have printed something)
 
 
-def _absolute(path: Path) -> Path:  # not inline: a file system call has no place in a coroutine
-    return path.absolute()
+def _from_anywhere(url: str) -> str:  # not inline: a file system call has no place in a coroutine
+    return absolute(url)
 
 
 async def _build(job: ExportJob, target: int) -> int:

@@ -142,7 +142,7 @@ class _Export:
             ):
                 report = await reports.stats(deps, self.actor, self.period)
                 job = ExportJob(
-                    database=settings.database_path, org=deps.org, zone=deps.zone,
+                    database=settings.database_url, org=deps.org, zone=deps.zone,
                     actor=self.actor, report=report, language=t.language, as_csv=self.as_csv,
                     batch_size=reports.BATCH,
                 )  # fmt: skip

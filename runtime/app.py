@@ -125,7 +125,7 @@ def build_application(
 
     async def open_runtime(app: BotApplication) -> None:
         store = await open_store(
-            settings.database_path, wait_for_other_bot=settings.database_lock_wait_seconds
+            settings.database_url, wait_for_other_bot=settings.database_lock_wait_seconds
         )
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
         known, imported = await sync_organisation(deps)

@@ -1,8 +1,11 @@
-"""Where the bot keeps everything that matters. SQLite is the embedded default.
+"""Where the bot keeps everything that matters, chosen in one place.
 
-Callers see the `casework.ports.Store` interface only: intent-named async methods that
-return plain `casework` objects. `storage.sqlite` implements it; another database can
-stand beside it by implementing the same interface.
+`open_store` reads the `DATABASE_URL` setting (storage/location.py) and picks the
+implementation: today SQLite (`storage.sqlite`), embedded, the default. Callers see the
+`casework.ports.Store` interface only: intent-named async methods that return plain
+`casework` objects; another database can stand beside SQLite by implementing it, and being
+picked here. What goes wrong naming, opening or copying a store is a `StorageError`
+(storage/errors.py). Everything outside this package passes the setting through untouched.
 """
 
 from __future__ import annotations
@@ -10,32 +13,49 @@ from __future__ import annotations
 from pathlib import Path
 
 from casework.ports import Store
-from storage.sqlite.backup import BackupError, backup
-from storage.sqlite.lease import DatabaseInUse, Lease
-from storage.sqlite.store import SqliteStore
+from storage.errors import (
+    BackupError,
+    CannotOpen,
+    DatabaseInUse,
+    MigrationError,
+    StorageError,
+    UnknownStore,
+)
+from storage.location import SQLITE, absolute, describe, locate, scheme_of
+from storage.sqlite import backup, open_sqlite
 
 
-async def open_store(
-    database_path: Path, read_only: bool = False, wait_for_other_bot: float = 30
-) -> Store:
-    """The store at `database_path`, for the one bot running on it: if another bot runs on it,
-    wait up to `wait_for_other_bot` seconds for it to stop, then raise `DatabaseInUse`.
+async def open_store(url: str, *, read_only: bool = False, wait_for_other_bot: float = 30) -> Store:
+    """The store `url` names, for the one bot running on it: if another bot runs on it, wait up
+    to `wait_for_other_bot` seconds for it to stop, then raise `DatabaseInUse`.
 
-    Read-only: for another process reading what the bot keeps (its reads never take the write
-    lock; any write fails)."""
-    if read_only:
-        return await SqliteStore.open_read_only(database_path)
-    lease = await Lease.take(database_path, wait_for_other_bot)
-    try:
-        return await SqliteStore.open(database_path, lease)
-    except BaseException:
-        lease.release()
-        raise
+    Read-only: for another process reading what the bot keeps (such as the export's): its
+    reads never hold up the bot's steps, and any write fails."""
+    location = locate(url)
+    return await open_sqlite(location.path, read_only, wait_for_other_bot)
 
 
-def backup_database(database_path: Path, target: Path) -> int:
-    """A consistent copy of the database, made while the bot runs; its size in bytes."""
-    return backup(database_path, target)
+def backup_store(url: str, target: Path) -> int:
+    """A consistent copy of the database, made while the bot runs, written to `target`; its
+    size in bytes. SQLite only: another database is copied with its own tools."""
+    if scheme_of(url) != SQLITE:
+        raise BackupError(
+            f"bot.py backup copies SQLite databases only; {describe(url)} is not one:"
+            " back it up with its own tools"
+        )
+    return backup(locate(url).path, target)
 
 
-__all__ = ["BackupError", "DatabaseInUse", "backup_database", "open_store"]
+__all__ = [
+    "BackupError",
+    "CannotOpen",
+    "DatabaseInUse",
+    "MigrationError",
+    "StorageError",
+    "UnknownStore",
+    "absolute",
+    "backup_store",
+    "describe",
+    "locate",
+    "open_store",
+]

@@ -100,11 +100,13 @@ def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 async def start(api: FakeBotApi, workdir: Path, database: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
+    }
     env.update(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
-        DATABASE_PATH=str(database),
+        DATABASE_URL=f"sqlite:///{database}",
         ORG_FILE=str(TEST_ORG),
         SWEEP_INTERVAL_SECONDS="0.2",
         TELEGRAM_RATE_LIMIT="false",

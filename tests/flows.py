@@ -49,7 +49,7 @@ async def answer(person: FakeUser, text: str) -> None:
 
 async def rows(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
     """Read the bot's database directly, to check what was (or was not) saved."""
-    async with aiosqlite.connect(bot.settings.database_path) as db, db.execute(sql, params) as cur:
+    async with aiosqlite.connect(bot.database) as db, db.execute(sql, params) as cur:
         return [tuple(row) for row in await cur.fetchall()]
 
 

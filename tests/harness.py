@@ -16,6 +16,7 @@ from config.org import load_organisation
 from config.settings import Settings
 from handlers.context import BotApplication, Resources
 from runtime.app import Machinery, StoppingApplication, build_application
+from storage import locate
 from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
 
 DATA = Path(__file__).parent / "data"
@@ -88,6 +89,11 @@ class Harness:
         return FakeGroup(self.api, chat_id, title)
 
     @property
+    def database(self) -> Path:
+        """The SQLite file the bot keeps everything in (for tests of what is on disk)."""
+        return locate(self.settings.database_url).path
+
+    @property
     def resources(self) -> Resources:
         """What the handlers use: settings, the use cases' dependencies, exports."""
         resources = self.app.bot_data.resources
@@ -134,7 +140,7 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_token": api.token,
         "bot_api_base_url": api.base_url,
-        "database_path": tmp_path / "duban.sqlite3",
+        "database_url": f"sqlite:///{tmp_path / 'duban.sqlite3'}",
         "org_file": TEST_ORG,
         "timezone": "Asia/Shanghai",
         "default_language": "zh",

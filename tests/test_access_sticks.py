@@ -1,28 +1,19 @@
 """Access that stays as it was left: invitations that die with their maker's access or are
 revoked, no link for its own maker, a coordinator's access ended only by two, names nobody can
-forge, the roster as the authority for the people it lists, and a trail of who did what."""
+forge, and a trail of who did what. (The roster as the authority for the people it lists:
+tests/test_access_use_cases.py.)"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from casework.errors import InviteRevoked
-from casework.organisation import RosterEntry
-from casework.people import NewStaff
-from casework.roles import Role
-from casework.services import Deps
-from casework.services.access import create_invite, redeem_invite, sync_organisation
-from config.org import load_organisation
-from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue, rows
-from tests.harness import START, TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 NO_ACCESS = "督办室申请邀请链接"
 
@@ -176,35 +167,6 @@ async def test_links_of_a_coordinator_whose_access_ended_stay_dead_even_if_they_
         assert NO_ACCESS in person.last.text
 
 
-async def test_a_coordinator_the_roster_makes_a_worker_leaves_no_working_links(
-    tmp_path: Path,
-) -> None:
-    org = load_organisation(TEST_ORG)
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
-    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
-    await sync_organisation(deps)
-    async with store.transaction() as tx:
-        zhou = await tx.staff.by_telegram_id(9001)
-    assert zhou is not None
-    link = await create_invite(deps, zhou, Role.COORDINATOR, None, "新督办员")
-    demoted = tuple(
-        dataclasses.replace(e, role=Role.WORKER) if e.telegram_id == 9001 else e for e in org.roster
-    )
-    deps.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
-
-    _, imported = await sync_organisation(
-        dataclasses.replace(deps, org=dataclasses.replace(org, roster=demoted))
-    )
-    with pytest.raises(InviteRevoked):
-        await redeem_invite(deps, link.code, 7500, "某人")
-    async with store.transaction() as tx:
-        log = await tx.access_log.recent(3)
-    await store.close()
-
-    assert imported.changed == [zhou.id]
-    assert any(e.action == "roster_changed" and e.role is Role.WORKER for e in log)
-
-
 async def test_open_links_are_listed_and_a_revoked_one_lets_nobody_in(
     bot: Harness, coordinator: FakeUser
 ) -> None:
@@ -266,36 +228,3 @@ async def test_a_changed_telegram_profile_shows_beside_the_name_only(
     line = next(x for x in coordinator.last.text.splitlines() if "刘强" in x)
     assert "#" in line and " 刘强 ·" in line and "（Telegram：强哥）" in line
     assert "由组织配置文件导入" in line
-
-
-async def test_the_roster_ends_the_access_of_those_it_no_longer_lists_or_lists_inactive(
-    tmp_path: Path,
-) -> None:
-    org = load_organisation(TEST_ORG)
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
-    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
-    await sync_organisation(deps)
-    async with store.transaction() as tx:  # someone who came in through an invitation
-        newcomer = await tx.staff.add(NewStaff(7400, "小周", Role.WORKER, None), START)
-    roster = tuple(e for e in org.roster if e.telegram_id != 2002)  # 刘强's line removed
-    roster += (RosterEntry(newcomer.telegram_id, "小周", Role.WORKER, active=False),)
-
-    _, imported = await sync_organisation(
-        dataclasses.replace(deps, org=dataclasses.replace(org, roster=roster))
-    )
-    _, again = await sync_organisation(  # the line put back does not give access back
-        dataclasses.replace(deps, org=org)
-    )
-    async with store.transaction() as tx:
-        liu = await tx.staff.by_telegram_id(2002)
-        zhou = await tx.staff.by_telegram_id(newcomer.telegram_id)
-        log = await tx.access_log.recent(10)
-    await store.close()
-
-    assert liu is not None and not liu.active
-    assert zhou is not None and not zhou.active
-    assert sorted(imported.removed) == sorted([liu.id, zhou.id])
-    assert again.removed == [] and again.added == []
-    removed = [e.target_id or 0 for e in log if e.action == "roster_removed"]
-    assert sorted(removed) == sorted([liu.id, zhou.id])
-    assert all(e.actor_id is None for e in log if e.action == "roster_removed")

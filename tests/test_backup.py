@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import BackupError, backup_store, locate
 from storage.sqlite.backup import backup
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue
@@ -22,9 +23,16 @@ from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 BOT = Path(__file__).parent.parent / "bot.py"
 
 
-async def run_backup(database: Path, target: Path, cwd: Path) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_PATH")}
-    env["DATABASE_PATH"] = str(database)
+async def run_backup(
+    database: Path | str, target: Path, cwd: Path, setting: str = "DATABASE_URL"
+) -> tuple[int, str]:
+    """`python bot.py backup target`, with the database named by `setting`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH")
+    }
+    env[setting] = str(database)
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(BOT), "backup", str(target), cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -41,7 +49,7 @@ async def test_a_backup_taken_while_the_bot_runs_restores_everything(
     await worker.send(f"/note {number} 备份前的备注")
     copy = tmp_path / "backups" / "duban-2026-11-25.sqlite3"
 
-    code, output = await run_backup(bot.settings.database_path, copy, tmp_path)
+    code, output = await run_backup(f"sqlite:///{bot.database}", copy, tmp_path)
 
     assert code == 0, output
     assert "copied to" in output and "token" not in output.lower()
@@ -63,7 +71,9 @@ async def test_a_backup_taken_while_the_bot_runs_restores_everything(
 
 
 async def test_a_backup_without_a_database_says_so(tmp_path: Path) -> None:
-    code, output = await run_backup(tmp_path / "none.sqlite3", tmp_path / "copy", tmp_path)
+    code, output = await run_backup(
+        tmp_path / "none.sqlite3", tmp_path / "copy", tmp_path, setting="DATABASE_PATH"
+    )
 
     assert code == 2
     assert "no database there" in output
@@ -75,7 +85,7 @@ async def test_a_backup_onto_the_live_database_is_refused_and_loses_nothing(
     bot: Harness, worker: FakeUser, tmp_path: Path, way: str
 ) -> None:
     number = await log_issue(worker)
-    database = bot.settings.database_path
+    database = bot.database
     target = {
         "the same path": lambda: database,
         "a symbolic link": lambda: _link(tmp_path / "link.sqlite3", database, os.symlink),
@@ -102,7 +112,7 @@ async def test_the_database_its_folder_and_backups_are_for_the_bot_alone(
     bot: Harness, worker: FakeUser, tmp_path: Path
 ) -> None:
     await log_issue(worker)
-    database = bot.settings.database_path
+    database = bot.database
     copy = tmp_path / "backups" / "nightly" / "duban.sqlite3"
 
     code, output = await run_backup(database, copy, tmp_path)
@@ -118,7 +128,7 @@ async def test_the_database_its_folder_and_backups_are_for_the_bot_alone(
 async def test_a_new_database_folder_is_made_for_the_bot_alone(
     api: FakeBotApi, tmp_path: Path, clock: FakeClock
 ) -> None:
-    settings = settings_for(api, tmp_path, database_path=tmp_path / "data" / "duban.sqlite3")
+    settings = settings_for(api, tmp_path, database_url=str(tmp_path / "data" / "duban.sqlite3"))
     harness = await start_bot(api, settings, clock)
     await stop_bot(harness)
 
@@ -132,7 +142,7 @@ async def test_a_database_readable_by_others_from_before_is_made_the_bots_alone(
     settings = settings_for(api, tmp_path)
     harness = await start_bot(api, settings, clock)
     await stop_bot(harness)
-    database = settings.database_path
+    database = locate(settings.database_url).path
     for each in (database, database.with_name(database.name + "-wal")):
         each.touch()
         each.chmod(0o644)  # as SQLite made them before
@@ -181,3 +191,14 @@ def test_a_backup_finishes_while_the_database_is_being_written(tmp_path: Path) -
 
     assert still_writing and written_meanwhile > 0  # done while writes went on, not after them
     assert size > 20_000_000
+
+
+def test_a_backup_of_a_database_other_than_sqlite_is_refused_saying_so(tmp_path: Path) -> None:
+    with pytest.raises(BackupError) as refusal:
+        backup_store("postgresql://duban:s3cret@db.internal/duban", tmp_path / "copy")
+
+    assert str(refusal.value) == (
+        "bot.py backup copies SQLite databases only; postgresql://db.internal/… is not one:"
+        " back it up with its own tools"
+    )
+    assert not (tmp_path / "copy").exists()

@@ -104,7 +104,7 @@ async def test_a_cancelled_export_kills_its_process(
     never_opens = tmp_path / "stuck.sqlite3"
     os.mkfifo(never_opens)  # opening it waits for a writer: an export never done
     with tempfile.TemporaryFile() as target:
-        building = asyncio.create_task(build_export(export_job(never_opens), target.fileno()))
+        building = asyncio.create_task(build_export(export_job(str(never_opens)), target.fileno()))
         await asyncio.wait_for(running.wait(), 10)
 
         building.cancel()

@@ -102,7 +102,7 @@ async def fill_the_database(bot: Harness, number: str) -> Callable[[], Awaitable
     [(pages,)] = await rows(bot, "PRAGMA page_count")
     [(issue_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", number)
     await on_the_bots_connection(bot, f"PRAGMA max_page_count = {pages}")
-    async with aiosqlite.connect(bot.settings.database_path) as db:
+    async with aiosqlite.connect(bot.database) as db:
         await db.execute(f"PRAGMA max_page_count = {pages}")
         await db.execute("PRAGMA synchronous = OFF")
         filler = 0

@@ -23,7 +23,7 @@ Start = Callable[..., "asyncio.Future[asyncio.subprocess.Process]"]
 async def test_a_second_store_on_the_bots_database_is_refused_while_the_bot_runs(
     bot: Harness,
 ) -> None:
-    database = bot.settings.database_path
+    database = bot.settings.database_url
 
     with pytest.raises(DatabaseInUse, match=f"pid {os.getpid()} on "):
         await open_store(database, wait_for_other_bot=0.3)

@@ -19,7 +19,9 @@ BOT = Path(__file__).parent.parent / "bot.py"
 SETTINGS = (
     "BOT_TOKEN",
     "BOT_API_BASE_URL",
+    "DATABASE_URL",
     "DATABASE_PATH",
+    "DATABASE_LOCK_WAIT_SECONDS",
     "ORG_FILE",
     "TIMEZONE",
     "DEFAULT_LANGUAGE",
@@ -153,3 +155,39 @@ async def test_a_database_from_a_newer_release_stops_the_bot_with_a_clear_line(
     assert code == 2
     assert "Traceback" not in output
     assert "schema version 9999, newer than this code" in output
+
+
+async def test_a_database_that_cannot_be_opened_stops_the_bot_with_a_clear_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    database = tmp_path / "duban.sqlite3"
+    database.write_bytes(b"not a database, whatever its name says" * 100)
+
+    code, output = await run_to_end(
+        tmp_path,
+        bot_environment(
+            BOT_TOKEN=api.token,
+            BOT_API_BASE_URL=api.base_url,
+            DATABASE_PATH=str(database),
+            ORG_FILE=str(TEST_ORG),
+        ),
+    )
+
+    assert code == 2
+    assert "Traceback" not in output
+    assert f"bot.py: database {database}: cannot be opened: file is not a database" in output
+
+
+async def test_a_database_url_this_release_cannot_open_stops_the_bot_with_one_line(
+    tmp_path: Path,
+) -> None:
+    code, output = await run_to_end(
+        tmp_path,
+        bot_environment(BOT_TOKEN="1:x", DATABASE_URL="postgresql://duban:s3cret@db/duban"),
+    )
+
+    assert code == 2
+    assert output.strip().splitlines() == [
+        "bot.py: DATABASE_URL is invalid: postgresql:// is not a store this release can open"
+        " (this release opens SQLite: a file path, or sqlite:///PATH)"
+    ]

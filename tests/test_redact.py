@@ -168,9 +168,9 @@ async def test_a_removed_phone_is_nowhere_in_the_database_file(
     await bot.drain()
 
     def on_disk() -> bytes:
-        with sqlite3.connect(bot.settings.database_path) as conn:
+        with sqlite3.connect(bot.database) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return bot.settings.database_path.read_bytes()
+        return bot.database.read_bytes()
 
     written = await asyncio.to_thread(on_disk)
     assert PHONE.encode() not in written and CITIZEN.encode() not in written

@@ -27,7 +27,7 @@ from casework.services import Deps, reports
 from casework.services.access import sync_organisation
 from config.org import load_organisation
 from exports.jobs import ExportJobs
-from exports.process import ExportFailed, ExportJob, build_export
+from exports.process import ROOT, ExportFailed, ExportJob, build_export
 from exports.workbook import Tables, XlsxExport
 from rendering.charts import rates_chart
 from rendering.i18n import texts
@@ -372,8 +372,8 @@ async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     assert not any("各科室绩效排名" in m.text for m in head.messages)
 
 
-def export_job(database: Path, actor: Staff | None = None) -> ExportJob:
-    """A coordinator's CSV export of November 2026 from `database`."""
+def export_job(database: str, actor: Staff | None = None) -> ExportJob:
+    """A coordinator's CSV export of November 2026 from `database` (a DATABASE_URL)."""
     start = datetime(2026, 11, 1, tzinfo=UTC)
     return ExportJob(
         database=database,
@@ -390,7 +390,7 @@ def export_job(database: Path, actor: Staff | None = None) -> ExportJob:
 
 
 async def test_an_export_whose_process_fails_raises_and_writes_nothing(tmp_path: Path) -> None:
-    job = export_job(tmp_path / "no-such.sqlite3")  # the process cannot open it
+    job = export_job(str(tmp_path / "no-such.sqlite3"))  # the process cannot open it
 
     with tempfile.TemporaryFile() as target:
         with pytest.raises(ExportFailed):
@@ -398,6 +398,10 @@ async def test_an_export_whose_process_fails_raises_and_writes_nothing(tmp_path:
         written = os.fstat(target.fileno()).st_size
 
     assert written == 0
+
+
+def test_the_export_process_starts_in_the_projects_folder() -> None:
+    assert (ROOT / "bot.py").is_file() and (ROOT / "exports" / "process.py").is_file()
 
 
 async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
@@ -413,7 +417,7 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 
     with tempfile.TemporaryFile() as target:
         rows = await build_export(
-            export_job(Path("data/duban.sqlite3"), coordinator), target.fileno()
+            export_job("sqlite:///data/duban.sqlite3", coordinator), target.fileno()
         )
         target.seek(0)
         archive = zipfile.ZipFile(io.BytesIO(target.read()))

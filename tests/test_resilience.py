@@ -59,7 +59,7 @@ async def test_a_locked_database_is_reported_and_nothing_saved_is_lost(
     bot.expected_errors.append(sqlite3.OperationalError)
 
     # Another program takes the write lock (in a thread: the bot's loop must keep running).
-    other = sqlite3.connect(bot.settings.database_path, isolation_level=None,
+    other = sqlite3.connect(bot.database, isolation_level=None,
                             check_same_thread=False)  # fmt: skip
     await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
     refused = await head.press(card_for(head, number), "接收")

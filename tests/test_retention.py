@@ -311,43 +311,6 @@ async def test_delivered_messages_are_purged_after_thirty_days_and_waiting_ones_
     assert await rows(bot, "SELECT key FROM outbox WHERE sent_at IS NULL AND key = 'waiting'")
 
 
-async def test_unused_invitations_are_purged_thirty_days_after_they_expired(
-    bot: Harness, coordinator: FakeUser, worker: FakeUser
-) -> None:
-    await coordinator.send("/start")
-    await coordinator.send("/invite worker 小甲")
-    await coordinator.send("/invite worker 小乙")
-    code = coordinator.last.text.split("start=")[1].split()[0]
-    stranger = bot.user(7777, "新人")
-    await stranger.send(f"/start {code}")  # one used, one not
-    assert len(await rows(bot, "SELECT * FROM invites")) == 2
-
-    bot.clock.advance(7 * DAY + 29 * DAY)  # valid for 7 days, then 29 expired
-    await bot.sweep()
-    assert len(await rows(bot, "SELECT * FROM invites")) == 2
-
-    bot.clock.advance(2 * DAY)
-    await bot.sweep()
-
-    assert await rows(bot, "SELECT used_by IS NOT NULL FROM invites") == [(1,)]
-
-
-async def test_revoked_invitations_are_purged_thirty_days_after_they_expired(
-    bot: Harness, coordinator: FakeUser
-) -> None:
-    await coordinator.send("/invite worker 小丙")
-    await coordinator.send("/invites")
-    await coordinator.press(coordinator.last, "撤销")
-
-    bot.clock.advance(7 * DAY + 29 * DAY)
-    await bot.sweep()
-    assert len(await rows(bot, "SELECT * FROM invites")) == 1
-    bot.clock.advance(2 * DAY)
-    await bot.sweep()
-
-    assert await rows(bot, "SELECT * FROM invites") == []
-
-
 async def test_typed_updates_are_not_kept_once_handled(bot: Harness, worker: FakeUser) -> None:
     await worker.send(f"/new 路灯不亮，联系电话{PHONE}")
 
@@ -405,7 +368,7 @@ async def test_the_timeline_allows_only_a_redaction_once_and_still_no_deletion(
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:
     await closed_issue(worker, head)
-    conn = await connect(bot.settings.database_path)
+    conn = await connect(bot.database)
     try:
         resolved = "(SELECT id FROM issue_events WHERE kind = 'resolved')"
         for change in (

@@ -14,6 +14,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in (
         "BOT_TOKEN",
         "BOT_API_BASE_URL",
+        "DATABASE_URL",
         "DATABASE_PATH",
         "ORG_FILE",
         "TIMEZONE",
@@ -34,7 +35,7 @@ def test_only_the_token_is_required_and_the_defaults_are_the_documented_ones(
 
     assert settings.bot_api_base_url == "https://api.telegram.org/bot"
     assert settings.bot_api_file_url == "https://api.telegram.org/file/bot"
-    assert settings.database_path == Path("data/duban.sqlite3")
+    assert settings.database_url == "sqlite:///data/duban.sqlite3"
     assert settings.org_file == Path("config/org.toml")
     assert settings.timezone == "Asia/Shanghai"
     assert settings.default_language == "zh"
@@ -119,3 +120,63 @@ def test_a_self_hosted_server_url_with_a_token_placeholder_keeps_it() -> None:
     )
 
     assert settings.bot_api_file_url == "http://botapi.local/file/bot{token}"
+
+
+def test_a_deployments_database_path_still_names_the_database(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "BOT_TOKEN=123:abc\nDATABASE_PATH=/var/lib/duban/duban.sqlite3\n"
+    )
+
+    settings = load_settings()
+
+    assert settings.database_url == "/var/lib/duban/duban.sqlite3"
+    assert settings.database_path is None  # read once, under its new name
+
+
+def test_a_database_url_is_passed_on_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////var/lib/duban/duban.sqlite3")
+
+    assert load_settings().database_url == "sqlite:////var/lib/duban/duban.sqlite3"
+
+
+def test_both_names_of_the_database_at_once_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=123:abc\nDATABASE_PATH=/srv/duban.sqlite3\n")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/duban.sqlite3")
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    assert str(refusal.value) == (
+        "DATABASE_URL and DATABASE_PATH are both set: DATABASE_PATH is the older name of"
+        " DATABASE_URL; keep one"
+    )
+
+
+def test_a_database_this_release_cannot_open_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://duban:s3cret@db.internal/duban")
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    assert str(refusal.value) == (
+        "DATABASE_URL is invalid: postgresql:// is not a store this release can open"
+        " (this release opens SQLite: a file path, or sqlite:///PATH)"
+    )
+
+
+def test_the_example_file_names_every_setting_under_its_present_name(tmp_path: Path) -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text("utf-8")
+    (tmp_path / ".env").write_text(example.replace("BOT_TOKEN=\n", "BOT_TOKEN=123:abc\n"))
+
+    settings = load_settings()
+
+    settings_lines = [line for line in example.splitlines() if line and not line.startswith("#")]
+    named = {line.split("=")[0].lower() for line in settings_lines}
+    assert named == set(Settings.model_fields) - {"database_path"}  # the older name
+    assert settings.database_url == "sqlite:///data/duban.sqlite3"

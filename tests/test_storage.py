@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import sqlite3
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiosqlite
 import pytest
 
-from casework.organisation import RosterEntry
 from casework.people import NewStaff
+from casework.ports import StoreWriteFailed
 from casework.roles import Role
-from casework.services import Deps
-from casework.services.access import sync_organisation
-from config.org import load_organisation
+from storage import MigrationError, open_store
 from storage.sqlite.database import connect
-from storage.sqlite.schema import Migration, MigrationError, discover, migrate
+from storage.sqlite.schema import Migration, discover, migrate
 from storage.sqlite.store import SqliteStore
-from tests.harness import START, TEST_ORG, FakeClock
+from tests.harness import START
 
 
 async def test_the_database_is_opened_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
@@ -100,57 +97,6 @@ async def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> Non
         await connect(path)
 
 
-async def test_the_organisation_is_synced_and_what_the_file_drops_is_kept_inactive(
-    tmp_path: Path,
-) -> None:
-    org = load_organisation(TEST_ORG)
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
-    deps = Deps(store=store, org=org, clock=FakeClock(), zone=ZoneInfo("Asia/Shanghai"))
-    _, first = await sync_organisation(deps)
-    smaller = dataclasses.replace(
-        org,
-        departments=org.departments[:2],
-        categories=tuple(c for c in org.categories if c.department != "mediation"),
-    )
-    known, second = await sync_organisation(dataclasses.replace(deps, org=smaller))
-    async with store.transaction() as tx:
-        departments = await tx.organisation.active_department_codes()
-        categories = await tx.organisation.active_category_codes()
-    await store.close()
-
-    assert len(first.added) == 6
-    assert second.added == []
-    assert second.updated == 0
-    assert departments == ["roads", "water"]
-    assert categories == ["streetlight", "water_outage"]
-    # Still named and timed for the issues that have them, never offered again.
-    assert known.category("neighbour_dispute") is None
-    assert [d.code for d in known.retired_departments] == ["mediation"]
-    retired = known.any_category(known.retired_categories[0].code)
-    assert retired is not None and retired.department == "mediation"
-
-
-async def test_the_roster_does_not_undo_a_deactivation(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
-    entry = RosterEntry(telegram_id=42, name="甲", role=Role.WORKER)
-    async with store.transaction() as tx:
-        await tx.staff.import_roster([entry], START)
-        person = await tx.staff.by_telegram_id(42)
-        assert person is not None
-        await tx.staff.deactivate(person.id, START)
-    async with store.transaction() as tx:
-        result = await tx.staff.import_roster(
-            [dataclasses.replace(entry, name="甲（改名）")], START
-        )
-        after = await tx.staff.by_telegram_id(42)
-    await store.close()
-
-    assert result.updated == 1
-    assert after is not None
-    assert after.name == "甲（改名）"
-    assert not after.active
-
-
 async def test_what_was_saved_is_there_after_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     store = await SqliteStore.open(path)
@@ -210,3 +156,29 @@ async def test_the_timeline_cannot_be_rewritten(tmp_path: Path) -> None:
             await conn.execute("DELETE FROM issue_events")
     finally:
         await conn.close()
+
+
+async def test_a_read_only_store_reads_while_the_bot_holds_the_write_lock_and_cannot_write(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    store = await open_store(url)
+    async with store.transaction() as tx:
+        await tx.staff.add(NewStaff(899, "已提交", Role.WORKER, None), START)
+    reader = await open_store(url, read_only=True)  # as the export's process opens it
+    try:
+        async with store.transaction() as tx:  # the bot's write transaction, still open
+            await tx.staff.add(NewStaff(900, "未提交", Role.WORKER, None), START)
+            async with asyncio.timeout(1):  # does not wait for the writer
+                async with reader.transaction() as seen:
+                    committed = await seen.staff.by_telegram_id(899)
+                    uncommitted = await seen.staff.by_telegram_id(900)
+        with pytest.raises(StoreWriteFailed, match="readonly"):
+            async with reader.transaction() as seen:
+                await seen.staff.add(NewStaff(901, "写不进", Role.WORKER, None), START)
+    finally:
+        await reader.close()
+        await store.close()
+
+    assert committed is not None and committed.name == "已提交"
+    assert uncommitted is None

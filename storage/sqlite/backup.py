@@ -6,11 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from storage.errors import BackupError
 from storage.sqlite.files import make_private_file, make_private_folder
-
-
-class BackupError(Exception):
-    """The copy could not be made, or did not pass its integrity check."""
 
 
 def backup(source: Path, target: Path) -> int:

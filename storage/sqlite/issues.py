@@ -13,8 +13,16 @@ from casework.issues import Issue, Location, Source, Status, Verdict
 from casework.ports import DepartmentLoad, IssuePage
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.sql import literal, literals
 
-_OPEN = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
+_OPEN = literals(*(s for s in Status if s.is_open))
+_PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
+# Word for word the condition of the partial index issues_in_hand (migration 0010).
+_IN_HAND = f"status IN {literals(Status.PENDING, Status.ACCEPTED)}"
+_OVERDUE = (
+    f"((status = {_PENDING} AND respond_by < :now) OR (status = {_ACCEPTED} AND resolve_by < :now))"
+)
+_BY_DEADLINE = f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END, id"
 _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
@@ -24,13 +32,9 @@ _COLUMNS = (
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
-_TO_REDACT = (
-    "status IN ('closed', 'withdrawn') AND (redacted_at IS NULL OR redacted_at <= updated_at)"
-)
-_CARDS_TO_RETIRE = (
-    "status IN ('closed', 'withdrawn')"
-    " AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
-)
+_ENDED = f"status IN {literals(Status.CLOSED, Status.WITHDRAWN)}"
+_TO_REDACT = f"{_ENDED} AND (redacted_at IS NULL OR redacted_at <= updated_at)"
+_CARDS_TO_RETIRE = f"{_ENDED} AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 
 
 def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) -> Issue:
@@ -190,16 +194,14 @@ class SqliteIssues:
 
     async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
         """Pending and accepted issues (one department's, or all), nearest deadline first."""
-        where = "status IN ('pending', 'accepted')"  # word for word the index issues_in_hand's
+        where = _IN_HAND
         params: tuple[object, ...] = ()
         if department is not None:
             where += " AND department = ?"
             params = (department,)
         total = await self._count(f"SELECT count(*) FROM issues WHERE {where}", params)
         issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE {where}"
-            " ORDER BY CASE status WHEN 'pending' THEN respond_by ELSE resolve_by END, id"
-            " LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return IssuePage(issues=issues, total=total)
@@ -221,20 +223,14 @@ class SqliteIssues:
 
     async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
         """Pending or accepted issues past their deadline, the most overdue first."""
-        where = (
-            "status IN ('pending', 'accepted')"  # word for word the index issues_in_hand's
-            " AND ((status = 'pending' AND respond_by < :now)"
-            " OR (status = 'accepted' AND resolve_by < :now))"
-        )
+        where = f"{_IN_HAND} AND {_OVERDUE}"
         params: dict[str, object] = {"now": to_epoch(now), "limit": limit}
         if department is not None:
             where += " AND department = :department"
             params["department"] = department
         total = await self._count_named(f"SELECT count(*) FROM issues WHERE {where}", params)
         issues = await self._load_named(
-            f"SELECT {_COLUMNS} FROM issues WHERE {where}"
-            " ORDER BY CASE status WHEN 'pending' THEN respond_by ELSE resolve_by END, id"
-            " LIMIT :limit",
+            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE} LIMIT :limit",
             params,
         )
         return IssuePage(issues=issues, total=total)
@@ -243,12 +239,9 @@ class SqliteIssues:
         """Per department: issues pending, in progress, and overdue now."""
         rows = await fetch_all(
             self._conn,
-            "SELECT department,"
-            " sum(status = 'pending') AS pending,"
-            " sum(status = 'accepted') AS accepted,"
-            " sum((status = 'pending' AND respond_by < :now)"
-            "     OR (status = 'accepted' AND resolve_by < :now)) AS overdue"
-            " FROM issues WHERE status IN ('pending', 'accepted') GROUP BY department",
+            f"SELECT department, sum(status = {_PENDING}) AS pending,"
+            f" sum(status = {_ACCEPTED}) AS accepted, sum({_OVERDUE}) AS overdue"
+            f" FROM issues WHERE {_IN_HAND} GROUP BY department",
             {"now": to_epoch(now)},
         )
         return [

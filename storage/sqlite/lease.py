@@ -16,15 +16,12 @@ import os
 import socket
 from pathlib import Path
 
+from storage.errors import DatabaseInUse
 from storage.sqlite.files import make_private_file
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
-
-
-class DatabaseInUse(Exception):
-    """Another bot process is running on this database."""
 
 
 class Lease:

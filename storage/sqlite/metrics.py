@@ -14,112 +14,134 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from casework.issues import EventKind, Spell, Status, Verdict
 from casework.metrics import CLOSED_BY, MEASURES, DepartmentCounts, PersonLoad, Tally
+from casework.roles import Role
 from storage.sqlite.database import fetch_all, to_epoch
+from storage.sqlite.sql import literal, literals
 
-_HANDOFFS = "('submitted', 'rerouted', 'transferred')"
+# Every kind, status and role below comes from casework's enums (storage/sqlite/sql.py).
+_HANDOFFS = (EventKind.SUBMITTED, EventKind.REROUTED, EventKind.TRANSFERRED)
+_ANSWERS = (EventKind.ACCEPTED, EventKind.RETURNED, EventKind.TRANSFERRED)  # a handoff answered
+_STARTS_RESOLVING = (EventKind.ACCEPTED, EventKind.REOPENED)
+_PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
 
 # Waits whose deadline fell in the period: handoffs (to respond) and acceptances (to resolve).
 _DUE = f"""
 SELECT department,
-       total(kind IN {_HANDOFFS}) AS responses_due,
-       total(kind IN ('accepted', 'reopened')) AS resolutions_due
+       total(kind IN {literals(*_HANDOFFS)}) AS responses_due,
+       total(kind IN {literals(*_STARTS_RESOLVING)}) AS resolutions_due
 FROM issue_events INDEXED BY issue_events_by_deadline
-WHERE kind IN ('submitted', 'rerouted', 'transferred', 'accepted', 'reopened')
+WHERE kind IN {literals(*_HANDOFFS, *_STARTS_RESOLVING)}
   AND due_at >= :start AND due_at < :end
 GROUP BY department
 """
 
 # How those waits ended, counted from the steps that ended them (each keeps its wait's deadline).
-_ENDED = """
+_RESPONSE, _RESOLUTION = literal(Spell.RESPONSE), literal(Spell.RESOLUTION)
+_ENDED = f"""
 SELECT spell_department AS department,
-       total(spell = 'response' AND kind IN ('accepted', 'returned', 'transferred')
+       total(spell = {_RESPONSE} AND kind IN {literals(*_ANSWERS)}
              AND at <= spell_due_at) AS answered_in_time,
-       total(spell = 'response' AND kind = 'withdrawn' AND at <= spell_due_at) AS withdrawn_early,
-       total(spell = 'resolution' AND kind = 'resolved' AND at <= spell_due_at) AS resolved_in_time,
-       total(spell = 'resolution' AND kind = 'transferred' AND at <= spell_due_at) AS moved_early
+       total(spell = {_RESPONSE} AND kind = {literal(EventKind.WITHDRAWN)}
+             AND at <= spell_due_at) AS withdrawn_early,
+       total(spell = {_RESOLUTION} AND kind = {literal(EventKind.RESOLVED)}
+             AND at <= spell_due_at) AS resolved_in_time,
+       total(spell = {_RESOLUTION} AND kind = {literal(EventKind.TRANSFERRED)}
+             AND at <= spell_due_at) AS moved_early
 FROM issue_events INDEXED BY issue_events_by_spell
-WHERE spell IN ('response', 'resolution') AND spell_due_at >= :start AND spell_due_at < :end
+WHERE spell IN ({_RESPONSE}, {_RESOLUTION}) AND spell_due_at >= :start AND spell_due_at < :end
 GROUP BY spell_department
 """
 
+# The steps counted one by one in the period, and the field of `DepartmentCounts` each adds to
+# (call-backs add to their verdict's).
+_STEP_FIELDS = {
+    EventKind.REOPENED: "reopened",
+    EventKind.RESOLVED: "resolved",
+    EventKind.RETURNED: "returned",
+    EventKind.PRAISE: "praise",
+    EventKind.ACCEPTED: "accepted",
+    EventKind.SUBMITTED: "received",
+    EventKind.REROUTED: "received",
+    EventKind.TRANSFERRED: "received",
+}
+_VERDICT_FIELDS = {
+    Verdict.SATISFIED: "satisfied",
+    Verdict.BASICALLY_SATISFIED: "basically_satisfied",
+    Verdict.DISSATISFIED: "dissatisfied",
+    Verdict.UNREACHABLE: "unreachable",
+}
+
 # Steps in the period, by department, with the wait each ended (for the medians).
-_STEPS = """
+_STEPS = f"""
 SELECT department, kind, verdict, count(*) AS n
 FROM issue_events INDEXED BY issue_events_by_kind_and_time
-WHERE kind IN ('submitted', 'rerouted', 'transferred', 'accepted', 'returned', 'resolved',
-               'reopened', 'confirmed', 'callback', 'praise')
+WHERE kind IN {literals(*_STEP_FIELDS, EventKind.CONFIRMED, EventKind.CALLBACK)}
   AND at >= :start AND at < :end
 GROUP BY department, kind, verdict
 """
 
 # Acceptances in the period that were confirmed closed before any later acceptance: as the
 # daily tallies count them (at the first confirmation; a later reopening does not undo it).
-_ACCEPTED_CLOSED = """
+_ACCEPTED_CLOSED = f"""
 SELECT a.department AS department, count(*) AS closed
 FROM issue_events a INDEXED BY issue_events_by_kind_and_time
-WHERE a.kind = 'accepted' AND a.at >= :start AND a.at < :end
+WHERE a.kind = {literal(EventKind.ACCEPTED)} AND a.at >= :start AND a.at < :end
   AND EXISTS (
     SELECT 1 FROM issue_events c INDEXED BY issue_events_by_issue
-    WHERE c.issue_id = a.issue_id AND c.id > a.id AND c.kind = 'confirmed'
+    WHERE c.issue_id = a.issue_id AND c.id > a.id AND c.kind = {literal(EventKind.CONFIRMED)}
       AND NOT EXISTS (
         SELECT 1 FROM issue_events b INDEXED BY issue_events_by_issue
-        WHERE b.issue_id = a.issue_id AND b.id > a.id AND b.id < c.id AND b.kind = 'accepted'))
+        WHERE b.issue_id = a.issue_id AND b.id > a.id AND b.id < c.id
+          AND b.kind = {literal(EventKind.ACCEPTED)}))
 GROUP BY a.department
 """
 
-_WAITS = """
+# The kinds in the order of the condition of the partial index issue_events_waits (0011).
+_WAITS = f"""
 SELECT department, kind, group_concat(at - spell_started_at) AS seconds
 FROM issue_events INDEXED BY issue_events_waits
 WHERE department IN (SELECT code FROM departments)  -- a seek per department, with no statistics
-  AND kind IN ('accepted', 'resolved') AND spell_started_at IS NOT NULL
+  AND kind IN {literals(EventKind.ACCEPTED, EventKind.RESOLVED)} AND spell_started_at IS NOT NULL
   AND at >= :start AND at < :end
 GROUP BY department, kind
 """
 
-_OPEN_NOW = """
+_OPEN_NOW = f"""
 SELECT department,
        count(*) AS open,
-       total((status = 'pending' AND respond_by < :now)
-             OR (status = 'accepted' AND resolve_by < :now)) AS overdue
-FROM issues WHERE status IN ('pending', 'accepted')
+       total((status = {_PENDING} AND respond_by < :now)
+             OR (status = {_ACCEPTED} AND resolve_by < :now)) AS overdue
+FROM issues WHERE status IN ({_PENDING}, {_ACCEPTED})
 GROUP BY department
 """
 
-_HELD = """
+_HELD = f"""
 SELECT assignee_id AS staff_id, count(*) AS n FROM issues
-WHERE status = 'accepted' AND assignee_id IS NOT NULL
+WHERE status = {_ACCEPTED} AND assignee_id IS NOT NULL
 GROUP BY assignee_id
 """
 
 # Each confirmation credited to whoever was assigned then (the latest acceptance or
 # assignment before it names them), as the daily tallies credit it.
-_CLOSED_BY = """
+_CLOSED_BY = f"""
 SELECT h.target_id AS staff_id, count(*) AS n
 FROM issue_events c
 JOIN issue_events h ON h.id = (
     SELECT max(x.id) FROM issue_events x INDEXED BY issue_events_by_issue
-    WHERE x.issue_id = c.issue_id AND x.id < c.id AND x.kind IN ('accepted', 'assigned'))
-WHERE c.kind = 'confirmed' AND c.at >= :start AND c.at < :end AND h.target_id IS NOT NULL
+    WHERE x.issue_id = c.issue_id AND x.id < c.id
+      AND x.kind IN {literals(EventKind.ACCEPTED, EventKind.ASSIGNED)})
+WHERE c.kind = {literal(EventKind.CONFIRMED)} AND c.at >= :start AND c.at < :end
+  AND h.target_id IS NOT NULL
 GROUP BY h.target_id
 """
 
-_STEP_FIELDS = {
-    "reopened": "reopened",
-    "resolved": "resolved",
-    "returned": "returned",
-    "praise": "praise",
-    "accepted": "accepted",
-    "submitted": "received",
-    "rerouted": "received",
-    "transferred": "received",
-}
-_VERDICT_FIELDS = {
-    "satisfied": "satisfied",
-    "basically_satisfied": "basically_satisfied",
-    "dissatisfied": "dissatisfied",
-    "unreachable": "unreachable",
-}
+_PEOPLE = f"""
+SELECT id, name, department FROM staff
+WHERE active = 1 AND role IN {literals(Role.MEMBER, Role.HEAD)}
+ORDER BY department, name, id
+"""
 
 
 class SqliteMetrics:
@@ -155,8 +177,8 @@ class SqliteMetrics:
         rows = await fetch_all(
             self._conn,
             "SELECT measure, sum(value) AS value FROM daily_figures"
-            " WHERE day >= ? AND day < ? AND measure LIKE 'closed_by:%' GROUP BY measure",
-            (first_day.isoformat(), end_day.isoformat()),
+            " WHERE day >= ? AND day < ? AND measure LIKE ? GROUP BY measure",
+            (first_day.isoformat(), end_day.isoformat(), f"{CLOSED_BY}%"),
         )
         return {int(row["measure"].removeprefix(CLOSED_BY)): row["value"] for row in rows}
 
@@ -180,9 +202,9 @@ class SqliteMetrics:
             counts.transferred_before_due = int(row["moved_early"])
         for row in await self._rows(_STEPS, period):
             counts = of(row["department"])
-            kind, n = row["kind"], row["n"]
-            if kind == "callback":
-                name = _VERDICT_FIELDS[row["verdict"]]
+            kind, n = EventKind(row["kind"]), row["n"]
+            if kind is EventKind.CALLBACK:
+                name = _VERDICT_FIELDS[Verdict(row["verdict"])]
                 setattr(counts, name, getattr(counts, name) + n)
             elif kind in _STEP_FIELDS:
                 name = _STEP_FIELDS[kind]
@@ -204,7 +226,8 @@ class SqliteMetrics:
         period = {"start": to_epoch(start), "end": to_epoch(end)}
         for row in await self._rows(_WAITS, period):
             counts = found.setdefault(row["department"], DepartmentCounts(row["department"]))
-            waits = counts.accept_seconds if row["kind"] == "accepted" else counts.resolve_seconds
+            accepted = row["kind"] == EventKind.ACCEPTED
+            waits = counts.accept_seconds if accepted else counts.resolve_seconds
             waits.extend(map(int, row["seconds"].split(",")))
         return list(found.values())
 
@@ -222,11 +245,7 @@ class SqliteMetrics:
         held: defaultdict[int, int] = defaultdict(int)
         for row in await self._rows(_HELD, {}):
             held[row["staff_id"]] = row["n"]
-        people = await self._rows(
-            "SELECT id, name, department FROM staff"
-            " WHERE active = 1 AND role IN ('member', 'head') ORDER BY department, name, id",
-            {},
-        )
+        people = await self._rows(_PEOPLE, {})
         return [
             PersonLoad(row["id"], row["name"], row["department"], held[row["id"]], 0)
             for row in people

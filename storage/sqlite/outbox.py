@@ -10,7 +10,9 @@ import aiosqlite
 
 from casework.outbox import Card, OutboxItem, OutboxKind
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
+from storage.sqlite.sql import literal
 
+_REMINDER = literal(OutboxKind.REMINDER)
 _INSERT = (
     "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
     " message_id, payload, priority, created_at, due_at)"
@@ -94,7 +96,7 @@ class SqliteOutbox:
         rows = await fetch_all(
             self._conn,
             f"SELECT DISTINCT issue_id FROM outbox WHERE issue_id IN ({marks})"
-            " AND sent_at IS NULL AND failed_at IS NULL AND kind = 'reminder'",
+            f" AND sent_at IS NULL AND failed_at IS NULL AND kind = {_REMINDER}",
             issues,
         )
         held = {row[0] for row in rows}
@@ -102,7 +104,7 @@ class SqliteOutbox:
         await self._conn.executemany(
             "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
             " WHERE issue_id = ? AND staff_id = ? AND sent_at IS NULL AND failed_at IS NULL"
-            " AND kind = 'reminder'",
+            f" AND kind = {_REMINDER}",
             [(to_epoch(now), i, staff_id) for i, staff_id in waiting if i in held],
         )
         return self._conn.total_changes - before

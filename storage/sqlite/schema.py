@@ -14,12 +14,10 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.errors import MigrationError
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-class MigrationError(Exception):
-    """The database cannot be brought to this code's schema."""
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ import aiosqlite
 from casework.issues import Event, EventKind, Spell, Verdict, WithdrawReason
 from casework.retention import BlankedEvent
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.sql import literals
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
     " on_behalf, due_at, verdict, spell, spell_started_at, spell_due_at, spell_department"
 )
+# What happens beside an issue's steps, not one of them.
+_ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED)
 
 
 def _event(row: aiosqlite.Row) -> Event:
@@ -97,7 +100,7 @@ class SqliteTimeline:
         row = await fetch_one(
             self._conn,
             f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ?"
-            " AND kind NOT IN ('note', 'assist_added', 'redacted') ORDER BY id DESC LIMIT 1",
+            f" AND kind NOT IN {_ASIDE} ORDER BY id DESC LIMIT 1",
             (issue_id,),
         )
         return None if row is None else _event(row)

@@ -1,0 +1,96 @@
+"""Submitting a new issue, through the use case alone (casework/services/intake.py) on the
+in-memory store: one transaction makes the issue, its first step, its figures and its
+messages, and drops the draft; one that fails halfway leaves the draft as it was."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import casework.services.intake
+from casework import errors
+from casework.intake import Draft, Step
+from casework.issues import EventKind, Source, Status
+from casework.people import Staff
+from casework.services import Deps
+from casework.services.access import sync_organisation
+from casework.services.intake import submit
+from config.org import load_organisation
+from tests.fakes import FakeStore
+from tests.harness import START, TEST_ORG, FakeClock
+
+ORG = load_organisation(TEST_ORG)
+SUMMARY = Draft(
+    token="t1", step=Step.SUMMARY, updated_at=START, description="中山路12号路灯不亮",
+    category="streetlight", source=Source.HOTLINE, urgent=False, department="roads",
+    citizen_phone="13812345678", photos=("dark-lamp",),
+)  # fmt: skip
+
+
+@pytest.fixture
+async def store() -> FakeStore:
+    store = FakeStore()
+    await sync_organisation(Deps(store, ORG, FakeClock(), ZoneInfo("Asia/Shanghai")))
+    return store
+
+
+@pytest.fixture
+def deps(store: FakeStore) -> Deps:
+    return Deps(store, ORG, FakeClock(), ZoneInfo("Asia/Shanghai"))
+
+
+async def with_a_draft(store: FakeStore, telegram_id: int = 1001) -> Staff:
+    """The worker, with the draft at its summary."""
+    async with store.transaction() as tx:
+        worker = await tx.staff.by_telegram_id(telegram_id)
+        assert worker is not None
+        await tx.drafts.put(worker.id, worker.telegram_id, SUMMARY)
+    return worker
+
+
+async def test_a_submitted_draft_becomes_a_pending_issue_told_to_its_department_at_once(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker = await with_a_draft(store)
+    before = store.transactions
+
+    issue = await submit(deps, worker, "t1")
+
+    tables = store.tables
+    assert store.transactions == before + 1  # one transaction for it all
+    assert issue.number == "2611-0001" and issue.status is Status.PENDING
+    assert issue.respond_by is not None and issue.photos == ("dark-lamp",)
+    assert [e.kind for e in tables.events.values()] == [EventKind.SUBMITTED]
+    assert {t.measure for t in tables.tallies} == {"received", "handoffs_due"}
+    told = {m.item.chat_id for m in tables.outbox.values()}
+    assert {2001, 2002, 2003} <= told and worker.telegram_id not in told
+    assert tables.drafts == {}
+
+
+async def test_submitting_twice_makes_one_issue(store: FakeStore, deps: Deps) -> None:
+    worker = await with_a_draft(store)
+    await submit(deps, worker, "t1")
+
+    with pytest.raises(errors.NoDraft):
+        await submit(deps, worker, "t1")
+
+    assert len(store.tables.issues) == 1
+
+
+async def test_a_submission_that_fails_halfway_leaves_no_issue_and_keeps_the_draft(
+    store: FakeStore, deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = await with_a_draft(store)
+
+    async def unreachable_department(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the department could not be told")
+
+    monkeypatch.setattr(casework.services.intake, "announce", unreachable_department)
+    with pytest.raises(RuntimeError, match="could not be told"):
+        await submit(deps, worker, "t1")
+
+    tables = store.tables
+    assert tables.issues == {} and tables.events == {} and tables.tallies == []
+    assert tables.issue_counters == {}  # the number is not used up either
+    assert tables.drafts[worker.id][1] == SUMMARY

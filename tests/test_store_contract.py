@@ -1,0 +1,605 @@
+"""What every store does, shown on the SQLite store and on the in-memory fake alike: the fake
+(tests/fakes/) stands in for SQLite in the use cases' tests only as far as these hold for both.
+
+Each test runs twice, `[sqlite]` and `[fake]`. What only SQLite has (pragmas, migrations, the
+timeline's trigger, the figures' queries) is tested in tests/test_storage.py and beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from casework.commands import Action
+from casework.intake import Draft, Step
+from casework.issues import Event, EventKind, Issue, Source, Status
+from casework.organisation import RosterEntry
+from casework.outbox import Card, OutboxItem, OutboxKind, Priority
+from casework.people import (
+    AccessAction,
+    AccessEntry,
+    DeactivationRequest,
+    Invite,
+    NewStaff,
+    Staff,
+)
+from casework.ports import RunningExport, Store, StoreWriteFailed, Transaction
+from casework.prompts import Prompt
+from casework.retention import RedactionRequest
+from casework.roles import Role
+from config.org import load_organisation
+from storage import open_store
+from tests.fakes import FakeStore
+from tests.harness import START, TEST_ORG
+
+ORG = load_organisation(TEST_ORG)
+H, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture(params=["sqlite", "fake"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A store with the test organisation's departments and categories, and nobody in it."""
+    store: Store = (
+        await open_store(str(tmp_path / "duban.sqlite3"), wait_for_other_bot=0)
+        if request.param == "sqlite"
+        else FakeStore()
+    )
+    async with store.transaction() as tx:
+        await tx.organisation.sync(ORG)
+    yield store
+    await store.close()
+
+
+@dataclass(frozen=True)
+class World:
+    """People and issues for rows that name them (SQLite checks that they exist)."""
+
+    people: list[Staff]  # staff ids 1 to 4
+    issues: list[Issue]  # issue ids 1 and 2, reported by the first person
+
+
+@pytest.fixture
+async def world(store: Store) -> World:
+    async with store.transaction() as tx:
+        people = [await person(tx, 901 + n) for n in range(4)]
+        issues = [await tx.issues.create(an_issue(people[0], f"2611-000{n}")) for n in (1, 2)]
+    assert [p.id for p in people] == [1, 2, 3, 4] and [i.id for i in issues] == [1, 2]
+    return World(people, issues)
+
+
+async def person(tx: Transaction, telegram_id: int, role: Role = Role.WORKER,
+                 department: str | None = None, name: str = "某人") -> Staff:  # fmt: skip
+    return await tx.staff.add(NewStaff(telegram_id, name, role, department), START)
+
+
+def an_issue(reporter: Staff, number: str = "2611-0001", **changes: object) -> Issue:
+    issue = Issue(
+        id=0, number=number, status=Status.PENDING, description="路灯不亮",
+        category="streetlight", department="roads", reporter_id=reporter.id, urgent=False,
+        source=Source.HOTLINE, created_at=START, updated_at=START, handed_at=START,
+        respond_by=START + 2 * H, resolve_by=START + 3 * DAY,
+        photos=("third-looks-first", "b-second", "a-last"),
+        assisting=frozenset({"water", "mediation"}),
+    )  # fmt: skip
+    return dataclasses.replace(issue, **changes)  # type: ignore[arg-type]
+
+
+def message(key: str, staff_id: int, priority: int = Priority.REMINDER, issue_id: int = 1,
+            due_in: timedelta = timedelta()) -> OutboxItem:  # fmt: skip
+    return OutboxItem(
+        key=key, kind=OutboxKind.REMINDER, chat_id=100 + staff_id, staff_id=staff_id,
+        issue_id=issue_id, priority=priority, created_at=START, due_at=START + due_in,
+        payload={"phase": "0"},
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ transactions
+
+
+async def test_what_a_failed_transaction_wrote_is_not_there(store: Store, world: World) -> None:
+    woken: list[str] = []
+    store.on_outbox_added(lambda: woken.append("outbox"))
+
+    async def fail_halfway() -> None:
+        async with store.transaction() as tx:
+            await person(tx, 78)
+            await tx.outbox.add(message("lost", 1))
+            raise RuntimeError("halfway")
+
+    with pytest.raises(RuntimeError, match="halfway"):
+        await fail_halfway()
+
+    async with store.transaction() as tx:
+        assert await tx.staff.by_telegram_id(78) is None
+        assert await tx.outbox.due(START, 10) == []
+    assert woken == []
+
+
+async def test_a_reading_sees_what_was_committed_and_cannot_write(store: Store) -> None:
+    async with store.transaction() as tx:
+        await person(tx, 80)
+
+    async with store.reading() as seen:
+        found = await seen.staff.by_telegram_id(80)
+    with pytest.raises(StoreWriteFailed, match="readonly"):
+        async with store.reading() as seen:
+            await person(seen, 81)
+
+    assert found is not None
+    async with store.transaction() as tx:
+        assert await tx.staff.by_telegram_id(81) is None
+
+
+async def test_listeners_hear_of_saved_changes_and_of_messages_queued(
+    store: Store, world: World
+) -> None:
+    heard: list[object] = []
+    store.on_write(lambda saved: heard.append(saved))
+    store.on_outbox_added(lambda: heard.append("outbox"))
+
+    async with store.transaction() as tx:
+        await person(tx, 82)
+    async with store.transaction() as tx:
+        await tx.staff.by_telegram_id(82)  # a read saves nothing
+    async with store.transaction() as tx:
+        await tx.outbox.add(message("one", 1))
+
+    assert heard == [True, True, "outbox"]
+
+
+# ------------------------------------------------------------------------------ staff
+
+
+async def test_staff_are_found_listed_deactivated_and_let_back_in(store: Store) -> None:
+    async with store.transaction() as tx:
+        worker = await person(tx, 101, name="王芳")
+        head = await person(tx, 102, Role.HEAD, "roads", "陈建国")
+        member = await person(tx, 103, Role.MEMBER, "roads", "刘强")
+        coordinator = await person(tx, 104, Role.COORDINATOR, name="周敏")
+        water = await person(tx, 105, Role.HEAD, "water", "赵丽")
+        ended = await tx.staff.deactivate(member.id, START + H)
+        again = await tx.staff.deactivate(member.id, START + H)
+        active = [p.id for p in await tx.staff.active()]
+        roads = [p.id for p in await tx.staff.active("roads")]
+        heads = [p.id for p in await tx.staff.with_roles([Role.HEAD, Role.COORDINATOR])]
+        by_ids = await tx.staff.by_ids([worker.id, water.id, 999])
+        back = await tx.staff.restore(member.id, NewStaff(103, "刘强", Role.HEAD, "water"), START)
+
+    assert worker.active and worker.joined_at == START and not worker.from_roster
+    assert (ended, again) == (True, False)
+    # By department (none last), role and name.
+    assert active == [head.id, water.id, coordinator.id, worker.id]
+    assert roads == [head.id]
+    assert heads == [head.id, coordinator.id, water.id]
+    assert set(by_ids) == {worker.id, water.id}
+    assert back.active and back.role is Role.HEAD and back.department == "water"
+
+
+async def test_what_telegram_says_of_a_person_is_noted(store: Store) -> None:
+    async with store.transaction() as tx:
+        someone = await person(tx, 110)
+        await tx.staff.set_language(someone.id, "en")
+        await tx.staff.note_telegram_language(someone.id, "zh-hans")
+        await tx.staff.note_telegram_name(someone.id, "小王")
+        first = await tx.staff.mark_unreachable(someone.id, START)
+        second = await tx.staff.mark_unreachable(someone.id, START + H)
+        unreachable = await tx.staff.by_id(someone.id)
+        await tx.staff.mark_reachable(someone.id)
+        now = await tx.staff.by_id(someone.id)
+
+    assert (first, second) == (True, False)
+    assert unreachable is not None and unreachable.unreachable_since == START
+    assert now is not None and now.unreachable_since is None
+    assert (now.language, now.telegram_language, now.telegram_name) == ("en", "zh-hans", "小王")
+
+
+async def test_the_roster_adds_updates_and_ends_the_access_of_those_it_lists(store: Store) -> None:
+    later = START + DAY
+    roster = [
+        RosterEntry(201, "甲", Role.WORKER),
+        RosterEntry(202, "乙", Role.MEMBER, "roads"),
+        RosterEntry(203, "丙", Role.HEAD, "roads"),
+    ]
+    async with store.transaction() as tx:
+        invited = await person(tx, 209)  # came in through an invitation
+        first = await tx.staff.import_roster(roster, START)
+        second = await tx.staff.import_roster(
+            [
+                RosterEntry(201, "甲（改名）", Role.WORKER),  # a new name: updated
+                RosterEntry(202, "乙", Role.HEAD, "roads"),  # a new role: new access
+                # 203's line removed: access ended
+                RosterEntry(209, "丁", Role.WORKER, active=False),  # ended, though invited
+            ],
+            later,
+        )
+        people = {p.telegram_id: p for p in (await tx.staff.by_ids(range(1, 50))).values()}
+        third = await tx.staff.import_roster(roster, later)  # never gives access back
+
+    assert len(first.added) == 3 and first.updated == 0 and first.removed == []
+    assert second.added == [] and second.updated == 3
+    assert second.changed == [people[202].id]
+    assert second.removed == sorted([people[203].id, invited.id])
+    assert people[201].name == "甲（改名）" and people[201].joined_at == START
+    assert people[202].role is Role.HEAD and people[202].joined_at == later
+    assert not people[203].active and not people[209].active and people[209].from_roster
+    assert (
+        third.added == []
+        and third.removed == []
+        and not any(p.active for p in (await _people(store, 203, 209)))
+    )
+
+
+async def test_the_roster_does_not_undo_a_deactivation(store: Store) -> None:
+    entry = RosterEntry(telegram_id=42, name="甲", role=Role.WORKER)
+    async with store.transaction() as tx:
+        await tx.staff.import_roster([entry], START)
+        listed = await tx.staff.by_telegram_id(42)
+        assert listed is not None
+        await tx.staff.deactivate(listed.id, START)
+        renamed = await tx.staff.import_roster(
+            [dataclasses.replace(entry, name="甲（改名）")], START
+        )
+        after = await tx.staff.by_telegram_id(42)
+
+    assert renamed.updated == 1 and renamed.added == []
+    assert after is not None and after.name == "甲（改名）" and not after.active
+
+
+async def _people(store: Store, *telegram_ids: int) -> list[Staff]:
+    async with store.transaction() as tx:
+        found = [await tx.staff.by_telegram_id(t) for t in telegram_ids]
+    return [p for p in found if p is not None]
+
+
+async def test_the_organisation_file_is_mirrored_and_what_it_drops_is_kept_inactive(
+    store: Store,
+) -> None:
+    smaller = dataclasses.replace(
+        ORG,
+        departments=ORG.departments[:2],
+        categories=tuple(c for c in ORG.categories if c.department != "mediation"),
+    )
+    async with store.transaction() as tx:
+        await tx.organisation.sync(smaller)
+        departments = await tx.organisation.active_department_codes()
+        categories = await tx.organisation.active_category_codes()
+        retired_departments, retired_categories = await tx.organisation.retired()
+
+    assert departments == ["roads", "water"]
+    assert categories == ["streetlight", "water_outage"]
+    assert retired_departments == [d for d in ORG.departments if d.code == "mediation"]
+    assert retired_categories == [c for c in ORG.categories if c.department == "mediation"]
+
+
+# ------------------------------------------------------------------------------ invitations
+
+
+async def test_an_invitation_is_used_once_or_revoked_and_forgotten_long_after_it_expired(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        maker = await person(tx, 301, Role.COORDINATOR)
+        invites = [
+            await tx.invites.add(
+                Invite(code, Role.WORKER, None, maker.id, START + n * H, START + 7 * DAY, name)
+            )
+            for n, (code, name) in enumerate([("used", "甲"), ("revoked", "乙"), ("open", "丙")])
+        ]
+        used, revoked, still_open = invites
+        newcomer = await person(tx, 302)
+        marked = await tx.invites.mark_used("used", newcomer.id, START + DAY)
+        marked_again = await tx.invites.mark_used("used", maker.id, START + DAY)
+        withdrawn = await tx.invites.revoke(revoked.id or 0, maker.id, START + DAY)
+        withdrawn_again = await tx.invites.revoke(revoked.id or 0, maker.id, START + DAY)
+        open_now = [i.code for i in await tx.invites.open(START + DAY)]
+        open_later = await tx.invites.open(START + 8 * DAY)
+        kept = await tx.invites.purge_expired_before(START + 7 * DAY)
+        purged = await tx.invites.purge_expired_before(START + 7 * DAY + 1 * H)
+        left = [await tx.invites.get(code) for code in ("used", "revoked", "open")]
+        same = await tx.invites.by_id(used.id or 0)
+
+    assert still_open.id is not None and still_open.name == "丙"
+    assert (marked, marked_again, withdrawn, withdrawn_again) == (True, False, True, False)
+    assert open_now == ["open"] and open_later == []
+    assert (kept, purged) == (0, 2)  # the used one stays: it records who let whom in
+    assert left[1:] == [None, None]
+    assert left[0] is not None and left[0].used_by == newcomer.id
+    assert left[0].used_at == START + DAY and same == left[0]
+
+
+async def test_a_name_kept_for_an_invitation_is_found_dropped_or_forgotten(store: Store) -> None:
+    async with store.transaction() as tx:
+        maker = await person(tx, 310, Role.COORDINATOR)
+        first = await tx.invites.add_draft(maker.id, "小甲", START)
+        second = await tx.invites.add_draft(maker.id, "小乙", START + DAY)
+        found = await tx.invites.draft(first.id)
+        await tx.invites.drop_draft(first.id)
+        dropped = await tx.invites.draft(first.id)
+        forgotten = await tx.invites.drop_drafts_before(START + 2 * DAY)
+
+    assert found == first and found.name == "小甲" and second.id != first.id
+    assert dropped is None and forgotten == 1
+
+
+async def test_the_access_log_says_how_each_came_in_latest_first(store: Store) -> None:
+    async with store.transaction() as tx:
+        coordinator = await person(tx, 320, Role.COORDINATOR)
+        worker = await person(tx, 321)
+        for n, (action, actor) in enumerate(
+            [
+                (AccessAction.ROSTER_ADDED, None),
+                (AccessAction.DEACTIVATED, coordinator.id),
+                (AccessAction.JOINED, coordinator.id),
+            ]
+        ):
+            await tx.access_log.add(
+                AccessEntry(START + n * H, action, actor, worker.id, Role.WORKER)
+            )
+        came = await tx.access_log.how_they_came([worker.id, coordinator.id])
+        recent = await tx.access_log.recent(2)
+        await tx.access_log.put_request(DeactivationRequest(coordinator.id, worker.id, START))
+        await tx.access_log.put_request(
+            DeactivationRequest(coordinator.id, coordinator.id, START + H)
+        )
+        request = await tx.access_log.request_of(coordinator.id)
+        await tx.access_log.drop_request(coordinator.id)
+        dropped = await tx.access_log.request_of(coordinator.id)
+
+    assert list(came) == [worker.id]
+    assert came[worker.id].action is AccessAction.JOINED  # the latest way in
+    assert [e.action for e in recent] == [AccessAction.JOINED, AccessAction.DEACTIVATED]
+    assert request == DeactivationRequest(coordinator.id, coordinator.id, START + H)  # replaced
+    assert dropped is None
+
+
+# ------------------------------------------------------------------------------ issues
+
+
+async def test_an_issue_is_numbered_saved_only_over_the_version_read_and_keeps_its_photos(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 401)
+        numbers = [await tx.issues.next_sequence(m) for m in ("2611", "2611", "2612")]
+        created = await tx.issues.create(an_issue(reporter))
+        accepted = dataclasses.replace(
+            created, status=Status.ACCEPTED, version=2, photos=(), assisting=frozenset({"water"})
+        )
+        saved = await tx.issues.save(accepted, expected_version=created.version)
+        stale = await tx.issues.save(accepted, expected_version=created.version)
+        found = await tx.issues.get(created.id)
+        by_number = await tx.issues.by_number("2611-0001")
+        versions = (await tx.issues.version_of(created.id), await tx.issues.version_of(999))
+        await tx.issues.forget_photos(created.id)
+        without_photos = await tx.issues.get(created.id)
+
+    assert numbers == [1, 1 + 1, 1]
+    assert created.id > 0 and created.photos == ("third-looks-first", "b-second", "a-last")
+    assert created.assisting == {"water", "mediation"}
+    assert (saved, stale) == (True, False)
+    assert found is not None and found == by_number
+    assert found.status is Status.ACCEPTED and found.assisting == {"water"}
+    assert found.photos == created.photos  # the photos it was logged with stay
+    assert versions == (2, None)
+    assert without_photos is not None and without_photos.photos == ()
+
+
+async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 410)
+        issues = [
+            await tx.issues.create(
+                an_issue(reporter, f"2611-000{n}", status=status, updated_at=START + n * H)
+            )
+            for n, status in enumerate([Status.CLOSED, Status.ACCEPTED, Status.WITHDRAWN], 1)
+        ]
+        closed, _, withdrawn = issues
+        to_redact = [i.id for i in await tx.issues.to_redact(START + DAY, 10)]
+        first_only = [i.id for i in await tx.issues.to_redact(START + DAY, 1)]
+        not_yet = await tx.issues.to_redact(START + 2 * H, 10)
+        await tx.issues.save(dataclasses.replace(closed, redacted_at=START + 2 * H), closed.version)
+        redacted = [i.id for i in await tx.issues.to_redact(START + DAY, 10)]
+        with_cards = await tx.issues.with_cards_to_retire(START + DAY, 10)
+        await tx.issues.cards_retired([closed.id], START + DAY)
+        cards_left = await tx.issues.with_cards_to_retire(START + DAY, 10)
+
+    assert to_redact == [closed.id, withdrawn.id] and first_only == [closed.id]
+    assert [i.id for i in not_yet] == [closed.id]
+    assert redacted == [withdrawn.id]
+    assert with_cards == [closed.id, withdrawn.id] and cards_left == [withdrawn.id]
+
+
+async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 420)
+        issue = await tx.issues.create(an_issue(reporter))
+        submitted = await tx.timeline.append(
+            issue.id, Event(EventKind.SUBMITTED, reporter.id, START, due_at=START + 2 * H)
+        )
+        await tx.timeline.append(issue.id, Event(EventKind.NOTE, reporter.id, START, text="备注"))
+        steps = await tx.timeline.of_issue(issue.id)
+        latest = await tx.timeline.latest_step(issue.id)
+        found = await tx.timeline.get(submitted.id or 0)
+        none = await tx.timeline.latest_step(999)
+
+    assert submitted.id is not None and submitted.issue_id == issue.id
+    assert [e.kind for e in steps] == [EventKind.SUBMITTED, EventKind.NOTE]
+    assert latest == submitted == found and submitted.due_at == START + 2 * H
+    assert none is None
+
+
+# ------------------------------------------------------------------------------ conversations
+
+
+async def test_drafts_and_questions_are_one_per_person_and_found_once_idle(
+    store: Store, world: World
+) -> None:
+    draft = Draft("t1", Step.CATEGORY, START, description="路灯不亮", photos=("p",))
+    prompt = Prompt(1, Action.RETURN, 500, START + H, department="water", photos=("q",))
+    who = world.people[0].id
+    async with store.transaction() as tx:
+        await tx.drafts.put(who, 500, draft)
+        await tx.drafts.put(who, 501, dataclasses.replace(draft, description="井盖丢失"))
+        await tx.prompts.put(who, prompt)
+        kept = (await tx.drafts.get(who), await tx.prompts.get(who))
+        idle_drafts = await tx.drafts.idle_since(START)
+        idle_prompts = (await tx.prompts.idle_since(START), await tx.prompts.idle_since(START + H))
+        deleted = [
+            await tx.drafts.delete(who),
+            await tx.drafts.delete(who),
+            await tx.prompts.delete(who),
+        ]
+
+    assert kept[0] is not None and kept[0].description == "井盖丢失"
+    assert kept[1] == prompt
+    assert [(i.staff_id, i.chat_id, i.updated_at) for i in idle_drafts] == [(who, 501, START)]
+    assert idle_prompts[0] == [] and [i.chat_id for i in idle_prompts[1]] == [500]
+    assert deleted == [True, False, True]
+
+
+async def test_a_redaction_question_is_answered_once_by_whoever_asked_it(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        await tx.redaction_requests.add(RedactionRequest("tok", 2, (1, 2), START))
+        await tx.redaction_requests.add(RedactionRequest("old", 2, (1,), START - DAY))
+        by_another = await tx.redaction_requests.take("tok", 3)
+        taken = await tx.redaction_requests.take("tok", 2)
+        again = await tx.redaction_requests.take("tok", 2)
+        forgotten = await tx.redaction_requests.forget_before(START)
+
+    assert by_another is None and again is None
+    assert taken == RedactionRequest("tok", 2, (1, 2), START)
+    assert forgotten == 1
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+async def test_a_message_is_queued_once_per_key_and_read_most_urgent_first(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        added = await tx.outbox.add_many([message("a", 1), message("b", 2), message("a", 3)])
+        urgent = await tx.outbox.add(message("urgent", 1, Priority.URGENT))
+        twice = await tx.outbox.add(message("urgent", 1, Priority.URGENT))
+        await tx.outbox.add(message("later", 1, due_in=H))
+        everything = await tx.outbox.due(START, 10)
+        held = {everything[0].id or 0}
+        rest = await tx.outbox.due(START, 10, held)
+        first_two = await tx.outbox.due(START, 2, held)
+        next_due = await tx.outbox.next_due_at()
+
+    assert (added, urgent, twice) == (2, True, False)
+    assert [i.key for i in everything] == ["urgent", "a", "b"]
+    assert [i.key for i in rest] == ["a", "b"] and [i.key for i in first_two] == ["a"]
+    assert rest[0].payload == {"phase": "0"} and rest[0].attempts == 0
+    assert next_due == START
+
+
+async def test_a_message_is_attempted_then_sent_retried_or_given_up_and_purged_later(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.add_many([message(k, 1) for k in ("sent", "retried", "failed")])
+        sent, retried, failed = await tx.outbox.due(START, 10)
+        attempted = await tx.outbox.attempting(sent.id or 0, START)
+        await tx.outbox.mark_sent(sent.id or 0, START, 4242)
+        too_late = await tx.outbox.attempting(sent.id or 0, START)
+        await tx.outbox.retry_later(retried.id or 0, START + H, "timed out")
+        await tx.outbox.give_up(failed.id or 0, START + H, "blocked")
+        waiting = [i.key for i in await tx.outbox.due(START + H, 10)]
+        delivered = await tx.outbox.get(sent.id or 0)
+        purged = [
+            await tx.outbox.purge_done_before(START, 10),
+            await tx.outbox.purge_done_before(START + DAY, 1),
+            await tx.outbox.purge_done_before(START + DAY, 10),
+        ]
+        gone = await tx.outbox.get(sent.id or 0)
+
+    assert (attempted, too_late) == (True, False)
+    assert waiting == ["retried"]
+    assert delivered is not None and delivered.message_id == 4242 and delivered.attempts == 1
+    assert purged == [0, 1, 1] and gone is None
+
+
+async def test_a_newer_reminder_replaces_only_the_same_persons_older_one(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.add_many([message("old-1", 1), message("old-2", 2)])
+        replaced = await tx.outbox.supersede_reminders([(1, 1)], START)
+        waiting = await tx.outbox.due(START, 10)
+
+    assert replaced == 1
+    assert [i.key for i in waiting] == ["old-2"]
+
+
+async def test_cards_sent_are_found_by_chat_and_by_issue_and_forgotten(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        for card in (Card(-5, 2, 1, department="roads"), Card(9, 7, 1, staff_id=3),
+                     Card(9, 8, 2, staff_id=3), Card(9, 7, 1, staff_id=4)):  # fmt: skip
+            await tx.cards.add(card)  # the last one replaces the second
+        found = await tx.cards.find(9, 7)
+        of_one = await tx.cards.of_issue(1)
+        of_both = await tx.cards.of_issues([2, 1])
+        forgotten = await tx.cards.forget([1])
+        left = await tx.cards.of_issues([1, 2])
+
+    assert found == Card(9, 7, 1, staff_id=4)
+    assert [(c.chat_id, c.message_id) for c in of_one] == [(-5, 2), (9, 7)]
+    assert [(c.issue_id, c.message_id) for c in of_both] == [(1, 2), (1, 7), (2, 8)]
+    assert forgotten == 2 and left == [Card(9, 8, 2, staff_id=3)]
+
+
+async def test_a_digest_is_claimed_once_a_day(store: Store, world: World) -> None:
+    async with store.transaction() as tx:
+        claims = [
+            await tx.digests.claim("2026-11-25", "morning"),
+            await tx.digests.claim("2026-11-25", "morning"),
+            await tx.digests.claim("2026-11-25", "weekly"),
+            await tx.digests.claim("2026-11-26", "morning"),
+        ]
+
+    assert claims == [True, False, True, True]
+
+
+async def test_updates_are_kept_until_handled_and_handled_once(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.updates.keep([(2, "{two}"), (1, "{one}")], START)
+        kept = await tx.updates.unhandled()
+        first = await tx.updates.first_time(1, START)
+        repeat = await tx.updates.first_time(1, START + H)
+        await tx.updates.keep([(1, "{one again}")], START + H)  # fetched again: already handled
+        left = await tx.updates.unhandled()
+        forgotten = await tx.updates.forget_before(START + DAY)
+        after_forgetting = await tx.updates.first_time(1, START + DAY)
+
+    assert kept == [(1, "{one}"), (2, "{two}")]
+    assert (first, repeat) == (True, False)
+    assert left == [(2, "{two}")]
+    assert forgotten == 1 and after_forgetting is True
+
+
+async def test_one_export_per_person_is_on_record_until_it_ends(store: Store, world: World) -> None:
+    async with store.transaction() as tx:
+        started = await tx.running_exports.start(RunningExport(1, 100, "2026-11"), START)
+        refused = await tx.running_exports.start(RunningExport(1, 100, "week"), START)
+        await tx.running_exports.start(RunningExport(2, 200, "week"), START)
+        await tx.running_exports.end(1)
+        cut_short = await tx.running_exports.take_all()
+        none_left = await tx.running_exports.take_all()
+
+    assert (started, refused) == (None, "2026-11")
+    assert cut_short == [RunningExport(2, 200, "week")] and none_left == []
