@@ -140,6 +140,25 @@ def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
     return [action for action in RULES if action is not Action.VIEW and may(issue, person, action)]
 
 
+# What a department's group card offers: the department's own steps, pressed by whoever is on
+# duty there (each press is checked again against the presser's own rights).
+_GROUP_STEPS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
+
+
+def group_actions(issue: Issue, department: str) -> list[Action]:
+    """The buttons on the card in `department`'s group: the steps of `_GROUP_STEPS` its head
+    could take now, in the order the card shows them; none once the issue has gone elsewhere."""
+    if department != issue.department:
+        return []
+    return [
+        action
+        for action in RULES
+        if action in _GROUP_STEPS
+        and R.HEAD in RULES[action].get(issue.status, frozenset())
+        and _open_to(issue, action)
+    ]
+
+
 def check(issue: Issue, person: Staff, action: Action) -> None:
     """Refuse with the reason a person would want to hear: not yours, or not any more."""
     if may(issue, person, action):

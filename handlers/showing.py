@@ -18,10 +18,10 @@ from telegram.error import BadRequest
 from casework.commands import Action
 from casework.errors import CaseworkError
 from casework.issues import Issue
+from casework.lifecycle import group_actions
 from casework.outbox import Card
 from casework.people import Staff
 from casework.services import delivery, views
-from casework.services.delivery import group_actions
 from handlers.context import BotContext
 from rendering.cards import TIMELINE, callback, card_keyboard, card_text, timeline_lines
 from rendering.i18n import Html
