@@ -20,6 +20,7 @@ from casework.people import Staff
 from casework.prompts import Prompt
 from casework.services import issues, views
 from casework.services.issues import Outcome
+from handlers import refusals
 from handlers.context import BotContext
 from handlers.numbers import page_number, whole_number
 from handlers.showing import (
@@ -31,9 +32,8 @@ from handlers.showing import (
     timeline_page,
 )
 from rendering.cards import ACTIONS, BACK, CODES, DETAILS, PREFIX, TIMELINE, callback
-from rendering.i18n import N_, Html, plain
+from rendering.i18n import N_, Html
 from rendering.labels import department_name, role_name, verdict_name, withdraw_name
-from rendering.refusals import explain
 
 _DONE = {
     Action.ACCEPT: N_("Accepted."),
@@ -91,8 +91,7 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     parsed = parse(query.data)
     if parsed is None:
-        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
-        return
+        raise errors.StaleStep()
     issue_id, step, argument = parsed
     try:
         if step == DETAILS:
@@ -107,7 +106,8 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
         else:
             await _act(update, context, issue_id, ACTIONS[step], argument)
     except errors.CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
+        await refusals.answer(update, context, refusal)
+        # The card shows the issue as it is now: its buttons stop offering what was refused.
         await redraw_pressed_card(update, context, issue_id)
     except NotInPrivate:
         # Pressed in a group by someone the bot cannot write to in private (they never opened
@@ -305,11 +305,7 @@ async def answer_prompt(
     message = update.effective_message
     assert message is not None
     t = context.t
-    try:
-        outcome = await issues.answer(context.deps, context.staff, text, photos)
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
-        return
+    outcome = await issues.answer(context.deps, context.staff, text, photos)
     done = Html("✓ " + t._(_DONE[_action_of(outcome)]))
     try:
         details = await views.details(context.deps, context.staff, outcome.issue.id)
@@ -325,11 +321,7 @@ async def add_note(
     message: Message, context: BotContext, issue_id: int, text: str, photos: tuple[str, ...] = ()
 ) -> None:
     """A reply to a card, or /note: add it to the timeline and tell the other side."""
-    try:
-        await issues.take_step(context.deps, context.staff, issue_id, AddNote(text, photos))
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, context.t))
-        return
+    await issues.take_step(context.deps, context.staff, issue_id, AddNote(text, photos))
     await message.reply_text(context.t._("✓ Note added to the timeline."))
 
 

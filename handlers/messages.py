@@ -11,10 +11,9 @@ from casework import errors
 from casework.intake import Draft
 from casework.outbox import Card
 from casework.services import delivery, intake, issues
-from handlers import new_issue
+from handlers import new_issue, refusals
 from handlers.context import BotContext
 from handlers.issue_actions import add_note, answer_prompt
-from rendering.refusals import explain
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -29,7 +28,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if card is not None:  # a reply to another issue's card is a note on that issue
         await add_note(message, context, card.issue_id, message.text)
         return
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is not None:
         await new_issue.on_text(update, context, draft)
         return
@@ -47,11 +46,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
     if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
-        try:
-            await issues.add_prompt_photo(context.deps, context.staff, file_id)
-        except errors.CaseworkError as refusal:  # a reason takes words, not photos
-            await message.reply_html(explain(refusal, context.t))
-            return
+        await issues.add_prompt_photo(context.deps, context.staff, file_id)  # not for a reason
         if caption.strip():
             await answer_prompt(update, context, prompt, caption)
         else:
@@ -68,7 +63,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
                 )
             )
         return
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is not None:
         await new_issue.on_photo(update, context, draft)
         return
@@ -78,7 +73,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
 async def on_location(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is None:
         await message.reply_text(context.t._("A location is not expected now."))
         return
@@ -88,7 +83,7 @@ async def on_location(update: Update, context: BotContext) -> None:
 async def on_contact(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is None:
         await message.reply_text(context.t._("A contact is not expected now."))
         return
@@ -129,11 +124,11 @@ async def _replied_card(message: Message, context: BotContext) -> Card | None:
     return await delivery.card_at(context.deps, message.chat.id, replied.message_id)
 
 
-async def _draft(message: Message, context: BotContext) -> Draft | None:
+async def _draft(update: Update, context: BotContext) -> Draft | None:
     try:
         return await intake.current(context.deps, context.staff)
-    except errors.DraftExpired as refusal:
-        await message.reply_html(explain(refusal, context.t))
+    except errors.DraftExpired as refusal:  # told; the message is then taken as if none was open
+        await refusals.answer(update, context, refusal)
         return None
 
 
