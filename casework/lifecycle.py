@@ -403,21 +403,22 @@ def needs_text(issue: Issue, person: Staff, action: Action) -> bool:
     return action in _NEEDS_REASON_ON_BEHALF and on_behalf(issue, person, action)
 
 
-_ACTION_OF = {
-    EventKind.ACCEPTED: Action.ACCEPT,
-    EventKind.RETURNED: Action.RETURN,
-    EventKind.REROUTED: Action.REROUTE,
-    EventKind.TRANSFERRED: Action.TRANSFER,
-    EventKind.ASSIGNED: Action.ASSIGN,
-    EventKind.RESOLVED: Action.RESOLVE,
-    EventKind.CONFIRMED: Action.CONFIRM,
-    EventKind.REOPENED: Action.REOPEN,
-    EventKind.WITHDRAWN: Action.WITHDRAW,
-    EventKind.NOTE: Action.NOTE,
-    EventKind.ASSIST_ADDED: Action.ASSIST,
-    EventKind.CALLBACK: Action.CALLBACK,
-    EventKind.PRAISE: Action.PRAISE,
+# Steps that name something first: a department, a person, a kind of withdrawal, a verdict,
+# whom to praise.
+_CHOSEN_FIRST = {
+    Action.TRANSFER,
+    Action.REROUTE,
+    Action.ASSIST,
+    Action.ASSIGN,
+    Action.WITHDRAW,
+    Action.CALLBACK,
+    Action.PRAISE,
 }
+
+
+def needs_choice(action: Action) -> bool:
+    """Whether the step names something that is chosen first (then, maybe, words)."""
+    return action in _CHOSEN_FIRST
 
 
 def on_the_record(event: Event, before: Issue, after: Issue) -> Event:
@@ -457,8 +458,3 @@ def deadline_set_by(event: Event, issue: Issue) -> datetime | None:
     if event.kind in (EventKind.ACCEPTED, EventKind.REOPENED):
         return issue.resolve_by
     return None
-
-
-def action_of(kind: EventKind) -> Action | None:
-    """The step that causes events of this kind (None for submission)."""
-    return _ACTION_OF.get(kind)

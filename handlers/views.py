@@ -8,9 +8,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from casework import errors
 from casework.issues import Issue
 from casework.ports import IssuePage
-from casework.services import views
+from casework.services import issues, views
 from handlers.context import BotContext
-from handlers.issue_actions import add_note
 from handlers.numbers import page_number
 from handlers.showing import edit_text, send_details
 from rendering.cards import DETAILS, callback, local
@@ -73,8 +72,8 @@ async def note(update: Update, context: BotContext) -> None:
             )
         )
         return
-    issue = await views.find(context.deps, context.staff, parts[1])
-    await add_note(message, context, issue.id, parts[2])
+    await issues.note(context.deps, context.staff, parts[1], parts[2])
+    await message.reply_text(context.t._("✓ Note added to the timeline."))
 
 
 async def _list_page(
