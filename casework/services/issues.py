@@ -235,20 +235,22 @@ async def _command(tx: Transaction, pressed: Press) -> Command:
         case Press(action=Action.ASSIST, department=str(department)):
             return AddAssist(department)
         case Press(action=Action.ASSIGN, person_id=int(person_id)):
-            assignee = await tx.staff.by_id(person_id)
-            if assignee is None:
-                raise errors.NotInDepartment()
-            return Assign(assignee)
+            return Assign(await _named(tx, person_id))
         case Press(action=Action.CALLBACK, verdict=Verdict() as verdict):
             return RecordCallback(verdict)
         case Press(action=Action.PRAISE, person_id=None):
             return Praise(None)
         case Press(action=Action.PRAISE, person_id=int(person_id)):
-            person = await tx.staff.by_id(person_id)
-            if person is None:
-                raise errors.NotInDepartment()
-            return Praise(person)
+            return Praise(await _named(tx, person_id))
     raise errors.StaleStep()  # a choice missing, or a step that takes words (forged data)
+
+
+async def _named(tx: Transaction, staff_id: int) -> Staff:
+    """The person a press names (to assign or praise); the rules then check they fit."""
+    person = await tx.staff.by_id(staff_id)
+    if person is None:
+        raise errors.NotInDepartment()
+    return person
 
 
 async def _take(
