@@ -49,7 +49,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
     if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
-        await issues.add_prompt_photo(context.deps, context.staff, file_id)  # not for a reason
+        # Refused while a reason is asked: a reason takes words.
+        await issues.add_prompt_photo(context.deps, context.staff, file_id)
         if caption.strip():
             await _answer_prompt(message, context, caption)
         else:
