@@ -138,7 +138,8 @@ class DraftExpired(CaseworkError):
 
 
 class StaleStep(CaseworkError):
-    """A button or answer for a step of the draft that is not the current one."""
+    """A button or answer that no longer fits: an old, garbled or forged press, or one for a
+    step of the draft that is not the current one."""
 
 
 class DraftIncomplete(CaseworkError):

@@ -140,6 +140,25 @@ def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
     return [action for action in RULES if action is not Action.VIEW and may(issue, person, action)]
 
 
+# What a department's group card offers: the department's own steps, pressed by whoever is on
+# duty there (each press is checked again against the presser's own rights).
+_GROUP_STEPS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
+
+
+def group_actions(issue: Issue, department: str) -> list[Action]:
+    """The buttons on the card in `department`'s group: the steps of `_GROUP_STEPS` its head
+    could take now, in the order the card shows them; none once the issue has gone elsewhere."""
+    if department != issue.department:
+        return []
+    return [
+        action
+        for action in RULES
+        if action in _GROUP_STEPS
+        and R.HEAD in RULES[action].get(issue.status, frozenset())
+        and _open_to(issue, action)
+    ]
+
+
 def check(issue: Issue, person: Staff, action: Action) -> None:
     """Refuse with the reason a person would want to hear: not yours, or not any more."""
     if may(issue, person, action):
@@ -384,21 +403,22 @@ def needs_text(issue: Issue, person: Staff, action: Action) -> bool:
     return action in _NEEDS_REASON_ON_BEHALF and on_behalf(issue, person, action)
 
 
-_ACTION_OF = {
-    EventKind.ACCEPTED: Action.ACCEPT,
-    EventKind.RETURNED: Action.RETURN,
-    EventKind.REROUTED: Action.REROUTE,
-    EventKind.TRANSFERRED: Action.TRANSFER,
-    EventKind.ASSIGNED: Action.ASSIGN,
-    EventKind.RESOLVED: Action.RESOLVE,
-    EventKind.CONFIRMED: Action.CONFIRM,
-    EventKind.REOPENED: Action.REOPEN,
-    EventKind.WITHDRAWN: Action.WITHDRAW,
-    EventKind.NOTE: Action.NOTE,
-    EventKind.ASSIST_ADDED: Action.ASSIST,
-    EventKind.CALLBACK: Action.CALLBACK,
-    EventKind.PRAISE: Action.PRAISE,
+# Steps that name something first: a department, a person, a kind of withdrawal, a verdict,
+# whom to praise.
+_CHOSEN_FIRST = {
+    Action.TRANSFER,
+    Action.REROUTE,
+    Action.ASSIST,
+    Action.ASSIGN,
+    Action.WITHDRAW,
+    Action.CALLBACK,
+    Action.PRAISE,
 }
+
+
+def needs_choice(action: Action) -> bool:
+    """Whether the step names something that is chosen first (then, maybe, words)."""
+    return action in _CHOSEN_FIRST
 
 
 def on_the_record(event: Event, before: Issue, after: Issue) -> Event:
@@ -438,8 +458,3 @@ def deadline_set_by(event: Event, issue: Issue) -> datetime | None:
     if event.kind in (EventKind.ACCEPTED, EventKind.REOPENED):
         return issue.resolve_by
     return None
-
-
-def action_of(kind: EventKind) -> Action | None:
-    """The step that causes events of this kind (None for submission)."""
-    return _ACTION_OF.get(kind)

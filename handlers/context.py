@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from casework import throttle
+from casework.outbox import Card
 from casework.people import Staff
 from casework.services import Deps
 from casework.throttle import Throttle
@@ -43,7 +44,8 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """The callback context with the acting person, looked up once per update by the gate."""
+    """The callback context with the acting person (and the card pressed), looked up once per
+    update by the gate."""
 
     def __init__(
         self, application: BotApplication, chat_id: int | None = None, user_id: int | None = None
@@ -51,6 +53,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.actor: Staff | None = None
         self.language: str | None = None
+        self.card: Card | None = None  # the card pressed, if the bot keeps track of it
 
     @property
     def resources(self) -> Resources:

@@ -1,4 +1,5 @@
-"""The last resort: log what broke, and tell the person plainly.
+"""The last resort: log what broke, and tell the person plainly. (A refusal of the rules is
+not something that broke: handlers/refusals.py answers it before it could get here.)
 
 When the database fails, every update fails the same way: the first is logged with its
 traceback, the rest are counted (config/logs.py RepeatedErrors), and a line says when updates

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from casework.errors import StaleStep
 from handlers.context import BotContext
 
 
@@ -41,11 +42,8 @@ async def command_in_a_group(update: Update, context: BotContext) -> None:
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
-    """A press no other handler understood (old, garbled or forged): answer it anyway."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(
-        context.t._("This button is no longer valid."), show_alert=True
-    )
+    """A press no other handler understood (old, garbled or forged): answered all the same."""
+    raise StaleStep()
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access, delivery
+from casework.services import access
 from handlers.context import BotContext
-from handlers.issue_actions import parse
+from handlers.numbers import card_button
 from rendering.cards import TIMELINE
 from rendering.i18n import pick_language
 
@@ -26,13 +26,14 @@ async def identify_person(update: Update, context: BotContext) -> None:
         user.id if user else None,
         user.language_code if user else None,
         user.full_name if user else None,
+        pressed_on=_pressed_on(update),
     )
     if admission.repeat:
         log.info("update %s was delivered again; it was handled already", update.update_id)
         raise ApplicationHandlerStop
     if user is None:
         raise ApplicationHandlerStop  # channel posts and the like: nobody to answer
-    context.actor = admission.person
+    context.actor, context.card = admission.person, admission.card
     context.language = pick_language(
         context.actor.language if context.actor else None,
         user.language_code,
@@ -74,7 +75,7 @@ async def _button_in_place(update: Update, context: BotContext) -> bool:
     assert query is not None
     chat = query.message.chat if query.message is not None else None
     in_group = chat is not None and chat.type != ChatType.PRIVATE
-    pressed = parse(query.data or "")
+    pressed = card_button(query.data or "")
     t = context.t
     if in_group and (pressed is None or pressed[1] == TIMELINE):
         await query.answer(
@@ -83,11 +84,19 @@ async def _button_in_place(update: Update, context: BotContext) -> bool:
         return False
     if pressed is None or chat is None or query.message is None:
         return True
-    card = await delivery.card_at(context.deps, chat.id, query.message.message_id)
+    card = context.card  # read with the person, as the update was admitted
     if (card is None and in_group) or (card is not None and card.issue_id != pressed[0]):
         await query.answer(t._("This button does not belong to this card."), show_alert=True)
         return False
     return True
+
+
+def _pressed_on(update: Update) -> tuple[int, int] | None:
+    """The chat and message of the card a button was pressed on, to look the card up."""
+    query = update.callback_query
+    if query is None or query.message is None or card_button(query.data or "") is None:
+        return None
+    return query.message.chat.id, query.message.message_id
 
 
 def _is_an_edit(update: Update) -> bool:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from casework.errors import CaseworkError
+from casework.errors import StaleStep
 from casework.organisation import LANGUAGES
 from casework.services import access
 from handlers.context import BotContext
-from rendering.i18n import pick_language, plain
-from rendering.refusals import explain
+from rendering.i18n import pick_language
 
 PREFIX = "lang"
 AUTO = "auto"
@@ -36,14 +35,9 @@ async def choose_language(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     choice = query.data.removeprefix(f"{PREFIX}:")
     if choice not in (*LANGUAGES, AUTO):
-        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
-        return
+        raise StaleStep()
     saved = None if choice == AUTO else choice
-    try:
-        await access.choose_language(context.deps, context.staff, saved)
-    except CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
-        return
+    await access.choose_language(context.deps, context.staff, saved)
     user = update.effective_user
     context.language = pick_language(
         saved, user.language_code if user else None, context.resources.settings.default_language

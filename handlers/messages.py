@@ -8,13 +8,15 @@ from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from casework import errors
+from casework.commands import AddNote
 from casework.intake import Draft
 from casework.outbox import Card
 from casework.services import delivery, intake, issues
-from handlers import new_issue
+from handlers import new_issue, refusals
 from handlers.context import BotContext
-from handlers.issue_actions import add_note, answer_prompt
-from rendering.refusals import explain
+from handlers.showing import send_card
+from rendering import steps
+from rendering.i18n import Html
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -24,12 +26,12 @@ async def on_text(update: Update, context: BotContext) -> None:
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
     if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
-        await answer_prompt(update, context, prompt, message.text)
+        await _answer_prompt(message, context, message.text)
         return
     if card is not None:  # a reply to another issue's card is a note on that issue
-        await add_note(message, context, card.issue_id, message.text)
+        await _note(message, context, card.issue_id, message.text)
         return
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is not None:
         await new_issue.on_text(update, context, draft)
         return
@@ -47,19 +49,16 @@ async def on_photo(update: Update, context: BotContext) -> None:
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
     if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
-        try:
-            await issues.add_prompt_photo(context.deps, context.staff, file_id)
-        except errors.CaseworkError as refusal:  # a reason takes words, not photos
-            await message.reply_html(explain(refusal, context.t))
-            return
+        # Refused while a reason is asked: a reason takes words.
+        await issues.add_prompt_photo(context.deps, context.staff, file_id)
         if caption.strip():
-            await answer_prompt(update, context, prompt, caption)
+            await _answer_prompt(message, context, caption)
         else:
             await message.reply_text(context.t._("Photo kept. Now write the text, please."))
         return
     if card is not None:  # a reply to an issue's card: a note on that issue
         if caption.strip():
-            await add_note(message, context, card.issue_id, caption, (file_id,))
+            await _note(message, context, card.issue_id, caption, (file_id,))
         else:
             await message.reply_text(
                 context.t._(
@@ -68,7 +67,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
                 )
             )
         return
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is not None:
         await new_issue.on_photo(update, context, draft)
         return
@@ -78,7 +77,7 @@ async def on_photo(update: Update, context: BotContext) -> None:
 async def on_location(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is None:
         await message.reply_text(context.t._("A location is not expected now."))
         return
@@ -88,7 +87,7 @@ async def on_location(update: Update, context: BotContext) -> None:
 async def on_contact(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    draft = await _draft(message, context)
+    draft = await _draft(update, context)
     if draft is None:
         await message.reply_text(context.t._("A contact is not expected now."))
         return
@@ -103,7 +102,7 @@ async def on_group_reply(update: Update, context: BotContext) -> None:
     photos = (message.photo[-1].file_id,) if message.photo else ()
     card = await _replied_card(message, context) if text.strip() else None
     if card is not None:
-        await add_note(message, context, card.issue_id, text, photos)
+        await _note(message, context, card.issue_id, text, photos)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -121,6 +120,25 @@ async def cancel(update: Update, context: BotContext) -> None:
         await message.reply_text(t._("There is nothing to cancel."))
 
 
+async def _answer_prompt(message: Message, context: BotContext, text: str) -> None:
+    """The words a step was waiting for: take the step, then show the card as it is now."""
+    t = context.t
+    taken = await issues.answer(context.deps, context.staff, text)
+    done = Html("✓ " + steps.done(taken.action, t))
+    if taken.card is None:  # moved out of the person's reach (transferred away)
+        await message.reply_html(Html(done + " " + taken.issue.number))
+        return
+    await send_card(message.chat.id, context, taken.card, headline=done)
+
+
+async def _note(
+    message: Message, context: BotContext, issue_id: int, text: str, photos: tuple[str, ...] = ()
+) -> None:
+    """A reply to an issue's card: a note on its timeline, told to the other side."""
+    await issues.take_step(context.deps, context.staff, issue_id, AddNote(text, photos))
+    await message.reply_text(context.t._("✓ Note added to the timeline."))
+
+
 async def _replied_card(message: Message, context: BotContext) -> Card | None:
     """The card of an issue the message replies to, if it replies to one the bot sent."""
     replied = message.reply_to_message
@@ -129,11 +147,11 @@ async def _replied_card(message: Message, context: BotContext) -> Card | None:
     return await delivery.card_at(context.deps, message.chat.id, replied.message_id)
 
 
-async def _draft(message: Message, context: BotContext) -> Draft | None:
+async def _draft(update: Update, context: BotContext) -> Draft | None:
     try:
         return await intake.current(context.deps, context.staff)
-    except errors.DraftExpired as refusal:
-        await message.reply_html(explain(refusal, context.t))
+    except errors.DraftExpired as refusal:  # told; the message is then taken as if none was open
+        await refusals.answer(update, context, refusal)
         return None
 
 

@@ -45,7 +45,6 @@ from handlers.showing import edit_markup, edit_text
 from rendering.cards import card_keyboard, card_text
 from rendering.i18n import N_, Html, Texts, plain, texts
 from rendering.labels import category_name, department_name, source_name
-from rendering.refusals import explain
 
 PREFIX = "n"
 REPLY_KEYBOARD_STEPS = {Step.LOCATION, Step.PHOTOS, Step.CITIZEN_NAME, Step.CITIZEN_PHONE}
@@ -95,13 +94,9 @@ async def _start(
     message: Message, context: BotContext, description: str | None = None, photo: str | None = None
 ) -> None:
     t = context.t
-    try:
-        draft, resumed = await intake.start(
-            context.deps, context.staff, message.chat.id, description, photo
-        )
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
-        return
+    draft, resumed = await intake.start(
+        context.deps, context.staff, message.chat.id, description, photo
+    )
     if resumed:
         await message.reply_text(
             t._("You have an unfinished issue; let us carry on with it. /cancel drops it.")
@@ -364,9 +359,9 @@ async def on_photo(update: Update, context: BotContext, draft: Draft) -> None:
             return d
 
         changed = await _change(message, context, draft, with_photo)
-        if changed is not None and changed.step is not Step.DESCRIPTION:
+        if changed.step is not Step.DESCRIPTION:
             await ask(message, context, changed)
-        elif changed is not None:
+        else:
             await message.reply_text(t._("Photo kept. Now describe the problem in a few words."))
         return
     if draft.step is not Step.PHOTOS:
@@ -375,8 +370,6 @@ async def on_photo(update: Update, context: BotContext, draft: Draft) -> None:
         )
         return
     changed = await _change(message, context, draft, lambda d: add_photo(d, file_id, _now(context)))
-    if changed is None:
-        return
     status = t.n_(
         "🖼 {n} photo received. Send more, or press Done.",
         "🖼 {n} photos received. Send more, or press Done.",
@@ -438,8 +431,6 @@ async def _advance(
 ) -> None:
     """Apply the answer; then ask the next question (or say what was wrong)."""
     changed = await _change(message, context, draft, change)
-    if changed is None:
-        return
     if draft.step in REPLY_KEYBOARD_STEPS and changed.step not in REPLY_KEYBOARD_STEPS:
         await message.reply_text(context.t._("✓ Noted."), reply_markup=ReplyKeyboardRemove())
     await ask(message, context, changed)
@@ -447,19 +438,16 @@ async def _advance(
 
 async def _change(
     message: Message, context: BotContext, draft: Draft, change: Callable[[Draft], Draft]
-) -> Draft | None:
-    try:
-        return await intake.update(
-            context.deps,
-            context.staff,
-            change,
-            token=draft.token,
-            step=draft.step,
-            chat_id=message.chat.id,
-        )
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, context.t))
-        return None
+) -> Draft:
+    """The draft with the answer to its current step (refused if the answer does not fit)."""
+    return await intake.update(
+        context.deps,
+        context.staff,
+        change,
+        token=draft.token,
+        step=draft.step,
+        chat_id=message.chat.id,
+    )
 
 
 def _now(context: BotContext) -> datetime:
@@ -473,41 +461,34 @@ async def on_button(update: Update, context: BotContext) -> None:
     """A press on one of the wizard's inline buttons: `n:<token>:<step>:<value>`."""
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
-    t = context.t
     parts = query.data.split(":")
     if len(parts) != 4:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
-        return
+        raise errors.StaleStep()
     _, token, step_name, value = parts
     message = query.message
     assert isinstance(message, Message)
-    try:
-        if step_name == Step.SUMMARY:
-            await _summary_choice(update, context, token, value)
-            return
-        if step_name == "edit":
-            field = Step(value)
-            if field not in EDITABLE:
-                raise errors.StaleStep()
-            draft = await intake.update(
-                context.deps,
-                context.staff,
-                lambda d: d.to_edit(field, _now(context)),
-                token=token,
-                step=Step.SUMMARY,
-            )
-            await query.answer()
-            await edit_markup(query, None)
-            await ask(message, context, draft)
-            return
-        step = Step(step_name)
-        draft = await intake.update(
-            context.deps, context.staff, _choice(context, step, value), token=token, step=step
-        )
-    except (errors.CaseworkError, ValueError) as refusal:
-        reason = plain(explain(refusal, t)) if isinstance(refusal, errors.CaseworkError) else None
-        await query.answer(reason or t._("This button is no longer valid."), show_alert=True)
+    if step_name == Step.SUMMARY:
+        await _summary_choice(update, context, token, value)
         return
+    if step_name == "edit":
+        field = _step(value)
+        if field not in EDITABLE:
+            raise errors.StaleStep()
+        draft = await intake.update(
+            context.deps,
+            context.staff,
+            lambda d: d.to_edit(field, _now(context)),
+            token=token,
+            step=Step.SUMMARY,
+        )
+        await query.answer()
+        await edit_markup(query, None)
+        await ask(message, context, draft)
+        return
+    step = _step(step_name)
+    draft = await intake.update(
+        context.deps, context.staff, _choice(context, step, value), token=token, step=step
+    )
     await query.answer()
     chosen = next(
         (
@@ -523,12 +504,19 @@ async def on_button(update: Update, context: BotContext) -> None:
     await ask(message, context, draft)
 
 
+def _step(name: str) -> Step:
+    """A step of the wizard named by a button (whose data may be forged)."""
+    if name not in tuple(Step):
+        raise errors.StaleStep()
+    return Step(name)
+
+
 def _choice(context: BotContext, step: Step, value: str) -> Callable[[Draft], Draft]:
     org, now = context.deps.org, _now(context)
     match step:
         case Step.CATEGORY:
             return lambda d: choose_category(d, value, org, now)
-        case Step.SOURCE:
+        case Step.SOURCE if value in tuple(Source):
             return lambda d: d.advanced(now, source=Source(value))
         case Step.URGENCY:
             if value not in ("0", "1"):

@@ -11,9 +11,8 @@ from handlers.context import BotContext
 from handlers.numbers import page_number
 from handlers.showing import edit_text
 from rendering.cards import DETAILS, callback
-from rendering.i18n import Html, plain
+from rendering.i18n import Html
 from rendering.labels import category_name, department_name, span
-from rendering.refusals import explain
 
 PREFIX = "od"
 
@@ -21,11 +20,7 @@ PREFIX = "od"
 async def show_overdue(update: Update, context: BotContext) -> None:
     """A head sees their department's overdue issues; a coordinator sees every department's."""
     assert update.effective_message is not None
-    try:
-        text, markup = await _page(context, 0)
-    except errors.CaseworkError as refusal:
-        await update.effective_message.reply_html(explain(refusal, context.t))
-        return
+    text, markup = await _page(context, 0)
     await update.effective_message.reply_html(text, reply_markup=markup)
 
 
@@ -34,13 +29,8 @@ async def turn_page(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     page = page_number(query.data.removeprefix(f"{PREFIX}:"))
     if page is None:
-        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
-        return
-    try:
-        text, markup = await _page(context, page)
-    except errors.CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
-        return
+        raise errors.StaleStep()
+    text, markup = await _page(context, page)
     await query.answer()
     await edit_text(query, text, markup)
 

@@ -21,7 +21,6 @@ from handlers.context import BotContext
 from handlers.showing import edit_text
 from rendering.i18n import Html, Texts, plain
 from rendering.labels import status_icon, status_name
-from rendering.refusals import explain
 
 PREFIX = "rd"
 CONFIRM = "ok"
@@ -34,8 +33,7 @@ async def redact(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     message, t = update.effective_message, context.t
     if context.staff.role is not Role.COORDINATOR:
-        await message.reply_html(explain(errors.NotAllowed("redact"), t))
-        return
+        raise errors.NotAllowed("redact")
     typed = " ".join(context.args or [])  # `138 1234 5678` arrives as three words
     try:
         request = await retention.ask(context.deps, context.staff, typed)
@@ -49,9 +47,6 @@ async def redact(update: Update, context: BotContext) -> None:
                 phone=_masked(typed),
             )
         )
-        return
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
         return
     lines = [
         t.n_(
@@ -102,19 +97,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     t = context.t
     parts = query.data.split(":")
     if len(parts) != 3 or parts[1] not in (CONFIRM, CANCEL) or not parts[2]:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
+        raise errors.StaleStep()
+    if parts[1] == CANCEL:
+        if not await retention.cancel(context.deps, context.staff, parts[2]):
+            raise errors.StaleStep()
+        await query.answer()
+        await edit_text(query, t._("Cancelled: nothing was removed."))
         return
-    try:
-        if parts[1] == CANCEL:
-            if not await retention.cancel(context.deps, context.staff, parts[2]):
-                raise errors.StaleStep()
-            await query.answer()
-            await edit_text(query, t._("Cancelled: nothing was removed."))
-            return
-        done = await retention.confirm(context.deps, context.staff, parts[2])
-    except errors.CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, t)), show_alert=True)
-        return
+    done = await retention.confirm(context.deps, context.staff, parts[2])
     await query.answer()
     await edit_text(
         query,

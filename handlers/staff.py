@@ -14,7 +14,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from casework.errors import CaseworkError, NotAllowed
+from casework.errors import NotAllowed, StaleStep
 from casework.people import AccessAction, AccessEntry, Invite, Staff
 from casework.roles import Role
 from casework.services import access
@@ -24,7 +24,6 @@ from rendering.i18n import N_, Html, Texts, plain, texts
 from rendering.labels import department_name, describe_person, role_name
 from rendering.long_text import split_text
 from rendering.notices import CONFIRM_DEACTIVATION
-from rendering.refusals import explain
 
 INVITE_PREFIX = "inv"
 REVOKE_PREFIX = "ivx"
@@ -53,26 +52,21 @@ async def invite(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     message, t = update.effective_message, context.t
     if context.staff.role is not Role.COORDINATOR:
-        await message.reply_html(explain(NotAllowed("invite"), t))
-        return
+        raise NotAllowed("invite")
     asked = _parse_invite(context, list(context.args or []))
     if asked is None:
         await message.reply_text(plain(_invite_usage(context)))  # "<role>" is not a tag
         return
-    try:
-        if isinstance(asked, _Named):
-            draft = await access.draft_invite(context.deps, context.staff, asked.name)
-            await message.reply_text(
-                t._("Invitation for {name}: which role?", name=asked.name),
-                reply_markup=_role_buttons(t, draft),
-            )
-            return
-        made = await access.create_invite(
-            context.deps, context.staff, asked.role, asked.department, asked.name
+    if isinstance(asked, _Named):
+        draft = await access.draft_invite(context.deps, context.staff, asked.name)
+        await message.reply_text(
+            t._("Invitation for {name}: which role?", name=asked.name),
+            reply_markup=_role_buttons(t, draft),
         )
-    except CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
         return
+    made = await access.create_invite(
+        context.deps, context.staff, asked.role, asked.department, asked.name
+    )
     await message.reply_html(_invite_text(context, made))
 
 
@@ -85,26 +79,21 @@ async def invite_button(update: Update, context: BotContext) -> None:
     draft = whole_number(parts[1]) if len(parts) in (3, 4) else None
     role = parse_role(parts[2]) if draft is not None else None
     if draft is None or role is None:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
+        raise StaleStep()
+    if len(parts) == 3 and role.needs_department:
+        name = await access.invite_draft_name(context.deps, context.staff, draft)
+        await query.answer()
+        await query.edit_message_text(
+            t._(
+                "Invitation for {name}, a {role}: which department?",
+                name=name,
+                role=role_name(role, t),
+            ),
+            reply_markup=_department_buttons(context, draft, role),
+        )
         return
-    try:
-        if len(parts) == 3 and role.needs_department:
-            name = await access.invite_draft_name(context.deps, context.staff, draft)
-            await query.answer()
-            await query.edit_message_text(
-                t._(
-                    "Invitation for {name}, a {role}: which department?",
-                    name=name,
-                    role=role_name(role, t),
-                ),
-                reply_markup=_department_buttons(context, draft, role),
-            )
-            return
-        department = parts[3] if len(parts) == 4 else None
-        made = await access.invite_from_draft(context.deps, context.staff, draft, role, department)
-    except CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, t)), show_alert=True)
-        return
+    department = parts[3] if len(parts) == 4 else None
+    made = await access.invite_from_draft(context.deps, context.staff, draft, role, department)
     await query.answer()
     await query.edit_message_text(_invite_text(context, made), parse_mode="HTML")
 
@@ -206,11 +195,7 @@ def _local(context: BotContext, moment: datetime) -> str:
 async def list_invites(update: Update, context: BotContext) -> None:
     """`/invites`: the links nobody has used yet, each with a button to revoke it."""
     assert update.effective_message is not None
-    try:
-        text, buttons = await _invites_view(context)
-    except CaseworkError as refusal:
-        await update.effective_message.reply_html(explain(refusal, context.t))
-        return
+    text, buttons = await _invites_view(context)
     await update.effective_message.reply_html(text, reply_markup=buttons)
 
 
@@ -248,14 +233,9 @@ async def revoke_button(update: Update, context: BotContext) -> None:
     t = context.t
     invite_id = whole_number(query.data.removeprefix(f"{REVOKE_PREFIX}:"))
     if invite_id is None:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
-        return
-    try:
-        revoked = await access.revoke_invite(context.deps, context.staff, invite_id)
-        text, buttons = await _invites_view(context)
-    except CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, t)), show_alert=True)
-        return
+        raise StaleStep()
+    revoked = await access.revoke_invite(context.deps, context.staff, invite_id)
+    text, buttons = await _invites_view(context)
     await query.answer(
         t._("Revoked: the link for {name} no longer works.", name=revoked.name or "?")
     )
@@ -268,11 +248,7 @@ async def list_staff(update: Update, context: BotContext) -> None:
     changes of access too."""
     assert update.effective_message is not None
     t, org = context.t, context.deps.org
-    try:
-        found = await access.list_staff(context.deps, context.staff)
-    except CaseworkError as refusal:
-        await update.effective_message.reply_html(explain(refusal, t))
-        return
+    found = await access.list_staff(context.deps, context.staff)
     people = found.people
     lines: list[str] = [t.n_("{n} person has access:", "{n} people have access:", len(people))]
     current: object = ()
@@ -343,11 +319,7 @@ async def deactivate(update: Update, context: BotContext) -> None:
     if number is None:
         await message.reply_text(t._("Usage: /deactivate <number>, the number /staff shows."))
         return
-    try:
-        result = await access.deactivate(context.deps, context.staff, number)
-    except CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
-        return
+    result = await access.deactivate(context.deps, context.staff, number)
     await message.reply_html(_deactivation_text(result, context))
 
 
@@ -355,16 +327,10 @@ async def confirm_button(update: Update, context: BotContext) -> None:
     """A second coordinator confirms ending a coordinator's access."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    t = context.t
     number = whole_number(query.data.removeprefix(f"{CONFIRM_PREFIX}:"))
     if number is None:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
-        return
-    try:
-        result = await access.deactivate(context.deps, context.staff, number)
-    except CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, t)), show_alert=True)
-        return
+        raise StaleStep()
+    result = await access.deactivate(context.deps, context.staff, number)
     await query.answer()
     await query.edit_message_text(_deactivation_text(result, context), parse_mode="HTML")
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from casework.errors import CaseworkError
 from casework.services import access
 from handlers.context import BotContext
 from rendering.i18n import Html
 from rendering.labels import department_name, role_name
 from rendering.menus import commands_for
-from rendering.refusals import explain
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -26,11 +24,7 @@ async def start(update: Update, context: BotContext) -> None:
 async def _open_invitation(update: Update, context: BotContext, code: str) -> None:
     assert update.message is not None and update.effective_user is not None
     user = update.effective_user
-    try:
-        context.actor = await access.redeem_invite(context.deps, code, user.id, user.full_name)
-    except CaseworkError as refusal:
-        await update.message.reply_html(explain(refusal, context.t))
-        return
+    context.actor = await access.redeem_invite(context.deps, code, user.id, user.full_name)
     await update.message.reply_html(_welcome(context) + "\n\n" + _help(context))
 
 

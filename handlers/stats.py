@@ -45,9 +45,6 @@ async def show_stats(update: Update, context: BotContext) -> None:
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "stats", bad))
         return
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
-        return
     await message.reply_html(report_text(report, t, deps))
     await message.reply_photo(await chart_of(report, t, deps))
 
@@ -69,9 +66,6 @@ async def export(update: Update, context: BotContext) -> None:
         await reports.start_export(deps, actor, period, message.chat_id)  # one at a time
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "export", bad))
-        return
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, t))
         return
     job = _Export(context.bot, resources, actor, message.chat_id, t, period, as_csv)
     resources.exports.start(actor.id, period.label, job.run)

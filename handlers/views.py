@@ -8,15 +8,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from casework import errors
 from casework.issues import Issue
 from casework.ports import IssuePage
-from casework.services import views
+from casework.services import issues, views
 from handlers.context import BotContext
-from handlers.issue_actions import add_note
 from handlers.numbers import page_number
 from handlers.showing import edit_text, send_details
 from rendering.cards import DETAILS, callback, local
-from rendering.i18n import Html, plain
+from rendering.i18n import Html
 from rendering.labels import category_name, status_icon, status_name
-from rendering.refusals import explain
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"
@@ -32,11 +30,7 @@ async def my_issues(update: Update, context: BotContext) -> None:
 async def inbox(update: Update, context: BotContext) -> None:
     """My department's pending and accepted issues, nearest deadline first (all, for coordinators)."""
     assert update.effective_message is not None
-    try:
-        text, markup = await _list_page(context, INBOX, 0)
-    except errors.CaseworkError as refusal:
-        await update.effective_message.reply_html(explain(refusal, context.t))
-        return
+    text, markup = await _list_page(context, INBOX, 0)
     await update.effective_message.reply_html(text, reply_markup=markup)
 
 
@@ -47,13 +41,8 @@ async def turn_page(update: Update, context: BotContext) -> None:
     parts = query.data.split(":")
     page = page_number(parts[2]) if len(parts) == 3 else None
     if page is None or parts[1] not in (MINE, INBOX):
-        await query.answer(context.t._("This button is no longer valid."), show_alert=True)
-        return
-    try:
-        text, markup = await _list_page(context, parts[1], page)
-    except errors.CaseworkError as refusal:
-        await query.answer(plain(explain(refusal, context.t)), show_alert=True)
-        return
+        raise errors.StaleStep()
+    text, markup = await _list_page(context, parts[1], page)
     await query.answer()
     await edit_text(query, text, markup)
 
@@ -67,11 +56,8 @@ async def show_issue(update: Update, context: BotContext) -> None:
             context.t._("Usage: /issue <number>, for example /issue 2611-0042")
         )
         return
-    try:
-        issue = await views.find(context.deps, context.staff, (context.args or [""])[0])
-        await send_details(context.staff.telegram_id, context, issue.id)
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, context.t))
+    issue = await views.find(context.deps, context.staff, (context.args or [""])[0])
+    await send_details(context.staff.telegram_id, context, issue.id)
 
 
 async def note(update: Update, context: BotContext) -> None:
@@ -86,12 +72,8 @@ async def note(update: Update, context: BotContext) -> None:
             )
         )
         return
-    try:
-        issue = await views.find(context.deps, context.staff, parts[1])
-    except errors.CaseworkError as refusal:
-        await message.reply_html(explain(refusal, context.t))
-        return
-    await add_note(message, context, issue.id, parts[2])
+    await issues.note(context.deps, context.staff, parts[1], parts[2])
+    await message.reply_text(context.t._("✓ Note added to the timeline."))
 
 
 async def _list_page(

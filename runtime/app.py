@@ -35,6 +35,7 @@ from handlers import (
 from handlers.context import BotApplication, BotContext, BotData, Resources
 from handlers.errors import handled, on_error
 from handlers.gate import identify_person
+from handlers.refusals import answering_refusals
 from rendering.i18n import check_catalogs
 from rendering.menus import command_menu
 from runtime.ordering import PerPersonUpdateProcessor
@@ -231,6 +232,7 @@ def register_handlers(app: BotApplication) -> None:
         messages,
         fallback,
     ):
-        app.add_handlers(module.handlers())
+        # A refusal of the rules is answered where it arises, not treated as a failure.
+        app.add_handlers([answering_refusals(handler) for handler in module.handlers()])
     app.add_handler(TypeHandler(Update, handled), group=DONE_GROUP)
     app.add_error_handler(on_error)

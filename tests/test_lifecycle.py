@@ -23,7 +23,7 @@ from casework.commands import (
     Withdraw,
 )
 from casework.issues import EventKind, Issue, Source, Status, WithdrawReason
-from casework.lifecycle import allowed_actions, apply, decide, needs_text
+from casework.lifecycle import allowed_actions, apply, decide, group_actions, needs_text
 from casework.people import Staff
 from casework.roles import Role
 from config.org import load_organisation
@@ -181,6 +181,16 @@ def test_an_accept_pressed_twice_is_refused_the_second_time() -> None:
 
     with pytest.raises(errors.WrongState):
         decide(accepted, MEMBER, Accept(), NOW, ORG)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_department_groups_card_offers_the_departments_own_steps_while_it_has_the_issue(
+    status: Status,
+) -> None:
+    expected = {Status.PENDING: [Action.ACCEPT, Action.RETURN], Status.ACCEPTED: [Action.RESOLVE]}
+
+    assert group_actions(issue(status), "roads") == expected.get(status, [])
+    assert group_actions(issue(status, assisting=frozenset({"water"})), "water") == []
 
 
 def test_over_long_reasons_are_refused() -> None:

@@ -28,8 +28,10 @@ import pytest
 
 from casework.commands import (
     Accept,
+    Assign,
     Command,
     Confirm,
+    Praise,
     RecordCallback,
     Reopen,
     Reroute,
@@ -86,7 +88,7 @@ class History:
     async def praise(self, at: datetime, who: int, issue: Issue, person: int) -> None:
         self.bot.clock.set(at)
         praised = await self.person(person)
-        await issues.praise(self.deps, await self.person(who), issue.id, praised.id)
+        await issues.take_step(self.deps, await self.person(who), issue.id, Praise(praised))
 
 
 REPORTER, HEAD, MEMBER, WATER_HEAD, COORDINATOR = 1001, 2001, 2002, 3001, 9001
@@ -278,8 +280,7 @@ async def test_a_past_days_figures_read_the_same_that_day_and_the_next(bot: Harn
     await h.step(nov(25, 10, 30), MEMBER, a, Resolve("修好了"))
     await h.step(nov(25, 11), REPORTER, a, Confirm())
     await h.step(nov(25, 11, 10), COORDINATOR, a, Reopen("群众说没修好"))
-    bot.clock.set(nov(25, 11, 20))
-    await issues.assign(h.deps, await h.person(HEAD), a.id, (await h.person(SECOND_HEAD)).id)
+    await h.step(nov(25, 11, 20), HEAD, a, Assign(await h.person(SECOND_HEAD)))
     await h.step(nov(25, 11, 30), SECOND_HEAD, a, Resolve("重新修好"))
     await h.step(nov(25, 11, 40), REPORTER, a, Confirm())
 

@@ -32,7 +32,7 @@ from casework.errors import (
     StaffNotFound,
 )
 from casework.organisation import LANGUAGES, Organisation
-from casework.outbox import Notice, OutboxItem, notice_item
+from casework.outbox import Card, Notice, OutboxItem, notice_item
 from casework.people import (
     AccessAction,
     AccessEntry,
@@ -79,10 +79,12 @@ async def identify(deps: Deps, telegram_id: int, language_code: str | None = Non
 
 @dataclass(frozen=True)
 class Admission:
-    """What every update needs to know first: whether it was handled before, and who sent it."""
+    """What every update needs to know first: whether it was handled before, who sent it, and
+    for a press on a card the bot keeps track of, that card."""
 
     repeat: bool
     person: Staff | None = None
+    card: Card | None = None
 
 
 async def admit(
@@ -91,16 +93,19 @@ async def admit(
     telegram_id: int | None,
     language_code: str | None,
     telegram_name: str | None = None,
+    pressed_on: tuple[int, int] | None = None,
 ) -> Admission:
     """Mark an update handled (see services/updates.py) and find the active staff member who
-    sent it, in one transaction: every update passes here, so it is kept to one."""
+    sent it, and the card pressed (`pressed_on`: its chat and message), in one transaction:
+    every update passes here, so it is kept to one."""
     async with deps.store.transaction() as tx:
         if not await tx.updates.first_time(update_id, deps.clock.now()):
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)
         person = await _identify(tx, telegram_id, language_code, telegram_name)
-        return Admission(repeat=False, person=person)
+        card = await tx.cards.find(*pressed_on) if pressed_on is not None and person else None
+        return Admission(repeat=False, person=person, card=card)
 
 
 async def _identify(

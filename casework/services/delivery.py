@@ -15,10 +15,6 @@ from casework.roles import Role
 from casework.services import Deps
 from casework.services.notify import card_refresh
 
-# What a department's group card offers: the department's own steps, pressed by whoever is
-# on duty (each press is checked against the presser's rights).
-GROUP_ACTIONS = (Action.ACCEPT, Action.RETURN, Action.RESOLVE)
-
 
 @dataclass(frozen=True)
 class Delivery:
@@ -91,17 +87,9 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
         actions = lifecycle.allowed_actions(issue, recipient)
         visible = lifecycle.may(issue, recipient, Action.VIEW)
     elif issue is not None and item.department is not None:
-        actions = group_actions(issue, item.department)
+        actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
     return Delivery(item, recipient, issue, event, people, actions, visible)
-
-
-def group_actions(issue: Issue, department: str) -> list[Action]:
-    """The buttons on a department group's card: what someone on duty there could do."""
-    on_duty = Staff(
-        id=0, telegram_id=0, name="", role=Role.HEAD, department=department, active=True
-    )
-    return [a for a in lifecycle.allowed_actions(issue, on_duty) if a in GROUP_ACTIONS]
 
 
 async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -> None:

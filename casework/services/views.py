@@ -9,11 +9,20 @@ from casework.commands import Action
 from casework.issues import Event, Issue
 from casework.numbering import parse_number
 from casework.people import Staff
-from casework.ports import IssuePage
+from casework.ports import IssuePage, Transaction
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
 PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An issue's card as one viewer sees it now: what it says, and its buttons."""
+
+    issue: Issue
+    actions: list[Action]  # the viewer's steps, or those of a department's group card
+    people: dict[int, Staff]  # the people the card names
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,28 @@ async def details(deps: Deps, actor: Staff, issue_id: int) -> Details:
     return Details(issue, timeline, people, lifecycle.allowed_actions(issue, actor))
 
 
+async def card(deps: Deps, actor: Staff, issue_id: int, group: str | None = None) -> Shown | None:
+    """The issue's card as the person sees it now (in `group`'s department group: that group's
+    buttons); None if they may no longer see it."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.get(issue_id)
+        return await shown(tx, issue, actor, group) if issue is not None else None
+
+
+async def shown(tx: Transaction, issue: Issue, viewer: Staff, group: str | None) -> Shown | None:
+    """The card of `issue` for `viewer`, or for the department `group` whose group chat it is
+    in; None if the viewer may not see the issue (say, they transferred it away)."""
+    if not lifecycle.may(issue, viewer, Action.VIEW):
+        return None
+    if group is not None:
+        actions = lifecycle.group_actions(issue, group)
+    else:
+        actions = lifecycle.allowed_actions(issue, viewer)
+    named = {i for i in (issue.reporter_id, issue.accepted_by, issue.assignee_id) if i}
+    return Shown(issue, actions, await tx.staff.by_ids(named))
+
+
 async def mine(deps: Deps, actor: Staff, page: int) -> IssuePage:
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
@@ -72,20 +103,3 @@ async def inbox(deps: Deps, actor: Staff, page: int) -> IssuePage:
         else:
             raise errors.NotAllowed("inbox")
         return await tx.issues.inbox(department, PAGE_SIZE, max(page, 0) * PAGE_SIZE)
-
-
-async def people(deps: Deps, staff_ids: set[int]) -> dict[int, Staff]:
-    async with deps.store.transaction() as tx:
-        return await tx.staff.by_ids(staff_ids)
-
-
-async def assignable(deps: Deps, actor: Staff, issue_id: int) -> tuple[Issue, list[Staff]]:
-    """Who the issue can be assigned to: its department's members and heads."""
-    async with deps.store.transaction() as tx:
-        actor = await reload_actor(tx, actor)
-        issue = await tx.issues.get(issue_id)
-        if issue is None:
-            raise errors.IssueNotFound()
-        lifecycle.check(issue, actor, Action.ASSIGN)
-        staff = await tx.staff.with_roles((Role.MEMBER, Role.HEAD), issue.department)
-    return issue, staff

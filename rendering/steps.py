@@ -1,0 +1,96 @@
+"""What a person reads of a step they take on a card: the choices some steps offer first (as
+buttons in place of the card's), the question a step asks for its words, the answer once taken."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from casework.commands import Action
+from casework.issues import Issue, Verdict, WithdrawReason
+from casework.organisation import Organisation
+from casework.people import Staff
+from casework.prompts import Prompt
+from rendering.cards import BACK, CODES, callback
+from rendering.i18n import N_, Html, Texts
+from rendering.labels import department_name, role_name, verdict_name, withdraw_name
+
+PRAISE_DEPARTMENT = "d"  # the praise button's argument for the department (else a person's id)
+
+_DONE = {
+    Action.ACCEPT: N_("Accepted."),
+    Action.RETURN: N_("Returned."),
+    Action.REROUTE: N_("Re-routed."),
+    Action.TRANSFER: N_("Transferred."),
+    Action.ASSIGN: N_("Assigned."),
+    Action.RESOLVE: N_("Resolved."),
+    Action.CONFIRM: N_("Confirmed closed."),
+    Action.REOPEN: N_("Reopened."),
+    Action.WITHDRAW: N_("Withdrawn."),
+    Action.NOTE: N_("Note added."),
+    Action.ASSIST: N_("Assisting department added."),
+    Action.CALLBACK: N_("Call-back recorded."),
+    Action.PRAISE: N_("Praise recorded."),
+}
+_ASK = {
+    Action.ACCEPT: N_("✍️ Why is the coordination office accepting {number} for the department?"),
+    Action.RETURN: N_("✍️ Why are you returning {number}? Write the reason."),
+    Action.TRANSFER: N_("✍️ Why transfer {number} to {department}? Write the reason."),
+    Action.RESOLVE: N_("✍️ What was done for {number}? Write it (you may send photos first)."),
+    Action.CONFIRM: N_("✍️ Why is the coordination office confirming {number} closed?"),
+    Action.REOPEN: N_("✍️ Why reopen {number}? Write the reason."),
+    Action.WITHDRAW: N_("✍️ Why withdraw {number} as {why}? Write the reason."),
+    Action.NOTE: N_("✍️ Write your note on {number} (you may send photos first)."),
+}
+
+
+def done(action: Action, t: Texts) -> str:
+    """The answer to the person who took the step (`Accepted.`)."""
+    return t._(_DONE[action])
+
+
+def question(prompt: Prompt, number: str, t: Texts, org: Organisation) -> Html:
+    """What the bot asks for the words a step waits for."""
+    asked = t._(
+        _ASK[prompt.action],
+        number=number,
+        department=department_name(prompt.department, org, t) if prompt.department else "",
+        why=withdraw_name(prompt.withdraw_reason, t) if prompt.withdraw_reason else "",
+    )
+    return Html(asked + "\n" + t._("/cancel stops."))
+
+
+def choices(
+    issue: Issue,
+    action: Action,
+    departments: Sequence[str],
+    people: Sequence[Staff],
+    t: Texts,
+    org: Organisation,
+) -> InlineKeyboardMarkup:
+    """The buttons a step that names something offers first, and ◀ Back to the card's own."""
+    back = [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))]
+    code = CODES[action]
+
+    def button(label: str, argument: str | int) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=callback(issue.id, code, argument))
+
+    match action:
+        case Action.ASSIGN:
+            return InlineKeyboardMarkup(
+                [[button(f"{p.name} · {role_name(p.role, t)}", p.id)] for p in people] + [back]
+            )
+        case Action.WITHDRAW:
+            return InlineKeyboardMarkup(
+                [[button(withdraw_name(w, t), w) for w in WithdrawReason], back]
+            )
+        case Action.CALLBACK:
+            verdicts = [button(verdict_name(v, t), v) for v in Verdict]
+            return InlineKeyboardMarkup([verdicts[:2], verdicts[2:], back])
+        case Action.PRAISE:
+            whom = [button(department_name(issue.department, org, t), PRAISE_DEPARTMENT)]
+            whom += [button(p.name, p.id) for p in people]
+            return InlineKeyboardMarkup([whom, back])
+    named = [button(department_name(d, org, t), d) for d in departments]
+    return InlineKeyboardMarkup([named[i : i + 2] for i in range(0, len(named), 2)] + [back])

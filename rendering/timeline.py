@@ -1,0 +1,132 @@
+"""An issue's timeline, a page at a time: who did what, when, with buttons to the other pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from casework.issues import Event, EventKind, Issue
+from casework.organisation import Organisation
+from casework.people import Staff
+from rendering.cards import TIMELINE, callback, local
+from rendering.i18n import Html, Texts
+from rendering.labels import department_name, verdict_name, withdraw_name
+
+PAGE_LINES = 15
+PAGE_CHARACTERS = 3500  # leaves room under Telegram's 4096 for the header
+
+
+def timeline_page(
+    issue: Issue,
+    events: Sequence[Event],
+    people: dict[int, Staff],
+    page: int,
+    t: Texts,
+    org: Organisation,
+    zone: ZoneInfo,
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """One page of the timeline (the newest page is the last), with buttons to the others."""
+    all_pages = _pages(timeline_lines(events, t, org, people, zone))
+    pages = len(all_pages)
+    page = min(max(page, 0), pages - 1)
+    header = t._("📜 Timeline of {number}", number=issue.number)
+    if pages > 1:
+        header = Html(header + " " + t._("(page {page} of {pages})", page=page + 1, pages=pages))
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton(
+                t._("◀ Earlier"), callback_data=callback(issue.id, TIMELINE, page - 1)
+            )
+        )
+    if page < pages - 1:
+        buttons.append(
+            InlineKeyboardButton(
+                t._("Later ▶"), callback_data=callback(issue.id, TIMELINE, page + 1)
+            )
+        )
+    markup = InlineKeyboardMarkup([buttons]) if buttons else None
+    return Html("\n".join([header, *all_pages[page]])), markup
+
+
+def _pages(lines: list[Html]) -> list[list[Html]]:
+    pages: list[list[Html]] = [[]]
+    size = 0
+    for line in lines:
+        if pages[-1] and (len(pages[-1]) >= PAGE_LINES or size + len(line) > PAGE_CHARACTERS):
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    return pages
+
+
+def timeline_lines(
+    events: Sequence[Event],
+    t: Texts,
+    org: Organisation,
+    people: dict[int, Staff],
+    zone: ZoneInfo,
+) -> list[Html]:
+    """One line per step: when, who, what."""
+    lines = []
+    for event in events:
+        actor = people.get(event.actor_id) if event.actor_id else None
+        who = actor.name if actor else "?"
+        if event.on_behalf:
+            who = t._("{who} (coordination office)", who=who)
+        if event.kind is EventKind.REDACTED and actor is None:
+            who = t._("Retention policy")
+        what = _what(event, t, org, people)
+        lines.append(t._("{when} {who}: {what}", when=local(event.at, zone), who=who, what=what))
+    return lines
+
+
+def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -> Html:
+    department = department_name(event.department, org, t) if event.department else ""
+    text = event.text or ""
+    match event.kind:
+        case EventKind.SUBMITTED:
+            return t._("logged it for {department}", department=department)
+        case EventKind.ACCEPTED:
+            return t._("accepted it") if not text else t._("accepted it: {reason}", reason=text)
+        case EventKind.RETURNED:
+            return t._("returned it: {reason}", reason=text)
+        case EventKind.REROUTED:
+            return t._("re-routed it to {department}", department=department)
+        case EventKind.TRANSFERRED:
+            return t._(
+                "transferred it to {department}: {reason}", department=department, reason=text
+            )
+        case EventKind.ASSIGNED:
+            target = people.get(event.target_id) if event.target_id else None
+            return t._("assigned it to {name}", name=target.name if target else "?")
+        case EventKind.RESOLVED:
+            return t._("resolved it: {resolution}", resolution=text)
+        case EventKind.CONFIRMED:
+            return (
+                t._("confirmed it closed")
+                if not text
+                else t._("confirmed it closed: {reason}", reason=text)
+            )
+        case EventKind.REOPENED:
+            return t._("reopened it: {reason}", reason=text)
+        case EventKind.WITHDRAWN:
+            why = withdraw_name(event.withdraw_reason, t) if event.withdraw_reason else ""
+            return t._("withdrew it ({why}): {reason}", why=why, reason=text)
+        case EventKind.NOTE:
+            return t._("note: {note}", note=text)
+        case EventKind.ASSIST_ADDED:
+            return t._("asked {department} to assist", department=department)
+        case EventKind.CALLBACK if event.verdict is not None:
+            return t._("called the citizen back: {verdict}", verdict=verdict_name(event.verdict, t))
+        case EventKind.PRAISE:
+            target = people.get(event.target_id) if event.target_id else None
+            return t._("recorded praise for {whom}", whom=target.name if target else department)
+        case EventKind.REDACTED if event.actor_id is None:
+            return t._("removed the citizen's personal data (its retention period was over)")
+        case EventKind.REDACTED:
+            return t._("removed the citizen's personal data, at the citizen's request")
+    return Html("")

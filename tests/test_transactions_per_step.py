@@ -1,0 +1,93 @@
+"""One press, one use case: a step on an issue opens one transaction (it re-reads the person
+and the issue, checks, decides, applies, queues the notifications and returns what the answer
+and the redrawn card need), besides the update's own bookkeeping: the gate's `admit`, which
+marks the update handled, reads the person and, for a press, the card pressed."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from casework.ports import Store, Transaction
+from tests.fakebotapi import FakeUser
+from tests.flows import answer, card_for, log_issue
+from tests.harness import Harness
+
+
+class CountingStore:
+    """The store, counting the transactions the handlers open (the sender and the sweep keep
+    the store they started with, so their work is not counted)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.opened = 0
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        self.opened += 1
+        return self.store.transaction()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def counting(bot: Harness) -> CountingStore:
+    store = CountingStore(bot.resources.deps.store)
+    bot.resources.deps = dataclasses.replace(bot.resources.deps, store=store)
+    return store
+
+
+async def test_a_heads_accept_opens_one_transaction_besides_the_gates(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    store = counting(bot)
+
+    answered = await head.press(card, "接收")
+
+    assert answered is not None and answered.text == "已接收。"
+    assert "办理中" in card.text and not card.has_button("接收")  # redrawn from its result
+    assert store.opened == 2  # the gate's admit, and the step (before: 6)
+
+
+async def test_a_press_that_asks_for_words_opens_one_transaction_besides_the_gates(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    store = counting(bot)
+
+    await head.press(card_for(head, number), "退回")
+
+    assert "✍️" in head.last.text
+    assert store.opened == 2  # the gate's admit, and the question put to the head (before: 4)
+
+
+async def test_a_typed_answer_takes_its_step_in_one_transaction(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    await head.press(card_for(head, number), "退回")
+    store = counting(bot)
+
+    await answer(head, "不属于本科室")
+
+    assert "已退回" in head.last.text
+    # The gate's admit; which question waits (to route the message); the step; the new card
+    # recorded once Telegram has given it a number (before: 6).
+    assert store.opened == 4
+
+
+async def test_a_note_by_number_is_one_transaction_besides_the_gates(
+    bot: Harness, worker: FakeUser
+) -> None:
+    number = await log_issue(worker)
+    store = counting(bot)
+
+    await worker.send(f"/note {number} 群众又来电催促")
+
+    assert "备注已记入办理记录" in worker.last.text
+    assert store.opened == 2  # the gate's admit, and the note (before: 3)
