@@ -176,3 +176,19 @@ class ExportRunning(CaseworkError):
 
 class NoIssuesWithPhone(CaseworkError):
     """No issue on record has this citizen's phone (or its data was removed already)."""
+
+
+class PhotoWanted(CaseworkError):
+    """Words where the wizard waits for photos (or Done)."""
+
+
+class ButtonsWanted(CaseworkError):
+    """Words where the wizard's step takes a button."""
+
+
+class NotExpectedNow(CaseworkError):
+    """A location or a contact shared where no step takes one."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what  # "location" or "contact"

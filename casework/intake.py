@@ -192,3 +192,55 @@ def add_photo(draft: Draft, file_id: str, now: datetime) -> Draft:
     if len(draft.photos) >= PHOTOS_MAX:
         raise errors.TooManyPhotos(PHOTOS_MAX)
     return draft.stay(now, photos=(*draft.photos, file_id))
+
+
+class Typed(StrEnum):
+    """A button of the wizard's reply keyboard, which arrives typed as its label."""
+
+    SKIP = "skip"
+    DONE = "done"
+
+
+def answered(draft: Draft, answer: str | Typed, now: datetime) -> Draft:
+    """The draft with a typed answer to its current step (Skip clears the field, also when
+    editing it); refused if the step takes a photo or a button instead."""
+    match draft.step, answer:
+        case Step.DESCRIPTION, str():
+            return draft.advanced(now, description=check_description(answer))
+        case Step.LOCATION, Typed.SKIP:
+            return draft.advanced(now, location=None, address=None)
+        case Step.LOCATION, str():
+            return draft.advanced(now, address=check_address(answer), location=None)
+        case Step.PHOTOS, Typed.DONE | Typed.SKIP:
+            return draft.advanced(now)
+        case Step.PHOTOS, _:
+            raise errors.PhotoWanted()
+        case Step.CITIZEN_NAME, Typed.SKIP:
+            return draft.advanced(now, citizen_name=None)
+        case Step.CITIZEN_NAME, str():
+            return draft.advanced(now, citizen_name=check_name(answer))
+        case Step.CITIZEN_PHONE, Typed.SKIP:
+            return draft.advanced(now, citizen_phone=None)
+        case Step.CITIZEN_PHONE, str():
+            return draft.advanced(now, citizen_phone=check_phone(answer))
+    raise errors.ButtonsWanted()
+
+
+def located(draft: Draft, latitude: float, longitude: float, now: datetime) -> Draft:
+    """The draft with the phone's location shared at the location step."""
+    if draft.step is not Step.LOCATION:
+        raise errors.NotExpectedNow("location")
+    return draft.advanced(now, location=check_location(latitude, longitude), address=None)
+
+
+def contacted(draft: Draft, name: str, phone: str, now: datetime) -> Draft:
+    """The draft with a contact card shared at the citizen's steps: it fills both the name and
+    the phone, and moves past both."""
+    if draft.step not in (Step.CITIZEN_NAME, Step.CITIZEN_PHONE):
+        raise errors.NotExpectedNow("contact")
+    moved = draft.advanced(
+        now,
+        citizen_name=check_name(name) if name.strip() else None,
+        citizen_phone=check_phone(phone),
+    )
+    return moved if moved.step is not Step.CITIZEN_PHONE else moved.advanced(now)

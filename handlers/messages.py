@@ -74,24 +74,14 @@ async def on_photo(update: Update, context: BotContext) -> None:
     await new_issue.start_from_photo(update, context)
 
 
-async def on_location(update: Update, context: BotContext) -> None:
+async def on_shared(update: Update, context: BotContext) -> None:
+    """A location or a contact card: only the draft being written takes one."""
     message = update.effective_message
     assert message is not None
     draft = await _draft(update, context)
     if draft is None:
-        await message.reply_text(context.t._("A location is not expected now."))
-        return
-    await new_issue.on_location(update, context, draft)
-
-
-async def on_contact(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    draft = await _draft(update, context)
-    if draft is None:
-        await message.reply_text(context.t._("A contact is not expected now."))
-        return
-    await new_issue.on_contact(update, context, draft)
+        raise errors.NotExpectedNow("location" if message.location else "contact")
+    await new_issue.on_shared(update, context, draft)
 
 
 async def on_group_reply(update: Update, context: BotContext) -> None:
@@ -162,8 +152,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("cancel", cancel),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
         MessageHandler(private & filters.PHOTO, on_photo),
-        MessageHandler(private & filters.LOCATION, on_location),
-        MessageHandler(private & filters.CONTACT, on_contact),
+        MessageHandler(private & (filters.LOCATION | filters.CONTACT), on_shared),
         MessageHandler(
             groups & filters.REPLY & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND,
             on_group_reply,

@@ -12,15 +12,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
+from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from casework import errors
@@ -29,46 +21,24 @@ from casework.intake import (
     Draft,
     Step,
     add_photo,
-    check_address,
+    answered,
     check_department,
     check_description,
-    check_location,
-    check_name,
-    check_phone,
     choose_category,
+    contacted,
+    located,
 )
 from casework.issues import Source
 from casework.outbox import Card
 from casework.services import delivery, intake, issues, views
 from handlers.context import BotContext
 from handlers.showing import edit_markup, edit_text
+from rendering import wizard
 from rendering.cards import card_keyboard, card_text
-from rendering.i18n import N_, Html, Texts, plain, texts
-from rendering.labels import category_name, department_name, source_name
+from rendering.i18n import Html, plain
+from rendering.labels import department_name
 
-PREFIX = "n"
 REPLY_KEYBOARD_STEPS = {Step.LOCATION, Step.PHOTOS, Step.CITIZEN_NAME, Step.CITIZEN_PHONE}
-_STEP_NAMES = {
-    Step.DESCRIPTION: N_("Description"),
-    Step.CATEGORY: N_("Category"),
-    Step.LOCATION: N_("Location"),
-    Step.PHOTOS: N_("Photos"),
-    Step.CITIZEN_NAME: N_("Citizen's name"),
-    Step.CITIZEN_PHONE: N_("Citizen's phone"),
-    Step.SOURCE: N_("Source"),
-    Step.URGENCY: N_("Urgency"),
-    Step.DEPARTMENT: N_("Department"),
-}
-
-
-def _data(draft: Draft, step: Step | str, value: str) -> str:
-    return f"{PREFIX}:{draft.token}:{step}:{value}"
-
-
-def _said(text: str, label: str) -> bool:
-    """Whether a typed text is the reply-keyboard button `label`, in either language."""
-    pressed = text.strip().casefold()
-    return any(pressed == texts(lang)._(label).strip().casefold() for lang in ("zh", "en"))
 
 
 # ---------------------------------------------------------------------------- starting
@@ -122,166 +92,10 @@ def _shortened(text: str, limit: int = 200) -> str:
 
 async def ask(message: Message, context: BotContext, draft: Draft) -> None:
     """Send the question for the draft's current step."""
-    t = context.t
-    chat = message.chat
-    match draft.step:
-        case Step.DESCRIPTION:
-            await chat.send_message(
-                t._(
-                    "📝 New issue. Describe the problem in a few words "
-                    "(or send a photo with a caption). /cancel stops."
-                ),
-                reply_markup=ReplyKeyboardRemove(),
-            )
-        case Step.CATEGORY:
-            await chat.send_message(
-                t._("🗂 Which category?"), reply_markup=_category_buttons(context, draft)
-            )
-        case Step.LOCATION:
-            keyboard = ReplyKeyboardMarkup(
-                [
-                    [KeyboardButton(t._("📍 Share my location"), request_location=True)],
-                    [KeyboardButton(t._("Skip"))],
-                ],
-                resize_keyboard=True,
-                input_field_placeholder=t._("Address"),
-            )
-            await chat.send_message(
-                t._("📍 Where is it? Share your location, type the address, or skip."),
-                reply_markup=keyboard,
-            )
-        case Step.PHOTOS:
-            keyboard = ReplyKeyboardMarkup([[t._("Done"), t._("Skip")]], resize_keyboard=True)
-            await chat.send_message(
-                t._("🖼 Send photos of it (up to 10), then press Done. Or skip."),
-                reply_markup=keyboard,
-            )
-        case Step.CITIZEN_NAME:
-            keyboard = ReplyKeyboardMarkup(
-                [[t._("Skip")]], resize_keyboard=True, input_field_placeholder=t._("Name")
-            )
-            await chat.send_message(
-                t._("👤 The citizen's name? (Optional. You can also share their contact.)"),
-                reply_markup=keyboard,
-            )
-        case Step.CITIZEN_PHONE:
-            keyboard = ReplyKeyboardMarkup(
-                [[t._("Skip")]], resize_keyboard=True, input_field_placeholder=t._("Phone")
-            )
-            await chat.send_message(
-                t._("📞 The citizen's phone number? (Optional.)"), reply_markup=keyboard
-            )
-        case Step.SOURCE:
-            buttons = [
-                InlineKeyboardButton(source_name(s, t), callback_data=_data(draft, Step.SOURCE, s))
-                for s in Source
-            ]
-            await chat.send_message(
-                t._("🗂 How did the issue reach you?"), reply_markup=_rows(buttons, 2)
-            )
-        case Step.URGENCY:
-            buttons = [
-                InlineKeyboardButton(t._("Normal"), callback_data=_data(draft, Step.URGENCY, "0")),
-                InlineKeyboardButton(
-                    t._("🔴 Urgent"), callback_data=_data(draft, Step.URGENCY, "1")
-                ),
-            ]
-            await chat.send_message(t._("⏱ How urgent is it?"), reply_markup=_rows(buttons, 2))
-        case Step.DEPARTMENT:
-            await chat.send_message(
-                t._("🏢 Which department is responsible? The category's usual one is marked ✓."),
-                reply_markup=_department_buttons(context, draft),
-            )
-        case Step.SUMMARY:
-            await chat.send_message(
-                _summary(context, draft), parse_mode="HTML", reply_markup=_summary_buttons(t, draft)
-            )
-
-
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
-
-
-def _category_buttons(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
-    language = context.t.language
-    buttons = [
-        InlineKeyboardButton(c.name(language), callback_data=_data(draft, Step.CATEGORY, c.code))
-        for c in context.deps.org.categories
-    ]
-    return _rows(buttons, 2)
-
-
-def _department_buttons(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
-    org, language = context.deps.org, context.t.language
-    category = org.category(draft.category or "")
-    # The category's usual department first, marked ✓, as the question says (also when
-    # editing after another was chosen: the summary shows that choice).
-    usual = category.department if category else None
-    ordered = sorted(org.departments, key=lambda d: d.code != usual)
-    buttons = [
-        InlineKeyboardButton(
-            ("✓ " if d.code == usual else "") + d.name(language),
-            callback_data=_data(draft, Step.DEPARTMENT, d.code),
-        )
-        for d in ordered
-    ]
-    return _rows(buttons, 2)
-
-
-def _summary(context: BotContext, draft: Draft) -> Html:
-    t, org = context.t, context.deps.org
-    unset = "—"
-    location = unset
-    if draft.location:
-        location = f"{draft.location.latitude:.5f}, {draft.location.longitude:.5f}"
-    elif draft.address:
-        location = draft.address
-    lines = [
-        t._("<b>Please check the issue before submitting</b>"),
-        t._("Description: {value}", value=draft.description or unset),
-        t._(
-            "Category: {value}",
-            value=category_name(draft.category, org, t) if draft.category else unset,
-        ),
-        t._("Location: {value}", value=location),
-        t._("Photos: {value}", value=len(draft.photos)),
-        t._(
-            "Citizen: {value}",
-            value=" ".join(x for x in (draft.citizen_name, draft.citizen_phone) if x) or unset,
-        ),
-        t._("Source: {value}", value=source_name(draft.source, t) if draft.source else unset),
-        t._("Urgency: {value}", value=t._("🔴 Urgent") if draft.urgent else t._("Normal")),
-        t._("Department: {value}", value=department_name(draft.department, org, t)),
-    ]
-    return Html("\n".join(lines))
-
-
-def _summary_buttons(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t._("✅ Submit"), callback_data=_data(draft, Step.SUMMARY, "submit")
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    t._("✏️ Edit"), callback_data=_data(draft, Step.SUMMARY, "edit")
-                ),
-                InlineKeyboardButton(
-                    t._("✖️ Cancel"), callback_data=_data(draft, Step.SUMMARY, "cancel")
-                ),
-            ],
-        ]
+    asked = wizard.question(draft, context.t, context.deps.org)
+    await message.chat.send_message(
+        asked.text, parse_mode="HTML" if asked.html else None, reply_markup=asked.markup
     )
-
-
-def _edit_buttons(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(t._(_STEP_NAMES[step]), callback_data=_data(draft, "edit", step))
-        for step in EDITABLE
-    ]
-    return _rows(buttons, 3)
 
 
 # --------------------------------------------------------------- typed and sent input
@@ -291,56 +105,12 @@ async def on_text(update: Update, context: BotContext, draft: Draft) -> None:
     """A typed message while a draft is open: the answer to its current step."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    text, t = message.text, context.t
-    match draft.step:
-        case Step.DESCRIPTION:
-            await _advance(
-                message,
-                context,
-                draft,
-                lambda d: d.advanced(_now(context), description=check_description(text)),
-            )
-        case Step.LOCATION if _said(text, "Skip"):  # when editing, Skip clears the field
-            await _advance(
-                message, context, draft,
-                lambda d: d.advanced(_now(context), location=None, address=None),
-            )  # fmt: skip
-        case Step.LOCATION:
-            await _advance(
-                message,
-                context,
-                draft,
-                lambda d: d.advanced(_now(context), address=check_address(text), location=None),
-            )
-        case Step.PHOTOS if _said(text, "Done") or _said(text, "Skip"):
-            await _advance(message, context, draft, lambda d: d.advanced(_now(context)))
-        case Step.PHOTOS:
-            await message.reply_text(t._("Please send a photo, or press Done."))
-        case Step.CITIZEN_NAME if _said(text, "Skip"):
-            await _advance(
-                message, context, draft, lambda d: d.advanced(_now(context), citizen_name=None)
-            )
-        case Step.CITIZEN_NAME:
-            await _advance(
-                message,
-                context,
-                draft,
-                lambda d: d.advanced(_now(context), citizen_name=check_name(text)),
-            )
-        case Step.CITIZEN_PHONE if _said(text, "Skip"):
-            await _advance(
-                message, context, draft, lambda d: d.advanced(_now(context), citizen_phone=None)
-            )
-        case Step.CITIZEN_PHONE:
-            await _advance(
-                message,
-                context,
-                draft,
-                lambda d: d.advanced(_now(context), citizen_phone=check_phone(text)),
-            )
-        case _:
-            await message.reply_text(t._("Please use the buttons above."))
-            await ask(message, context, draft)
+    answer = wizard.typed(message.text)
+    try:
+        await _advance(message, context, draft, lambda d: answered(d, answer, _now(context)))
+    except errors.ButtonsWanted:
+        await message.reply_text(context.t._("Please use the buttons above."))
+        await ask(message, context, draft)
 
 
 async def on_photo(update: Update, context: BotContext, draft: Draft) -> None:
@@ -389,41 +159,22 @@ async def on_photo(update: Update, context: BotContext, draft: Draft) -> None:
         )
 
 
-async def on_location(update: Update, context: BotContext, draft: Draft) -> None:
+async def on_shared(update: Update, context: BotContext, draft: Draft) -> None:
+    """A location shared at the location step; a contact card at the citizen's steps (it fills
+    both the name and the phone)."""
     message = update.effective_message
-    assert message is not None and message.location is not None
-    if draft.step is not Step.LOCATION:
-        await message.reply_text(context.t._("A location is not expected now."))
+    assert message is not None
+    now = _now(context)
+    if message.location is not None:
+        where = message.location
+        await _advance(
+            message, context, draft, lambda d: located(d, where.latitude, where.longitude, now)
+        )
         return
-    where = message.location
-    await _advance(
-        message,
-        context,
-        draft,
-        lambda d: d.advanced(
-            _now(context), location=check_location(where.latitude, where.longitude), address=None
-        ),
-    )
-
-
-async def on_contact(update: Update, context: BotContext, draft: Draft) -> None:
-    """A shared contact at the citizen steps fills both the name and the phone."""
-    message = update.effective_message
-    assert message is not None and message.contact is not None
-    if draft.step not in (Step.CITIZEN_NAME, Step.CITIZEN_PHONE):
-        await message.reply_text(context.t._("A contact is not expected now."))
-        return
+    assert message.contact is not None
     contact = message.contact
     name = " ".join(x for x in (contact.first_name, contact.last_name) if x)
-
-    def fill(d: Draft) -> Draft:
-        phone = check_phone(contact.phone_number)
-        moved = d.advanced(
-            _now(context), citizen_name=check_name(name) if name else None, citizen_phone=phone
-        )
-        return moved if moved.step is not Step.CITIZEN_PHONE else moved.advanced(_now(context))
-
-    await _advance(message, context, draft, fill)
+    await _advance(message, context, draft, lambda d: contacted(d, name, contact.phone_number, now))
 
 
 async def _advance(
@@ -470,7 +221,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step_name == Step.SUMMARY:
         await _summary_choice(update, context, token, value)
         return
-    if step_name == "edit":
+    if step_name == wizard.EDIT:
         field = _step(value)
         if field not in EDITABLE:
             raise errors.StaleStep()
@@ -519,9 +270,9 @@ def _choice(context: BotContext, step: Step, value: str) -> Callable[[Draft], Dr
         case Step.SOURCE if value in tuple(Source):
             return lambda d: d.advanced(now, source=Source(value))
         case Step.URGENCY:
-            if value not in ("0", "1"):
+            if value not in (wizard.URGENT, wizard.NORMAL):
                 raise errors.StaleStep()
-            return lambda d: d.advanced(now, urgent=value == "1")
+            return lambda d: d.advanced(now, urgent=value == wizard.URGENT)
         case Step.DEPARTMENT:
             return lambda d: d.advanced(now, department=check_department(value, org))
     raise errors.StaleStep()
@@ -531,7 +282,7 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
     query = update.callback_query
     assert query is not None
     t = context.t
-    if value == "edit":
+    if value == wizard.CHANGE:
         draft = await intake.update(
             context.deps,
             context.staff,
@@ -540,15 +291,15 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
             step=Step.SUMMARY,
         )
         await query.answer()
-        await edit_markup(query, _edit_buttons(t, draft))
+        await edit_markup(query, wizard.edit_buttons(draft, t))
         return
-    if value == "cancel":
+    if value == wizard.CANCEL:
         if not await intake.cancel(context.deps, context.staff, token):
             raise errors.NoDraft()
         await query.answer()
         await edit_text(query, t._("✖️ Cancelled. Nothing was saved."))
         return
-    if value != "submit":
+    if value != wizard.SUBMIT:
         raise errors.StaleStep()
     issue = await intake.submit(context.deps, context.staff, token)
     await query.answer(plain(t._("Submitted as {number}.", number=issue.number)))
@@ -574,7 +325,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("new", new_issue, filters=private),
-        CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"),
+        CallbackQueryHandler(on_button, pattern=rf"^{wizard.PREFIX}:"),
     ]
 
 

@@ -111,6 +111,14 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("A photo cannot go with this; please write the reason in words.")
         case errors.NothingAsked():
             return t._("That question has expired. Press the button on the card again.")
+        case errors.PhotoWanted():
+            return t._("Please send a photo, or press Done.")
+        case errors.ButtonsWanted():
+            return t._("Please use the buttons above.")
+        case errors.NotExpectedNow(what="location"):
+            return t._("A location is not expected now.")
+        case errors.NotExpectedNow():
+            return t._("A contact is not expected now.")
         case errors.TooManyRequests(wait=wait):
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
             return t.n_(

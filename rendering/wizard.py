@@ -1,0 +1,199 @@
+"""The /new wizard's words and buttons: each step's question with its keyboard, the summary,
+and the reply keyboard's labels, read back in any language the bot speaks.
+
+Inline buttons carry `n:<draft token>:<step>:<value>`, so a press from an old draft or an
+earlier step changes nothing (casework/services/intake.py checks both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from casework.intake import EDITABLE, Draft, Step, Typed
+from casework.issues import Source
+from casework.organisation import LANGUAGES, Organisation
+from rendering.i18n import N_, Html, Texts, texts
+from rendering.labels import category_name, department_name, source_name
+
+PREFIX = "n"
+EDIT = "edit"  # a button of the summary's Edit menu: `n:<token>:edit:<step>`
+SUBMIT, CHANGE, CANCEL = "submit", "edit", "cancel"  # the summary's buttons
+URGENT, NORMAL = "1", "0"
+_STEP_NAMES = {
+    Step.DESCRIPTION: N_("Description"),
+    Step.CATEGORY: N_("Category"),
+    Step.LOCATION: N_("Location"),
+    Step.PHOTOS: N_("Photos"),
+    Step.CITIZEN_NAME: N_("Citizen's name"),
+    Step.CITIZEN_PHONE: N_("Citizen's phone"),
+    Step.SOURCE: N_("Source"),
+    Step.URGENCY: N_("Urgency"),
+    Step.DEPARTMENT: N_("Department"),
+}
+_TYPED = {Typed.SKIP: N_("Skip"), Typed.DONE: N_("Done")}
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    markup: Markup
+    html: bool = False
+
+
+def data(draft: Draft, step: Step | str, value: str) -> str:
+    return f"{PREFIX}:{draft.token}:{step}:{value}"
+
+
+def typed(text: str) -> str | Typed:
+    """A reply-keyboard button's label (in any language the bot speaks) as the button, else
+    the text as typed."""
+    pressed = text.strip().casefold()
+    for button, label in _TYPED.items():
+        if any(pressed == texts(code)._(label).strip().casefold() for code in LANGUAGES):
+            return button
+    return text
+
+
+def question(draft: Draft, t: Texts, org: Organisation) -> Question:
+    """What the wizard asks at the draft's current step."""
+    skip, done = t._(_TYPED[Typed.SKIP]), t._(_TYPED[Typed.DONE])
+    match draft.step:
+        case Step.DESCRIPTION:
+            return Question(
+                t._(
+                    "📝 New issue. Describe the problem in a few words "
+                    "(or send a photo with a caption). /cancel stops."
+                ),
+                ReplyKeyboardRemove(),
+            )
+        case Step.CATEGORY:
+            buttons = [
+                InlineKeyboardButton(
+                    c.name(t.language), callback_data=data(draft, draft.step, c.code)
+                )
+                for c in org.categories
+            ]
+            return Question(t._("🗂 Which category?"), _rows(buttons, 2))
+        case Step.LOCATION:
+            keyboard = ReplyKeyboardMarkup(
+                [
+                    [KeyboardButton(t._("📍 Share my location"), request_location=True)],
+                    [KeyboardButton(skip)],
+                ],
+                resize_keyboard=True,
+                input_field_placeholder=t._("Address"),
+            )
+            return Question(
+                t._("📍 Where is it? Share your location, type the address, or skip."), keyboard
+            )
+        case Step.PHOTOS:
+            return Question(
+                t._("🖼 Send photos of it (up to 10), then press Done. Or skip."),
+                ReplyKeyboardMarkup([[done, skip]], resize_keyboard=True),
+            )
+        case Step.CITIZEN_NAME:
+            return Question(
+                t._("👤 The citizen's name? (Optional. You can also share their contact.)"),
+                _skip_only(skip, t._("Name")),
+            )
+        case Step.CITIZEN_PHONE:
+            return Question(
+                t._("📞 The citizen's phone number? (Optional.)"), _skip_only(skip, t._("Phone"))
+            )
+        case Step.SOURCE:
+            buttons = [
+                InlineKeyboardButton(source_name(s, t), callback_data=data(draft, draft.step, s))
+                for s in Source
+            ]
+            return Question(t._("🗂 How did the issue reach you?"), _rows(buttons, 2))
+        case Step.URGENCY:
+            buttons = [
+                InlineKeyboardButton(t._("Normal"), callback_data=data(draft, draft.step, NORMAL)),
+                InlineKeyboardButton(
+                    t._("🔴 Urgent"), callback_data=data(draft, draft.step, URGENT)
+                ),
+            ]
+            return Question(t._("⏱ How urgent is it?"), _rows(buttons, 2))
+        case Step.DEPARTMENT:
+            return Question(
+                t._("🏢 Which department is responsible? The category's usual one is marked ✓."),
+                _department_buttons(draft, t, org),
+            )
+    return Question(summary(draft, t, org), summary_buttons(draft, t), html=True)
+
+
+def summary(draft: Draft, t: Texts, org: Organisation) -> Html:
+    unset = "—"
+    location = unset
+    if draft.location:
+        location = f"{draft.location.latitude:.5f}, {draft.location.longitude:.5f}"
+    elif draft.address:
+        location = draft.address
+    category = category_name(draft.category, org, t) if draft.category else unset
+    citizen = " ".join(x for x in (draft.citizen_name, draft.citizen_phone) if x) or unset
+    lines = [
+        t._("<b>Please check the issue before submitting</b>"),
+        t._("Description: {value}", value=draft.description or unset),
+        t._("Category: {value}", value=category),
+        t._("Location: {value}", value=location),
+        t._("Photos: {value}", value=len(draft.photos)),
+        t._("Citizen: {value}", value=citizen),
+        t._("Source: {value}", value=source_name(draft.source, t) if draft.source else unset),
+        t._("Urgency: {value}", value=t._("🔴 Urgent") if draft.urgent else t._("Normal")),
+        t._("Department: {value}", value=department_name(draft.department, org, t)),
+    ]
+    return Html("\n".join(lines))
+
+
+def summary_buttons(draft: Draft, t: Texts) -> InlineKeyboardMarkup:
+    def button(label: str, value: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=data(draft, Step.SUMMARY, value))
+
+    return InlineKeyboardMarkup(
+        [
+            [button(t._("✅ Submit"), SUBMIT)],
+            [button(t._("✏️ Edit"), CHANGE), button(t._("✖️ Cancel"), CANCEL)],
+        ]
+    )
+
+
+def edit_buttons(draft: Draft, t: Texts) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t._(_STEP_NAMES[step]), callback_data=data(draft, EDIT, step))
+        for step in EDITABLE
+    ]
+    return _rows(buttons, 3)
+
+
+def _department_buttons(draft: Draft, t: Texts, org: Organisation) -> InlineKeyboardMarkup:
+    category = org.category(draft.category or "")
+    # The category's usual department first, marked ✓, as the question says (also when
+    # editing after another was chosen: the summary shows that choice).
+    usual = category.department if category else None
+    ordered = sorted(org.departments, key=lambda d: d.code != usual)
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if d.code == usual else "") + d.name(t.language),
+            callback_data=data(draft, Step.DEPARTMENT, d.code),
+        )
+        for d in ordered
+    ]
+    return _rows(buttons, 2)
+
+
+def _skip_only(skip: str, placeholder: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[skip]], resize_keyboard=True, input_field_placeholder=placeholder)
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])

@@ -1,0 +1,57 @@
+"""The wizard's rules for what is typed or shared at each step (casework/intake.py), alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework import errors
+from casework.intake import Draft, Step, Typed, answered, contacted, located
+from tests.harness import START
+
+AT = {step: Draft(token="t", step=step, updated_at=START) for step in Step}
+
+
+def test_skip_moves_on_and_clears_what_the_step_had() -> None:
+    editing = Draft(
+        token="t", step=Step.CITIZEN_PHONE, updated_at=START, editing=True,
+        citizen_phone="13812345678",
+    )  # fmt: skip
+
+    after = answered(editing, Typed.SKIP, START)
+
+    assert after.citizen_phone is None and after.step is Step.SUMMARY
+
+
+def test_a_typed_address_replaces_a_shared_location() -> None:
+    shared = located(AT[Step.LOCATION], 31.23, 121.47, START)
+    typed = answered(
+        Draft(token="t", step=Step.LOCATION, updated_at=START, location=shared.location),
+        "中山路12号",
+        START,
+    )
+
+    assert typed.address == "中山路12号" and typed.location is None
+    assert typed.step is Step.PHOTOS
+
+
+def test_words_where_photos_or_buttons_are_wanted_are_refused() -> None:
+    with pytest.raises(errors.PhotoWanted):
+        answered(AT[Step.PHOTOS], "好的", START)
+    with pytest.raises(errors.ButtonsWanted):
+        answered(AT[Step.CATEGORY], "路灯", START)
+    assert answered(AT[Step.PHOTOS], Typed.DONE, START).step is Step.CITIZEN_NAME
+
+
+def test_a_contact_fills_name_and_phone_and_moves_past_both() -> None:
+    after = contacted(AT[Step.CITIZEN_NAME], "张三", "+86 138-1234-5678", START)
+
+    assert (after.citizen_name, after.citizen_phone) == ("张三", "+8613812345678")
+    assert after.step is Step.SOURCE
+
+
+@pytest.mark.parametrize("step", [Step.DESCRIPTION, Step.PHOTOS, Step.SOURCE])
+def test_a_location_or_contact_where_no_step_takes_one_is_refused(step: Step) -> None:
+    with pytest.raises(errors.NotExpectedNow):
+        located(AT[step], 31.23, 121.47, START)
+    with pytest.raises(errors.NotExpectedNow):
+        contacted(AT[step], "张三", "13812345678", START)
