@@ -121,3 +121,30 @@ async def test_any_forged_button_data_is_answered_and_changes_nothing(
 
     assert answer is not None  # answered, one way or another
     assert await events(bot) == before
+
+
+async def test_names_with_apostrophes_and_ampersands_read_plainly_in_alerts(
+    bot: Harness, coordinator: FakeUser, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    await coordinator.send("/invite head roads Anne & Bob O'Neil")
+    code = coordinator.last.text.split("start=")[1]
+    newcomer = FakeUser(bot.api, 7777, "Anne & Bob", "O'Neil")
+    await newcomer.send(f"/start {code}")
+    number = await log_issue(worker)
+    data = card_for(head, number).button("接收").callback_data
+    assert data is not None
+    await newcomer.press(card_for(newcomer, number), "接收")
+
+    refused = await head.press_data(card_for(head, number), data)
+
+    assert refused is not None
+    assert "Anne & Bob O'Neil 已接收该问题" in (refused.text or "")
+
+
+async def test_odd_numbers_get_the_usage_and_change_nothing(
+    bot: Harness, coordinator: FakeUser
+) -> None:
+    for odd in ("²", "99999999999999999999999", "-3", "0x10"):
+        await coordinator.send(f"/deactivate {odd}")
+        assert "用法：/deactivate" in coordinator.last.text

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from tests.fakebotapi import FakeUser
-from tests.flows import rows
+from tests.flows import events, rows
 from tests.harness import Harness
 
 
@@ -337,3 +337,54 @@ async def test_full_width_digits_are_understood_in_phones_and_issue_numbers(
     shown = len(worker.messages)
     await worker.send(f"/issue №{number}")
     assert any(number in m.text and m.buttons for m in worker.messages[shown:])
+
+
+async def test_skip_while_editing_clears_the_citizens_phone(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/new 路灯坏了")
+    await worker.press(worker.last, "路灯故障")
+    await worker.send("跳过")
+    await worker.send("完成")
+    await worker.send("张三")
+    await worker.send("13800000000")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ 市政道路科")
+    summary = worker.last
+
+    await worker.press(summary, "修改")
+    await worker.press(summary, "群众电话")
+    await worker.send("跳过")
+
+    assert "13800000000" not in worker.last.text
+    assert "群众：张三" in worker.last.text
+
+
+async def test_submit_from_an_old_summary_while_a_field_is_being_edited_is_refused(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 路灯坏了")
+    await worker.press(worker.last, "路灯故障")
+    for _ in range(4):
+        await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ 市政道路科")
+    summary = worker.last
+    submit = summary.button("提交").callback_data
+    assert submit is not None
+    await worker.press(summary, "修改")
+    await worker.press(summary, "问题描述")
+
+    refused = await worker.press_data(summary, submit)
+
+    assert refused is not None and "按钮已失效" in (refused.text or "")
+    assert await events(bot) == []
+
+
+async def test_new_with_text_while_a_draft_is_open_says_the_text_was_not_used(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 路灯坏了")
+    await worker.send("/new 另一件事：井盖丢了")
+
+    assert any("刚才发送的内容未加入：另一件事：井盖丢了" in text for text in worker.texts())

@@ -542,3 +542,49 @@ async def test_a_command_that_works_only_in_private_is_explained_in_a_department
     shown = len(group.messages)
     await head.send("/issue@another_bot", chat=group)  # meant for someone else
     assert len(group.messages) == shown
+
+
+async def test_pressing_transfer_twice_just_shows_the_departments_again(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    data = card.button("转办").callback_data
+    assert data is not None
+
+    await head.press_data(card, data)
+    second = await head.press_data(card, data)
+
+    assert second is not None and not second.show_alert
+    assert card.has_button("供水服务中心")
+
+
+async def test_a_group_reply_with_a_photo_keeps_the_photo_on_the_note(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    await head.send("/start")
+    number = await log_issue(worker)
+    group_card = card_for(group, number)  # type: ignore[arg-type]
+
+    await head.send_photo("scene-1", caption="现场照片", chat=group, reply_to=group_card)
+
+    assert (await worker.wait_for("现场照片")).text
+    assert await events(bot, number) == ["submitted", "note"]
+
+
+async def test_a_card_of_an_issue_transferred_away_says_so_and_offers_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, water_head: FakeUser
+) -> None:
+    for person in (head, member, water_head):
+        await person.send("/start")
+    number = await log_issue(worker)
+    member_card = card_for(member, number)
+    await head.press(card_for(head, number), "转办")
+    await head.press(card_for(head, number), "供水服务中心")
+    await answer(head, "是供水管道的问题")
+
+    assert "不再由贵科室办理" in member_card.text
+    assert not member_card.buttons
+    assert "13812345678" not in member_card.text

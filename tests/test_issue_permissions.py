@@ -281,3 +281,32 @@ async def test_every_button_on_a_returned_resolved_or_closed_issue(
     after = await events(bot)
     # Only a reporter's Confirm closed takes effect at once; the rest ask or offer a choice.
     assert after == before + (["confirmed"] if (state, who) == ("resolved", "reporter") else [])
+
+
+async def test_details_for_someone_who_may_not_see_the_issue_is_refused_once(
+    bot: Harness, worker: FakeUser, water_head: FakeUser
+) -> None:
+    group = bot.group(-1001, "市政道路科")
+    number = await log_issue(worker)
+
+    refused = await water_head.press(card_for(group, number), "详情")  # type: ignore[arg-type]
+
+    assert refused is not None and refused.show_alert
+    assert "没有找到您可查看的该编号问题" in (refused.text or "")
+
+
+async def test_a_stale_press_names_who_moved_the_issue_not_who_wrote_the_last_note(
+    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser, member: FakeUser
+) -> None:
+    for person in (head, second_head, member):
+        await person.send("/start")
+    number = await log_issue(worker)
+    stale = card_for(second_head, number)
+    data = stale.button("接收").callback_data
+    assert data is not None
+    await head.press(card_for(head, number), "接收")
+    await member.send(f"/note {number} 我去看看")
+
+    refused = await second_head.press_data(stale, data)
+
+    assert refused is not None and "陈建国 已接收该问题" in (refused.text or "")
