@@ -201,28 +201,31 @@ class Typed(StrEnum):
     DONE = "done"
 
 
-def answered(draft: Draft, answer: str | Typed, now: datetime) -> Draft:
-    """The draft with a typed answer to its current step (Skip clears the field, also when
-    editing it); refused if the step takes a photo or a button instead."""
-    match draft.step, answer:
-        case Step.DESCRIPTION, str():
-            return draft.advanced(now, description=check_description(answer))
+def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> Draft:
+    """The draft with a typed answer to its current step. `pressed`: the reply keyboard's
+    button the text is the label of, if any; it counts only where the step offers that button
+    (Skip clears the field, also when editing it). Refused if the step takes a photo or a
+    button instead."""
+    match draft.step, pressed:
         case Step.LOCATION, Typed.SKIP:
             return draft.advanced(now, location=None, address=None)
-        case Step.LOCATION, str():
-            return draft.advanced(now, address=check_address(answer), location=None)
         case Step.PHOTOS, Typed.DONE | Typed.SKIP:
             return draft.advanced(now)
-        case Step.PHOTOS, _:
-            raise errors.PhotoWanted()
         case Step.CITIZEN_NAME, Typed.SKIP:
             return draft.advanced(now, citizen_name=None)
-        case Step.CITIZEN_NAME, str():
-            return draft.advanced(now, citizen_name=check_name(answer))
         case Step.CITIZEN_PHONE, Typed.SKIP:
             return draft.advanced(now, citizen_phone=None)
-        case Step.CITIZEN_PHONE, str():
-            return draft.advanced(now, citizen_phone=check_phone(answer))
+    match draft.step:
+        case Step.DESCRIPTION:
+            return draft.advanced(now, description=check_description(text))
+        case Step.LOCATION:
+            return draft.advanced(now, address=check_address(text), location=None)
+        case Step.PHOTOS:
+            raise errors.PhotoWanted()
+        case Step.CITIZEN_NAME:
+            return draft.advanced(now, citizen_name=check_name(text))
+        case Step.CITIZEN_PHONE:
+            return draft.advanced(now, citizen_phone=check_phone(text))
     raise errors.ButtonsWanted()
 
 

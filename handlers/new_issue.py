@@ -29,8 +29,7 @@ from casework.intake import (
     located,
 )
 from casework.issues import Source
-from casework.outbox import Card
-from casework.services import delivery, intake, issues, views
+from casework.services import intake, issues
 from handlers.context import BotContext
 from handlers.showing import edit_markup, edit_text
 from rendering import wizard
@@ -105,9 +104,9 @@ async def on_text(update: Update, context: BotContext, draft: Draft) -> None:
     """A typed message while a draft is open: the answer to its current step."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    answer = wizard.typed(message.text)
+    text, button = message.text, wizard.pressed(message.text)
     try:
-        await _advance(message, context, draft, lambda d: answered(d, answer, _now(context)))
+        await _advance(message, context, draft, lambda d: answered(d, text, button, _now(context)))
     except errors.ButtonsWanted:
         await message.reply_text(context.t._("Please use the buttons above."))
         await ask(message, context, draft)
@@ -301,24 +300,24 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
         return
     if value != wizard.SUBMIT:
         raise errors.StaleStep()
-    issue = await intake.submit(context.deps, context.staff, token)
+    summary = query.message
+    assert isinstance(summary, Message)
+    submitted = await intake.submit(
+        context.deps, context.staff, token, shown_at=(summary.chat.id, summary.message_id)
+    )
+    issue, card = submitted.issue, submitted.card  # the summary becomes the issue's card
     await query.answer(plain(t._("Submitted as {number}.", number=issue.number)))
-    details = await views.details(context.deps, context.staff, issue.id)
     text = t._(
         "✅ Submitted as <b>{number}</b> to {department}.",
         number=issue.number,
         department=department_name(issue.department, context.deps.org, t),
     )
     text = Html(
-        text + "\n\n" + card_text(issue, t, context.deps.org, details.people, context.deps.zone)
+        text + "\n\n" + card_text(issue, t, context.deps.org, card.people, context.deps.zone)
     )
-    edited = await query.edit_message_text(
-        text, parse_mode="HTML", reply_markup=card_keyboard(issue, details.actions, t)
+    await query.edit_message_text(
+        text, parse_mode="HTML", reply_markup=card_keyboard(issue, card.actions, t)
     )
-    if isinstance(edited, Message):
-        await delivery.record_card(
-            context.deps, Card(edited.chat.id, edited.message_id, issue.id, context.staff.id)
-        )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

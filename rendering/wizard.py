@@ -54,14 +54,14 @@ def data(draft: Draft, step: Step | str, value: str) -> str:
     return f"{PREFIX}:{draft.token}:{step}:{value}"
 
 
-def typed(text: str) -> str | Typed:
-    """A reply-keyboard button's label (in any language the bot speaks) as the button, else
-    the text as typed."""
-    pressed = text.strip().casefold()
+def pressed(text: str) -> Typed | None:
+    """The reply keyboard's button whose label (in any language the bot speaks) the text is,
+    if it is one."""
+    said = text.strip().casefold()
     for button, label in _TYPED.items():
-        if any(pressed == texts(code)._(label).strip().casefold() for code in LANGUAGES):
+        if any(said == texts(code)._(label).strip().casefold() for code in LANGUAGES):
             return button
-    return text
+    return None
 
 
 def question(draft: Draft, t: Texts, org: Organisation) -> Question:

@@ -22,6 +22,7 @@ class TryLater:
 class GiveUp:
     error: str
     refused: bool = False  # Telegram refused the message itself (logged as such)
+    pause_all: float = 0.0  # a 429 on the last try: every other message still waits
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def after_failure(error: Exception, attempts: int, to_a_person: bool) -> Outcome
             later = TryLater(backoff(attempts), f"error: {type(error).__name__}")
     assert isinstance(later, TryLater)
     if attempts + 1 >= MAX_ATTEMPTS:
-        return GiveUp(f"{later.error} (after {MAX_ATTEMPTS} attempts)")
+        return GiveUp(f"{later.error} (after {MAX_ATTEMPTS} attempts)", pause_all=later.pause_all)
     return later
 
 

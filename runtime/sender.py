@@ -342,10 +342,11 @@ class OutboxSender:
         deps = self._deps
         if not isinstance(error, TelegramError):
             log.error("outbox %s: could not be delivered", item.key, exc_info=error)
-        match after_failure(error, item.attempts, to_a_person=item.staff_id is not None):
-            case TryLater(delay=delay, error=why, pause_all=pause):
-                if pause:
-                    self._paused_until = asyncio.get_running_loop().time() + pause
+        outcome = after_failure(error, item.attempts, to_a_person=item.staff_id is not None)
+        if isinstance(outcome, TryLater | GiveUp) and outcome.pause_all:  # Telegram's 429
+            self._paused_until = asyncio.get_running_loop().time() + outcome.pause_all
+        match outcome:
+            case TryLater(delay=delay, error=why):
                 await delivery.retry(deps, item, delay, self._stored(why))
             case Unreachable(error=why, blocked=blocked):
                 await delivery.unreachable(deps, item, self._stored(why), blocked=blocked)

@@ -89,7 +89,7 @@ async def seed(database: Path, issues: int) -> list[str]:
                 urgent=False,
             ),
         )
-        numbers.append((await intake.submit(deps, worker, draft.token)).number)
+        numbers.append((await intake.submit(deps, worker, draft.token)).issue.number)
     await store.close()
     return numbers
 

@@ -73,7 +73,7 @@ async def log_many(deps: Deps, count: int) -> dict[str, Logged]:
             urgent=n // DEPARTMENTS % 2 == 0,  # each head has urgent and routine ones
         )
         await intake.update(deps, worker, lambda _, ready=ready: ready)  # type: ignore[misc]
-        issue = await intake.submit(deps, worker, draft.token)
+        issue = (await intake.submit(deps, worker, draft.token)).issue
         logged[issue.number] = Logged(HEAD_OF + department, issue.urgent)
     return logged
 

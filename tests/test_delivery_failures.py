@@ -35,6 +35,15 @@ def test_a_passing_failure_is_tried_again_later_and_later(error: Exception) -> N
     ]
 
 
+def test_a_429_on_the_last_try_still_pauses_every_other_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    outcome = after_failure(RetryAfter(timedelta(seconds=30)), MAX_ATTEMPTS - 1, True)
+
+    assert isinstance(outcome, GiveUp) and outcome.pause_all == 30.0
+
+
 def test_the_twelfth_failure_gives_up() -> None:
     outcome = after_failure(NetworkError("reset"), MAX_ATTEMPTS - 1, to_a_person=True)
 

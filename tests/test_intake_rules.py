@@ -17,7 +17,7 @@ def test_skip_moves_on_and_clears_what_the_step_had() -> None:
         citizen_phone="13812345678",
     )  # fmt: skip
 
-    after = answered(editing, Typed.SKIP, START)
+    after = answered(editing, "跳过", Typed.SKIP, START)
 
     assert after.citizen_phone is None and after.step is Step.SUMMARY
 
@@ -27,6 +27,7 @@ def test_a_typed_address_replaces_a_shared_location() -> None:
     typed = answered(
         Draft(token="t", step=Step.LOCATION, updated_at=START, location=shared.location),
         "中山路12号",
+        None,
         START,
     )
 
@@ -36,10 +37,10 @@ def test_a_typed_address_replaces_a_shared_location() -> None:
 
 def test_words_where_photos_or_buttons_are_wanted_are_refused() -> None:
     with pytest.raises(errors.PhotoWanted):
-        answered(AT[Step.PHOTOS], "好的", START)
+        answered(AT[Step.PHOTOS], "好的", None, START)
     with pytest.raises(errors.ButtonsWanted):
-        answered(AT[Step.CATEGORY], "路灯", START)
-    assert answered(AT[Step.PHOTOS], Typed.DONE, START).step is Step.CITIZEN_NAME
+        answered(AT[Step.CATEGORY], "路灯", None, START)
+    assert answered(AT[Step.PHOTOS], "完成", Typed.DONE, START).step is Step.CITIZEN_NAME
 
 
 def test_a_contact_fills_name_and_phone_and_moves_past_both() -> None:
@@ -55,3 +56,12 @@ def test_a_location_or_contact_where_no_step_takes_one_is_refused(step: Step) ->
         located(AT[step], 31.23, 121.47, START)
     with pytest.raises(errors.NotExpectedNow):
         contacted(AT[step], "张三", "13812345678", START)
+
+
+@pytest.mark.parametrize("step", [Step.DESCRIPTION, Step.LOCATION, Step.CITIZEN_NAME])
+def test_a_buttons_label_typed_where_the_step_has_no_such_button_is_kept_as_typed(
+    step: Step,
+) -> None:
+    after = answered(AT[step], "完成", Typed.DONE, START)  # Done is a button of the photos step
+
+    assert "完成" in (after.description, after.address, after.citizen_name)

@@ -55,7 +55,7 @@ async def test_a_submitted_draft_becomes_a_pending_issue_told_to_its_department_
     worker = await with_a_draft(store)
     before = store.transactions
 
-    issue = await submit(deps, worker, "t1")
+    issue = (await submit(deps, worker, "t1")).issue
 
     tables = store.tables
     assert store.transactions == before + 1  # one transaction for it all

@@ -1,5 +1,6 @@
-"""Imports run one way, and the store is chosen in one place: outside `storage/`, nothing
-names an implementation of it."""
+"""Imports run one way (the rules and storage know no Telegram; no handler reaches the
+machinery; rendering needs no handler), and the store is chosen in one place: outside
+`storage/`, nothing names an implementation of it."""
 
 from __future__ import annotations
 
@@ -37,3 +38,33 @@ def test_only_storage_knows_which_database_holds_the_store() -> None:
     }
 
     assert {path: modules for path, modules in offending.items() if modules} == {}
+
+
+def modules_of(folder: str) -> dict[str, set[str]]:
+    return {
+        str(path.relative_to(ROOT)): imported_modules(path)
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+
+
+def offenders(folders: tuple[str, ...], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    """The files of `folders` that import a module under one of `forbidden`."""
+    found = {}
+    for folder in folders:
+        for path, modules in modules_of(folder).items():
+            bad = sorted(m for m in modules if m.split(".")[0] in forbidden)
+            if bad:
+                found[path] = bad
+    return found
+
+
+def test_the_rules_and_the_storage_know_nothing_of_telegram() -> None:
+    assert offenders(("casework", "storage"), ("telegram", "handlers", "runtime")) == {}
+
+
+def test_no_handler_reaches_the_machinery_that_runs_the_bot() -> None:
+    assert offenders(("handlers", "rendering", "exports"), ("runtime",)) == {}
+
+
+def test_what_people_read_is_made_without_handlers() -> None:
+    assert offenders(("rendering",), ("handlers", "exports", "storage")) == {}

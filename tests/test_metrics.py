@@ -79,7 +79,7 @@ class History:
             )  # fmt: skip
 
         await intake.update(self.deps, worker, filled)
-        return await intake.submit(self.deps, worker, draft.token)
+        return (await intake.submit(self.deps, worker, draft.token)).issue
 
     async def step(self, at: datetime, who: int, issue: Issue, command: Command) -> None:
         self.bot.clock.set(at)

@@ -27,6 +27,10 @@ class CountingStore:
         self.opened += 1
         return self.store.transaction()
 
+    def reading(self) -> AbstractAsyncContextManager[Transaction]:
+        self.opened += 1  # a read moved aside is still one more trip
+        return self.store.reading()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
@@ -91,3 +95,23 @@ async def test_a_note_by_number_is_one_transaction_besides_the_gates(
 
     assert "备注已记入办理记录" in worker.last.text
     assert store.opened == 2  # the gate's admit, and the note (before: 3)
+
+
+async def test_submitting_a_new_issue_opens_one_transaction_besides_the_gates(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 中山路12号路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    for word in ("跳过", "完成", "跳过", "跳过"):
+        await worker.send(word)
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    summary = worker.last
+    store = counting(bot)
+
+    await worker.press(summary, "提交")
+
+    assert "已提交，编号" in summary.text and summary.has_button("备注")
+    # The gate's admit, and the submission with the card recorded (before: 4).
+    assert store.opened == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from casework import errors
 from casework.intake import Draft, Step, new_draft
@@ -11,9 +12,11 @@ from casework.issues import Event, EventKind, Issue, Status
 from casework.lifecycle import handed_to
 from casework.metrics import tallies
 from casework.numbering import format_number, month_of
+from casework.outbox import Card
 from casework.people import Staff
 from casework.services import Deps, reload_actor
 from casework.services.notify import announce
+from casework.services.views import Shown, shown
 
 
 async def start(
@@ -78,8 +81,18 @@ async def update(
     raise errors.DraftExpired()
 
 
-async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
-    """Turn the draft into a pending issue at its department, and tell the department."""
+@dataclass(frozen=True)
+class Submitted:
+    issue: Issue
+    card: Shown  # the new issue's card, as the person who logged it sees it
+
+
+async def submit(
+    deps: Deps, actor: Staff, token: str, shown_at: tuple[int, int] | None = None
+) -> Submitted:
+    """Turn the draft into a pending issue at its department, and tell the department; the
+    issue's card for the person who logged it, remembered (for later refreshes) as the message
+    `shown_at` (chat, message), the summary it replaces."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
@@ -128,7 +141,11 @@ async def submit(deps: Deps, actor: Staff, token: str) -> Issue:
         await tx.metrics.tally(tallies(event, None, created, deps.zone))
         await announce(tx, deps.org, created, event, now)
         await tx.drafts.delete(actor.id)
-        return created
+        if shown_at is not None:
+            await tx.cards.add(Card(*shown_at, created.id, actor.id))
+        card = await shown(tx, created, actor, None)
+        assert card is not None  # the reporter sees what they logged
+        return Submitted(created, card)
 
 
 async def cancel(deps: Deps, actor: Staff, token: str | None = None) -> bool:

@@ -104,7 +104,6 @@ class Tables:
     tallies: list[Tally] = field(default_factory=list)
     # Messages
     outbox: dict[int, Message] = field(default_factory=dict)
-    outbox_keys: set[str] = field(default_factory=set)
     cards: dict[tuple[int, int], Card] = field(default_factory=dict)
     digests: set[tuple[str, str]] = field(default_factory=set)
     incoming_updates: dict[int, str] = field(default_factory=dict)
