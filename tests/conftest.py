@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from config.logs import configure_logging
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -34,6 +36,19 @@ async def bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterato
         if not any(isinstance(e, kind) for kind in harness.expected_errors)
     ]
     assert not unexpected, f"handlers raised: {unexpected!r}"
+
+
+@pytest.fixture
+def bot_logs(capsys: pytest.CaptureFixture[str], bot: Harness) -> Iterator[None]:
+    """The bot's own logging set-up, at DEBUG, writing to the captured stderr."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("DEBUG", bot.api.token)
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for chatty in ("telegram", "aiosqlite", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.NOTSET)
 
 
 # The people of tests/data/org.toml, and one stranger.

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
-from config.logs import configure_logging
 from tests.fakebotapi import FakeUser
 from tests.flows import answer, card_for
 from tests.harness import Harness
 
 PHONE = "13987654321"
 CITIZEN = "欧阳娜娜"
-
-
-@pytest.fixture
-def bot_logs(capsys: pytest.CaptureFixture[str], bot: Harness) -> Iterator[None]:
-    """The bot's own logging set-up, at DEBUG, writing to the captured stderr."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    configure_logging("DEBUG", bot.api.token)
-    yield
-    root.handlers[:], level = saved
-    root.setLevel(level)
-    for chatty in ("telegram", "aiosqlite", "httpx", "httpcore"):
-        logging.getLogger(chatty).setLevel(logging.NOTSET)
 
 
 async def test_a_full_run_logs_no_citizen_data_and_no_token(

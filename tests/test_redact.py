@@ -4,14 +4,11 @@ records their phone, at the citizen's request, after confirming with a button.""
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from config.logs import configure_logging
 from tests.fakebotapi import FakeUser
 from tests.flows import card_for, events, log_issue, rows
 from tests.harness import Harness
@@ -108,19 +105,6 @@ async def test_every_press_on_the_confirmation_is_checked_again_and_answered(
     assert await events(bot, number) == ["submitted", "redacted"]  # once
     await bot.sweep()  # the stale question is forgotten by the next sweep
     assert await rows(bot, "SELECT * FROM redaction_requests") == []
-
-
-@pytest.fixture
-def bot_logs(capsys: pytest.CaptureFixture[str], bot: Harness) -> Iterator[None]:
-    """The bot's own logging set-up, at DEBUG, writing to the captured stderr."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    configure_logging("DEBUG", bot.api.token)
-    yield
-    root.handlers[:], level = saved
-    root.setLevel(level)
-    for chatty in ("telegram", "aiosqlite", "httpx", "httpcore"):
-        logging.getLogger(chatty).setLevel(logging.NOTSET)
 
 
 async def test_the_phone_asked_for_is_in_no_log_and_no_button(
