@@ -20,6 +20,7 @@ from casework.roles import Role
 from casework.services import access
 from handlers.context import BotContext
 from handlers.numbers import whole_number
+from rendering.dates import when
 from rendering.i18n import N_, Html, Texts, plain, texts
 from rendering.labels import department_name, describe_person, role_name
 from rendering.long_text import split_text
@@ -189,7 +190,7 @@ def _invite_text(context: BotContext, made: Invite) -> Html:
 
 
 def _local(context: BotContext, moment: datetime) -> str:
-    return moment.astimezone(context.resources.settings.zone).strftime("%Y-%m-%d %H:%M")
+    return when(moment, context.deps.zone, context.t)
 
 
 async def list_invites(update: Update, context: BotContext) -> None:

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, InputFile, Update
 from telegram.constants import ChatAction
@@ -25,6 +26,7 @@ from casework.people import Staff
 from casework.services import reports
 from exports.process import ExportJob, build_export
 from handlers.context import BotContext, Resources
+from rendering import dates
 from rendering.i18n import Texts
 from rendering.refusals import explain
 from rendering.reports import chart_of, report_text
@@ -63,17 +65,18 @@ async def export(update: Update, context: BotContext) -> None:
         period = reports.choose_period(deps, words)
         reports.scope(actor)  # refused at once, not when the file would be ready
         resources.exports_asked.take(actor.id, deps.clock.now())
-        await reports.start_export(deps, actor, period, message.chat_id)  # one at a time
+        label = dates.period(period, deps.zone, t)
+        await reports.start_export(deps, actor, label, message.chat_id)  # one at a time
     except BadPeriod as bad:
         await message.reply_text(_period_usage(t, "export", bad))
         return
     job = _Export(context.bot, resources, actor, message.chat_id, t, period, as_csv)
-    resources.exports.start(actor.id, period.label, job.run)
+    resources.exports.start(actor.id, label, job.run)
     await message.reply_text(
         t._(
             "Building the export of {period}; I will send it here when it is ready. You can go "
             "on using the bot meanwhile.",
-            period=period.label,
+            period=label,
         )
     )
 
@@ -103,7 +106,7 @@ class _Export:
                 t._(
                     "The bot is restarting, so your export of {period} was stopped. Please send "
                     "/export again in a minute.",
-                    period=self.period.label,
+                    period=dates.period(self.period, self.resources.deps.zone, t),
                 )
             )
             raise
@@ -126,7 +129,7 @@ class _Export:
 
     async def _build_and_send(self, turns: asyncio.Semaphore) -> None:
         t, deps, settings = self.t, self.resources.deps, self.resources.settings
-        name = f"duban-{_file_label(self.period)}.{'zip' if self.as_csv else 'xlsx'}"
+        name = _file_name(self.period, deps.zone, t, self.as_csv)
         # On disk, not in memory (a year's workbook can be large), in a file with no name:
         # nothing is left behind whatever happens to the bot.
         with tempfile.TemporaryFile() as spool:
@@ -150,7 +153,7 @@ class _Export:
             await self.bot.send_document(
                 self.chat_id,
                 InputFile(spool, filename=name),
-                caption=report.period.label,
+                caption=dates.period(report.period, deps.zone, t),
                 # Tens of MB on a slow line: a minute, and 8 s a MB (1 Mbit/s); then a minute
                 # for Telegram to answer.
                 write_timeout=60 + 8 * size_mb,
@@ -213,8 +216,11 @@ def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:
     )
 
 
-def _file_label(period: Period) -> str:
-    return period.label.replace(" – ", "_to_").replace(" ", "")
+def _file_name(period: Period, zone: ZoneInfo, t: Texts, as_csv: bool) -> str:
+    """`督办-2026年11月.xlsx`, `duban-November_2026.zip`: the period as the person reads it."""
+    label = dates.period(period, zone, t).replace(" – ", "_").replace(" ", "_").replace(",", "")
+    prefix = t._("duban")  # the bot's name, as the file's name begins
+    return f"{prefix}-{label}.{'zip' if as_csv else 'xlsx'}"
 
 
 def _period_usage(t: Texts, command: str, bad: BadPeriod) -> str:

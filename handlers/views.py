@@ -12,7 +12,8 @@ from casework.services import issues, views
 from handlers.context import BotContext
 from handlers.numbers import page_number
 from handlers.showing import edit_text, send_details
-from rendering.cards import DETAILS, callback, local
+from rendering.cards import DETAILS, callback
+from rendering.dates import soon
 from rendering.i18n import Html
 from rendering.labels import category_name, status_icon, status_name
 
@@ -114,7 +115,7 @@ def _line(context: BotContext, issue: Issue) -> Html:
     if issue.urgent:
         line = Html(line + " 🔴")
     if due is not None:
-        line = Html(line + t._(" · due {when}", when=local(due, deps.zone)))
+        line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, deps.clock.now())))
     return line
 
 

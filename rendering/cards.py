@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +17,7 @@ from casework.organisation import Organisation
 from casework.people import Staff
 from casework.privacy import mask_name, mask_phone
 from casework.retention import PersonalData, blank
+from rendering.dates import when
 from rendering.i18n import N_, Html, Texts
 from rendering.labels import (
     category_name,
@@ -78,10 +78,6 @@ def without_citizen(text: str, issue: Issue, people: dict[int, Staff], hide: boo
     return blank(text, PersonalData.of(issue), [p.name for p in people.values()])
 
 
-def local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%m-%d %H:%M")
-
-
 def card_text(
     issue: Issue,
     t: Texts,
@@ -127,7 +123,7 @@ def card_text(
         lines.append(
             t._(
                 "🧹 The citizen's personal data was removed on {when}.",
-                when=local(issue.redacted_at, zone),
+                when=when(issue.redacted_at, zone, t),
             )
         )
     if issue.location is not None:
@@ -146,7 +142,7 @@ def card_text(
         t._(
             "📝 Reported by {name}, {when}",
             name=name_of(issue.reporter_id),
-            when=local(issue.created_at, zone),
+            when=when(issue.created_at, zone, t),
         )
     )
     if issue.accepted_by:
@@ -154,9 +150,9 @@ def card_text(
     if issue.assignee_id:
         lines.append(t._("👷 Handled by {name}", name=name_of(issue.assignee_id)))
     if issue.status is Status.PENDING and issue.respond_by:
-        lines.append(t._("⏰ Accept or return by {when}", when=local(issue.respond_by, zone)))
+        lines.append(t._("⏰ Accept or return by {when}", when=when(issue.respond_by, zone, t)))
     elif issue.status is Status.ACCEPTED and issue.resolve_by:
-        lines.append(t._("⏰ Resolve by {when}", when=local(issue.resolve_by, zone)))
+        lines.append(t._("⏰ Resolve by {when}", when=when(issue.resolve_by, zone, t)))
     if issue.assisting:
         names = t._(", ").join(department_name(d, org, t) for d in sorted(issue.assisting))
         lines.append(t._("🤝 Assisting: {departments}", departments=names))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from casework.issues import Issue, Status
 from casework.organisation import Organisation
 from casework.reminders import RungKind
 from casework.services.overdue import Digest
-from rendering.cards import local
+from rendering import dates
+from rendering.dates import soon
 from rendering.i18n import Html, Texts
 from rendering.labels import category_name, department_name, span
 
@@ -85,7 +86,7 @@ def reminder_headline(
 def digest_text(
     digest: Digest, day: str, now: datetime, t: Texts, org: Organisation, zone: ZoneInfo
 ) -> Html:
-    lines = [t._("☀️ <b>Morning digest, {day}</b>", day=day)]
+    lines = [t._("☀️ <b>Morning digest, {day}</b>", day=dates.day(date.fromisoformat(day), t))]
     if not digest.loads:
         lines.append(t._("Nothing is waiting or in progress. 👍"))
     for load in digest.loads:
@@ -111,7 +112,7 @@ def digest_text(
                     category=category_name(issue.category, org, t),
                     department=department_name(issue.department, org, t),
                     late=span(now - due, t),
-                    due=local(due, zone),
+                    due=soon(due, zone, t, now),
                 )
             )
     return Html("\n".join(lines))

@@ -9,6 +9,7 @@ from casework.metrics import DepartmentMetrics
 from casework.services import Deps
 from casework.services.reports import Report
 from rendering.charts import rates_chart
+from rendering.dates import period
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, span
 
@@ -25,7 +26,11 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
     """A short message: the ranking (coordinators) or one department's figures (heads)."""
     org = deps.org
     if report.everywhere:
-        lines = [t._("📊 <b>Departments ranked, {period}</b>", period=report.period.label)]
+        lines = [
+            t._(
+                "📊 <b>Departments ranked, {period}</b>", period=period(report.period, deps.zone, t)
+            )
+        ]
         for n, m in enumerate(report.departments, start=1):
             lines.append(
                 t._(
@@ -44,7 +49,7 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         t._(
             "📊 <b>{department}, {period}</b>",
             department=department_name(m.department, org, t),
-            period=report.period.label,
+            period=period(report.period, deps.zone, t),
         ),
         *_figures(m, t),
     ]
@@ -85,5 +90,5 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
 
 
 async def chart_of(report: Report, t: Texts, deps: Deps) -> bytes:
-    title = t._("Rates, {period}", period=report.period.label)
+    title = t._("Rates, {period}", period=period(report.period, deps.zone, t))
     return await asyncio.to_thread(rates_chart, report.departments, t, deps.org, title)

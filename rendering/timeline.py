@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from casework.issues import Event, EventKind, Issue
 from casework.organisation import Organisation
 from casework.people import Staff
-from rendering.cards import TIMELINE, callback, local
+from rendering.cards import TIMELINE, callback
+from rendering.dates import when
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, verdict_name, withdraw_name
 
@@ -80,7 +81,7 @@ def timeline_lines(
         if event.kind is EventKind.REDACTED and actor is None:
             who = t._("Retention policy")
         what = _what(event, t, org, people)
-        lines.append(t._("{when} {who}: {what}", when=local(event.at, zone), who=who, what=what))
+        lines.append(t._("{when} {who}: {what}", when=when(event.at, zone, t), who=who, what=what))
     return lines
 
 

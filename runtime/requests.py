@@ -124,7 +124,10 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
     one when files go with it."""
     if request_data is None:
         return None
-    form = aiohttp.FormData(request_data.json_parameters)
+    # File names go as UTF-8, as browsers and python-telegram-bot's own client (httpx) send
+    # them: aiohttp would percent-encode `督办-2026年11月.xlsx`, and the name shown would be
+    # `%E7%9D%A3…`.
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
     return form

@@ -197,19 +197,19 @@ async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators
     await log_issue(worker, "小区停水", category="停水")
     await at(bot, 3 * H)  # 12:00: today's digest (08:30) is sent on this first sweep
 
-    assert said(head, "每日早报 2026-11-25") or any(
-        "每日早报 2026-11-25" in m.text for m in head.messages
+    assert said(head, "每日早报 11月25日（周三）") or any(
+        "每日早报 11月25日（周三）" in m.text for m in head.messages
     )
     await at(bot, 20 * H + timedelta(minutes=30))  # 08:30 the next day
 
-    digest = next(m for m in reversed(head.messages) if "每日早报 2026-11-26" in m.text)
+    digest = next(m for m in reversed(head.messages) if "每日早报 11月26日（周四）" in m.text)
     assert "市政道路科：待接收 1，办理中 0，超期 1" in digest.text
     assert late in digest.text
     assert "供水服务中心" not in digest.text  # a head reads about their own department
-    overview = next(m for m in reversed(coordinator.messages) if "每日早报 2026-11-26" in m.text)
+    overview = next(m for m in reversed(coordinator.messages) if "每日早报 11月26日（周四）" in m.text)
     assert "市政道路科：待接收 1" in overview.text and "供水服务中心：待接收 1" in overview.text
     await at(bot, H)
-    assert sum("每日早报 2026-11-26" in m.text for m in head.messages) == 1
+    assert sum("每日早报 11月26日（周四）" in m.text for m in head.messages) == 1
 
 
 async def test_overdue_lists_the_most_overdue_first(

@@ -148,7 +148,7 @@ async def test_a_head_gets_their_departments_figures_and_a_chart(
     await head.send("/stats")
 
     summary = head.messages[-2]
-    assert "市政道路科 2026-11" in summary.text
+    assert "市政道路科 2026年11月" in summary.text
     assert "响应率：100%（1 件中 1 件）" in summary.text
     assert "满意率：无数据" in summary.text
     assert "刘强：在办 0，本期办结 1" in summary.text
@@ -222,7 +222,7 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     await bot.exported()
 
     document = coordinator.last
-    assert document.kind == "document" and document.filename == "duban-2026-11.xlsx"
+    assert document.kind == "document" and document.filename == "督办-2026年11月.xlsx"
     # "Sending a file…" was shown at the top of the chat while the workbook was built.
     showing, sending = [c for c in bot.api.calls if c.params.get("chat_id") == coordinator.id][-2:]
     assert showing.method == "sendChatAction" and showing.params["action"] == "upload_document"
@@ -252,7 +252,7 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
     await bot.exported()
 
     document = head.last
-    assert document.filename == "duban-2026-11.zip" and document.document is not None
+    assert document.filename == "督办-2026年11月.zip" and document.document is not None
     archive = zipfile.ZipFile(io.BytesIO(document.document))
     assert sorted(archive.namelist()) == ["issues.csv", "metrics.csv", "people.csv", "timeline.csv"]
     rows = list(csv.reader(io.StringIO(archive.read("issues.csv").decode("utf-8-sig"))))

@@ -92,14 +92,14 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     return Report(period, ranked(metrics), workload, everywhere=department is None)
 
 
-async def start_export(deps: Deps, actor: Staff, period: Period, chat_id: int) -> None:
-    """Put on record that this person's export of the period is being built (refused if they
-    may not export, or if one of theirs is being built already)."""
+async def start_export(deps: Deps, actor: Staff, period: str, chat_id: int) -> None:
+    """Put on record that this person's export of the period (as they read it) is being built
+    (refused if they may not export, or if one of theirs is being built already)."""
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
         scope(actor)
         building = await tx.running_exports.start(
-            RunningExport(actor.id, chat_id, period.label), deps.clock.now()
+            RunningExport(actor.id, chat_id, period), deps.clock.now()
         )
     if building is not None:
         raise errors.ExportRunning(building)
