@@ -73,14 +73,16 @@ async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
             number = await flows.intake(worker, n, category=department)
             async with locks[department]:  # one question at a time per head
                 await api.wait_until(lambda: bool(_cards(api, head.user.id, number)), 60)
-                await head.press(_cards(api, head.user.id, number)[-1], "接收", expect="接收人")
+                await head.press(_cards(api, head.user.id, number)[-1], "签收", expect="签收人")
                 await head.press(_cards(api, head.user.id, number)[-1], "办结", expect="✍️")
                 await head.say("已处理完毕", expect="已办结")
             await api.wait_until(
-                lambda: bool(_cards(api, worker.user.id, number, "请与群众核实")), 60
+                lambda: bool(_cards(api, worker.user.id, number, "请回访群众核实")), 60
             )
             await worker.press(
-                _cards(api, worker.user.id, number, "请与群众核实")[-1], "确认关闭", expect="已关闭"
+                _cards(api, worker.user.id, number, "请回访群众核实")[-1],
+                "确认结案",
+                expect="已结案",
             )
 
         await flows.run_concurrently(workers, one_issue)

@@ -143,8 +143,8 @@ async def intake(person: Person, n: int, category: int = 0) -> str:
     await person.say("跳过", expect="群众电话")
     await person.say("跳过", expect="问题来源")
     await person.press(person.latest("问题来源"), "热线电话", expect="紧急程度")
-    await person.press(person.latest("紧急程度"), "一般", expect="由哪个科室负责")
-    await person.press(person.latest("由哪个科室负责"), "✓ ", expect="提交前请核对")
+    await person.press(person.latest("紧急程度"), "一般", expect="交哪个单位承办")
+    await person.press(person.latest("交哪个单位承办"), "✓ ", expect="提交前请核对")
     summary = person.latest("提交前请核对")
     await person.press(summary, "提交", expect="已提交")
     return summary.text.split("编号 ")[1].split("，")[0]

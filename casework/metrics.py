@@ -26,7 +26,9 @@ A rate whose denominator is zero is None ("no data"), never 0 % or 100 %.
 from __future__ import annotations
 
 import calendar
+import re
 import statistics
+import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -52,11 +54,24 @@ class Period:
     label: str
 
 
+# Words for periods, as people type them (Chinese first: the users' language), to what the
+# parser reads. `week` stays the last 7 days; 本周 is this calendar week, from Monday.
+_WORDS = {
+    "本月": "month", "这个月": "month", "上月": "last-month", "上个月": "last-month",
+    "本周": "this-week", "这周": "this-week", "上周": "last-week", "近7天": "week",
+    "最近7天": "week", "last-month": "last-month", "this-week": "this-week",
+    "last-week": "last-week",
+}  # fmt: skip
+_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?$")
+
+
 def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     """`week` (the last 7 days), `month` (this month, the default), `2026-11`, or two dates
     `2026-11-01 2026-11-15` (both included, at most `PERIOD_MAX_DAYS` apart), in the
-    organisation's time zone. A period may reach into the future; figures are counted up to
-    now."""
+    organisation's time zone; in Chinese too: 本周 / 上周 (calendar weeks from Monday), 本月 /
+    上月, `2026年11月`, `2026年11月1日 2026年11月15日`. A period may reach into the future;
+    figures are counted up to now."""
+    words = [_plain(word) for word in words]
     try:
         period = _parse_period(words, now, zone)
     except OverflowError:  # a date at the calendar's end (9999-12): its end is past it
@@ -66,8 +81,29 @@ def parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     return period
 
 
+def _plain(word: str) -> str:
+    """A word of a period as the parser reads it: 本月 → month, 2026年11月 → 2026-11."""
+    word = unicodedata.normalize("NFKC", word).strip().lower()
+    if word in _WORDS:
+        return _WORDS[word]
+    found = _CHINESE_DATE.match(word)
+    if found is None:
+        return word
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
+
+
 def _parse_period(words: list[str], now: datetime, zone: ZoneInfo) -> Period:
     local_now = now.astimezone(zone)
+    today = local_now.date()
+    if words == ["last-month"]:
+        previous = today.replace(day=1) - timedelta(days=1)
+        words = [previous.strftime("%Y-%m")]
+    if words in (["this-week"], ["last-week"]):
+        monday = today - timedelta(days=today.weekday())
+        if words == ["last-week"]:
+            monday -= timedelta(days=7)
+        words = [monday.isoformat(), (monday + timedelta(days=6)).isoformat()]
     if not words or words == ["month"]:
         words = [local_now.strftime("%Y-%m")]
     if words == ["week"]:

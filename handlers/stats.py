@@ -232,7 +232,8 @@ def _period_usage(t: Texts, command: str, bad: BadPeriod) -> str:
             command=command,
         )
     return t._(
-        "Usage: /{command} [week | month | 2026-11 | 2026-11-01 2026-11-15]",
+        "Usage: /{command} [week | this-week | last-week | month | last-month | 2026-11 |"
+        " 2026-11-01 2026-11-15]",
         command=command,
     )
 

@@ -40,7 +40,7 @@ async def test_someone_on_the_roster_is_welcomed_with_their_role(
 ) -> None:
     await head.send("/start")
 
-    assert "欢迎，陈建国。您是市政道路科的科室负责人。" in head.last.text
+    assert "欢迎，陈建国。您是市政道路科的负责人。" in head.last.text
     assert "/staff" in head.last.text
     assert "/invite" not in head.last.text  # only coordinators invite
 
@@ -55,7 +55,7 @@ async def test_an_invitation_link_registers_the_person_once(
 
     newcomer = bot.user(7001, "小李")
     await newcomer.send(f"/start {code}")
-    assert "您是供水服务中心的科室人员" in newcomer.last.text
+    assert "您是供水服务中心的工作人员" in newcomer.last.text
 
     second = bot.user(7002, "小张")
     await second.send(f"/start {code}")
@@ -81,15 +81,15 @@ async def test_a_coordinator_invites_with_buttons_from_a_phone(
     await coordinator.send("/invite 吴国华")
     card = coordinator.last
     assert "邀请吴国华：担任什么角色" in card.text
-    await coordinator.press(card, "科室负责人")
+    await coordinator.press(card, "负责人")
     assert "属于哪个科室" in card.text
     await coordinator.press(card, "司法所")
 
-    assert "已为吴国华（科室负责人，司法所）生成邀请" in card.text
+    assert "已为吴国华（负责人，司法所）生成邀请" in card.text
     code = card.text.split("start=")[1]
     newcomer = bot.user(7004, "老吴")
     await newcomer.send(f"/start {code}")
-    assert "您是司法所的科室负责人" in newcomer.last.text
+    assert "您是司法所的负责人" in newcomer.last.text
 
 
 async def test_only_coordinators_invite(bot: Harness, head: FakeUser) -> None:
@@ -167,7 +167,7 @@ async def test_a_deactivated_person_can_come_back_with_a_new_invitation(
 
     await member.send(f"/start {code}")
 
-    assert "您是供水服务中心的科室负责人" in member.last.text
+    assert "您是供水服务中心的负责人" in member.last.text
 
 
 async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvited(

@@ -27,7 +27,7 @@ from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 DEPARTMENTS = 40
 ISSUES = 1000  # 25 for each department's head
 WORKER, HEAD_OF = 1001, 3000  # + the department's number
-LEFT_TO_ACCEPT = "距接收/退回期限还剩"
+LEFT_TO_ACCEPT = "距签收时限还剩"
 STEP_LIMIT = 1.0  # seconds: how soon each step is answered, however busy the bot is
 
 
@@ -107,7 +107,7 @@ async def test_people_at_work_are_answered_at_once_while_a_thousand_reminders_go
         await bot.machinery.sweeper.sweep_once()  # a thousand half-time reminders fall due
 
         await log_issue(worker, category="类别03")  # it checks the issue was submitted
-        await head.press(card_for(head, accepting), "接收")
+        await head.press(card_for(head, accepting), "签收")
         answered_at = time.monotonic()
         delivered_meanwhile = len(reminders(api))
         await asyncio.wait_for(bot.machinery.sender.drained(), 120)
@@ -115,7 +115,7 @@ async def test_people_at_work_are_answered_at_once_while_a_thousand_reminders_go
         await stop_bot(bot)
 
     # Every step answered within a second, while the wave had only begun to go out.
-    assert "接收人：科长07" in card_for(head, accepting).text
+    assert "签收人：科长07" in card_for(head, accepting).text
     assert len(steps) == 11 and max(steps) < STEP_LIMIT, steps
     wave = reminders(api)
     assert 0 < delivered_meanwhile < len(wave) and answered_at < wave[-1].sent_at

@@ -80,5 +80,5 @@ async def test_a_private_cards_button_cannot_act_on_another_issue(
 
     assert answer is not None and NOT_THIS_CARD in (answer.text or "")
     assert await status_of(bot, second) == "pending"
-    await head.press(card, "接收")  # the card's own button still works
+    await head.press(card, "签收")  # the card's own button still works
     assert await status_of(bot, first) == "accepted"

@@ -13,7 +13,7 @@ from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
-NEW_CARD = "贵科室有新问题"
+NEW_CARD = "贵单位有新工单"
 
 
 def arrived(person: FakeUser, text: str) -> int:

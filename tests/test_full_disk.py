@@ -29,7 +29,7 @@ from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 CANNOT_SAVE = "无法向数据库保存数据"
 SAVES_AGAIN = "已恢复正常保存数据"
-NEW_CARD = "贵科室有新问题"
+NEW_CARD = "贵单位有新工单"
 
 
 class LogWatch(logging.Handler):

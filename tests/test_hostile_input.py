@@ -132,14 +132,14 @@ async def test_names_with_apostrophes_and_ampersands_read_plainly_in_alerts(
     newcomer = FakeUser(bot.api, 7777, "Anne & Bob", "O'Neil")
     await newcomer.send(f"/start {code}")
     number = await log_issue(worker)
-    data = card_for(head, number).button("接收").callback_data
+    data = card_for(head, number).button("签收").callback_data
     assert data is not None
-    await newcomer.press(card_for(newcomer, number), "接收")
+    await newcomer.press(card_for(newcomer, number), "签收")
 
     refused = await head.press_data(card_for(head, number), data)
 
     assert refused is not None
-    assert "Anne & Bob O'Neil 已接收该问题" in (refused.text or "")
+    assert "Anne & Bob O'Neil 已签收该工单" in (refused.text or "")
 
 
 async def test_odd_numbers_get_the_usage_and_change_nothing(

@@ -44,15 +44,15 @@ async def test_a_worker_logs_an_issue_and_the_department_gets_a_card(
     assert "照片：2 张" in summary.text
     await worker.press(summary, "提交")
 
-    assert "已提交，编号 2611-0001，交市政道路科办理" in summary.text
-    card = await head.wait_for("贵科室有新问题")
+    assert "已提交，编号 2611-0001，交市政道路科承办" in summary.text
+    card = await head.wait_for("贵单位有新工单")
     assert "2611-0001" in card.text
     assert "中山路12号路灯不亮" in card.text
     assert "🔴 紧急" in card.text
     assert "13812345678" in card.text  # a private chat shows the citizen's phone
-    assert card.has_button("接收") and card.has_button("退回")
-    member_card = await member.wait_for("贵科室有新问题")
-    assert member_card.has_button("接收")
+    assert card.has_button("签收") and card.has_button("退回")
+    member_card = await member.wait_for("贵单位有新工单")
+    assert member_card.has_button("签收")
     assert not member_card.has_button("退回")  # returning is the head's decision
     assert await count_issues(bot) == 1
 
@@ -66,7 +66,7 @@ async def test_the_department_group_gets_the_card_with_the_citizen_masked(
     await worker.press(worker.last, "提交")
 
     card = group.last
-    assert "贵科室有新问题" in card.text
+    assert "贵单位有新工单" in card.text
     assert "138****5678" in card.text
     assert "13812345678" not in card.text
     assert "张*" in card.text and "张三" not in card.text
@@ -161,7 +161,7 @@ async def test_the_summary_can_be_edited_before_submitting(bot: Harness, worker:
     await worker.press(worker.last, "✓ 供水服务中心")
 
     assert "类别：停水" in worker.last.text
-    assert "责任科室：供水服务中心" in worker.last.text
+    assert "承办单位：供水服务中心" in worker.last.text
 
 
 async def test_editing_the_department_marks_the_categorys_usual_one_not_the_last_choice(
@@ -170,12 +170,12 @@ async def test_editing_the_department_marks_the_categorys_usual_one_not_the_last
     await log_streetlight(worker)
     summary = worker.last
     await worker.press(summary, "修改")
-    await worker.press(summary, "责任科室")
+    await worker.press(summary, "承办单位")
     await worker.press(worker.last, "供水服务中心")  # chosen by hand
     summary = worker.last
-    assert "责任科室：供水服务中心" in summary.text
+    assert "承办单位：供水服务中心" in summary.text
     await worker.press(summary, "修改")
-    await worker.press(summary, "责任科室")
+    await worker.press(summary, "承办单位")
 
     assert worker.last.buttons[0].text == "✓ 市政道路科"
     assert "✓ 供水服务中心" not in [b.text for b in worker.last.buttons]

@@ -27,11 +27,11 @@ async def test_the_happy_path_from_logging_to_confirmed_closed(
     number = await log_issue(worker)
 
     card = card_for(head, number)
-    answer_to_head = await head.press(card, "接收")
-    assert answer_to_head is not None and answer_to_head.text == "已接收。"
-    assert "办理中" in card.text and "接收人：陈建国" in card.text
-    assert not card.has_button("接收")  # edited in place: the old button is gone
-    assert "市政道路科已接收" in (await worker.wait_for("已接收")).text
+    answer_to_head = await head.press(card, "签收")
+    assert answer_to_head is not None and answer_to_head.text == "已签收。"
+    assert "办理中" in card.text and "签收人：陈建国" in card.text
+    assert not card.has_button("签收")  # edited in place: the old button is gone
+    assert "市政道路科已签收" in (await worker.wait_for("已签收")).text
 
     await head.press(card, "指派")
     await head.press(card, "刘强")
@@ -42,13 +42,13 @@ async def test_the_happy_path_from_logging_to_confirmed_closed(
     await answer(member, "已更换灯泡，晚上试亮正常")
     assert "已办结" in member.last.text
 
-    resolved = await worker.wait_for("请与群众核实")
+    resolved = await worker.wait_for("请回访群众核实")
     assert "已更换灯泡" in resolved.text
-    assert resolved.has_button("确认关闭") and resolved.has_button("重新打开")
-    await worker.press(resolved, "确认关闭")
+    assert resolved.has_button("确认结案") and resolved.has_button("重办")
+    await worker.press(resolved, "确认结案")
 
     assert await status_of(bot, number) == ("closed", "roads")
-    assert "已确认关闭" in (await head.wait_for("确认关闭")).text
+    assert "已确认 " in (await head.wait_for("结案。")).text
     assert await events(bot, number) == [
         "submitted", "accepted", "assigned", "resolved", "confirmed",
     ]  # fmt: skip
@@ -63,11 +63,11 @@ async def test_every_card_of_the_issue_is_refreshed_when_it_moves_on(
     member_card = card_for(member, number)
     group_card = card_for(group, number)  # type: ignore[arg-type]
 
-    await head.press(card_for(head, number), "接收")
+    await head.press(card_for(head, number), "签收")
 
-    assert not member_card.has_button("接收")
+    assert not member_card.has_button("签收")
     assert "办理中" in member_card.text
-    assert not group_card.has_button("接收")
+    assert not group_card.has_button("签收")
     assert group_card.has_button("办结")
     assert "138****5678" in group_card.text  # still masked after the refresh
 
@@ -87,14 +87,14 @@ async def test_a_card_on_its_way_while_the_issue_moves_on_is_refreshed_when_it_l
         )
     )
 
-    await member.press(card_for(member, number), "接收")  # before the head's card arrives
+    await member.press(card_for(member, number), "签收")  # before the head's card arrives
     release.set()
     bot.api.processed = bot.tracking.finished
     await bot.drain()
 
     card = card_for(head, number)
-    assert "办理中" in card.text and "接收人：刘强" in card.text
-    assert not card.has_button("接收")
+    assert "办理中" in card.text and "签收人：刘强" in card.text
+    assert not card.has_button("签收")
 
 
 async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_reroute_it(
@@ -114,8 +114,8 @@ async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_rerou
     await coordinator.press(card_for(coordinator, number), "供水服务中心")
 
     assert await status_of(bot, number) == ("pending", "water")
-    assert "贵科室有新问题" in (await water_head.wait_for(number)).text
-    assert "已改由供水服务中心办理" in (await worker.wait_for("已改由")).text
+    assert "贵单位有新工单" in (await water_head.wait_for(number)).text
+    assert "已改由供水服务中心承办" in (await worker.wait_for("已改由")).text
 
 
 async def test_a_handling_department_transfers_with_a_reason(
@@ -124,16 +124,16 @@ async def test_a_handling_department_transfers_with_a_reason(
     await start_all(head, water_head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
 
     await head.press(card, "转办")
     await head.press(card, "供水服务中心")
     await answer(head, "现场看是水管爆裂")
 
     assert await status_of(bot, number) == ("pending", "water")
-    transferred = await water_head.wait_for("转办给贵科室")
-    assert "现场看是水管爆裂" in transferred.text and transferred.has_button("接收")
-    assert "已改由供水服务中心办理" in (await worker.wait_for("已改由")).text
+    transferred = await water_head.wait_for("转办给贵单位")
+    assert "现场看是水管爆裂" in transferred.text and transferred.has_button("签收")
+    assert "已改由供水服务中心承办" in (await worker.wait_for("已改由")).text
 
 
 async def test_a_reopened_issue_goes_back_to_the_same_department_and_counts(
@@ -142,18 +142,18 @@ async def test_a_reopened_issue_goes_back_to_the_same_department_and_counts(
     await start_all(head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await answer(head, "已修复")
-    resolved = await worker.wait_for("请与群众核实")
+    resolved = await worker.wait_for("请回访群众核实")
 
-    await worker.press(resolved, "重新打开")
+    await worker.press(resolved, "重办")
     await answer(worker, "群众说晚上还是不亮")
 
     assert await status_of(bot, number) == ("accepted", "roads")
-    reopened = await head.wait_for("重新打开了")
+    reopened = await head.wait_for("重办了")
     assert "群众说晚上还是不亮" in reopened.text
-    assert "已重新打开 1 次" in reopened.text
+    assert "已重办 1 次" in reopened.text
     assert reopened.has_button("办结")
 
 
@@ -170,7 +170,7 @@ async def test_the_reporter_withdraws_a_pending_duplicate_with_a_reason(
 
     assert await status_of(bot, number) == ("withdrawn", "roads")
     assert "撤回了" in (await head.wait_for("撤回了")).text
-    assert not card_for(head, number).has_button("接收")
+    assert not card_for(head, number).has_button("签收")
 
 
 async def test_a_coordinator_accepting_for_a_department_must_say_why(
@@ -180,13 +180,13 @@ async def test_a_coordinator_accepting_for_a_department_must_say_why(
     number = await log_issue(worker)
     await coordinator.send(f"/issue {number}")
 
-    await coordinator.press(card_for(coordinator, number), "接收")
-    assert "督办室为什么代科室接收" in coordinator.last.text
+    await coordinator.press(card_for(coordinator, number), "签收")
+    assert "督办室为什么代为签收" in coordinator.last.text
     await answer(coordinator, "科室负责人电话确认已接收")
 
     assert await status_of(bot, number) == ("accepted", "roads")
     await coordinator.send(f"/issue {number}")
-    assert "周敏（督办室）：接收：科室负责人电话确认已接收" in coordinator.last.text
+    assert "周敏（督办室） 签收：科室负责人电话确认已接收" in coordinator.last.text
 
 
 async def test_a_note_by_command_or_by_reply_reaches_the_other_side(
@@ -194,7 +194,7 @@ async def test_a_note_by_command_or_by_reply_reaches_the_other_side(
 ) -> None:
     await start_all(head)
     number = await log_issue(worker)
-    await head.press(card_for(head, number), "接收")
+    await head.press(card_for(head, number), "签收")
 
     await head.send(f"/note {number} 明早九点派人去现场")
     assert "备注已记入办理记录" in head.last.text
@@ -213,11 +213,11 @@ async def test_issue_shows_details_and_the_timeline_only_to_those_involved(
 
     await head.send(f"/issue {number}")
     assert "📜 " + number + " 办理记录" in head.last.text
-    assert "登记并交市政道路科办理" in head.last.text
-    assert card_for(head, number).has_button("接收")
+    assert "登记并交市政道路科承办" in head.last.text
+    assert card_for(head, number).has_button("签收")
 
     await water_head.send(f"/issue {number}")
-    assert "没有找到您可查看的该编号问题" in water_head.last.text
+    assert "没有找到您可查看的该编号工单" in water_head.last.text
 
     await head.send(f"/issue {number.replace('-', '')}")
     assert "办理记录" in head.last.text
@@ -229,10 +229,10 @@ async def test_my_lists_what_i_reported_open_first_and_inbox_nearest_deadline_fi
     await start_all(head)
     first = await log_issue(worker, "甲路灯")
     second = await log_issue(worker, "乙路灯", urgent=True)
-    await head.press(card_for(head, first), "接收")
+    await head.press(card_for(head, first), "签收")
     await head.press(card_for(head, first), "办结")
     await answer(head, "修好了")
-    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
 
     await worker.send("/my")
     listing = worker.last.text
@@ -265,13 +265,13 @@ async def test_two_heads_pressing_accept_at_once_exactly_one_wins(
     number = await log_issue(worker)
 
     answers = await asyncio.gather(
-        head.press(card_for(head, number), "接收"),
-        second_head.press(card_for(second_head, number), "接收"),
+        head.press(card_for(head, number), "签收"),
+        second_head.press(card_for(second_head, number), "签收"),
     )
 
     texts = sorted((a.text or "") for a in answers if a is not None)
-    assert texts[0] == "已接收。"
-    assert texts[1].startswith("操作未执行：") and "已接收该问题" in texts[1]
+    assert texts[0] == "已签收。"
+    assert texts[1].startswith("操作未执行：") and "已签收该工单" in texts[1]
     assert (await events(bot, number)).count("accepted") == 1
 
 
@@ -281,12 +281,12 @@ async def test_an_assisting_department_sees_the_issue_and_adds_notes(
     await start_all(head, water_head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
 
     await head.press(card, "协办")
     await head.press(card, "供水服务中心")
 
-    asked = await water_head.wait_for("请贵科室协助办理")
+    asked = await water_head.wait_for("请贵单位协助办理")
     assert asked.has_button("备注") and not asked.has_button("办结")
     await water_head.send(f"/note {number} 已关闭上游阀门")
     assert "已关闭上游阀门" in (await head.wait_for("已关闭上游阀门")).text
@@ -299,7 +299,7 @@ async def test_an_assisting_department_can_be_handed_the_whole_issue(
     await start_all(head, water_head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "协办")
     await head.press(card, "供水服务中心")
 
@@ -309,7 +309,7 @@ async def test_an_assisting_department_can_be_handed_the_whole_issue(
     await answer(head, "是供水管道问题")
 
     assert await status_of(bot, number) == ("pending", "water")
-    assert (await water_head.wait_for("请接收或退回")).has_button("接收")
+    assert (await water_head.wait_for("请签收或退回")).has_button("签收")
 
 
 async def test_a_resolution_can_carry_photos(
@@ -318,7 +318,7 @@ async def test_a_resolution_can_carry_photos(
     await start_all(head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
 
     await head.send_photo("after-1")
@@ -327,7 +327,7 @@ async def test_a_resolution_can_carry_photos(
 
     [(photos,)] = await rows(bot, "SELECT photos FROM issue_events WHERE kind = 'resolved'")
     assert photos == '["after-1", "after-2"]'
-    assert "灯已修好" in (await worker.wait_for("请与群众核实")).text
+    assert "灯已修好" in (await worker.wait_for("请回访群众核实")).text
 
 
 async def test_a_coordinators_inbox_shows_every_department(
@@ -398,9 +398,9 @@ async def test_a_head_accepts_from_the_department_group_and_reasons_are_asked_in
     refused = await member.press(group_card, "退回")
     assert refused is not None and "不能进行这项操作" in (refused.text or "")
 
-    await head.press(group_card, "接收")
-    assert "接收人：陈建国" in group_card.text
-    assert group_card.has_button("办结") and not group_card.has_button("接收")
+    await head.press(group_card, "签收")
+    assert "签收人：陈建国" in group_card.text
+    assert group_card.has_button("办结") and not group_card.has_button("签收")
     assert "138****5678" in group_card.text
 
     await head.press(group_card, "办结")
@@ -415,11 +415,11 @@ async def test_starting_a_new_issue_while_a_reason_is_asked_keeps_the_words_for_
     await head.send("/start")
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await answer(head, "已修复")
-    resolved = await worker.wait_for("请与群众核实")
-    await worker.press(resolved, "重新打开")  # asked why; the worker changes their mind
+    resolved = await worker.wait_for("请回访群众核实")
+    await worker.press(resolved, "重办")  # asked why; the worker changes their mind
 
     await worker.send("/new")
     assert any("未完成的操作已取消" in m.text for m in worker.messages[-3:])
@@ -454,7 +454,7 @@ async def test_a_photo_replying_to_another_issues_card_is_not_filed_under_the_qu
     first = await log_issue(worker, "中山路12号路灯不亮")
     second = await log_issue(worker, "人民路3号路灯闪烁")
     card = card_for(head, first)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")  # asked what was done for the first
 
     await head.send_photo("photo-of-second", reply_to=card_for(head, second))
@@ -524,7 +524,7 @@ async def test_a_button_left_in_a_group_no_longer_registered_is_answered(
     bot.settings = settings_for(bot.api, tmp_path, org_file=moved)
     await bot.restart()
 
-    told = await head.press(group_card, "接收")
+    told = await head.press(group_card, "签收")
 
     assert told is not None and told.show_alert and "不再是科室群" in (told.text or "")
     assert await status_of(bot, number) == ("pending", "roads")
@@ -585,6 +585,6 @@ async def test_a_card_of_an_issue_transferred_away_says_so_and_offers_nothing(
     await head.press(card_for(head, number), "供水服务中心")
     await answer(head, "是供水管道的问题")
 
-    assert "不再由贵科室办理" in member_card.text
+    assert "不再由贵单位承办" in member_card.text
     assert not member_card.buttons
     assert "13812345678" not in member_card.text

@@ -100,7 +100,7 @@ async def test_every_button_on_an_accepted_issue_as_every_kind_of_person(
     if who == "stranger worker":
         await add_second_worker(bot, coordinator)
     await log_issue(worker)
-    await head.press(card_for(head, "2611-0001"), "接收")
+    await head.press(card_for(head, "2611-0001"), "签收")
     person = bot.user(*PEOPLE[who])
     await person.send("/start")
     before = await events(bot)
@@ -123,7 +123,7 @@ async def test_a_deactivated_person_pressing_a_card_is_refused(
     )
     await coordinator.send(f"/deactivate {staff_number}")
 
-    answer = await head.press(card, "接收")
+    answer = await head.press(card, "签收")
 
     assert answer is not None and "没有使用本机器人的权限" in (answer.text or "")
     assert await events(bot) == ["submitted"]
@@ -184,14 +184,14 @@ async def test_a_double_click_on_accept_records_one_acceptance(
     await head.send("/start")
     number = await log_issue(worker)
     card = card_for(head, number)
-    data = card.button("接收").callback_data
+    data = card.button("签收").callback_data
     assert data is not None
 
     first = await head.press_data(card, data)
     second = await head.press_data(card, data)
 
-    assert first is not None and first.text == "已接收。"
-    assert second is not None and "陈建国 已接收该问题" in (second.text or "")
+    assert first is not None and first.text == "已签收。"
+    assert second is not None and "陈建国 已签收该工单" in (second.text or "")
     assert await events(bot) == ["submitted", "accepted"]
 
 
@@ -202,11 +202,11 @@ async def test_an_answer_to_a_stale_prompt_is_refused_once_the_issue_moved_on(
     await second_head.send("/start")
     number = await log_issue(worker)
     await head.press(card_for(head, number), "退回")  # asked for a reason …
-    await second_head.press(card_for(second_head, number), "接收")  # … meanwhile, accepted
+    await second_head.press(card_for(second_head, number), "签收")  # … meanwhile, accepted
 
     await head.send("不归我们管")
 
-    assert "王伟 已接收该问题" in head.last.text
+    assert "王伟 已签收该工单" in head.last.text
     assert await events(bot) == ["submitted", "accepted"]
     await head.send("随便说点什么")
     assert "现在不需要输入内容" in head.last.text  # the stale question was closed
@@ -247,11 +247,11 @@ async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -
         await head.press(card, "退回")
         await head.send("不归我们管")
         return
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await head.send("已修好")
     if state == "closed":
-        await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+        await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
 
 
 @pytest.mark.parametrize(
@@ -292,7 +292,7 @@ async def test_details_for_someone_who_may_not_see_the_issue_is_refused_once(
     refused = await water_head.press(card_for(group, number), "详情")  # type: ignore[arg-type]
 
     assert refused is not None and refused.show_alert
-    assert "没有找到您可查看的该编号问题" in (refused.text or "")
+    assert "没有找到您可查看的该编号工单" in (refused.text or "")
 
 
 async def test_a_stale_press_names_who_moved_the_issue_not_who_wrote_the_last_note(
@@ -302,11 +302,11 @@ async def test_a_stale_press_names_who_moved_the_issue_not_who_wrote_the_last_no
         await person.send("/start")
     number = await log_issue(worker)
     stale = card_for(second_head, number)
-    data = stale.button("接收").callback_data
+    data = stale.button("签收").callback_data
     assert data is not None
-    await head.press(card_for(head, number), "接收")
+    await head.press(card_for(head, number), "签收")
     await member.send(f"/note {number} 我去看看")
 
     refused = await second_head.press_data(stale, data)
 
-    assert refused is not None and "陈建国 已接收该问题" in (refused.text or "")
+    assert refused is not None and "陈建国 已签收该工单" in (refused.text or "")

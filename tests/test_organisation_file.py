@@ -217,4 +217,4 @@ async def test_an_issue_whose_category_left_the_file_keeps_its_name_and_can_move
     await answer(head, "是水管问题")
 
     assert not bot.tracking.errors
-    assert (await water_head.wait_for(number)).has_button("接收")  # with fresh deadlines
+    assert (await water_head.wait_for(number)).has_button("签收")  # with fresh deadlines

@@ -27,13 +27,13 @@ async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_re
     await coordinator.send("/redact +86 １３８ １２３４ ５６７８")
 
     question = coordinator.last
-    assert f"{closed} · 已关闭" in question.text and f"{still_open} · 待接收" in question.text
+    assert f"{closed} · 已结案" in question.text and f"{still_open} · 待签收" in question.text
     assert "共 2 件" in question.text and "138****5678" in question.text
     assert other not in question.text
     assert all(PHONE not in (b.callback_data or "") for b in question.buttons)
     await coordinator.press(question, "删除其个人信息")
 
-    assert "已删除 2 件工单中该市民的个人信息" in coordinator.last.text
+    assert "已删除 2 件工单中该群众的个人信息" in coordinator.last.text
     for number in (closed, still_open):
         assert (await citizen_data(bot, number))[:2] == (None, None)
         assert (await events(bot, number))[-1] == "redacted"
@@ -44,11 +44,11 @@ async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_re
     # The cards already in chats were edited: the open issue's keep their buttons.
     await bot.drain()
     head_card = card_for(head, still_open)
-    assert "市民个人信息已于" in head_card.text and head_card.has_button("接收")
+    assert "群众个人信息已于" in head_card.text and head_card.has_button("签收")
     shown = everything_shown(head, group)
     assert PHONE not in shown and "138****5678" not in shown
     await coordinator.send(f"/issue {still_open}")
-    assert "周敏：应市民要求删除了其个人信息" in coordinator.last.text
+    assert "周敏 应群众要求删除了其个人信息" in coordinator.last.text
 
 
 async def test_redact_is_for_coordinators_and_a_bad_or_unknown_phone_is_answered_plainly(
@@ -63,7 +63,7 @@ async def test_redact_is_for_coordinators_and_a_bad_or_unknown_phone_is_answered
     await coordinator.send("/redact 张三")
     assert coordinator.last.text.startswith("用法：/redact")
     await coordinator.send("/redact 139 0000 0000")
-    assert "没有工单登记该市民电话 139****0000" in coordinator.last.text
+    assert "没有工单登记该群众电话 139****0000" in coordinator.last.text
 
     assert (await citizen_data(bot, number))[1] == PHONE
 
@@ -139,7 +139,7 @@ async def test_a_refusal_after_a_redaction_still_names_who_took_the_last_step(
 
     late = await worker.press_data(card_for(worker, number), f"i:{issue_id[0]}:cfm")
 
-    assert late is not None and "网格员王芳 已关闭该问题" in (late.text or "")
+    assert late is not None and "网格员王芳 已确认结案" in (late.text or "")
 
 
 async def test_a_removed_phone_is_nowhere_in_the_database_file(
@@ -147,7 +147,7 @@ async def test_a_removed_phone_is_nowhere_in_the_database_file(
 ) -> None:
     await coordinator.send("/start")
     for place in ("中山路", "幸福路"):
-        await log_issue(worker, f"{place}路灯不亮，市民电话{PHONE}")
+        await log_issue(worker, f"{place}路灯不亮，群众电话{PHONE}")
     await coordinator.send(f"/redact {PHONE}")
     await coordinator.press(coordinator.last, "删除其个人信息")
     await bot.drain()

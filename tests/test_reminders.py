@@ -17,7 +17,7 @@ from tests.flows import answer, card_for, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 H = timedelta(hours=1)
-LEFT_TO_ACCEPT = "距接收/退回期限还剩"
+LEFT_TO_ACCEPT = "距签收时限还剩"
 ACCEPT_UP = "接收或退回的期限已到"
 
 
@@ -54,15 +54,15 @@ async def test_a_pending_issue_reminds_the_department_at_half_time_and_at_the_de
     assert count(head, LEFT_TO_ACCEPT) == 0
 
     await at(bot, timedelta(minutes=1))
-    reminder = said(head, f"{number}：距接收/退回期限还剩 1 小时")
-    assert reminder.has_button("接收") and reminder.has_button("退回")
+    reminder = said(head, f"{number} 距签收时限还剩 1 小时")
+    assert reminder.has_button("签收") and reminder.has_button("退回")
     assert count(member, LEFT_TO_ACCEPT) == 1
     await at(bot, timedelta(0))  # the same sweep again sends nothing twice
     assert count(head, LEFT_TO_ACCEPT) == 1
 
     await at(bot, H)
-    assert said(head, f"{number}：接收或退回的期限已到")
-    assert said(coordinator, f"督办：市政道路科的 {number} 超过接收期限")
+    assert said(head, f"{number} 已到签收时限")
+    assert said(coordinator, f"督办：市政道路科的 {number} 超过签收时限")
     assert count(worker, "期限") == 0  # the reporter is not nagged about the department
 
 
@@ -72,7 +72,7 @@ async def test_accepting_stops_the_pending_reminders(
     await started(head, coordinator)
     number = await log_issue(worker)
     await at(bot, H)
-    await head.press(card_for(head, number), "接收")
+    await head.press(card_for(head, number), "签收")
 
     for _ in range(5):
         await at(bot, 4 * H)
@@ -93,36 +93,36 @@ async def test_an_overdue_accepted_issue_goes_to_the_handler_then_the_heads_then
     await started(head, second_head, member, coordinator)
     number = await log_issue(worker)  # resolve within 3 days of the handoff
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "指派")
     await head.press(card, "刘强")
 
     await at(bot, 36 * H)
-    assert said(member, f"{number}：距办结期限还剩 1 天 12 小时")
+    assert said(member, f"{number} 距办结时限还剩 1 天 12 小时")
     assert count(head, "距办结期限") == 0  # assigned: the handler is reminded, not the heads
 
     await at(bot, 34 * H)
-    assert said(member, f"{number}：距办结期限还剩 2 小时")
+    assert said(member, f"{number} 距办结时限还剩 2 小时")
     await at(bot, 2 * H)
-    assert said(member, f"{number}：办结的期限已到")
+    assert said(member, f"{number} 已到办结时限")
     assert count(second_head, number) == 1  # only the card of the new issue so far
 
     await at(bot, 4 * H)
-    assert said(member, f"{number} 已超期 4 小时，请尽快办结")
+    assert said(member, f"{number} 已超过办结时限 4 小时，请尽快办结")
     for other_head in (head, second_head):
-        assert said(other_head, f"{number} 已超期 4 小时")
+        assert said(other_head, f"{number} 已超过办结时限 4 小时")
     assert count(coordinator, "督办：") == 0
 
     for _ in range(5):  # to a day past the deadline, sweeping as the bot does
         await at(bot, 4 * H)
-    assert said(coordinator, f"督办：市政道路科的 {number} 超过办结期限 1 天")
-    overdue_count = count(member, "已超期")
+    assert said(coordinator, f"督办：市政道路科的 {number} 超过办结时限 1 天")
+    overdue_count = count(member, "已超过办结时限")
     assert overdue_count == 6  # every 4 hours
 
-    await member.press(said(member, "已超期"), "办结")
+    await member.press(said(member, "已超过办结时限"), "办结")
     await answer(member, "已修复")
     await at(bot, 12 * H)
-    assert count(member, "已超期") == overdue_count
+    assert count(member, "已超过办结时限") == overdue_count
 
 
 async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
@@ -131,7 +131,7 @@ async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
     await started(head)
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await answer(head, "已更换灯泡")
 
@@ -139,11 +139,11 @@ async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
     assert count(worker, "请电话回访群众，然后") == 0
     await at(bot, H)
     daily = said(worker, f"{number} 已办结 1 天。请电话回访群众")
-    assert daily.has_button("确认关闭") and daily.has_button("重新打开")
+    assert daily.has_button("确认结案") and daily.has_button("重办")
     await at(bot, 24 * H)
     assert said(worker, f"{number} 已办结 2 天")
 
-    await worker.press(said(worker, f"{number} 已办结 2 天"), "确认关闭")
+    await worker.press(said(worker, f"{number} 已办结 2 天"), "确认结案")
     await at(bot, 72 * H)
 
     assert count(worker, "请电话回访群众，然后") == 2  # the call-back is asked for apart
@@ -171,7 +171,7 @@ async def test_an_urgent_issue_has_the_urgent_deadlines(
     number = await log_issue(worker, urgent=True)  # respond within 30 minutes
 
     await at(bot, timedelta(minutes=15))
-    assert said(head, f"{number}：距接收/退回期限还剩 15 分钟")
+    assert said(head, f"{number} 距签收时限还剩 15 分钟")
     await at(bot, timedelta(minutes=15))
     assert said(coordinator, "督办")
 
@@ -186,7 +186,7 @@ async def test_a_reminder_due_while_the_bot_was_down_goes_out_after_the_restart(
     bot.clock.advance(90 * timedelta(minutes=1))
     await bot.sweep()
 
-    assert said(head, f"{number}：距接收/退回期限还剩 30 分钟")
+    assert said(head, f"{number} 距签收时限还剩 30 分钟")
 
 
 async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators(
@@ -203,11 +203,15 @@ async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators
     await at(bot, 20 * H + timedelta(minutes=30))  # 08:30 the next day
 
     digest = next(m for m in reversed(head.messages) if "每日早报 11月26日（周四）" in m.text)
-    assert "市政道路科：待接收 1，办理中 0，超期 1" in digest.text
+    assert "市政道路科：待签收 1 件，办理中 0 件，超期 1 件" in digest.text
     assert late in digest.text
     assert "供水服务中心" not in digest.text  # a head reads about their own department
-    overview = next(m for m in reversed(coordinator.messages) if "每日早报 11月26日（周四）" in m.text)
-    assert "市政道路科：待接收 1" in overview.text and "供水服务中心：待接收 1" in overview.text
+    overview = next(
+        m for m in reversed(coordinator.messages) if "每日早报 11月26日（周四）" in m.text
+    )
+    assert (
+        "市政道路科：待签收 1 件" in overview.text and "供水服务中心：待签收 1 件" in overview.text
+    )
     await at(bot, H)
     assert sum("每日早报 11月26日（周四）" in m.text for m in head.messages) == 1
 
@@ -223,12 +227,12 @@ async def test_overdue_lists_the_most_overdue_first(
 
     await head.send("/overdue")
     listing = head.last.text
-    assert "超期问题：2 个" in listing
+    assert "超期工单：2 件" in listing
     assert listing.index(older) < listing.index(newer)
     assert water not in listing
 
     await coordinator.send("/overdue")
-    assert water in coordinator.last.text and "超期问题：3 个" in coordinator.last.text
+    assert water in coordinator.last.text and "超期工单：3 件" in coordinator.last.text
 
     await worker.send("/overdue")
     assert said(worker, "不能进行这项操作")
@@ -262,17 +266,17 @@ async def test_routine_reminders_wait_for_the_morning_and_urgent_ones_go_through
     urgent = await log_issue(worker, "乙路灯", urgent=True)
 
     await at(bot, timedelta(minutes=15))  # 22:45: half of the urgent 30 minutes
-    assert said(head, f"{urgent}：距接收/退回期限还剩 15 分钟")
-    assert count(head, f"{routine}：") == 0  # its half time (22:00) passed in quiet hours
+    assert said(head, f"{urgent} 距签收时限还剩 15 分钟")
+    assert count(head, f"{routine} 距签收时限") == 0  # its half time (22:00) passed in quiet hours
 
     for _ in range(8):
         await at(bot, H)  # through the night to 06:45
-    assert count(head, f"{routine} 已超期") == 0
+    assert count(head, f"{routine} 已超过签收时限") == 0
 
     await at(bot, timedelta(minutes=45))  # 07:30
-    morning = [m.text for m in head.messages if m.text.startswith(f"⚠️ {routine}")]
+    morning = [m.text for m in head.messages if m.text.startswith(f"⚠️ 催办：{routine}")]
     assert morning == [
-        f"⚠️ {routine} 已超期 8 小时 30 分钟，请尽快接收或退回。\n\n"
+        f"⚠️ 催办：{routine} 已超过签收时限 8 小时 30 分钟，请尽快签收或退回。\n\n"
         + morning[0].split("\n\n", 1)[1]
     ]
     [(superseded,)] = await rows(
@@ -294,4 +298,4 @@ async def test_a_reminder_due_just_before_quiet_hours_goes_when_the_next_sweep_f
     assert count(head, f"{number}：") == 0
     await at(bot, timedelta(minutes=1))  # 22:00:00, the next sweep, in quiet hours
 
-    assert said(head, f"{number}：距接收/退回期限还剩 59 分钟")
+    assert said(head, f"{number} 距签收时限还剩 59 分钟")

@@ -52,12 +52,12 @@ async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> st
         await person.send("/start")
     number = await log_issue(worker)
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "指派")
     await head.press(card, "刘强")
     await member.press(await member.wait_for("指派给您"), "办结")
     await answer(member, "已修好")
-    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
     return number
 
 
@@ -79,13 +79,13 @@ async def test_a_dissatisfied_citizen_reaches_the_coordinators_who_can_reopen(
 
     assert "回访：不满意" in card.text and not card.has_button("记录回访")
     alert = await coordinator.wait_for("回访结果：群众不满意")
-    assert alert.has_button("重新打开")
-    await coordinator.press(alert, "重新打开")
+    assert alert.has_button("重办")
+    await coordinator.press(alert, "重办")
     await answer(coordinator, "群众说灯还是不亮")
     assert await events(bot, number) == [
         "submitted", "accepted", "assigned", "resolved", "confirmed", "callback", "reopened",
     ]  # fmt: skip
-    assert "重新打开了" in (await member.wait_for("重新打开了")).text
+    assert "重办了" in (await member.wait_for("重办了")).text
 
 
 async def test_could_not_reach_can_be_followed_by_a_verdict(
@@ -151,7 +151,7 @@ async def test_a_head_gets_their_departments_figures_and_a_chart(
     assert "市政道路科 2026年11月" in summary.text
     assert "响应率：100%（1 件中 1 件）" in summary.text
     assert "满意率：无数据" in summary.text
-    assert "刘强：在办 0，本期办结 1" in summary.text
+    assert "刘强：在办 0 件，本期结案 1 件" in summary.text
     png = photo_of(bot, head.last)
     assert png.startswith(b"\x89PNG")
     assert image.imread(io.BytesIO(png)).shape[1] == 880  # 8 inches at 110 dpi
@@ -229,12 +229,12 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     assert sending.method == "sendDocument"
     assert document.document is not None
     book = load_workbook(io.BytesIO(document.document), read_only=True)
-    assert book.sheetnames == ["问题", "办理记录", "指标", "人员"]
-    issues = list(book["问题"].values)
+    assert book.sheetnames == ["工单", "办理记录", "指标", "人员"]
+    issues = list(book["工单"].values)
     assert "群众电话" in issues[0]
     assert issues[1][0] == number and "13812345678" in issues[1]
     timeline = list(book["办理记录"].values)
-    assert [row[3] for row in timeline[1:]] == ["登记", "接收", "指派", "办结", "确认关闭"]
+    assert [row[3] for row in timeline[1:]] == ["登记", "签收", "指派", "办结", "确认结案"]
     metrics = {row[0]: row for row in list(book["指标"].values)[1:]}
     assert metrics["市政道路科"][1] == 1.0  # response rate
     assert metrics["司法所"][1] is None
@@ -282,7 +282,7 @@ async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
 
     assert batches == [5]
     book = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
-    assert [row[0] for row in list(book["问题"].values)[1:]] == numbers
+    assert [row[0] for row in list(book["工单"].values)[1:]] == numbers
     assert [row[0] for row in list(book["办理记录"].values)[1:]] == numbers  # one step each
 
 
@@ -326,7 +326,7 @@ async def test_typed_text_stays_text_in_a_spreadsheet(
     await bot.exported()
 
     book = load_workbook(io.BytesIO(coordinator.last.document or b""))
-    cell = book["问题"]["G2"]
+    cell = book["工单"]["G2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://x","点我")'
 
@@ -347,7 +347,7 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
     export.save(spool)
 
     book = load_workbook(spool, read_only=True)
-    assert book.sheetnames == ["问题", "办理记录", "办理记录 (2)", "办理记录 (3)", "指标", "人员"]
+    assert book.sheetnames == ["工单", "办理记录", "办理记录 (2)", "办理记录 (3)", "指标", "人员"]
     sheets = [list(book[name].values) for name in book.sheetnames[1:4]]
     assert all(sheet[0] == sheets[0][0] for sheet in sheets)  # each with the header
     assert [row[0] for sheet in sheets for row in sheet[1:]] == [s.number for s in steps]

@@ -62,14 +62,14 @@ async def test_a_locked_database_is_reported_and_nothing_saved_is_lost(
     other = sqlite3.connect(bot.database, isolation_level=None,
                             check_same_thread=False)  # fmt: skip
     await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
-    refused = await head.press(card_for(head, number), "接收")
+    refused = await head.press(card_for(head, number), "签收")
     await asyncio.to_thread(other.execute, "ROLLBACK")
     other.close()
 
     assert refused is not None and "可能没有保存" in (refused.text or "")
     assert await events(bot, number) == ["submitted"]  # the issue is as it was
-    accepted = await head.press(card_for(head, number), "接收")  # and works once the lock is gone
-    assert accepted is not None and accepted.text == "已接收。"
+    accepted = await head.press(card_for(head, number), "签收")  # and works once the lock is gone
+    assert accepted is not None and accepted.text == "已签收。"
 
 
 async def test_replies_survive_a_bot_api_that_fails_for_a_moment(

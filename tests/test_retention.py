@@ -76,11 +76,11 @@ async def closed_issue(
         photo="dark-lamp",
     )
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await head.send_photo("fixed-lamp")  # kept for the resolution the bot is asking for
     await head.send(f"已联系{CITIZEN}（{phone[:3]} {phone[3:7]} {phone[7:]}），修好了")
-    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
     return number
 
 
@@ -131,8 +131,8 @@ async def test_two_years_after_an_issue_ended_the_citizens_data_is_gone_and_the_
     ]  # fmt: skip
     await coordinator.send(f"/issue {number}")
     card, timeline = coordinator.messages[-2:]
-    assert "市民个人信息已于" in card.text and PHONE not in card.text and CITIZEN not in card.text
-    assert "保存期限规则：删除了市民个人信息（保存期满）" in timeline.text
+    assert "群众个人信息已于" in card.text and PHONE not in card.text and CITIZEN not in card.text
+    assert "保存期限规则 删除了群众个人信息（保存期满）" in timeline.text
     assert PHONE not in timeline.text and CITIZEN not in timeline.text
 
 
@@ -169,10 +169,10 @@ async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
     await head.send("/start")
     number = await logged(worker, "公园路灯不亮", phone="跳过", name="跳过")
     card = card_for(head, number)
-    await head.press(card, "接收")
+    await head.press(card, "签收")
     await head.press(card, "办结")
     await head.send("已更换灯泡")
-    await worker.press(await worker.wait_for("请与群众核实"), "确认关闭")
+    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
 
     bot.clock.advance(731 * DAY)
     await bot.sweep()
@@ -272,13 +272,13 @@ async def test_what_is_added_after_a_redaction_goes_in_turn(
     number = await closed_issue(worker, head)
     await coordinator.send(f"/redact {PHONE}")
     await coordinator.press(coordinator.last, "删除其个人信息")
-    await worker.send(f"/note {number} 市民女儿来电 139 8765 4321 表示感谢")
+    await worker.send(f"/note {number} 群众女儿来电 139 8765 4321 表示感谢")
 
     bot.clock.advance(731 * DAY)
     await bot.sweep()
 
     notes = await rows(bot, "SELECT text FROM issue_events WHERE kind = 'note'")
-    assert notes == [("市民女儿来电 *** 表示感谢",)]
+    assert notes == [("群众女儿来电 *** 表示感谢",)]
     assert await events(bot, number) == [
         "submitted", "accepted", "resolved", "confirmed", "redacted", "note", "redacted",
     ]  # fmt: skip
@@ -357,7 +357,7 @@ async def test_redaction_changes_no_figure_and_the_export_still_works(
     book = load_workbook(io.BytesIO(target.getvalue()), read_only=True)
     timeline = list(book["办理记录"].values)
     assert [row[3] for row in timeline].count("个人信息已删除") == 6
-    assert "13812345678" not in str(list(book["问题"].values))
+    assert "13812345678" not in str(list(book["工单"].values))
     assert written == 6 + len(timeline) - 1
 
 

@@ -49,10 +49,10 @@ async def test_a_heads_accept_opens_one_transaction_besides_the_gates(
     card = card_for(head, number)
     store = counting(bot)
 
-    answered = await head.press(card, "接收")
+    answered = await head.press(card, "签收")
 
-    assert answered is not None and answered.text == "已接收。"
-    assert "办理中" in card.text and not card.has_button("接收")  # redrawn from its result
+    assert answered is not None and answered.text == "已签收。"
+    assert "办理中" in card.text and not card.has_button("签收")  # redrawn from its result
     assert store.opened == 2  # the gate's admit, and the step (before: 6)
 
 
