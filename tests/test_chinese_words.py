@@ -12,6 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from casework.issues import Issue, Source, Status
+from casework.metrics import parse_period
 from casework.reminders import RungKind
 from casework.roles import Role
 from config.org import load_organisation
@@ -91,3 +92,26 @@ def test_dates_read_as_people_say_them() -> None:
     assert dates.day(date(2026, 11, 26), ZH) == "11月26日（周四）"
     assert dates.month(date(2026, 11, 1), ZH) == "2026年11月"
     assert dates.when(at, ZONE, texts("en")) == "Nov 26 03:00"
+
+
+@pytest.mark.parametrize(
+    ("words", "first", "last"),
+    [
+        (["本月"], date(2026, 12, 1), date(2026, 12, 31)),
+        (["上月"], date(2026, 11, 1), date(2026, 11, 30)),
+        (["本周"], date(2026, 11, 30), date(2026, 12, 6)),
+        (["上周"], date(2026, 11, 23), date(2026, 11, 29)),
+        (["2026年11月"], date(2026, 11, 1), date(2026, 11, 30)),
+        (["２０２６年１１月"], date(2026, 11, 1), date(2026, 11, 30)),
+        (["2026年11月1日", "2026年11月15日"], date(2026, 11, 1), date(2026, 11, 15)),
+    ],
+)
+def test_periods_are_understood_as_staff_type_them(
+    words: list[str], first: date, last: date
+) -> None:
+    now = datetime(2026, 12, 4, 14, 0, tzinfo=ZONE)  # a Friday
+
+    period = parse_period(words, now, ZONE)
+
+    assert period.start.astimezone(ZONE).date() == first
+    assert (period.end - timedelta(seconds=1)).astimezone(ZONE).date() == last
