@@ -79,11 +79,9 @@ async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
             await api.wait_until(
                 lambda: bool(_cards(api, worker.user.id, number, "请回访群众核实")), 60
             )
-            await worker.press(
-                _cards(api, worker.user.id, number, "请回访群众核实")[-1],
-                "确认结案",
-                expect="已结案",
-            )
+            resolved = _cards(api, worker.user.id, number, "请回访群众核实")[-1]
+            await worker.press(resolved, "确认结案", expect="确认 ")  # asked once more
+            await worker.press(resolved, "确认结案", expect="已结案")
 
         await flows.run_concurrently(workers, one_issue)
         trips.finished = time.perf_counter()

@@ -421,6 +421,14 @@ def needs_choice(action: Action) -> bool:
     return action in _CHOSEN_FIRST
 
 
+def needs_confirmation(issue: Issue, person: Staff, action: Action) -> bool:
+    """Whether the step is confirmed with a second press: a reporter's Confirm closed ends the
+    work on the issue and tells the department, and a stray tap cannot be taken back (only a
+    coordinator reopens a closed issue). (A coordinator confirming it writes a reason: that
+    is their pause. Accepting, as frequent as it is, is not asked twice.)"""
+    return action is Action.CONFIRM and not needs_text(issue, person, action)
+
+
 def on_the_record(event: Event, before: Issue, after: Issue) -> Event:
     """The event as the timeline keeps it: the deadline it set, and the wait it ended."""
     stamped = dataclasses.replace(event, due_at=deadline_set_by(event, after))

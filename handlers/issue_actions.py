@@ -24,7 +24,7 @@ from casework.services.issues import Asked, Offered, Press, Taken
 from handlers import refusals
 from handlers.context import BotContext
 from handlers.numbers import card_button, page_number, whole_number
-from handlers.showing import edit_markup, edit_text, redraw, send_details
+from handlers.showing import edit_text, redraw, send_details
 from rendering import steps
 from rendering.cards import ACTIONS, BACK, DETAILS, PREFIX, TIMELINE
 from rendering.timeline import timeline_page
@@ -87,6 +87,8 @@ def _press_of(action: Action, argument: str | None) -> Press:
             return Press(action, chosen=True, withdraw_reason=WithdrawReason(argument))
         case Action.CALLBACK if argument in tuple(Verdict):
             return Press(action, chosen=True, verdict=Verdict(argument))
+        case Action.CONFIRM if argument == steps.CONFIRMED:
+            return Press(action, chosen=True)
         case Action.PRAISE | Action.WITHDRAW | Action.CALLBACK:
             raise errors.StaleStep()
     return Press(action)
@@ -108,7 +110,8 @@ async def _press(query: CallbackQuery, context: BotContext, issue_id: int, press
             markup = steps.choices(
                 result.issue, result.action, result.departments, result.people, t, org
             )
-            await edit_markup(query, markup)
+            asked = steps.choice_question(result.action, result.issue, t)
+            await redraw(query, context, result.card, asked=asked, markup=markup)
         case Asked():
             await _ask(query, context, result)
         case Taken():

@@ -281,7 +281,7 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
     query = update.callback_query
     assert query is not None
     t = context.t
-    if value == wizard.CHANGE:
+    if value in (wizard.CHANGE, wizard.BACK):  # the Edit menu, or back from it
         draft = await intake.update(
             context.deps,
             context.staff,
@@ -290,7 +290,8 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
             step=Step.SUMMARY,
         )
         await query.answer()
-        await edit_markup(query, wizard.edit_buttons(draft, t))
+        menu = wizard.edit_buttons if value == wizard.CHANGE else wizard.summary_buttons
+        await edit_markup(query, menu(draft, t))
         return
     if value == wizard.CANCEL:
         if not await intake.cancel(context.deps, context.staff, token):

@@ -51,17 +51,27 @@ async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None)
             raise
 
 
-async def redraw(query: CallbackQuery, context: BotContext, card: Shown | None) -> None:
+async def redraw(
+    query: CallbackQuery,
+    context: BotContext,
+    card: Shown | None,
+    *,
+    asked: Html | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
     """Show the issue as it is now on the card whose button was pressed (in a group, the
-    citizen's name and phone masked); None leaves it as it is: the presser may no longer see
-    the issue."""
+    citizen's name and phone masked), with its buttons; or, with `asked` and `markup`, a
+    step's question under it and the choices in place of the buttons. None leaves it as it
+    is: the presser may no longer see the issue."""
     message = query.message
     if card is None or not isinstance(message, Message):
         return
     t, deps = context.t, context.deps
     in_group = message.chat.type != ChatType.PRIVATE
     text = card_text(card.issue, t, deps.org, card.people, deps.zone, masked=in_group)
-    await edit_text(query, text, card_keyboard(card.issue, card.actions, t))
+    if asked is not None:
+        text = Html(f"{text}\n\n<b>{asked}</b>")  # Html: its values are escaped
+    await edit_text(query, text, markup or card_keyboard(card.issue, card.actions, t))
 
 
 async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None:

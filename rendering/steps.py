@@ -17,6 +17,7 @@ from rendering.i18n import N_, Html, Texts
 from rendering.labels import department_name, role_name, verdict_name, withdraw_name
 
 PRAISE_DEPARTMENT = "d"  # the praise button's argument for the department (else a person's id)
+CONFIRMED = "y"  # the argument of the button that confirms a step asked twice
 
 _DONE = {
     Action.ACCEPT: N_("Accepted."),
@@ -61,6 +62,26 @@ def question(prompt: Prompt, number: str, t: Texts, org: Organisation) -> Html:
     return Html(asked + "\n" + t._("/cancel stops."))
 
 
+_CHOOSE = {
+    Action.ASSIGN: N_("👤 Assign {number} to whom?"),
+    Action.TRANSFER: N_("➡️ Transfer {number} to which department?"),
+    Action.REROUTE: N_("🔀 Re-route {number} to which department?"),
+    Action.ASSIST: N_("🤝 Which department should assist with {number}?"),
+    Action.WITHDRAW: N_("🗑 Withdraw {number} as what?"),
+    Action.CALLBACK: N_("📞 Is the citizen satisfied with how {number} was handled?"),
+    Action.PRAISE: N_("👍 Praise whom for {number}?"),
+    Action.CONFIRM: N_(
+        "🔒 Close {number}? Confirm only once the citizen says the problem is solved: the "
+        "department is told, and only the coordination office can reopen it."
+    ),
+}
+
+
+def choice_question(action: Action, issue: Issue, t: Texts) -> Html:
+    """The question above a step's choices (`指派给谁？`)."""
+    return t._(_CHOOSE[action], number=issue.number)
+
+
 def choices(
     issue: Issue,
     action: Action,
@@ -92,5 +113,7 @@ def choices(
             whom = [button(department_name(issue.department, org, t), PRAISE_DEPARTMENT)]
             whom += [button(p.name, p.id) for p in people]
             return InlineKeyboardMarkup([whom, back])
+        case Action.CONFIRM:
+            return InlineKeyboardMarkup([[button(t._("✅ Yes, close it"), CONFIRMED)], back])
     named = [button(department_name(d, org, t), d) for d in departments]
     return InlineKeyboardMarkup([named[i : i + 2] for i in range(0, len(named), 2)] + [back])

@@ -26,6 +26,7 @@ from rendering.labels import category_name, department_name, source_name
 PREFIX = "n"
 EDIT = "edit"  # a button of the summary's Edit menu: `n:<token>:edit:<step>`
 SUBMIT, CHANGE, CANCEL = "submit", "edit", "cancel"  # the summary's buttons
+BACK = "back"  # from the Edit menu back to the summary's buttons
 URGENT, NORMAL = "1", "0"
 _STEP_NAMES = {
     Step.DESCRIPTION: N_("Description"),
@@ -172,7 +173,8 @@ def edit_buttons(draft: Draft, t: Texts) -> InlineKeyboardMarkup:
         InlineKeyboardButton(t._(_STEP_NAMES[step]), callback_data=data(draft, EDIT, step))
         for step in EDITABLE
     ]
-    return _rows(buttons, 3)
+    back = InlineKeyboardButton(t._("◀ Back"), callback_data=data(draft, Step.SUMMARY, BACK))
+    return InlineKeyboardMarkup([*_rows(buttons, 3).inline_keyboard, [back]])
 
 
 def _department_buttons(draft: Draft, t: Texts, org: Organisation) -> InlineKeyboardMarkup:

@@ -65,3 +65,9 @@ async def events(bot: Harness, number: str | None = None) -> list[str]:
             number,
         )
     return [kind for (kind,) in found]
+
+
+async def confirm_closed(person: FakeUser, card: BotMessage) -> None:
+    """Press Confirm closed on the card, then confirm it (a reporter is asked twice)."""
+    await person.press(card, "确认结案")
+    await person.press(card, "确认结案")

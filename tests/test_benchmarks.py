@@ -60,8 +60,9 @@ def test_the_flow_stage_plays_workers_and_heads_through_bot_py_and_the_echo_bot(
 ) -> None:
     flow = asyncio.run(full_flow(tmp_path, 2, ROOT / "benchmarks" / "echo_bot.py"))
 
-    # Each worker's issue: ten steps to log it, accept, resolve (a press and the text), confirm.
-    assert flow["round_trips"] == 2 * 14
+    # Each worker's issue: ten steps to log it, accept, resolve (a press and the text), and
+    # confirm closed (a press and its confirmation).
+    assert flow["round_trips"] == 2 * 15
     assert flow["updates_per_second"] > 0 and flow["echo_updates_per_second"] > 0
     # Every step tells the department's people: more calls a round trip than the echo bot's.
     assert flow["api_calls_per_round_trip"] > flow["echo_api_calls_per_round_trip"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.flows import answer, card_for, log_issue, rows
+from tests.flows import answer, card_for, confirm_closed, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 H = timedelta(hours=1)
@@ -143,7 +143,7 @@ async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
     await at(bot, 24 * H)
     assert said(worker, f"{number} 已办结 2 天")
 
-    await worker.press(said(worker, f"{number} 已办结 2 天"), "确认结案")
+    await confirm_closed(worker, said(worker, f"{number} 已办结 2 天"))
     await at(bot, 72 * H)
 
     assert count(worker, "请电话回访群众，然后") == 2  # the call-back is asked for apart

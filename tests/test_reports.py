@@ -34,7 +34,7 @@ from rendering.i18n import texts
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.flows import answer, card_for, events, log_issue
+from tests.flows import answer, card_for, confirm_closed, events, log_issue
 from tests.harness import (
     START,
     TEST_ORG,
@@ -57,7 +57,7 @@ async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> st
     await head.press(card, "刘强")
     await member.press(await member.wait_for("指派给您"), "办结")
     await answer(member, "已修好")
-    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
+    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
     return number
 
 

@@ -19,7 +19,7 @@ from exports.workbook import write_export
 from rendering.i18n import texts
 from storage.sqlite.database import connect
 from tests.fakebotapi import FakeGroup, FakeUser
-from tests.flows import card_for, events, log_issue, rows
+from tests.flows import card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
 from tests.test_metrics import COORDINATOR, History, figures, november  # noqa: F401
 
@@ -80,7 +80,7 @@ async def closed_issue(
     await head.press(card, "办结")
     await head.send_photo("fixed-lamp")  # kept for the resolution the bot is asking for
     await head.send(f"已联系{CITIZEN}（{phone[:3]} {phone[3:7]} {phone[7:]}），修好了")
-    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
+    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
     return number
 
 
@@ -172,7 +172,7 @@ async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
     await head.press(card, "签收")
     await head.press(card, "办结")
     await head.send("已更换灯泡")
-    await worker.press(await worker.wait_for("请回访群众核实"), "确认结案")
+    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
 
     bot.clock.advance(731 * DAY)
     await bot.sweep()

@@ -48,8 +48,8 @@ from casework.services.views import Shown, shown
 @dataclass(frozen=True)
 class Press:
     """A button on an issue's card: the step, and what was chosen with it. A step that names
-    something (`lifecycle.needs_choice`) is pressed twice: first to see the choices
-    (`chosen` False), then with the one chosen."""
+    something (`lifecycle.needs_choice`), or is confirmed (`lifecycle.needs_confirmation`), is
+    pressed twice: first to see the choices (`chosen` False), then with the one chosen."""
 
     action: Action
     chosen: bool = False
@@ -111,7 +111,10 @@ async def press(
         actor = await reload_actor(tx, actor)
         issue = await _issue(tx, issue_id)
         await _check(tx, issue, actor, pressed.action)
-        if lifecycle.needs_choice(pressed.action) and not pressed.chosen:
+        asks_first = lifecycle.needs_choice(pressed.action) or lifecycle.needs_confirmation(
+            issue, actor, pressed.action
+        )
+        if asks_first and not pressed.chosen:
             return await _offer(tx, deps, actor, issue, pressed.action, group)
         if lifecycle.needs_text(issue, actor, pressed.action):
             return await _ask(tx, deps, actor, issue, pressed, now, group)
