@@ -209,6 +209,8 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
     match draft.step, pressed:
         case Step.LOCATION, Typed.SKIP:
             return draft.advanced(now, location=None, address=None)
+        case Step.LOCATION, Typed.DONE if draft.location is not None:
+            return draft.advanced(now)  # the pin alone: no address in words
         case Step.PHOTOS, Typed.DONE | Typed.SKIP:
             return draft.advanced(now)
         case Step.CITIZEN_NAME, Typed.SKIP:
@@ -218,8 +220,8 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
     match draft.step:
         case Step.DESCRIPTION:
             return draft.advanced(now, description=check_description(text))
-        case Step.LOCATION:
-            return draft.advanced(now, address=check_address(text), location=None)
+        case Step.LOCATION:  # an address in words, beside the pin if one was shared
+            return draft.advanced(now, address=check_address(text))
         case Step.PHOTOS:
             raise errors.PhotoWanted()
         case Step.CITIZEN_NAME:
@@ -229,11 +231,25 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
     raise errors.ButtonsWanted()
 
 
-def located(draft: Draft, latitude: float, longitude: float, now: datetime) -> Draft:
-    """The draft with the phone's location shared at the location step."""
+def located(
+    draft: Draft, latitude: float, longitude: float, now: datetime, place: str | None = None
+) -> Draft:
+    """The draft with a pin shared at the location step. An address typed before stays (a pin
+    and an address in words say different things: where on the map, which door); without one,
+    the step stays to ask for it, unless the pin came with its own (`place`: a venue chosen on
+    Telegram's map)."""
     if draft.step is not Step.LOCATION:
         raise errors.NotExpectedNow("location")
-    return draft.advanced(now, location=check_location(latitude, longitude), address=None)
+    location = check_location(latitude, longitude)
+    address = draft.address or (check_address(place) if place and place.strip() else None)
+    if address is None:
+        return draft.stay(now, location=location)
+    return draft.advanced(now, location=location, address=address)
+
+
+def wants_address(draft: Draft) -> bool:
+    """Whether the location step has a pin and waits for the address in words (or Done)."""
+    return draft.step is Step.LOCATION and draft.location is not None and draft.address is None
 
 
 def contacted(draft: Draft, name: str, phone: str, now: datetime) -> Draft:

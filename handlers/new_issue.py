@@ -165,9 +165,14 @@ async def on_shared(update: Update, context: BotContext, draft: Draft) -> None:
     assert message is not None
     now = _now(context)
     if message.location is not None:
-        where = message.location
+        where, venue = message.location, message.venue
+        # A venue chosen on Telegram's map comes with its name and address: both kept.
+        place = " ".join(x for x in (venue.title, venue.address) if x) if venue else None
         await _advance(
-            message, context, draft, lambda d: located(d, where.latitude, where.longitude, now)
+            message,
+            context,
+            draft,
+            lambda d: located(d, where.latitude, where.longitude, now, place),
         )
         return
     assert message.contact is not None

@@ -28,6 +28,7 @@ from rendering.labels import (
     verdict_name,
     withdraw_name,
 )
+from rendering.places import place_line
 
 PREFIX = "i"
 CODES = {
@@ -126,11 +127,9 @@ def card_text(
                 when=when(issue.redacted_at, zone, t),
             )
         )
-    if issue.location is not None:
-        where = f"{issue.location.latitude:.5f}, {issue.location.longitude:.5f}"
-        lines.append(t._("📍 Location: {where}", where=where))
-    if issue.address:
-        lines.append(t._("📍 Address: {address}", address=issue.address))
+    where = place_line(issue.address, issue.location, t)
+    if where is not None:
+        lines.append(where)
     if issue.citizen_name or issue.citizen_phone:
         citizen_name = issue.citizen_name or ""
         phone = issue.citizen_phone or ""

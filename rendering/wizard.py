@@ -17,11 +17,12 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from casework.intake import EDITABLE, Draft, Step, Typed
+from casework.intake import EDITABLE, Draft, Step, Typed, wants_address
 from casework.issues import Source
 from casework.organisation import LANGUAGES, Organisation
 from rendering.i18n import N_, Html, Texts, texts
 from rendering.labels import category_name, department_name, source_name
+from rendering.places import map_link
 
 PREFIX = "n"
 EDIT = "edit"  # a button of the summary's Edit menu: `n:<token>:edit:<step>`
@@ -85,6 +86,18 @@ def question(draft: Draft, t: Texts, org: Organisation) -> Question:
                 for c in org.categories
             ]
             return Question(t._("🗂 Which category?"), _rows(buttons, 2))
+        case Step.LOCATION if wants_address(draft):
+            return Question(
+                t._(
+                    "📍 Pin received. Now type the address in words (street, building, door) "
+                    "so the department finds it, or press Done to keep the pin alone."
+                ),
+                ReplyKeyboardMarkup(
+                    [[KeyboardButton(done)]],
+                    resize_keyboard=True,
+                    input_field_placeholder=t._("Address"),
+                ),
+            )
         case Step.LOCATION:
             keyboard = ReplyKeyboardMarkup(
                 [
@@ -135,11 +148,13 @@ def question(draft: Draft, t: Texts, org: Organisation) -> Question:
 
 def summary(draft: Draft, t: Texts, org: Organisation) -> Html:
     unset = "—"
-    location = unset
-    if draft.location:
-        location = f"{draft.location.latitude:.5f}, {draft.location.longitude:.5f}"
+    location: object = unset
+    if draft.address and draft.location:
+        location = t._("{address} ({map})", address=draft.address, map=map_link(draft.location, t))
     elif draft.address:
         location = draft.address
+    elif draft.location:
+        location = map_link(draft.location, t)
     category = category_name(draft.category, org, t) if draft.category else unset
     citizen = " ".join(x for x in (draft.citizen_name, draft.citizen_phone) if x) or unset
     lines = [

@@ -58,7 +58,7 @@ async def test_a_location_off_the_globe_is_refused(bot: Harness, worker: FakeUse
 
     assert "位置无效" in worker.last.text
     await worker.share_location(31.23, 121.47)
-    assert "请发送现场照片" in worker.last.text
+    assert "已收到定位" in worker.last.text
 
 
 async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(

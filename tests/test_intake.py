@@ -20,6 +20,7 @@ async def log_streetlight(worker: FakeUser) -> None:
     await worker.send("/new 中山路12号路灯不亮，晚上很黑")
     await worker.press(worker.last, "路灯故障")
     await worker.share_location(31.2304, 121.4737)
+    await worker.send("中山路12号东侧")
     await worker.send_photo("photo-1")
     await worker.send_photo("photo-2")
     await worker.send("完成")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from casework import errors
-from casework.intake import Draft, Step, Typed, answered, contacted, located
+from casework.intake import Draft, Step, Typed, answered, contacted, located, wants_address
+from casework.issues import Location
 from tests.harness import START
 
 AT = {step: Draft(token="t", step=step, updated_at=START) for step in Step}
@@ -22,17 +23,55 @@ def test_skip_moves_on_and_clears_what_the_step_had() -> None:
     assert after.citizen_phone is None and after.step is Step.SUMMARY
 
 
-def test_a_typed_address_replaces_a_shared_location() -> None:
+def test_a_shared_pin_waits_for_the_address_in_words_and_keeps_both() -> None:
     shared = located(AT[Step.LOCATION], 31.23, 121.47, START)
-    typed = answered(
-        Draft(token="t", step=Step.LOCATION, updated_at=START, location=shared.location),
-        "中山路12号",
-        None,
-        START,
+    assert shared.step is Step.LOCATION and wants_address(shared)
+
+    typed = answered(shared, "中山路12号东门", None, START)
+
+    assert typed.address == "中山路12号东门"
+    assert typed.location == Location(31.23, 121.47)
+    assert typed.step is Step.PHOTOS
+
+
+def test_done_after_a_pin_keeps_the_pin_alone() -> None:
+    shared = located(AT[Step.LOCATION], 31.23, 121.47, START)
+
+    done = answered(shared, "完成", Typed.DONE, START)
+
+    assert done.location == Location(31.23, 121.47) and done.address is None
+    assert done.step is Step.PHOTOS
+
+
+def test_done_without_a_pin_is_an_address_like_any_other_words() -> None:
+    typed = answered(AT[Step.LOCATION], "完成", Typed.DONE, START)
+
+    assert typed.address == "完成" and typed.step is Step.PHOTOS
+
+
+def test_a_pin_shared_when_editing_keeps_the_typed_address() -> None:
+    draft = Draft(
+        token="t", step=Step.LOCATION, updated_at=START, editing=True, address="中山路12号"
     )
 
-    assert typed.address == "中山路12号" and typed.location is None
-    assert typed.step is Step.PHOTOS
+    pinned = located(draft, 31.23, 121.47, START)
+
+    assert pinned.address == "中山路12号" and pinned.location == Location(31.23, 121.47)
+    assert pinned.step is Step.SUMMARY
+
+
+def test_a_venue_chosen_on_the_map_brings_its_address() -> None:
+    pinned = located(AT[Step.LOCATION], 31.23, 121.47, START, "人民公园 南京西路231号")
+
+    assert pinned.address == "人民公园 南京西路231号" and pinned.step is Step.PHOTOS
+
+
+def test_skip_at_the_location_step_leaves_both_out() -> None:
+    shared = located(AT[Step.LOCATION], 31.23, 121.47, START)
+
+    skipped = answered(shared, "跳过", Typed.SKIP, START)
+
+    assert skipped.location is None and skipped.address is None
 
 
 def test_words_where_photos_or_buttons_are_wanted_are_refused() -> None:

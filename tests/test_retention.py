@@ -41,8 +41,7 @@ async def logged(
     await worker.press(worker.last, "路灯故障")
     if location is not None:
         await worker.share_location(*location)
-    else:
-        await worker.send(address or "跳过")
+    await worker.send(address or ("完成" if location is not None else "跳过"))
     if photo is not None:
         await worker.send_photo(photo)
     await worker.send("完成")

@@ -123,6 +123,14 @@ class FakeUser:
         message["location"] = {"latitude": latitude, "longitude": longitude}
         return await self._push(message)
 
+    async def share_venue(self, latitude: float, longitude: float, title: str, address: str) -> int:
+        """A place chosen on Telegram's map: the pin with its name and address."""
+        message = self._message(None)
+        where = {"latitude": latitude, "longitude": longitude}
+        message["location"] = where
+        message["venue"] = {"location": where, "title": title, "address": address}
+        return await self._push(message)
+
     async def send_contact(self, phone_number: str, first_name: str) -> int:
         message = self._message(None)
         message["contact"] = {"phone_number": phone_number, "first_name": first_name}

@@ -1,0 +1,133 @@
+"""Places people can read: a typed address and a shared pin both kept, the address first, the pin
+as a link that opens a map (issue 16, point 8)."""
+
+from __future__ import annotations
+
+from tests.fakebotapi import FakeUser
+from tests.flows import rows
+from tests.harness import Harness
+
+PIN = (31.2304, 121.4737)
+DRAFT_PLACE = "SELECT data ->> '$.address', data ->> '$.location.latitude' FROM drafts"
+
+
+async def log_with(worker: FakeUser, *where: str | tuple[float, float]) -> str:
+    """Log an issue answering the location step with `where` (pins and typed words, in order);
+    returns the summary's text after Submit."""
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    for answer in where:
+        if isinstance(answer, tuple):
+            await worker.share_location(*answer)
+        else:
+            await worker.send(answer)
+    await worker.send("完成")  # no photos
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    summary = worker.last
+    await worker.press(summary, "提交")
+    return summary.text
+
+
+async def test_a_pin_then_the_address_in_words_keeps_both_with_the_address_first(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    await worker.share_location(*PIN)
+    asked = worker.last
+    assert "已收到定位" in asked.text and "请再输入文字地址" in asked.text
+    await worker.send("中山路12号东门")
+
+    [(address, latitude)] = await rows(bot, DRAFT_PLACE)
+    assert address == "中山路12号东门" and latitude == PIN[0]
+
+
+async def test_the_card_shows_the_address_and_a_map_link_never_raw_coordinates(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    await log_with(worker, PIN, "中山路12号东门")
+
+    card = await head.wait_for("贵单位有新工单")
+
+    assert "📍 地址：中山路12号东门（🗺 地图）" in card.text
+    assert "31.23" not in card.text and "121.47" not in card.text
+    assert card.html is not None
+    assert (
+        'href="https://uri.amap.com/marker?position=121.473700,31.230400&amp;coordinate=wgs84'
+        in card.html
+    )
+    [(address, latitude, longitude)] = await rows(
+        bot, "SELECT address, latitude, longitude FROM issues"
+    )
+    assert (address, latitude, longitude) == ("中山路12号东门", *PIN)
+
+
+async def test_an_address_typed_before_the_pin_when_editing_stays(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    await worker.send("中山路12号东门")
+    await worker.send("完成")
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    summary = worker.last
+    await worker.press(summary, "修改")
+    await worker.press(summary, "位置")
+
+    await worker.share_location(*PIN)
+
+    shown = worker.last
+    assert "位置：中山路12号东门（🗺 地图）" in shown.text
+    await worker.press(shown, "提交")
+    [(address, latitude)] = await rows(bot, "SELECT address, latitude FROM issues")
+    assert address == "中山路12号东门" and latitude == PIN[0]
+
+
+async def test_a_pin_alone_shows_as_a_map_link(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    await log_with(worker, PIN, "完成")
+
+    card = await head.wait_for("贵单位有新工单")
+
+    assert "📍 位置：🗺 地图" in card.text
+    assert card.html is not None and "uri.amap.com/marker" in card.html
+    assert "31.23" not in card.text
+
+
+async def test_english_readers_get_an_openstreetmap_link(bot: Harness, worker: FakeUser) -> None:
+    english = bot.user(2001, "Chen", language_code="en")  # the roads head, in English
+    await english.send("/start")
+    await log_with(worker, PIN, "完成")
+
+    card = await english.wait_for("New issue")
+
+    assert "📍 Location: 🗺 map" in card.text
+    assert card.html is not None
+    assert "https://www.openstreetmap.org/?mlat=31.230400&amp;mlon=121.473700" in card.html
+
+
+async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+
+    await worker.share_venue(*PIN, "人民公园", "南京西路231号")
+
+    assert "请发送现场照片" in worker.last.text
+    [(address,)] = await rows(bot, "SELECT json_extract(data, '$.address') FROM drafts")
+    assert address == "人民公园 南京西路231号"
