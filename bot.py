@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
     token = settings.bot_token.get_secret_value()
-    configure_logging(settings.log_level, token)
+    passwords = settings.proxy_passwords  # the proxy's, if its URL holds one
+    configure_logging(settings.log_level, token, passwords=passwords)
 
     from runtime.app import build_application  # after logging, so its imports log cleanly
 
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
     api = redact(settings.bot_api_base_url, token)
+    if (proxy := settings.proxy) is not None:
+        api += f" through the proxy {proxy.shown}"
     log.info("starting; Bot API at %s", api)
     # The loop is the bot's own, not closed by run_polling: when the start fails, the Bot API
     # client it opened is closed on it before the one line that says why.
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     # What escapes run_polling carries the token in its message (python-telegram-bot names it
     # when getMe is refused) or a URL that holds it: one line, redacted, never the traceback.
     except InvalidToken as problem:
-        reason = redact(str(problem.__cause__ or problem), token)
+        reason = redact(str(problem.__cause__ or problem), token, passwords=passwords)
         print(
             f"bot.py: the Bot API at {api} refused the token ({reason}): check BOT_TOKEN"
             " and BOT_API_BASE_URL",
@@ -73,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     except NetworkError as problem:
-        print(f"bot.py: cannot reach the Bot API at {api}: {redact(str(problem), token)}",
-              file=sys.stderr)  # fmt: skip
+        reason = redact(str(problem), token, passwords=passwords)
+        print(f"bot.py: cannot reach the Bot API at {api}: {reason}", file=sys.stderr)
         return 2
     except Exception as problem:
         # The traceback goes through the log, whose filter blots out the token.

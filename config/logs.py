@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 
-def redact(text: str, *secrets: str) -> str:
+def redact(text: str, *secrets: str, passwords: Iterable[str] = ()) -> str:
     """`text` with each secret blotted out: the one function that keeps the bot token out of
     logs, printed errors and what is stored (an error a proxy or the network returns may hold
     the URL, and the URL holds the token). A token's secret half, after its colon, goes too:
     a URL may carry it with the colon encoded. Whatever the case: python-telegram-bot
-    lower-cases most of an error's description."""
+    lower-cases most of an error's description.
+
+    `passwords` (the proxy's, `config.proxy.Proxy.secrets`) become `[password]`: an error
+    about the proxy may quote its URL, and the URL its password."""
     for secret in _with_secret_halves(secrets):
         text = re.sub(re.escape(secret), "[token]", text, flags=re.IGNORECASE)
+    # Longest first: a password's percent-encoded form holds its plain one.
+    for password in sorted({p for p in passwords if p}, key=len, reverse=True):
+        text = re.sub(re.escape(password), "[password]", text, flags=re.IGNORECASE)
     return text
 
 
@@ -34,24 +40,29 @@ def _with_secret_halves(secrets: tuple[str, ...]) -> list[str]:
 
 
 class RedactSecrets(logging.Filter):
-    """Blot out each secret (the bot token) wherever it appears in a log line."""
+    """Blot out each secret (the bot token, the proxy's password) wherever it appears in a log
+    line."""
 
-    def __init__(self, *secrets: str) -> None:
+    def __init__(self, *secrets: str, passwords: Iterable[str] = ()) -> None:
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
+        self._passwords = tuple(p for p in passwords if p)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        clean = redact(message, *self._secrets)
+        clean = self._redact(message)
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, *self._secrets)
+            record.exc_text = self._redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, *self._secrets)
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        return redact(text, *self._secrets, passwords=self._passwords)
 
 
 class _StartFailure(logging.Filter):
@@ -66,10 +77,10 @@ class _StartFailure(logging.Filter):
         return not ("(Bootstrap Initialize Application)" in message and "Aborting" in message)
 
 
-def configure_logging(level: str, *secrets: str) -> None:
+def configure_logging(level: str, *secrets: str, passwords: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(*secrets))
+    handler.addFilter(RedactSecrets(*secrets, passwords=passwords))
     handler.addFilter(_StartFailure())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -12,6 +12,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.proxy import Proxy, parse_proxy
 from storage import StorageError, locate
 
 TELEGRAM_BOT_API = "https://api.telegram.org/bot"
@@ -72,6 +73,9 @@ class Settings(StorageSettings):
     telegram_timeout_seconds: float = Field(default=10.0, gt=0)
     telegram_upload_limit_mb: float = Field(default=50.0, gt=0)
     database_lock_wait_seconds: float = Field(default=30.0, ge=0)
+    # Where Telegram is blocked: every Bot API call goes through this HTTP or SOCKS5 proxy
+    # (config/proxy.py). It may hold a password: a secret, as the token is.
+    telegram_proxy: SecretStr | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -86,6 +90,15 @@ class Settings(StorageSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _usable_proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value is not None else ""
+        if not url:  # `TELEGRAM_PROXY=` in .env: no proxy
+            return None
+        parse_proxy(url)  # its ValueError says what is wrong, without the URL
+        return SecretStr(url)
 
     @field_validator("timezone")
     @classmethod
@@ -104,6 +117,18 @@ class Settings(StorageSettings):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def proxy(self) -> Proxy | None:
+        """The proxy the Bot API is reached through, if any."""
+        url = self.telegram_proxy
+        return parse_proxy(url.get_secret_value()) if url is not None else None
+
+    @property
+    def proxy_passwords(self) -> tuple[str, ...]:
+        """What of the proxy's URL is kept out of logs, printed errors and the outbox."""
+        proxy = self.proxy
+        return proxy.secrets if proxy else ()
 
     @property
     def bot_api_file_url(self) -> str:
@@ -131,7 +156,7 @@ def load_storage_settings() -> StorageSettings:
         raise SettingsError(describe_errors(exc)) from None
 
 
-_NOT_ECHOED = {"BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH"}
+_NOT_ECHOED = {"BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH", "TELEGRAM_PROXY"}
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -145,7 +170,8 @@ def describe_errors(exc: ValidationError) -> str:
         if error["type"] == "missing":
             lines.append(f"{field} is not set: put it in the environment or in .env")
             continue
-        # The token is a secret, and a database URL may hold a password: never echoed back.
+        # The token is a secret, and a database or proxy URL may hold a password: never
+        # echoed back.
         shown = "" if field in _NOT_ECHOED else f" (got {error.get('input')!r})"
         lines.append(f"{field} is invalid: {message}{shown}")
     return "\n".join(lines)

@@ -147,6 +147,7 @@ def build_application(
             settings.default_language,
             poll_seconds=settings.sweep_interval_seconds,
             rate_limit=settings.telegram_rate_limit,
+            passwords=settings.proxy_passwords,
         )
         store.on_outbox_added(sender.wake)
         alarm = SavingAlarm(app.bot, deps, settings.default_language)
@@ -180,7 +181,9 @@ def build_application(
         _running(app).machinery = None
 
     token = settings.bot_token.get_secret_value()
-    updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token)
+    # Both clients go through the proxy, if there is one: getUpdates as much as the rest.
+    proxy = settings.proxy
+    updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token, proxy=proxy)
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -189,7 +192,10 @@ def build_application(
         .base_file_url(settings.bot_api_file_url)
         .request(
             RetryingRequest(
-                settings.telegram_timeout_seconds, connection_pool_size=64, secret=token
+                settings.telegram_timeout_seconds,
+                connection_pool_size=64,
+                secret=token,
+                proxy=proxy,
             )
         )
         .get_updates_request(updates_request)

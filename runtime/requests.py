@@ -10,7 +10,9 @@ instead of being lost. The outbox sender turns these quick retries off (`QUICK_R
 has its own, longer ones, which keep to Telegram's limits.
 
 The URL of every call holds the bot's token, so redirects are not followed (the token would
-go wherever a proxy points), and no error raised from here carries the token.
+go wherever a proxy points), and no error raised from here carries the token, nor the
+password of the proxy (`TELEGRAM_PROXY`) the calls may go through: an HTTP proxy through
+aiohttp's own support, a SOCKS5 one through aiohttp-socks' connector.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import aiohttp_socks
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from config.logs import RepeatedErrors, redact
+from config.proxy import Proxy
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +43,20 @@ Timeout = float | object | None  # a number of seconds, None (no limit) or BaseR
 
 class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session: form fields as python-telegram-bot encodes them,
-    files as multipart; timeouts and connection failures raised as its TimedOut/NetworkError."""
+    files as multipart; timeouts and connection failures raised as its TimedOut/NetworkError.
+    With a `proxy`, every call goes through it."""
 
-    def __init__(self, timeout: float, connection_pool_size: int = 1, secret: str = "") -> None:
+    def __init__(
+        self,
+        timeout: float,
+        connection_pool_size: int = 1,
+        secret: str = "",
+        proxy: Proxy | None = None,
+    ) -> None:
         self._timeout = timeout
         self._pool_size = connection_pool_size
         self._secret = secret  # the token: kept out of the errors raised
+        self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -53,9 +65,14 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            proxy = self._proxy
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=_connector(proxy, self._pool_size),
                 timeout=aiohttp.ClientTimeout(total=None),
+                # aiohttp takes an HTTP proxy's user and password from its URL. (Not
+                # HTTPS_PROXY and the like from the environment: trust_env stays off, so the
+                # bot goes through exactly the proxy its settings name.)
+                proxy=proxy.url if proxy is not None and proxy.scheme == "http" else None,
             )
 
     async def shutdown(self) -> None:
@@ -102,16 +119,44 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut() from exc
-        except aiohttp.ClientError as exc:
-            # Not chained: the original's message may hold the URL, and so the token.
-            reason = redact(str(exc), self._secret)
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from None
+        except aiohttp_socks.ProxyTimeoutError:
+            raise TimedOut("Timed out connecting through the proxy") from None
+        # aiohttp-socks' errors are not aiohttp's: a SOCKS5 proxy out of reach, or refusing.
+        except (
+            aiohttp.ClientError,
+            aiohttp_socks.ProxyConnectionError,
+            aiohttp_socks.ProxyError,
+        ) as exc:
+            # Not chained: the original's message may hold the URL, and so the token (or the
+            # proxy's URL, and so its password).
+            passwords = self._proxy.secrets if self._proxy is not None else ()
+            reason = redact(str(exc), self._secret, passwords=passwords)
+            library = type(exc).__module__.partition(".")[0]  # aiohttp, aiohttp_socks
+            raise NetworkError(f"{library}.{type(exc).__name__}: {reason}") from None
 
     def _seconds(self, timeout: Timeout) -> float | None:
         if timeout is BaseRequest.DEFAULT_NONE:
             return self._timeout
         assert timeout is None or isinstance(timeout, int | float)
         return timeout
+
+
+def _connector(proxy: Proxy | None, pool_size: int) -> aiohttp.TCPConnector:
+    """Direct connections, or (SOCKS5) connections the proxy makes; an HTTP proxy is the
+    session's, over direct connections to it."""
+    if proxy is None or proxy.scheme == "http":
+        return aiohttp.TCPConnector(limit=pool_size)
+    return aiohttp_socks.ProxyConnector(
+        proxy_type=aiohttp_socks.ProxyType.SOCKS5,
+        host=proxy.host,
+        port=proxy.port,
+        username=proxy.username or None,
+        password=proxy.password or None,
+        # The proxy resolves the Bot API's name: where Telegram is blocked, the local DNS
+        # often answers wrongly for it.
+        rdns=True,
+        limit=pool_size,
+    )
 
 
 def _sum(*parts: float | None) -> float | None:

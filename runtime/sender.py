@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,10 @@ class OutboxSender:
         rate_limit: bool = True,
         in_flight: int = 8,
         window: int = 200,
+        passwords: Sequence[str] = (),
     ) -> None:
         self._bot, self._deps = bot, deps
+        self._passwords = passwords  # the proxy's: kept out of the errors stored
         self._composer = Composer(deps, default_language)
         self._poll = poll_seconds
         self._limits = Limits(rate_limit)
@@ -361,8 +364,8 @@ class OutboxSender:
 
     def _stored(self, error: str) -> str:
         """The error as the outbox keeps it (and so every backup): without the token, which
-        an answer from a proxy or the network may hold."""
-        return redact(error, self._bot.token)
+        an answer from a proxy or the network may hold, nor the proxy's password."""
+        return redact(error, self._bot.token, passwords=self._passwords)
 
     async def _wait_if_paused(self) -> None:
         pause = self._paused_until - asyncio.get_running_loop().time()

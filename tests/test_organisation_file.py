@@ -49,6 +49,28 @@ def test_the_shipped_example_lets_nobody_in() -> None:
     assert "[[staff]]" not in [line.strip() for line in EXAMPLE.read_text("utf-8").splitlines()]
 
 
+def test_the_shipped_example_explains_itself_in_chinese_as_well() -> None:
+    """The district office reads Chinese: every comment, on its own lines or beside a
+    setting, has Chinese in it (the English stays beside it)."""
+    lines = EXAMPLE.read_text("utf-8").splitlines()
+    blocks: list[list[str]] = [[]]
+    beside: list[str] = []
+    for line in lines:
+        if line.startswith("#"):
+            blocks[-1].append(line)
+            continue
+        blocks.append([])
+        if "#" in line:
+            beside.append(line)
+
+    def chinese(text: str) -> bool:
+        return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+    assert [b for b in blocks if b and not chinese("".join(b))] == []
+    assert [line for line in beside if not chinese(line.split("#", 1)[1])] == []
+    assert len(beside) >= 14  # the settings of [access], [reminders] and [retention]
+
+
 def test_a_roster_copied_from_the_old_example_stops_the_bot_with_what_to_do() -> None:
     raw = example()
     raw["staff"] = [

@@ -21,6 +21,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "DEFAULT_LANGUAGE",
         "SWEEP_INTERVAL_SECONDS",
         "LOG_LEVEL",
+        "TELEGRAM_PROXY",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer's .env is read
@@ -41,6 +42,7 @@ def test_only_the_token_is_required_and_the_defaults_are_the_documented_ones(
     assert settings.default_language == "zh"
     assert settings.sweep_interval_seconds == 60
     assert settings.log_level == "INFO"
+    assert settings.proxy is None
 
 
 def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
@@ -180,3 +182,98 @@ def test_the_example_file_names_every_setting_under_its_present_name(tmp_path: P
     named = {line.split("=")[0].lower() for line in settings_lines}
     assert named == set(Settings.model_fields) - {"database_path"}  # the older name
     assert settings.database_url == "sqlite:///data/duban.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("written", "scheme", "host", "port", "username", "password", "shown"),
+    [
+        ("http://127.0.0.1:3128", "http", "127.0.0.1", 3128, "", "", "http://127.0.0.1:3128"),
+        ("socks5://127.0.0.1:1080/", "socks5", "127.0.0.1", 1080, "", "", "socks5://127.0.0.1:1080"),
+        # curl's name for a SOCKS5 proxy that resolves names, which the bot's always does
+        ("SOCKS5H://clash.lan:7890", "socks5", "clash.lan", 7890, "", "", "socks5://clash.lan:7890"),
+        (
+            " http://duban:p%40ss%3Aw0rd@proxy.example:3128 ",
+            "http", "proxy.example", 3128, "duban", "p@ss:w0rd",
+            "http://duban:[password]@proxy.example:3128",
+        ),
+        ("http://[::1]:8118", "http", "::1", 8118, "", "", "http://[::1]:8118"),
+    ],
+)  # fmt: skip
+def test_a_proxy_for_the_bot_api_is_read_as_http_or_socks5(
+    monkeypatch: pytest.MonkeyPatch,
+    written: str,
+    scheme: str,
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    shown: str,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_PROXY", written)
+
+    proxy = load_settings().proxy
+
+    assert proxy is not None
+    assert (proxy.scheme, proxy.host, proxy.port) == (scheme, host, port)
+    assert (proxy.username, proxy.password) == (username, password)
+    assert proxy.shown == shown
+    assert proxy.url.startswith(f"{scheme}://")
+
+
+def test_an_empty_proxy_setting_means_no_proxy(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=123:abc\nTELEGRAM_PROXY=\n")
+
+    assert load_settings().proxy is None
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (
+            "https://duban:s3cret-pw@proxy:3128",
+            "https:// is not a proxy the bot can use: use http://HOST:PORT or"
+            " socks5://HOST:PORT, with USER:PASSWORD@ before HOST if the proxy asks for them",
+        ),
+        ("socks4://duban:s3cret-pw@proxy:1080", "socks4:// is not a proxy the bot can use"),
+        ("duban:s3cret-pw@proxy:1080", "not a proxy URL: use http://HOST:PORT"),
+        ("http://duban:s3cret-pw@proxy", "the proxy's port is missing"),
+        ("socks5://duban:s3cret-pw@:1080", "the proxy's host is missing"),
+        # a / in the password, not encoded: the URL ends early, at "duban:s3cret"
+        (
+            "http://duban:s3cret/-pw@proxy:3128",
+            "the port is not a number from 1 to 65535 (in a user name or password, write"
+            " @ : / ? # % as %40 %3A %2F %3F %23 %25)",
+        ),
+        ("http://duban:s3cret-pw@proxy:3128/path", "a proxy URL ends after HOST:PORT"),
+        (
+            "http://duban:s3cret-pw密码@proxy:3128",
+            "the proxy's user name and password must be in ASCII letters and signs",
+        ),
+    ],
+)
+def test_a_proxy_the_bot_cannot_use_stops_it_with_one_line_never_repeating_the_password(
+    monkeypatch: pytest.MonkeyPatch, written: str, said: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_PROXY", written)
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    [line] = str(refusal.value).splitlines()
+    assert line.startswith(f"TELEGRAM_PROXY is invalid: {said}"), line
+    assert "s3cret" not in line
+
+
+def test_the_proxy_password_is_not_shown_when_settings_are_printed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_PROXY", "socks5://duban:s3cret-pw@127.0.0.1:1080")
+
+    settings = load_settings()
+
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in str(settings.model_dump())
+    assert "s3cret" not in repr(settings.proxy)
