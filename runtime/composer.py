@@ -15,7 +15,12 @@ from casework.services.delivery import Delivery
 from rendering.cards import card_keyboard, card_text, headline
 from rendering.i18n import Html, Texts, pick_language, texts
 from rendering.notices import notice_keyboard, notice_text
-from rendering.reminders import digest_text, reminder_headline
+from rendering.reminders import (
+    digest_text,
+    reminder_headline,
+    reminder_list,
+    reminder_list_keyboard,
+)
 from rendering.reports import chart_of, report_text
 
 
@@ -38,6 +43,11 @@ class Composer:
         """The message as it will go: everything read and drawn before Telegram's limit is
         waited for, so nothing but the request comes after it."""
         item, t, deps = d.item, self._texts(d), self._deps
+        if d.listed:
+            now = deps.clock.now()
+            listed = [(r.issue, r.rung) for r in d.listed]
+            text = reminder_list(listed, now, t, deps.org, deps.zone)
+            return Outgoing(text, reminder_list_keyboard(listed, t))
         match item.kind:
             case OutboxKind.NOTICE:
                 text = notice_text(item.payload, d.people, t, deps.org)
