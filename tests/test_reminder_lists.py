@@ -7,7 +7,6 @@ that moved on meanwhile is left out; and nothing is lost if the list cannot go a
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,39 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from casework.intake import Step
-from casework.issues import Location, Source
-from casework.services import Deps, access, intake
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.fakebotapi.server import Fault
-from tests.flows import card_for, rows
+from tests.flows import card_for, logged, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 H = timedelta(hours=1)
 LIST_HEADLINE = "件工单需要您处理"
 NUMBER = re.compile(r"\d{4}-\d{4}")
-
-
-async def logged(
-    deps: Deps, description: str, urgent: bool = False, address: str | None = None
-) -> str:
-    """An issue logged by the worker through the use cases (twenty wizards through the chat
-    would take a while); its number."""
-    worker = await access.identify(deps, 1001)
-    assert worker is not None
-    draft, _ = await intake.start(deps, worker, 1001, description)
-    ready = dataclasses.replace(
-        draft,
-        step=Step.SUMMARY,
-        category="streetlight",
-        department="roads",
-        source=Source.HOTLINE,
-        urgent=urgent,
-        address=address,
-        location=Location(39.9, 116.4) if address is None else None,
-    )
-    await intake.update(deps, worker, lambda _: ready)
-    return (await intake.submit(deps, worker, draft.token)).issue.number
 
 
 def since(person: FakeUser, before: int) -> list[BotMessage]:

@@ -28,7 +28,7 @@ from casework.ports import Transaction
 from casework.reminders import RungKind
 from casework.roles import Role
 from casework.services import Deps
-from casework.services.notify import card_refresh
+from casework.services.notify import card_refresh, card_shown
 
 MOVED_ON = "the issue moved on"
 SUPERSEDED = "superseded by a newer reminder"
@@ -55,6 +55,8 @@ class Delivery:
     listed: list[Reminded] = field(default_factory=list)
     # The reminders to the same person this message took in: they go no other way.
     folded: tuple[int, ...] = ()
+    # A card's edit, of a card that gave way to a newer one of the issue in the same chat.
+    older: bool = False
 
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
@@ -133,6 +135,10 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
         named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
         people = await tx.staff.by_ids(named)
+        older = False
+        if item.kind is OutboxKind.REFRESH and item.message_id is not None and issue is not None:
+            newest = await tx.cards.latest(item.chat_id, issue.id)
+            older = newest is not None and newest.message_id > item.message_id
     actions: list[Action] = []
     visible = True
     if issue is not None and recipient is not None:
@@ -141,7 +147,9 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
     elif issue is not None and item.department is not None:
         actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
-    return Delivery(item, recipient, issue, event, people, actions, visible, folded=folded)
+    return Delivery(
+        item, recipient, issue, event, people, actions, visible, folded=folded, older=older
+    )
 
 
 async def _take_in(
@@ -236,7 +244,7 @@ async def sent(
         ):
             return
         card = Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
-        await tx.cards.add(card)
+        await card_shown(tx, card, now)
         if shown is None:
             return
         version = await tx.issues.version_of(item.issue_id)
@@ -259,7 +267,7 @@ async def give_up(deps: Deps, item: OutboxItem, error: str) -> None:
 async def record_card(deps: Deps, card: Card) -> None:
     """A card shown directly to someone (a view, a confirmation), to refresh later."""
     async with deps.store.transaction() as tx:
-        await tx.cards.add(card)
+        await card_shown(tx, card, deps.clock.now())
 
 
 async def card_at(deps: Deps, chat_id: int, message_id: int) -> Card | None:

@@ -236,6 +236,16 @@ class SqliteCards:
         )
         return None if row is None else _card(row)
 
+    async def latest(self, chat_id: int, issue_id: int) -> Card | None:
+        # A range of cards_by_issue, which holds the table's key (chat, message) after the issue.
+        row = await fetch_one(
+            self._conn,
+            "SELECT * FROM cards INDEXED BY cards_by_issue WHERE issue_id = ? AND chat_id = ?"
+            " ORDER BY message_id DESC LIMIT 1",
+            (issue_id, chat_id),
+        )
+        return None if row is None else _card(row)
+
     async def of_issue(self, issue_id: int) -> list[Card]:
         rows = await fetch_all(
             self._conn,

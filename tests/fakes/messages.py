@@ -169,6 +169,12 @@ class FakeCards:
     async def find(self, chat_id: int, message_id: int) -> Card | None:
         return self._t.cards.get((chat_id, message_id))
 
+    async def latest(self, chat_id: int, issue_id: int) -> Card | None:
+        theirs = [
+            c for c in self._t.cards.values() if c.chat_id == chat_id and c.issue_id == issue_id
+        ]
+        return max(theirs, key=lambda c: c.message_id, default=None)
+
     async def of_issue(self, issue_id: int) -> list[Card]:
         return [card for _, card in sorted(self._t.cards.items()) if card.issue_id == issue_id]
 
