@@ -41,9 +41,9 @@ async def identify_person(update: Update, context: BotContext) -> None:
         context.resources.settings.default_language,
     )
     if context.actor is not None:
-        await keep_menu(context, context.actor)
+        await keep_menu(context, context.actor, update)
     elif admission.menu_to_drop is not None:
-        await drop_menu(context, admission.menu_to_drop, user.id)
+        await drop_menu(context, admission.menu_to_drop, user.id, update)
     if _is_an_edit(update):
         await _refuse_edit(update, context)
         raise ApplicationHandlerStop

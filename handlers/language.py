@@ -45,7 +45,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     await query.edit_message_text(context.t._("I will speak English with you."))
-    await keep_menu(context, context.staff)  # the menu in the new language
+    await keep_menu(context, context.staff, update)  # the menu in the new language
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -26,7 +26,7 @@ async def _open_invitation(update: Update, context: BotContext, code: str) -> No
     assert update.message is not None and update.effective_user is not None
     user = update.effective_user
     context.actor = await access.redeem_invite(context.deps, code, user.id, user.full_name)
-    await keep_menu(context, context.actor)  # the menu of their role, from their first step
+    await keep_menu(context, context.actor, update)  # the menu of their role, from their first step
     await update.message.reply_html(_welcome(context) + "\n\n" + _help(context))
 
 

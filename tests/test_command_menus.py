@@ -85,3 +85,13 @@ async def test_an_invited_person_gets_their_menu_as_they_join(
     assert "欢迎" in newcomer.last.text
     assert "new" in bot.api.menu(newcomer.id, "zh")
     assert "invite" not in bot.api.menu(newcomer.id, "zh")
+
+
+async def test_words_in_a_department_group_set_no_menu(bot: Harness, member: FakeUser) -> None:
+    """Someone who writes only in the group may have no private chat with the bot: their menu
+    waits for their first private message."""
+    group = bot.group(-1001, "市政道路科")
+    await member.send("/help", chat=group)
+    assert menus_set(bot) == 6  # the start-up's alone
+    await member.send("/help")
+    assert menus_set(bot) == 7 and "inbox" in bot.api.menu(member.id, "zh")
