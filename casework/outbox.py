@@ -40,9 +40,9 @@ RETIRED = "retired"
 # restart) sends the same list again, not the reminders one by one.
 LISTED = "listed"
 # At most this many reminders in one message: a person with more gets a second list. (Each
-# line of the list is short; this keeps the message under Telegram's 4,096 characters and its
+# entry is two short lines: this keeps the message under Telegram's 4,096 characters and its
 # buttons few enough to find.)
-LIST_AT_MOST = 25
+LIST_AT_MOST = 20
 
 
 @dataclass(frozen=True)

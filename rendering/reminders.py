@@ -19,6 +19,7 @@ from rendering.i18n import Html, Texts
 from rendering.labels import category_name, department_name, gist, span
 
 LIST_BUTTONS_IN_A_ROW = 3  # issue numbers (2611-0042) side by side on a phone
+MESSAGE_LIMIT = 4096  # Telegram's, in characters
 
 
 def reminder_headline(
@@ -95,9 +96,12 @@ def reminder_list(
     t: Texts,
     org: Organisation,
     zone: ZoneInfo,
+    gists: bool = True,
 ) -> Html:
     """Several reminders due together to one person, as one message: a line each, in the
-    order given (most urgent first), what the issue is and what is asked of the reader."""
+    order given (most urgent first), what the issue is and what is asked of the reader. Should
+    the organisation's names be so long that it would not fit in a message, the start of each
+    description and the place are left out."""
     lines = [
         t.n_(
             "⏰ <b>{n} issue needs you</b>, the most urgent first:",
@@ -111,13 +115,16 @@ def reminder_list(
             "<b>{number}</b> {category} · {gist}",
             number=issue.number,
             category=category_name(issue.category, org, t),
-            gist=gist(issue),
+            gist=gist(issue) if gists else Html(""),
         )
         lines.append(Html(line + t._(" · 🔴 urgent")) if issue.urgent else line)
         lines.append(_asked(rung, issue, now, t, org, zone))
     lines.append(Html(""))
     lines.append(t._("Tap a number to open its card."))
-    return Html("\n".join(lines))
+    text = Html("\n".join(lines))
+    if gists and len(text) > MESSAGE_LIMIT:  # what Telegram shows is shorter: tags go
+        return reminder_list(listed, now, t, org, zone, gists=False)
+    return text
 
 
 def reminder_list_keyboard(

@@ -7,17 +7,26 @@ that moved on meanwhile is left out; and nothing is lost if the list cannot go a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from casework.issues import Issue, Source, Status
+from casework.organisation import Names
+from casework.outbox import LIST_AT_MOST
+from casework.reminders import RungKind
+from config.org import load_organisation
+from rendering.i18n import texts
+from rendering.reminders import reminder_list, reminder_list_keyboard
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.fakebotapi.server import Fault
+from tests.fakebotapi.server import MAX_TEXT, Fault, visible_text
 from tests.flows import card_for, logged, rows
-from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import START, TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 H = timedelta(hours=1)
 LIST_HEADLINE = "件工单需要您处理"
@@ -174,3 +183,32 @@ async def test_a_list_that_cannot_go_at_once_goes_later_whole(
 
     [listed] = since(head, before)
     assert NUMBER.findall(listed.text) == numbers
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_longest_list_fits_in_one_telegram_message(language: str) -> None:
+    """As many reminders as a list holds, each with the longest words a line can have (a long
+    description and address, the supervision line of an issue days overdue, a department with
+    a long name), stay under Telegram's 4,096 characters, with a button each."""
+    org, t = load_organisation(TEST_ORG), texts(language)
+    [roads, *others] = org.departments
+    long_name = Names(zh="市政道路与路灯照明设施管理维护中心" * 2, en="Roads and Lighting " * 5)
+    org = dataclasses.replace(
+        org, departments=(dataclasses.replace(roads, name=long_name), *others)
+    )
+    late = START - timedelta(days=3, hours=23, minutes=59)
+    listed = [
+        (
+            Issue(
+                id=n, number=f"2611-{n:04d}", status=Status.ACCEPTED, description="路灯" * 500,
+                category="streetlight", department="roads", reporter_id=1, urgent=False,
+                source=Source.HOTLINE, created_at=late, updated_at=late, handed_at=late,
+                respond_by=late, resolve_by=late, address="中山路" * 100,
+            ),
+            RungKind.ESCALATION,
+        )
+        for n in range(1, LIST_AT_MOST + 1)
+    ]  # fmt: skip
+    text = visible_text(reminder_list(listed, START, t, org, ZoneInfo("Asia/Shanghai")), "HTML")
+    assert len(text) <= MAX_TEXT and "2611-0020" in text
+    assert len(reminder_list_keyboard(listed, t).inline_keyboard) <= 7
