@@ -94,6 +94,22 @@ async def test_twenty_issues_due_at_once_come_to_each_person_as_one_list_most_ur
     assert (sent, listed_with) == (2, 38)
 
 
+async def test_more_than_a_list_holds_go_in_a_second_list(
+    bot: Harness, head: FakeUser, worker: FakeUser
+) -> None:
+    await head.send("/start")
+    numbers = [await logged(bot.resources.deps, f"第{n}号路灯不亮") for n in range(23)]
+    await bot.drain()
+    before = len(head.messages)
+    bot.clock.advance(H)
+    await bot.sweep()
+
+    first, second = since(head, before)
+    listed = NUMBER.findall(first.text) + NUMBER.findall(second.text)
+    assert len(NUMBER.findall(first.text)) == LIST_AT_MOST == 20
+    assert sorted(listed) == numbers
+
+
 async def test_a_reminder_alone_is_still_the_issues_card_and_an_urgent_one_goes_alone(
     bot: Harness, head: FakeUser, worker: FakeUser
 ) -> None:

@@ -100,8 +100,11 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             return None
         folded: tuple[int, ...] = ()
         if item.kind is OutboxKind.REMINDER and item.priority == Priority.REMINDER:
+            # Room for the others beside what this message stands for already (itself, or the
+            # list it took in before a retry): a list holds LIST_AT_MOST in all, not one more.
+            room = LIST_AT_MOST - max(1, len(Listed.of(item)))
             others = await tx.outbox.reminders_waiting(
-                item.chat_id, item.priority, now, LIST_AT_MOST, besides=item_id
+                item.chat_id, item.priority, now, max(0, room), besides=item_id
             )
             if others or LISTED in item.payload:
                 listed, folded = await _take_in(tx, item, others, now)
