@@ -48,9 +48,9 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
             await _redraw_as_now(query, context, issue_id)
         elif step == TIMELINE:
             await _timeline(query, context, issue_id, argument)
-        elif step == MEDIA:
-            await query.answer()
+        elif step == MEDIA:  # pressed under a timeline, in a private chat (the gate sees to it)
             await send_media(context.staff.telegram_id, context, issue_id)
+            await query.answer()
         else:
             await _press(query, context, issue_id, _press_of(ACTIONS[step], argument))
     except errors.CaseworkError as refusal:

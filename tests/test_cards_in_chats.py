@@ -6,7 +6,7 @@ photos and the map pin every time, but on request.
 from __future__ import annotations
 
 from tests.fakebotapi import BotMessage, FakeUser
-from tests.flows import answer, card_for, log_issue, rows
+from tests.flows import answer, card_for, log_issue, logged, rows
 from tests.harness import Harness
 
 
@@ -91,3 +91,24 @@ async def test_details_show_the_photos_and_the_pin_on_request_not_each_time(
     await step(worker, timeline, "media")
     await bot.api.wait_until(lambda: worker.last.kind == "location")
     assert [m.kind for m in worker.messages[-3:]] == ["media", "media", "location"]
+
+
+async def test_the_photos_button_of_an_issue_gone_elsewhere_says_so_and_sends_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await logged(bot.resources.deps, "小区东门路灯不亮")  # a pin, no photo
+    await bot.drain()
+    await head.send(f"/issue {number}")
+    timeline = newest_with(head, "media")
+    assert timeline.has_button("查看位置")
+    card = newest_with(head, "tr")  # the card /issue sent, above its timeline
+    await head.press(card, "转办")
+    await head.press(card, "供水服务中心")
+    await answer(head, "是供水管道的问题")
+    await bot.drain()
+    before = len(head.messages)
+
+    said = await head.press(timeline, "查看位置")
+    assert said is not None and said.show_alert and "没有找到您可查看" in (said.text or "")
+    assert head.messages[before:] == []  # no pin for someone who may no longer see it
