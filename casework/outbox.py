@@ -34,6 +34,41 @@ class Priority(IntEnum):
 # card is shown for good without the citizen's data and without buttons.
 ERASE = "erase"
 RETIRED = "retired"
+# In a routine reminder's payload once the sender has folded into it the other routine
+# reminders due to the same person (casework/services/delivery.py): every reminder it lists,
+# `<issue>:<phase>:<rung>` joined by spaces. The list goes as one message, and a retry (or a
+# restart) sends the same list again, not the reminders one by one.
+LISTED = "listed"
+# At most this many reminders in one message: a person with more gets a second list. (Each
+# entry is two short lines: this keeps the message under Telegram's 4,096 characters and its
+# buttons few enough to find.)
+LIST_AT_MOST = 20
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One reminder in a list: the issue, the phase of its ladder and the rung that fell due."""
+
+    issue_id: int
+    phase: str
+    rung: str
+
+    @classmethod
+    def of(cls, item: OutboxItem) -> list[Listed]:
+        """The reminders a reminder message stands for: those it lists, else itself."""
+        if LISTED in item.payload:
+            return [
+                cls(int(i), p, r)
+                for i, p, r in (e.split(":") for e in item.payload[LISTED].split())
+            ]
+        if item.issue_id is None:
+            return []
+        return [cls(item.issue_id, item.payload.get("phase", ""), item.payload.get("rung", ""))]
+
+
+def listing(reminders: list[Listed]) -> dict[str, str]:
+    """The payload of a message that lists these reminders."""
+    return {LISTED: " ".join(f"{r.issue_id}:{r.phase}:{r.rung}" for r in reminders)}
 
 
 class Notice(StrEnum):

@@ -25,6 +25,8 @@ class Staff:
     # When their present access began: joined, let back in, or given another role. Links they
     # made before it died with the access they were made under.
     joined_at: datetime | None = None
+    # The command menu last set for their private chat (`rendering/menus.py` names it), if any.
+    menu: str | None = None
 
     def belongs_to(self, department: str | None) -> bool:
         return department is not None and self.department == department

@@ -109,6 +109,15 @@ def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
         yield Rung(index, at, kind, audiences)
 
 
+def urgency(issue: Issue) -> tuple[bool, bool, datetime, str]:
+    """How a list of reminders is ordered, most urgent first: urgent issues; then by the
+    deadline that runs now, the most overdue (or the nearest) first; then the issues waiting on
+    someone without a deadline (returned, resolved, closed), the longest waiting first."""
+    due = issue.due
+    waiting_since = issue.phase_started_at or issue.handed_at
+    return (not issue.urgent, due is None, due or waiting_since, issue.number)
+
+
 def first_rung_at(issue: Issue, policy: ReminderPolicy) -> datetime | None:
     return next((rung.at for rung in ladder(issue, policy)), None)
 

@@ -10,8 +10,9 @@ from telegram.ext import ApplicationHandlerStop
 
 from casework.services import access
 from handlers.context import BotContext
+from handlers.menus import drop_menu, keep_menu
 from handlers.numbers import card_button
-from rendering.cards import TIMELINE
+from rendering.cards import MEDIA, TIMELINE
 from rendering.i18n import pick_language
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ async def identify_person(update: Update, context: BotContext) -> None:
         user.language_code,
         context.resources.settings.default_language,
     )
+    if context.actor is not None:
+        await keep_menu(context, context.actor, update)
+    elif admission.menu_to_drop is not None:
+        await drop_menu(context, admission.menu_to_drop, user.id, update)
     if _is_an_edit(update):
         await _refuse_edit(update, context)
         raise ApplicationHandlerStop
@@ -77,7 +82,7 @@ async def _button_in_place(update: Update, context: BotContext) -> bool:
     in_group = chat is not None and chat.type != ChatType.PRIVATE
     pressed = card_button(query.data or "")
     t = context.t
-    if in_group and (pressed is None or pressed[1] == TIMELINE):
+    if in_group and (pressed is None or pressed[1] in (TIMELINE, MEDIA)):
         await query.answer(
             t._("This button works only in a private chat with me."), show_alert=True
         )

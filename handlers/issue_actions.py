@@ -24,9 +24,9 @@ from casework.services.issues import Asked, Offered, Press, Taken
 from handlers import refusals
 from handlers.context import BotContext
 from handlers.numbers import card_button, page_number, whole_number
-from handlers.showing import edit_text, redraw, send_details
+from handlers.showing import edit_text, redraw, send_details, send_media
 from rendering import steps
-from rendering.cards import ACTIONS, BACK, DETAILS, PREFIX, TIMELINE
+from rendering.cards import ACTIONS, BACK, DETAILS, MEDIA, PREFIX, TIMELINE
 from rendering.timeline import timeline_page
 
 
@@ -48,6 +48,9 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
             await _redraw_as_now(query, context, issue_id)
         elif step == TIMELINE:
             await _timeline(query, context, issue_id, argument)
+        elif step == MEDIA:  # pressed under a timeline, in a private chat (the gate sees to it)
+            await send_media(context.staff.telegram_id, context, issue_id)
+            await query.answer()
         else:
             await _press(query, context, issue_id, _press_of(ACTIONS[step], argument))
     except errors.CaseworkError as refusal:

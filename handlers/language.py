@@ -9,6 +9,7 @@ from casework.errors import StaleStep
 from casework.organisation import LANGUAGES
 from casework.services import access
 from handlers.context import BotContext
+from handlers.menus import keep_menu
 from rendering.i18n import pick_language
 
 PREFIX = "lang"
@@ -44,6 +45,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     )
     await query.answer()
     await query.edit_message_text(context.t._("I will speak English with you."))
+    await keep_menu(context, context.staff, update)  # the menu in the new language
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -3,7 +3,7 @@ strictly: the data may be forged."""
 
 from __future__ import annotations
 
-from rendering.cards import ACTIONS, BACK, DETAILS, PREFIX, TIMELINE
+from rendering.cards import ACTIONS, BACK, DETAILS, MEDIA, PREFIX, TIMELINE
 
 LARGEST = 2**62  # well inside SQLite's integers
 
@@ -34,6 +34,6 @@ def card_button(data: str) -> tuple[int, str, str | None] | None:
     issue_id = whole_number(parts[1])
     if issue_id is None:
         return None
-    if parts[2] not in ACTIONS and parts[2] not in (DETAILS, BACK, TIMELINE):
+    if parts[2] not in ACTIONS and parts[2] not in (DETAILS, BACK, TIMELINE, MEDIA):
         return None
     return issue_id, parts[2], parts[3] if len(parts) == 4 else None

@@ -12,7 +12,7 @@ from handlers.numbers import page_number
 from handlers.showing import edit_text
 from rendering.cards import DETAILS, callback
 from rendering.i18n import Html
-from rendering.labels import category_name, department_name, span
+from rendering.labels import category_name, department_name, gist, span
 
 PREFIX = "od"
 
@@ -43,20 +43,19 @@ async def _page(context: BotContext, page: int) -> tuple[Html, InlineKeyboardMar
         page = last
         found = await overdue.overdue(deps, context.staff, page)
     now = deps.clock.now()
+    if not found.issues:  # said once, not as a count of 0 and a line below it
+        return t._("Nothing is overdue. 👍"), None
     lines = [Html("<b>" + t.n_("Overdue: {n}", "Overdue: {n}", found.total) + "</b>")]
-    if not found.issues:
-        lines.append(t._("Nothing is overdue. 👍"))
     for issue in found.issues:
         due = issue.due or now
-        lines.append(
-            t._(
-                "• <b>{number}</b> {category}, {department}: overdue by {late}",
-                number=issue.number,
-                category=category_name(issue.category, deps.org, t),
-                department=department_name(issue.department, deps.org, t),
-                late=span(now - due, t),
-            )
+        line = t._(
+            "• <b>{number}</b> {category}, {department}: overdue by {late}",
+            number=issue.number,
+            category=category_name(issue.category, deps.org, t),
+            department=department_name(issue.department, deps.org, t),
+            late=span(now - due, t),
         )
+        lines.append(Html(line + "\n    " + gist(issue)))
     rows = [
         [InlineKeyboardButton(i.number, callback_data=callback(i.id, DETAILS))]
         for i in found.issues

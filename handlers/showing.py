@@ -75,16 +75,25 @@ async def redraw(
 
 
 async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None:
-    """`/issue`: the card with this person's buttons, photos, the location, the timeline."""
+    """`/issue`, the Details button: the card with this person's buttons, and the timeline,
+    with a button that sends the photos and the location (`send_media`). They are not sent
+    every time: details are opened again and again (from lists, reminders, cards), and each
+    time an album of up to ten photos and a map pin filled the chat."""
     bot, t, deps = context.bot, context.t, context.deps
     details = await views.details(deps, context.staff, issue_id)
     issue = details.issue
     await send_card(chat_id, context, Shown(issue, details.actions, details.people))
+    text, markup = timeline_page(issue, details.timeline, details.people, 0, t, deps.org, deps.zone)
+    await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+
+
+async def send_media(chat_id: int, context: BotContext, issue_id: int) -> None:
+    """The issue's photos (one album) and its location, to someone who may see the issue."""
+    bot = context.bot
+    issue = (await views.details(context.deps, context.staff, issue_id)).issue
     if len(issue.photos) == 1:
         await bot.send_photo(chat_id, issue.photos[0])
     elif issue.photos:
         await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in issue.photos])
     if issue.location is not None:
         await bot.send_location(chat_id, issue.location.latitude, issue.location.longitude)
-    text, markup = timeline_page(issue, details.timeline, details.people, 0, t, deps.org, deps.zone)
-    await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)

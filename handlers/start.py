@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from casework.services import access
 from handlers.context import BotContext
+from handlers.menus import keep_menu
 from rendering.i18n import Html
 from rendering.labels import department_name, role_name
 from rendering.menus import commands_for
@@ -25,6 +26,7 @@ async def _open_invitation(update: Update, context: BotContext, code: str) -> No
     assert update.message is not None and update.effective_user is not None
     user = update.effective_user
     context.actor = await access.redeem_invite(context.deps, code, user.id, user.full_name)
+    await keep_menu(context, context.actor, update)  # the menu of their role, from their first step
     await update.message.reply_html(_welcome(context) + "\n\n" + _help(context))
 
 

@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from casework import errors
 from casework.issues import Issue
 from casework.ports import IssuePage
+from casework.roles import Role
 from casework.services import issues, views
 from handlers.context import BotContext
 from handlers.numbers import page_number
@@ -15,7 +16,7 @@ from handlers.showing import edit_text, send_details
 from rendering.cards import DETAILS, callback
 from rendering.dates import soon
 from rendering.i18n import Html
-from rendering.labels import category_name, status_icon, status_name
+from rendering.labels import category_name, gist, status_icon, status_name
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"
@@ -87,6 +88,12 @@ async def _list_page(
     if page >= pages:  # an old button, and the list has shrunk since: its last page
         page = pages - 1
         found = await read(deps, context.staff, page)
+    if not found.issues:  # said once, not as a count of 0 and a "nothing here" below it
+        if which == MINE:
+            return t._("You have not reported any issue yet. /new logs one."), None
+        if context.staff.role is Role.COORDINATOR:
+            return t._("Nothing is waiting to be accepted or in progress anywhere. 👍"), None
+        return t._("Nothing is waiting for your department. 👍"), None
     if which == MINE:
         title = t.n_("Issues you reported: {n}", "Issues you reported: {n}", found.total)
     else:
@@ -96,8 +103,6 @@ async def _list_page(
     lines = [Html(f"<b>{title}</b>")]
     if pages > 1:
         lines.append(t._("Page {page} of {pages}", page=page + 1, pages=pages))
-    if not found.issues:
-        lines.append(t._("Nothing here."))
     lines += [_line(context, issue) for issue in found.issues]
     return Html("\n".join(lines)), _list_buttons(context, which, found, page, pages)
 
@@ -116,7 +121,7 @@ def _line(context: BotContext, issue: Issue) -> Html:
         line = Html(line + " 🔴")
     if due is not None:
         line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, deps.clock.now())))
-    return line
+    return Html(line + "\n    " + gist(issue))
 
 
 def _list_buttons(

@@ -5,6 +5,7 @@ Callback data is compact ASCII, never translated text: `i:<issue id>:<step>[:<ar
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from rendering.i18n import N_, Html, Texts
 from rendering.labels import (
     category_name,
     department_name,
+    gist,
     source_name,
     status_icon,
     status_name,
@@ -50,6 +52,7 @@ ACTIONS = {code: action for action, code in CODES.items()}
 DETAILS = "view"
 BACK = "back"
 TIMELINE = "tl"
+MEDIA = "media"  # the issue's photos and location, sent on request
 LABELS = {
     Action.ACCEPT: N_("✅ Accept"),
     Action.RETURN: N_("↩️ Return"),
@@ -164,6 +167,21 @@ def card_text(
     if issue.reopen_count:
         lines.append(t.n_("🔁 Reopened {n} time", "🔁 Reopened {n} times", issue.reopen_count))
     return Html("\n".join(lines))
+
+
+def older_card_text(
+    issue: Issue, t: Texts, org: Organisation, people: dict[int, Staff], masked: bool = False
+) -> Html:
+    """A card of the issue that gave way to a newer one in the same chat: one line saying which
+    issue it was, without buttons (they are on the newer card), so a chat does not hold the
+    same card, with the same buttons, three times over."""
+    description = without_citizen(issue.description, issue, people, masked)
+    return t._(
+        "🗂 <b>{number}</b> {category} · {gist}\n⬇️ Its card is further down, with its buttons.",
+        number=issue.number,
+        category=category_name(issue.category, org, t),
+        gist=gist(dataclasses.replace(issue, description=description)),
+    )
 
 
 def card_keyboard(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
-from casework.issues import EventKind, Source, Status, Verdict, WithdrawReason
+from casework.issues import EventKind, Issue, Source, Status, Verdict, WithdrawReason
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
-from rendering.i18n import N_, Texts
+from rendering.i18n import N_, Html, Texts
+
+# A list line shows this much of an issue's description and address: enough to tell issues
+# apart on a phone, in one or two lines.
+DESCRIPTION_IN_A_LINE = 24
+ADDRESS_IN_A_LINE = 16
 
 _ROLE = {
     Role.WORKER: N_("frontline worker"),
@@ -137,3 +143,21 @@ def span(delta: timedelta, t: Texts) -> str:
     if minutes and not days:
         parts.append(t.n_("{n} minute", "{n} minutes", minutes))
     return " ".join(parts) if parts else t._("under a minute")
+
+
+def snippet(text: str, limit: int) -> str:
+    """The start of a text on one line (runs of spaces and line breaks made one space), cut at
+    `limit` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def gist(issue: Issue) -> Html:
+    """What an issue is about, for a line of a list: the start of its description, and the
+    place: the address, else 📍 alone when only a pin was shared."""
+    line = html.escape(snippet(issue.description, DESCRIPTION_IN_A_LINE))
+    if issue.address:
+        line += " · 📍" + html.escape(snippet(issue.address, ADDRESS_IN_A_LINE))
+    elif issue.location is not None:
+        line += " · 📍"
+    return Html(line)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from casework.issues import Issue, Status
 from casework.organisation import Organisation
 from casework.reminders import RungKind
 from casework.services.overdue import Digest
 from rendering import dates
+from rendering.cards import DETAILS, callback
 from rendering.dates import soon
 from rendering.i18n import Html, Texts
-from rendering.labels import category_name, department_name, span
+from rendering.labels import category_name, department_name, gist, span
+
+LIST_BUTTONS_IN_A_ROW = 3  # issue numbers (2611-0042) side by side on a phone
+MESSAGE_LIMIT = 4096  # Telegram's, in characters
 
 
 def reminder_headline(
@@ -81,6 +88,98 @@ def reminder_headline(
     if pending:
         return t._("⏰ {number}: {left} left to accept or return it.", number=number, left=left)
     return t._("⏰ {number}: {left} left to resolve it.", number=number, left=left)
+
+
+def reminder_list(
+    listed: Sequence[tuple[Issue, RungKind]],
+    now: datetime,
+    t: Texts,
+    org: Organisation,
+    zone: ZoneInfo,
+    gists: bool = True,
+) -> Html:
+    """Several reminders due together to one person, as one message: a line each, in the
+    order given (most urgent first), what the issue is and what is asked of the reader. Should
+    the organisation's names be so long that it would not fit in a message, the start of each
+    description and the place are left out."""
+    lines = [
+        t.n_(
+            "⏰ <b>{n} issue needs you</b>, the most urgent first:",
+            "⏰ <b>{n} issues need you</b>, the most urgent first:",
+            len(listed),
+        )
+    ]
+    for issue, rung in listed:
+        lines.append(Html(""))
+        line = t._(
+            "<b>{number}</b> {category} · {gist}",
+            number=issue.number,
+            category=category_name(issue.category, org, t),
+            gist=gist(issue) if gists else Html(""),
+        )
+        lines.append(Html(line + t._(" · 🔴 urgent")) if issue.urgent else line)
+        lines.append(_asked(rung, issue, now, t, org, zone))
+    lines.append(Html(""))
+    lines.append(t._("Tap a number to open its card."))
+    text = Html("\n".join(lines))
+    if gists and len(text) > MESSAGE_LIMIT:  # what Telegram shows is shorter: tags go
+        return reminder_list(listed, now, t, org, zone, gists=False)
+    return text
+
+
+def reminder_list_keyboard(
+    listed: Sequence[tuple[Issue, RungKind]], t: Texts
+) -> InlineKeyboardMarkup:
+    """A button for each issue of a list of reminders, in the list's order: it opens the
+    issue's details, with the buttons for the next step."""
+    buttons = [
+        InlineKeyboardButton(issue.number, callback_data=callback(issue.id, DETAILS))
+        for issue, _ in listed
+    ]
+    step = LIST_BUTTONS_IN_A_ROW
+    return InlineKeyboardMarkup([buttons[i : i + step] for i in range(0, len(buttons), step)])
+
+
+def _asked(
+    rung: RungKind, issue: Issue, now: datetime, t: Texts, org: Organisation, zone: ZoneInfo
+) -> Html:
+    """One line of a list of reminders: how late it is, or how long is left, and what to do."""
+    waited = span(now - (issue.phase_started_at or issue.updated_at), t)
+    if rung is RungKind.CONFIRM:
+        return t._(
+            "🏁 Resolved {ago} ago: call the citizen back, then confirm it closed or reopen it.",
+            ago=waited,
+        )
+    if rung is RungKind.CALLBACK:
+        return t._("📞 Closed {ago} ago: record the citizen's verdict.", ago=waited)
+    if rung is RungKind.REROUTE:
+        return t._("↩️ Returned {ago} ago: re-route or withdraw it.", ago=waited)
+    due = issue.due
+    if due is None:
+        return t._("⏰ Waiting for you.")
+    pending = issue.status is Status.PENDING
+    if rung is RungKind.ESCALATION:
+        late = span(now - due, t)
+        if pending:
+            return t._(
+                "🚨 {department}: {late} past the deadline to accept or return it.",
+                department=department_name(issue.department, org, t),
+                late=late,
+            )
+        return t._(
+            "🚨 {department}: {late} past the deadline to resolve it.",
+            department=department_name(issue.department, org, t),
+            late=late,
+        )
+    if now >= due:
+        late = span(now - due, t)
+        if pending:
+            return t._("⚠️ Overdue by {late}: accept or return it.", late=late)
+        return t._("⚠️ Overdue by {late}: resolve it.", late=late)
+    left, by = span(due - now, t), soon(due, zone, t, now)
+    if pending:
+        return t._("⏰ {left} left to accept or return it (by {by}).", left=left, by=by)
+    return t._("⏰ {left} left to resolve it (by {by}).", left=left, by=by)
 
 
 def digest_text(

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from casework.issues import Event, EventKind, Issue
 from casework.organisation import Organisation
 from casework.people import Staff
-from rendering.cards import TIMELINE, callback
+from rendering.cards import MEDIA, TIMELINE, callback
 from rendering.dates import when
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, verdict_name, withdraw_name
@@ -48,8 +48,26 @@ def timeline_page(
                 t._("Later ▶"), callback_data=callback(issue.id, TIMELINE, page + 1)
             )
         )
-    markup = InlineKeyboardMarkup([buttons]) if buttons else None
+    rows = [buttons] if buttons else []
+    if issue.photos or issue.location is not None:
+        rows.append(
+            [InlineKeyboardButton(_media_label(issue, t), callback_data=callback(issue.id, MEDIA))]
+        )
+    markup = InlineKeyboardMarkup(rows) if rows else None
     return Html("\n".join([header, *all_pages[page]])), markup
+
+
+def _media_label(issue: Issue, t: Texts) -> str:
+    photos = len(issue.photos)
+    if photos and issue.location is not None:
+        return t.n_(
+            "🖼 Show the photo and 📍 the location",
+            "🖼 Show the {n} photos and 📍 the location",
+            photos,
+        )
+    if photos:
+        return t.n_("🖼 Show the photo", "🖼 Show the {n} photos", photos)
+    return t._("📍 Show the location")
 
 
 def _pages(lines: list[Html]) -> list[list[Html]]:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommandScopeAllGroupChats, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from casework.clock import Clock, SystemClock
@@ -37,7 +37,7 @@ from handlers.errors import handled, on_error
 from handlers.gate import identify_person
 from handlers.refusals import answering_refusals
 from rendering.i18n import check_catalogs
-from rendering.menus import command_menu
+from rendering.menus import command_menu, group_menu
 from runtime.ordering import PerPersonUpdateProcessor
 from runtime.requests import RetryingRequest, UpdatesRequest
 from runtime.saving import SavingAlarm
@@ -210,12 +210,17 @@ def build_application(
 
 
 async def set_command_menus(bot: ExtBot[None], default_language: str) -> None:
-    """One menu per language; users whose app speaks neither get the default language."""
+    """The menus for everyone the bot does not know (how to get in) and for department groups,
+    one per language; users whose app speaks neither get the default language. (Staff get the
+    menu of their role in their private chat when they write: handlers/menus.py.)"""
+    groups = BotCommandScopeAllGroupChats()
     for code in LANGUAGES:
-        menu = command_menu(code)
-        await bot.set_my_commands(menu, language_code=code)
+        strangers, in_groups = command_menu(None, code), group_menu(code)
+        await bot.set_my_commands(strangers, language_code=code)
+        await bot.set_my_commands(in_groups, scope=groups, language_code=code)
         if code == default_language:
-            await bot.set_my_commands(menu)
+            await bot.set_my_commands(strangers)
+            await bot.set_my_commands(in_groups, scope=groups)
 
 
 def _running(app: BotApplication) -> StoppingApplication:

@@ -12,10 +12,15 @@ from casework.outbox import RETIRED, OutboxKind
 from casework.reminders import RungKind
 from casework.services import Deps, overdue, reports
 from casework.services.delivery import Delivery
-from rendering.cards import card_keyboard, card_text, headline
+from rendering.cards import card_keyboard, card_text, headline, older_card_text
 from rendering.i18n import Html, Texts, pick_language, texts
 from rendering.notices import notice_keyboard, notice_text
-from rendering.reminders import digest_text, reminder_headline
+from rendering.reminders import (
+    digest_text,
+    reminder_headline,
+    reminder_list,
+    reminder_list_keyboard,
+)
 from rendering.reports import chart_of, report_text
 
 
@@ -38,6 +43,11 @@ class Composer:
         """The message as it will go: everything read and drawn before Telegram's limit is
         waited for, so nothing but the request comes after it."""
         item, t, deps = d.item, self._texts(d), self._deps
+        if d.listed:
+            now = deps.clock.now()
+            listed = [(r.issue, r.rung) for r in d.listed]
+            text = reminder_list(listed, now, t, deps.org, deps.zone)
+            return Outgoing(text, reminder_list_keyboard(listed, t))
         match item.kind:
             case OutboxKind.NOTICE:
                 text = notice_text(item.payload, d.people, t, deps.org)
@@ -63,6 +73,8 @@ class Composer:
         retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
         card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
         keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
+        if d.older and not retired:  # a newer card of the issue is further down the chat
+            card, keyboard = older_card_text(d.issue, t, deps.org, d.people, masked=masked), None
         if not d.visible:  # moved out of the reader's reach: say so, show nothing more
             card = t._("{number} is no longer with your department.", number=d.issue.number)
             keyboard = None

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,7 +227,7 @@ class OutboxSender:
                 await self._database_ok.wait()
                 _, item_id, item = heapq.heappop(queue)
                 try:
-                    await self._deliver(item)
+                    self._let_go(queue, await self._deliver(item))
                 except Exception as exc:  # e.g. the database failed while recording a failure
                     self._database_failed(NOTING, exc)
                 finally:
@@ -241,6 +241,18 @@ class OutboxSender:
                 self._held.discard(item_id)
             del self._queues[chat_id]
             self._wake.set()
+
+    def _let_go(self, queue: list[tuple[int, int, OutboxItem]], folded: Collection[int]) -> None:
+        """The reminders a list took in go no other way: those queued here are let go at once
+        (else each would wait its turn in the chat's pace, only to be found given up)."""
+        if not folded:
+            return
+        gone = set(folded)
+        kept = [entry for entry in queue if entry[1] not in gone]
+        if len(kept) != len(queue):
+            queue[:] = kept
+            heapq.heapify(queue)
+        self._held -= gone - self._unrecorded.keys()
 
     async def _quiet_for(self) -> float:
         """How long to sleep: until the next message falls due, at most a poll interval."""
@@ -302,7 +314,8 @@ class OutboxSender:
             raise failed
         self._database_worked(RECORDING)
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem) -> Collection[int]:
+        """Send the message; the ids of the other messages it took in (a list of reminders)."""
         await self._wait_if_paused()
         await self._limits.person(item.chat_id)
         async with self._in_flight.taken(item.priority):
@@ -310,20 +323,22 @@ class OutboxSender:
                 prepared = await delivery.prepare(self._deps, item)
             except StoreWriteFailed as exc:
                 self._database_failed(PREPARING, exc)
-                return  # not handed to Telegram: it stays due, and is read again
+                return ()  # not handed to Telegram: it stays due, and is read again
             except Exception as exc:  # this message's trouble: tried again later, counted
                 await self._not_delivered(item, exc)
-                return
+                return ()
             self._database_worked(PREPARING)
             if prepared is None:
-                return
+                return ()
+            item = prepared.item  # as it goes: it may list other reminders now
             try:
                 message_id = await self._post(item, await self._composer.compose(prepared))
             except Exception as exc:
                 await self._not_delivered(item, exc)
                 self._database_worked(NOTING)
-                return
+                return prepared.folded
             await self._record(item, message_id, prepared.issue)
+            return prepared.folded
 
     async def _record(self, item: OutboxItem, message_id: int | None, shown: Issue | None) -> None:
         """Record that Telegram has the message. If the database cannot, the sender keeps it and

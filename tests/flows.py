@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import aiosqlite
 
+from casework.intake import Step
+from casework.issues import Location, Source
+from casework.services import Deps, access, intake
 from tests.fakebotapi import BotMessage, FakeUser
 from tests.harness import Harness
 
@@ -32,6 +36,33 @@ async def log_issue(
     await worker.press(summary, "提交")
     assert "已提交，编号 " in summary.text, summary.text
     return summary.text.split("已提交，编号 ")[1].split("，")[0]
+
+
+async def logged(
+    deps: Deps,
+    description: str,
+    urgent: bool = False,
+    address: str | None = None,
+    pin: bool = True,
+) -> str:
+    """A streetlight issue logged by the worker (1001) straight through the use cases, where
+    many wizards through the chat would take a while; its number. Its place: the `address`,
+    else a shared pin (unless `pin` is False)."""
+    worker = await access.identify(deps, 1001)
+    assert worker is not None
+    draft, _ = await intake.start(deps, worker, 1001, description)
+    ready = dataclasses.replace(
+        draft,
+        step=Step.SUMMARY,
+        category="streetlight",
+        department="roads",
+        source=Source.HOTLINE,
+        urgent=urgent,
+        address=address,
+        location=Location(39.9, 116.4) if address is None and pin else None,
+    )
+    await intake.update(deps, worker, lambda _: ready)
+    return (await intake.submit(deps, worker, draft.token)).issue.number
 
 
 def card_for(person: FakeUser, number: str) -> BotMessage:

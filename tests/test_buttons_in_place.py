@@ -51,7 +51,7 @@ async def test_a_forged_timeline_button_on_a_group_card_shows_no_timeline_there(
     answer = await head.press_data(card, f"i:{await issue_id(bot, number)}:tl:0")
 
     assert answer is not None and PRIVATE_ONLY in (answer.text or "")
-    assert card.edits == 0 and "时间线" not in card.text
+    assert card.edits == 0 and "办理记录" not in card.text
 
 
 async def test_a_group_cards_button_cannot_act_on_another_issue(

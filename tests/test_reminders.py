@@ -18,7 +18,7 @@ from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot,
 
 H = timedelta(hours=1)
 LEFT_TO_ACCEPT = "距签收时限还剩"
-ACCEPT_UP = "接收或退回的期限已到"
+ACCEPT_UP = "已到签收时限"
 
 
 def count(person: FakeUser, text: str) -> int:
@@ -63,7 +63,7 @@ async def test_a_pending_issue_reminds_the_department_at_half_time_and_at_the_de
     await at(bot, H)
     assert said(head, f"{number} 已到签收时限")
     assert said(coordinator, f"督办：市政道路科的 {number} 超过签收时限")
-    assert count(worker, "期限") == 0  # the reporter is not nagged about the department
+    assert count(worker, "时限") == 0  # the reporter is not nagged about the department
 
 
 async def test_accepting_stops_the_pending_reminders(
@@ -99,7 +99,7 @@ async def test_an_overdue_accepted_issue_goes_to_the_handler_then_the_heads_then
 
     await at(bot, 36 * H)
     assert said(member, f"{number} 距办结时限还剩 1 天 12 小时")
-    assert count(head, "距办结期限") == 0  # assigned: the handler is reminded, not the heads
+    assert count(head, "距办结时限") == 0  # assigned: the handler is reminded, not the heads
 
     await at(bot, 34 * H)
     assert said(member, f"{number} 距办结时限还剩 2 小时")

@@ -85,6 +85,8 @@ class Admission:
     repeat: bool
     person: Staff | None = None
     card: Card | None = None
+    # Someone the bot knows whose access has ended, and whose chat still has a staff menu.
+    menu_to_drop: int | None = None  # their staff id
 
 
 async def admit(
@@ -103,9 +105,17 @@ async def admit(
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)
-        person = await _identify(tx, telegram_id, language_code, telegram_name)
+        known = await tx.staff.by_telegram_id(telegram_id)
+        person = (
+            await _identify(tx, telegram_id, language_code, telegram_name, known)
+            if known is not None
+            else None
+        )
         card = await tx.cards.find(*pressed_on) if pressed_on is not None and person else None
-        return Admission(repeat=False, person=person, card=card)
+        former = known if known is not None and person is None and known.menu else None
+        return Admission(
+            repeat=False, person=person, card=card, menu_to_drop=former.id if former else None
+        )
 
 
 async def _identify(
@@ -113,8 +123,11 @@ async def _identify(
     telegram_id: int,
     language_code: str | None,
     telegram_name: str | None = None,
+    known: Staff | None = None,
 ) -> Staff | None:
-    person = await tx.staff.by_telegram_id(telegram_id)
+    """The active person behind the account (`known`: as already read), noting what their
+    Telegram app says of them."""
+    person = known if known is not None else await tx.staff.by_telegram_id(telegram_id)
     if person is None or not person.active:
         return None
     if person.telegram_language != language_code:
@@ -365,6 +378,12 @@ def _confirm_request(coordinator: Staff, target: Staff, actor: Staff, now: datet
 
 def _entry(action: AccessAction, now: datetime, actor_id: int | None, person: Staff) -> AccessEntry:
     return AccessEntry(now, action, actor_id, person.id, person.role, person.department)
+
+
+async def menu_set(deps: Deps, staff_id: int, menu: str | None) -> None:
+    """Record the command menu just set for the person's chat (None: theirs was removed)."""
+    async with deps.store.transaction() as tx:
+        await tx.staff.set_menu(staff_id, menu)
 
 
 async def choose_language(deps: Deps, actor: Staff, language: str | None) -> None:

@@ -2,29 +2,61 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from casework import lifecycle
+from casework import lifecycle, reminders
 from casework.commands import Action
 from casework.issues import Event, Issue
-from casework.outbox import ERASE, Card, Notice, OutboxItem, OutboxKind, notice_item
+from casework.outbox import (
+    ERASE,
+    LIST_AT_MOST,
+    LISTED,
+    Card,
+    Listed,
+    Notice,
+    OutboxItem,
+    OutboxKind,
+    Priority,
+    listing,
+    notice_item,
+)
 from casework.people import Staff
+from casework.ports import Transaction
+from casework.reminders import RungKind
 from casework.roles import Role
 from casework.services import Deps
-from casework.services.notify import card_refresh
+from casework.services.notify import card_refresh, card_shown
+
+MOVED_ON = "the issue moved on"
+SUPERSEDED = "superseded by a newer reminder"
+
+
+@dataclass(frozen=True)
+class Reminded:
+    """One reminder of a list: the issue as it is now, and the rung that fell due."""
+
+    issue: Issue
+    rung: RungKind
 
 
 @dataclass(frozen=True)
 class Delivery:
-    item: OutboxItem
+    item: OutboxItem  # as it goes: a list of reminders is about no single issue
     recipient: Staff | None  # None: a department's group
     issue: Issue | None
     event: Event | None
     people: dict[int, Staff]  # everyone the message names
     actions: list[Action]  # the buttons the recipient may use
     visible: bool = True  # False: the recipient may no longer see the issue (moved away)
+    # A list of reminders, most urgent first (two or more), instead of one issue's card.
+    listed: list[Reminded] = field(default_factory=list)
+    # The reminders to the same person this message took in: they go no other way.
+    folded: tuple[int, ...] = ()
+    # A card's edit, of a card that gave way to a newer one of the issue in the same chat.
+    older: bool = False
 
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
@@ -42,10 +74,15 @@ async def next_due_at(deps: Deps) -> datetime | None:
 async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
     """Everything needed to write the message, which is marked as being handed to Telegram
     (see `outbox.attempted_at`); None if it should no longer be sent (delivered or dropped
-    since it was read, or no longer wanted)."""
-    assert item.id is not None
+    since it was read, or no longer wanted).
+
+    A routine reminder takes in the other routine reminders due to the same person: they go
+    as one list (`Delivery.listed`), most urgent first, rather than a message each."""
+    item_id = item.id
+    assert item_id is not None
+    now = deps.clock.now()
     async with deps.store.transaction() as tx:
-        if not await tx.outbox.attempting(item.id, deps.clock.now()):
+        if not await tx.outbox.attempting(item_id, now):
             return None
         recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
         if (
@@ -56,13 +93,34 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             and not (recipient is not None and item.payload.get(ERASE))
         ):
             # Access ended since it was queued.
-            assert item.id is not None
-            await tx.outbox.give_up(item.id, deps.clock.now(), "recipient no longer has access")
+            await tx.outbox.give_up(item_id, now, "recipient no longer has access")
             return None
         if recipient is not None and recipient.unreachable_since is not None:
-            assert item.id is not None
-            await tx.outbox.give_up(item.id, deps.clock.now(), "recipient cannot be reached")
+            await tx.outbox.give_up(item_id, now, "recipient cannot be reached")
             return None
+        folded: tuple[int, ...] = ()
+        if item.kind is OutboxKind.REMINDER and item.priority == Priority.REMINDER:
+            # Room for the others beside what this message stands for already (itself, or the
+            # list it took in before a retry): a list holds LIST_AT_MOST in all, not one more.
+            room = LIST_AT_MOST - max(1, len(Listed.of(item)))
+            others = await tx.outbox.reminders_waiting(
+                item.chat_id, item.priority, now, max(0, room), besides=item_id
+            )
+            if others or LISTED in item.payload:
+                listed, folded = await _take_in(tx, item, others, now)
+                if not listed:
+                    await tx.outbox.give_up(item_id, now, MOVED_ON)
+                    return None
+                if len(listed) > 1:
+                    entries = sorted(listed, key=lambda r: reminders.urgency(r.issue))
+                    item = dataclasses.replace(item, issue_id=None)
+                    return Delivery(
+                        item, recipient, None, None, {}, [], listed=entries, folded=folded
+                    )
+                # One is left of the list: it goes as that issue's card, as a reminder alone.
+                (only,) = listed
+                payload = {"phase": str(only.issue.phase), "rung": only.rung.value}
+                item = dataclasses.replace(item, issue_id=only.issue.id, payload=payload)
         issue = await tx.issues.get(item.issue_id) if item.issue_id else None
         if (
             item.kind is OutboxKind.REMINDER
@@ -70,8 +128,7 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             and str(issue.phase) != item.payload.get("phase")
         ):
             # The issue moved on after the reminder was queued (say, overnight): drop it.
-            assert item.id is not None
-            await tx.outbox.give_up(item.id, deps.clock.now(), "the issue moved on")
+            await tx.outbox.give_up(item_id, now, MOVED_ON)
             return None
         event = await tx.timeline.get(item.event_id) if item.event_id else None
         named: set[int] = set()
@@ -81,6 +138,10 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
         named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
         people = await tx.staff.by_ids(named)
+        older = False
+        if item.kind is OutboxKind.REFRESH and item.message_id is not None and issue is not None:
+            newest = await tx.cards.latest(item.chat_id, issue.id)
+            older = newest is not None and newest.message_id > item.message_id
     actions: list[Action] = []
     visible = True
     if issue is not None and recipient is not None:
@@ -89,7 +150,52 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
     elif issue is not None and item.department is not None:
         actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
-    return Delivery(item, recipient, issue, event, people, actions, visible)
+    return Delivery(
+        item, recipient, issue, event, people, actions, visible, folded=folded, older=older
+    )
+
+
+async def _take_in(
+    tx: Transaction, item: OutboxItem, others: list[OutboxItem], now: datetime
+) -> tuple[list[Reminded], tuple[int, ...]]:
+    """Fold `others` into `item`, a reminder to the same person: the reminders it lists now
+    (of issues that have not moved on since: those are dropped, as a reminder alone would be),
+    and the ids of `others`, which are given up here, in the same transaction, so that each
+    reminder goes exactly one way. The list is kept in `item`'s payload: a retry, or a restart
+    before it went, sends the same list."""
+    assert item.id is not None
+    sources = [(source, Listed.of(source)) for source in (item, *others)]
+    latest: dict[int, Listed] = {}  # by issue: a newer reminder of an issue stands for both
+    for _, theirs in sources:
+        for reminder in theirs:
+            latest[reminder.issue_id] = reminder
+    listed: list[Reminded] = []
+    for reminder in latest.values():
+        issue = await tx.issues.get(reminder.issue_id)
+        if issue is not None and str(issue.phase) == reminder.phase:
+            listed.append(Reminded(issue, _rung(reminder.rung)))
+    kept = {r.issue.id for r in listed}
+    reasons: dict[int, str] = {}
+    for other, theirs in sources[1:]:
+        assert other.id is not None
+        if any(r.issue_id in kept and latest[r.issue_id] is r for r in theirs):
+            reasons[other.id] = f"{SUPERSEDED}: listed with {item.key}"
+        elif any(r.issue_id in kept for r in theirs):
+            reasons[other.id] = SUPERSEDED
+        else:
+            reasons[other.id] = MOVED_ON
+    await tx.outbox.set_aside(list(reasons.items()), now)
+    await tx.outbox.relist(
+        item.id, listing([Listed(r.issue.id, str(r.issue.phase), r.rung.value) for r in listed])
+    )
+    return listed, tuple(reasons)
+
+
+def _rung(value: str) -> RungKind:
+    try:
+        return RungKind(value)
+    except ValueError:  # none recorded (older messages): the generic words
+        return RungKind.OVERDUE
 
 
 async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -> None:
@@ -141,7 +247,7 @@ async def sent(
         ):
             return
         card = Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
-        await tx.cards.add(card)
+        await card_shown(tx, card, now)
         if shown is None:
             return
         version = await tx.issues.version_of(item.issue_id)
@@ -164,7 +270,7 @@ async def give_up(deps: Deps, item: OutboxItem, error: str) -> None:
 async def record_card(deps: Deps, card: Card) -> None:
     """A card shown directly to someone (a view, a confirmation), to refresh later."""
     async with deps.store.transaction() as tx:
-        await tx.cards.add(card)
+        await card_shown(tx, card, deps.clock.now())
 
 
 async def card_at(deps: Deps, chat_id: int, message_id: int) -> Card | None:

@@ -83,13 +83,34 @@ async def announce(
 async def refresh_cards(
     tx: Transaction, issue: Issue, event: Event, now: datetime, skip: tuple[int, int] | None
 ) -> None:
-    """Edit every card already sent about the issue, so old buttons stop offering old steps."""
+    """Edit the issue's card in every chat it was sent to, so old buttons stop offering old
+    steps. Only the newest card in each chat: the older ones there gave way to it (`card_shown`)
+    and show no buttons."""
+    newest: dict[int, Card] = {}
+    for card in await tx.cards.of_issue(issue.id):
+        if card.chat_id not in newest or card.message_id > newest[card.chat_id].message_id:
+            newest[card.chat_id] = card
     refreshes = [
         card_refresh(card, f"ev:{event.id}", now, event.id)
-        for card in await tx.cards.of_issue(issue.id)
+        for card in newest.values()
         if (card.chat_id, card.message_id) != skip
     ]
     await tx.outbox.add_many(refreshes)
+
+
+async def card_shown(tx: Transaction, card: Card, now: datetime) -> None:
+    """Record a card just sent, to refresh it as the issue moves on. A chat holds one live card
+    of an issue: the one shown there before gives way to it, edited to a line without buttons
+    (the composer draws it so, `Delivery.older`), instead of a second, third, … copy of the
+    same card with the same buttons. (Editing the older card instead of sending a new one
+    would tell nobody: Telegram notifies of new messages, not of edits.)"""
+    before = await tx.cards.latest(card.chat_id, card.issue_id)
+    await tx.cards.add(card)
+    if before is None or before.message_id == card.message_id:
+        return
+    # Recorded late (a card on its way while another was shown): then it is the older one.
+    older = min(before, card, key=lambda c: c.message_id)
+    await tx.outbox.add(card_refresh(older, "older", now))
 
 
 def card_refresh(card: Card, cause: str, now: datetime, event_id: int | None = None) -> OutboxItem:

@@ -173,6 +173,32 @@ class SqliteOutbox:
             (to_epoch(now), error, item_id),
         )
 
+    async def reminders_waiting(
+        self, chat_id: int, priority: int, now: datetime, limit: int, besides: int
+    ) -> list[OutboxItem]:
+        # A range of the index outbox_waiting_by_chat (migration 0015).
+        rows = await fetch_all(
+            self._conn,
+            "SELECT * FROM outbox WHERE chat_id = ? AND priority = ? AND due_at <= ?"
+            f" AND sent_at IS NULL AND failed_at IS NULL AND kind = {_REMINDER} AND id != ?"
+            " ORDER BY due_at, id LIMIT ?",
+            (chat_id, priority, to_epoch(now), besides, limit),
+        )
+        return [_item(row) for row in rows]
+
+    async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:
+        await self._conn.executemany(
+            "UPDATE outbox SET failed_at = ?, last_error = ?"
+            " WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
+            [(to_epoch(now), reason, item_id) for item_id, reason in reasons],
+        )
+
+    async def relist(self, item_id: int, payload: dict[str, str]) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET payload = ?, issue_id = NULL WHERE id = ?",
+            (json.dumps(payload, ensure_ascii=False), item_id),
+        )
+
     async def next_due_at(self) -> datetime | None:
         row = await fetch_one(
             self._conn, "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
@@ -207,6 +233,16 @@ class SqliteCards:
             self._conn,
             "SELECT * FROM cards WHERE chat_id = ? AND message_id = ?",
             (chat_id, message_id),
+        )
+        return None if row is None else _card(row)
+
+    async def latest(self, chat_id: int, issue_id: int) -> Card | None:
+        # A range of cards_by_issue, which holds the table's key (chat, message) after the issue.
+        row = await fetch_one(
+            self._conn,
+            "SELECT * FROM cards INDEXED BY cards_by_issue WHERE issue_id = ? AND chat_id = ?"
+            " ORDER BY message_id DESC LIMIT 1",
+            (issue_id, chat_id),
         )
         return None if row is None else _card(row)
 

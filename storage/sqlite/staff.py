@@ -16,7 +16,7 @@ from storage.sqlite.database import fetch_all, fetch_one, maybe_from_epoch, to_e
 
 _COLUMNS = (
     "id, telegram_id, name, role, department, active, language, telegram_language,"
-    " unreachable_since, telegram_name, from_roster, joined_at"
+    " unreachable_since, telegram_name, from_roster, joined_at, menu"
 )
 
 
@@ -34,6 +34,7 @@ def _staff(row: aiosqlite.Row) -> Staff:
         telegram_name=row["telegram_name"],
         from_roster=bool(row["from_roster"]),
         joined_at=maybe_from_epoch(row["joined_at"]),
+        menu=row["menu"],
     )
 
 
@@ -128,6 +129,9 @@ class SqliteStaff:
             (to_epoch(now), staff_id),
         )
         return cur.rowcount == 1
+
+    async def set_menu(self, staff_id: int, menu: str | None) -> None:
+        await self._conn.execute("UPDATE staff SET menu = ? WHERE id = ?", (menu, staff_id))
 
     async def set_language(self, staff_id: int, language: str | None) -> None:
         await self._conn.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))

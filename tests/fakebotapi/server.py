@@ -433,6 +433,25 @@ class FakeBotApi:
         self.commands[(scope, params.get("language_code") or "")] = params["commands"]
         return True
 
+    async def _m_deletemycommands(self, params: JSON) -> bool:
+        scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands.pop((scope, params.get("language_code") or ""), None)
+        return True
+
+    def menu(self, chat_id: int, language: str = "", group: bool = False) -> list[str]:
+        """The commands a person whose app speaks `language` sees in the menu of a chat (a
+        group's, with `group`), by Telegram's order of scopes: the chat's, then all private
+        chats' (all groups'), then the default; each in the person's language first."""
+        scopes = [{"type": "chat", "chat_id": chat_id}]
+        scopes.append({"type": "all_group_chats" if group else "all_private_chats"})
+        scopes.append({"type": "default"})
+        for scope in scopes:
+            for code in (language, ""):
+                found = self.commands.get((json.dumps(scope, sort_keys=True), code))
+                if found is not None:
+                    return [c["command"] for c in found]
+        return []
+
     async def _m_getupdates(self, params: JSON) -> list[JSON]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)

@@ -99,6 +99,39 @@ class FakeOutbox:
 
         self._attempted(item_id, given_up)
 
+    async def reminders_waiting(
+        self, chat_id: int, priority: int, now: datetime, limit: int, besides: int
+    ) -> list[OutboxItem]:
+        found = [
+            m.item
+            for m in self._t.outbox.values()
+            if m.waiting
+            and m.item.kind is OutboxKind.REMINDER
+            and m.item.chat_id == chat_id
+            and m.item.priority == priority
+            and m.item.due_at <= whole_seconds(now)
+            and m.item.id != besides
+        ]
+        found.sort(key=lambda item: (item.due_at, item.id or 0))
+        return found[:limit]
+
+    async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:
+        self._t.write()
+        changed = 0
+        for item_id, reason in reasons:
+            message = self._t.outbox.get(item_id)
+            if message is not None and message.waiting:
+                message.failed_at, message.last_error = whole_seconds(now), reason
+                changed += 1
+        self._t.changed(changed)
+
+    async def relist(self, item_id: int, payload: dict[str, str]) -> None:
+        self._t.write()
+        message = self._t.outbox.get(item_id)
+        if message is not None:
+            message.item = dataclasses.replace(message.item, issue_id=None, payload=dict(payload))
+            self._t.changed()
+
     async def next_due_at(self) -> datetime | None:
         return min((m.item.due_at for m in self._t.outbox.values() if m.waiting), default=None)
 
@@ -135,6 +168,12 @@ class FakeCards:
 
     async def find(self, chat_id: int, message_id: int) -> Card | None:
         return self._t.cards.get((chat_id, message_id))
+
+    async def latest(self, chat_id: int, issue_id: int) -> Card | None:
+        theirs = [
+            c for c in self._t.cards.values() if c.chat_id == chat_id and c.issue_id == issue_id
+        ]
+        return max(theirs, key=lambda c: c.message_id, default=None)
 
     async def of_issue(self, issue_id: int) -> list[Card]:
         return [card for _, card in sorted(self._t.cards.items()) if card.issue_id == issue_id]

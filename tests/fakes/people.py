@@ -93,6 +93,11 @@ class FakeStaff:
         self._put(dataclasses.replace(person, active=False))
         return True
 
+    async def set_menu(self, staff_id: int, menu: str | None) -> None:
+        self._t.write()
+        if staff_id in self._t.staff:
+            self._put(dataclasses.replace(self._t.staff[staff_id], menu=menu))
+
     async def set_language(self, staff_id: int, language: str | None) -> None:
         self._t.write()
         if staff_id in self._t.staff:

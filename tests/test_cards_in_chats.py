@@ -1,0 +1,115 @@
+"""An issue's card in a chat, and its details (issue 16, point 7): a chat holds one live card of
+an issue, the copies before it give way to a line without buttons; details do not send the
+photos and the map pin every time, but on request.
+"""
+
+from __future__ import annotations
+
+from tests.fakebotapi import BotMessage, FakeUser
+from tests.flows import answer, card_for, log_issue, logged, rows
+from tests.harness import Harness
+
+
+async def step(person: FakeUser, message: BotMessage, code: str) -> None:
+    """Press the card's button for this step (rendering/cards.py CODES: acc, res, cfm …)."""
+    [data] = [
+        b.callback_data
+        for b in message.buttons
+        if b.callback_data is not None and b.callback_data.split(":")[2] == code
+    ]
+    await person.press_data(message, data)
+
+
+def newest_with(person: FakeUser, code: str) -> BotMessage:
+    """The newest message to the person with a button for this step."""
+    return next(
+        m
+        for m in reversed(person.messages)
+        if any(b.callback_data and b.callback_data.split(":")[2:3] == [code] for b in m.buttons)
+    )
+
+
+def showing(person: FakeUser, number: str) -> list[BotMessage]:
+    """The messages in the person's chat that show the issue, oldest first."""
+    return [m for m in person.messages if number in m.text]
+
+
+async def test_a_chat_holds_one_live_card_of_an_issue_the_older_copies_give_way(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)  # the worker's first card: the summary, submitted
+    await step(head, card_for(head, number), "acc")  # the worker is told, with a card
+    await step(head, card_for(head, number), "res")
+    await answer(head, "已更换灯泡")  # the worker is told again, with a card to confirm
+    await bot.drain()
+    await worker.send(f"/issue {number}")  # and looks at it: its card once more (no step)
+    await bot.drain()
+
+    shown = [m for m in showing(worker, number) if not m.text.startswith("📜")]  # no timeline
+    assert len(shown) == 4
+    *older, live = shown
+    assert live.has_button("确认结案") and "上报：网格员王芳" in live.text
+    for card in older:  # one line each, without buttons, pointing down to the live card
+        assert not card.buttons and "⬇️" in card.text and "中山路12号路灯不亮" in card.text
+    assert sum("来源：" in m.text for m in shown) == 1  # the whole card: once
+
+    # As the issue moves on, only the live card is edited; the older ones stay as they are.
+    edits, live_edits = [m.edits for m in older], live.edits
+    await step(worker, live, "cfm")
+    await bot.drain()
+    assert [m.edits for m in older] == edits and live.edits > live_edits
+    # They are still the issue's cards: a reply to one is a note, as before.
+    [(cards,)] = await rows(bot, "SELECT count(*) FROM cards WHERE chat_id = ?", worker.id)
+    assert cards == 4
+
+
+async def test_details_show_the_photos_and_the_pin_on_request_not_each_time(
+    bot: Harness, worker: FakeUser
+) -> None:
+    await worker.send("/new 中山路12号路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    await worker.share_location(31.2304, 121.4737)
+    await worker.send("中山路12号")
+    await worker.send_photo("photo-1")
+    await worker.send_photo("photo-2")
+    await worker.send("完成")
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    await worker.press(worker.last, "提交")
+    number = worker.last.text.split("已提交，编号 ")[1].split("，")[0]
+
+    for _ in range(2):
+        await worker.send(f"/issue {number}")
+        await step(worker, newest_with(worker, "view"), "view")
+    assert not [m for m in worker.messages if m.kind in ("photo", "media", "location")]
+
+    timeline = newest_with(worker, "media")  # the timeline's button
+    assert timeline is worker.last and timeline.has_button("2 张照片")
+    await step(worker, timeline, "media")
+    await bot.api.wait_until(lambda: worker.last.kind == "location")
+    assert [m.kind for m in worker.messages[-3:]] == ["media", "media", "location"]
+
+
+async def test_the_photos_button_of_an_issue_gone_elsewhere_says_so_and_sends_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await logged(bot.resources.deps, "小区东门路灯不亮")  # a pin, no photo
+    await bot.drain()
+    await head.send(f"/issue {number}")
+    timeline = newest_with(head, "media")
+    assert timeline.has_button("查看位置")
+    card = newest_with(head, "tr")  # the card /issue sent, above its timeline
+    await head.press(card, "转办")
+    await head.press(card, "供水服务中心")
+    await answer(head, "是供水管道的问题")
+    await bot.drain()
+    before = len(head.messages)
+
+    said = await head.press(timeline, "查看位置")
+    assert said is not None and said.show_alert and "没有找到您可查看" in (said.text or "")
+    assert head.messages[before:] == []  # no pin for someone who may no longer see it

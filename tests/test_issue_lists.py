@@ -1,0 +1,56 @@
+"""/inbox, /my and /overdue (issue 16, point 7): each line says what the issue is about (the
+start of its description) and where (the address, else 📍 for a shared pin); an empty list
+says so once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.fakebotapi import FakeUser
+from tests.flows import logged
+from tests.harness import Harness
+
+
+async def test_list_lines_show_the_start_of_the_description_and_the_place(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    deps = bot.resources.deps
+    addressed = await logged(
+        deps,
+        "中山路与解放路路口东北角的路灯整晚不亮，居民反映很久了",
+        address="中山路与解放路路口东北角",
+    )
+    pinned = await logged(deps, "小区东门路灯不亮")
+    nowhere = await logged(deps, "路灯闪烁", pin=False)
+
+    await worker.send("/my")
+    mine = worker.last.text
+    await head.send("/inbox")
+    inbox = head.last.text
+    bot.clock.advance(timedelta(hours=3))  # two hours to accept them
+    await head.send("/overdue")
+    overdue = head.last.text
+
+    for listing in (mine, inbox, overdue):
+        lines = [line.strip() for line in listing.splitlines()]
+        assert (
+            "中山路与解放路路口东北角的路灯整晚不亮，居民反… · 📍中山路与解放路路口东北角" in lines
+        )
+        assert "小区东门路灯不亮 · 📍" in lines
+        assert "路灯闪烁" in lines
+        for number in (addressed, pinned, nowhere):
+            assert number in listing
+
+
+async def test_an_empty_list_says_so_once(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    await worker.send("/my")
+    assert worker.last.text == "您还没有上报过工单。发送 /new 登记。"
+    await head.send("/inbox")
+    assert head.last.text == "本单位暂无待签收或办理中的工单。👍"
+    await coordinator.send("/inbox")
+    assert coordinator.last.text == "各承办单位暂无待签收或办理中的工单。👍"
+    await head.send("/overdue")
+    assert head.last.text == "没有超期工单。👍"
