@@ -299,8 +299,7 @@ def ranking_figures(
             return [one.figure()]
         last = len(ranking.rates) - 1
         return [
-            ranking.best(title, [r], idle=n == last).figure()
-            for n, r in enumerate(ranking.rates)
+            ranking.best(title, [r], idle=n == last).figure() for n, r in enumerate(ranking.rates)
         ]
 
 
@@ -471,9 +470,15 @@ def trend_figure(
 ) -> Figure:
     """A head's chart: a panel per rate, their department (blue, each point's rate written by
     it when there are few) against the whole district (grey, dashed) over the period, and the
-    target (dotted); the period's figures in the panel's heading."""
+    target (dotted); the period's figures in the panel's heading. A rate neither has any data
+    on in the period is its heading alone ("no data"), not an empty plot."""
     rates = _rates(t, targets)
     name = department_name(department.department, org, t)
+    plotted = {
+        r.name
+        for r in rates
+        if any(r.of(s.department) is not None or r.of(s.district) is not None for s in trend)
+    }
     with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
         sheet = _Sheet(WIDTH)
         _title(sheet, title)
@@ -481,10 +486,11 @@ def trend_figure(
             Line2D([], [], color=MET, marker="o", markersize=4, label=_cut(name, 1.5, SMALL)),
             Line2D([], [], color=DISTRICT_LINE, linestyle="--", label=_plain(t._("district"))),
         ]
-        if any(r.target is not None for r in rates):
+        if any(r.target is not None for r in rates if r.name in plotted):
             target = _plain(t._("target"))
             handles.append(Line2D([], [], color=MISSED, linestyle=":", lw=1.6, label=target))
-        _legend(sheet, handles)
+        if plotted:
+            _legend(sheet, handles)
         ticks = _ticks(trend, t)
         for n, r in enumerate(rates):
             if n:
@@ -496,11 +502,13 @@ def trend_figure(
             if r.target is not None:
                 figures.append(_plain(t._("target {rate}", rate=percent(r.target))))
             _heading(sheet, r.label, " · ".join(figures), percent(own) if own is not None else "")
+            if r.name not in plotted:
+                continue
             left = MARGIN + width_of("100%", SMALL) + 0.08
             box = (left, sheet.y + 0.08, sheet.width - MARGIN - 0.1 - left, PANEL)
             sheet.later(_over_time(sheet, r, trend, ticks, box))
             sheet.y += 0.08 + PANEL + line_height(SMALL) + 0.06  # the dates under the plot
-        if trend:
+        if plotted:
             sheet.y += 0.1
             note = {
                 "day": t._("One point a day."),
@@ -539,7 +547,7 @@ def _over_time(
         xs = list(range(len(trend)))
         own = [_gap(r.of(s.department)) for s in trend]
         whole = [_gap(r.of(s.district)) for s in trend]
-        axes.set_ylim(0, 1.15)
+        axes.set_ylim(0, TOP)
         axes.set_xlim(-0.4, max(len(trend) - 0.6, 0.4))
         axes.set_yticks([0, 0.5, 1], ["0%", "50%", "100%"])
         axes.set_xticks([n for n, _ in ticks], [label for _, label in ticks])
@@ -556,18 +564,63 @@ def _over_time(
         axes.plot(xs, own, color=MET, linewidth=2, marker="o", markersize=4.5)
         if len(trend) > LABELLED_POINTS:
             return
-        for x, value, other in zip(xs, own, whole, strict=True):
+        per_point = TOP / (box[3] * 72)  # of the y axis, a point of text
+        per_inch = (axes.get_xlim()[1] - axes.get_xlim()[0]) / box[2]  # of the x axis
+        target = [] if r.target is None else [r.target]
+        for x, value in zip(xs, own, strict=True):
             if math.isnan(value):
                 continue
-            below = not math.isnan(other) and value < other and value > 0.2  # away from it
+            reach = (width_of(percent(value), SMALL) / 2 + 0.03) * per_inch
+            lines = [target, _across(own, x, reach), _across(whole, x, reach)]
+            below = _label_below(value, lines, per_point)
             axes.annotate(
-                percent(value), (x, value), xytext=(0, -7 if below else 6),
+                percent(value), (x, value), xytext=(0, -LABEL_GAP if below else LABEL_GAP),
                 textcoords="offset points", ha="center", va="top" if below else "bottom",
                 fontsize=SMALL, color=MET, parse_math=False,
                 bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
             )  # fmt: skip
 
     return draw
+
+
+TOP = 1.15  # of a plot over time: room above 100 % for a point's rate
+LABEL_GAP = 6.0  # points between a point and its rate
+
+
+def _across(ys: list[float], x: int, reach: float) -> list[float]:
+    """The heights a line through the points `ys` (at 0, 1, 2 …; NaN a gap) takes from
+    `x - reach` to `x + reach`: where a rate written over or under the point at `x` goes."""
+    found = []
+    for k in range(-4, 5):
+        at = x + reach * k / 4
+        left = min(max(math.floor(at), 0), len(ys) - 1)
+        right = min(left + 1, len(ys) - 1)
+        if not 0 <= at <= len(ys) - 1 or math.isnan(ys[left]) or math.isnan(ys[right]):
+            continue
+        found.append(ys[left] + (ys[right] - ys[left]) * (at - left))
+    return found
+
+
+def _label_below(value: float, lines: list[list[float]], per_point: float) -> bool:
+    """Whether a point's rate goes under it rather than over it: where fewer lines cross it
+    (the target, the department's own, the district's: each given by its heights across the
+    rate's width), one through its text counting double; never under the axis."""
+    gap, text = LABEL_GAP * per_point, 1.3 * SMALL * per_point
+
+    def crossed(near: float, far: float) -> int:
+        """Lines crossing the gap from `value` to `near` and the text from `near` to `far`."""
+        low, high = sorted((value, far))
+        text_low, text_high = sorted((near, far))
+        found = 0
+        for heights in lines:
+            inside = [y for y in heights if low < y < high and not math.isclose(y, value)]
+            if inside:
+                found += 2 if any(text_low < y < text_high for y in inside) else 1
+        return found + (3 if low < 0 else 0)
+
+    above = crossed(value + gap, value + gap + text)
+    below = crossed(value - gap, value - gap - text)
+    return below < above
 
 
 def _gap(value: float | None) -> float:

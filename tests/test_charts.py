@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
+import math
 import warnings
 from datetime import date
 from pathlib import Path
 
 import numpy
+import pytest
 from matplotlib import image
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -234,7 +237,9 @@ def test_a_heads_chart_shows_their_department_against_the_district_week_by_week(
         roads, district, trend, Targets(response_rate=0.9), ZH, EXAMPLE, "市政道路科 2026年11月"
     )
 
-    response, _, satisfaction = figure.axes
+    # No resolution was due all month, in the district either: a heading, no empty plot.
+    response, satisfaction = figure.axes
+    assert "按时办结率" in [t.get_text() for t in written(figure)]
     ticks = [label.get_text() for label in response.get_xticklabels()]
     assert ticks == ["11月1日", "11月8日", "11月15日", "11月22日"]
     target, whole, own = [values(line.get_ydata()) for line in response.get_lines()]
@@ -248,3 +253,60 @@ def test_a_heads_chart_shows_their_department_against_the_district_week_by_week(
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["市政道路科", "全区", "目标"]
     assert "按周统计，日期为每周首日。" in lines
     assert smallest_text_on_a_phone(figure) >= 10
+
+
+def a_week_up_and_down() -> list[Stretch]:
+    """Seven days of roads' rates dipping and peaking, the district's steadier."""
+    found = []
+    answered = [15, 13, 15, 19, 14, 14, 19]
+    resolved = [10, 8, 11, 14, 14, 8, 14]
+    for n, (first, last) in enumerate(stretches(date(2026, 11, 19), date(2026, 11, 25))):
+        roads = DepartmentCounts("roads", handoffs_due=20, answered_in_time=answered[n],
+                                 resolutions_due=15, resolved_in_time=resolved[n])  # fmt: skip
+        others = DepartmentCounts("water", handoffs_due=60, answered_in_time=52 - n % 3,
+                                  resolutions_due=40, resolved_in_time=36 - 2 * (n % 4))  # fmt: skip
+        found.append(Stretch(first, last, compute(roads), compute(total([roads, others]))))
+    return found
+
+
+@pytest.mark.parametrize("trend", [weeks_of_november(), a_week_up_and_down()])
+def test_a_points_rate_is_written_clear_of_every_line(trend: list[Stretch]) -> None:
+    roads = compute(total((s.department.counts for s in trend), "roads"))
+    district = compute(total(s.district.counts for s in trend))
+
+    figure = trend_figure(
+        roads, district, trend, Targets(0.95, 0.9, 0.9), ZH, EXAMPLE, "市政道路科 2026年11月"
+    )
+
+    figure.draw_without_rendering()
+    for axes in figure.axes:
+        lines = [line for line in axes.get_lines() if values(line.get_xdata())]
+        own = values(lines[-1].get_ydata())
+        assert len(axes.texts) == len(trend) - sum(math.isnan(y) for y in own)  # each written
+        for label in axes.texts:
+            box = label.get_window_extent()
+            for line in lines:  # the target's, the district's, their own: none runs through
+                path = line.get_transform().transform(line.get_xydata())
+                assert not any(box.contains(x, y) for x, y in _densely(path)), label.get_text()
+
+
+def test_a_rate_the_target_would_cross_above_the_point_is_written_below_it() -> None:
+    trend = weeks_of_november()
+    roads = compute(total((s.department.counts for s in trend), "roads"))
+
+    figure = trend_figure(roads, None, trend, Targets(satisfaction_rate=0.9), ZH, EXAMPLE, "")
+
+    _, satisfaction = figure.axes  # roads' 80 % each week, the target 90 %
+    written_below = [(t.get_text(), t.get_verticalalignment()) for t in satisfaction.texts]
+    assert written_below == [("80%", "top")] * 3
+
+
+def _densely(path: numpy.ndarray) -> list[tuple[float, float]]:
+    """Points every pixel or so along a polyline given in pixels."""
+    found = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
+        if numpy.isnan([x0, y0, x1, y1]).any():
+            continue
+        steps = max(int(numpy.hypot(x1 - x0, y1 - y0)), 1)
+        found += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(steps)]
+    return found

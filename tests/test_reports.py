@@ -13,11 +13,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy
 import pytest
 from matplotlib import image
+from matplotlib.figure import Figure
 from openpyxl import load_workbook
 
 import handlers.stats
+import rendering.charts
 import rendering.reports
 from casework.metrics import Period, PersonLoad
 from casework.people import NewStaff, Staff
@@ -210,6 +213,79 @@ async def test_a_ranking_of_several_pictures_comes_as_one_album_after_the_text(
 
 def per_rate(*_: object) -> list[bytes]:
     return [b"\x89PNG response", b"\x89PNG on time", b"\x89PNG satisfaction"]
+
+
+@pytest.fixture
+async def targeted_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The bot with targets for the response and satisfaction rates."""
+    org = tmp_path / "org.toml"
+    org.write_text(
+        TEST_ORG.read_text("utf-8")
+        + '\n[targets]\nresponse_rate = 0.9\nsatisfaction_rate = "90%"\n',
+        "utf-8",
+    )
+    harness = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
+    yield harness
+    await stop_bot(harness)
+    assert not harness.tracking.errors
+
+
+async def test_stats_sends_each_reader_the_chart_drawn_for_them(
+    targeted_bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = targeted_bot
+    worker, head, member = bot.user(1001, "王芳"), bot.user(2001, "建国"), bot.user(2002, "刘强")
+    coordinator = bot.user(9001, "周敏")
+    await closed_issue(worker, head, member)
+    bot.clock.advance(timedelta(hours=3))  # its response deadline has passed: it counts
+    drawn: list[tuple[Figure, bytes]] = []
+    draw = rendering.charts.png
+
+    def keep(figure: Figure) -> bytes:  # the figure behind each picture, to read back
+        picture = draw(figure)
+        drawn.append((figure, picture))
+        return picture
+
+    monkeypatch.setattr(rendering.charts, "png", keep)
+
+    await coordinator.send("/stats")
+
+    [(ranking, picture)] = drawn
+    assert "本期无数据：供水服务中心、司法所" in coordinator.messages[-2].text
+    assert photo_of(bot, coordinator.last) == picture
+    said = [t.get_text() for t in ranking.texts]
+    assert said[0] == "各承办单位三率 2026年11月"
+    # Water and mediation had nothing this month: named once, in one line, drawn nowhere.
+    assert [line for line in said if "司法所" in line or "供水服务中心" in line] == [
+        "本期无数据：供水服务中心、司法所"
+    ]
+    response = ranking.axes[0]  # roads' bar and its track, and the target
+    assert len(response.patches) == 2
+    [target] = response.get_lines()
+    assert numpy.asarray(target.get_xdata(), dtype=float).tolist() == [0.9, 0.9]
+    assert "全区 100% · 目标 90%" in said
+    assert [t.get_text() for t in ranking.legends[0].get_texts()] == ["达标", "未达标", "目标"]
+
+    await head.send("/stats")
+
+    [_, (trend, picture)] = drawn
+    assert photo_of(bot, head.last) == picture
+    said = [t.get_text() for t in trend.texts]
+    assert said[0] == "市政道路科 2026年11月"
+    # Their department against the district, week by week; no resolution was due nor a
+    # call-back made in the district: those rates are a heading each, not an empty plot.
+    [response] = trend.axes
+    assert [t.get_text() for t in trend.legends[0].get_texts()] == ["市政道路科", "全区", "目标"]
+    ticks = [label.get_text() for label in response.get_xticklabels()]
+    assert ticks == ["11月1日", "11月8日", "11月15日", "11月22日"]
+    aim, district, roads = (
+        [str(y) for y in numpy.asarray(line.get_ydata(), dtype=float).tolist()]
+        for line in response.get_lines()
+    )
+    assert aim == ["0.9", "0.9"]
+    assert roads == district == ["nan", "nan", "nan", "1.0"]  # the issue came this week
+    assert [t.get_text() for t in response.texts] == ["100%"]
+    assert "无数据" in said and "无数据 · 目标 90%" in said
 
 
 async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
