@@ -265,6 +265,8 @@ def table(results: dict[str, Any]) -> str:
         rows += [
             ("handler latency p50 / p99 at scale", f"{scale['handlers']['p50_ms']:.1f} / {scale['handlers']['p99_ms']:.1f} ms", "p99 < 50 ms"),
             ("/stats, a month / a year", f"{scale['reports']['stats_month_s']:.2f} / {scale['reports']['stats_year_s']:.2f} s", "< 1 s"),
+            ("  a head's (with the district over time)", f"{scale['reports'].get('stats_head_month_s', 0):.2f} / {scale['reports'].get('stats_head_year_s', 0):.2f} s", "< 1 s"),
+            ("  their charts: a coordinator's / a head's, a year", f"{scale['reports'].get('chart_year_s', 0):.2f} / {scale['reports'].get('chart_head_year_s', 0):.2f} s", ""),
             ("/export XLSX, a month / a year", f"{scale['reports']['export_month_s']:.1f} / {scale['reports']['export_year_s']:.1f} s ({scale['reports']['export_year_rows']:,} rows)", "year < 10 s"),
             ("/export CSV, a month / a year", f"{scale['reports']['csv_month_s']:.1f} / {scale['reports']['csv_year_s']:.1f} s", ""),
             ("peak memory at scale", f"{scale['peak_rss_mb']:.0f} MB", "< 200 MB"),

@@ -30,6 +30,7 @@ from casework.roles import Role
 from casework.services import reports
 from exports.workbook import write_export
 from rendering.i18n import texts
+from rendering.reports import charts_of
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 
@@ -136,13 +137,23 @@ async def reports_at_scale(database: Path, org_file: Path) -> dict[str, float]:
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     async with store.transaction() as tx:
         coordinator = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
+        head = (await tx.staff.with_roles([Role.HEAD]))[0]
     results: dict[str, float] = {}
     t = texts("zh")
     for label, words in (("month", ["2026-10"]), ("year", ["2025-11-25", "2026-11-24"])):
         period = reports.choose_period(deps, words)
         started = time.perf_counter()
+        theirs = await reports.stats(deps, head, period)  # and the district's, over time
+        results[f"stats_head_{label}_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await charts_of(theirs, t, deps)
+        results[f"chart_head_{label}_s"] = time.perf_counter() - started
+        started = time.perf_counter()
         report = await reports.stats(deps, coordinator, period)
         results[f"stats_{label}_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await charts_of(report, t, deps)  # 30 departments: a picture per rate
+        results[f"chart_{label}_s"] = time.perf_counter() - started
         for kind, as_csv in (("export", False), ("csv", True)):
             started = time.perf_counter()
             with tempfile.TemporaryFile() as spool:

@@ -29,6 +29,7 @@ import calendar
 import re
 import statistics
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -272,15 +273,19 @@ class DepartmentMetrics:
     median_to_accept: timedelta | None
     median_to_resolve: timedelta | None
 
+    def ranked_rate(self, name: str) -> float | None:
+        """One of `RANKED_RATES`."""
+        value: float | None = getattr(self, name)
+        return value
+
     @property
-    def score(self) -> float | None:
-        """For the ranking: the mean of the three rates people judge by, those with data."""
-        rates = [
-            r
-            for r in (self.response_rate, self.on_time_resolution_rate, self.satisfaction_rate)
-            if r is not None
-        ]
-        return sum(rates) / len(rates) if rates else None
+    def has_ranked_rates(self) -> bool:
+        """Whether any of the rates departments are ranked by has data."""
+        return any(self.ranked_rate(name) is not None for name in RANKED_RATES)
+
+
+# The rates people judge departments by (hotlines' 三率), in the order reports show them.
+RANKED_RATES = ("response_rate", "on_time_resolution_rate", "satisfaction_rate")
 
 
 @dataclass(frozen=True)
@@ -300,19 +305,28 @@ def median(seconds: list[int]) -> timedelta | None:
     return timedelta(seconds=statistics.median(seconds)) if seconds else None
 
 
+def fraction(counts: DepartmentCounts, name: str) -> tuple[int, int]:
+    """The part and the whole of one of `RANKED_RATES`."""
+    c = counts
+    match name:
+        case "response_rate":
+            return c.answered_in_time, c.handoffs_due - c.withdrawn_before_due
+        case "on_time_resolution_rate":
+            return c.resolved_in_time, c.resolutions_due - c.transferred_before_due
+        case "satisfaction_rate":
+            liked = c.satisfied + c.basically_satisfied
+            return liked, liked + c.dissatisfied
+    raise ValueError(name)
+
+
 def compute(counts: DepartmentCounts) -> DepartmentMetrics:
-    verdicts = counts.satisfied + counts.basically_satisfied + counts.dissatisfied
     return DepartmentMetrics(
         department=counts.department,
         counts=counts,
-        response_rate=rate(
-            counts.answered_in_time, counts.handoffs_due - counts.withdrawn_before_due
-        ),
-        on_time_resolution_rate=rate(
-            counts.resolved_in_time, counts.resolutions_due - counts.transferred_before_due
-        ),
+        response_rate=rate(*fraction(counts, "response_rate")),
+        on_time_resolution_rate=rate(*fraction(counts, "on_time_resolution_rate")),
         resolution_rate=rate(counts.accepted_then_closed, counts.accepted),
-        satisfaction_rate=rate(counts.satisfied + counts.basically_satisfied, verdicts),
+        satisfaction_rate=rate(*fraction(counts, "satisfaction_rate")),
         reopen_rate=rate(counts.reopened, counts.resolved),
         return_rate=rate(counts.returned, counts.received),
         median_to_accept=median(counts.accept_seconds),
@@ -321,7 +335,92 @@ def compute(counts: DepartmentCounts) -> DepartmentMetrics:
 
 
 def ranked(metrics: list[DepartmentMetrics]) -> list[DepartmentMetrics]:
-    """Best first; departments with no data at the end, in the order given."""
-    with_data = [m for m in metrics if m.score is not None]
-    without = [m for m in metrics if m.score is None]
-    return sorted(with_data, key=lambda m: -(m.score or 0.0)) + without
+    """Best first, by the mean of the three `RANKED_RATES`. A rate a department has no data on
+    counts as the district's median of it (the median of the departments that have it): no
+    data is no reward (as 100 % would be, or leaving the rate out of the mean, which let a
+    department with one good rate outrank those with three), nor a penalty (as 0 % would be:
+    a rate can lack data for reasons not the department's, a call-back nobody recorded). A
+    rate no department has data on is left out for all. Departments with no data on any of
+    the three come last; ties keep the order given."""
+    medians = {}
+    for name in RANKED_RATES:
+        known = [r for m in metrics if (r := m.ranked_rate(name)) is not None]
+        if known:
+            medians[name] = statistics.median(known)
+
+    def score(m: DepartmentMetrics) -> float:
+        rates = [medians[name] if (r := m.ranked_rate(name)) is None else r for name in medians]
+        return sum(rates) / len(rates)
+
+    with_data = [m for m in metrics if m.has_ranked_rates]
+    without = [m for m in metrics if not m.has_ranked_rates]
+    return sorted(with_data, key=score, reverse=True) + without
+
+
+# The code a whole district's figures go under (no department has it: codes begin with a
+# letter).
+DISTRICT = "*"
+
+
+def total(parts: Iterable[DepartmentCounts], code: str = DISTRICT) -> DepartmentCounts:
+    """Counts of several departments (or days) added up."""
+    counts = DepartmentCounts(code)
+    for part in parts:
+        counts.add(part)
+    return counts
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One day's counts of a department, and of the whole district (the department's too)."""
+
+    day: date
+    department: DepartmentCounts
+    district: DepartmentCounts
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A part of a period, from `first` to `last` (both days included): a point on a head's
+    chart of their department against the district over time."""
+
+    first: date
+    last: date
+    department: DepartmentMetrics
+    district: DepartmentMetrics
+
+
+DAYS_BY_DAY = 14  # a period up to two weeks is shown day by day …
+DAYS_BY_WEEK = 92  # … up to three months week by week, beyond month by month
+
+
+def stride(first: date, last: date) -> str:
+    """How a chart over time steps through the days `first` to `last` (both included): `day`,
+    `week` or `month`."""
+    days = (last - first).days + 1
+    return "day" if days <= DAYS_BY_DAY else "week" if days <= DAYS_BY_WEEK else "month"
+
+
+def stretches(first: date, last: date) -> list[tuple[date, date]]:
+    """The days `first` to `last` (both included) in the parts a chart over time shows
+    (`stride`): days, weeks from the first day (a remainder shorter than half a week joins the
+    week before it, so that no point stands for a day or two), or calendar months."""
+    if last < first:
+        return []
+    days = (last - first).days + 1
+    match stride(first, last):
+        case "day":
+            return [(first + timedelta(days=n), first + timedelta(days=n)) for n in range(days)]
+        case "week":
+            starts = [first + timedelta(days=n) for n in range(0, days, 7)]
+            if len(starts) > 1 and (last - starts[-1]).days + 1 < 4:
+                starts.pop()
+            ends = [start - timedelta(days=1) for start in starts[1:]] + [last]
+            return list(zip(starts, ends, strict=True))
+    found = []
+    start = first
+    while start <= last:
+        next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        found.append((start, min(next_month - timedelta(days=1), last)))
+        start = next_month
+    return found

@@ -76,6 +76,16 @@ class RetentionPolicy:
     invitations_for: timedelta = timedelta(days=30)
 
 
+@dataclass(frozen=True)
+class Targets:
+    """What the district aims for on the rates departments are ranked by, as shares (0.9 is
+    90 %); None where the organisation file sets none. /stats draws them as a line."""
+
+    response_rate: float | None = None
+    on_time_resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+
+
 NIGHT = QuietHours(time(22, 0), time(7, 30))
 
 
@@ -105,6 +115,7 @@ class Organisation:
     access: AccessPolicy = field(default_factory=AccessPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    targets: Targets = field(default_factory=Targets)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.
     retired_departments: tuple[Department, ...] = ()

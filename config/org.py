@@ -24,6 +24,7 @@ from casework.organisation import (
     ReminderPolicy,
     RetentionPolicy,
     RosterEntry,
+    Targets,
 )
 from casework.quiet import QuietHours
 from casework.roles import Role
@@ -144,11 +145,39 @@ class _Retention(_Strict):
     invitations_for: Duration = _DEFAULT_RETENTION.invitations_for
 
 
+def _share(value: object) -> float:
+    """A target rate: `0.9`, or `"90%"` as people also write it."""
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip().removesuffix("%")) / 100
+        except ValueError:
+            number = None
+    if number is None:
+        raise ValueError(f'{value!r} is not a rate like 0.9 (or "90%")')
+    if not 0 < number <= 1:
+        # 90 for 90 % is the likely slip: say how to write it.
+        raise ValueError(f'{value!r} is not above 0 and at most 1: write 0.9 (or "90%") for 90 %')
+    return number
+
+
+Share = Annotated[float, BeforeValidator(_share)]
+
+
+class _Targets(_Strict):
+    response_rate: Share | None = None
+    on_time_resolution_rate: Share | None = None
+    satisfaction_rate: Share | None = None
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
     reminders: _Reminders = _Reminders()
     retention: _Retention = _Retention()
+    targets: _Targets = _Targets()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -202,6 +231,7 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         retention=RetentionPolicy(
             **{name: getattr(parsed.retention, name) for name in _Retention.model_fields}
         ),
+        targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
     )
 
 

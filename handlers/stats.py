@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InputFile, Update
+from telegram import Bot, InputFile, InputMediaPhoto, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -29,7 +29,7 @@ from handlers.context import BotContext, Resources
 from rendering import dates
 from rendering.i18n import Texts
 from rendering.refusals import explain
-from rendering.reports import chart_of, report_text
+from rendering.reports import charts_of, report_text
 
 log = logging.getLogger(__name__)
 TELL_WITHIN = 3  # seconds: a line about an export, even while the bot stops (README: 8 s)
@@ -48,7 +48,11 @@ async def show_stats(update: Update, context: BotContext) -> None:
         await message.reply_text(_period_usage(t, "stats", bad))
         return
     await message.reply_html(report_text(report, t, deps))
-    await message.reply_photo(await chart_of(report, t, deps))
+    charts = await charts_of(report, t, deps)
+    if len(charts) == 1:
+        await message.reply_photo(charts[0])
+    else:  # a large district's ranking: a picture per rate
+        await message.reply_media_group([InputMediaPhoto(chart) for chart in charts])
 
 
 async def export(update: Update, context: BotContext) -> None:

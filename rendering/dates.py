@@ -73,3 +73,13 @@ def period(span: Period, zone: ZoneInfo, t: Texts) -> str:
         first=format_skeleton(pattern, first, locale=locale),
         last=format_skeleton(pattern, last, locale=locale),
     )
+
+
+def short_day(d: date, t: Texts) -> str:
+    """A day on a chart's axis: `11月26日`, `Nov 26`."""
+    return format_skeleton("MMMd", d, locale=_locale(t))
+
+
+def short_month(d: date, t: Texts) -> str:
+    """A month on a chart's axis: `11月`, `Nov`."""
+    return format_skeleton("MMM", d, locale=_locale(t))

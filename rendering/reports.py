@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from casework.metrics import DepartmentMetrics
+from casework.metrics import RANKED_RATES, DepartmentMetrics
 from casework.services import Deps
 from casework.services.reports import Report
-from rendering.charts import rates_chart
+from rendering.charts import ranking_charts, trend_chart
 from rendering.dates import period
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, span
@@ -31,7 +31,8 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
                 "📊 <b>Departments ranked, {period}</b>", period=period(report.period, deps.zone, t)
             )
         ]
-        for n, m in enumerate(report.departments, start=1):
+        rated = [m for m in report.departments if m.has_ranked_rates]
+        for n, m in enumerate(rated, start=1):
             lines.append(
                 t._(
                     "{n}. {department}: response {response} · on time {on_time} · "
@@ -43,6 +44,12 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
                     satisfied=percent(m.satisfaction_rate, t),
                 )
             )
+        idle = [m.department for m in report.departments if not m.has_ranked_rates]
+        if idle:  # once, in one line: not a line of three "no data" each
+            names = t._(", ").join(department_name(code, org, t) for code in idle)
+            lines.append(t._("No data in this period: {departments}", departments=names))
+        if any(m.ranked_rate(name) is None for m in rated for name in RANKED_RATES):
+            lines.append(t._("<i>A rate with no data counts as the district's median.</i>"))
         return Html("\n".join(lines))
     [m] = report.departments
     lines = [
@@ -89,6 +96,21 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
     ]  # fmt: skip
 
 
-async def chart_of(report: Report, t: Texts, deps: Deps) -> bytes:
-    title = t._("Rates, {period}", period=period(report.period, deps.zone, t))
-    return await asyncio.to_thread(rates_chart, report.departments, t, deps.org, title)
+async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
+    """A coordinator's: the departments ranked, rate by rate (a picture per rate for a large
+    district); a head's: their department against the district over the period."""
+    when = period(report.period, deps.zone, t)
+    org = deps.org
+    if report.everywhere:
+        title = t._("Departments' rates, {period}", period=when)
+        return await asyncio.to_thread(
+            ranking_charts, report.departments, report.district, org.targets, t, org, title
+        )
+    [m] = report.departments
+    title = t._(
+        "{department}, {period}", department=department_name(m.department, org, t), period=when
+    )
+    chart = await asyncio.to_thread(
+        trend_chart, m, report.district, report.trend, org.targets, t, org, title
+    )
+    return [chart]

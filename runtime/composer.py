@@ -21,7 +21,7 @@ from rendering.reminders import (
     reminder_list,
     reminder_list_keyboard,
 )
-from rendering.reports import chart_of, report_text
+from rendering.reports import charts_of, report_text
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Outgoing:
     text: str
     keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
-    chart: bytes | None = None  # a picture sent after the text
+    charts: tuple[bytes, ...] = ()  # pictures sent after the text (several: an album)
 
 
 class Composer:
@@ -55,8 +55,8 @@ class Composer:
             case OutboxKind.REPORT:
                 assert d.recipient is not None
                 report = await reports.stats(deps, d.recipient, reports.weekly_period(deps))
-                chart = await chart_of(report, t, deps)
-                return Outgoing(report_text(report, t, deps), chart=chart)
+                charts = await charts_of(report, t, deps)
+                return Outgoing(report_text(report, t, deps), charts=tuple(charts))
             case OutboxKind.DIGEST:
                 assert d.recipient is not None
                 digest = await overdue.digest_for(deps, d.recipient)

@@ -31,7 +31,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, ReplyKeyboardRemove
+from telegram import Bot, InputMediaPhoto, ReplyKeyboardRemove
 from telegram.error import TelegramError
 
 from casework.issues import Issue
@@ -412,10 +412,13 @@ class OutboxSender:
         sent = await self._bot.send_message(
             chat, out.text, parse_mode="HTML", reply_markup=out.keyboard
         )
-        if out.chart is not None:  # a second message to the same chat: its own turn
+        if out.charts:  # a second message to the same chat: its own turn
             await self._limits.person(chat)
             await self._limits.bulk(chat, item.priority)
-            await self._bot.send_photo(chat, out.chart)
+            if len(out.charts) == 1:
+                await self._bot.send_photo(chat, out.charts[0])
+            else:
+                await self._bot.send_media_group(chat, [InputMediaPhoto(c) for c in out.charts])
         return sent.message_id
 
 

@@ -21,7 +21,7 @@ Now is 30 November, 12:00.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +42,15 @@ from casework.commands import (
 )
 from casework.intake import Draft, Step
 from casework.issues import Issue, Source, Verdict, WithdrawReason
-from casework.metrics import MEASURES, BadPeriod, parse_period
+from casework.metrics import (
+    MEASURES,
+    BadPeriod,
+    DepartmentCounts,
+    DepartmentMetrics,
+    compute,
+    parse_period,
+    ranked,
+)
 from casework.people import Staff
 from casework.services import intake, issues, reports
 from tests.harness import Harness
@@ -178,9 +186,40 @@ async def test_every_figure_of_a_known_month(november: History) -> None:
         mediation.median_to_accept, mediation.median_to_resolve,
     ] == [None] * 8  # fmt: skip
 
-    # Ranked by the mean of response, on-time resolution and satisfaction rates:
-    # water (100 % + 50 %) / 2 = 75 %, roads (60 % + 67 % + 67 %) / 3 = 64 %, mediation no data.
+    # Ranked by the mean of response, on-time resolution and satisfaction rates, a rate with
+    # no data counting as the district's median of it: water (100 % + 50 % + roads' 67 %) / 3
+    # = 72 %, roads (60 % + 67 % + 67 %) / 3 = 64 %, mediation no data.
     assert [m.department for m in report.departments] == ["water", "roads", "mediation"]
+
+
+def rates(code: str, response: float, on_time: float, satisfied: float | None) -> DepartmentMetrics:
+    """A department's figures with these rates (of 100 handoffs, 100 resolutions and, unless
+    None, 100 call-backs)."""
+    counts = DepartmentCounts(
+        code, handoffs_due=100, answered_in_time=round(100 * response), resolutions_due=100,
+        resolved_in_time=round(100 * on_time),
+    )  # fmt: skip
+    if satisfied is not None:
+        counts.satisfied, counts.dissatisfied = round(100 * satisfied), round(100 * (1 - satisfied))
+    return compute(counts)
+
+
+def test_no_data_on_a_rate_counts_as_the_districts_median_in_the_ranking() -> None:
+    others = [rates("d1", 0.8, 0.8, 0.7), rates("d2", 0.7, 0.7, 0.6)]
+    idle = compute(DepartmentCounts("mediation"))
+    # Without call-backs, ranked by the mean of the rates it has (100 %), water came first.
+    no_callbacks = rates("water", 1.0, 1.0, None)
+    good = rates("roads", 0.95, 0.95, 0.95)
+
+    order = [m.department for m in ranked([idle, no_callbacks, *others, good])]
+
+    # Water's satisfaction counts as the median of the three that have one (70 %):
+    # (100 + 100 + 70) / 3 = 90 % < 95 %. No data at all: last.
+    assert order == ["roads", "water", "d1", "d2", "mediation"]
+    # Nor is it a penalty: as 0 %, water would be (90 + 90 + 0) / 3 = 60 %, below roads.
+    poor = rates("roads", 0.6, 0.6, 0.6)
+    order = [m.department for m in ranked([poor, rates("water", 0.9, 0.9, None), *others])]
+    assert order == ["water", "d1", "d2", "roads"]
 
 
 async def test_workload_per_person(november: History) -> None:
@@ -196,7 +235,7 @@ async def test_an_empty_period_has_no_rates_only_what_is_open_now(november: Hist
     report = await figures(november, COORDINATOR, ["2026-10"])
 
     for m in report.departments:
-        assert m.score is None
+        assert not m.has_ranked_rates
         assert m.counts.handoffs_due == m.counts.resolved == m.counts.praise == 0
     roads = next(m for m in report.departments if m.department == "roads")
     assert roads.counts.open_now == 1
@@ -269,6 +308,56 @@ async def test_the_daily_figures_agree_with_counting_the_timeline_itself(
         counted = straight.get(metrics.department)
         for measure in MEASURES:
             assert getattr(metrics.counts, measure) == getattr(counted, measure, 0), measure
+
+
+@pytest.mark.parametrize(
+    "words", [["2026-11"], ["week"], ["2026-11-02", "2026-11-09"], ["2026-11-04", "2026-11-04"]]
+)
+async def test_a_heads_figures_are_their_departments_in_the_coordinators(
+    november: History, words: list[str]
+) -> None:
+    everywhere = await figures(november, COORDINATOR, words)
+    theirs = await figures(november, HEAD, words)
+
+    [roads] = theirs.departments
+    assert roads == next(m for m in everywhere.departments if m.department == "roads")
+    assert theirs.district == everywhere.district
+
+
+async def test_a_heads_report_follows_their_department_and_the_district_week_by_week(
+    november: History,
+) -> None:
+    report = await figures(november, HEAD, ["2026-11"])  # now: 30 November, 12:00
+
+    weeks = [(s.first.day, s.last.day) for s in report.trend]
+    assert weeks == [(1, 7), (8, 14), (15, 21), (22, 30)]  # the 29th and 30th join the 22nd
+    # Roads' handoffs due: A (in time), B (late), C (returned in time); F in time, D withdrawn;
+    # E never answered; nothing. The district adds water's: C re-routed and F transferred,
+    # both accepted in time.
+    assert [s.department.response_rate for s in report.trend] == [
+        pytest.approx(2 / 3), 1.0, 0.0, None,
+    ]  # fmt: skip
+    assert [s.district.response_rate for s in report.trend] == [0.75, 1.0, 0.0, None]
+    # The call-backs: A satisfied (4th), B dissatisfied (7th), B basically satisfied (9th).
+    assert [s.department.satisfaction_rate for s in report.trend] == [0.5, 1.0, None, None]
+    assert report.district is not None
+    assert report.district.response_rate == pytest.approx(5 / 7)
+
+
+async def test_the_pieces_of_days_at_either_end_count_on_their_days(november: History) -> None:
+    november.bot.clock.set(nov(12, 10, 30))  # the last 7 days: from 5 November, 10:30
+
+    report = await figures(november, HEAD, ["week"])
+
+    days = [s.first for s in report.trend]
+    assert days == [date(2026, 11, d) for d in range(5, 13)]  # day by day, both ends' days too
+    # C's handoff (due 5 November, 11:00) was returned in time: in the 5th's piece, from the
+    # timeline. F's (12 November 09:00, due 11:00) is not due yet at 10:30.
+    assert report.trend[0].department.counts.handoffs_due == 1
+    assert report.trend[0].department.response_rate == 1.0
+    assert report.trend[-1].department.counts.handoffs_due == 0
+    # B's reopening on the 8th is due on the 11th, resolved on the 9th: a whole day, tallied.
+    assert report.trend[6].department.on_time_resolution_rate == 1.0
 
 
 async def test_a_past_days_figures_read_the_same_that_day_and_the_next(bot: Harness) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from casework.durations import BadDuration, format_duration, parse_duration
+from casework.organisation import Targets
 from config.org import OrgFileError, load_organisation, parse_organisation
 from tests.fakebotapi import FakeUser
 from tests.flows import answer, log_issue
@@ -164,6 +165,29 @@ def test_a_bad_retention_period_is_named() -> None:
     assert problems(raw) == [
         "org.toml: retention.personal_data_for: '2y' is not a duration like 90s, 30m, 2h or 3d",
         "org.toml: retention.keep_photos_for: is not a known setting (check the spelling)",
+    ]
+
+
+def test_targets_are_optional_shares_of_one() -> None:
+    raw = example()
+    assert load_organisation(EXAMPLE).targets == Targets(0.95, 0.9, 0.9)  # documented there
+    raw.pop("targets")
+    assert parse_organisation(raw).targets == Targets(None, None, None)  # no lines drawn
+
+    raw["targets"] = {"response_rate": 0.9, "satisfaction_rate": "85%"}  # as people write it
+
+    assert parse_organisation(raw).targets == Targets(0.9, None, 0.85)
+
+
+def test_a_target_written_as_a_percentage_number_is_named_with_how_to_write_it() -> None:
+    raw = example()
+    raw["targets"] = {"response_rate": 90, "on_time_rate": 0.9, "satisfaction_rate": "high"}
+
+    assert problems(raw) == [
+        "org.toml: targets.response_rate: 90 is not above 0 and at most 1: write 0.9 (or "
+        '"90%") for 90 %',
+        "org.toml: targets.satisfaction_rate: 'high' is not a rate like 0.9 (or \"90%\")",
+        "org.toml: targets.on_time_rate: is not a known setting (check the spelling)",
     ]
 
 

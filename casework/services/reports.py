@@ -6,17 +6,23 @@ import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from casework import errors
 from casework.metrics import (
+    DayCounts,
     DepartmentCounts,
     DepartmentMetrics,
     Period,
     PersonLoad,
+    Stretch,
     compute,
     last_week,
     parse_period,
     ranked,
+    stretches,
+    total,
     whole_days,
 )
 from casework.outbox import Notice, notice_item
@@ -37,6 +43,10 @@ class Report:
     departments: list[DepartmentMetrics]  # ranked, best first, for coordinators
     workload: list[PersonLoad]
     everywhere: bool  # all departments (a coordinator's view), or one
+    # Every department's rates together (without the medians: no view shows them).
+    district: DepartmentMetrics | None = None
+    # A head's view: their department and the district, part by part of the period.
+    trend: list[Stretch] = dataclasses.field(default_factory=list)
 
 
 def scope(actor: Staff) -> str | None:
@@ -54,22 +64,39 @@ def choose_period(deps: Deps, words: list[str]) -> Period:
 
 async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     """The figures of the period, counted up to now: whole days from the daily figures, the
-    pieces of days at either end from the timeline, the medians from the timeline."""
+    pieces of days at either end from the timeline, the medians from the timeline. A head's
+    report has their department's and the district's figures part by part of the period too
+    (`stretches`), from the same daily figures read day by day: no more reading than the
+    period's totals take."""
     now = deps.clock.now()
     end = min(period.end, now)
     pieces, days = whole_days(period.start, end, deps.zone)
+    by_day: list[DayCounts] = []
     async with deps.store.reading() as tx:  # a year's figures take a while: never hold up steps
         actor = await reload_actor(tx, actor)
         department = scope(actor)
-        parts = [*await tx.metrics.waits(period.start, end), *await tx.metrics.open_now(now)]
+        waits_and_open = [  # the medians: no view shows the district's
+            *await tx.metrics.waits(period.start, end, department),
+            *await tx.metrics.open_now(now),
+        ]
+        counted: list[DepartmentCounts] = []  # every department's, as the district's are
         closed_by: Counter[int] = Counter()
         if days is not None:
-            parts += await tx.metrics.daily(*days)
+            if department is None:
+                counted += await tx.metrics.daily(*days)
+            else:
+                by_day = await tx.metrics.daily_by_day(*days, department)
+                counted += [d.district for d in by_day]
             closed_by.update(await tx.metrics.closed_by(*days))
+        in_pieces: list[tuple[datetime, list[DepartmentCounts]]] = []
         for start, stop in pieces:
-            parts += await tx.metrics.counted(start, stop)
+            in_pieces.append((start, await tx.metrics.counted(start, stop)))
             closed_by.update(await tx.metrics.closed_by_counted(start, stop))
         people = await tx.metrics.people()
+    counted += [part for _, piece in in_pieces for part in piece]
+    district = total(counted)
+    # A head's whole days come as the district's and theirs: theirs count for them.
+    parts = [*waits_and_open, *counted, *(d.department for d in by_day)]
     codes = [d.code for d in deps.org.departments] if department is None else [department]
     if department is None:  # a department the file no longer lists, with figures in the period
         listed = set(codes)
@@ -89,7 +116,50 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         if department is None or p.department == department
     ]
     metrics = [compute(totals[code]) for code in codes]
-    return Report(period, ranked(metrics), workload, everywhere=department is None)
+    trend = (
+        []
+        if department is None
+        else _trend(department, period.start, end, by_day, in_pieces, deps.zone)
+    )
+    return Report(
+        period,
+        ranked(metrics),
+        workload,
+        everywhere=department is None,
+        district=compute(district),
+        trend=trend,
+    )
+
+
+def _trend(
+    department: str,
+    start: datetime,
+    end: datetime,
+    by_day: list[DayCounts],
+    in_pieces: list[tuple[datetime, list[DepartmentCounts]]],
+    zone: ZoneInfo,
+) -> list[Stretch]:
+    """The department's and the district's figures in each part of [start, end): the whole
+    days' from the daily figures, the pieces of days at either end's from the timeline."""
+    days: list[tuple[date, DepartmentCounts, DepartmentCounts]] = [
+        (d.day, d.department, d.district) for d in by_day
+    ]
+    for piece_start, counted in in_pieces:
+        own = [c for c in counted if c.department == department]
+        days.append((piece_start.astimezone(zone).date(), total(own, department), total(counted)))
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    found = []
+    for first_day, last_day in stretches(start.astimezone(zone).date(), last):
+        within = [d for d in days if first_day <= d[0] <= last_day]
+        found.append(
+            Stretch(
+                first_day,
+                last_day,
+                compute(total((own for _, own, _ in within), department)),
+                compute(total(whole for _, _, whole in within)),
+            )
+        )
+    return found
 
 
 async def start_export(deps: Deps, actor: Staff, period: str, chat_id: int) -> None:

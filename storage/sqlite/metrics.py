@@ -15,7 +15,15 @@ from datetime import date, datetime
 import aiosqlite
 
 from casework.issues import EventKind, Spell, Status, Verdict
-from casework.metrics import CLOSED_BY, MEASURES, DepartmentCounts, PersonLoad, Tally
+from casework.metrics import (
+    CLOSED_BY,
+    DISTRICT,
+    MEASURES,
+    DayCounts,
+    DepartmentCounts,
+    PersonLoad,
+    Tally,
+)
 from casework.roles import Role
 from storage.sqlite.database import fetch_all, to_epoch
 from storage.sqlite.sql import literal, literals
@@ -102,7 +110,8 @@ GROUP BY a.department
 _WAITS = f"""
 SELECT department, kind, group_concat(at - spell_started_at) AS seconds
 FROM issue_events INDEXED BY issue_events_waits
-WHERE department IN (SELECT code FROM departments)  -- a seek per department, with no statistics
+WHERE department IN (SELECT code FROM departments  -- a seek per department, with no statistics
+                     WHERE :department IS NULL OR code = :department)  -- a head's: theirs
   AND kind IN {literals(EventKind.ACCEPTED, EventKind.RESOLVED)} AND spell_started_at IS NOT NULL
   AND at >= :start AND at < :end
 GROUP BY department, kind
@@ -172,6 +181,36 @@ class SqliteMetrics:
                 setattr(counts, row["measure"], row["value"])
         return list(found.values())
 
+    async def daily_by_day(
+        self, first_day: date, end_day: date, department: str
+    ) -> list[DayCounts]:
+        """The daily figures of whole days, day by day: one department's, and the whole
+        district's (for a head's chart over time). The same range of the table `daily` reads,
+        without the counts per person: a year is a few thousand rows."""
+        found: dict[str, DayCounts] = {}
+        rows = await fetch_all(
+            self._conn,
+            "SELECT day, measure, sum(value) AS value,"
+            " coalesce(sum(CASE WHEN department = ? THEN value END), 0) AS own"
+            " FROM daily_figures WHERE day >= ? AND day < ? AND measure NOT LIKE ?"
+            " GROUP BY day, measure",
+            (department, first_day.isoformat(), end_day.isoformat(), f"{CLOSED_BY}%"),
+        )
+        for row in rows:
+            measure = row["measure"]
+            if measure not in MEASURES:
+                continue
+            day = found.get(row["day"])
+            if day is None:
+                day = found[row["day"]] = DayCounts(
+                    date.fromisoformat(row["day"]),
+                    DepartmentCounts(department),
+                    DepartmentCounts(DISTRICT),
+                )
+            setattr(day.district, measure, row["value"])
+            setattr(day.department, measure, row["own"])
+        return sorted(found.values(), key=lambda d: d.day)
+
     async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
         """Issues closed per person handling them, over whole days."""
         rows = await fetch_all(
@@ -217,13 +256,16 @@ class SqliteMetrics:
         period = {"start": to_epoch(start), "end": to_epoch(end)}
         return {row["staff_id"]: row["n"] for row in await self._rows(_CLOSED_BY, period)}
 
-    async def waits(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
-        """Per department, every wait ended in the period: to accept, and to resolve.
+    async def waits(
+        self, start: datetime, end: datetime, department: str | None = None
+    ) -> list[DepartmentCounts]:
+        """Per department (or of one), every wait ended in the period: to accept, and to
+        resolve.
 
         (A year in a big city has a million; they come as one text per department and kind,
         a third of the time of a row each.)"""
         found: dict[str, DepartmentCounts] = {}
-        period = {"start": to_epoch(start), "end": to_epoch(end)}
+        period = {"start": to_epoch(start), "end": to_epoch(end), "department": department}
         for row in await self._rows(_WAITS, period):
             counts = found.setdefault(row["department"], DepartmentCounts(row["department"]))
             accepted = row["kind"] == EventKind.ACCEPTED

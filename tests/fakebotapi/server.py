@@ -498,7 +498,12 @@ class FakeBotApi:
         for item in media:
             caption = visible_text(item.get("caption") or "", item.get("parse_mode"))
             one = {k: v for k, v in params.items() if k != "media"}
-            results.append(await self._deliver(one, "media", caption, file_id=item.get("media")))
+            file_id = item.get("media")
+            uploaded = params.get(str(file_id).removeprefix("attach://"))
+            if isinstance(uploaded, bytes):  # sent with the request, as Telegram takes it
+                file_id = f"uploaded-{len(self.files)}"
+                self.files[file_id] = uploaded
+            results.append(await self._deliver(one, "media", caption, file_id=file_id))
         return results
 
     async def _m_senddocument(self, params: JSON) -> JSON:

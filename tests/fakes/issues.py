@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from casework.intake import Draft
 from casework.issues import Event, EventKind, Issue, Status
-from casework.metrics import DepartmentCounts, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, PersonLoad, Tally
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -253,6 +253,11 @@ class FakeMetrics:
     async def daily(self, first_day: date, end_day: date) -> list[DepartmentCounts]:
         raise NotFaked("metrics.daily")
 
+    async def daily_by_day(
+        self, first_day: date, end_day: date, department: str
+    ) -> list[DayCounts]:
+        raise NotFaked("metrics.daily_by_day")
+
     async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
         raise NotFaked("metrics.closed_by")
 
@@ -262,7 +267,9 @@ class FakeMetrics:
     async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]:
         raise NotFaked("metrics.closed_by_counted")
 
-    async def waits(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
+    async def waits(
+        self, start: datetime, end: datetime, department: str | None = None
+    ) -> list[DepartmentCounts]:
         raise NotFaked("metrics.waits")
 
     async def open_now(self, now: datetime) -> list[DepartmentCounts]:
