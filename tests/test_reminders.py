@@ -206,7 +206,9 @@ async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators
     assert "市政道路科：待接收 1，办理中 0，超期 1" in digest.text
     assert late in digest.text
     assert "供水服务中心" not in digest.text  # a head reads about their own department
-    overview = next(m for m in reversed(coordinator.messages) if "每日早报 11月26日（周四）" in m.text)
+    overview = next(
+        m for m in reversed(coordinator.messages) if "每日早报 11月26日（周四）" in m.text
+    )
     assert "市政道路科：待接收 1" in overview.text and "供水服务中心：待接收 1" in overview.text
     await at(bot, H)
     assert sum("每日早报 11月26日（周四）" in m.text for m in head.messages) == 1
