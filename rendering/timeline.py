@@ -81,6 +81,8 @@ def timeline_lines(
         if event.kind is EventKind.REDACTED and actor is None:
             who = t._("Retention policy")
         what = _what(event, t, org, people)
+        if event.photos:  # a resolution's or a note's; /issue sends the result's and the notes'
+            what = Html(what + t.n_(" (🖼 {n} photo)", " (🖼 {n} photos)", len(event.photos)))
         lines.append(t._("{when} {who}: {what}", when=when(event.at, zone, t), who=who, what=what))
     return lines
 
