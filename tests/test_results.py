@@ -6,12 +6,14 @@ The latest resolution is the one that counts; a redaction blanks it with the ste
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+import io
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
+from openpyxl import load_workbook
 
 from casework.issues import Event, EventKind, Issue, Location, Resolution, Source, Status, Verdict
 from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, REASON_MAX
@@ -172,6 +174,35 @@ async def test_details_send_a_notes_photos_and_the_timeline_says_which_steps_hav
     [photo] = [m for m in coordinator.messages if m.file_id == "scene-1"]
     assert f"陈建国在 {number} 的备注中附的照片" in photo.text
     assert "备注：现场已围挡（🖼 照片 1 张）" in coordinator.last.text  # the timeline
+
+
+async def test_the_export_has_when_it_was_resolved_what_was_done_and_how_many_photos(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    number = await resolved_with_photos(worker, head)
+
+    await coordinator.send("/export")
+    await bot.exported()
+
+    book = load_workbook(io.BytesIO(coordinator.last.document or b""))
+    header, row = ([c.value for c in r] for r in book["问题"].iter_rows(max_row=2))
+    found = dict(zip(header, row, strict=True))
+    assert row[0] == number
+    assert found["办理结果"] == "已更换灯泡，晚上试亮正常"
+    assert found["办理结果照片数"] == 2
+    assert found["办结时间"] == datetime(2026, 11, 25, 9, 0)  # when it was resolved, Beijing
+    timeline = [[c.value for c in r] for r in book["办理记录"].iter_rows()]
+    assert [(s[3], s[6]) for s in timeline[1:] if s[3] == "办结"] == [("办结", 2)]
+
+    await worker.press(await worker.wait_for("请与群众核实"), "重新打开")
+    await answer(worker, "晚上还是不亮")
+    await coordinator.send("/export")
+    await bot.exported()
+
+    book = load_workbook(io.BytesIO(coordinator.last.document or b""))
+    header, row = ([c.value for c in r] for r in book["问题"].iter_rows(max_row=2))
+    found = dict(zip(header, row, strict=True))
+    assert (found["办理结果"], found["办结时间"]) == (None, None)  # being worked on again
 
 
 async def test_a_notes_photos_reach_those_told_of_the_note(

@@ -6,6 +6,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from casework import errors
 from casework.metrics import (
@@ -37,6 +38,7 @@ class Report:
     departments: list[DepartmentMetrics]  # ranked, best first, for coordinators
     workload: list[PersonLoad]
     everywhere: bool  # all departments (a coordinator's view), or one
+    at: datetime  # when it was counted: "now" for what is open and overdue, in figures and rows
 
 
 def scope(actor: Staff) -> str | None:
@@ -89,7 +91,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         if department is None or p.department == department
     ]
     metrics = [compute(totals[code]) for code in codes]
-    return Report(period, ranked(metrics), workload, everywhere=department is None)
+    return Report(period, ranked(metrics), workload, everywhere=department is None, at=now)
 
 
 async def start_export(deps: Deps, actor: Staff, period: str, chat_id: int) -> None:
