@@ -168,6 +168,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
             0, len(steps), 1, at, 0,
             (respond_by if status == "pending" else resolve_by if status == "accepted" else None),
             callback,
+            *(("已处理完毕", resolved_at) if status in ("resolved", "closed") else (None, None)),
         ))  # fmt: skip
         # The daily figures these steps add (as casework.metrics.tallies would).
         figures[(day(at), department, "received")] += 1
@@ -245,8 +246,9 @@ def _flush(
         "INSERT INTO issues (id, number, status, description, category, department, reporter_id,"
         " assignee_id, accepted_by, urgent, source, latitude, longitude, address, citizen_name,"
         " citizen_phone, created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count,"
-        " version, phase, phase_started_at, reminders_sent, next_reminder_at, callback)"
-        " VALUES (" + ", ".join("?" * 28) + ")",
+        " version, phase, phase_started_at, reminders_sent, next_reminder_at, callback,"
+        " resolution, resolved_at)"
+        " VALUES (" + ", ".join("?" * 30) + ")",
         issue_rows,
     )
     conn.executemany(

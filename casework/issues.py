@@ -78,6 +78,17 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """What the department did, as it said when it resolved the issue: the latest resolution
+    (a reopened issue keeps it until it is resolved again). A copy of that step of the
+    timeline, kept on the issue so that every card shows it without reading the timeline."""
+
+    text: str
+    at: datetime
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Issue:
     id: int
     number: str  # read aloud on the phone: 2611-0042
@@ -114,6 +125,12 @@ class Issue:
     next_reminder_at: datetime | None = None
     # When the citizen's personal data was last removed (casework/retention.py), if ever.
     redacted_at: datetime | None = None
+    resolution: Resolution | None = None  # the latest, if it was ever resolved
+
+    @property
+    def result_stands(self) -> bool:
+        """Resolved and not reopened since: its resolution is the result, not an earlier one."""
+        return self.resolution is not None and self.status in (Status.RESOLVED, Status.CLOSED)
 
     @property
     def due(self) -> datetime | None:

@@ -38,7 +38,7 @@ from casework.commands import (
     Withdraw,
 )
 from casework.deadlines import resolution_deadline, response_deadline
-from casework.issues import Event, EventKind, Issue, Spell, Status, Verdict
+from casework.issues import Event, EventKind, Issue, Resolution, Spell, Status, Verdict
 from casework.limits import PHOTOS_MAX, REASON_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
@@ -302,7 +302,10 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.ASSIGNED:
             return dataclasses.replace(changed, assignee_id=event.target_id)
         case EventKind.RESOLVED:
-            return dataclasses.replace(changed, status=Status.RESOLVED)
+            # The latest resolution is the result that counts: a second one, after a
+            # reopening, replaces the first on the issue (both stay on the timeline).
+            result = Resolution(event.text or "", at, event.photos)
+            return dataclasses.replace(changed, status=Status.RESOLVED, resolution=result)
         case EventKind.CONFIRMED:
             return dataclasses.replace(changed, status=Status.CLOSED, closures=issue.closures + 1)
         case EventKind.REOPENED:

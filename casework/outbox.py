@@ -12,6 +12,9 @@ from casework.people import Staff
 class OutboxKind(StrEnum):
     EVENT = "event"  # tell someone about a step, with the issue's card
     REMINDER = "reminder"  # a rung of the reminder ladder, with the issue's card
+    # The photos of a step (a resolution's, a note's), after the notice of it: an album of
+    # its own, so that a failure of one does not send the other again.
+    PHOTOS = "photos"
     REFRESH = "refresh"  # edit a card already sent, to show the issue as it is now
     NOTICE = "notice"  # a plain message (a draft dropped, …)
     DIGEST = "digest"  # the morning digest of open and overdue issues

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from casework.intake import Draft
-from casework.issues import Event, Issue
+from casework.issues import Event, Issue, Status
 from casework.metrics import DayCounts, DepartmentCounts, PersonLoad, Tally
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
@@ -73,6 +73,22 @@ class ExportIssue:
     resolve_by: datetime | None
     reopen_count: int
     callback: str | None
+    # The result, if it stands (resolved or closed, not reopened since): what the department
+    # said it did, when, and how many photos it attached.
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+    resolution_photos: int = 0
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its deadline: resolved after it, or still waiting past it at `now` (to be
+        accepted while pending, to be resolved while in progress)."""
+        if self.resolved_at is not None:
+            return self.resolve_by is not None and self.resolved_at > self.resolve_by
+        if self.status == Status.PENDING:
+            return self.respond_by is not None and self.respond_by < now
+        if self.status == Status.ACCEPTED:
+            return self.resolve_by is not None and self.resolve_by < now
+        return False  # returned or withdrawn: no longer the department's to do
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class ExportEvent:
     department: str | None
     text: str | None
     verdict: str | None
+    photos: int = 0  # how many photos the step has (a resolution's, a note's)
 
 
 @dataclass(frozen=True)

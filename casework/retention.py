@@ -119,10 +119,18 @@ def blank(text: str, citizen: PersonalData, keep: Collection[str] = ()) -> str:
 
 
 def redacted(issue: Issue, now: datetime, keep: Collection[str] = ()) -> Issue:
-    """The issue without the citizen's personal data; its description keeps what it said."""
+    """The issue without the citizen's personal data; its description and its result keep what
+    they said (the result blanked as the timeline's step it copies, its photos dropped)."""
+    citizen = PersonalData.of(issue)
+    resolution = issue.resolution
+    if resolution is not None:
+        resolution = dataclasses.replace(
+            resolution, text=blank(resolution.text, citizen, keep), photos=()
+        )
     return dataclasses.replace(
         issue,
-        description=blank(issue.description, PersonalData.of(issue), keep),
+        description=blank(issue.description, citizen, keep),
+        resolution=resolution,
         citizen_name=None,
         citizen_phone=None,
         address=None,
@@ -142,6 +150,13 @@ def holds_nothing_personal(issue: Issue, keep: Collection[str] = ()) -> bool:
         and issue.location is None
         and not issue.photos
         and blank(issue.description, PersonalData(), keep) == issue.description
+        and (
+            issue.resolution is None
+            or (
+                not issue.resolution.photos
+                and blank(issue.resolution.text, PersonalData(), keep) == issue.resolution.text
+            )
+        )
     )
 
 

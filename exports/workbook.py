@@ -9,8 +9,10 @@ import csv
 import io
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, BinaryIO
 from zoneinfo import ZoneInfo
@@ -19,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from casework.issues import EventKind, Source, Status, Verdict
@@ -40,28 +43,50 @@ from rendering.labels import (
 )
 
 Row = Sequence[object]
+TIME_FORMAT = "yyyy-mm-dd hh:mm"  # the cells' format; CSV writes times the same way
+_CSV_TIME = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float = 10  # in characters of the default font (a Chinese one is two)
+
+
+# Widths for what a column holds; a header wider than its column widens it (`_Table`).
+NUMBER, TIME, NAME, PLACE, TEXT = 11, 17, 12, 16, 50
 
 
 class Tables:
-    """The export's tables as rows, in the reader's language; written as XLSX or CSV."""
+    """The export's tables as rows, in the reader's language; written as XLSX or CSV.
+    `now`: when the export was made (an open issue past its deadline then is overdue)."""
 
-    def __init__(self, t: Texts, org: Organisation, zone: ZoneInfo, with_phones: bool) -> None:
-        self.t, self.org, self.zone, self.with_phones = t, org, zone, with_phones
+    def __init__(
+        self, t: Texts, org: Organisation, zone: ZoneInfo, with_phones: bool, now: datetime
+    ) -> None:
+        self.t, self.org, self.zone, self.with_phones, self.now = t, org, zone, with_phones, now
 
-    def issue_header(self) -> Sequence[str]:
+    def issue_columns(self) -> Sequence[Column]:
         t = self.t
-        header = [
-            t._("Number"), t._("Status"), t._("Category"), t._("Department"), t._("Urgent"),
-            t._("Source"), t._("Description"), t._("Address"), t._("Latitude"),
-            t._("Longitude"), t._("Citizen"),
+        columns = [
+            Column(t._("Number"), NUMBER), Column(t._("Status"), PLACE),
+            Column(t._("Category"), PLACE), Column(t._("Department"), PLACE),
+            Column(t._("Urgent"), 6),
+            Column(t._("Source")), Column(t._("Description"), TEXT),
+            Column(t._("Address"), 30), Column(t._("Latitude")), Column(t._("Longitude")),
+            Column(t._("Citizen"), NAME),
         ]  # fmt: skip
         if self.with_phones:
-            header.append(t._("Citizen's phone"))
-        header += [
-            t._("Reported by"), t._("Handled by"), t._("Logged at"), t._("Respond by"),
-            t._("Resolve by"), t._("Reopened"), t._("Call-back"),
+            columns.append(Column(t._("Citizen's phone"), 15))
+        columns += [
+            Column(t._("Reported by"), NAME), Column(t._("Handled by"), NAME),
+            Column(t._("Logged at"), TIME), Column(t._("Respond by"), TIME),
+            Column(t._("Resolve by"), TIME), Column(t._("Resolved at"), TIME),
+            Column(t._("Overdue"), 6), Column(t._("Result"), TEXT),
+            Column(t._("Photos of the result")), Column(t._("Reopened")),
+            Column(t._("Call-back"), NAME),
         ]  # fmt: skip
-        return header
+        return columns
 
     def issue_row(self, issue: ExportIssue) -> Row:
         t, org = self.t, self.org
@@ -70,7 +95,7 @@ class Tables:
             status_name(Status(issue.status), t),
             category_name(issue.category, org, t),
             department_name(issue.department, org, t),
-            t._("yes") if issue.urgent else t._("no"),
+            self._yes_no(issue.urgent),
             source_name(Source(issue.source), t),
             issue.description,
             issue.address,
@@ -87,14 +112,21 @@ class Tables:
             self._local(issue.created_at),
             self._local(issue.respond_by),
             self._local(issue.resolve_by),
+            self._local(issue.resolved_at),
+            self._yes_no(issue.overdue(self.now)),
+            issue.resolution,
+            issue.resolution_photos if issue.resolved_at is not None else None,
             issue.reopen_count,
             verdict_name(Verdict(issue.callback), t) if issue.callback else None,
         ]
 
-    def event_header(self) -> Sequence[str]:
+    def event_columns(self) -> Sequence[Column]:
         t = self.t
-        return [t._("Number"), t._("Time"), t._("Who"), t._("Step"), t._("Department"),
-                t._("Text"), t._("Call-back")]  # fmt: skip
+        return [
+            Column(t._("Number"), NUMBER), Column(t._("Time"), TIME), Column(t._("Who"), NAME),
+            Column(t._("Step"), NAME), Column(t._("Department"), PLACE),
+            Column(t._("Text"), TEXT), Column(t._("Photos"), 6), Column(t._("Call-back"), NAME),
+        ]  # fmt: skip
 
     def event_row(self, event: ExportEvent) -> Row:
         t = self.t
@@ -105,13 +137,14 @@ class Tables:
             event_kind_name(EventKind(event.kind), t),
             department_name(event.department, self.org, t) if event.department else None,
             event.text,
+            event.photos or None,
             verdict_name(Verdict(event.verdict), t) if event.verdict else None,
         ]
 
-    def metrics_header(self) -> Sequence[str]:
+    def metrics_columns(self) -> Sequence[Column]:
         t = self.t
-        return [
-            t._("Department"), t._("Response rate"), t._("On-time resolution rate"),
+        titles = [
+            t._("Response rate"), t._("On-time resolution rate"),
             t._("Resolution rate"), t._("Satisfaction rate"), t._("Reopen rate"),
             t._("Return rate"), t._("Median hours to accept"), t._("Median hours to resolve"),
             t._("Open now"), t._("Overdue now"), t._("Praise"), t._("Handoffs due"),
@@ -119,23 +152,32 @@ class Tables:
             t._("Accepted"), t._("Closed of those"), t._("Call-backs with a verdict"),
             t._("Could not reach"),
         ]  # fmt: skip
+        return [Column(t._("Department"), PLACE), *(Column(title) for title in titles)]
 
     def metrics_row(self, m: DepartmentMetrics) -> Row:
         c = m.counts
-        return [
-            department_name(m.department, self.org, self.t),
+        # A rate or a median with nothing to count from says so, as text: an empty cell
+        # would read as a missing figure, a 0 as a bad one.
+        unknown = self.t._("no data")
+        figures = [
             m.response_rate, m.on_time_resolution_rate, m.resolution_rate, m.satisfaction_rate,
             m.reopen_rate, m.return_rate, _hours(m.median_to_accept), _hours(m.median_to_resolve),
+        ]  # fmt: skip
+        return [
+            department_name(m.department, self.org, self.t),
+            *(unknown if figure is None else figure for figure in figures),
             c.open_now, c.overdue_now, c.praise, c.handoffs_due - c.withdrawn_before_due,
             c.answered_in_time, c.resolutions_due - c.transferred_before_due, c.resolved_in_time,
             c.accepted, c.accepted_then_closed,
             c.satisfied + c.basically_satisfied + c.dissatisfied, c.unreachable,
         ]  # fmt: skip
 
-    def people_header(self) -> Sequence[str]:
+    def people_columns(self) -> Sequence[Column]:
         t = self.t
-        return [t._("Name"), t._("Department"), t._("Open issues held"),
-                t._("Closed in the period")]  # fmt: skip
+        return [
+            Column(t._("Name"), NAME), Column(t._("Their department"), PLACE),
+            Column(t._("Open issues held")), Column(t._("Closed in the period")),
+        ]  # fmt: skip
 
     def people_row(self, person: PersonLoad) -> Row:
         department = department_name(person.department, self.org, self.t)
@@ -145,13 +187,18 @@ class Tables:
         # Spreadsheets have no time zones: local wall-clock time, as people read it.
         return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
 
+    def _yes_no(self, value: bool) -> str:
+        return self.t._("yes") if value else self.t._("no")
+
 
 MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
 
 
 class XlsxExport:
     """A write-only workbook, filled sheet by sheet in batches. A table longer than a sheet
-    can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on."""
+    can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet
+    has its columns' widths, its header row frozen and a filter on it, and times as
+    `yyyy-mm-dd hh:mm`."""
 
     RATE_COLUMNS = range(1, 7)  # the rates, shown as percentages
 
@@ -159,10 +206,10 @@ class XlsxExport:
         self.tables = tables
         self.book = Workbook(write_only=True)
         t = tables.t
-        self.issues = _Table(self.book, t._("Issues"), tables.issue_header(), rows_per_sheet)
-        self.timeline = _Table(self.book, t._("Timeline"), tables.event_header(), rows_per_sheet)
-        self.metrics = _Table(self.book, t._("Metrics"), tables.metrics_header(), rows_per_sheet)
-        self.people = _Table(self.book, t._("People"), tables.people_header(), rows_per_sheet)
+        self.issues = _Table(self.book, t._("Issues"), tables.issue_columns(), rows_per_sheet)
+        self.timeline = _Table(self.book, t._("Timeline"), tables.event_columns(), rows_per_sheet)
+        self.metrics = _Table(self.book, t._("Metrics"), tables.metrics_columns(), rows_per_sheet)
+        self.people = _Table(self.book, t._("People"), tables.people_columns(), rows_per_sheet)
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
         for issue in rows:
@@ -181,22 +228,32 @@ class XlsxExport:
             self.people.append(self.tables.people_row(person))
 
     def save(self, target: BinaryIO) -> None:
+        for table in (self.issues, self.timeline, self.metrics, self.people):
+            table.finish()
         self.book.save(target)
 
 
 class _Table:
     """One table of the workbook, on as many sheets as it needs, each with the header."""
 
-    def __init__(self, book: Workbook, title: str, header: Sequence[str], rows: int) -> None:
-        self._book, self._title, self._header, self._limit = book, title, header, rows
+    def __init__(self, book: Workbook, title: str, columns: Sequence[Column], rows: int) -> None:
+        self._book, self._title, self._columns, self._limit = book, title, columns, rows
         self._sheets = 0
         self._sheet = self._next_sheet()
 
     def append(self, row: Row, percent: range = range(0)) -> None:
         if self._rows == self._limit:
+            self.finish()
             self._sheet = self._next_sheet()
         self._sheet.append(self._safe(row, percent))
         self._rows += 1
+
+    def finish(self) -> None:
+        """The filter over the sheet's rows, now that they are all written (a write-only
+        sheet writes it last)."""
+        last = get_column_letter(len(self._columns))
+        # (openpyxl's write-only sheet has the filter and the widths, its type stubs do not.)
+        self._sheet.auto_filter.ref = f"A1:{last}{self._rows}"  # type: ignore[attr-defined]
 
     def _next_sheet(self) -> WriteOnlyWorksheet:
         self._sheets += 1
@@ -204,9 +261,14 @@ class _Table:
         # Next to the sheet it continues, not after the tables that follow.
         index = self._book.sheetnames.index(self._sheet.title) + 1 if self._sheets > 1 else None
         sheet: WriteOnlyWorksheet = self._book.create_sheet(title, index)
+        # A write-only sheet takes its widths and frozen panes before its first row.
+        for n, column in enumerate(self._columns, 1):
+            width = max(column.width, _display_width(column.title) + 4)  # + the filter's button
+            sheet.column_dimensions[get_column_letter(n)].width = width  # type: ignore[attr-defined]
+        sheet.freeze_panes = "A2"  # the header stays in sight
         bold = []
-        for value in self._header:
-            cell = WriteOnlyCell(sheet, value=value)
+        for column in self._columns:
+            cell = WriteOnlyCell(sheet, value=column.title)
             cell.font = Font(bold=True)
             bold.append(cell)
         sheet.append(bold)
@@ -214,7 +276,8 @@ class _Table:
         return sheet
 
     def _safe(self, row: Row, percent: range) -> list[object]:
-        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids."""
+        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids.
+        Times read `yyyy-mm-dd hh:mm`."""
         cells: list[object] = []
         for n, value in enumerate(row):
             if isinstance(value, str):
@@ -225,6 +288,11 @@ class _Table:
                     cell.data_type = "s"
                     cells.append(cell)
                     continue
+            elif isinstance(value, datetime):
+                cell = WriteOnlyCell(self._sheet, value=value)
+                cell.number_format = TIME_FORMAT
+                cells.append(cell)
+                continue
             elif n in percent and isinstance(value, float):
                 cell = WriteOnlyCell(self._sheet, value=value)
                 cell.number_format = "0.0%"
@@ -232,6 +300,11 @@ class _Table:
                 continue
             cells.append(value)
         return cells
+
+
+def _display_width(text: str) -> int:
+    """How many columns of a fixed-width font the text takes: a Chinese character two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 class CsvExport:
@@ -245,10 +318,13 @@ class CsvExport:
         self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by save)
         self._archive = zipfile.ZipFile(self._spool, "w", zipfile.ZIP_DEFLATED)
         self._headers = {
-            "issues": tables.issue_header(),
-            "timeline": tables.event_header(),
-            "metrics": tables.metrics_header(),
-            "people": tables.people_header(),
+            name: [column.title for column in columns]
+            for name, columns in (
+                ("issues", tables.issue_columns()),
+                ("timeline", tables.event_columns()),
+                ("metrics", tables.metrics_columns()),
+                ("people", tables.people_columns()),
+            )
         }
         self._open: tuple[str, IO[bytes], io.TextIOWrapper] | None = None
 
@@ -265,11 +341,7 @@ class CsvExport:
         self._write("people", (self.tables.people_row(r) for r in rows))
 
     def _write(self, name: str, rows: Iterable[Row]) -> None:
-        # A cell starting with = + - @ would run as a formula when the file is opened.
-        csv.writer(self._file(name)).writerows(
-            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-            for row in rows
-        )
+        csv.writer(self._file(name)).writerows([_csv_cell(v) for v in row] for row in rows)
 
     def _file(self, name: str) -> io.TextIOWrapper:
         """The table's file in the archive, opened (and the one before closed) on first use."""
@@ -297,6 +369,14 @@ class CsvExport:
         self._spool.close()
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # it would run as a formula when the file is opened
+    if isinstance(value, datetime):
+        return value.strftime(_CSV_TIME)  # as the workbook shows it, without seconds
+    return value
+
+
 def _hours(value: timedelta | None) -> float | None:
     return round(value.total_seconds() / 3600, 2) if value is not None else None
 
@@ -312,7 +392,8 @@ async def write_export(
 ) -> int:
     """The report's period as a workbook (or zipped CSV files) written to `target`; how many
     issue and timeline rows it holds. The rows are read in batches and written in a thread."""
-    tables = Tables(t, deps.org, deps.zone, with_phones=actor.role is Role.COORDINATOR)
+    with_phones = actor.role is Role.COORDINATOR
+    tables = Tables(t, deps.org, deps.zone, with_phones, now=report.at)  # as its figures
     file = CsvExport(tables) if as_csv else XlsxExport(tables)
     rows = 0
     async for issue_batch in reports.issue_rows(deps, actor, report.period, batch_size):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
+from casework.issues import EventKind
 from casework.outbox import Card
 from casework.services import delivery, views
 from casework.services.views import Shown
 from handlers.context import BotContext
-from rendering.cards import card_keyboard, card_text
+from rendering.cards import card_keyboard, card_text, photos_caption, result_photos_caption
 from rendering.i18n import Html
 from rendering.timeline import timeline_page
 
@@ -88,12 +91,36 @@ async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None
 
 
 async def send_media(chat_id: int, context: BotContext, issue_id: int) -> None:
-    """The issue's photos (one album) and its location, to someone who may see the issue."""
+    """The issue's photos (one album) and its location, then the result's photos and the
+    notes', each album with its caption, to someone who may see the issue."""
     bot = context.bot
-    issue = (await views.details(context.deps, context.staff, issue_id)).issue
+    details = await views.details(context.deps, context.staff, issue_id)
+    issue = details.issue
     if len(issue.photos) == 1:
         await bot.send_photo(chat_id, issue.photos[0])
     elif issue.photos:
         await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in issue.photos])
     if issue.location is not None:
         await bot.send_location(chat_id, issue.location.latitude, issue.location.longitude)
+    if issue.resolution is not None and issue.resolution.photos:
+        await send_photos(
+            chat_id, context, issue.resolution.photos, result_photos_caption(issue, context.t)
+        )
+    for event in details.timeline:  # the notes' photos (an earlier result's: its step says so)
+        if event.kind is EventKind.NOTE and event.photos:
+            caption = photos_caption(event, issue, details.people, context.t)
+            await send_photos(chat_id, context, event.photos, caption)
+
+
+async def send_photos(
+    chat_id: int, context: BotContext, photos: Sequence[str], caption: Html
+) -> None:
+    """Photos as one album, the caption under them."""
+    if len(photos) == 1:
+        await context.bot.send_photo(chat_id, photos[0], caption, parse_mode="HTML")
+        return
+    album = [
+        InputMediaPhoto(photo, caption if n == 0 else None, parse_mode="HTML")
+        for n, photo in enumerate(photos)
+    ]
+    await context.bot.send_media_group(chat_id, album)

@@ -70,6 +70,11 @@ LABELS = {
 }
 
 
+# The result on a card: a card must fit one message (4096 characters) under the longest
+# headline with every other field at its limit (tests/test_results.py); details show it whole.
+RESULT_ON_CARD = 500
+
+
 def callback(issue_id: int, step: str, *arguments: str | int) -> str:
     return ":".join([PREFIX, str(issue_id), step, *(str(a) for a in arguments)])
 
@@ -115,6 +120,8 @@ def card_text(
         Html(html.escape(without_citizen(issue.description, issue, people, masked or retired))),
     ]
     if retired:
+        if issue.resolution is not None:
+            lines.append(result_line(issue, t, people, hide=True))
         lines.append(
             t._(
                 "🗄 This card is archived without the citizen's details. /issue {number} shows "
@@ -160,6 +167,8 @@ def card_text(
         lines.append(t._("🤝 Assisting: {departments}", departments=names))
     if issue.photos:
         lines.append(t.n_("🖼 {n} photo", "🖼 {n} photos", len(issue.photos)))
+    if issue.resolution is not None:
+        lines.append(result_line(issue, t, people, hide=masked))
     if issue.callback is not None:
         lines.append(t._("📞 Call-back: {verdict}", verdict=verdict_name(issue.callback, t)))
     if issue.praised:
@@ -182,6 +191,27 @@ def older_card_text(
         category=category_name(issue.category, org, t),
         gist=gist(dataclasses.replace(issue, description=description)),
     )
+
+
+def result_line(
+    issue: Issue, t: Texts, people: dict[int, Staff], hide: bool, whole: bool = False
+) -> Html:
+    """What the department did (`🏁 办理结果：…`), with how many photos it attached; after a
+    reopening, as the previous result. Cut to `RESULT_ON_CARD` unless `whole`; `hide`: the
+    citizen's name and phone blanked, as in the description (a group chat, an archived card)."""
+    resolution = issue.resolution
+    assert resolution is not None
+    text = without_citizen(resolution.text, issue, people, hide)
+    if not whole and len(text) > RESULT_ON_CARD:
+        text = text[: RESULT_ON_CARD - 1] + "…"
+    if issue.result_stands:
+        line = t._("🏁 Result: {result}", result=text)
+    else:  # reopened since: being worked on again
+        line = t._("🏁 Previous result (before it was reopened): {result}", result=text)
+    if resolution.photos:
+        photos = t.n_(" (🖼 {n} photo)", " (🖼 {n} photos)", len(resolution.photos))
+        line = Html(line + photos)
+    return line
 
 
 def card_keyboard(
@@ -252,13 +282,12 @@ def headline(
             )
         case EventKind.ASSIGNED:
             return t._("👤 {who} assigned {number} to you.", who=who, number=issue.number)
-        case EventKind.RESOLVED:
+        case EventKind.RESOLVED:  # what was done is on the card below (🏁), photos after it
             return t._(
-                "🏁 {department} resolved {number}: {resolution}. Please check with the "
-                "citizen, then confirm it closed or reopen it.",
+                "🏁 {department} resolved {number}. Please check with the citizen, then "
+                "confirm it closed or reopen it.",
                 department=department,
                 number=issue.number,
-                resolution=text,
             )
         case EventKind.CONFIRMED:
             return t._("🔒 {who} confirmed {number} closed.", who=who, number=issue.number)
@@ -293,3 +322,19 @@ def headline(
                 number=issue.number,
             )
     return Html("")
+
+
+def photos_caption(event: Event, issue: Issue, people: dict[int, Staff], t: Texts) -> Html:
+    """The caption of a step's photos, sent after its notice or with the issue's details."""
+    if event.kind is EventKind.RESOLVED:
+        return result_photos_caption(issue, t)
+    actor = people.get(event.actor_id) if event.actor_id else None
+    return t._(
+        "💬 Photos of {who}'s note on {number}",
+        who=actor.name if actor else "?",
+        number=issue.number,
+    )
+
+
+def result_photos_caption(issue: Issue, t: Texts) -> Html:
+    return t._("🏁 Photos of the result of {number}", number=issue.number)

@@ -49,17 +49,18 @@ def timeline_page(
             )
         )
     rows = [buttons] if buttons else []
-    if issue.photos or issue.location is not None:
-        rows.append(
-            [InlineKeyboardButton(_media_label(issue, t), callback_data=callback(issue.id, MEDIA))]
-        )
+    photos = len(issue.photos) + sum(len(e.photos) for e in events if e.kind is EventKind.NOTE)
+    if issue.resolution is not None:
+        photos += len(issue.resolution.photos)
+    if photos or issue.location is not None:
+        label = _media_label(photos, issue.location is not None, t)
+        rows.append([InlineKeyboardButton(label, callback_data=callback(issue.id, MEDIA))])
     markup = InlineKeyboardMarkup(rows) if rows else None
     return Html("\n".join([header, *all_pages[page]])), markup
 
 
-def _media_label(issue: Issue, t: Texts) -> str:
-    photos = len(issue.photos)
-    if photos and issue.location is not None:
+def _media_label(photos: int, located: bool, t: Texts) -> str:
+    if photos and located:
         return t.n_(
             "🖼 Show the photo and 📍 the location",
             "🖼 Show the {n} photos and 📍 the location",
@@ -99,6 +100,8 @@ def timeline_lines(
         if event.kind is EventKind.REDACTED and actor is None:
             who = t._("Retention policy")
         what = _what(event, t, org, people)
+        if event.photos:  # a resolution's or a note's; /issue sends the result's and the notes'
+            what = Html(what + t.n_(" (🖼 {n} photo)", " (🖼 {n} photos)", len(event.photos)))
         lines.append(t._("{when} {who}: {what}", when=when(event.at, zone, t), who=who, what=what))
     return lines
 

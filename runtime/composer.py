@@ -12,7 +12,7 @@ from casework.outbox import RETIRED, OutboxKind
 from casework.reminders import RungKind
 from casework.services import Deps, overdue, reports
 from casework.services.delivery import Delivery
-from rendering.cards import card_keyboard, card_text, headline, older_card_text
+from rendering.cards import card_keyboard, card_text, headline, older_card_text, photos_caption
 from rendering.i18n import Html, Texts, pick_language, texts
 from rendering.notices import notice_keyboard, notice_text
 from rendering.reminders import (
@@ -32,6 +32,8 @@ class Outgoing:
     keyboard: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
     edit: int | None = None  # the message to edit instead of sending a new one
     charts: tuple[bytes, ...] = ()  # pictures sent after the text (several: an album)
+    # Photos (Telegram file ids) sent instead of a text, as one album; `text` is its caption.
+    photos: tuple[str, ...] = ()
 
 
 class Composer:
@@ -63,6 +65,10 @@ class Composer:
                 day = item.payload.get("day", "")
                 now = deps.clock.now()
                 return Outgoing(digest_text(digest, day, now, t, deps.org, deps.zone))
+            case OutboxKind.PHOTOS:
+                assert d.event is not None and d.issue is not None  # (delivery.prepare)
+                caption = photos_caption(d.event, d.issue, d.people, t)
+                return Outgoing(caption, photos=d.event.photos)
         return self._card(d, t)
 
     def _card(self, d: Delivery, t: Texts) -> Outgoing:

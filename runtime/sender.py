@@ -409,6 +409,8 @@ class OutboxSender:
                 reply_markup=out.keyboard,
             )
             return None
+        if out.photos:
+            return await self._post_photos(chat, out)
         sent = await self._bot.send_message(
             chat, out.text, parse_mode="HTML", reply_markup=out.keyboard
         )
@@ -420,6 +422,17 @@ class OutboxSender:
             else:
                 await self._bot.send_media_group(chat, [InputMediaPhoto(c) for c in out.charts])
         return sent.message_id
+
+    async def _post_photos(self, chat: int, out: Outgoing) -> int:
+        """Photos as one album (one request) with the caption under them; the first one's id."""
+        if len(out.photos) == 1:
+            sent = await self._bot.send_photo(chat, out.photos[0], out.text, parse_mode="HTML")
+            return sent.message_id
+        album = [
+            InputMediaPhoto(photo, out.text if n == 0 else None, parse_mode="HTML")
+            for n, photo in enumerate(out.photos)
+        ]
+        return (await self._bot.send_media_group(chat, album))[0].message_id
 
 
 def _this_task() -> asyncio.Task[Any]:

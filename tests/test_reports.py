@@ -18,6 +18,7 @@ import pytest
 from matplotlib import image
 from matplotlib.figure import Figure
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 import handlers.stats
 import rendering.charts
@@ -342,9 +343,80 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     assert [row[3] for row in timeline[1:]] == ["登记", "签收", "指派", "办结", "确认结案"]
     metrics = {row[0]: row for row in list(book["指标"].values)[1:]}
     assert metrics["市政道路科"][1] == 1.0  # response rate
-    assert metrics["司法所"][1] is None
+    assert metrics["司法所"][1] == "无数据"  # nothing to count from
     people = {row[0]: row for row in list(book["人员"].values)[1:]}
     assert people["刘强"][3] == 1
+
+
+async def test_the_workbook_reads_well_frozen_filtered_header_widths_times_and_overdue(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+) -> None:
+    """Issue 16, point 10: what a person opening the workbook notices."""
+    in_time = await closed_issue(worker, head, member)  # resolved at once
+    waiting = await log_issue(worker, "小区路面塌陷")  # never accepted: 2 h to answer
+    late = await log_issue(worker, "路灯闪烁")
+    await head.press(card_for(head, late), "签收")
+    bot.clock.advance(timedelta(days=4))  # past its 3 days
+    await head.press(card_for(head, late), "办结")
+    await head.send_photo("after-1")
+    await head.send("换了新灯头")
+    fresh = await log_issue(worker, "井盖松动")  # its 2 hours have only begun
+
+    await coordinator.send("/export 2026-11")
+    await bot.exported()
+
+    book = load_workbook(io.BytesIO(coordinator.last.document or b""))
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        last = get_column_letter(sheet.max_column)
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
+        for n, cell in enumerate(sheet[1], 1):
+            assert cell.font.bold
+            width = sheet.column_dimensions[get_column_letter(n)].width
+            assert width >= 2 * len(str(cell.value)), (sheet.title, cell.value, width)
+    issues = book["工单"]
+    header = [c.value for c in issues[1]]
+    assert header[-7:] == [
+        "办结时限", "办结时间", "超期", "办理结果", "办理结果照片数", "重办次数", "回访",
+    ]  # fmt: skip
+    column = {name: n for n, name in enumerate(header)}
+    for name in ("问题描述", "办理结果"):  # long texts get room
+        assert issues.column_dimensions[get_column_letter(column[name] + 1)].width == 50
+    assert issues.column_dimensions["B"].width >= 2 * len("已办结，待确认")  # the longest status
+    row = {r[0].value: r for r in issues.iter_rows(min_row=2)}
+
+    logged = row[late][column["登记时间"]]
+    assert logged.value == datetime(2026, 11, 25, 9, 0)  # Beijing time, as people read it
+    assert logged.number_format == "yyyy-mm-dd hh:mm"
+    resolved = row[late][column["办结时间"]]
+    assert resolved.value == datetime(2026, 11, 29, 9, 0)
+    assert resolved.number_format == "yyyy-mm-dd hh:mm"
+    assert [row[late][column[n]].value for n in ("超期", "办理结果", "办理结果照片数")] == [
+        "是", "换了新灯头", 1,
+    ]  # fmt: skip
+    assert [row[in_time][column[n]].value for n in ("超期", "办理结果", "办理结果照片数")] == [
+        "否", "已修好", 0,
+    ]  # fmt: skip
+    assert row[in_time][column["办结时间"]].value == datetime(2026, 11, 25, 9, 0)
+    assert [row[waiting][column[n]].value for n in ("超期", "办结时间", "办理结果")] == [
+        "是", None, None,
+    ]  # fmt: skip
+    assert row[fresh][column["超期"]].value == "否"  # as of the export, not of the clock after
+
+    timeline = book["办理记录"]
+    assert [c.value for c in timeline[1]][-2:] == ["照片", "回访"]
+    assert timeline["B2"].number_format == "yyyy-mm-dd hh:mm"
+    steps = [[c.value for c in r] for r in timeline.iter_rows(min_row=2) if r[0].value == late]
+    assert [(s[3], s[6]) for s in steps][-1] == ("办结", 1)
+
+    metrics = {r[0].value: r for r in book["指标"].iter_rows(min_row=2)}
+    no_data = metrics["司法所"][1]
+    assert no_data.value == "无数据" and no_data.data_type == "s"
+    assert metrics["市政道路科"][1].number_format == "0.0%"
+
+    people = book["人员"]
+    assert [c.value for c in people[1]][:2] == ["姓名", "所属科室"]
+    assert {r[0].value: r[1].value for r in people.iter_rows(min_row=2)}["刘强"] == "市政道路科"
 
 
 async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
@@ -364,6 +436,7 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
     assert "群众电话" not in rows[0]
     assert len(rows) == 2  # the roads issue only; the water one is another department's
     assert not any("13812345678" in cell for row in rows for cell in row)
+    assert rows[1][rows[0].index("登记时间")] == "2026-11-25 09:00"  # as the workbook shows it
 
 
 async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
@@ -440,9 +513,9 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
     """XLSX holds 1,048,576 rows a sheet; a big city's year has more steps. (Shown with sheets
     of five rows, as writing a million takes a minute.)"""
     org = load_organisation(TEST_ORG)
-    tables = Tables(texts("zh"), org, ZoneInfo("Asia/Shanghai"), with_phones=False)
-    export = XlsxExport(tables, rows_per_sheet=5)  # a header and four steps
     at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    tables = Tables(texts("zh"), org, ZoneInfo("Asia/Shanghai"), with_phones=False, now=at)
+    export = XlsxExport(tables, rows_per_sheet=5)  # a header and four steps
     steps = [
         ExportEvent(n, f"2611-{n:04d}", at, "陈建国", "accepted", "roads", None, None)
         for n in range(1, 11)
@@ -456,6 +529,12 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
     sheets = [list(book[name].values) for name in book.sheetnames[1:4]]
     assert all(sheet[0] == sheets[0][0] for sheet in sheets)  # each with the header
     assert [row[0] for sheet in sheets for row in sheet[1:]] == [s.number for s in steps]
+    spool.seek(0)
+    filtered = load_workbook(spool)  # (a read-only workbook has no panes nor filters)
+    assert [filtered[name].auto_filter.ref for name in book.sheetnames[1:4]] == [
+        "A1:H5", "A1:H5", "A1:H3",
+    ]  # fmt: skip
+    assert {filtered[name].freeze_panes for name in book.sheetnames[1:4]} == {"A2"}
 
 
 async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
@@ -487,7 +566,7 @@ def export_job(database: str, actor: Staff | None = None) -> ExportJob:
         actor=actor or Staff(id=1, telegram_id=1, name="协调", role=Role.COORDINATOR,
                              department=None, active=True),
         report=reports.Report(Period(start, start + timedelta(days=30), "2026-11"), [], [],
-                              everywhere=True),
+                              everywhere=True, at=start),
         language="zh",
         as_csv=True,
         batch_size=reports.BATCH,

@@ -131,6 +131,16 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             await tx.outbox.give_up(item_id, now, MOVED_ON)
             return None
         event = await tx.timeline.get(item.event_id) if item.event_id else None
+        if item.kind is OutboxKind.PHOTOS and not (
+            issue is not None
+            and event is not None
+            and event.photos  # none left after a redaction
+            and recipient is not None
+            and lifecycle.may(issue, recipient, Action.VIEW)
+        ):
+            assert item.id is not None
+            await tx.outbox.give_up(item.id, deps.clock.now(), "no photos to show")
+            return None
         named: set[int] = set()
         if issue is not None:
             named |= {issue.reporter_id, *(i for i in (issue.assignee_id, issue.accepted_by) if i)}

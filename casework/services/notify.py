@@ -75,6 +75,20 @@ async def announce(
         )
         for chat_id, department_code in groups.items()
     ]
+    if event.photos:
+        # The photos go after the notice, to people only: who reads a group is not known.
+        notices += [
+            to_person(
+                person,
+                f"ev:{event.id}:p:{person.id}:photos",
+                OutboxKind.PHOTOS,
+                now,
+                priority,
+                issue_id=issue.id,
+                event_id=event.id,
+            )
+            for person in people.values()
+        ]
     await tx.outbox.add_many(notices)  # a whole department may hear: one trip, not one each
     if event.kind is not EventKind.NOTE:
         await refresh_cards(tx, issue, event, now, skip_card)

@@ -43,6 +43,7 @@ class Report:
     departments: list[DepartmentMetrics]  # ranked, best first, for coordinators
     workload: list[PersonLoad]
     everywhere: bool  # all departments (a coordinator's view), or one
+    at: datetime  # when it was counted: "now" for what is open and overdue, in figures and rows
     # Every department's rates together (without the medians: no view shows them).
     district: DepartmentMetrics | None = None
     # A head's view: their department and the district, part by part of the period.
@@ -126,6 +127,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         ranked(metrics),
         workload,
         everywhere=department is None,
+        at=now,
         district=compute(district),
         trend=trend,
     )

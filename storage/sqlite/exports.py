@@ -14,8 +14,14 @@ from datetime import datetime
 
 import aiosqlite
 
+from casework.issues import Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.sql import literals
+
+# An issue's result stands while it is resolved or closed; reopened, it is being worked on again
+# (the earlier result is on its timeline).
+_RESULT_STANDS = literals(Status.RESOLVED, Status.CLOSED)
 
 _IN_BATCH = """
 i.created_at >= max(:start, :after_at) AND i.created_at < :end
@@ -27,7 +33,11 @@ _ISSUES = f"""
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
        i.address, i.latitude, i.longitude, i.citizen_name, i.citizen_phone,
        r.name AS reporter, h.name AS handler, i.created_at, i.respond_by, i.resolve_by,
-       i.reopen_count, i.callback
+       i.reopen_count, i.callback,
+       CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolution END AS resolution,
+       CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolved_at END AS resolved_at,
+       CASE WHEN i.status IN {_RESULT_STANDS}
+            THEN json_array_length(i.resolution_photos) ELSE 0 END AS resolution_photos
 FROM issues i INDEXED BY issues_by_creation
 LEFT JOIN staff r ON r.id = i.reporter_id
 LEFT JOIN staff h ON h.id = i.assignee_id
@@ -42,7 +52,8 @@ ORDER BY i.created_at, i.id LIMIT :limit
 """
 
 _EVENTS = """
-SELECT e.id, i.number, e.at, a.name AS actor, e.kind, e.department, e.text, e.verdict
+SELECT e.id, i.number, e.at, a.name AS actor, e.kind, e.department, e.text, e.verdict,
+       json_array_length(e.photos) AS photos
 FROM json_each(:ids) AS batch
 JOIN issues i ON i.id = batch.value
 JOIN issue_events e ON e.issue_id = i.id
@@ -88,6 +99,9 @@ class SqliteExports:
                 resolve_by=maybe_from_epoch(row["resolve_by"]),
                 reopen_count=row["reopen_count"],
                 callback=row["callback"],
+                resolution=row["resolution"],
+                resolved_at=maybe_from_epoch(row["resolved_at"]),
+                resolution_photos=row["resolution_photos"],
             )
             for row in rows
         ]
@@ -116,6 +130,7 @@ class SqliteExports:
                 department=row["department"],
                 text=row["text"],
                 verdict=row["verdict"],
+                photos=row["photos"],
             )
             for row in rows
         ]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Issue, Location, Source, Status, Verdict
+from casework.issues import Issue, Location, Resolution, Source, Status, Verdict
 from casework.ports import DepartmentLoad, IssuePage
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
@@ -28,7 +28,7 @@ _COLUMNS = (
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
-    " accepted_at, closures, redacted_at"
+    " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -75,7 +75,15 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         accepted_at=maybe_from_epoch(row["accepted_at"]),
         closures=row["closures"],
         redacted_at=maybe_from_epoch(row["redacted_at"]),
+        resolution=_resolution(row),
     )
+
+
+def _resolution(row: aiosqlite.Row) -> Resolution | None:
+    if row["resolved_at"] is None:
+        return None
+    photos = tuple(json.loads(row["resolution_photos"]))
+    return Resolution(row["resolution"] or "", from_epoch(row["resolved_at"]), photos)
 
 
 def _values(issue: Issue) -> dict[str, object]:
@@ -111,6 +119,9 @@ def _values(issue: Issue) -> dict[str, object]:
         "accepted_at": _maybe_epoch(issue.accepted_at),
         "closures": issue.closures,
         "redacted_at": _maybe_epoch(issue.redacted_at),
+        "resolution": issue.resolution.text if issue.resolution else None,
+        "resolution_photos": json.dumps(list(issue.resolution.photos if issue.resolution else ())),
+        "resolved_at": _maybe_epoch(issue.resolution.at) if issue.resolution else None,
     }
 
 

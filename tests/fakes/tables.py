@@ -46,6 +46,8 @@ def stored(value: T) -> T:
         found = getattr(value, each.name)
         if isinstance(found, datetime):
             changes[each.name] = whole_seconds(found)
+        elif dataclasses.is_dataclass(found) and not isinstance(found, type):
+            changes[each.name] = stored(found)  # an issue's resolution, say
     return dataclasses.replace(value, **changes) if changes else value  # type: ignore[type-var]
 
 
