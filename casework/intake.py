@@ -56,6 +56,8 @@ class Draft:
     urgent: bool | None = None
     department: str | None = None
     status_message_id: int | None = None  # the message counting photos received so far
+    # A pin was just shared at the location step: the address in words is asked next.
+    asking_address: bool = False
 
     def expired(self, now: datetime) -> bool:
         return now - self.updated_at >= DRAFT_IDLE_LIMIT
@@ -75,6 +77,7 @@ class Draft:
     def advanced(self, now: datetime, **changes: Any) -> Draft:
         """The draft with `changes`, moved on to the next step (or back to the summary)."""
         following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
+        changes.setdefault("asking_address", False)  # a step's own question ends with it
         return dataclasses.replace(self, step=following, updated_at=now, **changes)
 
     def stay(self, now: datetime, **changes: Any) -> Draft:
@@ -83,7 +86,12 @@ class Draft:
     def to_edit(self, step: Step, now: datetime) -> Draft:
         # The photo count is shown anew under the question asked again, not far up the chat.
         return dataclasses.replace(
-            self, step=step, editing=True, updated_at=now, status_message_id=None
+            self,
+            step=step,
+            editing=True,
+            updated_at=now,
+            status_message_id=None,
+            asking_address=False,
         )
 
     # --- serialisation, so storage keeps no knowledge of the fields ---
@@ -207,10 +215,14 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
     (Skip clears the field, also when editing it). Refused if the step takes a photo or a
     button instead."""
     match draft.step, pressed:
+        case Step.LOCATION, Typed.DONE | Typed.SKIP if draft.asking_address:
+            # After a pin: no (other) address in words. The pin stays: Skip too, as a worker
+            # who shared it would not expect a word to throw it away.
+            return draft.advanced(now, asking_address=False)
+        case Step.LOCATION, Typed.DONE if draft.editing:
+            return draft.advanced(now)  # the place as it was
         case Step.LOCATION, Typed.SKIP:
             return draft.advanced(now, location=None, address=None)
-        case Step.LOCATION, Typed.DONE if draft.location is not None:
-            return draft.advanced(now)  # the pin alone: no address in words
         case Step.PHOTOS, Typed.DONE | Typed.SKIP:
             return draft.advanced(now)
         case Step.CITIZEN_NAME, Typed.SKIP:
@@ -221,7 +233,7 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
         case Step.DESCRIPTION:
             return draft.advanced(now, description=check_description(text))
         case Step.LOCATION:  # an address in words, beside the pin if one was shared
-            return draft.advanced(now, address=check_address(text))
+            return draft.advanced(now, address=check_address(text), asking_address=False)
         case Step.PHOTOS:
             raise errors.PhotoWanted()
         case Step.CITIZEN_NAME:
@@ -234,22 +246,21 @@ def answered(draft: Draft, text: str, pressed: Typed | None, now: datetime) -> D
 def located(
     draft: Draft, latitude: float, longitude: float, now: datetime, place: str | None = None
 ) -> Draft:
-    """The draft with a pin shared at the location step. An address typed before stays (a pin
-    and an address in words say different things: where on the map, which door); without one,
-    the step stays to ask for it, unless the pin came with its own (`place`: a venue chosen on
-    Telegram's map)."""
+    """The draft with a pin shared at the location step. A pin and an address in words say
+    different things (where on the map, which door), so both are kept: the step stays to ask
+    for the address in words (Done keeps the one typed before, if any), unless the pin came
+    with its own (`place`: a venue chosen on Telegram's map)."""
     if draft.step is not Step.LOCATION:
         raise errors.NotExpectedNow("location")
     location = check_location(latitude, longitude)
-    address = draft.address or (check_address(place) if place and place.strip() else None)
-    if address is None:
-        return draft.stay(now, location=location)
-    return draft.advanced(now, location=location, address=address)
+    if place and place.strip():
+        return draft.advanced(now, location=location, address=check_address(place))
+    return draft.stay(now, location=location, asking_address=True)
 
 
 def wants_address(draft: Draft) -> bool:
-    """Whether the location step has a pin and waits for the address in words (or Done)."""
-    return draft.step is Step.LOCATION and draft.location is not None and draft.address is None
+    """Whether the location step has just had a pin and waits for the address in words."""
+    return draft.step is Step.LOCATION and draft.asking_address
 
 
 def contacted(draft: Draft, name: str, phone: str, now: datetime) -> Draft:

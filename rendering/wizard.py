@@ -87,28 +87,35 @@ def question(draft: Draft, t: Texts, org: Organisation) -> Question:
             ]
             return Question(t._("🗂 Which category?"), _rows(buttons, 2))
         case Step.LOCATION if wants_address(draft):
-            return Question(
-                t._(
+            if draft.address:  # typed before (an edit): Done keeps it
+                asked = t._(
+                    "📍 Pin received. Type the address in words if it changed, or press Done "
+                    "to keep “{address}”.",
+                    address=draft.address,
+                )
+            else:
+                asked = t._(
                     "📍 Pin received. Now type the address in words (street, building, door) "
                     "so the department finds it, or press Done to keep the pin alone."
-                ),
-                ReplyKeyboardMarkup(
-                    [[KeyboardButton(done)]],
-                    resize_keyboard=True,
-                    input_field_placeholder=t._("Address"),
-                ),
-            )
+                )
+            return Question(asked, _typed_keyboard([[done]], t._("Address")), html=True)
         case Step.LOCATION:
-            keyboard = ReplyKeyboardMarkup(
-                [
-                    [KeyboardButton(t._("📍 Share my location"), request_location=True)],
-                    [KeyboardButton(skip)],
-                ],
-                resize_keyboard=True,
-                input_field_placeholder=t._("Address"),
-            )
+            share = KeyboardButton(t._("📍 Share my location"), request_location=True)
+            if draft.editing and (draft.address or draft.location):
+                now = draft.address or t._("📍 a pin on the map")
+                return Question(
+                    t._(
+                        "📍 Now: {place}. Share a new location (then the address), type a new "
+                        "address (the pin stays), press Done to keep it, or Skip to leave the "
+                        "place out.",
+                        place=now,
+                    ),
+                    _typed_keyboard([[share], [done, skip]], t._("Address")),
+                    html=True,  # the address, escaped in the text
+                )
             return Question(
-                t._("📍 Where is it? Share your location, type the address, or skip."), keyboard
+                t._("📍 Where is it? Share your location, type the address, or skip."),
+                _typed_keyboard([[share], [skip]], t._("Address")),
             )
         case Step.PHOTOS:
             return Question(
@@ -206,6 +213,12 @@ def _department_buttons(draft: Draft, t: Texts, org: Organisation) -> InlineKeyb
         for d in ordered
     ]
     return _rows(buttons, 2)
+
+
+def _typed_keyboard(
+    rows: list[list[KeyboardButton | str]], placeholder: str
+) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, input_field_placeholder=placeholder)
 
 
 def _skip_only(skip: str, placeholder: str) -> ReplyKeyboardMarkup:

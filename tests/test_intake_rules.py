@@ -49,29 +49,58 @@ def test_done_without_a_pin_is_an_address_like_any_other_words() -> None:
     assert typed.address == "完成" and typed.step is Step.PHOTOS
 
 
-def test_a_pin_shared_when_editing_keeps_the_typed_address() -> None:
-    draft = Draft(
-        token="t", step=Step.LOCATION, updated_at=START, editing=True, address="中山路12号"
-    )
-
-    pinned = located(draft, 31.23, 121.47, START)
-
-    assert pinned.address == "中山路12号" and pinned.location == Location(31.23, 121.47)
-    assert pinned.step is Step.SUMMARY
-
-
 def test_a_venue_chosen_on_the_map_brings_its_address() -> None:
     pinned = located(AT[Step.LOCATION], 31.23, 121.47, START, "人民公园 南京西路231号")
 
     assert pinned.address == "人民公园 南京西路231号" and pinned.step is Step.PHOTOS
 
 
-def test_skip_at_the_location_step_leaves_both_out() -> None:
+def test_skip_right_after_a_pin_keeps_the_pin() -> None:
     shared = located(AT[Step.LOCATION], 31.23, 121.47, START)
 
     skipped = answered(shared, "跳过", Typed.SKIP, START)
 
+    assert skipped.location == Location(31.23, 121.47) and skipped.address is None
+    assert skipped.step is Step.PHOTOS
+
+
+def test_skip_at_the_location_question_leaves_the_place_out() -> None:
+    editing = Draft(
+        token="t", step=Step.LOCATION, updated_at=START, editing=True,
+        location=Location(31.23, 121.47), address="中山路12号",
+    )  # fmt: skip
+
+    skipped = answered(editing, "跳过", Typed.SKIP, START)
+
     assert skipped.location is None and skipped.address is None
+
+
+def test_done_when_editing_the_place_keeps_it_as_it_was() -> None:
+    editing = Draft(
+        token="t", step=Step.LOCATION, updated_at=START, editing=True,
+        location=Location(31.23, 121.47), address="中山路12号",
+    )  # fmt: skip
+
+    kept = answered(editing, "完成", Typed.DONE, START)
+
+    assert (kept.location, kept.address) == (Location(31.23, 121.47), "中山路12号")
+    assert kept.step is Step.SUMMARY
+
+
+def test_a_new_pin_when_editing_asks_the_address_again_and_done_keeps_the_old_one() -> None:
+    editing = Draft(
+        token="t", step=Step.LOCATION, updated_at=START, editing=True,
+        location=Location(31.0, 121.0), address="中山路12号",
+    )  # fmt: skip
+
+    pinned = located(editing, 31.23, 121.47, START)
+    assert wants_address(pinned) and pinned.step is Step.LOCATION
+    kept = answered(pinned, "完成", Typed.DONE, START)
+    retyped = answered(pinned, "解放路3号", None, START)
+
+    assert (kept.location, kept.address) == (Location(31.23, 121.47), "中山路12号")
+    assert (retyped.location, retyped.address) == (Location(31.23, 121.47), "解放路3号")
+    assert not wants_address(kept) and kept.step is Step.SUMMARY
 
 
 def test_words_where_photos_or_buttons_are_wanted_are_refused() -> None:

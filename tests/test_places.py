@@ -69,7 +69,7 @@ async def test_the_card_shows_the_address_and_a_map_link_never_raw_coordinates(
     assert (address, latitude, longitude) == ("中山路12号东门", *PIN)
 
 
-async def test_an_address_typed_before_the_pin_when_editing_stays(
+async def test_an_address_typed_before_a_pin_shared_in_an_edit_is_kept_on_done(
     bot: Harness, worker: FakeUser
 ) -> None:
     await worker.send("/new 路灯不亮")
@@ -85,7 +85,10 @@ async def test_an_address_typed_before_the_pin_when_editing_stays(
     await worker.press(summary, "修改")
     await worker.press(summary, "位置")
 
+    assert "现在的位置：中山路12号东门" in worker.last.text
     await worker.share_location(*PIN)
+    assert "按【完成】保留“中山路12号东门”" in worker.last.text
+    await worker.send("完成")
 
     shown = worker.last
     assert "位置：中山路12号东门（🗺 地图）" in shown.text
@@ -131,3 +134,15 @@ async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
     assert "请发送现场照片" in worker.last.text
     [(address,)] = await rows(bot, "SELECT json_extract(data, '$.address') FROM drafts")
     assert address == "人民公园 南京西路231号"
+
+
+async def test_skip_typed_right_after_a_pin_keeps_the_pin(bot: Harness, worker: FakeUser) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+    await worker.share_location(*PIN)
+
+    await worker.send("跳过")
+
+    assert "请发送现场照片" in worker.last.text
+    [(address, latitude)] = await rows(bot, DRAFT_PLACE)
+    assert address is None and latitude == PIN[0]
