@@ -179,3 +179,7 @@ class Card:
     issue_id: int
     staff_id: int | None = None
     department: str | None = None
+    # What the message said above the card (a notice's or reminder's line, as the reader read
+    # it), so the card keeps it when it gives way to a newer one; dropped with the citizen's
+    # data.
+    headline: str | None = None

@@ -30,7 +30,8 @@ async def send_card(
         chat_id, text, parse_mode="HTML", reply_markup=card_keyboard(issue, card.actions, t)
     )
     await delivery.record_card(
-        context.deps, Card(chat_id, sent.message_id, issue.id, context.staff.id)
+        context.deps,
+        Card(chat_id, sent.message_id, issue.id, context.staff.id, headline=headline or None),
     )
     return sent
 

@@ -34,6 +34,9 @@ class Outgoing:
     charts: tuple[bytes, ...] = ()  # pictures sent after the text (several: an album)
     # Photos (Telegram file ids) sent instead of a text, as one album; `text` is its caption.
     photos: tuple[str, ...] = ()
+    # A card's first line (the notice or reminder above it), kept with the card: when a newer
+    # card gives way to this one, the line stays above the one-line stub.
+    headline: str | None = None
 
 
 class Composer:
@@ -81,6 +84,8 @@ class Composer:
         keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
         if d.older and not retired:  # a newer card of the issue is further down the chat
             card, keyboard = older_card_text(d.issue, t, deps.org, d.people, masked=masked), None
+            if d.older_headline and d.issue.redacted_at is None:  # what it said, kept
+                card = Html(d.older_headline + "\n\n" + card)
         if not d.visible:  # moved out of the reader's reach: say so, show nothing more
             card = t._("{number} is no longer with your department.", number=d.issue.number)
             keyboard = None
@@ -93,7 +98,7 @@ class Composer:
         else:
             assert d.event is not None
             top = headline(d.event, d.issue, t, deps.org, d.people, d.recipient)
-        return Outgoing(Html(top + "\n\n" + card), keyboard)
+        return Outgoing(Html(top + "\n\n" + card), keyboard, headline=top)
 
     def _texts(self, d: Delivery) -> Texts:
         person = d.recipient

@@ -60,6 +60,7 @@ class _Unrecorded:
     item: OutboxItem
     message_id: int | None
     shown: Issue | None
+    headline: str | None = None
 
 
 class OutboxSender:
@@ -302,7 +303,9 @@ class OutboxSender:
         failed: Exception | None = None
         for item_id, done in list(self._unrecorded.items()):
             try:
-                await delivery.sent(self._deps, done.item, done.message_id, shown=done.shown)
+                await delivery.sent(
+                    self._deps, done.item, done.message_id, done.shown, done.headline
+                )
             except StoreWriteFailed:
                 raise
             except Exception as exc:
@@ -332,23 +335,30 @@ class OutboxSender:
                 return ()
             item = prepared.item  # as it goes: it may list other reminders now
             try:
-                message_id = await self._post(item, await self._composer.compose(prepared))
+                out = await self._composer.compose(prepared)
+                message_id = await self._post(item, out)
             except Exception as exc:
                 await self._not_delivered(item, exc)
                 self._database_worked(NOTING)
                 return prepared.folded
-            await self._record(item, message_id, prepared.issue)
+            await self._record(item, message_id, prepared.issue, out.headline)
             return prepared.folded
 
-    async def _record(self, item: OutboxItem, message_id: int | None, shown: Issue | None) -> None:
+    async def _record(
+        self,
+        item: OutboxItem,
+        message_id: int | None,
+        shown: Issue | None,
+        headline: str | None = None,
+    ) -> None:
         """Record that Telegram has the message. If the database cannot, the sender keeps it and
         records it later, and meanwhile sends nothing else (whatever it sent could not be
         recorded either)."""
         assert item.id is not None
         try:
-            await delivery.sent(self._deps, item, message_id, shown=shown)
+            await delivery.sent(self._deps, item, message_id, shown, headline)
         except Exception as exc:
-            self._unrecorded[item.id] = _Unrecorded(item, message_id, shown)
+            self._unrecorded[item.id] = _Unrecorded(item, message_id, shown, headline)
             self._database_failed(RECORDING, exc)
         else:
             if not self._unrecorded:  # recording works for all, not just for this one

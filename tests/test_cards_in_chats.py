@@ -53,6 +53,9 @@ async def test_a_chat_holds_one_live_card_of_an_issue_the_older_copies_give_way(
     for card in older:  # one line each, without buttons, pointing down to the live card
         assert not card.buttons and "⬇️" in card.text and "中山路12号路灯不亮" in card.text
     assert sum("来源：" in m.text for m in shown) == 1  # the whole card: once
+    # A notice keeps its own line above the stub: what happened stays readable in the chat.
+    assert older[1].text.startswith(f"✅ 市政道路科已签收 {number}")
+    assert older[2].text.startswith(f"🏁 市政道路科已办结 {number}")
 
     # As the issue moves on, only the live card is edited; the older ones stay as they are.
     edits, live_edits = [m.edits for m in older], live.edits
@@ -113,3 +116,25 @@ async def test_the_photos_button_of_an_issue_gone_elsewhere_says_so_and_sends_no
     said = await head.press(timeline, "查看位置")
     assert said is not None and said.show_alert and "没有找到您可查看" in (said.text or "")
     assert head.messages[before:] == []  # no pin for someone who may no longer see it
+
+
+async def test_the_lines_kept_above_cards_go_with_the_citizens_data(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    await head.send("/start")
+    number = await log_issue(worker)
+    await head.press(card_for(head, number), "退回")
+    await answer(head, "张三说的地址不在本辖区")  # a reason that names the citizen
+    await bot.drain()
+    kept = "SELECT count(*) FROM cards WHERE headline LIKE '%张三%'"
+    [(before,)] = await rows(bot, kept)
+
+    await coordinator.send("/redact 13812345678")
+    await coordinator.press(coordinator.last, "删除其个人信息")
+    await bot.drain()
+
+    [(after,)] = await rows(bot, kept)
+    assert before > 0 and after == 0
+    [(cards,)] = await rows(bot, "SELECT count(*) FROM cards")
+    assert cards > 0  # the cards themselves stay: only what they said above them went

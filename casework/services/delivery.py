@@ -57,6 +57,7 @@ class Delivery:
     folded: tuple[int, ...] = ()
     # A card's edit, of a card that gave way to a newer one of the issue in the same chat.
     older: bool = False
+    older_headline: str | None = None  # the older card's own first line
 
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
@@ -148,10 +149,13 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
         named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
         people = await tx.staff.by_ids(named)
-        older = False
+        older, older_headline = False, None
         if item.kind is OutboxKind.REFRESH and item.message_id is not None and issue is not None:
             newest = await tx.cards.latest(item.chat_id, issue.id)
             older = newest is not None and newest.message_id > item.message_id
+            if older:
+                this = await tx.cards.find(item.chat_id, item.message_id)
+                older_headline = this.headline if this is not None else None
     actions: list[Action] = []
     visible = True
     if issue is not None and recipient is not None:
@@ -161,7 +165,16 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
         actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
     return Delivery(
-        item, recipient, issue, event, people, actions, visible, folded=folded, older=older
+        item,
+        recipient,
+        issue,
+        event,
+        people,
+        actions,
+        visible,
+        folded=folded,
+        older=older,
+        older_headline=older_headline,
     )
 
 
@@ -238,7 +251,11 @@ async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -
 
 
 async def sent(
-    deps: Deps, item: OutboxItem, message_id: int | None, shown: Issue | None = None
+    deps: Deps,
+    item: OutboxItem,
+    message_id: int | None,
+    shown: Issue | None = None,
+    headline: str | None = None,
 ) -> None:
     """Record the delivery, and the card it showed, so later steps can refresh it.
 
@@ -256,7 +273,9 @@ async def sent(
             or message_id is None
         ):
             return
-        card = Card(item.chat_id, message_id, item.issue_id, item.staff_id, item.department)
+        card = Card(
+            item.chat_id, message_id, item.issue_id, item.staff_id, item.department, headline
+        )
         await card_shown(tx, card, now)
         if shown is None:
             return

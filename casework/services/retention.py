@@ -138,6 +138,7 @@ async def _redact(
     if not await tx.issues.save(changed, expected_version=issue.version):
         raise errors.StaleStep()  # (one transaction read it: nobody can have changed it)
     await tx.issues.forget_photos(issue.id)
+    await tx.cards.drop_headlines(issue.id)
     await tx.timeline.redact(blanked, now)
     event = await tx.timeline.append(issue.id, retention.redaction_event(now, actor_id))
     assert event.id is not None

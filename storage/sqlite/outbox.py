@@ -223,9 +223,17 @@ class SqliteCards:
 
     async def add(self, card: Card) -> None:
         await self._conn.execute(
-            "INSERT OR REPLACE INTO cards (chat_id, message_id, issue_id, staff_id, department)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (card.chat_id, card.message_id, card.issue_id, card.staff_id, card.department),
+            "INSERT OR REPLACE INTO cards"
+            " (chat_id, message_id, issue_id, staff_id, department, headline)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                card.chat_id,
+                card.message_id,
+                card.issue_id,
+                card.staff_id,
+                card.department,
+                card.headline,
+            ),
         )
 
     async def find(self, chat_id: int, message_id: int) -> Card | None:
@@ -263,6 +271,12 @@ class SqliteCards:
         )
         return [_card(row) for row in rows]
 
+    async def drop_headlines(self, issue_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE cards SET headline = NULL WHERE issue_id = ? AND headline IS NOT NULL",
+            (issue_id,),
+        )
+
     async def forget(self, issue_ids: Sequence[int]) -> int:
         cur = await self._conn.execute(
             "DELETE FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))",
@@ -278,6 +292,7 @@ def _card(row: aiosqlite.Row) -> Card:
         issue_id=row["issue_id"],
         staff_id=row["staff_id"],
         department=row["department"],
+        headline=row["headline"],
     )
 
 

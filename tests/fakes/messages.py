@@ -183,6 +183,13 @@ class FakeCards:
         found = [card for card in self._t.cards.values() if card.issue_id in wanted]
         return sorted(found, key=lambda c: (c.issue_id, c.chat_id, c.message_id))
 
+    async def drop_headlines(self, issue_id: int) -> None:
+        self._t.write()
+        for place, card in list(self._t.cards.items()):
+            if card.issue_id == issue_id and card.headline is not None:
+                self._t.cards[place] = dataclasses.replace(card, headline=None)
+        self._t.changed()
+
     async def forget(self, issue_ids: Sequence[int]) -> int:
         self._t.write()
         gone = [place for place, card in self._t.cards.items() if card.issue_id in set(issue_ids)]
