@@ -55,7 +55,7 @@ async def _page(context: BotContext, page: int) -> tuple[Html, InlineKeyboardMar
             department=department_name(issue.department, deps.org, t),
             late=span(now - due, t),
         )
-        lines.append(Html(line + "\n    " + gist(issue)))
+        lines.append(Html(line + "\n    " + gist(issue, t)))
     rows = [
         [InlineKeyboardButton(i.number, callback_data=callback(i.id, DETAILS))]
         for i in found.issues

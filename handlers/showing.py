@@ -13,7 +13,7 @@ from casework.outbox import Card
 from casework.services import delivery, views
 from casework.services.views import Shown
 from handlers.context import BotContext
-from rendering.cards import card_keyboard, card_text, photos_caption, result_photos_caption
+from rendering.cards import card_keyboard, card_text, earlier_result_caption, photos_caption
 from rendering.i18n import Html
 from rendering.timeline import timeline_page
 
@@ -92,8 +92,9 @@ async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None
 
 
 async def send_media(chat_id: int, context: BotContext, issue_id: int) -> None:
-    """The issue's photos (one album) and its location, then the result's photos and the
-    notes', each album with its caption, to someone who may see the issue."""
+    """The issue's photos (one album) and its location, then each result's and note's photos
+    (an earlier result's too: the timeline counts them), each album with its caption, to
+    someone who may see the issue."""
     bot = context.bot
     details = await views.details(context.deps, context.staff, issue_id)
     issue = details.issue
@@ -103,14 +104,15 @@ async def send_media(chat_id: int, context: BotContext, issue_id: int) -> None:
         await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in issue.photos])
     if issue.location is not None:
         await bot.send_location(chat_id, issue.location.latitude, issue.location.longitude)
-    if issue.resolution is not None and issue.resolution.photos:
-        await send_photos(
-            chat_id, context, issue.resolution.photos, result_photos_caption(issue, context.t)
-        )
-    for event in details.timeline:  # the notes' photos (an earlier result's: its step says so)
-        if event.kind is EventKind.NOTE and event.photos:
+    resolutions = [e for e in details.timeline if e.kind is EventKind.RESOLVED]
+    for event in details.timeline:  # each step's photos, in order: results and notes
+        if not event.photos or event.kind not in (EventKind.RESOLVED, EventKind.NOTE):
+            continue
+        if event.kind is EventKind.RESOLVED and event is not resolutions[-1]:
+            caption = earlier_result_caption(event, issue, context.t, context.deps.zone)
+        else:
             caption = photos_caption(event, issue, details.people, context.t)
-            await send_photos(chat_id, context, event.photos, caption)
+        await send_photos(chat_id, context, event.photos, caption)
 
 
 async def send_photos(

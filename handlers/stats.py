@@ -51,7 +51,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
     charts = await charts_of(report, t, deps)
     if len(charts) == 1:
         await message.reply_photo(charts[0])
-    else:  # a large district's ranking: a picture per rate
+    elif charts:  # a large district's ranking: a picture per rate
         await message.reply_media_group([InputMediaPhoto(chart) for chart in charts])
 
 

@@ -121,7 +121,7 @@ def _line(context: BotContext, issue: Issue) -> Html:
         line = Html(line + " 🔴")
     if due is not None:
         line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, deps.clock.now())))
-    return Html(line + "\n    " + gist(issue))
+    return Html(line + "\n    " + gist(issue, t))
 
 
 def _list_buttons(

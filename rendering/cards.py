@@ -189,7 +189,7 @@ def older_card_text(
         "🗂 <b>{number}</b> {category} · {gist}\n⬇️ Its card is further down, with its buttons.",
         number=issue.number,
         category=category_name(issue.category, org, t),
-        gist=gist(dataclasses.replace(issue, description=description)),
+        gist=gist(dataclasses.replace(issue, description=description), t),
     )
 
 
@@ -231,6 +231,15 @@ def card_keyboard(
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
+_SENTENCE_ENDS = "。.！!？?；;，,、…~～ \n"
+
+
+def ended(text: str) -> str:
+    """Typed text set before a full stop of the template's: without its own stop, so the line
+    does not read `…不属于本单位职责。。请改派或撤回。`."""
+    return text.rstrip(_SENTENCE_ENDS) or text
+
+
 def headline(
     event: Event,
     issue: Issue,
@@ -245,6 +254,8 @@ def headline(
     department = department_name(event.department or issue.department, org, t)
     # In a group chat, people who are not registered read it: the citizen's name and phone go.
     text = without_citizen(event.text or "", issue, people, recipient is None)
+    # Set inside a sentence that ends with its own full stop: the writer's own goes.
+    text = ended(text)
     match event.kind:
         case EventKind.SUBMITTED | EventKind.REROUTED | EventKind.TRANSFERRED if (
             recipient is None or recipient.department == issue.department
@@ -333,6 +344,15 @@ def photos_caption(event: Event, issue: Issue, people: dict[int, Staff], t: Text
         "💬 Photos of {who}'s note on {number}",
         who=actor.name if actor else "?",
         number=issue.number,
+    )
+
+
+def earlier_result_caption(event: Event, issue: Issue, t: Texts, zone: ZoneInfo) -> Html:
+    """The caption of a result's photos from before the issue was reopened."""
+    return t._(
+        "🏁 Photos of an earlier result of {number} ({when})",
+        number=issue.number,
+        when=when(event.at, zone, t),
     )
 
 

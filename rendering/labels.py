@@ -10,10 +10,12 @@ from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
 from rendering.i18n import N_, Html, Texts
+from rendering.places import map_link
 
 # A list line shows this much of an issue's description and address: enough to tell issues
 # apart on a phone, in one or two lines.
 DESCRIPTION_IN_A_LINE = 24
+RESULT_IN_A_LINE = 30  # what was done, in a list of reminders
 ADDRESS_IN_A_LINE = 16
 
 _ROLE = {
@@ -152,12 +154,12 @@ def snippet(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def gist(issue: Issue) -> Html:
+def gist(issue: Issue, t: Texts) -> Html:
     """What an issue is about, for a line of a list: the start of its description, and the
-    place: the address, else 📍 alone when only a pin was shared."""
+    place: the address, else the pin as a link to a map."""
     line = html.escape(snippet(issue.description, DESCRIPTION_IN_A_LINE))
     if issue.address:
         line += " · 📍" + html.escape(snippet(issue.address, ADDRESS_IN_A_LINE))
     elif issue.location is not None:
-        line += " · 📍"
+        line += " · 📍" + map_link(issue.location, t)
     return Html(line)

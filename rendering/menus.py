@@ -33,7 +33,7 @@ _REPORTS = frozenset({Role.HEAD, Role.COORDINATOR})
 COMMANDS: tuple[Command, ...] = (
     Command("new", N_("Log a citizen's issue")),
     Command("my", N_("Issues I reported")),
-    Command("inbox", N_("My department's open issues"), _DEPARTMENTS),
+    Command("inbox", N_("Open issues to accept or handle"), _DEPARTMENTS),
     Command("overdue", N_("Overdue issues"), _DEPARTMENTS),
     Command("stats", N_("Department performance: /stats month"), _REPORTS),
     Command("export", N_("Spreadsheet export: /export month"), _REPORTS),

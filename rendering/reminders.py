@@ -16,7 +16,14 @@ from rendering import dates
 from rendering.cards import DETAILS, callback
 from rendering.dates import soon
 from rendering.i18n import Html, Texts
-from rendering.labels import category_name, department_name, gist, span
+from rendering.labels import (
+    RESULT_IN_A_LINE,
+    category_name,
+    department_name,
+    gist,
+    snippet,
+    span,
+)
 
 LIST_BUTTONS_IN_A_ROW = 3  # issue numbers (2611-0042) side by side on a phone
 MESSAGE_LIMIT = 4096  # Telegram's, in characters
@@ -115,10 +122,14 @@ def reminder_list(
             "<b>{number}</b> {category} · {gist}",
             number=issue.number,
             category=category_name(issue.category, org, t),
-            gist=gist(issue) if gists else Html(""),
+            gist=gist(issue, t) if gists else Html(""),
         )
         lines.append(Html(line + t._(" · 🔴 urgent")) if issue.urgent else line)
         lines.append(_asked(rung, issue, now, t, org, zone))
+        if gists and issue.resolution is not None and issue.result_stands:
+            # What the department did, for the call-back the line asks for.
+            result = snippet(issue.resolution.text, RESULT_IN_A_LINE)
+            lines.append(t._("🏁 Result: {result}", result=result))
     lines.append(Html(""))
     lines.append(t._("Tap a number to open its card."))
     text = Html("\n".join(lines))

@@ -101,6 +101,9 @@ async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
     district); a head's: their department against the district over the period."""
     when = period(report.period, deps.zone, t)
     org = deps.org
+    district = report.district
+    if district is None or not district.has_ranked_rates:
+        return []  # nothing to draw: the text says there is no data, a picture would add nothing
     if report.everywhere:
         title = t._("Departments' rates, {period}", period=when)
         return await asyncio.to_thread(

@@ -49,9 +49,9 @@ def timeline_page(
             )
         )
     rows = [buttons] if buttons else []
-    photos = len(issue.photos) + sum(len(e.photos) for e in events if e.kind is EventKind.NOTE)
-    if issue.resolution is not None:
-        photos += len(issue.resolution.photos)
+    # The issue's own, and each result's and note's (the latest result's are its step's).
+    shown = (EventKind.RESOLVED, EventKind.NOTE)
+    photos = len(issue.photos) + sum(len(e.photos) for e in events if e.kind in shown)
     if photos or issue.location is not None:
         label = _media_label(photos, issue.location is not None, t)
         rows.append([InlineKeyboardButton(label, callback_data=callback(issue.id, MEDIA))])

@@ -85,18 +85,25 @@ async def test_back_from_the_confirmation_leaves_the_issue_resolved(
     assert (await events(bot, number))[-1] == "resolved"
 
 
-async def test_a_forged_confirmation_from_someone_else_changes_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+async def test_a_confirmation_pressed_after_the_issue_was_reopened_changes_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
 ) -> None:
+    await coordinator.send("/start")
     number = await resolved_issue(worker, head, member)
     resolved = await worker.wait_for("请回访群众核实")
-    await worker.press(resolved, "确认结案")
+    await worker.press(resolved, "确认结案")  # asked: and meanwhile…
     data = resolved.button("✅ 确认结案").callback_data
     assert data is not None
+    await coordinator.send(f"/issue {number}")
+    await coordinator.press(card_for(coordinator, number), "重办")
+    await answer(coordinator, "群众来电说路灯还是不亮")
 
-    await member.press_data(card_for(member, number), data)
+    answered = await worker.press_data(resolved, data)  # the question's button, now stale
 
-    assert (await events(bot, number))[-1] == "resolved"
+    assert answered is not None and answered.text
+    assert (await events(bot, number))[-1] == "reopened"
+    [(status,)] = await rows(bot, "SELECT status FROM issues WHERE number = ?", number)
+    assert status == "accepted"
 
 
 async def test_the_wizard_edit_menu_has_a_way_back_to_the_summary(

@@ -64,7 +64,7 @@ async def test_a_new_language_sets_the_menu_again_and_ended_access_removes_it(
     await member.press(member.last, "English")
     scope = json.dumps({"chat_id": member.id, "type": "chat"}, sort_keys=True)
     described = {c["command"]: c["description"] for c in bot.api.commands[(scope, "")]}
-    assert described["inbox"] == "My department's open issues"
+    assert described["inbox"] == "Open issues to accept or handle"
 
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)

@@ -589,3 +589,22 @@ async def test_a_card_of_an_issue_transferred_away_says_so_and_offers_nothing(
     assert "不再由贵单位承办" in member_card.text
     assert not member_card.buttons
     assert "13812345678" not in member_card.text
+
+
+async def test_a_reason_typed_with_its_own_full_stop_is_not_stopped_twice(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+
+    await head.press(card_for(head, number), "退回")
+    await answer(head, "不属于本单位职责。")
+
+    returned = await worker.wait_for("退回了")
+    assert f"退回了 {number}：不属于本单位职责。请改派或撤回。" in returned.text
+    assert "。。" not in returned.text
+    # What was typed is kept as typed: only the notice's sentence drops the second stop.
+    [(reason,)] = await rows(
+        bot, "SELECT text FROM issue_events WHERE kind = 'returned' ORDER BY id DESC LIMIT 1"
+    )
+    assert reason == "不属于本单位职责。"

@@ -1,5 +1,5 @@
 """/inbox, /my and /overdue (issue 16, point 7): each line says what the issue is about (the
-start of its description) and where (the address, else 📍 for a shared pin); an empty list
+start of its description) and where (the address, else a map link for a shared pin); an empty list
 says so once.
 """
 
@@ -31,13 +31,14 @@ async def test_list_lines_show_the_start_of_the_description_and_the_place(
     bot.clock.advance(timedelta(hours=3))  # two hours to accept them
     await head.send("/overdue")
     overdue = head.last.text
+    assert head.last.html is not None and 'href="https://uri.amap.com/marker?' in head.last.html
 
     for listing in (mine, inbox, overdue):
         lines = [line.strip() for line in listing.splitlines()]
         assert (
             "中山路与解放路路口东北角的路灯整晚不亮，居民反… · 📍中山路与解放路路口东北角" in lines
         )
-        assert "小区东门路灯不亮 · 📍" in lines
+        assert "小区东门路灯不亮 · 📍🗺 地图" in lines  # a link to the pin on a map
         assert "路灯闪烁" in lines
         for number in (addressed, pinned, nowhere):
             assert number in listing

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casework.issues import Issue, Source, Status
+from casework.issues import Issue, Resolution, Source, Status
 from casework.organisation import Names
 from casework.outbox import LIST_AT_MOST
 from casework.reminders import RungKind
@@ -228,3 +228,26 @@ def test_the_longest_list_fits_in_one_telegram_message(language: str) -> None:
     text = visible_text(reminder_list(listed, START, t, org, ZoneInfo("Asia/Shanghai")), "HTML")
     assert len(text) <= MAX_TEXT and "2611-0020" in text
     assert len(reminder_list_keyboard(listed, t).inline_keyboard) <= 7
+
+
+def test_a_listed_call_back_shows_what_the_department_did() -> None:
+    org, t = load_organisation(TEST_ORG), texts("zh")
+    resolved = START - timedelta(days=1)
+    listed = [
+        (
+            Issue(
+                id=n, number=f"2611-{n:04d}", status=Status.RESOLVED, description="路灯不亮",
+                category="streetlight", department="roads", reporter_id=1, urgent=False,
+                source=Source.HOTLINE, created_at=resolved, updated_at=resolved,
+                handed_at=resolved, respond_by=resolved, resolve_by=resolved,
+                resolution=Resolution(f"已更换{n}号灯泡，晚上试亮正常，居民满意", resolved),
+            ),
+            RungKind.CONFIRM,
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+
+    text = visible_text(reminder_list(listed, START, t, org, ZoneInfo("Asia/Shanghai")), "HTML")
+
+    assert "🏁 办理结果：已更换1号灯泡，晚上试亮正常，居民满意" in text
+    assert "🏁 办理结果：已更换2号灯泡" in text

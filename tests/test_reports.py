@@ -172,7 +172,7 @@ async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
     await head.send("/stats next-tuesday")
 
     ranking = coordinator.messages[-2].text
-    assert "各科室绩效排名" in ranking
+    assert "各承办单位绩效排名" in ranking
     assert "1. 市政道路科：" in ranking
     # Water and mediation had nothing in the week: named once, in one line, not ranked.
     assert ranking.splitlines()[-2:] == [
@@ -183,6 +183,18 @@ async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
     assert coordinator.last.kind == "photo"
     assert "不能进行这项操作" in worker.last.text
     assert "用法：/stats" in head.last.text
+
+
+async def test_a_period_with_no_data_gets_the_text_and_no_empty_chart(
+    bot: Harness, head: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/stats 本月")
+    await head.send("/stats 本月")
+    await bot.drain()
+
+    for person in (coordinator, head):
+        assert "无数据" in person.last.text
+        assert not [m for m in person.messages if m.kind in ("photo", "media")]
 
 
 async def test_a_ranking_of_several_pictures_comes_as_one_album_after_the_text(
@@ -204,7 +216,7 @@ async def test_a_ranking_of_several_pictures_comes_as_one_album_after_the_text(
     await bot.sweep()
     await bot.sweep()
 
-    texts = [n for n, m in enumerate(coordinator.messages) if "各科室绩效排名" in m.text]
+    texts = [n for n, m in enumerate(coordinator.messages) if "各承办单位绩效排名" in m.text]
     assert len(texts) == 2
     for n in texts:
         album = coordinator.messages[n + 1 : n + 4]
@@ -315,7 +327,7 @@ async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
     finally:
         go_on.set()
         await asked
-    assert coordinator.last.kind == "photo"
+    assert "各承办单位绩效排名" in coordinator.last.text  # the figures came, after the note
 
 
 async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
@@ -486,7 +498,7 @@ async def test_an_export_too_large_to_send_is_explained_and_csv_offered(
 
     assert coordinator.last.kind == "text"
     assert "超过了机器人可发送的 0.005 MB" in coordinator.last.text
-    assert "/export month csv" in coordinator.last.text
+    assert "/export 本月 csv" in coordinator.last.text
 
     await coordinator.send("/export month csv")
     await small_upload_bot.exported()
@@ -545,15 +557,15 @@ async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
 
     bot.clock.advance(timedelta(days=4, hours=23, minutes=59))  # Monday 08:59
     await bot.sweep()
-    assert not any("各科室绩效排名" in m.text for m in coordinator.messages)
+    assert not any("各承办单位绩效排名" in m.text for m in coordinator.messages)
     bot.clock.advance(timedelta(minutes=1))
     await bot.sweep()
     await bot.sweep()
 
-    rankings = [m for m in coordinator.messages if "各科室绩效排名" in m.text]
+    rankings = [m for m in coordinator.messages if "各承办单位绩效排名" in m.text]
     assert len(rankings) == 1
     assert coordinator.last.kind == "photo"
-    assert not any("各科室绩效排名" in m.text for m in head.messages)
+    assert not any("各承办单位绩效排名" in m.text for m in head.messages)
 
 
 def export_job(database: str, actor: Staff | None = None) -> ExportJob:

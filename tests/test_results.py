@@ -161,7 +161,8 @@ async def test_after_a_reopening_the_card_shows_the_previous_result_until_the_ne
 
     heads_card = card_for(head, number)  # the newest: the one pressed gave way to the notice's
     assert "🏁 办理结果：已更换整流器" in heads_card.text
-    assert "照片" not in heads_card.text.split("🏁")[1]  # the first one's photos went with it
+    [result] = [line for line in heads_card.text.splitlines() if line.startswith("🏁 办理结果")]
+    assert result == "🏁 办理结果：已更换整流器"  # the first one's photos went with it
     assert "已更换灯泡" not in heads_card.text
     assert await rows(bot, "SELECT resolution, resolution_photos FROM issues") == [
         ("已更换整流器", "[]")
@@ -363,7 +364,7 @@ async def test_issues_resolved_before_the_upgrade_get_their_latest_result(tmp_pa
             """
         )
 
-        assert await migrate(db) == [16]
+        assert await migrate(db, [m for m in discover() if m.version == 16]) == [16]
 
         async with db.execute(
             "SELECT id, resolution, resolution_photos, resolved_at FROM issues ORDER BY id"
@@ -372,3 +373,23 @@ async def test_issues_resolved_before_the_upgrade_get_their_latest_result(tmp_pa
                 (1, "换了整流器", '["b", "c"]', 300),
                 (2, None, "[]", None),
             ]
+
+
+async def test_details_send_an_earlier_results_photos_too_each_with_its_caption(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    number = await resolved_with_photos(worker, head, "已更换灯泡")
+    await worker.press(await worker.wait_for("请回访群众核实"), "重办")
+    await answer(worker, "晚上还是不亮")
+    heads_card = card_for(head, number)
+    await head.press(heads_card, "办结")
+    await head.send_photo("after-3")
+    await head.send("已更换整流器")
+
+    await coordinator.send(f"/issue {number}")
+    await coordinator.press(coordinator.last, "🖼 查看 3 张照片")
+
+    sent = {m.file_id: m.text for m in coordinator.messages if m.kind in ("photo", "media")}
+    assert set(sent) == {"after-1", "after-2", "after-3"}
+    assert f"{number} 重办前的办理结果照片（11月25日" in sent["after-1"]
+    assert f"{number} 的办理结果照片" in sent["after-3"]
