@@ -201,6 +201,7 @@ async def test_the_export_has_when_it_was_resolved_what_was_done_and_how_many_ph
     assert found["办理结果"] == "已更换灯泡，晚上试亮正常"
     assert found["办理结果照片数"] == 2
     assert found["办结时间"] == datetime(2026, 11, 25, 9, 0)  # when it was resolved, Beijing
+    assert found["签收时限"] == datetime(2026, 11, 25, 11, 0)  # accepted: its time still shown
     timeline = [[c.value for c in r] for r in book["办理记录"].iter_rows()]
     assert [(s[3], s[6]) for s in timeline[1:] if s[3] == "办结"] == [("办结", 2)]
 

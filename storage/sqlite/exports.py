@@ -14,7 +14,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Status
+from casework.issues import EventKind, Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literals
@@ -22,6 +22,7 @@ from storage.sqlite.sql import literals
 # An issue's result stands while it is resolved or closed; reopened, it is being worked on again
 # (the earlier result is on its timeline).
 _RESULT_STANDS = literals(Status.RESOLVED, Status.CLOSED)
+_ANSWERED = literals(EventKind.ACCEPTED, EventKind.RETURNED)  # the steps that end a wait
 
 _IN_BATCH = """
 i.created_at >= max(:start, :after_at) AND i.created_at < :end
@@ -32,7 +33,15 @@ i.created_at >= max(:start, :after_at) AND i.created_at < :end
 _ISSUES = f"""
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
        i.address, i.latitude, i.longitude, i.citizen_name, i.citizen_phone,
-       r.name AS reporter, h.name AS handler, i.created_at, i.respond_by, i.resolve_by,
+       r.name AS reporter, h.name AS handler, i.created_at,
+       -- An issue keeps its time to accept only while it waits: once accepted or returned,
+       -- the step that ended the wait holds it (spell_due_at), and the sheet shows it still.
+       coalesce(i.respond_by, (
+           SELECT e.spell_due_at FROM issue_events e INDEXED BY issue_events_by_issue
+           WHERE e.issue_id = i.id AND e.kind IN {_ANSWERED}
+           ORDER BY e.id DESC LIMIT 1
+       )) AS respond_by,
+       i.resolve_by,
        i.reopen_count, i.callback,
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolution END AS resolution,
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolved_at END AS resolved_at,
