@@ -102,3 +102,25 @@ async def confirm_closed(person: FakeUser, card: BotMessage) -> None:
     """Press Confirm closed on the card, then confirm it (a reporter is asked twice)."""
     await person.press(card, "确认结案")
     await person.press(card, "确认结案")
+
+
+async def to_summary(
+    worker: FakeUser, *where: str | tuple[float, float], description: str = "路灯不亮"
+) -> BotMessage:
+    """Answer /new's steps up to its summary (not submitted): the location step with `where`
+    (pins and typed words, in order; Skip if none), no photos, no citizen, hotline, normal,
+    the category's department. Returns the summary."""
+    await worker.send(f"/new {description}")
+    await worker.press(worker.last, "路灯故障")
+    for answer in where or ("跳过",):
+        if isinstance(answer, tuple):
+            await worker.share_location(*answer)
+        else:
+            await worker.send(answer)
+    await worker.send("完成")  # no photos
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    return worker.last

@@ -4,7 +4,7 @@ taken back and tells other people (issue 16, point 5)."""
 from __future__ import annotations
 
 from tests.fakebotapi import FakeUser
-from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
+from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows, to_summary
 from tests.harness import Harness
 
 
@@ -109,16 +109,7 @@ async def test_a_confirmation_pressed_after_the_issue_was_reopened_changes_nothi
 async def test_the_wizard_edit_menu_has_a_way_back_to_the_summary(
     bot: Harness, worker: FakeUser
 ) -> None:
-    await worker.send("/new 中山路12号路灯不亮")
-    await worker.press(worker.last, "路灯故障")
-    await worker.send("跳过")
-    await worker.send("完成")
-    await worker.send("跳过")
-    await worker.send("跳过")
-    await worker.press(worker.last, "热线电话")
-    await worker.press(worker.last, "一般")
-    await worker.press(worker.last, "✓ ")
-    summary = worker.last
+    summary = await to_summary(worker)
 
     await worker.press(summary, "修改")
     assert summary.has_button("描述") and summary.has_button("返回")

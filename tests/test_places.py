@@ -4,7 +4,7 @@ as a link that opens a map (issue 16, point 8)."""
 from __future__ import annotations
 
 from tests.fakebotapi import FakeUser
-from tests.flows import rows
+from tests.flows import rows, to_summary
 from tests.harness import Harness
 
 PIN = (31.2304, 121.4737)
@@ -12,22 +12,8 @@ DRAFT_PLACE = "SELECT data ->> '$.address', data ->> '$.location.latitude' FROM 
 
 
 async def log_with(worker: FakeUser, *where: str | tuple[float, float]) -> str:
-    """Log an issue answering the location step with `where` (pins and typed words, in order);
-    returns the summary's text after Submit."""
-    await worker.send("/new 路灯不亮")
-    await worker.press(worker.last, "路灯故障")
-    for answer in where:
-        if isinstance(answer, tuple):
-            await worker.share_location(*answer)
-        else:
-            await worker.send(answer)
-    await worker.send("完成")  # no photos
-    await worker.send("跳过")
-    await worker.send("跳过")
-    await worker.press(worker.last, "热线电话")
-    await worker.press(worker.last, "一般")
-    await worker.press(worker.last, "✓ ")
-    summary = worker.last
+    """Log an issue answering the location step with `where`; the summary's text after Submit."""
+    summary = await to_summary(worker, *where)
     await worker.press(summary, "提交")
     return summary.text
 
@@ -72,16 +58,7 @@ async def test_the_card_shows_the_address_and_a_map_link_never_raw_coordinates(
 async def test_an_address_typed_before_a_pin_shared_in_an_edit_is_kept_on_done(
     bot: Harness, worker: FakeUser
 ) -> None:
-    await worker.send("/new 路灯不亮")
-    await worker.press(worker.last, "路灯故障")
-    await worker.send("中山路12号东门")
-    await worker.send("完成")
-    await worker.send("跳过")
-    await worker.send("跳过")
-    await worker.press(worker.last, "热线电话")
-    await worker.press(worker.last, "一般")
-    await worker.press(worker.last, "✓ ")
-    summary = worker.last
+    summary = await to_summary(worker, "中山路12号东门")
     await worker.press(summary, "修改")
     await worker.press(summary, "位置")
 
