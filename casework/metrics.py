@@ -289,12 +289,26 @@ RANKED_RATES = ("response_rate", "on_time_resolution_rate", "satisfaction_rate")
 
 
 @dataclass(frozen=True)
+class Held:
+    """What a person holds now: the issues in progress (accepted, not yet resolved) assigned
+    to them, and how many of those are past their resolution deadline."""
+
+    open: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
 class PersonLoad:
+    """A member's or head's work: what they hold now, and the confirmed closings in the period
+    of issues assigned to them at the time. (The complaints about them, issue 17 point 3, are
+    counted beside the closings once complaints exist; nothing counts them yet.)"""
+
     staff_id: int
     name: str
     department: str | None
     open_held: int
     closed_in_period: int
+    overdue_held: int = 0  # of `open_held`, past their resolution deadline now
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -299,10 +299,10 @@ async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
     reading, go_on = asyncio.Event(), asyncio.Event()
     read_people = SqliteMetrics.people
 
-    async def slow_people(metrics: SqliteMetrics) -> list[PersonLoad]:
+    async def slow_people(metrics: SqliteMetrics, now: datetime) -> list[PersonLoad]:
         reading.set()
         await go_on.wait()  # two years at a million issues: over a second of reading
-        return await read_people(metrics)
+        return await read_people(metrics, now)
 
     monkeypatch.setattr(SqliteMetrics, "people", slow_people)
     asked = asyncio.create_task(coordinator.send("/stats"))

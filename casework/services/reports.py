@@ -93,7 +93,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         for start, stop in pieces:
             in_pieces.append((start, await tx.metrics.counted(start, stop)))
             closed_by.update(await tx.metrics.closed_by_counted(start, stop))
-        people = await tx.metrics.people()
+        people = await tx.metrics.people(now)
     counted += [part for _, piece in in_pieces for part in piece]
     district = total(counted)
     # A head's whole days come as the district's and theirs: theirs count for them.
