@@ -18,7 +18,11 @@ rates. The README's section "Performance" states each formula in words; they are
 - median time to accept: from each handoff to its acceptance, for acceptances in the period;
   median time to resolve: from acceptance (or reopening) to resolution, for resolutions in
   the period;
-- open and overdue now; praise received in the period.
+- open and overdue now; praise received in the period;
+- per person: issues held now (in progress, assigned to them) and how many of those are
+  overdue, and confirmed closings in the period; a department's loads are uneven (忙闲不均)
+  when its busiest person holds at least 5 issues and twice the mean of its active members
+  and heads (`imbalance`).
 
 A rate whose denominator is zero is None ("no data"), never 0 % or 100 %.
 """
@@ -29,12 +33,13 @@ import calendar
 import re
 import statistics
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from casework.issues import Event, EventKind, Issue, Spell
+from casework.people import Staff
 
 
 class BadPeriod(ValueError):
@@ -289,12 +294,96 @@ RANKED_RATES = ("response_rate", "on_time_resolution_rate", "satisfaction_rate")
 
 
 @dataclass(frozen=True)
+class Held:
+    """What a person holds now: the issues in progress (accepted, not yet resolved) assigned
+    to them, and how many of those are past their resolution deadline."""
+
+    open: int = 0
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
 class PersonLoad:
+    """A member's or head's work: what they hold now, and the confirmed closings in the period
+    of issues assigned to them at the time. (The complaints about them, issue 17 point 3, are
+    counted beside the closings once complaints exist; nothing counts them yet.)"""
+
     staff_id: int
     name: str
     department: str | None
     open_held: int
     closed_in_period: int
+    overdue_held: int = 0  # of `open_held`, past their resolution deadline now
+
+
+def least_loaded_first(people: Iterable[Staff], held: Mapping[int, Held]) -> list[Staff]:
+    """Whom an issue may be assigned to, in the order a head should think of them: the fewest
+    issues in hand first, then the fewest overdue, then by name (and by id, for two people
+    of one name). Someone holding nothing is not in `held`."""
+
+    def load(person: Staff) -> tuple[int, int, str, int]:
+        h = held.get(person.id, Held())
+        return h.open, h.overdue, person.name, person.id
+
+    return sorted(people, key=load)
+
+
+# A department's loads are uneven (忙闲不均) when its busiest person holds at least
+# UNEVEN_RATIO times the mean of the department's people (its active members and heads: whom
+# an issue can be assigned to), and at least UNEVEN_FLOOR issues. The ratio is what "some are
+# swamped while others are idle" means whatever the department's size or pace: the busiest
+# holding twice the average. The floor keeps small numbers quiet: at a mean of one issue each,
+# issues landing at random give someone 3 in a third of five-person departments (Poisson), 5
+# in 2 %; and nobody holding fewer than 5 is swamped. README "Metrics" states it too.
+UNEVEN_RATIO = 2
+UNEVEN_FLOOR = 5
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """A department whose loads are uneven: its busiest person, and the mean load of its
+    people."""
+
+    department: str
+    busiest: PersonLoad
+    people: int  # how many share the mean (active members and heads)
+    held: int  # issues they hold, all together
+
+    @property
+    def mean(self) -> float:
+        return self.held / self.people
+
+    @property
+    def ratio(self) -> float:
+        return self.busiest.open_held / self.mean
+
+
+def imbalance(department: str, loads: Sequence[PersonLoad]) -> Imbalance | None:
+    """Whether the loads of a department's people (`loads`, every active member and head of
+    it) are uneven: the busiest holds at least `UNEVEN_FLOOR` issues and `UNEVEN_RATIO` times
+    the mean (ties: the first by name). None if not."""
+    held = sum(p.open_held for p in loads)
+    if held == 0:
+        return None
+    busiest = min(loads, key=lambda p: (-p.open_held, p.name, p.staff_id))
+    # busiest / (held / people) >= ratio, in whole numbers: no rounding at the threshold
+    if busiest.open_held < UNEVEN_FLOOR or busiest.open_held * len(loads) < UNEVEN_RATIO * held:
+        return None
+    return Imbalance(department, busiest, len(loads), held)
+
+
+def uneven(workload: Iterable[PersonLoad]) -> list[Imbalance]:
+    """The departments whose loads are uneven (`imbalance`), the most uneven first."""
+    by_department: dict[str, list[PersonLoad]] = {}
+    for person in workload:
+        if person.department is not None:
+            by_department.setdefault(person.department, []).append(person)
+    found = [
+        found
+        for department, loads in by_department.items()
+        if (found := imbalance(department, loads)) is not None
+    ]
+    return sorted(found, key=lambda i: (-i.ratio, i.department))
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from casework.intake import Draft
 from casework.issues import Event, Issue, Status
-from casework.metrics import DayCounts, DepartmentCounts, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, Held, PersonLoad, Tally
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
 from casework.people import (
@@ -217,6 +217,12 @@ class IssueRepository(Protocol):
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None: ...
     async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage: ...
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]: ...
+    async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
+        """What each of these people holds now: issues in progress assigned to them, and how
+        many of those are past their resolution deadline at `now`. Those holding none are left
+        out."""
+        ...
+
     async def to_redact(self, ended_before: datetime, limit: int) -> list[Issue]:
         """Ended issues whose last step came before `ended_before` that still hold what the
         citizen's data was not yet removed from, the longest over first."""
@@ -334,7 +340,9 @@ class MetricsRepository(Protocol):
         self, start: datetime, end: datetime, department: str | None = None
     ) -> list[DepartmentCounts]: ...
     async def open_now(self, now: datetime) -> list[DepartmentCounts]: ...
-    async def people(self) -> list[PersonLoad]: ...
+    async def people(self, now: datetime) -> list[PersonLoad]:
+        """Active members and heads, with what they hold at `now` (closings left at 0)."""
+        ...
 
 
 class ExportRepository(Protocol):

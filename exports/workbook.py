@@ -176,12 +176,18 @@ class Tables:
         t = self.t
         return [
             Column(t._("Name"), NAME), Column(t._("Their department"), PLACE),
-            Column(t._("Open issues held")), Column(t._("Closed in the period")),
+            Column(t._("Open issues held")), Column(t._("Of them overdue")),
+            Column(t._("Closed in the period")),
         ]  # fmt: skip
 
     def people_row(self, person: PersonLoad) -> Row:
+        """What they hold and how much of it is overdue when the figures were read (as /stats
+        shows), and their closings in the period."""
         department = department_name(person.department, self.org, self.t)
-        return [person.name, department, person.open_held, person.closed_in_period]
+        return [
+            person.name, department, person.open_held, person.overdue_held,
+            person.closed_in_period,
+        ]  # fmt: skip
 
     def _local(self, moment: datetime | None) -> datetime | None:
         # Spreadsheets have no time zones: local wall-clock time, as people read it.

@@ -111,7 +111,13 @@ async def _press(query: CallbackQuery, context: BotContext, issue_id: int, press
         case Offered():
             await query.answer()
             markup = steps.choices(
-                result.issue, result.action, result.departments, result.people, t, org
+                result.issue,
+                result.action,
+                result.departments,
+                result.people,
+                t,
+                org,
+                held=result.held,
             )
             asked = steps.choice_question(result.action, result.issue, t)
             await redraw(query, context, result.card, asked=asked, markup=markup)

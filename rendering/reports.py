@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from casework.metrics import RANKED_RATES, DepartmentMetrics
+from casework.metrics import RANKED_RATES, DepartmentMetrics, Imbalance, PersonLoad
+from casework.organisation import Organisation
 from casework.services import Deps
 from casework.services.reports import Report
 from rendering.charts import ranking_charts, trend_chart
@@ -50,6 +51,7 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
             lines.append(t._("No data in this period: {departments}", departments=names))
         if any(m.ranked_rate(name) is None for m in rated for name in RANKED_RATES):
             lines.append(t._("<i>A rate with no data counts as the district's median.</i>"))
+        lines += [_uneven(u, t, org) for u in report.uneven]
         return Html("\n".join(lines))
     [m] = report.departments
     lines = [
@@ -62,16 +64,40 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
     ]
     if report.workload:
         lines.append(t._("<b>Workload</b>"))
-        lines += [
-            t._(
-                "{name}: {held} in hand, {closed} closed in the period",
-                name=p.name,
-                held=p.open_held,
-                closed=p.closed_in_period,
-            )
-            for p in report.workload
-        ]
+        lines += [_load(p, t) for p in report.workload]
+    lines += [_uneven(u, t, org) for u in report.uneven]
     return Html("\n".join(lines))
+
+
+def _load(p: PersonLoad, t: Texts) -> Html:
+    """A person's line: what they hold now (and how much of it is overdue, when any is, as on
+    the Assign buttons), and their closings in the period. The complaints about them (issue
+    17 point 3) belong on this line after the closings, once they are counted."""
+    if p.overdue_held:
+        return t._(
+            "{name}: {held} in hand ({overdue} overdue), {closed} closed in the period",
+            name=p.name,
+            held=p.open_held,
+            overdue=p.overdue_held,
+            closed=p.closed_in_period,
+        )
+    return t._(
+        "{name}: {held} in hand, {closed} closed in the period",
+        name=p.name,
+        held=p.open_held,
+        closed=p.closed_in_period,
+    )
+
+
+def _uneven(u: Imbalance, t: Texts, org: Organisation) -> Html:
+    """`⚖️ 忙闲不均：市政道路科 刘强在办 9 件，人均 3 件`."""
+    return t._(
+        "⚖️ Uneven workload: {department}, {name} has {held} in hand, {mean} per person",
+        department=department_name(u.department, org, t),
+        name=u.busiest.name,
+        held=u.busiest.open_held,
+        mean=f"{u.mean:.1f}".removesuffix(".0"),
+    )
 
 
 def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:

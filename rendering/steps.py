@@ -3,18 +3,20 @@ buttons in place of the card's), the question a step asks for its words, the ans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from casework.commands import Action
 from casework.issues import Issue, Verdict, WithdrawReason
+from casework.metrics import Held
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.prompts import Prompt
 from rendering.cards import BACK, CODES, callback
 from rendering.i18n import N_, Html, Texts
-from rendering.labels import department_name, role_name, verdict_name, withdraw_name
+from rendering.labels import department_name, verdict_name, withdraw_name
 
 PRAISE_DEPARTMENT = "d"  # the praise button's argument for the department (else a person's id)
 CONFIRMED = "y"  # the argument of the button that confirms a step asked twice
@@ -82,6 +84,36 @@ def choice_question(action: Action, issue: Issue, t: Texts) -> Html:
     return t._(_CHOOSE[action], number=issue.number)
 
 
+# How much of a button a phone shows on a row of its own, in Latin letters (a Chinese
+# character takes two): Telegram cuts the rest off with an ellipsis.
+BUTTON_WIDTH = 32
+NAME_AT_LEAST = 6  # what is kept of a name however long the rest (three Chinese characters)
+
+
+def width(text: str) -> int:
+    """How wide a text shows, in Latin letters: Chinese (wide) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def load_label(person: Staff, held: Held, t: Texts) -> str:
+    """An Assign button: the person and what they hold now, with how much of it is overdue
+    when any is (`刘强 · 在办 3 · 超期 1`; `王伟 · 在办 0`). A long name is cut, so that the
+    counts, which the choice is made by, are never what the phone cuts off."""
+    if held.overdue:
+        label = N_("{name} · {held} open · {overdue} overdue")
+    else:
+        label = N_("{name} · {held} open")
+    counts = {"held": held.open, "overdue": held.overdue}
+    room = max(BUTTON_WIDTH - width(t._(label, name="", **counts)), NAME_AT_LEAST)
+    name = person.name
+    if width(name) > room:
+        while name and width(name + "…") > room:
+            name = name[:-1]
+        name = name.rstrip() + "…"
+    # A button's text is plain, not HTML: the name goes in as it is, not escaped (`&` stays).
+    return t._(label, name=Html(name), **counts)
+
+
 def choices(
     issue: Issue,
     action: Action,
@@ -89,8 +121,11 @@ def choices(
     people: Sequence[Staff],
     t: Texts,
     org: Organisation,
+    held: Mapping[int, Held] | None = None,
 ) -> InlineKeyboardMarkup:
-    """The buttons a step that names something offers first, and ◀ Back to the card's own."""
+    """The buttons a step that names something offers first, and ◀ Back to the card's own.
+    To assign: a person a row, in the order given (the least loaded first), each with what
+    they hold (`held`, by person; those holding nothing left out)."""
     back = [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))]
     code = CODES[action]
 
@@ -99,8 +134,9 @@ def choices(
 
     match action:
         case Action.ASSIGN:
+            loads = held or {}
             return InlineKeyboardMarkup(
-                [[button(f"{p.name} · {role_name(p.role, t)}", p.id)] for p in people] + [back]
+                [[button(load_label(p, loads.get(p.id, Held()), t), p.id)] for p in people] + [back]
             )
         case Action.WITHDRAW:
             return InlineKeyboardMarkup(

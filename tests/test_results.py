@@ -365,7 +365,8 @@ async def test_issues_resolved_before_the_upgrade_get_their_latest_result(tmp_pa
             """
         )
 
-        assert await migrate(db, [m for m in discover() if m.version == 16]) == [16]
+        # 0016 alone: the migrations after it are not this test's (the newest is not 0016).
+        assert await migrate(db, [m for m in discover() if m.version <= 16]) == [16]
 
         async with db.execute(
             "SELECT id, resolution, resolution_photos, resolved_at FROM issues ORDER BY id"

@@ -18,6 +18,7 @@ import pytest
 from casework.commands import Action
 from casework.intake import Draft, Step
 from casework.issues import Event, EventKind, Issue, Source, Status
+from casework.metrics import Held
 from casework.organisation import RosterEntry
 from casework.outbox import Card, OutboxItem, OutboxKind, Priority
 from casework.people import (
@@ -414,6 +415,38 @@ async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_en
     assert [i.id for i in not_yet] == [closed.id]
     assert redacted == [withdrawn.id]
     assert with_cards == [closed.id, withdrawn.id] and cards_left == [withdrawn.id]
+
+
+async def test_what_people_hold_is_their_issues_in_progress_and_those_past_their_deadline(
+    store: Store,
+) -> None:
+    now = START + DAY
+    async with store.transaction() as tx:
+        reporter = await person(tx, 430)
+        a, b, other = [await person(tx, 431 + n, Role.MEMBER, "roads") for n in range(3)]
+        for n, (status, who, due) in enumerate(
+            [
+                (Status.ACCEPTED, a, now + H),  # in time
+                (Status.ACCEPTED, a, now - H),  # overdue
+                (Status.ACCEPTED, b, now),  # due this very second: not past it yet
+                (Status.RESOLVED, a, now - H),  # done, waiting for the reporter: not held
+                (Status.CLOSED, b, now - H),
+                (Status.ACCEPTED, other, now - H),  # not asked about
+                (Status.ACCEPTED, None, now - H),  # with the department, nobody's
+            ],
+            1,
+        ):
+            assignee = who.id if who else None
+            await tx.issues.create(
+                an_issue(
+                    reporter, f"2611-{n:04d}", status=status, resolve_by=due, assignee_id=assignee
+                )
+            )
+        held = await tx.issues.held_by([a.id, b.id, 999], now)
+        nobody = await tx.issues.held_by([], now)
+
+    assert held == {a.id: Held(open=2, overdue=1), b.id: Held(open=1, overdue=0)}
+    assert nobody == {}
 
 
 async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(

@@ -34,7 +34,7 @@ from casework.commands import (
 )
 from casework.issues import Event, Issue, Verdict, WithdrawReason
 from casework.limits import PHOTOS_MAX
-from casework.metrics import tallies
+from casework.metrics import Held, least_loaded_first, tallies
 from casework.numbering import parse_number
 from casework.people import Staff
 from casework.ports import Transaction
@@ -92,6 +92,9 @@ class Offered(Result):
     action: Action
     departments: list[str] = field(default_factory=list)
     people: list[Staff] = field(default_factory=list)
+    # To assign: what each person holds now (those holding nothing are left out); `people`
+    # come the least loaded first.
+    held: dict[int, Held] = field(default_factory=dict)
 
 
 async def press(
@@ -183,16 +186,19 @@ async def _offer(
 ) -> Offered:
     departments: list[str] = []
     people: list[Staff] = []
+    held: dict[int, Held] = {}
     card = await shown(tx, issue, actor, group)
-    if action is Action.ASSIGN:
+    if action is Action.ASSIGN:  # the choice shows each one's load: one read, this transaction
         people = await tx.staff.with_roles((Role.MEMBER, Role.HEAD), issue.department)
+        held = await tx.issues.held_by([p.id for p in people], deps.clock.now())
+        people = least_loaded_first(people, held)
     elif action is Action.PRAISE and card is not None:  # who may praise may see the issue
         handler = card.people.get(issue.assignee_id or issue.accepted_by or 0)
         people = [handler] if handler is not None else []
     elif action in (Action.TRANSFER, Action.REROUTE, Action.ASSIST):
         codes = [d.code for d in deps.org.departments]
         departments = lifecycle.department_choices(issue, action, codes)
-    return Offered(issue, card, action, departments, people)
+    return Offered(issue, card, action, departments, people, held)
 
 
 async def _ask(

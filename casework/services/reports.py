@@ -14,6 +14,7 @@ from casework.metrics import (
     DayCounts,
     DepartmentCounts,
     DepartmentMetrics,
+    Imbalance,
     Period,
     PersonLoad,
     Stretch,
@@ -23,6 +24,7 @@ from casework.metrics import (
     ranked,
     stretches,
     total,
+    uneven,
     whole_days,
 )
 from casework.outbox import Notice, notice_item
@@ -48,6 +50,8 @@ class Report:
     district: DepartmentMetrics | None = None
     # A head's view: their department and the district, part by part of the period.
     trend: list[Stretch] = dataclasses.field(default_factory=list)
+    # The departments in view whose loads are uneven now (忙闲不均), the most uneven first.
+    uneven: list[Imbalance] = dataclasses.field(default_factory=list)
 
 
 def scope(actor: Staff) -> str | None:
@@ -93,7 +97,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         for start, stop in pieces:
             in_pieces.append((start, await tx.metrics.counted(start, stop)))
             closed_by.update(await tx.metrics.closed_by_counted(start, stop))
-        people = await tx.metrics.people()
+        people = await tx.metrics.people(now)
     counted += [part for _, piece in in_pieces for part in piece]
     district = total(counted)
     # A head's whole days come as the district's and theirs: theirs count for them.
@@ -130,6 +134,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         at=now,
         district=compute(district),
         trend=trend,
+        uneven=uneven(workload),
     )
 
 

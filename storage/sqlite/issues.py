@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from casework.issues import Issue, Location, Resolution, Source, Status, Verdict
+from casework.metrics import Held
 from casework.ports import DepartmentLoad, IssuePage
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
@@ -22,6 +23,9 @@ _IN_HAND = f"status IN {literals(Status.PENDING, Status.ACCEPTED)}"
 _OVERDUE = (
     f"((status = {_PENDING} AND respond_by < :now) OR (status = {_ACCEPTED} AND resolve_by < :now))"
 )
+# Word for word the condition of the partial index issues_held_open (migration 0018): the
+# issues people hold now, in progress and assigned to someone.
+HELD_NOW = f"status = {_ACCEPTED} AND assignee_id IS NOT NULL"
 _BY_DEADLINE = f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END, id"
 _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
@@ -259,6 +263,19 @@ class SqliteIssues:
             DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])
             for row in rows
         ]
+
+    async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
+        """A range of issues_held_open per person (the index alone; `IN` implies its
+        `assignee_id IS NOT NULL`)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT assignee_id, count(*) AS open, total(resolve_by < :now) AS overdue"
+            " FROM issues INDEXED BY issues_held_open"
+            f" WHERE {HELD_NOW} AND assignee_id IN (SELECT value FROM json_each(:ids))"
+            " GROUP BY assignee_id",
+            {"now": to_epoch(now), "ids": json.dumps(sorted(staff_ids))},
+        )
+        return {row["assignee_id"]: Held(row["open"], int(row["overdue"])) for row in rows}
 
     async def to_redact(self, ended_before: datetime, limit: int) -> list[Issue]:
         return await self._load(

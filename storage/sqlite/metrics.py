@@ -8,7 +8,6 @@ department), and steps by kind and time (`issue_events_by_kind_and_time`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -21,11 +20,13 @@ from casework.metrics import (
     MEASURES,
     DayCounts,
     DepartmentCounts,
+    Held,
     PersonLoad,
     Tally,
 )
 from casework.roles import Role
 from storage.sqlite.database import fetch_all, to_epoch
+from storage.sqlite.issues import HELD_NOW
 from storage.sqlite.sql import literal, literals
 
 # Every kind, status and role below comes from casework's enums (storage/sqlite/sql.py).
@@ -126,9 +127,12 @@ FROM issues WHERE status IN ({_PENDING}, {_ACCEPTED})
 GROUP BY department
 """
 
+# What each person holds now and how much of it is overdue: the partial index
+# issues_held_open (0018) alone, which holds only the issues in progress with someone assigned.
 _HELD = f"""
-SELECT assignee_id AS staff_id, count(*) AS n FROM issues
-WHERE status = {_ACCEPTED} AND assignee_id IS NOT NULL
+SELECT assignee_id AS staff_id, count(*) AS n, total(resolve_by < :now) AS overdue
+FROM issues INDEXED BY issues_held_open
+WHERE {HELD_NOW}
 GROUP BY assignee_id
 """
 
@@ -282,16 +286,27 @@ class SqliteMetrics:
             found.append(counts)
         return found
 
-    async def people(self) -> list[PersonLoad]:
-        """Active members and heads, with the issues they hold now (closed counts left at 0)."""
-        held: defaultdict[int, int] = defaultdict(int)
-        for row in await self._rows(_HELD, {}):
-            held[row["staff_id"]] = row["n"]
-        people = await self._rows(_PEOPLE, {})
-        return [
-            PersonLoad(row["id"], row["name"], row["department"], held[row["id"]], 0)
-            for row in people
-        ]
+    async def people(self, now: datetime) -> list[PersonLoad]:
+        """Active members and heads, with the issues they hold now and how many of those are
+        overdue (closed counts left at 0)."""
+        held = {
+            row["staff_id"]: Held(row["n"], int(row["overdue"]))
+            for row in await self._rows(_HELD, {"now": to_epoch(now)})
+        }
+        found = []
+        for row in await self._rows(_PEOPLE, {}):
+            their = held.get(row["id"], Held())
+            found.append(
+                PersonLoad(
+                    staff_id=row["id"],
+                    name=row["name"],
+                    department=row["department"],
+                    open_held=their.open,
+                    closed_in_period=0,
+                    overdue_held=their.overdue,
+                )
+            )
+        return found
 
     async def _rows(self, sql: str, params: Mapping[str, object]) -> list[aiosqlite.Row]:
         rows = await fetch_all(self._conn, sql, params)

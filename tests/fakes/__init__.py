@@ -10,9 +10,9 @@ Faked, and held to what the SQLite store does by tests/test_store_contract.py (e
 on both): staff and the roster, the organisation, invitations, the access log, drafts,
 questions (prompts), the outbox, cards, digests, Telegram updates, /redact questions, exports
 on record; of issues, numbering, create, save (over the version read), get, by number,
-version, forget photos, and the retention policy's lists (to redact, cards to retire); of the
-timeline, append, of an issue, get, latest step; of the figures, the tallies (kept in
-`tables.tallies`).
+version, forget photos, what people hold now (to assign), and the retention policy's lists
+(to redact, cards to retire); of the timeline, append, of an issue, get, latest step; of the
+figures, the tallies (kept in `tables.tallies`).
 
 Not faked (they raise `NotFaked`; test them on the SQLite store): the issues' lists (reported
 by, inbox, overdue, open counts, reminders due, with a citizen's phone), the timeline's

@@ -4,12 +4,12 @@ answer, /redact questions, the daily figures' tallies."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from casework.intake import Draft
 from casework.issues import Event, EventKind, Issue, Status
-from casework.metrics import DayCounts, DepartmentCounts, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, Held, PersonLoad, Tally
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -124,6 +124,17 @@ class FakeIssues:
 
     async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
         raise NotFaked("issues.with_citizen_phone")
+
+    async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
+        at = whole_seconds(now)
+        found: dict[int, Held] = {}
+        for issue in self._t.issues.values():
+            person = issue.assignee_id
+            if issue.status is Status.ACCEPTED and person is not None and person in staff_ids:
+                held = found.get(person, Held())
+                late = issue.resolve_by is not None and issue.resolve_by < at
+                found[person] = Held(held.open + 1, held.overdue + late)
+        return found
 
 
 class FakeTimeline:
@@ -275,7 +286,7 @@ class FakeMetrics:
     async def open_now(self, now: datetime) -> list[DepartmentCounts]:
         raise NotFaked("metrics.open_now")
 
-    async def people(self) -> list[PersonLoad]:
+    async def people(self, now: datetime) -> list[PersonLoad]:
         raise NotFaked("metrics.people")
 
 
