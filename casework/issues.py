@@ -56,7 +56,7 @@ class Contact(StrEnum):
 
     YES = "yes"
     NO = "no"
-    # A call-back recorded before the three questions (migration 0017): only the verdict was
+    # A call-back recorded before the three questions (migration 0019): only the verdict was
     # asked. Not "no": nobody asked.
     NOT_ASKED = "not_asked"
 
