@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from casework.issues import Verdict, WithdrawReason
+from casework.issues import Contact, Solved, Verdict, WithdrawReason
 from casework.people import Staff
 
 
@@ -99,7 +99,14 @@ class AddAssist:
 
 @dataclass(frozen=True)
 class RecordCallback:
+    """The call-back's answers: whether the department contacted the citizen, whether the
+    problem is solved, how satisfied they are (`verdict`; or could not reach them), and their
+    words. An issue closed before the three questions is called back with the verdict alone."""
+
     verdict: Verdict
+    contacted: Contact | None = None
+    solved: Solved | None = None
+    words: str | None = None
     action = Action.CALLBACK
 
 

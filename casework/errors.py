@@ -85,6 +85,11 @@ class WrongState(CaseworkError):
         self.done = done  # a once-only step (a call-back, praise) was already taken
 
 
+class ClosedByCallback(CaseworkError):
+    """Confirm closed on an issue with a citizen to call: the call-back closes it (a
+    coordinator may close it only once the citizen could not be reached, try after try)."""
+
+
 class ReasonRequired(CaseworkError):
     """This step needs a written reason."""
 

@@ -51,6 +51,57 @@ class Verdict(StrEnum):
     UNREACHABLE = "unreachable"  # could not reach the citizen: no verdict (yet)
 
 
+class Contact(StrEnum):
+    """The call-back's first question: did the department contact the citizen?"""
+
+    YES = "yes"
+    NO = "no"
+    # A call-back recorded before the three questions (migration 0019): only the verdict was
+    # asked. Not "no": nobody asked.
+    NOT_ASKED = "not_asked"
+
+
+class Solved(StrEnum):
+    """The call-back's second question: is the problem solved?"""
+
+    SOLVED = "solved"
+    PARTLY = "partly"
+    NOT_SOLVED = "not_solved"
+    NOT_ASKED = "not_asked"  # as `Contact.NOT_ASKED`
+
+
+class CallbackOutcome(StrEnum):
+    """What a call-back does to its issue (`callback_outcome`)."""
+
+    CLOSED = "closed"  # solved (or partly), satisfied (or basically): 结案
+    REDO = "redo"  # not solved, or dissatisfied: back to the same department (重办)
+    UNREACHED = "unreached"  # the citizen could not be reached: try again
+    # An issue closed before the three questions, called back the old way (one verdict): it
+    # stays closed; a dissatisfied citizen is told to the coordinators, who may reopen it.
+    RECORDED = "recorded"
+
+
+_LIKED = (Verdict.SATISFIED, Verdict.BASICALLY_SATISFIED)
+
+
+def callback_outcome(event: Event) -> CallbackOutcome:
+    """What a call-back's answers do: read from the event alone, so that its notice, composed
+    later, says what it did."""
+    if event.verdict is Verdict.UNREACHABLE:
+        return CallbackOutcome.UNREACHED
+    if event.solved in (None, Solved.NOT_ASKED):
+        return CallbackOutcome.RECORDED
+    return answered_outcome(event.solved, event.verdict)
+
+
+def answered_outcome(solved: Solved | None, satisfied: Verdict | None) -> CallbackOutcome:
+    """What the answers to "is it solved" and "are you satisfied" do: close it, or send it
+    back for rework."""
+    if solved in (Solved.SOLVED, Solved.PARTLY) and satisfied in _LIKED:
+        return CallbackOutcome.CLOSED
+    return CallbackOutcome.REDO
+
+
 class EventKind(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
@@ -126,6 +177,31 @@ class Issue:
     # When the citizen's personal data was last removed (casework/retention.py), if ever.
     redacted_at: datetime | None = None
     resolution: Resolution | None = None  # the latest, if it was ever resolved
+    # Times the citizen could not be reached at the call-back since the issue was resolved, and
+    # whether that reached `[callback] attempts` (then a coordinator may close it with a
+    # reason). Decided at the try, by the organisation file of the time, as the coordinators
+    # are told then.
+    unreached: int = 0
+    callback_given_up: bool = False
+
+    @property
+    def has_citizen_to_call(self) -> bool:
+        """A phone was given: the call-back closes the issue, not the reporter's confirmation."""
+        return bool(self.citizen_phone)
+
+    @property
+    def awaits_old_callback(self) -> bool:
+        """Closed the way issues were before the three-question call-back (the reporter
+        confirmed, a call-back was to follow apart) and not called back yet: it is recorded the
+        old way, one verdict. An issue closed since is closed by its call-back (which sets the
+        verdict), by a coordinator once the citizen could not be reached (given up), or by the
+        reporter when there is no phone to call: none of them waits."""
+        return (
+            self.status is Status.CLOSED
+            and self.has_citizen_to_call
+            and self.callback in (None, Verdict.UNREACHABLE)
+            and not self.callback_given_up
+        )
 
     @property
     def result_stands(self) -> bool:
@@ -156,7 +232,9 @@ class Event:
     withdraw_reason: WithdrawReason | None = None
     on_behalf: bool = False  # a coordinator stepped in for the person whose step it was
     due_at: datetime | None = None  # the deadline this step set (to respond, or to resolve)
-    verdict: Verdict | None = None  # a call-back's verdict
+    verdict: Verdict | None = None  # a call-back's verdict: how satisfied the citizen is
+    contacted: Contact | None = None  # a call-back's first answer (None: could not reach)
+    solved: Solved | None = None  # a call-back's second answer (None: could not reach)
     # The wait this step ended, as it stood: when it began, its deadline, whose it was. Kept on
     # the timeline so the rates are counted from plain ranges of it.
     spell: Spell | None = None

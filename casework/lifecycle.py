@@ -2,14 +2,16 @@
 
 `RULES` is the one table every handler asks (through `allowed_actions` and `decide`):
 
-    pending  --accept-->  accepted  --resolve-->  resolved  --confirm-->  closed
-       |  ^                  |  ^                    |                       |
-    return |              transfer |              reopen (back to accepted) <-+ (coordinators)
+    pending  --accept-->  accepted  --resolve-->  resolved  --call-back / confirm-->  closed
+       |  ^                  |  ^                    |                                  |
+    return |              transfer |              reopen, or a bad call-back (重办)  <-+ (coordinators)
        v  | reroute          v  | (pending at the new department)
     returned  --withdraw-->  withdrawn  <--withdraw--  pending
 
-`decide` checks a command against the rules and returns the event it causes; `apply` is
-the pure change that event makes to the issue. Neither touches storage.
+An issue with a citizen's phone is closed by the call-back (the citizen's answers); one without
+is closed by the reporter's confirmation. `decide` checks a command against the rules and returns
+the event it causes; `apply` is the pure change that event makes to the issue; `follow_up` is
+the step a call-back's answers take (结案 or 重办). None of them touches storage.
 """
 
 from __future__ import annotations
@@ -38,7 +40,19 @@ from casework.commands import (
     Withdraw,
 )
 from casework.deadlines import resolution_deadline, response_deadline
-from casework.issues import Event, EventKind, Issue, Resolution, Spell, Status, Verdict
+from casework.issues import (
+    CallbackOutcome,
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    Resolution,
+    Solved,
+    Spell,
+    Status,
+    Verdict,
+    callback_outcome,
+)
 from casework.limits import PHOTOS_MAX, REASON_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
@@ -74,6 +88,9 @@ RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
     Action.TRANSFER: _in((Status.PENDING, Status.ACCEPTED), R.HEAD, R.COORDINATOR),
     Action.ASSIGN: _in((Status.ACCEPTED,), R.HEAD, R.COORDINATOR),
     Action.RESOLVE: _in((Status.ACCEPTED,), R.HEAD, R.MEMBER, R.COORDINATOR),
+    # Resolved: the call-back that closes it (a citizen's phone given); closed: the call-back
+    # of an issue closed before the three questions, the old way (`Issue.awaits_old_callback`).
+    Action.CALLBACK: _in((Status.RESOLVED, Status.CLOSED), R.REPORTER, R.COORDINATOR),
     Action.CONFIRM: _in((Status.RESOLVED,), R.REPORTER, R.COORDINATOR),
     Action.REOPEN: {
         Status.RESOLVED: frozenset({R.REPORTER, R.COORDINATOR}),
@@ -82,19 +99,31 @@ RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
     Action.WITHDRAW: _in((Status.PENDING, Status.RETURNED), R.REPORTER, R.COORDINATOR),
     Action.NOTE: _in(_ANY_STATUS, *_EVERYONE_INVOLVED),
     Action.ASSIST: _in((Status.PENDING, Status.ACCEPTED), R.HEAD, R.COORDINATOR),
-    Action.CALLBACK: _in((Status.CLOSED,), R.REPORTER, R.COORDINATOR),
     Action.PRAISE: _in((Status.CLOSED,), R.REPORTER, R.COORDINATOR),
 }
 
 
-def _open_to(issue: Issue, action: Action) -> bool:
-    """What the status table alone cannot say: a call-back is recorded once (again only after
-    "could not reach"), and an issue is praised once."""
+def _allowed(issue: Issue, action: Action) -> frozenset[Relation]:
+    """Who may take the step now: the status table, narrowed by what it alone cannot say. A
+    call-back needs a citizen to call, and an old one is recorded once (again only after
+    "could not reach"); an issue with a citizen to call is closed by the call-back, and by a
+    coordinator (with a reason) only once the citizen could not be reached, try after try;
+    an issue is praised once."""
+    allowed = RULES[action].get(issue.status, frozenset())
     if action is Action.CALLBACK:
-        return issue.callback in (None, Verdict.UNREACHABLE)
-    if action is Action.PRAISE:
-        return not issue.praised
-    return True
+        if issue.status is Status.RESOLVED:
+            return allowed if issue.has_citizen_to_call else frozenset()
+        return allowed if issue.awaits_old_callback else frozenset()
+    if action is Action.CONFIRM and issue.has_citizen_to_call:
+        return allowed & {R.COORDINATOR} if issue.callback_given_up else frozenset()
+    if action is Action.PRAISE and issue.praised:
+        return frozenset()
+    return allowed
+
+
+def _open_to(issue: Issue, action: Action) -> bool:
+    """Whether anyone may take the step now that the status table allows."""
+    return bool(_allowed(issue, action))
 
 
 # Steps that are someone else's, which a coordinator may take only with a reason on record.
@@ -120,8 +149,7 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
 
 
 def may(issue: Issue, person: Staff, action: Action) -> bool:
-    allowed = RULES[action].get(issue.status, frozenset())
-    return bool(relations(issue, person) & allowed) and _open_to(issue, action)
+    return bool(relations(issue, person) & _allowed(issue, action))
 
 
 def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> list[str]:
@@ -151,11 +179,7 @@ def group_actions(issue: Issue, department: str) -> list[Action]:
     if department != issue.department:
         return []
     return [
-        action
-        for action in RULES
-        if action in _GROUP_STEPS
-        and R.HEAD in RULES[action].get(issue.status, frozenset())
-        and _open_to(issue, action)
+        action for action in RULES if action in _GROUP_STEPS and R.HEAD in _allowed(issue, action)
     ]
 
 
@@ -167,13 +191,14 @@ def check(issue: Issue, person: Staff, action: Action) -> None:
     could_ever = any(mine & allowed for allowed in RULES[action].values())
     if not could_ever:
         raise errors.NotAllowed(action.value)
+    if action is Action.CONFIRM and issue.status is Status.RESOLVED and issue.has_citizen_to_call:
+        raise errors.ClosedByCallback()
     raise errors.WrongState(action.value, issue.status.value, done=not _open_to(issue, action))
 
 
 def on_behalf(issue: Issue, person: Staff, action: Action) -> bool:
     """A coordinator taking a step that belongs to someone else."""
-    allowed = RULES[action].get(issue.status, frozenset())
-    return (relations(issue, person) & allowed) == {R.COORDINATOR}
+    return (relations(issue, person) & _allowed(issue, action)) == {R.COORDINATOR}
 
 
 def decide(
@@ -254,14 +279,65 @@ def decide(
             if department == issue.department or department in issue.assisting:
                 raise errors.SameDepartment()
             return _with(event, EventKind.ASSIST_ADDED, department)
-        case RecordCallback(verdict=verdict):
-            return _with(event, EventKind.CALLBACK, issue.department, verdict=verdict)
+        case RecordCallback():
+            return _callback(event, issue, command)
         case Praise(person=praised):
             if praised is not None and praised.id not in (issue.assignee_id, issue.accepted_by):
                 raise errors.NotInDepartment()
             target = praised.id if praised is not None else None
             return _with(event, EventKind.PRAISE, issue.department, target_id=target)
     raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+
+def _callback(event: Event, issue: Issue, command: RecordCallback) -> Event:
+    """The call-back's event. A resolved issue's takes the three answers (or "could not
+    reach"); an issue closed before them is called back the old way, the verdict alone: the
+    questions nobody asked are on record as not asked, not as "no"."""
+    verdict, words = command.verdict, _reason(command.words, command.action, required=False)
+    if verdict is Verdict.UNREACHABLE:
+        return _with(event, EventKind.CALLBACK, issue.department, verdict=verdict, text=words)
+    contacted: Contact | None
+    solved: Solved | None
+    if issue.status is Status.CLOSED:
+        contacted, solved = Contact.NOT_ASKED, Solved.NOT_ASKED
+    else:
+        contacted, solved = command.contacted, command.solved
+        if contacted not in (Contact.YES, Contact.NO) or solved in (None, Solved.NOT_ASKED):
+            raise errors.StaleStep()  # a question left unanswered: nothing is recorded
+    return _with(
+        event,
+        EventKind.CALLBACK,
+        issue.department,
+        verdict=verdict,
+        contacted=contacted,
+        solved=solved,
+        text=words,
+    )
+
+
+def follow_up(before: Issue, event: Event) -> Event | None:
+    """The step a call-back's answers take on the issue it was recorded on (`before`), by the
+    same person at the same moment: solved (or partly) with the citizen satisfied (or basically)
+    closes it (结案); not solved, or dissatisfied, sends it back to the same department (重办)
+    with the citizen's words. Nothing follows "could not reach", nor the old way's verdict on
+    an issue already closed."""
+    if event.kind is not EventKind.CALLBACK or before.status is not Status.RESOLVED:
+        return None
+    match callback_outcome(event):
+        case CallbackOutcome.CLOSED:
+            kind, text = EventKind.CONFIRMED, None
+        case CallbackOutcome.REDO:
+            kind, text = EventKind.REOPENED, event.text
+        case _:
+            return None
+    return Event(
+        kind=kind,
+        actor_id=event.actor_id,
+        at=event.at,
+        department=before.department,
+        text=text,
+        on_behalf=event.on_behalf,
+    )
 
 
 def apply(issue: Issue, event: Event, org: Organisation) -> Issue:
@@ -305,7 +381,14 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             # The latest resolution is the result that counts: a second one, after a
             # reopening, replaces the first on the issue (both stay on the timeline).
             result = Resolution(event.text or "", at, event.photos)
-            return dataclasses.replace(changed, status=Status.RESOLVED, resolution=result)
+            return dataclasses.replace(
+                changed,
+                status=Status.RESOLVED,
+                resolution=result,
+                callback=None,
+                unreached=0,
+                callback_given_up=False,
+            )
         case EventKind.CONFIRMED:
             return dataclasses.replace(changed, status=Status.CLOSED, closures=issue.closures + 1)
         case EventKind.REOPENED:
@@ -321,6 +404,8 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
                 resolve_by=resolve_by,
                 reopen_count=issue.reopen_count + 1,
                 callback=None,
+                unreached=0,
+                callback_given_up=False,
             )
             return enter_phase(reopened, at, org)
         case EventKind.WITHDRAWN:
@@ -328,8 +413,21 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.ASSIST_ADDED:
             assert event.department is not None
             return dataclasses.replace(changed, assisting=issue.assisting | {event.department})
+        case EventKind.CALLBACK if event.verdict is Verdict.UNREACHABLE:
+            # Reminders to try again start afresh. Once the tries reach the organisation's
+            # number, a coordinator may close the issue with a reason (a closed issue, called
+            # back the old way, is closed already).
+            tries = issue.unreached + 1
+            given_up = issue.callback_given_up or (
+                issue.status is Status.RESOLVED and tries >= org.callback.attempts
+            )
+            unreached = dataclasses.replace(
+                changed, callback=event.verdict, unreached=tries, callback_given_up=given_up
+            )
+            return enter_phase(unreached, at, org)
         case EventKind.CALLBACK:
-            # A verdict ends the call-back reminders; "could not reach" starts them again.
+            # The verdict ends the call-back reminders; on a resolved issue, what the answers
+            # take (`follow_up`) moves it on.
             return enter_phase(dataclasses.replace(changed, callback=event.verdict), at, org)
         case EventKind.PRAISE:
             return dataclasses.replace(changed, praised=True)

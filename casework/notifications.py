@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from casework.issues import Event, EventKind, Issue, Verdict
+from casework.issues import (
+    CallbackOutcome,
+    Event,
+    EventKind,
+    Issue,
+    Status,
+    Verdict,
+    callback_outcome,
+)
 
 
 class Audience(StrEnum):
@@ -65,10 +73,36 @@ def who_hears(event: Event, issue: Issue) -> list[Recipients]:
             ]
         case EventKind.ASSIST_ADDED:
             return [Recipients(Audience.DEPARTMENT, event.department)]
-        case EventKind.CALLBACK if event.verdict is Verdict.DISSATISFIED:
-            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.COORDINATORS)]
-        case EventKind.CALLBACK if event.verdict is not Verdict.UNREACHABLE:
-            return [Recipients(Audience.HANDLERS, here)]
+        case EventKind.CALLBACK:
+            return _who_hears_the_call_back(event, issue)
         case EventKind.PRAISE:
             return [Recipients(Audience.HANDLERS, here), Recipients(Audience.ASSIGNEE)]
+    return []
+
+
+def _who_hears_the_call_back(event: Event, issue: Issue) -> list[Recipients]:
+    """A call-back's one notice tells what its answers did (the 结案 or 重办 that followed it is
+    not told again): closed, the department and the reporter (when a coordinator called); sent
+    back, them and the coordinators too, with its card (二次督办). Could not reach: nobody
+    (the reporter is reminded to try again) until the tries run out, then the coordinators,
+    who may close it with a reason. The old way's verdict on a closed issue: the department,
+    and the coordinators if the citizen is dissatisfied (they may reopen it)."""
+    here = issue.department
+    match callback_outcome(event):
+        case CallbackOutcome.CLOSED:
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.REPORTER)]
+        case CallbackOutcome.REDO:
+            return [
+                Recipients(Audience.HANDLERS, here),
+                Recipients(Audience.REPORTER),
+                Recipients(Audience.COORDINATORS),
+            ]
+        case CallbackOutcome.UNREACHED if (
+            issue.status is Status.RESOLVED and issue.callback_given_up
+        ):
+            return [Recipients(Audience.COORDINATORS)]
+        case CallbackOutcome.RECORDED if event.verdict is Verdict.DISSATISFIED:
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.COORDINATORS)]
+        case CallbackOutcome.RECORDED:
+            return [Recipients(Audience.HANDLERS, here)]
     return []

@@ -86,6 +86,16 @@ class Targets:
     satisfaction_rate: float | None = None
 
 
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """The call-back (README, "The call-back")."""
+
+    # Tries at reaching the citizen before a coordinator may close the issue with a reason.
+    # Three: a morning, an afternoon and the next day's call, as hotlines try before they
+    # record a work order as unreachable.
+    attempts: int = 3
+
+
 NIGHT = QuietHours(time(22, 0), time(7, 30))
 
 
@@ -101,7 +111,9 @@ class ReminderPolicy:
     returned_every: timedelta = timedelta(days=1)
     confirm_every: timedelta = timedelta(days=1)  # a resolved issue waits for the reporter
     digest_at: time = time(8, 30)  # the morning digest, local time
-    callback_after: timedelta = timedelta(days=1)  # closed, no call-back recorded: remind
+    # Could not reach the citizen at the call-back: remind the reporter to try again after
+    # this (and, for issues closed before the three-question call-back, to record it).
+    callback_after: timedelta = timedelta(days=1)
     weekly_day: int = 0  # the weekly report to the coordinators: Monday …
     weekly_at: time = time(9, 0)  # … at 09:00
 
@@ -116,6 +128,7 @@ class Organisation:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     targets: Targets = field(default_factory=Targets)
+    callback: CallbackPolicy = field(default_factory=CallbackPolicy)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.
     retired_departments: tuple[Department, ...] = ()

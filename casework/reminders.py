@@ -11,9 +11,15 @@ the moment the phase began (`phase_started_at`):
   `overdue_every`, and the coordinators every `escalate_after` (the supervision step);
 - returned: the reporter and the coordinators, `returned_after` and then every
   `returned_every`, until it is re-routed or withdrawn;
-- resolved: the reporter every `confirm_every`, until Confirm closed or Reopen;
-- closed: the reporter `callback_after` after closing, until the citizen's verdict is recorded
-  (three times at most; "could not reach" starts them again).
+- resolved, with a citizen to call: the reporter every `confirm_every`, until the call-back
+  closes or reopens it; once the citizen could not be reached, every `callback_after`, to try
+  again; once the tries reach `[callback] attempts`, the coordinators every `escalate_after`,
+  to close it with a reason (or the reporter reaches the citizen after all);
+- resolved, with no citizen to call: the reporter every `confirm_every`, until Confirm closed or
+  Reopen;
+- closed before the three-question call-back, and not called back yet
+  (`Issue.awaits_old_callback`): the reporter `callback_after` after closing, until the
+  citizen's verdict is recorded (three times at most; "could not reach" starts them again).
 
 Rungs are numbered within the phase; the issue remembers how many it has passed
 (`reminders_sent`) and when the next falls due (`next_reminder_at`), so the sweep finds due
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from casework.issues import Issue, Status, Verdict
+from casework.issues import Issue, Status
 from casework.notifications import Audience
 from casework.organisation import ReminderPolicy
 
@@ -45,8 +51,9 @@ class RungKind(StrEnum):
     OVERDUE = "overdue"  # past the deadline, again and again
     ESCALATION = "escalation"  # the coordinators are told it is overdue
     REROUTE = "reroute"  # a returned issue waits to be re-routed
-    CONFIRM = "confirm"  # a resolved issue waits for the reporter
-    CALLBACK = "callback"  # a closed issue waits for the citizen's verdict
+    CONFIRM = "confirm"  # a resolved issue with no citizen to call waits for the reporter
+    CALLBACK = "callback"  # an issue waits for the call-back (resolved; or closed the old way)
+    UNREACHED = "unreached"  # the citizen could not be reached, try after try: coordinators
 
 
 @dataclass(frozen=True)
@@ -92,12 +99,22 @@ def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
                 (at, RungKind.REROUTE, (Audience.REPORTER, Audience.COORDINATORS))
                 for at in _every(first, policy.returned_every)
             )
-        case Status.RESOLVED:
+        case Status.RESOLVED if not issue.has_citizen_to_call:
             timed = (
                 (at, RungKind.CONFIRM, (Audience.REPORTER,))
                 for at in _every(start + policy.confirm_every, policy.confirm_every)
             )
-        case Status.CLOSED if issue.callback in (None, Verdict.UNREACHABLE):
+        case Status.RESOLVED if issue.callback_given_up:
+            timed = (
+                (at, RungKind.UNREACHED, (Audience.COORDINATORS,))
+                for at in _every(start + policy.escalate_after, policy.escalate_after)
+            )
+        case Status.RESOLVED:
+            every = policy.callback_after if issue.unreached else policy.confirm_every
+            timed = (
+                (at, RungKind.CALLBACK, (Audience.REPORTER,)) for at in _every(start + every, every)
+            )
+        case Status.CLOSED if issue.awaits_old_callback:
             calls = _every(start + policy.callback_after, policy.callback_after)
             timed = (
                 (at, RungKind.CALLBACK, (Audience.REPORTER,))

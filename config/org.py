@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from casework.durations import parse_duration
 from casework.organisation import (
     AccessPolicy,
+    CallbackPolicy,
     Category,
     Department,
     Names,
@@ -172,12 +173,17 @@ class _Targets(_Strict):
     satisfaction_rate: Share | None = None
 
 
+class _Callback(_Strict):
+    attempts: Annotated[int, Field(ge=1, le=20)] = CallbackPolicy().attempts
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
     reminders: _Reminders = _Reminders()
     retention: _Retention = _Retention()
     targets: _Targets = _Targets()
+    callback: _Callback = _Callback()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -232,6 +238,7 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
             **{name: getattr(parsed.retention, name) for name in _Retention.model_fields}
         ),
         targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
+        callback=CallbackPolicy(attempts=parsed.callback.attempts),
     )
 
 

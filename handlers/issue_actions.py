@@ -17,10 +17,11 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from casework import errors
+from casework.callbacks import CallbackAnswer, Skip
 from casework.commands import Action
-from casework.issues import Verdict, WithdrawReason
+from casework.issues import Contact, Solved, Verdict, WithdrawReason
 from casework.services import issues, views
-from casework.services.issues import Asked, Offered, Press, Taken
+from casework.services.issues import Asked, Offered, Press, Questioned, Taken
 from handlers import refusals
 from handlers.context import BotContext
 from handlers.numbers import card_button, page_number, whole_number
@@ -45,6 +46,7 @@ async def on_issue_button(update: Update, context: BotContext) -> None:
             await query.answer()
         elif step == BACK:
             await query.answer()
+            await issues.leave_call_back(context.deps, context.staff, issue_id)
             await _redraw_as_now(query, context, issue_id)
         elif step == TIMELINE:
             await _timeline(query, context, issue_id, argument)
@@ -88,13 +90,22 @@ def _press_of(action: Action, argument: str | None) -> Press:
             return Press(action, chosen=True, person_id=praised)
         case Action.WITHDRAW if argument in tuple(WithdrawReason):
             return Press(action, chosen=True, withdraw_reason=WithdrawReason(argument))
-        case Action.CALLBACK if argument in tuple(Verdict):
-            return Press(action, chosen=True, verdict=Verdict(argument))
+        case Action.CALLBACK if (answer := _call_back_answer(argument)) is not None:
+            return Press(action, chosen=True, answer=answer)
         case Action.CONFIRM if argument == steps.CONFIRMED:
             return Press(action, chosen=True)
         case Action.PRAISE | Action.WITHDRAW | Action.CALLBACK:
             raise errors.StaleStep()
     return Press(action)
+
+
+def _call_back_answer(argument: str) -> CallbackAnswer | None:
+    """A call-back button's answer (`yes`, `partly`, `satisfied`, `skip` …); None for what no
+    button carries (`not_asked` included: it is what old call-backs say, never a tap)."""
+    for kind in (Contact, Solved, Verdict, Skip):
+        if argument in tuple(kind) and argument != Contact.NOT_ASKED:
+            return kind(argument)
+    return None
 
 
 async def _press(query: CallbackQuery, context: BotContext, issue_id: int, pressed: Press) -> None:
@@ -121,10 +132,15 @@ async def _press(query: CallbackQuery, context: BotContext, issue_id: int, press
             )
             asked = steps.choice_question(result.action, result.issue, t)
             await redraw(query, context, result.card, asked=asked, markup=markup)
+        case Questioned():
+            await query.answer()
+            asked = steps.call_back_question(result.issue, result.answers, t)
+            markup = steps.call_back_choices(result.issue, result.answers, t)
+            await redraw(query, context, result.card, asked=asked, markup=markup)
         case Asked():
             await _ask(query, context, result)
         case Taken():
-            await query.answer(steps.done(result.action, t))
+            await query.answer(steps.done(result.action, t, result.event, result.issue))
             await redraw(query, context, result.card)
 
 

@@ -25,7 +25,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     assert message is not None and message.text is not None
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
-    if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
+    words = prompt is not None and prompt.awaits_words
+    if prompt is not None and words and (card is None or card.issue_id == prompt.issue_id):
         await _answer_prompt(message, context, message.text)
         return
     if card is not None:  # a reply to another issue's card is a note on that issue
@@ -35,6 +36,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if draft is not None:
         await new_issue.on_text(update, context, draft)
         return
+    if prompt is not None:  # a call-back's questions: the buttons answer them, not words
+        raise errors.ButtonsWanted()
     await message.reply_text(
         context.t._("I was not expecting a message. /new logs an issue; /help lists the rest.")
     )
@@ -48,7 +51,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
     caption = message.caption or ""
     prompt = await issues.waiting_prompt(context.deps, context.staff)
     card = await _replied_card(message, context)
-    if prompt is not None and (card is None or card.issue_id == prompt.issue_id):
+    words = prompt is not None and prompt.awaits_words
+    if prompt is not None and words and (card is None or card.issue_id == prompt.issue_id):
         # Refused while a reason is asked: a reason takes words.
         await issues.add_prompt_photo(context.deps, context.staff, file_id)
         if caption.strip():
@@ -114,7 +118,7 @@ async def _answer_prompt(message: Message, context: BotContext, text: str) -> No
     """The words a step was waiting for: take the step, then show the card as it is now."""
     t = context.t
     taken = await issues.answer(context.deps, context.staff, text)
-    done = Html("✓ " + steps.done(taken.action, t))
+    done = Html("✓ " + steps.done(taken.action, t, taken.event, taken.issue))
     if taken.card is None:  # moved out of the person's reach (transferred away)
         await message.reply_html(Html(done + " " + taken.issue.number))
         return

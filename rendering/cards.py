@@ -13,14 +13,24 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from casework.commands import Action
-from casework.issues import Event, EventKind, Issue, Status
+from casework.issues import (
+    CallbackOutcome,
+    Event,
+    EventKind,
+    Issue,
+    Status,
+    Verdict,
+    callback_outcome,
+)
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.privacy import mask_name, mask_phone
 from casework.retention import PersonalData, blank
+from casework.roles import Role
 from rendering.dates import when
 from rendering.i18n import N_, Html, Texts
 from rendering.labels import (
+    callback_answers,
     category_name,
     department_name,
     gist,
@@ -169,7 +179,15 @@ def card_text(
         lines.append(t.n_("🖼 {n} photo", "🖼 {n} photos", len(issue.photos)))
     if issue.resolution is not None:
         lines.append(result_line(issue, t, people, hide=masked))
-    if issue.callback is not None:
+    if issue.callback is Verdict.UNREACHABLE and issue.unreached:
+        lines.append(
+            t.n_(
+                "📞 Call-back: the citizen could not be reached ({n} try)",
+                "📞 Call-back: the citizen could not be reached ({n} tries)",
+                issue.unreached,
+            )
+        )
+    elif issue.callback is not None:
         lines.append(t._("📞 Call-back: {verdict}", verdict=verdict_name(issue.callback, t)))
     if issue.praised:
         lines.append(t._("👍 Praised"))
@@ -293,10 +311,18 @@ def headline(
             )
         case EventKind.ASSIGNED:
             return t._("👤 {who} assigned {number} to you.", who=who, number=issue.number)
-        case EventKind.RESOLVED:  # what was done is on the card below (🏁), photos after it
+        case EventKind.RESOLVED if issue.has_citizen_to_call:  # the result is on the card (🏁)
             return t._(
-                "🏁 {department} resolved {number}. Please check with the citizen, then "
-                "confirm it closed or reopen it.",
+                "🏁 {department} resolved {number}. Please call the citizen back to check, and "
+                "record their answers (📞 Record the call-back): they close it, or send it back "
+                "for rework.",
+                department=department,
+                number=issue.number,
+            )
+        case EventKind.RESOLVED:  # no citizen to call: the reporter checks and confirms
+            return t._(
+                "🏁 {department} resolved {number}. Please check that it is done, then confirm "
+                "it closed or reopen it.",
                 department=department,
                 number=issue.number,
             )
@@ -319,12 +345,8 @@ def headline(
             return t._("💬 {who} on {number}: {note}", who=who, number=issue.number, note=text)
         case EventKind.ASSIST_ADDED:
             return t._("🤝 Your department is asked to assist with {number}.", number=issue.number)
-        case EventKind.CALLBACK if event.verdict is not None:
-            return t._(
-                "📞 Call-back on {number}: the citizen is {verdict}.",
-                number=issue.number,
-                verdict=verdict_name(event.verdict, t),
-            )
+        case EventKind.CALLBACK:
+            return _call_back_headline(event, issue, t, who, department, text, recipient)
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None
             return t._(
@@ -333,6 +355,64 @@ def headline(
                 number=issue.number,
             )
     return Html("")
+
+
+def _call_back_headline(
+    event: Event,
+    issue: Issue,
+    t: Texts,
+    who: str,
+    department: str,
+    words: str,
+    recipient: Staff | None,
+) -> Html:
+    """What a call-back did, from its answers: closed (结案), sent back (重办; to the
+    coordinators, 二次督办), the citizen out of reach, or the old way's verdict."""
+    number, answers = issue.number, callback_answers(event, t)
+    match callback_outcome(event):
+        case CallbackOutcome.CLOSED:
+            line = t._(
+                "🔒 {number} is closed: at the call-back ({who}) the citizen said {answers}.",
+                number=number,
+                who=who,
+                answers=answers,
+            )
+        case CallbackOutcome.REDO if recipient is not None and recipient.role is Role.COORDINATOR:
+            line = t._(
+                "🚨 Second supervision: at the call-back of {number} ({who}) the citizen said "
+                "{answers}. It goes back to {department} for rework.",
+                number=number,
+                who=who,
+                answers=answers,
+                department=department,
+            )
+        case CallbackOutcome.REDO:
+            line = t._(
+                "🔁 {number} goes back to {department} for rework: at the call-back ({who}) the "
+                "citizen said {answers}.",
+                number=number,
+                who=who,
+                answers=answers,
+                department=department,
+            )
+        case CallbackOutcome.UNREACHED:
+            return t.n_(
+                "📵 The citizen of {number} could not be reached ({n} try). You may close it "
+                "with a reason (🔒 Confirm closed).",
+                "📵 The citizen of {number} could not be reached ({n} tries). You may close it "
+                "with a reason (🔒 Confirm closed).",
+                max(issue.unreached, 1),
+                number=number,
+            )
+        case _:
+            return t._(
+                "📞 Call-back on {number}: the citizen is {verdict}.",
+                number=number,
+                verdict=answers,
+            )
+    if not words:
+        return line
+    return Html(line + "\n" + t._("💬 The citizen: “{words}”", words=words))
 
 
 def photos_caption(event: Event, issue: Issue, people: dict[int, Staff], t: Texts) -> Html:

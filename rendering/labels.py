@@ -5,7 +5,17 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from casework.issues import EventKind, Issue, Source, Status, Verdict, WithdrawReason
+from casework.issues import (
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    Solved,
+    Source,
+    Status,
+    Verdict,
+    WithdrawReason,
+)
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.roles import Role
@@ -80,6 +90,17 @@ _VERDICT = {
     Verdict.DISSATISFIED: N_("dissatisfied"),
     Verdict.UNREACHABLE: N_("could not be reached"),
 }
+_CONTACT = {
+    Contact.YES: N_("contacted"),
+    Contact.NO: N_("not contacted"),
+    Contact.NOT_ASKED: N_("contact not asked"),
+}
+_SOLVED = {
+    Solved.SOLVED: N_("solved"),
+    Solved.PARTLY: N_("partly solved"),
+    Solved.NOT_SOLVED: N_("not solved"),
+    Solved.NOT_ASKED: N_("solving not asked"),
+}
 _EVENT_KIND = {
     EventKind.SUBMITTED: N_("logged"),
     EventKind.ACCEPTED: N_("accepted"),
@@ -121,6 +142,28 @@ def event_kind_name(kind: EventKind, t: Texts) -> str:
 
 def verdict_name(verdict: Verdict, t: Texts) -> str:
     return t._(_VERDICT[verdict])
+
+
+def contact_name(contact: Contact, t: Texts) -> str:
+    return t._(_CONTACT[contact])
+
+
+def solved_name(solved: Solved, t: Texts) -> str:
+    return t._(_SOLVED[solved])
+
+
+def callback_answers(event: Event, t: Texts) -> str:
+    """A call-back's answers in a line: `contacted · solved · satisfied`; the verdict alone for
+    one that asked nothing else (recorded before the three questions), or could not reach."""
+    answers = []
+    contacted, solved = event.contacted, event.solved
+    if contacted is not None and contacted is not Contact.NOT_ASKED:
+        answers.append(contact_name(contacted, t))
+    if solved is not None and solved is not Solved.NOT_ASKED:
+        answers.append(solved_name(solved, t))
+    if event.verdict is not None:
+        answers.append(verdict_name(event.verdict, t))
+    return " · ".join(answers)
 
 
 def withdraw_name(reason: WithdrawReason, t: Texts) -> str:

@@ -73,6 +73,12 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("You cannot end your own access.")
         case errors.IssueNotFound():
             return t._("No issue with that number that you may see. Numbers look like 2611-0042.")
+        case errors.ClosedByCallback():
+            return t._(
+                "This issue has the citizen's phone: it is closed by calling them back "
+                "(📞 Record the call-back). The coordination office may close it only once the "
+                "citizen could not be reached, try after try."
+            )
         case errors.ReasonRequired():
             return t._("Please write a reason; it goes on the record.")
         case errors.EmptyText():

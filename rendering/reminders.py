@@ -39,8 +39,25 @@ def reminder_headline(
     if kind is RungKind.CONFIRM:
         ago = span(now - (issue.phase_started_at or issue.updated_at), t)
         return t._(
-            "🏁 {number} was resolved {ago} ago. Please call the citizen back, then confirm it "
+            "🏁 {number} was resolved {ago} ago. Please check that it is done, then confirm it "
             "closed or reopen it.",
+            number=number,
+            ago=ago,
+        )
+    if kind is RungKind.CALLBACK and issue.status is Status.RESOLVED and issue.unreached:
+        return t.n_(
+            "📞 The citizen of {number} could not be reached ({n} try). Please call them again "
+            "and record the call-back.",
+            "📞 The citizen of {number} could not be reached ({n} tries). Please call them again "
+            "and record the call-back.",
+            issue.unreached,
+            number=number,
+        )
+    if kind is RungKind.CALLBACK and issue.status is Status.RESOLVED:
+        ago = span(now - (issue.phase_started_at or issue.updated_at), t)
+        return t._(
+            "📞 {number} was resolved {ago} ago. Please call the citizen back and record the "
+            "call-back: it closes the issue, or sends it back for rework.",
             number=number,
             ago=ago,
         )
@@ -51,6 +68,15 @@ def reminder_headline(
             "verdict.",
             number=number,
             ago=ago,
+        )
+    if kind is RungKind.UNREACHED:
+        return t.n_(
+            "📵 The citizen of {number} could not be reached ({n} try): it stays resolved. "
+            "Close it with a reason (🔒 Confirm closed), or have them called again.",
+            "📵 The citizen of {number} could not be reached ({n} tries): it stays resolved. "
+            "Close it with a reason (🔒 Confirm closed), or have them called again.",
+            issue.unreached,
+            number=number,
         )
     if kind is RungKind.REROUTE:
         ago = span(now - (issue.phase_started_at or issue.updated_at), t)
@@ -158,11 +184,25 @@ def _asked(
     waited = span(now - (issue.phase_started_at or issue.updated_at), t)
     if rung is RungKind.CONFIRM:
         return t._(
-            "🏁 Resolved {ago} ago: call the citizen back, then confirm it closed or reopen it.",
+            "🏁 Resolved {ago} ago: check that it is done, then confirm it closed or reopen it.",
             ago=waited,
         )
+    if rung is RungKind.CALLBACK and issue.status is Status.RESOLVED and issue.unreached:
+        return t.n_(
+            "📞 Could not reach the citizen ({n} try): call again.",
+            "📞 Could not reach the citizen ({n} tries): call again.",
+            issue.unreached,
+        )
+    if rung is RungKind.CALLBACK and issue.status is Status.RESOLVED:
+        return t._("📞 Resolved {ago} ago: call the citizen back.", ago=waited)
     if rung is RungKind.CALLBACK:
         return t._("📞 Closed {ago} ago: record the citizen's verdict.", ago=waited)
+    if rung is RungKind.UNREACHED:
+        return t.n_(
+            "📵 The citizen could not be reached ({n} try): close it with a reason.",
+            "📵 The citizen could not be reached ({n} tries): close it with a reason.",
+            issue.unreached,
+        )
     if rung is RungKind.REROUTE:
         return t._("↩️ Returned {ago} ago: re-route or withdraw it.", ago=waited)
     due = issue.due

@@ -3,20 +3,38 @@ buttons in place of the card's), the question a step asks for its words, the ans
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from casework.callbacks import Answers, Question, Skip
 from casework.commands import Action
-from casework.issues import Issue, Verdict, WithdrawReason
+from casework.issues import (
+    CallbackOutcome,
+    Contact,
+    Event,
+    Issue,
+    Solved,
+    Verdict,
+    WithdrawReason,
+    answered_outcome,
+    callback_outcome,
+)
 from casework.metrics import Held
 from casework.organisation import Organisation
 from casework.people import Staff
 from casework.prompts import Prompt
 from rendering.cards import BACK, CODES, callback
 from rendering.i18n import N_, Html, Texts
-from rendering.labels import department_name, verdict_name, withdraw_name
+from rendering.labels import (
+    contact_name,
+    department_name,
+    solved_name,
+    verdict_name,
+    withdraw_name,
+)
 
 PRAISE_DEPARTMENT = "d"  # the praise button's argument for the department (else a person's id)
 CONFIRMED = "y"  # the argument of the button that confirms a step asked twice
@@ -48,8 +66,28 @@ _ASK = {
 }
 
 
-def done(action: Action, t: Texts) -> str:
-    """The answer to the person who took the step (`Accepted.`)."""
+def done(action: Action, t: Texts, event: Event | None = None, issue: Issue | None = None) -> str:
+    """The answer to the person who took the step (`Accepted.`); for a call-back, what its
+    answers did (`event`, and the `issue` as it is now)."""
+    if action is Action.CALLBACK and event is not None and issue is not None:
+        match callback_outcome(event):
+            case CallbackOutcome.CLOSED:
+                return t._("Call-back recorded: {number} is closed.", number=issue.number)
+            case CallbackOutcome.REDO:
+                return t._(
+                    "Call-back recorded: {number} goes back to the department for rework, and "
+                    "the coordination office is told.",
+                    number=issue.number,
+                )
+            case CallbackOutcome.UNREACHED if issue.callback_given_up:
+                return t._(
+                    "Could not reach the citizen: the tries are used up, and the coordination "
+                    "office may now close it. You may still call again."
+                )
+            case CallbackOutcome.UNREACHED:
+                return t._(
+                    "Could not reach the citizen: please try again later; I will remind you."
+                )
     return t._(_DONE[action])
 
 
@@ -73,8 +111,8 @@ _CHOOSE = {
     Action.CALLBACK: N_("📞 Is the citizen satisfied with how {number} was handled?"),
     Action.PRAISE: N_("👍 Praise whom for {number}?"),
     Action.CONFIRM: N_(
-        "🔒 Close {number}? Confirm only once the citizen says the problem is solved: the "
-        "department is told, and only the coordination office can reopen it."
+        "🔒 Close {number}? Confirm only once you have checked that the problem is solved: "
+        "the department is told, and only the coordination office can reopen it."
     ),
 }
 
@@ -114,6 +152,70 @@ def load_label(person: Staff, held: Held, t: Texts) -> str:
     return t._(label, name=Html(name), **counts)
 
 
+_ASKED_AT_CALL_BACK = {
+    Question.CONTACTED: N_("📞 {number} call-back: did the department contact you?"),
+    Question.SOLVED: N_("📞 {number} call-back: is the problem solved?"),
+    Question.SATISFIED: N_("📞 {number} call-back: are you satisfied with how it was handled?"),
+    Question.WORDS: N_(
+        "💬 {number} call-back: anything the citizen wants to say? Type it and send it, or "
+        "press Skip."
+    ),
+}
+
+
+def call_back_question(issue: Issue, answers: Answers, t: Texts) -> Html:
+    """The call-back's question now, under the answers so far (`已联系 · 已解决`)."""
+    asked = t._(_ASKED_AT_CALL_BACK[answers.next], number=issue.number)
+    given = []
+    if answers.contacted is not None:
+        given.append(contact_name(answers.contacted, t))
+    if answers.solved is not None:
+        given.append(solved_name(answers.solved, t))
+    if answers.satisfied is not None:
+        given.append(verdict_name(answers.satisfied, t))
+    if not given:
+        return asked
+    if answers.next is Question.WORDS:
+        # The answers decide now what happens, and it cannot be taken back: say it before the
+        # last tap, with Back to answer again (this is the call-back's confirmation).
+        if answered_outcome(answers.solved, answers.satisfied) is CallbackOutcome.CLOSED:
+            then = t._("✅ With these answers {number} will be closed.", number=issue.number)
+        else:
+            then = t._(
+                "⚠️ With these answers {number} goes back to the department for rework, and "
+                "the coordination office is told. If that is wrong, press ◀ Back and answer "
+                "again.",
+                number=issue.number,
+            )
+        asked = Html(then + "\n" + asked)
+    return Html(html.escape(" · ".join(given)) + "\n" + asked)
+
+
+def call_back_choices(issue: Issue, answers: Answers, t: Texts) -> InlineKeyboardMarkup:
+    """The buttons of the call-back's question now, and ◀ Back to the card's own."""
+    code = CODES[Action.CALLBACK]
+
+    def button(label: str, answer: Contact | Solved | Verdict | Skip) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=callback(issue.id, code, answer))
+
+    back = [InlineKeyboardButton(t._("◀ Back"), callback_data=callback(issue.id, BACK))]
+    match answers.next:
+        case Question.CONTACTED:
+            rows = [
+                [button(t._("Yes"), Contact.YES), button(t._("No"), Contact.NO)],
+                [button(t._("📵 Could not reach the citizen"), Verdict.UNREACHABLE)],
+            ]
+        case Question.SOLVED:
+            solved = (Solved.SOLVED, Solved.PARTLY, Solved.NOT_SOLVED)
+            rows = [[button(solved_name(s, t), s) for s in solved]]
+        case Question.SATISFIED:
+            liked = (Verdict.SATISFIED, Verdict.BASICALLY_SATISFIED, Verdict.DISSATISFIED)
+            rows = [[button(verdict_name(v, t), v) for v in liked]]
+        case Question.WORDS:
+            rows = [[button(t._("Skip"), Skip.WORDS)]]
+    return InlineKeyboardMarkup([*rows, back])
+
+
 def choices(
     issue: Issue,
     action: Action,
@@ -142,7 +244,7 @@ def choices(
             return InlineKeyboardMarkup(
                 [[button(withdraw_name(w, t), w) for w in WithdrawReason], back]
             )
-        case Action.CALLBACK:
+        case Action.CALLBACK:  # the old way, for an issue closed before the three questions
             verdicts = [button(verdict_name(v, t), v) for v in Verdict]
             return InlineKeyboardMarkup([verdicts[:2], verdicts[2:], back])
         case Action.PRAISE:

@@ -13,7 +13,7 @@ from casework.people import Staff
 from rendering.cards import MEDIA, TIMELINE, callback
 from rendering.dates import when
 from rendering.i18n import Html, Texts
-from rendering.labels import department_name, verdict_name, withdraw_name
+from rendering.labels import callback_answers, department_name, withdraw_name
 
 PAGE_LINES = 15
 PAGE_CHARACTERS = 3500  # leaves room under Telegram's 4096 for the header
@@ -133,6 +133,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
                 if not text
                 else t._("confirmed it closed: {reason}", reason=text)
             )
+        case EventKind.REOPENED if not text:  # sent back by a call-back, the citizen silent
+            return t._("reopened it")
         case EventKind.REOPENED:
             return t._("reopened it: {reason}", reason=text)
         case EventKind.WITHDRAWN:
@@ -142,8 +144,14 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("note: {note}", note=text)
         case EventKind.ASSIST_ADDED:
             return t._("asked {department} to assist", department=department)
-        case EventKind.CALLBACK if event.verdict is not None:
-            return t._("called the citizen back: {verdict}", verdict=verdict_name(event.verdict, t))
+        case EventKind.CALLBACK if text:
+            return t._(
+                "called the citizen back: {answers}; the citizen: “{words}”",
+                answers=callback_answers(event, t),
+                words=text,
+            )
+        case EventKind.CALLBACK:
+            return t._("called the citizen back: {verdict}", verdict=callback_answers(event, t))
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None
             return t._("recorded praise for {whom}", whom=target.name if target else department)

@@ -99,7 +99,9 @@ async def events(bot: Harness, number: str | None = None) -> list[str]:
 
 
 async def confirm_closed(person: FakeUser, card: BotMessage) -> None:
-    """Press Confirm closed on the card, then confirm it (a reporter is asked twice)."""
+    """Press Confirm closed on the card, then confirm it (a reporter is asked twice). Only an
+    issue with no citizen's phone is closed so (`log_issue(..., phone=None)`); one with a phone
+    is closed by the call-back (`call_back`)."""
     await person.press(card, "确认结案")
     await person.press(card, "确认结案")
 
@@ -124,3 +126,26 @@ async def to_summary(
     await worker.press(worker.last, "一般")
     await worker.press(worker.last, "✓ ")
     return worker.last
+
+
+async def call_back(
+    person: FakeUser,
+    card: BotMessage,
+    contacted: str = "是",
+    solved: str = "已解决",
+    satisfied: str = "满意",
+    words: str | None = None,
+) -> None:
+    """Record the call-back on the card, a tap per question: by default the department
+    contacted the citizen, the problem is solved and they are satisfied, with nothing to add,
+    which closes the issue. `words`: the citizen's, typed instead of pressing Skip."""
+    await person.press(card, "记录回访")
+    assert card.text.endswith("承办单位是否联系过您？"), card.text
+    await person.press(card, contacted)
+    await person.press(card, solved)
+    await person.press(card, satisfied)
+    assert "群众还有什么意见" in card.text, card.text
+    if words is None:
+        await person.press(card, "跳过")
+    else:
+        await person.send(words)

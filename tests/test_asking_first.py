@@ -4,14 +4,17 @@ taken back and tells other people (issue 16, point 5)."""
 from __future__ import annotations
 
 from tests.fakebotapi import FakeUser
-from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows, to_summary
+from tests.flows import answer, card_for, events, log_issue, rows, to_summary
 from tests.harness import Harness
 
 
-async def resolved_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> str:
+async def resolved_issue(
+    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = None
+) -> str:
+    """Resolved, with no citizen's phone unless given: the reporter confirms it closed."""
     await head.send("/start")
     await member.send("/start")
-    number = await log_issue(worker)
+    number = await log_issue(worker, phone=phone)
     await head.press(card_for(head, number), "签收")
     await head.press(card_for(head, number), "办结")
     await answer(head, "已更换灯泡")
@@ -36,24 +39,23 @@ async def test_the_head_is_asked_whom_to_assign_above_the_people_and_back_remove
     assert card.has_button("指派") and not card.has_button("刘强")
 
 
-async def test_the_call_back_asks_whether_the_citizen_is_satisfied(
+async def test_the_call_back_asks_whether_the_department_contacted_the_citizen_first(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
 ) -> None:
-    number = await resolved_issue(worker, head, member)
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
-    card = card_for(worker, number)
+    number = await resolved_issue(worker, head, member, phone="13812345678")
+    card = await worker.wait_for("请回访群众核实")
 
     await worker.press(card, "记录回访")
 
-    assert card.text.endswith(f"群众对 {number} 的办理结果是否满意？")
-    assert card.has_button("不满意")
+    assert card.text.endswith(f"📞 {number} 回访：承办单位是否联系过您？")
+    assert card.has_button("是") and card.has_button("否") and card.has_button("联系不上")
 
 
 async def test_confirm_closed_asks_once_more_and_closes_only_on_the_second_press(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
-    resolved = await worker.wait_for("请回访群众核实")
+    resolved = await worker.wait_for("请核实办理情况")
     heard_before = len(head.messages)
 
     await worker.press(resolved, "确认结案")
@@ -75,7 +77,7 @@ async def test_back_from_the_confirmation_leaves_the_issue_resolved(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
-    resolved = await worker.wait_for("请回访群众核实")
+    resolved = await worker.wait_for("请核实办理情况")
 
     await worker.press(resolved, "确认结案")
     await worker.press(resolved, "返回")
@@ -90,7 +92,7 @@ async def test_a_confirmation_pressed_after_the_issue_was_reopened_changes_nothi
 ) -> None:
     await coordinator.send("/start")
     number = await resolved_issue(worker, head, member)
-    resolved = await worker.wait_for("请回访群众核实")
+    resolved = await worker.wait_for("请核实办理情况")
     await worker.press(resolved, "确认结案")  # asked: and meanwhile…
     data = resolved.button("✅ 确认结案").callback_data
     assert data is not None

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from tests.fakebotapi import FakeUser
-from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
+from tests.flows import answer, call_back, card_for, events, log_issue, rows
 from tests.harness import TEST_ORG, Harness, settings_for
 
 
@@ -44,13 +44,14 @@ async def test_the_happy_path_from_logging_to_confirmed_closed(
 
     resolved = await worker.wait_for("请回访群众核实")
     assert "已更换灯泡" in resolved.text
-    assert resolved.has_button("确认结案") and resolved.has_button("重办")
-    await confirm_closed(worker, resolved)
+    assert resolved.has_button("记录回访") and resolved.has_button("重办")
+    assert not resolved.has_button("确认结案")  # the citizen's answers close it
+    await call_back(worker, resolved)
 
     assert await status_of(bot, number) == ("closed", "roads")
-    assert "已确认 " in (await head.wait_for("结案。")).text
+    assert "已联系 · 已解决 · 满意" in (await head.wait_for("已结案：")).text
     assert await events(bot, number) == [
-        "submitted", "accepted", "assigned", "resolved", "confirmed",
+        "submitted", "accepted", "assigned", "resolved", "callback", "confirmed",
     ]  # fmt: skip
 
 
@@ -232,7 +233,7 @@ async def test_my_lists_what_i_reported_open_first_and_inbox_nearest_deadline_fi
     await head.press(card_for(head, first), "签收")
     await head.press(card_for(head, first), "办结")
     await answer(head, "修好了")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    await call_back(worker, await worker.wait_for("请回访群众核实"))
 
     await worker.send("/my")
     listing = worker.last.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakebotapi import FakeUser
-from tests.flows import card_for, confirm_closed, events, log_issue
+from tests.flows import call_back, card_for, events, log_issue
 from tests.harness import Harness
 
 CODES = {
@@ -14,6 +14,7 @@ CODES = {
     "resolve": "res", "confirm": "cfm", "reopen": "rop", "withdraw": "wd", "note": "note",
     "assist": "ast", "callback": "cb", "praise": "pr",
 }  # fmt: skip
+PHONE = "13812345678"
 # Pressed last: these take effect at once (the others ask for words or offer a choice first).
 AT_ONCE = ("accept", "confirm")
 # The README's permission table, for a pending issue and for an accepted one.
@@ -220,7 +221,15 @@ RETURNED = {
     "other department": set(),
     "stranger worker": set(),
 }
-RESOLVED = {
+RESOLVED = {  # with the citizen's phone: the call-back closes it
+    "reporter": {"callback", "reopen", "note"},
+    "head": {"note"},
+    "member": {"note"},
+    "coordinator": {"callback", "reopen", "note"},
+    "other department": set(),
+    "stranger worker": set(),
+}
+RESOLVED_WITHOUT_PHONE = {  # nobody to call: the reporter confirms it closed
     "reporter": {"confirm", "reopen", "note"},
     "head": {"note"},
     "member": {"note"},
@@ -228,11 +237,11 @@ RESOLVED = {
     "other department": set(),
     "stranger worker": set(),
 }
-CLOSED = {
-    "reporter": {"callback", "praise", "note"},
+CLOSED = {  # by the call-back: nothing more to call back
+    "reporter": {"praise", "note"},
     "head": {"note"},
     "member": {"note"},
-    "coordinator": {"reopen", "callback", "praise", "note"},
+    "coordinator": {"reopen", "praise", "note"},
     "other department": set(),
     "stranger worker": set(),
 }
@@ -241,7 +250,7 @@ CLOSED = {
 async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -> None:
     """Log an issue and take it to `state` as the people would."""
     await head.send("/start")
-    number = await log_issue(worker)
+    number = await log_issue(worker, phone=None if state == "resolved without phone" else PHONE)
     card = card_for(head, number)
     if state == "returned":
         await head.press(card, "退回")
@@ -251,11 +260,17 @@ async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -
     await head.press(card, "办结")
     await head.send("已修好")
     if state == "closed":
-        await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+        await call_back(worker, await worker.wait_for("请回访群众核实"))
 
 
 @pytest.mark.parametrize(
-    ("state", "table"), [("returned", RETURNED), ("resolved", RESOLVED), ("closed", CLOSED)]
+    ("state", "table"),
+    [
+        ("returned", RETURNED),
+        ("resolved", RESOLVED),
+        ("resolved without phone", RESOLVED_WITHOUT_PHONE),
+        ("closed", CLOSED),
+    ],
 )
 @pytest.mark.parametrize("who", list(PEOPLE))
 async def test_every_button_on_a_returned_resolved_or_closed_issue(

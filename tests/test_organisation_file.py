@@ -191,6 +191,20 @@ def test_a_target_written_as_a_percentage_number_is_named_with_how_to_write_it()
     ]
 
 
+def test_the_call_back_tries_three_times_unless_the_file_says_otherwise() -> None:
+    raw = example()
+    assert load_organisation(EXAMPLE).callback.attempts == 3  # documented there
+    raw.pop("callback")
+    assert parse_organisation(raw).callback.attempts == 3
+
+    raw["callback"] = {"attempts": 2}
+    assert parse_organisation(raw).callback.attempts == 2
+    raw["callback"] = {"attempts": 0}
+    assert problems(raw) == [
+        "org.toml: callback.attempts: Input should be greater than or equal to 1"
+    ]
+
+
 def test_a_misspelt_setting_is_reported_rather_than_ignored() -> None:
     raw = example()
     raw["categories"][2]["respond_whithin"] = "2h"

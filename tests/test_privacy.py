@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakebotapi import FakeUser
-from tests.flows import answer, card_for, confirm_closed
+from tests.flows import answer, call_back, card_for
 from tests.harness import Harness
 
 PHONE = "13987654321"
@@ -37,7 +37,9 @@ async def test_a_full_run_logs_no_citizen_data_and_no_token(
     await head.press(card, "签收")
     await head.press(card, "办结")
     await answer(head, f"已联系{CITIZEN}，电话{PHONE}，修好了")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    await call_back(
+        worker, await worker.wait_for("请回访群众核实"), words=f"{CITIZEN}说修好了 {PHONE}"
+    )
     await coordinator.send("/issue 2611-0001")
     await coordinator.send("/export")
     bot.expected_errors.append(ValueError)

@@ -61,10 +61,15 @@ def test_an_accepted_issue_reminds_the_handler_then_the_heads_then_the_coordinat
 def test_a_resolved_issue_reminds_the_reporter_every_day() -> None:
     resolved = dataclasses.replace(issue(), status=Status.RESOLVED, phase_started_at=NOW)
 
-    assert first(3, resolved) == [
+    assert first(3, resolved) == [  # no citizen's phone: to confirm it closed
         (24 * H, RungKind.CONFIRM, (Audience.REPORTER,)),
         (48 * H, RungKind.CONFIRM, (Audience.REPORTER,)),
         (72 * H, RungKind.CONFIRM, (Audience.REPORTER,)),
+    ]
+    to_call = dataclasses.replace(resolved, citizen_phone="13812345678")
+    assert first(2, to_call) == [  # to call the citizen back
+        (24 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
+        (48 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
     ]
 
 
@@ -77,8 +82,11 @@ def test_a_returned_issue_reminds_the_reporter_and_coordinators_to_reroute() -> 
     ]
 
 
-def test_a_closed_issue_asks_for_the_call_back_three_times_at_most() -> None:
-    closed = dataclasses.replace(issue(), status=Status.CLOSED, phase_started_at=NOW)
+def test_an_old_closed_issue_asks_for_its_call_back_three_times_at_most() -> None:
+    """Closed before the three-question call-back, with a citizen to call, not called back."""
+    closed = dataclasses.replace(
+        issue(), status=Status.CLOSED, phase_started_at=NOW, citizen_phone="13812345678"
+    )
 
     assert first(5, closed) == [
         (24 * H, RungKind.CALLBACK, (Audience.REPORTER,)),
@@ -92,6 +100,7 @@ def test_a_closed_issue_asks_for_the_call_back_three_times_at_most() -> None:
 def test_recorded_call_backs_and_withdrawn_issues_have_no_reminders() -> None:
     done = dataclasses.replace(issue(), status=Status.CLOSED, callback=Verdict.SATISFIED)
     assert first(3, done) == []
+    assert first(3, dataclasses.replace(issue(), status=Status.CLOSED)) == []  # nobody to call
     assert first(3, dataclasses.replace(issue(), status=Status.WITHDRAWN)) == []
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.flows import answer, card_for, confirm_closed, log_issue, rows
+from tests.flows import answer, call_back, card_for, confirm_closed, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 H = timedelta(hours=1)
@@ -125,7 +125,7 @@ async def test_an_overdue_accepted_issue_goes_to_the_handler_then_the_heads_then
     assert count(member, "已超过办结时限") == overdue_count
 
 
-async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
+async def test_a_resolved_issue_reminds_the_reporter_every_day_until_the_call_back_closes_it(
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:
     await started(head)
@@ -136,17 +136,37 @@ async def test_a_resolved_issue_reminds_the_reporter_every_day_until_confirmed(
     await answer(head, "已更换灯泡")
 
     await at(bot, 23 * H)
-    assert count(worker, "请电话回访群众，然后") == 0
+    assert count(worker, "请电话回访群众并记录回访结果") == 0
     await at(bot, H)
-    daily = said(worker, f"{number} 已办结 1 天。请电话回访群众")
-    assert daily.has_button("确认结案") and daily.has_button("重办")
+    daily = said(worker, f"{number} 已办结 1 天。请电话回访群众并记录回访结果")
+    assert daily.has_button("记录回访") and daily.has_button("重办")
     await at(bot, 24 * H)
     assert said(worker, f"{number} 已办结 2 天")
 
-    await confirm_closed(worker, said(worker, f"{number} 已办结 2 天"))
+    await call_back(worker, said(worker, f"{number} 已办结 2 天"))
     await at(bot, 72 * H)
 
-    assert count(worker, "请电话回访群众，然后") == 2  # the call-back is asked for apart
+    # Closed by the call-back: no call-back is asked for apart any more.
+    assert count(worker, "请电话回访群众") == 2
+
+
+async def test_a_resolved_issue_with_no_citizen_to_call_reminds_the_reporter_to_confirm(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await started(head)
+    number = await log_issue(worker, phone=None)
+    card = card_for(head, number)
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已更换灯泡")
+
+    await at(bot, 24 * H)
+    daily = said(worker, f"{number} 已办结 1 天。请核实后确认结案或重办")
+    assert daily.has_button("确认结案") and daily.has_button("重办")
+    await confirm_closed(worker, daily)
+    await at(bot, 72 * H)
+
+    assert count(worker, f"{number} 已办结") == 1
 
 
 async def test_a_returned_issue_reminds_the_reporter_and_coordinators_to_reroute(

@@ -37,7 +37,7 @@ from rendering.i18n import texts
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.flows import answer, card_for, confirm_closed, events, log_issue
+from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue
 from tests.harness import (
     START,
     TEST_ORG,
@@ -48,19 +48,36 @@ from tests.harness import (
     stop_bot,
 )
 
+PHONE = "13812345678"
 
-async def closed_issue(worker: FakeUser, head: FakeUser, member: FakeUser) -> str:
-    """An issue handled by 刘强 and confirmed closed by the worker who logged it."""
+
+async def resolved_issue(
+    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = PHONE
+) -> str:
+    """An issue handled by 刘强 and resolved: with the citizen's phone, the worker who logged
+    it is to call back; without, to confirm it closed."""
     for person in (head, member):
         await person.send("/start")
-    number = await log_issue(worker)
+    number = await log_issue(worker, phone=phone)
     card = card_for(head, number)
     await head.press(card, "签收")
     await head.press(card, "指派")
     await head.press(card, "刘强")
     await member.press(await member.wait_for("指派给您"), "办结")
     await answer(member, "已修好")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    return number
+
+
+async def closed_issue(
+    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = None
+) -> str:
+    """An issue handled by 刘强 and closed by the worker who logged it: with no citizen's
+    phone, confirmed (no call-back made); with one, by the call-back, the citizen satisfied."""
+    number = await resolved_issue(worker, head, member, phone)
+    if phone is None:
+        await confirm_closed(worker, await worker.wait_for("请核实办理情况"))
+    else:
+        await call_back(worker, await worker.wait_for("请回访群众核实"))
     return number
 
 
@@ -69,61 +86,56 @@ def photo_of(bot: Harness, message: BotMessage) -> bytes:
     return bot.api.files[message.file_id]
 
 
-async def test_a_dissatisfied_citizen_reaches_the_coordinators_who_can_reopen(
+async def test_a_dissatisfied_citizen_sends_it_back_and_reaches_the_coordinators(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
 ) -> None:
     await coordinator.send("/start")
-    number = await closed_issue(worker, head, member)
+    number = await resolved_issue(worker, head, member)
     card = card_for(worker, number)
-    assert card.has_button("记录回访") and card.has_button("表扬")
+    assert card.has_button("记录回访") and not card.has_button("表扬")  # praise: once closed
 
-    await worker.press(card, "记录回访")
-    await worker.press(card, "不满意")
+    await call_back(worker, card, "是", "已解决", "不满意", words="群众说灯还是不亮")
 
-    assert "回访：不满意" in card.text and not card.has_button("记录回访")
-    alert = await coordinator.wait_for("回访结果：群众不满意")
-    assert alert.has_button("重办")
-    await coordinator.press(alert, "重办")
-    await answer(coordinator, "群众说灯还是不亮")
+    assert not card.has_button("记录回访")
+    alert = await coordinator.wait_for("二次督办")
+    assert "群众说灯还是不亮" in alert.text and alert.has_button("办结")
     assert await events(bot, number) == [
-        "submitted", "accepted", "assigned", "resolved", "confirmed", "callback", "reopened",
+        "submitted", "accepted", "assigned", "resolved", "callback", "reopened",
     ]  # fmt: skip
-    assert "重办了" in (await member.wait_for("重办了")).text
+    assert "群众说灯还是不亮" in (await member.wait_for("重办：")).text
 
 
 async def test_could_not_reach_can_be_followed_by_a_verdict(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
 ) -> None:
-    number = await closed_issue(worker, head, member)
+    number = await resolved_issue(worker, head, member)
     card = card_for(worker, number)
     await worker.press(card, "记录回访")
     await worker.press(card, "联系不上")
     assert card.has_button("记录回访")  # try again later
 
-    await worker.press(card, "记录回访")
-    await worker.press(card, "基本满意")
+    await call_back(worker, card, "是", "已解决", "基本满意")
 
     assert "回访：基本满意" in card.text
     assert (await events(bot, number)).count("callback") == 2
-    assert "群众基本满意" in (await member.wait_for("回访结果")).text
+    assert "基本满意" in (await member.wait_for("已结案：")).text
 
 
 async def test_the_reporter_is_reminded_to_call_the_citizen_back(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
 ) -> None:
-    number = await closed_issue(worker, head, member)
+    number = await resolved_issue(worker, head, member)
 
     bot.clock.advance(timedelta(days=1))
     await bot.sweep()
-    reminder = await worker.wait_for("请电话回访群众并记录结果")
+    reminder = await worker.wait_for("请电话回访群众并记录回访结果")
     assert reminder.has_button("记录回访")
-    await worker.press(reminder, "记录回访")
-    await worker.press(reminder, "满意")
+    await call_back(worker, reminder)
     bot.clock.advance(timedelta(days=3))
     await bot.sweep()
 
     said = [m.history[0] if m.history else m.text for m in worker.messages]
-    assert sum("并记录结果" in text for text in said) == 1
+    assert sum("请电话回访群众并记录回访结果" in text for text in said) == 1
     assert number in reminder.text
 
 
@@ -333,7 +345,7 @@ async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
 async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
 ) -> None:
-    number = await closed_issue(worker, head, member)
+    number = await closed_issue(worker, head, member, phone=PHONE)
     bot.clock.advance(timedelta(hours=3))
 
     await coordinator.send("/export 2026-11")
@@ -352,7 +364,8 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     assert "群众电话" in issues[0]
     assert issues[1][0] == number and "13812345678" in issues[1]
     timeline = list(book["办理记录"].values)
-    assert [row[3] for row in timeline[1:]] == ["登记", "签收", "指派", "办结", "确认结案"]
+    assert [row[3] for row in timeline[1:]] == ["登记", "签收", "指派", "办结", "回访", "确认结案"]
+    assert timeline[5][-1] == "满意"  # the call-back's verdict
     metrics = {row[0]: row for row in list(book["指标"].values)[1:]}
     assert metrics["市政道路科"][1] == 1.0  # response rate
     assert metrics["司法所"][1] == "无数据"  # nothing to count from

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,18 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from openpyxl import load_workbook
 
-from casework.issues import Event, EventKind, Issue, Location, Resolution, Source, Status, Verdict
+from casework.issues import (
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    Location,
+    Resolution,
+    Solved,
+    Source,
+    Status,
+    Verdict,
+)
 from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, REASON_MAX
 from casework.outbox import OutboxKind, Priority, to_person
 from casework.people import Staff
@@ -28,7 +40,7 @@ from runtime.composer import Composer
 from storage.sqlite.schema import discover, migrate
 from tests.fakebotapi import BotMessage, FakeUser
 from tests.fakebotapi.server import visible_text
-from tests.flows import answer, card_for, confirm_closed, log_issue, rows
+from tests.flows import answer, call_back, card_for, log_issue, rows
 from tests.harness import START, TEST_ORG, Harness
 
 CITIZEN, PHONE = "张三", "13812345678"
@@ -72,7 +84,7 @@ async def test_the_reporter_is_told_what_was_done_and_gets_its_photos_after_the_
     assert [p.file_id for p in photos] == ["after-1", "after-2"]
     assert worker.messages.index(photos[0]) == worker.messages.index(notice) + 1
     assert f"{number} 的办理结果照片" in photos[0].text
-    assert notice.has_button("确认结案")  # the notice still carries the next steps
+    assert notice.has_button("记录回访")  # the notice still carries the next steps
     assert await rows(bot, "SELECT resolution, resolution_photos FROM issues") == [
         ("已更换灯泡，晚上试亮正常", '["after-1", "after-2"]')
     ]
@@ -88,9 +100,9 @@ async def test_the_result_stays_on_every_card_and_on_the_reminders(
     bot.clock.advance(timedelta(days=1))  # the reporter has not confirmed yet: reminded
     await bot.sweep()
 
-    reminder = await worker.wait_for("请电话回访群众，然后")
+    reminder = await worker.wait_for("请电话回访群众并记录回访结果")
     assert "🏁 办理结果：已更换灯泡，晚上试亮正常（🖼 照片 2 张）" in reminder.text
-    await confirm_closed(worker, reminder)
+    await call_back(worker, reminder)
     assert "🏁 办理结果：已更换灯泡" in reminder.text  # redrawn as closed: still there
     assert "🏁 办理结果：已更换灯泡" in card_for(head, number).text  # refreshed: still there
 
@@ -99,16 +111,14 @@ async def test_the_coordinators_card_after_a_dissatisfied_call_back_shows_the_re
     bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
 ) -> None:
     await coordinator.send("/start")
-    number = await resolved_with_photos(worker, head)
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
-    card = card_for(worker, number)
-    await worker.press(card, "记录回访")
-    await worker.press(card, "不满意")
+    await resolved_with_photos(worker, head)
+    await call_back(worker, await worker.wait_for("请回访群众核实"), "是", "已解决", "不满意")
 
-    alert = await coordinator.wait_for("回访结果：群众不满意")
+    alert = await coordinator.wait_for("二次督办")
 
-    assert "🏁 办理结果：已更换灯泡，晚上试亮正常" in alert.text
-    assert alert.has_button("重办")
+    # Sent back for rework: the result before it, for the coordinators to judge.
+    assert "🏁 重办前的办理结果：已更换灯泡，晚上试亮正常" in alert.text
+    assert alert.has_button("办结")
 
 
 async def test_details_show_the_result_and_send_its_photos(
@@ -235,7 +245,7 @@ async def test_the_result_is_blanked_and_its_photos_dropped_when_the_citizens_da
     bot: Harness, worker: FakeUser, head: FakeUser
 ) -> None:
     number = await resolved_with_photos(worker, head, f"已联系{CITIZEN}（{PHONE}），修好了")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    await call_back(worker, await worker.wait_for("请回访群众核实"))
 
     bot.clock.advance(timedelta(days=731))
     await bot.sweep()
@@ -326,12 +336,18 @@ def test_a_card_with_every_text_at_its_limit_fits_one_message_under_the_longest_
         resolution=Resolution("果" * REASON_MAX, START, ("r",) * 10),
         callback=Verdict.DISSATISFIED, praised=True,
     )  # fmt: skip
-    longest = Event(EventKind.NOTE, 2, START, text="注" * REASON_MAX)
-    for language in ("zh", "en"):
+    note = Event(EventKind.NOTE, 2, START, text="注" * REASON_MAX)
+    # The coordinators' notice of a call-back that sent it back, the citizen's words at length.
+    words = Event(
+        EventKind.CALLBACK, 2, START, "roads", text="话" * REASON_MAX,
+        verdict=Verdict.DISSATISFIED, contacted=Contact.YES, solved=Solved.NOT_SOLVED,
+    )  # fmt: skip
+    coordinator = dataclasses.replace(people[1], role=Role.COORDINATOR)
+    for language, longest in itertools.product(("zh", "en"), (note, words)):
         t = texts(language)
         for masked in (False, True):
             card = card_text(issue, t, org, people, ZONE, masked=masked)
-            top = headline(longest, issue, t, org, people, None if masked else people[1])
+            top = headline(longest, issue, t, org, people, None if masked else coordinator)
             shown = top + "\n\n" + card
             assert len(visible_text(shown, "HTML")) <= 4096, (
                 language,

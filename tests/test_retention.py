@@ -19,7 +19,7 @@ from exports.workbook import write_export
 from rendering.i18n import texts
 from storage.sqlite.database import connect
 from tests.fakebotapi import FakeGroup, FakeUser
-from tests.flows import card_for, confirm_closed, events, log_issue, rows
+from tests.flows import call_back, card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
 from tests.test_metrics import COORDINATOR, History, figures, november  # noqa: F401
 
@@ -63,7 +63,7 @@ async def closed_issue(
 ) -> str:
     """Logged with the citizen's name, phone, address (or location) and a photo, with the name
     and phone typed in the description and in the resolution too, as staff do; resolved with
-    a photo; confirmed closed."""
+    a photo; closed by the call-back, the citizen's words naming them too."""
     for person in (worker, head):
         await person.send("/start")
     number = await logged(
@@ -79,7 +79,7 @@ async def closed_issue(
     await head.press(card, "办结")
     await head.send_photo("fixed-lamp")  # kept for the resolution the bot is asking for
     await head.send(f"已联系{CITIZEN}（{phone[:3]} {phone[3:7]} {phone[7:]}），修好了")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    await call_back(worker, await worker.wait_for("请回访群众核实"), words=f"{CITIZEN}说修好了")
     return number
 
 
@@ -123,10 +123,11 @@ async def test_two_years_after_an_issue_ended_the_citizens_data_is_gone_and_the_
     )
     assert texts_and_photos == [
         ("resolved", "已联系***（***），修好了", "[]"),
+        ("callback", "***说修好了", "[]"),
         ("note", "回访时***说还有一盏灯不亮", "[]"),
     ]
     assert await events(bot, number) == [
-        "submitted", "accepted", "resolved", "confirmed", "note", "redacted",
+        "submitted", "accepted", "resolved", "callback", "confirmed", "note", "redacted",
     ]  # fmt: skip
     await coordinator.send(f"/issue {number}")
     card, timeline = coordinator.messages[-2:]
@@ -171,7 +172,7 @@ async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
     await head.press(card, "签收")
     await head.press(card, "办结")
     await head.send("已更换灯泡")
-    await confirm_closed(worker, await worker.wait_for("请回访群众核实"))
+    await confirm_closed(worker, await worker.wait_for("请核实办理情况"))  # no phone: confirmed
 
     bot.clock.advance(731 * DAY)
     await bot.sweep()
@@ -279,7 +280,8 @@ async def test_what_is_added_after_a_redaction_goes_in_turn(
     notes = await rows(bot, "SELECT text FROM issue_events WHERE kind = 'note'")
     assert notes == [("群众女儿来电 *** 表示感谢",)]
     assert await events(bot, number) == [
-        "submitted", "accepted", "resolved", "confirmed", "redacted", "note", "redacted",
+        "submitted", "accepted", "resolved", "callback", "confirmed", "redacted", "note",
+        "redacted",
     ]  # fmt: skip
 
 
@@ -380,6 +382,8 @@ async def test_the_timeline_allows_only_a_redaction_once_and_still_no_deletion(
             "redacted_at = 1, photos = '[\"other\"]'",  # a redaction must drop the photos
             "redacted_at = 1, photos = '[]', due_at = 5",  # … and change nothing else
             "redacted_at = 1, photos = '[]', verdict = 'satisfied'",
+            "redacted_at = 1, photos = '[]', contacted = 'yes'",  # the call-back's answers too
+            "redacted_at = 1, photos = '[]', solved = 'solved'",
         ):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 await conn.execute(f"UPDATE issue_events SET {change} WHERE id = {resolved}")

@@ -24,8 +24,8 @@ from casework.commands import (
     Transfer,
     Withdraw,
 )
-from casework.issues import EventKind, Status, Verdict, WithdrawReason
-from casework.lifecycle import apply, decide, may
+from casework.issues import Contact, EventKind, Solved, Status, Verdict, WithdrawReason
+from casework.lifecycle import apply, decide, follow_up, may
 from tests.test_lifecycle import (
     COORDINATOR,
     GONE_HEAD,
@@ -84,7 +84,13 @@ commands: st.SearchStrategy[Command] = st.one_of(
     st.builds(Withdraw, why=st.sampled_from(WithdrawReason), reason=reasons),
     st.builds(AddNote, text=reasons),
     st.builds(AddAssist, department=departments),
-    st.builds(RecordCallback, verdict=st.sampled_from(Verdict)),
+    st.builds(
+        RecordCallback,
+        verdict=st.sampled_from(Verdict),
+        contacted=st.one_of(st.none(), st.sampled_from(Contact)),
+        solved=st.one_of(st.none(), st.sampled_from(Solved)),
+        words=st.one_of(st.none(), reasons),
+    ),
     st.builds(Praise, person=st.one_of(st.none(), st.sampled_from(PEOPLE))),
 )
 
@@ -92,12 +98,13 @@ commands: st.SearchStrategy[Command] = st.one_of(
 @settings(max_examples=500, deadline=None)
 @given(
     st.sampled_from(list(Status)),
+    st.sampled_from(["13812345678", None]),
     st.lists(st.tuples(actors, commands), min_size=10, max_size=60),
 )
 def test_no_sequence_of_steps_breaks_the_rules(
-    start: Status, steps: list[tuple[object, Command]]
+    start: Status, phone: str | None, steps: list[tuple[object, Command]]
 ) -> None:
-    current = issue(start)
+    current = issue(start, citizen_phone=phone)
     for person, command in steps:
         allowed = may(current, person, command.action)  # type: ignore[arg-type]
         try:
@@ -106,13 +113,21 @@ def test_no_sequence_of_steps_breaks_the_rules(
             continue
         assert allowed, f"{person} took {command.action} on a {current.status} issue"
         after = apply(current, event, ORG)
+        then = follow_up(current, event)
 
         if event.kind in STAYS:
             assert after.status is current.status
         else:
             assert EDGES.get((current.status, event.kind)) is after.status
+        if then is not None:  # what a call-back's answers take a resolved issue to
+            assert event.kind is EventKind.CALLBACK and current.status is Status.RESOLVED
+            closed_by_it = apply(after, then, ORG)
+            assert EDGES.get((after.status, then.kind)) is closed_by_it.status
+            assert closed_by_it.version == after.version + 1
+            after = closed_by_it
         # Every change of the issue moves its version on (a note changes only the timeline).
-        assert after.version == current.version + (event.kind is not EventKind.NOTE)
+        steps_taken = (event.kind is not EventKind.NOTE) + (then is not None)
+        assert after.version == current.version + steps_taken
         if after.status is Status.PENDING:
             assert after.respond_by is not None and after.accepted_by is None
         if after.status is Status.ACCEPTED:
@@ -122,7 +137,11 @@ def test_no_sequence_of_steps_breaks_the_rules(
             holder = next(p for p in PEOPLE if p.id == after.assignee_id)
             assert holder.department == after.department and holder.active
         if event.kind is EventKind.CALLBACK:
-            assert current.status is Status.CLOSED
+            # A citizen to call; a resolved issue, or one closed before the three questions.
+            assert current.citizen_phone and current.status in (Status.RESOLVED, Status.CLOSED)
+        if event.kind is EventKind.CONFIRMED and current.citizen_phone:
+            # The call-back closes it; a coordinator only once the citizen was not reached.
+            assert person is COORDINATOR and current.callback_given_up
         if event.kind is EventKind.PRAISE:
             assert not current.praised and after.praised
         assert after.department in ("roads", "water", "mediation")
@@ -132,7 +151,7 @@ def test_no_sequence_of_steps_breaks_the_rules(
 
 
 def test_only_the_reporter_and_coordinators_can_ever_reopen_or_confirm() -> None:
-    resolved = issue(Status.RESOLVED)
+    resolved = issue(Status.RESOLVED)  # no citizen's phone: the reporter confirms
     for person in PEOPLE:
         expected = person in (REPORTER, COORDINATOR)
         assert may(resolved, person, Action.CONFIRM) is expected

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from casework.callbacks import Answers
 from casework.commands import Action
 from casework.intake import Draft, Step
-from casework.issues import Event, EventKind, Issue, Source, Status
+from casework.issues import Contact, Event, EventKind, Issue, Solved, Source, Status, Verdict
 from casework.metrics import Held
 from casework.organisation import RosterEntry
 from casework.outbox import Card, OutboxItem, OutboxKind, Priority
@@ -470,6 +471,31 @@ async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_asid
     assert none is None
 
 
+async def test_a_call_backs_answers_are_kept_on_its_step_and_its_tries_on_the_issue(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 430)
+        issue = await tx.issues.create(an_issue(reporter, status=Status.RESOLVED))
+        answered = Event(
+            EventKind.CALLBACK, reporter.id, START, "roads", text="旁边那盏还暗",
+            verdict=Verdict.BASICALLY_SATISFIED, contacted=Contact.NO, solved=Solved.PARTLY,
+        )  # fmt: skip
+        unreached = Event(EventKind.CALLBACK, reporter.id, START, verdict=Verdict.UNREACHABLE)
+        await tx.timeline.append(issue.id, answered)
+        await tx.timeline.append(issue.id, unreached)
+        steps = await tx.timeline.of_issue(issue.id)
+        tried = dataclasses.replace(issue, unreached=3, callback_given_up=True)
+        await tx.issues.save(tried, issue.version)
+        found = await tx.issues.get(issue.id)
+
+    assert [(e.contacted, e.solved, e.verdict, e.text) for e in steps] == [
+        (Contact.NO, Solved.PARTLY, Verdict.BASICALLY_SATISFIED, "旁边那盏还暗"),
+        (None, None, Verdict.UNREACHABLE, None),
+    ]
+    assert found is not None and (found.unreached, found.callback_given_up) == (3, True)
+
+
 # ------------------------------------------------------------------------------ conversations
 
 
@@ -478,11 +504,14 @@ async def test_drafts_and_questions_are_one_per_person_and_found_once_idle(
 ) -> None:
     draft = Draft("t1", Step.CATEGORY, START, description="路灯不亮", photos=("p",))
     prompt = Prompt(1, Action.RETURN, 500, START + H, department="water", photos=("q",))
+    tapping = Prompt(1, Action.CALLBACK, 500, START, answers=Answers(Contact.YES, Solved.SOLVED))
     who = world.people[0].id
     async with store.transaction() as tx:
         await tx.drafts.put(who, 500, draft)
         await tx.drafts.put(who, 501, dataclasses.replace(draft, description="井盖丢失"))
-        await tx.prompts.put(who, prompt)
+        await tx.prompts.put(who, tapping)  # a call-back's answers so far, tapped …
+        tapped = await tx.prompts.get(who)
+        await tx.prompts.put(who, prompt)  # … then another question in its place
         kept = (await tx.drafts.get(who), await tx.prompts.get(who))
         idle_drafts = await tx.drafts.idle_since(START)
         idle_prompts = (await tx.prompts.idle_since(START), await tx.prompts.idle_since(START + H))
@@ -493,7 +522,7 @@ async def test_drafts_and_questions_are_one_per_person_and_found_once_idle(
         ]
 
     assert kept[0] is not None and kept[0].description == "井盖丢失"
-    assert kept[1] == prompt
+    assert kept[1] == prompt and tapped == tapping
     assert [(i.staff_id, i.chat_id, i.updated_at) for i in idle_drafts] == [(who, 501, START)]
     assert idle_prompts[0] == [] and [i.chat_id for i in idle_prompts[1]] == [500]
     assert deleted == [True, False, True]

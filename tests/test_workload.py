@@ -75,7 +75,8 @@ async def loads(bot: Harness) -> Loads:
     history = Loads(h, {})
 
     async def log(day: int, name: str, accepted_by: int) -> None:
-        issue = history.issues[name] = await h.log(nov(day, 9), name)
+        # No citizen's phone: the reporter's confirmation closes it (C1), no call-back.
+        issue = history.issues[name] = await h.log(nov(day, 9), name, phone=None)
         await h.step(nov(day, 10), accepted_by, issue, Accept())
 
     for n, day in enumerate((20, 20, 20, 29, 29, 29), 1):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from casework import errors, lifecycle
+from casework.callbacks import Answers, CallbackAnswer, Question, Skip
 from casework.commands import (
     Accept,
     Action,
@@ -32,7 +33,7 @@ from casework.commands import (
     Transfer,
     Withdraw,
 )
-from casework.issues import Event, Issue, Verdict, WithdrawReason
+from casework.issues import Event, Issue, Status, Verdict, WithdrawReason
 from casework.limits import PHOTOS_MAX
 from casework.metrics import Held, least_loaded_first, tallies
 from casework.numbering import parse_number
@@ -56,7 +57,9 @@ class Press:
     department: str | None = None  # transfer, re-route, assist
     person_id: int | None = None  # assign; praise (None: praise the department)
     withdraw_reason: WithdrawReason | None = None
-    verdict: Verdict | None = None
+    # A tap answering one of the call-back's questions; or, for an issue closed before them,
+    # the verdict of the old way's call-back.
+    answer: CallbackAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,14 @@ class Offered(Result):
     held: dict[int, Held] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Questioned(Result):
+    """The call-back goes on: the answers so far (kept in the database), and the question to
+    ask now (`answers.next`), above its buttons."""
+
+    answers: Answers
+
+
 async def press(
     deps: Deps,
     actor: Staff,
@@ -105,7 +116,7 @@ async def press(
     *,
     card: tuple[int, int] | None = None,
     group: str | None = None,
-) -> Taken | Asked | Offered:
+) -> Taken | Asked | Offered | Questioned:
     """A button pressed on the issue's card (`card`: its chat and message, left out of the
     refreshes every step queues, as the result redraws it; `group`: the department whose group
     chat it is in, whose buttons it shows)."""
@@ -114,6 +125,8 @@ async def press(
         actor = await reload_actor(tx, actor)
         issue = await _issue(tx, issue_id)
         await _check(tx, issue, actor, pressed.action)
+        if pressed.action is Action.CALLBACK and issue.status is Status.RESOLVED:
+            return await _call_back(tx, deps, actor, issue, pressed, now, card, group)
         asks_first = lifecycle.needs_choice(pressed.action) or lifecycle.needs_confirmation(
             issue, actor, pressed.action
         )
@@ -123,6 +136,66 @@ async def press(
             return await _ask(tx, deps, actor, issue, pressed, now, group)
         command = await _command(tx, pressed)
         return await _take(tx, deps, actor, issue, command, now, card, group)
+
+
+async def _call_back(
+    tx: Transaction,
+    deps: Deps,
+    actor: Staff,
+    issue: Issue,
+    pressed: Press,
+    now: datetime,
+    origin_card: tuple[int, int] | None,
+    group: str | None,
+) -> Taken | Questioned:
+    """A tap of the call-back of a resolved issue: 📞 starts it; each answer is kept with the
+    person's prompt and the next question asked; "could not reach" and Skip take the step (so
+    does the citizen's words, typed: `answer`). A tap that does not answer the question being
+    asked of this person about this issue (stale, repeated once the step is taken, or forged)
+    is refused and changes nothing."""
+    if group is not None:  # the words are typed in a private chat: not from a group's card
+        raise errors.StaleStep()
+    if not pressed.chosen:
+        prompt = Prompt(issue.id, Action.CALLBACK, actor.telegram_id, now, answers=Answers())
+        await tx.prompts.put(actor.id, prompt)  # a fresh start, whatever was asked before
+        return Questioned(issue, await shown(tx, issue, actor, group), Answers())
+    waiting = await tx.prompts.get(actor.id)
+    if (
+        waiting is None
+        or waiting.expired(now)
+        or waiting.issue_id != issue.id
+        or waiting.answers is None
+        or pressed.answer is None
+    ):
+        raise errors.StaleStep()
+    answers = waiting.answers
+    command: RecordCallback | None = None
+    if pressed.answer is Verdict.UNREACHABLE and answers.next is Question.CONTACTED:
+        command = RecordCallback(Verdict.UNREACHABLE)
+    elif pressed.answer is Skip.WORDS and answers.next is Question.WORDS:
+        command = _recorded(answers, None)
+    elif pressed.answer in (Verdict.UNREACHABLE, Skip.WORDS):
+        raise errors.StaleStep()
+    if command is not None:
+        await tx.prompts.delete(actor.id)  # answered, in the same transaction as the step
+        return await _take(tx, deps, actor, issue, command, now, origin_card, group)
+    answers = answers.given(pressed.answer)
+    await tx.prompts.put(actor.id, dataclasses.replace(waiting, answers=answers, updated_at=now))
+    return Questioned(issue, await shown(tx, issue, actor, group), answers)
+
+
+def _recorded(answers: Answers, words: str | None) -> RecordCallback:
+    assert answers.satisfied is not None  # asked last: the others were answered before it
+    return RecordCallback(answers.satisfied, answers.contacted, answers.solved, words)
+
+
+async def leave_call_back(deps: Deps, actor: Staff, issue_id: int) -> None:
+    """◀ Back from the call-back's questions: they are no longer asked (the person's next
+    message is not taken for the citizen's words)."""
+    async with deps.store.transaction() as tx:
+        waiting = await tx.prompts.get(actor.id)
+        if waiting is not None and waiting.issue_id == issue_id and waiting.answers is not None:
+            await tx.prompts.delete(actor.id)
 
 
 async def take_step(deps: Deps, actor: Staff, issue_id: int, command: Command) -> Taken:
@@ -164,6 +237,8 @@ async def answer(deps: Deps, actor: Staff, text: str) -> Taken:
             prompt = await tx.prompts.get(actor.id)
             if prompt is None or prompt.expired(now):
                 raise errors.NothingAsked()
+            if not prompt.awaits_words:  # the call-back's questions are answered by taps
+                raise errors.ButtonsWanted()
             command = _command_for(prompt, text, prompt.photos)
             issue = await _issue(tx, prompt.issue_id)
             await tx.prompts.delete(actor.id)  # answered, in the same transaction as the step
@@ -245,8 +320,8 @@ async def _command(tx: Transaction, pressed: Press) -> Command:
             return AddAssist(department)
         case Press(action=Action.ASSIGN, person_id=int(person_id)):
             return Assign(await _named(tx, person_id))
-        case Press(action=Action.CALLBACK, verdict=Verdict() as verdict):
-            return RecordCallback(verdict)
+        case Press(action=Action.CALLBACK, answer=Verdict() as verdict):
+            return RecordCallback(verdict)  # the old way: an issue closed before the questions
         case Press(action=Action.PRAISE, person_id=None):
             return Praise(None)
         case Press(action=Action.PRAISE, person_id=int(person_id)):
@@ -272,19 +347,31 @@ async def _take(
     origin_card: tuple[int, int] | None,
     group: str | None,
 ) -> Taken:
-    """Check the step against the rules, record it, and queue who must hear of it."""
+    """Check the step against the rules, record it (and what a call-back's answers take it to:
+    结案 or 重办, a step of its own on the timeline), and queue who must hear of it."""
     try:
         event = lifecycle.decide(issue, actor, command, now, deps.org)
     except errors.WrongState as refusal:
         raise await _who_moved_it(tx, refusal, issue) from None
     changed = lifecycle.apply(issue, event, deps.org)
-    if not await tx.issues.save(changed, expected_version=issue.version):
+    then = lifecycle.follow_up(issue, event)
+    final = lifecycle.apply(changed, then, deps.org) if then is not None else changed
+    if not await tx.issues.save(final, expected_version=issue.version):
         raise errors.WrongState(command.action.value, issue.status.value)
-    event = lifecycle.on_the_record(event, issue, changed)
-    event = await tx.timeline.append(issue.id, event)
-    await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
-    await announce(tx, deps.org, changed, event, now, skip_card=origin_card)
-    return Taken(changed, await shown(tx, changed, actor, group), command.action, event)
+    event = await _record(tx, deps, event, issue, changed)
+    if then is not None:
+        await _record(tx, deps, then, changed, final)
+    # One notice: the call-back's tells what followed it (its answers say which).
+    await announce(tx, deps.org, final, event, now, skip_card=origin_card)
+    return Taken(final, await shown(tx, final, actor, group), command.action, event)
+
+
+async def _record(tx: Transaction, deps: Deps, event: Event, before: Issue, after: Issue) -> Event:
+    """A step on the timeline, and what it adds to the daily figures."""
+    event = lifecycle.on_the_record(event, before, after)
+    event = await tx.timeline.append(before.id, event)
+    await tx.metrics.tally(tallies(event, before, after, deps.zone))
+    return event
 
 
 async def waiting_prompt(deps: Deps, actor: Staff) -> Prompt | None:
@@ -352,6 +439,8 @@ def _command_for(prompt: Prompt, text: str, photos: tuple[str, ...]) -> Command:
             return Withdraw(why=prompt.withdraw_reason, reason=text)
         case Action.NOTE:
             return AddNote(text=text, photos=photos)
+        case Action.CALLBACK if prompt.answers is not None:
+            return _recorded(prompt.answers, text)
     raise errors.StaleStep()
 
 

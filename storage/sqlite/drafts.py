@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from casework.callbacks import Answers
 from casework.commands import Action
 from casework.intake import Draft
 from casework.issues import WithdrawReason
@@ -55,6 +56,7 @@ class SqlitePrompts:
             return None
         data = json.loads(row["data"])
         withdraw = data.get("withdraw_reason")
+        answers = data.get("answers")
         return Prompt(
             issue_id=row["issue_id"],
             action=Action(row["action"]),
@@ -63,6 +65,7 @@ class SqlitePrompts:
             department=data.get("department"),
             withdraw_reason=WithdrawReason(withdraw) if withdraw else None,
             photos=tuple(data.get("photos") or ()),
+            answers=Answers.from_dict(answers) if answers is not None else None,
         )
 
     async def put(self, staff_id: int, prompt: Prompt) -> None:
@@ -70,6 +73,7 @@ class SqlitePrompts:
             "department": prompt.department,
             "withdraw_reason": prompt.withdraw_reason.value if prompt.withdraw_reason else None,
             "photos": list(prompt.photos),
+            "answers": prompt.answers.to_dict() if prompt.answers is not None else None,
         }
         await self._conn.execute(
             "INSERT INTO prompts (staff_id, chat_id, issue_id, action, data, updated_at)"

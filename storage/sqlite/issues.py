@@ -32,7 +32,8 @@ _COLUMNS = (
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
-    " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at"
+    " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
+    " unreached, callback_given_up"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -80,6 +81,8 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         closures=row["closures"],
         redacted_at=maybe_from_epoch(row["redacted_at"]),
         resolution=_resolution(row),
+        unreached=row["unreached"],
+        callback_given_up=bool(row["callback_given_up"]),
     )
 
 
@@ -126,6 +129,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "resolution": issue.resolution.text if issue.resolution else None,
         "resolution_photos": json.dumps(list(issue.resolution.photos if issue.resolution else ())),
         "resolved_at": _maybe_epoch(issue.resolution.at) if issue.resolution else None,
+        "unreached": issue.unreached,
+        "callback_given_up": int(issue.callback_given_up),
     }
 
 

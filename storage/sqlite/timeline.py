@@ -8,14 +8,15 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Event, EventKind, Spell, Verdict, WithdrawReason
+from casework.issues import Contact, Event, EventKind, Solved, Spell, Verdict, WithdrawReason
 from casework.retention import BlankedEvent
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literals
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
-    " on_behalf, due_at, verdict, spell, spell_started_at, spell_due_at, spell_department"
+    " on_behalf, due_at, verdict, spell, spell_started_at, spell_due_at, spell_department,"
+    " contacted, solved"
 )
 # What happens beside an issue's steps, not one of them.
 _ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED)
@@ -36,6 +37,8 @@ def _event(row: aiosqlite.Row) -> Event:
         on_behalf=bool(row["on_behalf"]),
         due_at=maybe_from_epoch(row["due_at"]),
         verdict=Verdict(row["verdict"]) if row["verdict"] else None,
+        contacted=Contact(row["contacted"]) if row["contacted"] else None,
+        solved=Solved(row["solved"]) if row["solved"] else None,
         spell=Spell(row["spell"]) if row["spell"] else None,
         spell_started_at=maybe_from_epoch(row["spell_started_at"]),
         spell_due_at=maybe_from_epoch(row["spell_due_at"]),
@@ -56,8 +59,8 @@ class SqliteTimeline:
             self._conn,
             "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
             " target_id, withdraw_reason, on_behalf, due_at, verdict, spell, spell_started_at,"
-            " spell_due_at, spell_department)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " spell_due_at, spell_department, contacted, solved)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_COLUMNS}",
             (
                 issue_id,
@@ -76,6 +79,8 @@ class SqliteTimeline:
                 _epoch(event.spell_started_at),
                 _epoch(event.spell_due_at),
                 event.spell_department,
+                event.contacted.value if event.contacted else None,
+                event.solved.value if event.solved else None,
             ),
         )
         assert row is not None
