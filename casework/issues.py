@@ -30,6 +30,15 @@ class Source(StrEnum):
     ONLINE = "online"
 
 
+class IssueKind(StrEnum):
+    """What an issue is about: a citizen's problem (a case), or a complaint (投诉) about a
+    department's service or a staff member's conduct, which only the department's heads and the
+    coordinators handle."""
+
+    CASE = "case"
+    COMPLAINT = "complaint"
+
+
 class WithdrawReason(StrEnum):
     DUPLICATE = "duplicate"
     INVALID = "invalid"
@@ -126,6 +135,14 @@ class Issue:
     # When the citizen's personal data was last removed (casework/retention.py), if ever.
     redacted_at: datetime | None = None
     resolution: Resolution | None = None  # the latest, if it was ever resolved
+    kind: IssueKind = IssueKind.CASE
+    # A complaint's person complained about (被投诉人), one of its department's members or
+    # heads; None for a complaint about the department's service as a whole.
+    subject_id: int | None = None
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind is IssueKind.COMPLAINT
 
     @property
     def result_stands(self) -> bool:

@@ -15,7 +15,7 @@ the pure change that event makes to the issue. Neither touches storage.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -87,9 +87,17 @@ RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
 }
 
 
+# A complaint is about the department that has it: it cannot be passed to another department
+# (a transfer) nor shown to one (an assist). One about the wrong department is returned, and
+# the reporter or a coordinator re-routes it.
+_NOT_FOR_COMPLAINTS = frozenset({Action.TRANSFER, Action.ASSIST})
+
+
 def _open_to(issue: Issue, action: Action) -> bool:
     """What the status table alone cannot say: a call-back is recorded once (again only after
-    "could not reach"), and an issue is praised once."""
+    "could not reach"), an issue is praised once, and a complaint stays with its department."""
+    if issue.is_complaint and action in _NOT_FOR_COMPLAINTS:
+        return False
     if action is Action.CALLBACK:
         return issue.callback in (None, Verdict.UNREACHABLE)
     if action is Action.PRAISE:
@@ -102,7 +110,13 @@ _NEEDS_REASON_ON_BEHALF = {Action.ACCEPT, Action.CONFIRM}
 
 
 def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
+    """How the person stands to the issue. A complaint is the department's heads' and the
+    coordinators' (and its reporter's): a member has it only once it is theirs to handle
+    (assigned to them), and the person complained about has nothing to do with it, whatever
+    their role: they never see it, nor hear of it."""
     if not person.active:
+        return frozenset()
+    if issue.is_complaint and person.id == issue.subject_id:
         return frozenset()
     found = set()
     if person.id == issue.reporter_id:
@@ -112,7 +126,9 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
     if person.department == issue.department:
         if person.role is Role.HEAD:
             found.add(R.HEAD)
-        elif person.role is Role.MEMBER:
+        elif person.role is Role.MEMBER and (
+            not issue.is_complaint or person.id in (issue.assignee_id, issue.accepted_by)
+        ):
             found.add(R.MEMBER)
     elif person.department in issue.assisting and person.role in (Role.HEAD, Role.MEMBER):
         found.add(R.ASSISTING)
@@ -124,6 +140,15 @@ def may(issue: Issue, person: Staff, action: Action) -> bool:
     return bool(relations(issue, person) & allowed) and _open_to(issue, action)
 
 
+def may_hear(issue: Issue, people: Iterable[Staff]) -> list[Staff]:
+    """Of the people an audience stands for, those who may see the issue: all of them for a
+    case; for a complaint, not its department's members (but the one handling it) and never
+    the person complained about (`relations`)."""
+    if not issue.is_complaint:
+        return list(people)
+    return [p for p in people if may(issue, p, Action.VIEW)]
+
+
 def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> list[str]:
     """The departments a step may name, of `codes` in their order: re-routing may go to any;
     a transfer to any but the one that has the issue (an assisting one takes it over); an
@@ -133,6 +158,12 @@ def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> li
     if action is Action.TRANSFER:
         return [code for code in codes if code != issue.department]
     return [code for code in codes if code != issue.department and code not in issue.assisting]
+
+
+def assignable(issue: Issue, people: Sequence[Staff]) -> list[Staff]:
+    """Of the department's people, those the issue may be assigned to: never a complaint's
+    person complained about."""
+    return [p for p in people if not (issue.is_complaint and p.id == issue.subject_id)]
 
 
 def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
@@ -148,8 +179,8 @@ _GROUP_STEPS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
 def group_actions(issue: Issue, department: str) -> list[Action]:
     """The buttons on the card in `department`'s group: the steps of `_GROUP_STEPS` its head
     could take now, in the order the card shows them; none once the issue has gone elsewhere."""
-    if department != issue.department:
-        return []
+    if department != issue.department or issue.is_complaint:
+        return []  # a complaint is never shown in a group: its head and coordinators only
     return [
         action
         for action in RULES
@@ -213,7 +244,7 @@ def decide(
                 assignee.active
                 and assignee.department == issue.department
                 and assignee.role in (Role.MEMBER, Role.HEAD)
-            ):
+            ) or (issue.is_complaint and assignee.id == issue.subject_id):
                 raise errors.NotInDepartment()
             return _with(event, EventKind.ASSIGNED, issue.department, target_id=assignee.id)
         case Resolve(text=text, photos=photos):
@@ -298,6 +329,10 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             return dataclasses.replace(changed, status=Status.RETURNED, respond_by=None)
         case EventKind.REROUTED | EventKind.TRANSFERRED:
             assert event.department is not None
+            if event.department != issue.department:
+                # A complaint re-routed is about another department: its person named was not
+                # of that one.
+                changed = dataclasses.replace(changed, subject_id=None)
             return handed_to(changed, event.department, at, org)
         case EventKind.ASSIGNED:
             return dataclasses.replace(changed, assignee_id=event.target_id)

@@ -143,6 +143,22 @@ class IssuePage:
     total: int
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Whose list of a department's issues it is, for the complaints in it (as
+    casework/lifecycle.py `relations` says): a head sees the department's complaints, a member
+    only those assigned to them, and nobody one about themselves. None: a coordinator's, all."""
+
+    staff_id: int
+    head: bool
+
+    @classmethod
+    def of(cls, person: Staff) -> Viewer | None:
+        if person.role is Role.COORDINATOR:
+            return None
+        return cls(person.id, person.role is Role.HEAD)
+
+
 class StaffRepository(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> Staff | None: ...
     async def by_id(self, staff_id: int) -> Staff | None: ...
@@ -212,10 +228,14 @@ class IssueRepository(Protocol):
     async def version_of(self, issue_id: int) -> int | None: ...
     async def by_number(self, number: str) -> Issue | None: ...
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage: ...
-    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage: ...
+    async def inbox(
+        self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
+    ) -> IssuePage: ...
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]: ...
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None: ...
-    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage: ...
+    async def overdue(
+        self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
+    ) -> IssuePage: ...
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]: ...
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         """What each of these people holds now: issues in progress assigned to them, and how

@@ -9,7 +9,7 @@ from casework.commands import Action
 from casework.issues import Event, Issue
 from casework.numbering import parse_number
 from casework.people import Staff
-from casework.ports import IssuePage, Transaction
+from casework.ports import IssuePage, Transaction, Viewer
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
@@ -102,4 +102,6 @@ async def inbox(deps: Deps, actor: Staff, page: int) -> IssuePage:
             department = actor.department
         else:
             raise errors.NotAllowed("inbox")
-        return await tx.issues.inbox(department, PAGE_SIZE, max(page, 0) * PAGE_SIZE)
+        return await tx.issues.inbox(
+            department, PAGE_SIZE, max(page, 0) * PAGE_SIZE, Viewer.of(actor)
+        )

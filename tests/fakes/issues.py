@@ -17,6 +17,7 @@ from casework.ports import (
     ExportIssue,
     Idle,
     IssuePage,
+    Viewer,
 )
 from casework.prompts import Prompt
 from casework.reminders import LadderMoved
@@ -107,7 +108,9 @@ class FakeIssues:
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
         raise NotFaked("issues.reported_by")
 
-    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
+    async def inbox(
+        self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
+    ) -> IssuePage:
         raise NotFaked("issues.inbox")
 
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
@@ -116,7 +119,9 @@ class FakeIssues:
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         raise NotFaked("issues.passed_reminders")
 
-    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
+    async def overdue(
+        self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
+    ) -> IssuePage:
         raise NotFaked("issues.overdue")
 
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
