@@ -5,17 +5,34 @@ and is seen by nobody it is about: not the card, /issue, lists or the figures.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, timedelta
+
+import pytest
 
 from casework import errors
 from casework.commands import Accept, Assign
-from casework.issues import Issue
+from casework.intake import Draft, Step
+from casework.issues import Issue, Source
 from casework.people import Staff
-from casework.services import access, issues, overdue, views
+from casework.services import access, intake, issues, overdue, views
+from rendering.i18n import texts
+from rendering.reports import report_text
 from tests.fakebotapi import FakeUser
 from tests.flows import card_for, rows
 from tests.harness import Harness
 from tests.test_issue_flow import start_all
+from tests.test_metrics import (
+    COORDINATOR,
+    HEAD,
+    MEMBER,
+    REPORTER,
+    SECOND_HEAD,
+    History,
+    figures,
+    nov,
+    november_history,
+)
 
 
 async def log_complaint(worker: FakeUser, about: str = "刘强") -> str:
@@ -163,3 +180,68 @@ async def _may_view(bot: Harness, person: Staff, number: str) -> bool:
     except errors.IssueNotFound:
         return False
     return True
+
+
+# ------------------------------------------------------------------------------- the rates
+
+
+async def complain(h: History, at: datetime, department: str, about: int | None) -> None:
+    """A complaint logged by the worker at `at` through the use cases."""
+    h.bot.clock.set(at)
+    worker = await h.person(REPORTER)
+    subject = await h.person(about) if about is not None else None
+    draft, _ = await intake.start(h.deps, worker, REPORTER, "态度恶劣")
+
+    def filled(d: Draft) -> Draft:
+        return dataclasses.replace(
+            d, step=Step.SUMMARY, category="conduct", department=department,
+            source=Source.HOTLINE, urgent=False, complaint=True,
+            subject_id=subject.id if subject else None, subject_chosen=True,
+        )  # fmt: skip
+
+    await intake.update(h.deps, worker, filled)
+    await intake.submit(h.deps, worker, draft.token)
+
+
+@pytest.fixture
+async def november(bot: Harness) -> History:
+    return await november_history(bot)
+
+
+@pytest.mark.parametrize("now", [nov(30, 12), nov(15, 18)], ids=["month's end", "mid-day"])
+async def test_complaint_and_praise_rates_match_those_worked_out_by_hand(
+    november: History, now: datetime
+) -> None:
+    """November as tests/test_metrics.py logs it, and on the 15th at 09:00 three complaints:
+    about 刘强 (roads), about 王伟 (a head of roads), about water's service. Roads resolved A
+    (by 刘强, assigned to him), B and B again (the head's, nobody assigned): 3; closed A, B, B
+    again: 3; praised A's handler 刘强: 1. Water resolved C: 1; closed nothing. Counted at the
+    month's end from the daily figures, and at 18:00 on the 15th with that day from the
+    timeline (the complaints are in the piece of a day)."""
+    h = november
+    await complain(h, nov(15, 9), "roads", MEMBER)
+    await complain(h, nov(15, 9, 5), "roads", SECOND_HEAD)
+    await complain(h, nov(15, 9, 10), "water", None)
+    h.bot.clock.set(now)
+
+    report = await figures(h, COORDINATOR, ["2026-11"])
+    by_code = {m.department: m for m in report.departments}
+    roads, water = by_code["roads"], by_code["water"]
+    assert roads.complaint_rate == pytest.approx(2 / 3)  # 2 complaints ÷ 3 resolutions
+    assert roads.praise_rate == pytest.approx(1 / 3)  # 1 praise ÷ 3 closings
+    assert water.complaint_rate == 1.0  # 1 ÷ 1 (C)
+    assert water.praise_rate is None  # nothing closed: no data, not 0 %
+    people = {p.name: p for p in report.workload}
+    assert (people["刘强"].complaints, people["刘强"].complaint_rate) == (1, 1.0)  # 1 ÷ A
+    assert (people["刘强"].praised, people["刘强"].praise_rate) == (1, 1.0)  # 1 ÷ A closed
+    assert (people["王伟"].complaints, people["王伟"].complaint_rate) == (1, None)  # resolved 0
+
+    # A head sees their people's complaints, but not those about themselves.
+    as_chen = {p.name: p for p in (await figures(h, HEAD, ["2026-11"])).workload}
+    as_wang = {p.name: p for p in (await figures(h, SECOND_HEAD, ["2026-11"])).workload}
+    assert (as_chen["王伟"].complaints, as_chen["刘强"].complaints) == (1, 1)
+    assert (as_wang["王伟"].complaints, as_wang["刘强"].complaints) == (None, 1)
+    text = report_text(await figures(h, SECOND_HEAD, ["2026-11"]), texts("zh"), h.deps)
+    assert "刘强：在办 0 件，本期结案 1 件，被投诉 1 件（投诉率 100%）" in text
+    assert "王伟：在办 0 件，本期结案 0 件\n" in text + "\n"  # his own line: no complaints
+    assert "投诉率：67%（投诉 2 件，办结 3 件）；表扬率：33%（结案 3 件中表扬 1 件）" in text

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from casework.intake import Draft
 from casework.issues import Event, EventKind, Issue, Status
-from casework.metrics import DayCounts, DepartmentCounts, Held, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -274,14 +274,14 @@ class FakeMetrics:
     ) -> list[DayCounts]:
         raise NotFaked("metrics.daily_by_day")
 
-    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
-        raise NotFaked("metrics.closed_by")
+    async def by_person(self, first_day: date, end_day: date) -> dict[int, PersonCounts]:
+        raise NotFaked("metrics.by_person")
 
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
         raise NotFaked("metrics.counted")
 
-    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]:
-        raise NotFaked("metrics.closed_by_counted")
+    async def by_person_counted(self, start: datetime, end: datetime) -> dict[int, PersonCounts]:
+        raise NotFaked("metrics.by_person_counted")
 
     async def waits(
         self, start: datetime, end: datetime, department: str | None = None
