@@ -378,6 +378,7 @@ class ExportRepository(Protocol):
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> list[ExportIssue]: ...
     async def events(
         self,
@@ -386,6 +387,7 @@ class ExportRepository(Protocol):
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> EventPage: ...
 
 

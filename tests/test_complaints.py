@@ -15,7 +15,7 @@ from casework.commands import Accept, Assign
 from casework.intake import Draft, Step
 from casework.issues import Issue, Source
 from casework.people import Staff
-from casework.services import access, intake, issues, overdue, views
+from casework.services import access, intake, issues, overdue, reports, views
 from rendering.i18n import texts
 from rendering.reports import report_text
 from tests.fakebotapi import FakeUser
@@ -245,3 +245,27 @@ async def test_complaint_and_praise_rates_match_those_worked_out_by_hand(
     assert "刘强：在办 0 件，本期结案 1 件，被投诉 1 件（投诉率 100%）" in text
     assert "王伟：在办 0 件，本期结案 0 件\n" in text + "\n"  # his own line: no complaints
     assert "投诉率：67%（投诉 2 件，办结 3 件）；表扬率：33%（结案 3 件中表扬 1 件）" in text
+
+
+async def test_an_export_has_a_complaint_for_the_coordinators_and_heads_but_not_its_subject(
+    november: History,
+) -> None:
+    h = november
+    await complain(h, nov(15, 9), "roads", SECOND_HEAD)
+    h.bot.clock.set(nov(30, 12))
+    period = reports.choose_period(h.deps, ["2026-11"])
+
+    async def exported(who: int) -> tuple[int, int]:
+        person = await h.person(who)
+        issues_ = [
+            i for b in [b async for b in reports.issue_rows(h.deps, person, period)] for i in b
+        ]
+        steps = [
+            e for b in [b async for b in reports.event_rows(h.deps, person, period)] for e in b
+        ]
+        return len([i for i in issues_ if i.category == "conduct"]), len(steps)
+
+    coordinator, chen, wang = [await exported(w) for w in (COORDINATOR, HEAD, SECOND_HEAD)]
+    assert coordinator[0] == 1 and chen[0] == 1
+    assert wang[0] == 0  # the person complained about: not the row …
+    assert wang[1] == chen[1] - 1  # … nor its step (submitted) on the timeline

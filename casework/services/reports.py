@@ -138,6 +138,11 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     )
 
 
+def _hidden_from(actor: Staff) -> int | None:
+    """Whose complaints an export leaves out: a head's own (a coordinator's has all)."""
+    return None if actor.role is Role.COORDINATOR else actor.id
+
+
 def _add_people(into: dict[int, PersonCounts], counted: dict[int, PersonCounts]) -> None:
     for staff_id, counts in counted.items():
         mine = into.setdefault(staff_id, PersonCounts())
@@ -238,7 +243,9 @@ async def issue_rows(
     after: ExportCursor | None = None
     while True:
         async with deps.store.transaction() as tx:
-            batch = await tx.exports.issues(period.start, period.end, department, after, batch_size)
+            batch = await tx.exports.issues(
+                period.start, period.end, department, after, batch_size, _hidden_from(actor)
+            )
         if batch:
             yield (
                 batch
@@ -261,8 +268,13 @@ async def event_rows(
     while True:
         async with deps.store.transaction() as tx:
             page = await tx.exports.events(
-                period.start, period.end, department, after, max(1, batch_size // 5)
-            )  # about five steps an issue
+                period.start,
+                period.end,
+                department,
+                after,
+                max(1, batch_size // 5),  # about five steps an issue
+                _hidden_from(actor),
+            )
         if page.events:
             yield page.events
         if page.last is None:

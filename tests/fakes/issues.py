@@ -305,6 +305,7 @@ class FakeExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> list[ExportIssue]:
         raise NotFaked("exports.issues")
 
@@ -315,5 +316,6 @@ class FakeExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> EventPage:
         raise NotFaked("exports.events")
