@@ -18,6 +18,8 @@ from casework import errors
 from casework.issues import Location, Source
 from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHOTOS_MAX
 from casework.organisation import Organisation
+from casework.people import Staff
+from casework.roles import Role
 
 DRAFT_IDLE_LIMIT = timedelta(minutes=30)
 
@@ -32,11 +34,13 @@ class Step(StrEnum):
     SOURCE = "source"
     URGENCY = "urgency"
     DEPARTMENT = "department"
+    SUBJECT = "subject"  # a complaint's person complained about (被投诉人), or none
     SUMMARY = "summary"
 
 
 ORDER = tuple(Step)
 EDITABLE = tuple(s for s in Step if s is not Step.SUMMARY)
+NONE_NAMED = 0  # the subject step's answer for a complaint about the department as a whole
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,16 @@ class Draft:
     status_message_id: int | None = None  # the message counting photos received so far
     # A pin was just shared at the location step: the address in words is asked next.
     asking_address: bool = False
+    # A complaint (its category is one): its department is the one complained about, and the
+    # subject step names one of its people, or none (`subject_id` None once answered).
+    complaint: bool = False
+    subject_id: int | None = None
+    subject_name: str | None = None
+    subject_chosen: bool = False
+
+    def editable(self) -> tuple[Step, ...]:
+        """The steps the summary's Edit menu offers: the subject only for a complaint."""
+        return tuple(s for s in EDITABLE if s is not Step.SUBJECT or self.complaint)
 
     def expired(self, now: datetime) -> bool:
         return now - self.updated_at >= DRAFT_IDLE_LIMIT
@@ -71,14 +85,22 @@ class Draft:
             Step.SOURCE: self.source,
             Step.URGENCY: self.urgent,
             Step.DEPARTMENT: self.department,
+            Step.SUBJECT: True if self.subject_chosen or not self.complaint else None,
         }
         return [step for step, value in required.items() if value is None]
 
     def advanced(self, now: datetime, **changes: Any) -> Draft:
-        """The draft with `changes`, moved on to the next step (or back to the summary)."""
-        following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
+        """The draft with `changes`, moved on to the next step (or back to the summary). The
+        subject step is only a complaint's; a complaint whose department changed asks it again
+        (the person named must be of the department)."""
         changes.setdefault("asking_address", False)  # a step's own question ends with it
-        return dataclasses.replace(self, step=following, updated_at=now, **changes)
+        changed = dataclasses.replace(self, updated_at=now, **changes)
+        following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
+        if following is Step.SUBJECT and not changed.complaint:
+            following = Step.SUMMARY
+        if self.editing and self.step is Step.DEPARTMENT and changed.missing == [Step.SUBJECT]:
+            following = Step.SUBJECT  # another department: whom of it is asked again
+        return dataclasses.replace(changed, step=following)
 
     def stay(self, now: datetime, **changes: Any) -> Draft:
         return dataclasses.replace(self, updated_at=now, **changes)
@@ -143,14 +165,53 @@ def check_category(code: str, org: Organisation) -> str:
 
 
 def choose_category(draft: Draft, code: str, org: Organisation, now: datetime) -> Draft:
-    """A new category also means choosing the department again (its default is offered)."""
-    check_category(code, org)
+    """A new category also means choosing the department again (its default is offered), and,
+    for a complaint, the person complained about."""
+    category = org.category(code)
+    if category is None:
+        raise errors.UnknownCategory()
     if code == draft.category:
         return draft.advanced(now)
-    changed = draft.advanced(now, category=code, department=None)
+    changed = draft.advanced(
+        now, category=code, department=None, complaint=category.complaint, **_NO_SUBJECT
+    )
     if draft.editing:
         return dataclasses.replace(changed, step=Step.DEPARTMENT)
     return changed
+
+
+_NO_SUBJECT: dict[str, Any] = {"subject_id": None, "subject_name": None, "subject_chosen": False}
+
+
+def choose_department(draft: Draft, code: str, org: Organisation, now: datetime) -> Draft:
+    """The department; for a complaint another department means naming its person again."""
+    check_department(code, org)
+    if draft.complaint and code != draft.department:
+        return draft.advanced(now, department=code, **_NO_SUBJECT)
+    return draft.advanced(now, department=code)
+
+
+def choose_subject(draft: Draft, person: Staff | None, now: datetime) -> Draft:
+    """A complaint's person complained about: an active member or head of the department
+    chosen (checked again here: the button may be old or forged), or None for the department's
+    service as a whole."""
+    if not draft.complaint or draft.step is not Step.SUBJECT:
+        raise errors.StaleStep()
+    if person is None:
+        return draft.advanced(now, **{**_NO_SUBJECT, "subject_chosen": True})
+    if not may_be_complained_about(person, draft.department):
+        raise errors.NotInDepartment()
+    return draft.advanced(now, subject_id=person.id, subject_name=person.name, subject_chosen=True)
+
+
+def may_be_complained_about(person: Staff, department: str | None) -> bool:
+    """Whom a complaint may name: an active member or head of the department it is about."""
+    return (
+        person.active
+        and department is not None
+        and person.department == department
+        and person.role in (Role.MEMBER, Role.HEAD)
+    )
 
 
 def check_department(code: str, org: Organisation) -> str:

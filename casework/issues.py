@@ -30,6 +30,15 @@ class Source(StrEnum):
     ONLINE = "online"
 
 
+class IssueKind(StrEnum):
+    """What an issue is about: a citizen's problem (a case), or a complaint (投诉) about a
+    department's service or a staff member's conduct, which only the department's heads and the
+    coordinators handle."""
+
+    CASE = "case"
+    COMPLAINT = "complaint"
+
+
 class WithdrawReason(StrEnum):
     DUPLICATE = "duplicate"
     INVALID = "invalid"
@@ -202,6 +211,15 @@ class Issue:
             and self.callback in (None, Verdict.UNREACHABLE)
             and not self.callback_given_up
         )
+
+    kind: IssueKind = IssueKind.CASE
+    # A complaint's person complained about (被投诉人), one of its department's members or
+    # heads; None for a complaint about the department's service as a whole.
+    subject_id: int | None = None
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind is IssueKind.COMPLAINT
 
     @property
     def result_stands(self) -> bool:

@@ -17,7 +17,7 @@ the step a call-back's answers take (结案 or 重办). None of them touches sto
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -103,13 +103,21 @@ RULES: Mapping[Action, Mapping[Status, frozenset[Relation]]] = {
 }
 
 
+# A complaint is about the department that has it: it cannot be passed to another department
+# (a transfer) nor shown to one (an assist). One about the wrong department is returned, and
+# the reporter or a coordinator re-routes it.
+_NOT_FOR_COMPLAINTS = frozenset({Action.TRANSFER, Action.ASSIST})
+
+
 def _allowed(issue: Issue, action: Action) -> frozenset[Relation]:
     """Who may take the step now: the status table, narrowed by what it alone cannot say. A
     call-back needs a citizen to call, and an old one is recorded once (again only after
     "could not reach"); an issue with a citizen to call is closed by the call-back, and by a
     coordinator (with a reason) only once the citizen could not be reached, try after try;
-    an issue is praised once."""
+    an issue is praised once; a complaint stays with its department."""
     allowed = RULES[action].get(issue.status, frozenset())
+    if issue.is_complaint and action in _NOT_FOR_COMPLAINTS:
+        return frozenset()
     if action is Action.CALLBACK:
         if issue.status is Status.RESOLVED:
             return allowed if issue.has_citizen_to_call else frozenset()
@@ -131,7 +139,13 @@ _NEEDS_REASON_ON_BEHALF = {Action.ACCEPT, Action.CONFIRM}
 
 
 def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
+    """How the person stands to the issue. A complaint is the department's heads' and the
+    coordinators' (and its reporter's): a member has it only once it is theirs to handle
+    (assigned to them), and the person complained about has nothing to do with it, whatever
+    their role: they never see it, nor hear of it."""
     if not person.active:
+        return frozenset()
+    if issue.is_complaint and person.id == issue.subject_id:
         return frozenset()
     found = set()
     if person.id == issue.reporter_id:
@@ -141,7 +155,9 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
     if person.department == issue.department:
         if person.role is Role.HEAD:
             found.add(R.HEAD)
-        elif person.role is Role.MEMBER:
+        elif person.role is Role.MEMBER and (
+            not issue.is_complaint or person.id in (issue.assignee_id, issue.accepted_by)
+        ):
             found.add(R.MEMBER)
     elif person.department in issue.assisting and person.role in (Role.HEAD, Role.MEMBER):
         found.add(R.ASSISTING)
@@ -150,6 +166,15 @@ def relations(issue: Issue, person: Staff) -> frozenset[Relation]:
 
 def may(issue: Issue, person: Staff, action: Action) -> bool:
     return bool(relations(issue, person) & _allowed(issue, action))
+
+
+def may_hear(issue: Issue, people: Iterable[Staff]) -> list[Staff]:
+    """Of the people an audience stands for, those who may see the issue: all of them for a
+    case; for a complaint, not its department's members (but the one handling it) and never
+    the person complained about (`relations`)."""
+    if not issue.is_complaint:
+        return list(people)
+    return [p for p in people if may(issue, p, Action.VIEW)]
 
 
 def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> list[str]:
@@ -161,6 +186,12 @@ def department_choices(issue: Issue, action: Action, codes: Sequence[str]) -> li
     if action is Action.TRANSFER:
         return [code for code in codes if code != issue.department]
     return [code for code in codes if code != issue.department and code not in issue.assisting]
+
+
+def assignable(issue: Issue, people: Sequence[Staff]) -> list[Staff]:
+    """Of the department's people, those the issue may be assigned to: never a complaint's
+    person complained about."""
+    return [p for p in people if not (issue.is_complaint and p.id == issue.subject_id)]
 
 
 def allowed_actions(issue: Issue, person: Staff) -> list[Action]:
@@ -176,8 +207,8 @@ _GROUP_STEPS = frozenset({Action.ACCEPT, Action.RETURN, Action.RESOLVE})
 def group_actions(issue: Issue, department: str) -> list[Action]:
     """The buttons on the card in `department`'s group: the steps of `_GROUP_STEPS` its head
     could take now, in the order the card shows them; none once the issue has gone elsewhere."""
-    if department != issue.department:
-        return []
+    if department != issue.department or issue.is_complaint:
+        return []  # a complaint is never shown in a group: its head and coordinators only
     return [
         action for action in RULES if action in _GROUP_STEPS and R.HEAD in _allowed(issue, action)
     ]
@@ -238,7 +269,7 @@ def decide(
                 assignee.active
                 and assignee.department == issue.department
                 and assignee.role in (Role.MEMBER, Role.HEAD)
-            ):
+            ) or (issue.is_complaint and assignee.id == issue.subject_id):
                 raise errors.NotInDepartment()
             return _with(event, EventKind.ASSIGNED, issue.department, target_id=assignee.id)
         case Resolve(text=text, photos=photos):
@@ -374,6 +405,10 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             return dataclasses.replace(changed, status=Status.RETURNED, respond_by=None)
         case EventKind.REROUTED | EventKind.TRANSFERRED:
             assert event.department is not None
+            if event.department != issue.department:
+                # A complaint re-routed is about another department: its person named was not
+                # of that one.
+                changed = dataclasses.replace(changed, subject_id=None)
             return handed_to(changed, event.department, at, org)
         case EventKind.ASSIGNED:
             return dataclasses.replace(changed, assignee_id=event.target_id)

@@ -19,6 +19,12 @@ rates. The README's section "Performance" states each formula in words; they are
   median time to resolve: from acceptance (or reopening) to resolution, for resolutions in
   the period;
 - open and overdue now; praise received in the period;
+- complaint rate = complaints handed to the department in the period (logged about it, or
+  re-routed to it) / issues it handled in the period (its resolutions, 办结, each counted: an
+  issue resolved again after a reopening was handled again); per person: complaints naming
+  them logged in the period / resolutions in the period of issues assigned to them then;
+- praise rate = praise recorded in the period / confirmed closings (结案) in the period; per
+  person: praise of them / closings of issues assigned to them then;
 - per person: issues held now (in progress, assigned to them) and how many of those are
   overdue, and confirmed closings in the period; a department's loads are uneven (忙闲不均)
   when its busiest person holds at least 5 issues and twice the mean of its active members
@@ -168,8 +174,13 @@ _PLAIN = {
     EventKind.RETURNED: "returned",
     EventKind.RESOLVED: "resolved",
     EventKind.PRAISE: "praise",
+    EventKind.CONFIRMED: "closed",
 }
 CLOSED_BY = "closed_by:"
+# Per person, as CLOSED_BY: resolutions of issues assigned to them, complaints naming them,
+# praise of them.
+RESOLVED_BY, COMPLAINED_OF, PRAISED = "resolved_by:", "complained_of:", "praised:"
+PER_PERSON = (CLOSED_BY, RESOLVED_BY, COMPLAINED_OF, PRAISED)
 
 
 def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) -> list[Tally]:
@@ -188,6 +199,14 @@ def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) ->
         found.append(Tally(on(event.due_at), department, "resolutions_due"))
     if event.kind in _PLAIN:
         found.append(Tally(on(event.at), department, _PLAIN[event.kind]))
+    if after.is_complaint and event.kind in (EventKind.SUBMITTED, EventKind.REROUTED):
+        found.append(Tally(on(event.at), department, "complaints"))
+        if event.kind is EventKind.SUBMITTED and after.subject_id is not None:
+            found.append(Tally(on(event.at), department, f"{COMPLAINED_OF}{after.subject_id}"))
+    if event.kind is EventKind.RESOLVED and after.assignee_id is not None:
+        found.append(Tally(on(event.at), department, f"{RESOLVED_BY}{after.assignee_id}"))
+    if event.kind is EventKind.PRAISE and event.target_id is not None:
+        found.append(Tally(on(event.at), department, f"{PRAISED}{event.target_id}"))
     if event.kind is EventKind.CALLBACK and event.verdict is not None:
         found.append(Tally(on(event.at), department, event.verdict.value))
     if event.spell is not None and event.spell_due_at is not None and event.spell_department:
@@ -244,6 +263,8 @@ class DepartmentCounts:
     returned: int = 0
     received: int = 0
     praise: int = 0
+    closed: int = 0  # confirmed closings (结案)
+    complaints: int = 0  # complaints handed to the department (logged, or re-routed to it)
     open_now: int = 0
     overdue_now: int = 0
     accept_seconds: list[int] = field(default_factory=list)
@@ -273,6 +294,8 @@ class DepartmentMetrics:
     on_time_resolution_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None
+    complaint_rate: float | None
+    praise_rate: float | None
     reopen_rate: float | None
     return_rate: float | None
     median_to_accept: timedelta | None
@@ -304,9 +327,9 @@ class Held:
 
 @dataclass(frozen=True)
 class PersonLoad:
-    """A member's or head's work: what they hold now, and the confirmed closings in the period
-    of issues assigned to them at the time. (The complaints about them, issue 17 point 3, are
-    counted beside the closings once complaints exist; nothing counts them yet.)"""
+    """A member's or head's work: what they hold now, the confirmed closings and resolutions
+    in the period of issues assigned to them at the time, and the complaints naming them and
+    the praise of them in the period (seen only by coordinators and their head)."""
 
     staff_id: int
     name: str
@@ -314,6 +337,51 @@ class PersonLoad:
     open_held: int
     closed_in_period: int
     overdue_held: int = 0  # of `open_held`, past their resolution deadline now
+    resolved_in_period: int = 0
+    complaints: int | None = 0  # None: not for this reader's eyes (their own line)
+    praised: int = 0
+
+    @property
+    def complaint_rate(self) -> float | None:
+        """Complaints naming them ÷ resolutions of issues assigned to them, in the period."""
+        if self.complaints is None:
+            return None
+        return rate(self.complaints, self.resolved_in_period)
+
+    @property
+    def praise_rate(self) -> float | None:
+        """Praise of them ÷ closings of issues assigned to them, in the period."""
+        return rate(self.praised, self.closed_in_period)
+
+
+@dataclass
+class PersonCounts:
+    """What the daily figures (or the timeline) count for one person in a period."""
+
+    closed: int = 0
+    resolved: int = 0
+    complaints: int = 0
+    praised: int = 0
+
+    def add(self, measure: str, value: int) -> None:
+        """Add a per-person measure's value (`closed_by:7` adds to `closed`)."""
+        prefix = measure[: measure.index(":") + 1]
+        name = _PERSON_FIELDS[prefix]
+        setattr(self, name, getattr(self, name) + value)
+
+
+_PERSON_FIELDS = {
+    "closed_by:": "closed",
+    "resolved_by:": "resolved",
+    "complained_of:": "complaints",
+    "praised:": "praised",
+}
+
+
+def person_of(measure: str) -> int | None:
+    """The person a per-person measure is of (`closed_by:7` → 7), or None."""
+    prefix, _, person = measure.partition(":")
+    return int(person) if f"{prefix}:" in _PERSON_FIELDS and person.isdigit() else None
 
 
 def least_loaded_first(people: Iterable[Staff], held: Mapping[int, Held]) -> list[Staff]:
@@ -416,6 +484,8 @@ def compute(counts: DepartmentCounts) -> DepartmentMetrics:
         on_time_resolution_rate=rate(*fraction(counts, "on_time_resolution_rate")),
         resolution_rate=rate(counts.accepted_then_closed, counts.accepted),
         satisfaction_rate=rate(*fraction(counts, "satisfaction_rate")),
+        complaint_rate=rate(counts.complaints, counts.resolved),
+        praise_rate=rate(counts.praise, counts.closed),
         reopen_rate=rate(counts.reopened, counts.resolved),
         return_rate=rate(counts.returned, counts.received),
         median_to_accept=median(counts.accept_seconds),

@@ -39,6 +39,27 @@ class Recipients:
 
 def who_hears(event: Event, issue: Issue) -> list[Recipients]:
     """The audiences of `event`, for the issue as it is after it."""
+    if issue.is_complaint:
+        return _complaint(event, issue)
+    return _case(event, issue)
+
+
+def _complaint(event: Event, issue: Issue) -> list[Recipients]:
+    """A complaint goes to its department's heads and the coordinators, never to the
+    department's group nor its members (one of them may be the person complained about).
+    Later steps go to those of a case's audiences who may see it (casework/lifecycle.py `may_hear`): the member
+    assigned to handle it, the heads, the reporter; never the person complained about."""
+    here = issue.department
+    if event.kind in (EventKind.SUBMITTED, EventKind.REROUTED):
+        return [
+            Recipients(Audience.HEADS, here),
+            Recipients(Audience.COORDINATORS),
+            Recipients(Audience.REPORTER),
+        ]
+    return [told for told in _case(event, issue) if told.audience is not Audience.GROUP]
+
+
+def _case(event: Event, issue: Issue) -> list[Recipients]:
     here = issue.department
     match event.kind:
         case EventKind.SUBMITTED | EventKind.REROUTED | EventKind.TRANSFERRED:

@@ -40,6 +40,10 @@ class Category:
     resolve_within: timedelta
     urgent_respond_within: timedelta
     urgent_resolve_within: timedelta
+    # A complaint (投诉) about a department's service or a staff member's conduct: an issue
+    # of this category is logged as one (casework.issues.IssueKind), about the department
+    # chosen, and optionally one of its people.
+    complaint: bool = False
 
 
 @dataclass(frozen=True)

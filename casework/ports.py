@@ -10,7 +10,7 @@ from typing import Protocol
 
 from casework.intake import Draft
 from casework.issues import Event, Issue, Status
-from casework.metrics import DayCounts, DepartmentCounts, Held, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
 from casework.people import (
@@ -143,6 +143,22 @@ class IssuePage:
     total: int
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Whose list of a department's issues it is, for the complaints in it (as
+    casework/lifecycle.py `relations` says): a head sees the department's complaints, a member
+    only those assigned to them, and nobody one about themselves. None: a coordinator's, all."""
+
+    staff_id: int
+    head: bool
+
+    @classmethod
+    def of(cls, person: Staff) -> Viewer | None:
+        if person.role is Role.COORDINATOR:
+            return None
+        return cls(person.id, person.role is Role.HEAD)
+
+
 class StaffRepository(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> Staff | None: ...
     async def by_id(self, staff_id: int) -> Staff | None: ...
@@ -212,10 +228,14 @@ class IssueRepository(Protocol):
     async def version_of(self, issue_id: int) -> int | None: ...
     async def by_number(self, number: str) -> Issue | None: ...
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage: ...
-    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage: ...
+    async def inbox(
+        self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
+    ) -> IssuePage: ...
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]: ...
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None: ...
-    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage: ...
+    async def overdue(
+        self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
+    ) -> IssuePage: ...
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]: ...
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         """What each of these people holds now: issues in progress assigned to them, and how
@@ -333,9 +353,11 @@ class MetricsRepository(Protocol):
     async def daily_by_day(
         self, first_day: date, end_day: date, department: str
     ) -> list[DayCounts]: ...
-    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]: ...
+    async def by_person(self, first_day: date, end_day: date) -> dict[int, PersonCounts]: ...
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]: ...
-    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]: ...
+    async def by_person_counted(
+        self, start: datetime, end: datetime
+    ) -> dict[int, PersonCounts]: ...
     async def waits(
         self, start: datetime, end: datetime, department: str | None = None
     ) -> list[DepartmentCounts]: ...
@@ -356,6 +378,7 @@ class ExportRepository(Protocol):
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> list[ExportIssue]: ...
     async def events(
         self,
@@ -364,6 +387,7 @@ class ExportRepository(Protocol):
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> EventPage: ...
 
 

@@ -69,6 +69,7 @@ class _Category(_Strict):
     resolve_within: Duration
     urgent_respond_within: Duration
     urgent_resolve_within: Duration
+    complaint: bool = False
 
 
 class _Staff(_Strict):
@@ -226,6 +227,7 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
                 resolve_within=c.resolve_within,
                 urgent_respond_within=c.urgent_respond_within,
                 urgent_resolve_within=c.urgent_resolve_within,
+                complaint=c.complaint,
             )
             for c in parsed.categories
         ),

@@ -1,7 +1,8 @@
 """/new: log a citizen's issue from a phone, one short step at a time.
 
 Steps (see docs/intake.mmd): description → category → location → photos → citizen's name →
-citizen's phone → source → urgency → department → summary (Submit, Edit, Cancel).
+citizen's phone → source → urgency → department → (a complaint's: the person complained
+about) → summary (Submit, Edit, Cancel).
 The draft lives in the database, so a restart loses nothing; buttons carry the draft's
 token and step, so a press from an old draft or an earlier step changes nothing.
 """
@@ -22,9 +23,9 @@ from casework.intake import (
     Step,
     add_photo,
     answered,
-    check_department,
     check_description,
     choose_category,
+    choose_department,
     contacted,
     located,
 )
@@ -91,7 +92,10 @@ def _shortened(text: str, limit: int = 200) -> str:
 
 async def ask(message: Message, context: BotContext, draft: Draft) -> None:
     """Send the question for the draft's current step."""
-    asked = wizard.question(draft, context.t, context.deps.org)
+    people = []
+    if draft.step is Step.SUBJECT and draft.department is not None:
+        people = await intake.subjects(context.deps, context.staff, draft.department)
+    asked = wizard.question(draft, context.t, context.deps.org, people)
     await message.chat.send_message(
         asked.text, parse_mode="HTML" if asked.html else None, reply_markup=asked.markup
     )
@@ -229,10 +233,16 @@ async def on_button(update: Update, context: BotContext) -> None:
         field = _step(value)
         if field not in EDITABLE:
             raise errors.StaleStep()
+
+        def to_edit(d: Draft) -> Draft:
+            if field not in d.editable():
+                raise errors.StaleStep()
+            return d.to_edit(field, _now(context))
+
         draft = await intake.update(
             context.deps,
             context.staff,
-            lambda d: d.to_edit(field, _now(context)),
+            to_edit,
             token=token,
             step=Step.SUMMARY,
         )
@@ -241,9 +251,14 @@ async def on_button(update: Update, context: BotContext) -> None:
         await ask(message, context, draft)
         return
     step = _step(step_name)
-    draft = await intake.update(
-        context.deps, context.staff, _choice(context, step, value), token=token, step=step
-    )
+    if step is Step.SUBJECT:
+        if not value.isdigit():
+            raise errors.StaleStep()
+        draft = await intake.name_subject(context.deps, context.staff, token, int(value))
+    else:
+        draft = await intake.update(
+            context.deps, context.staff, _choice(context, step, value), token=token, step=step
+        )
     await query.answer()
     chosen = next(
         (
@@ -278,7 +293,7 @@ def _choice(context: BotContext, step: Step, value: str) -> Callable[[Draft], Dr
                 raise errors.StaleStep()
             return lambda d: d.advanced(now, urgent=value == wizard.URGENT)
         case Step.DEPARTMENT:
-            return lambda d: d.advanced(now, department=check_department(value, org))
+            return lambda d: choose_department(d, value, org, now)
     raise errors.StaleStep()
 
 

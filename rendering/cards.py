@@ -129,6 +129,13 @@ def card_text(
         ),
         Html(html.escape(without_citizen(issue.description, issue, people, masked or retired))),
     ]
+    if issue.is_complaint:  # shown only to those who may see it (casework/lifecycle.py)
+        lines.insert(
+            1,
+            t._("⚠️ Complaint about {name}", name=name_of(issue.subject_id))
+            if issue.subject_id
+            else t._("⚠️ Complaint about the department's service"),
+        )
     if retired:
         if issue.resolution is not None:
             lines.append(result_line(issue, t, people, hide=True))

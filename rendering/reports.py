@@ -37,12 +37,14 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
             lines.append(
                 t._(
                     "{n}. {department}: response {response} · on time {on_time} · "
-                    "satisfied {satisfied}",
+                    "satisfied {satisfied} · complaints {complaints} · praise {praise}",
                     n=n,
                     department=department_name(m.department, org, t),
                     response=percent(m.response_rate, t),
                     on_time=percent(m.on_time_resolution_rate, t),
                     satisfied=percent(m.satisfaction_rate, t),
+                    complaints=percent(m.complaint_rate, t),
+                    praise=percent(m.praise_rate, t),
                 )
             )
         idle = [m.department for m in report.departments if not m.has_ranked_rates]
@@ -71,8 +73,20 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
 
 def _load(p: PersonLoad, t: Texts) -> Html:
     """A person's line: what they hold now (and how much of it is overdue, when any is, as on
-    the Assign buttons), and their closings in the period. The complaints about them (issue
-    17 point 3) belong on this line after the closings, once they are counted."""
+    the Assign buttons), their closings in the period, and the complaints about them (not on
+    a head's own line: nobody sees the complaints about themselves)."""
+    line = _held_and_closed(p, t)
+    if p.complaints is None:
+        return line
+    return t._(
+        "{line}, {complaints} complaints (complaint rate {rate})",
+        line=line,
+        complaints=p.complaints,
+        rate=percent(p.complaint_rate, t),
+    )
+
+
+def _held_and_closed(p: PersonLoad, t: Texts) -> Html:
     if p.overdue_held:
         return t._(
             "{name}: {held} in hand ({overdue} overdue), {closed} closed in the period",
@@ -119,6 +133,10 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
             accept=duration(m.median_to_accept, t), resolve=duration(m.median_to_resolve, t)),
         t._("Open now: {open}, overdue: {overdue}; praise: {praise}", open=c.open_now,
             overdue=c.overdue_now, praise=c.praise),
+        t._("Complaint rate: {rate} ({part} complaints, {whole} resolved); "
+            "praise rate: {praise_rate} ({praise} of {closed} closed)",
+            rate=percent(m.complaint_rate, t), part=c.complaints, whole=c.resolved,
+            praise_rate=percent(m.praise_rate, t), praise=c.praise, closed=c.closed),
     ]  # fmt: skip
 
 

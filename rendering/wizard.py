@@ -7,6 +7,7 @@ earlier step changes nothing (casework/services/intake.py checks both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
@@ -17,9 +18,10 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from casework.intake import EDITABLE, Draft, Step, Typed, wants_address
+from casework.intake import NONE_NAMED, Draft, Step, Typed, wants_address
 from casework.issues import Source
 from casework.organisation import LANGUAGES, Organisation
+from casework.people import Staff
 from rendering.i18n import N_, Html, Texts, texts
 from rendering.labels import category_name, department_name, source_name
 from rendering.places import map_link
@@ -39,6 +41,7 @@ _STEP_NAMES = {
     Step.SOURCE: N_("Source"),
     Step.URGENCY: N_("Urgency"),
     Step.DEPARTMENT: N_("Department"),
+    Step.SUBJECT: N_("Person complained about"),
 }
 _TYPED = {Typed.SKIP: N_("Skip"), Typed.DONE: N_("Done")}
 
@@ -66,8 +69,9 @@ def pressed(text: str) -> Typed | None:
     return None
 
 
-def question(draft: Draft, t: Texts, org: Organisation) -> Question:
-    """What the wizard asks at the draft's current step."""
+def question(draft: Draft, t: Texts, org: Organisation, people: Sequence[Staff] = ()) -> Question:
+    """What the wizard asks at the draft's current step (`people`: at a complaint's subject
+    step, whom it may name: the department's active members and heads)."""
     skip, done = t._(_TYPED[Typed.SKIP]), t._(_TYPED[Typed.DONE])
     match draft.step:
         case Step.DESCRIPTION:
@@ -145,6 +149,30 @@ def question(draft: Draft, t: Texts, org: Organisation) -> Question:
                 ),
             ]
             return Question(t._("⏱ How urgent is it?"), _rows(buttons, 2))
+        case Step.DEPARTMENT if draft.complaint:
+            return Question(
+                t._("🏢 Which department is the complaint about?"),
+                _department_buttons(draft, t, org),
+            )
+        case Step.SUBJECT:
+            buttons = [
+                InlineKeyboardButton(p.name, callback_data=data(draft, draft.step, str(p.id)))
+                for p in people
+            ]
+            buttons.append(
+                InlineKeyboardButton(
+                    t._("No one in particular (the department's service)"),
+                    callback_data=data(draft, draft.step, str(NONE_NAMED)),
+                )
+            )
+            return Question(
+                t._(
+                    "👤 Is the complaint about a particular person of {department}? "
+                    "They will not see it: only the department's head and the coordinators do.",
+                    department=department_name(draft.department, org, t),
+                ),
+                _rows(buttons, 2),
+            )
         case Step.DEPARTMENT:
             return Question(
                 t._("🏢 Which department is responsible? The category's usual one is marked ✓."),
@@ -165,7 +193,9 @@ def summary(draft: Draft, t: Texts, org: Organisation) -> Html:
     category = category_name(draft.category, org, t) if draft.category else unset
     citizen = " ".join(x for x in (draft.citizen_name, draft.citizen_phone) if x) or unset
     lines = [
-        t._("<b>Please check the issue before submitting</b>"),
+        t._("<b>Please check the complaint before submitting</b>")
+        if draft.complaint
+        else t._("<b>Please check the issue before submitting</b>"),
         t._("Description: {value}", value=draft.description or unset),
         t._("Category: {value}", value=category),
         t._("Location: {value}", value=location),
@@ -175,6 +205,10 @@ def summary(draft: Draft, t: Texts, org: Organisation) -> Html:
         t._("Urgency: {value}", value=t._("🔴 Urgent") if draft.urgent else t._("Normal")),
         t._("Department: {value}", value=department_name(draft.department, org, t)),
     ]
+    if draft.complaint:
+        lines.append(
+            t._("Person complained about: {value}", value=draft.subject_name or t._("no one"))
+        )
     return Html("\n".join(lines))
 
 
@@ -193,7 +227,7 @@ def summary_buttons(draft: Draft, t: Texts) -> InlineKeyboardMarkup:
 def edit_buttons(draft: Draft, t: Texts) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(t._(_STEP_NAMES[step]), callback_data=data(draft, EDIT, step))
-        for step in EDITABLE
+        for step in draft.editable()
     ]
     back = InlineKeyboardButton(t._("◀ Back"), callback_data=data(draft, Step.SUMMARY, BACK))
     return InlineKeyboardMarkup([*_rows(buttons, 3).inline_keyboard, [back]])

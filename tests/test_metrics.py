@@ -113,6 +113,12 @@ SECOND_HEAD = 2003
 
 @pytest.fixture
 async def november(bot: Harness) -> History:
+    return await november_history(bot)
+
+
+async def november_history(bot: Harness) -> History:
+    """The history of November the figures are worked out from (tests/test_complaints.py
+    adds complaints to it)."""
     h = History(bot)
     a = await h.log(nov(2, 9), "A")
     await h.step(nov(2, 10), MEMBER, a, Accept())

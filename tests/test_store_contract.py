@@ -273,7 +273,7 @@ async def test_the_organisation_file_is_mirrored_and_what_it_drops_is_kept_inact
         retired_departments, retired_categories = await tx.organisation.retired()
 
     assert departments == ["roads", "water"]
-    assert categories == ["streetlight", "water_outage"]
+    assert categories == ["streetlight", "water_outage", "conduct"]
     assert retired_departments == [d for d in ORG.departments if d.code == "mediation"]
     assert retired_categories == [c for c in ORG.categories if c.department == "mediation"]
 

@@ -144,7 +144,10 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
             return None
         named: set[int] = set()
         if issue is not None:
-            named |= {issue.reporter_id, *(i for i in (issue.assignee_id, issue.accepted_by) if i)}
+            named |= {
+                issue.reporter_id,
+                *(i for i in (issue.assignee_id, issue.accepted_by, issue.subject_id) if i),
+            }
         if event is not None:
             named |= {i for i in (event.actor_id, event.target_id) if i}
         named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}

@@ -7,13 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from casework import errors
-from casework.intake import Draft, Step, new_draft
-from casework.issues import Event, EventKind, Issue, Status
+from casework.intake import (
+    NONE_NAMED,
+    Draft,
+    Step,
+    choose_subject,
+    may_be_complained_about,
+    new_draft,
+)
+from casework.issues import Event, EventKind, Issue, IssueKind, Status
 from casework.lifecycle import handed_to
 from casework.metrics import tallies
 from casework.numbering import format_number, month_of
 from casework.outbox import Card
 from casework.people import Staff
+from casework.roles import Role
 from casework.services import Deps, reload_actor
 from casework.services.notify import announce
 from casework.services.views import Shown, shown
@@ -81,6 +89,31 @@ async def update(
     raise errors.DraftExpired()
 
 
+async def subjects(deps: Deps, actor: Staff, department: str) -> list[Staff]:
+    """Whom a complaint about `department` may name: its active members and heads, by name."""
+    async with deps.store.transaction() as tx:
+        await reload_actor(tx, actor)
+        people = await tx.staff.with_roles([Role.MEMBER, Role.HEAD], department)
+    return sorted(people, key=lambda p: (p.name, p.id))
+
+
+async def name_subject(deps: Deps, actor: Staff, token: str, staff_id: int) -> Draft:
+    """A complaint's person complained about, chosen by button (`NONE_NAMED`: nobody, the
+    department's service as a whole); the person is read and checked in the transaction."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await tx.drafts.get(actor.id)
+        if draft is None or draft.token != token or draft.expired(now):
+            raise errors.StaleStep()
+        person = None if staff_id == NONE_NAMED else await tx.staff.by_id(staff_id)
+        if staff_id != NONE_NAMED and person is None:
+            raise errors.NotInDepartment()
+        changed = choose_subject(draft, person, now)
+        await tx.drafts.put(actor.id, actor.telegram_id, changed)
+        return changed
+
+
 @dataclass(frozen=True)
 class Submitted:
     issue: Issue
@@ -104,6 +137,11 @@ async def submit(
         if draft.missing:
             raise errors.DraftIncomplete()
         assert draft.category and draft.department and draft.description and draft.source
+        if draft.subject_id is not None:
+            # Named when the draft was filled in: still of that department now?
+            subject = await tx.staff.by_id(draft.subject_id)
+            if subject is None or not may_be_complained_about(subject, draft.department):
+                raise errors.NotInDepartment()
         month = month_of(now, deps.zone)
         number = format_number(month, await tx.issues.next_sequence(month))
         issue = Issue(
@@ -126,6 +164,8 @@ async def submit(
             citizen_name=draft.citizen_name,
             citizen_phone=draft.citizen_phone,
             photos=draft.photos,
+            kind=IssueKind.COMPLAINT if draft.complaint else IssueKind.CASE,
+            subject_id=draft.subject_id if draft.complaint else None,
         )
         created = await tx.issues.create(handed_to(issue, draft.department, now, deps.org))
         event = await tx.timeline.append(

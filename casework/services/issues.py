@@ -265,6 +265,7 @@ async def _offer(
     card = await shown(tx, issue, actor, group)
     if action is Action.ASSIGN:  # the choice shows each one's load: one read, this transaction
         people = await tx.staff.with_roles((Role.MEMBER, Role.HEAD), issue.department)
+        people = lifecycle.assignable(issue, people)
         held = await tx.issues.held_by([p.id for p in people], deps.clock.now())
         people = least_loaded_first(people, held)
     elif action is Action.PRAISE and card is not None:  # who may praise may see the issue

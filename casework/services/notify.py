@@ -7,6 +7,7 @@ import dataclasses
 from datetime import datetime
 
 from casework.issues import Event, EventKind, Issue
+from casework.lifecycle import may_hear
 from casework.notifications import Audience, who_hears
 from casework.organisation import Organisation
 from casework.outbox import (
@@ -46,7 +47,8 @@ async def announce(
             if department is not None and department.group_chat_id is not None:
                 groups[department.group_chat_id] = department.code
             continue
-        for person in await people_for(tx, told.audience, issue, code, event.target_id):
+        found = await people_for(tx, told.audience, issue, code, event.target_id)
+        for person in may_hear(issue, found):
             people[person.id] = person
     people.pop(event.actor_id or 0, None)  # the actor sees the result at once
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from casework import errors
 from casework.people import Staff
-from casework.ports import DepartmentLoad, IssuePage
+from casework.ports import DepartmentLoad, IssuePage, Viewer
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 from casework.services.scheduled import MORNING_DIGEST, queue_once
@@ -35,7 +35,9 @@ async def overdue(deps: Deps, actor: Staff, page: int) -> IssuePage:
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
         department = _scope(actor)
-        found = await tx.issues.overdue(department, deps.clock.now(), PAGE_SIZE * (page + 1))
+        found = await tx.issues.overdue(
+            department, deps.clock.now(), PAGE_SIZE * (page + 1), Viewer.of(actor)
+        )
     return IssuePage(issues=found.issues[PAGE_SIZE * page :], total=found.total)
 
 
@@ -54,7 +56,7 @@ async def digest_for(deps: Deps, person: Staff) -> Digest:
     department = _scope(person)
     async with deps.store.transaction() as tx:
         loads = await tx.issues.open_counts(now)
-        found = await tx.issues.overdue(department, now, DIGEST_LIST)
+        found = await tx.issues.overdue(department, now, DIGEST_LIST, Viewer.of(person))
     if department is not None:
         loads = [load for load in loads if load.department == department]
     return Digest(sorted(loads, key=lambda x: (-x.overdue, x.department)), found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from casework.issues import Issue
+from casework.lifecycle import may_hear
 from casework.notifications import Audience
 from casework.outbox import OutboxItem, OutboxKind, Priority, to_person
 from casework.people import Staff
@@ -52,7 +53,7 @@ async def sweep(deps: Deps) -> int:
                 for rung in ladder.fire:
                     payload = {"phase": str(issue.phase), "rung": rung.kind.value}
                     for audience in rung.audiences:
-                        for person in await crowd(tx, audience, issue):
+                        for person in may_hear(issue, await crowd(tx, audience, issue)):
                             # One reminder of an issue waiting per person: of the rungs that
                             # fire together, the last one's.
                             reminders[issue.id, person.id] = to_person(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ from casework.metrics import (
     DepartmentMetrics,
     Imbalance,
     Period,
+    PersonCounts,
     PersonLoad,
     Stretch,
     compute,
@@ -85,18 +85,18 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
             *await tx.metrics.open_now(now),
         ]
         counted: list[DepartmentCounts] = []  # every department's, as the district's are
-        closed_by: Counter[int] = Counter()
+        by_person: dict[int, PersonCounts] = {}
         if days is not None:
             if department is None:
                 counted += await tx.metrics.daily(*days)
             else:
                 by_day = await tx.metrics.daily_by_day(*days, department)
                 counted += [d.district for d in by_day]
-            closed_by.update(await tx.metrics.closed_by(*days))
+            _add_people(by_person, await tx.metrics.by_person(*days))
         in_pieces: list[tuple[datetime, list[DepartmentCounts]]] = []
         for start, stop in pieces:
             in_pieces.append((start, await tx.metrics.counted(start, stop)))
-            closed_by.update(await tx.metrics.closed_by_counted(start, stop))
+            _add_people(by_person, await tx.metrics.by_person_counted(start, stop))
         people = await tx.metrics.people(now)
     counted += [part for _, piece in in_pieces for part in piece]
     district = total(counted)
@@ -116,7 +116,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
             totals[part.department].open_now += part.open_now
             totals[part.department].overdue_now += part.overdue_now
     workload = [
-        dataclasses.replace(p, closed_in_period=closed_by[p.staff_id])
+        _with_counts(p, by_person.get(p.staff_id, PersonCounts()), actor)
         for p in people
         if department is None or p.department == department
     ]
@@ -135,6 +135,30 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         district=compute(district),
         trend=trend,
         uneven=uneven(workload),
+    )
+
+
+def _hidden_from(actor: Staff) -> int | None:
+    """Whose complaints an export leaves out: a head's own (a coordinator's has all)."""
+    return None if actor.role is Role.COORDINATOR else actor.id
+
+
+def _add_people(into: dict[int, PersonCounts], counted: dict[int, PersonCounts]) -> None:
+    for staff_id, counts in counted.items():
+        mine = into.setdefault(staff_id, PersonCounts())
+        for name in ("closed", "resolved", "complaints", "praised"):
+            setattr(mine, name, getattr(mine, name) + getattr(counts, name))
+
+
+def _with_counts(p: PersonLoad, counts: PersonCounts, viewer: Staff) -> PersonLoad:
+    """The person's line with their figures; the complaints about a person are seen only by
+    coordinators and their head, never by themselves (a head reading their own line)."""
+    return dataclasses.replace(
+        p,
+        closed_in_period=counts.closed,
+        resolved_in_period=counts.resolved,
+        complaints=None if p.staff_id == viewer.id else counts.complaints,
+        praised=counts.praised,
     )
 
 
@@ -219,7 +243,9 @@ async def issue_rows(
     after: ExportCursor | None = None
     while True:
         async with deps.store.transaction() as tx:
-            batch = await tx.exports.issues(period.start, period.end, department, after, batch_size)
+            batch = await tx.exports.issues(
+                period.start, period.end, department, after, batch_size, _hidden_from(actor)
+            )
         if batch:
             yield (
                 batch
@@ -242,8 +268,13 @@ async def event_rows(
     while True:
         async with deps.store.transaction() as tx:
             page = await tx.exports.events(
-                period.start, period.end, department, after, max(1, batch_size // 5)
-            )  # about five steps an issue
+                period.start,
+                period.end,
+                department,
+                after,
+                max(1, batch_size // 5),  # about five steps an issue
+                _hidden_from(actor),
+            )
         if page.events:
             yield page.events
         if page.last is None:

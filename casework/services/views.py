@@ -9,7 +9,7 @@ from casework.commands import Action
 from casework.issues import Event, Issue
 from casework.numbering import parse_number
 from casework.people import Staff
-from casework.ports import IssuePage, Transaction
+from casework.ports import IssuePage, Transaction, Viewer
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
@@ -60,6 +60,8 @@ async def details(deps: Deps, actor: Staff, issue_id: int) -> Details:
         }
         if issue.assignee_id:
             named.add(issue.assignee_id)
+        if issue.subject_id:
+            named.add(issue.subject_id)
         people = await tx.staff.by_ids(named)
     return Details(issue, timeline, people, lifecycle.allowed_actions(issue, actor))
 
@@ -82,7 +84,9 @@ async def shown(tx: Transaction, issue: Issue, viewer: Staff, group: str | None)
         actions = lifecycle.group_actions(issue, group)
     else:
         actions = lifecycle.allowed_actions(issue, viewer)
-    named = {i for i in (issue.reporter_id, issue.accepted_by, issue.assignee_id) if i}
+    named = {
+        i for i in (issue.reporter_id, issue.accepted_by, issue.assignee_id, issue.subject_id) if i
+    }
     return Shown(issue, actions, await tx.staff.by_ids(named))
 
 
@@ -102,4 +106,6 @@ async def inbox(deps: Deps, actor: Staff, page: int) -> IssuePage:
             department = actor.department
         else:
             raise errors.NotAllowed("inbox")
-        return await tx.issues.inbox(department, PAGE_SIZE, max(page, 0) * PAGE_SIZE)
+        return await tx.issues.inbox(
+            department, PAGE_SIZE, max(page, 0) * PAGE_SIZE, Viewer.of(actor)
+        )

@@ -14,20 +14,22 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import EventKind, Status
+from casework.issues import EventKind, IssueKind, Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
-from storage.sqlite.sql import literals
+from storage.sqlite.sql import literal, literals
 
 # An issue's result stands while it is resolved or closed; reopened, it is being worked on again
 # (the earlier result is on its timeline).
 _RESULT_STANDS = literals(Status.RESOLVED, Status.CLOSED)
 _ANSWERED = literals(EventKind.ACCEPTED, EventKind.RETURNED)  # the steps that end a wait
 
-_IN_BATCH = """
+_IN_BATCH = f"""
 i.created_at >= max(:start, :after_at) AND i.created_at < :end
   AND (i.created_at, i.id) > (:after_at, :after_id)
   AND (:department IS NULL OR i.department = :department)
+  AND (:hidden_from IS NULL OR i.issue_kind = {literal(IssueKind.CASE)}
+       OR coalesce(i.subject_id, 0) != :hidden_from)  -- never a complaint about the reader
 """
 
 _ISSUES = f"""
@@ -82,9 +84,10 @@ class SqliteExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> list[ExportIssue]:
         """Issues logged in the period (of one department, or all), after the cursor."""
-        params = _params(start, end, department, after, limit)
+        params = _params(start, end, department, after, limit, hidden_from)
         rows = await fetch_all(self._conn, _ISSUES, params)
         return [
             ExportIssue(
@@ -122,9 +125,12 @@ class SqliteExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> EventPage:
         """The timelines of the next `limit` issues logged in the period after the cursor."""
-        ids = await fetch_all(self._conn, _ISSUE_IDS, _params(start, end, department, after, limit))
+        ids = await fetch_all(
+            self._conn, _ISSUE_IDS, _params(start, end, department, after, limit, hidden_from)
+        )
         if not ids:
             return EventPage([], None)
         batch = json.dumps([row["id"] for row in ids])
@@ -154,8 +160,10 @@ def _params(
     department: str | None,
     after: ExportCursor | None,
     limit: int,
+    hidden_from: int | None = None,
 ) -> dict[str, object]:
     return {
+        "hidden_from": hidden_from,
         "start": to_epoch(start),
         "end": to_epoch(end),
         "department": department,

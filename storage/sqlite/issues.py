@@ -9,9 +9,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Issue, Location, Resolution, Source, Status, Verdict
+from casework.issues import Issue, IssueKind, Location, Resolution, Source, Status, Verdict
 from casework.metrics import Held
-from casework.ports import DepartmentLoad, IssuePage
+from casework.ports import DepartmentLoad, IssuePage, Viewer
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
@@ -26,6 +26,20 @@ _OVERDUE = (
 # Word for word the condition of the partial index issues_held_open (migration 0018): the
 # issues people hold now, in progress and assigned to someone.
 HELD_NOW = f"status = {_ACCEPTED} AND assignee_id IS NOT NULL"
+# What a viewer's list shows of the complaints (casework.ports.Viewer): a head, all but those
+# about them; a member, those assigned to them (never one about them: it cannot be assigned).
+_SEEN = (
+    f"(issue_kind = {literal(IssueKind.CASE)} OR (coalesce(subject_id, 0) != :viewer"
+    " AND (:head OR assignee_id = :viewer OR accepted_by = :viewer)))"
+)
+
+
+def _seen_by(viewer: Viewer | None) -> tuple[str, dict[str, object]]:
+    if viewer is None:
+        return "", {}
+    return f" AND {_SEEN}", {"viewer": viewer.staff_id, "head": int(viewer.head)}
+
+
 _BY_DEADLINE = f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END, id"
 _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
@@ -33,7 +47,7 @@ _COLUMNS = (
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
-    " unreached, callback_given_up"
+    " unreached, callback_given_up, issue_kind, subject_id"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -83,6 +97,8 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         resolution=_resolution(row),
         unreached=row["unreached"],
         callback_given_up=bool(row["callback_given_up"]),
+        kind=IssueKind(row["issue_kind"]),
+        subject_id=row["subject_id"],
     )
 
 
@@ -131,6 +147,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "resolved_at": _maybe_epoch(issue.resolution.at) if issue.resolution else None,
         "unreached": issue.unreached,
         "callback_given_up": int(issue.callback_given_up),
+        "issue_kind": issue.kind.value,
+        "subject_id": issue.subject_id,
     }
 
 
@@ -212,17 +230,21 @@ class SqliteIssues:
         )
         return IssuePage(issues=issues, total=total)
 
-    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
-        """Pending and accepted issues (one department's, or all), nearest deadline first."""
-        where = _IN_HAND
-        params: tuple[object, ...] = ()
+    async def inbox(
+        self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
+    ) -> IssuePage:
+        """Pending and accepted issues (one department's, or all), nearest deadline first; of
+        the complaints, those the viewer may see."""
+        seen, params = _seen_by(viewer)
+        where = _IN_HAND + seen
         if department is not None:
-            where += " AND department = ?"
-            params = (department,)
-        total = await self._count(f"SELECT count(*) FROM issues WHERE {where}", params)
-        issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE} LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            where += " AND department = :department"
+            params["department"] = department
+        total = await self._count_named(f"SELECT count(*) FROM issues WHERE {where}", params)
+        issues = await self._load_named(
+            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE}"
+            " LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
         )
         return IssuePage(issues=issues, total=total)
 
@@ -241,10 +263,14 @@ class SqliteIssues:
             [(m.passed, _maybe_epoch(m.next_at), m.issue_id, m.phase) for m in moved],
         )
 
-    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
-        """Pending or accepted issues past their deadline, the most overdue first."""
-        where = f"{_IN_HAND} AND {_OVERDUE}"
-        params: dict[str, object] = {"now": to_epoch(now), "limit": limit}
+    async def overdue(
+        self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
+    ) -> IssuePage:
+        """Pending or accepted issues past their deadline, the most overdue first; of the
+        complaints, those the viewer may see."""
+        seen, params = _seen_by(viewer)
+        where = f"{_IN_HAND} AND {_OVERDUE}{seen}"
+        params.update(now=to_epoch(now), limit=limit)
         if department is not None:
             where += " AND department = :department"
             params["department"] = department

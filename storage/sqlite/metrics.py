@@ -13,16 +13,22 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from casework.issues import EventKind, Spell, Status, Verdict
+from casework.issues import EventKind, IssueKind, Spell, Status, Verdict
 from casework.metrics import (
     CLOSED_BY,
+    COMPLAINED_OF,
     DISTRICT,
     MEASURES,
+    PER_PERSON,
+    PRAISED,
+    RESOLVED_BY,
     DayCounts,
     DepartmentCounts,
     Held,
+    PersonCounts,
     PersonLoad,
     Tally,
+    person_of,
 )
 from casework.roles import Role
 from storage.sqlite.database import fetch_all, to_epoch
@@ -70,6 +76,7 @@ _STEP_FIELDS = {
     EventKind.RESOLVED: "resolved",
     EventKind.RETURNED: "returned",
     EventKind.PRAISE: "praise",
+    EventKind.CONFIRMED: "closed",
     EventKind.ACCEPTED: "accepted",
     EventKind.SUBMITTED: "received",
     EventKind.REROUTED: "received",
@@ -86,7 +93,7 @@ _VERDICT_FIELDS = {
 _STEPS = f"""
 SELECT department, kind, verdict, count(*) AS n
 FROM issue_events INDEXED BY issue_events_by_kind_and_time
-WHERE kind IN {literals(*_STEP_FIELDS, EventKind.CONFIRMED, EventKind.CALLBACK)}
+WHERE kind IN {literals(*_STEP_FIELDS, EventKind.CALLBACK)}
   AND at >= :start AND at < :end
 GROUP BY department, kind, verdict
 """
@@ -148,6 +155,37 @@ JOIN issue_events h ON h.id = (
 WHERE c.kind = {literal(EventKind.CONFIRMED)} AND c.at >= :start AND c.at < :end
   AND h.target_id IS NOT NULL
 GROUP BY h.target_id
+"""
+
+# Complaints handed to each department in the period (logged about it, or re-routed to it).
+_COMPLAINTS = f"""
+SELECT e.department AS department, count(*) AS n
+FROM issue_events e INDEXED BY issue_events_by_kind_and_time
+JOIN issues i ON i.id = e.issue_id
+WHERE e.kind IN {literals(EventKind.SUBMITTED, EventKind.REROUTED)}
+  AND e.at >= :start AND e.at < :end AND i.issue_kind = {literal(IssueKind.COMPLAINT)}
+GROUP BY e.department
+"""
+
+# Per person, as the daily tallies count them: resolutions credited to whoever was assigned
+# then (as closings are), complaints naming them when logged, praise of them.
+_RESOLVED_BY = _CLOSED_BY.replace(
+    f"c.kind = {literal(EventKind.CONFIRMED)}", f"c.kind = {literal(EventKind.RESOLVED)}"
+)
+_COMPLAINED_OF = f"""
+SELECT i.subject_id AS staff_id, count(*) AS n
+FROM issue_events e INDEXED BY issue_events_by_kind_and_time
+JOIN issues i ON i.id = e.issue_id
+WHERE e.kind = {literal(EventKind.SUBMITTED)} AND e.at >= :start AND e.at < :end
+  AND i.issue_kind = {literal(IssueKind.COMPLAINT)} AND i.subject_id IS NOT NULL
+GROUP BY i.subject_id
+"""
+_PRAISED = f"""
+SELECT target_id AS staff_id, count(*) AS n
+FROM issue_events INDEXED BY issue_events_by_kind_and_time
+WHERE kind = {literal(EventKind.PRAISE)} AND at >= :start AND at < :end
+  AND target_id IS NOT NULL
+GROUP BY target_id
 """
 
 _PEOPLE = f"""
@@ -215,15 +253,22 @@ class SqliteMetrics:
             setattr(day.department, measure, row["own"])
         return sorted(found.values(), key=lambda d: d.day)
 
-    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
-        """Issues closed per person handling them, over whole days."""
-        rows = await fetch_all(
-            self._conn,
-            "SELECT measure, sum(value) AS value FROM daily_figures"
-            " WHERE day >= ? AND day < ? AND measure LIKE ? GROUP BY measure",
-            (first_day.isoformat(), end_day.isoformat(), f"{CLOSED_BY}%"),
-        )
-        return {int(row["measure"].removeprefix(CLOSED_BY)): row["value"] for row in rows}
+    async def by_person(self, first_day: date, end_day: date) -> dict[int, PersonCounts]:
+        """Per person, over whole days: closings and resolutions of issues assigned to them,
+        complaints naming them, praise of them."""
+        found: dict[int, PersonCounts] = {}
+        for prefix in PER_PERSON:
+            rows = await fetch_all(
+                self._conn,
+                "SELECT measure, sum(value) AS value FROM daily_figures"
+                " WHERE day >= ? AND day < ? AND measure LIKE ? GROUP BY measure",
+                (first_day.isoformat(), end_day.isoformat(), f"{prefix}%"),
+            )
+            for row in rows:
+                person = person_of(row["measure"])
+                if person is not None:
+                    found.setdefault(person, PersonCounts()).add(row["measure"], row["value"])
+        return found
 
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
         """The same counts straight from the timeline, for a stretch shorter than a day."""
@@ -254,11 +299,23 @@ class SqliteMetrics:
                 setattr(counts, name, getattr(counts, name) + n)
         for row in await self._rows(_ACCEPTED_CLOSED, period):
             of(row["department"]).accepted_then_closed = row["closed"]
+        for row in await self._rows(_COMPLAINTS, period):
+            of(row["department"]).complaints = row["n"]
         return list(found.values())
 
-    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]:
+    async def by_person_counted(self, start: datetime, end: datetime) -> dict[int, PersonCounts]:
+        """The same per-person counts straight from the timeline, for less than a day."""
         period = {"start": to_epoch(start), "end": to_epoch(end)}
-        return {row["staff_id"]: row["n"] for row in await self._rows(_CLOSED_BY, period)}
+        found: dict[int, PersonCounts] = {}
+        for sql, prefix in (
+            (_CLOSED_BY, CLOSED_BY),
+            (_RESOLVED_BY, RESOLVED_BY),
+            (_COMPLAINED_OF, COMPLAINED_OF),
+            (_PRAISED, PRAISED),
+        ):
+            for row in await self._rows(sql, period):
+                found.setdefault(row["staff_id"], PersonCounts()).add(prefix, row["n"])
+        return found
 
     async def waits(
         self, start: datetime, end: datetime, department: str | None = None

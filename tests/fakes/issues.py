@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from casework.intake import Draft
 from casework.issues import Event, EventKind, Issue, Status
-from casework.metrics import DayCounts, DepartmentCounts, Held, PersonLoad, Tally
+from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -17,6 +17,7 @@ from casework.ports import (
     ExportIssue,
     Idle,
     IssuePage,
+    Viewer,
 )
 from casework.prompts import Prompt
 from casework.reminders import LadderMoved
@@ -107,7 +108,9 @@ class FakeIssues:
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
         raise NotFaked("issues.reported_by")
 
-    async def inbox(self, department: str | None, limit: int, offset: int) -> IssuePage:
+    async def inbox(
+        self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
+    ) -> IssuePage:
         raise NotFaked("issues.inbox")
 
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
@@ -116,7 +119,9 @@ class FakeIssues:
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         raise NotFaked("issues.passed_reminders")
 
-    async def overdue(self, department: str | None, now: datetime, limit: int) -> IssuePage:
+    async def overdue(
+        self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
+    ) -> IssuePage:
         raise NotFaked("issues.overdue")
 
     async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
@@ -269,14 +274,14 @@ class FakeMetrics:
     ) -> list[DayCounts]:
         raise NotFaked("metrics.daily_by_day")
 
-    async def closed_by(self, first_day: date, end_day: date) -> dict[int, int]:
-        raise NotFaked("metrics.closed_by")
+    async def by_person(self, first_day: date, end_day: date) -> dict[int, PersonCounts]:
+        raise NotFaked("metrics.by_person")
 
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
         raise NotFaked("metrics.counted")
 
-    async def closed_by_counted(self, start: datetime, end: datetime) -> dict[int, int]:
-        raise NotFaked("metrics.closed_by_counted")
+    async def by_person_counted(self, start: datetime, end: datetime) -> dict[int, PersonCounts]:
+        raise NotFaked("metrics.by_person_counted")
 
     async def waits(
         self, start: datetime, end: datetime, department: str | None = None
@@ -300,6 +305,7 @@ class FakeExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> list[ExportIssue]:
         raise NotFaked("exports.issues")
 
@@ -310,5 +316,6 @@ class FakeExports:
         department: str | None,
         after: ExportCursor | None,
         limit: int,
+        hidden_from: int | None = None,
     ) -> EventPage:
         raise NotFaked("exports.events")
