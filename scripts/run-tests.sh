@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 echo "== ruff check";  .venv/bin/ruff check .
 echo "== ruff format"; .venv/bin/ruff format --check .
 echo "== mypy";        .venv/bin/mypy
-echo "== pytest";      exec .venv/bin/pytest "$@"
+echo "== pytest";      exec .venv/bin/pytest -n auto "$@"  # on every core (pytest-xdist)
