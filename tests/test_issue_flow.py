@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from tests.fakebotapi import FakeUser
@@ -609,3 +610,19 @@ async def test_a_reason_typed_with_its_own_full_stop_is_not_stopped_twice(
         bot, "SELECT text FROM issue_events WHERE kind = 'returned' ORDER BY id DESC LIMIT 1"
     )
     assert reason == "不属于本单位职责。"
+
+
+async def test_a_question_left_unanswered_expires_with_word_and_a_late_reason_changes_nothing(
+    bot: Harness, worker: FakeUser, head: FakeUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    await head.press(card_for(head, number), "退回")
+
+    bot.clock.advance(timedelta(minutes=31))  # the question waits 30 minutes
+    await bot.sweep()
+    assert "等待您填写的内容 30 分钟未填写，已失效" in head.last.text  # not "the issue is late"
+    await head.send("不属于本单位职责")
+
+    assert "现在不需要输入内容" in head.last.text
+    assert await events(bot, number) == ["submitted"]
