@@ -621,7 +621,7 @@ async def test_a_question_left_unanswered_expires_with_word_and_a_late_reason_ch
 
     bot.clock.advance(timedelta(minutes=31))  # the question waits 30 minutes
     await bot.sweep()
-    assert "等待您填写的内容 30 分钟未填写，已失效" in head.last.text  # not "the issue is late"
+    await head.wait_for("等待您填写的内容 30 分钟未填写，已失效")  # not "the issue is late"
     await head.send("不属于本单位职责")
 
     assert "现在不需要输入内容" in head.last.text
