@@ -19,6 +19,11 @@ def percent(value: float | None, t: Texts) -> str:
     return f"{100 * value:.0f}%" if value is not None else t._("no data")
 
 
+def score(value: float | None, t: Texts) -> str:
+    """The composite score out of 100, as a ranking reads: `86.5`."""
+    return f"{100 * value:.1f}" if value is not None else t._("no data")
+
+
 def duration(value: timedelta | None, t: Texts) -> str:
     return span(value, t) if value is not None else t._("no data")
 
@@ -36,13 +41,17 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         for n, m in enumerate(rated, start=1):
             lines.append(
                 t._(
-                    "{n}. {department}: response {response} · on time {on_time} · "
-                    "satisfied {satisfied}",
+                    "{n}. {department}: score {score} · contacted {contacted} · solved {solved} · "
+                    "satisfied {satisfied} · accepted on time {accepted} · resolved on time "
+                    "{resolved}",
                     n=n,
                     department=department_name(m.department, org, t),
-                    response=percent(m.response_rate, t),
-                    on_time=percent(m.on_time_resolution_rate, t),
+                    score=score(m.score, t),
+                    contacted=percent(m.contact_rate, t),
+                    solved=percent(m.solved_rate, t),
                     satisfied=percent(m.satisfaction_rate, t),
+                    accepted=percent(m.on_time_acceptance_rate, t),
+                    resolved=percent(m.on_time_resolution_rate, t),
                 )
             )
         idle = [m.department for m in report.departments if not m.has_ranked_rates]
@@ -103,16 +112,25 @@ def _uneven(u: Imbalance, t: Texts, org: Organisation) -> Html:
 def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
     c = m.counts
     return [
-        t._("Response rate: {rate} ({part} of {whole})", rate=percent(m.response_rate, t),
-            part=c.answered_in_time, whole=c.handoffs_due - c.withdrawn_before_due),
-        t._("On-time resolution rate: {rate} ({part} of {whole})",
-            rate=percent(m.on_time_resolution_rate, t), part=c.resolved_in_time,
-            whole=c.resolutions_due - c.transferred_before_due),
-        t._("Resolution rate: {rate} ({part} of {whole} accepted)",
-            rate=percent(m.resolution_rate, t), part=c.accepted_then_closed, whole=c.accepted),
+        t._("<b>What citizens said at the call-back</b>"),
+        t._("Contact rate: {rate} ({part} of {whole} asked said they were contacted)",
+            rate=percent(m.contact_rate, t), part=c.contacted,
+            whole=c.contacted + c.not_contacted),
+        t._("Solved rate: {rate} ({solved} solved and {partly} partly solved, counted as half, "
+            "of {whole} asked)", rate=percent(m.solved_rate, t), solved=c.solved,
+            partly=c.partly_solved, whole=c.solved + c.partly_solved + c.not_solved),
         t._("Satisfaction rate: {rate} ({part} of {whole} call-backs)",
             rate=percent(m.satisfaction_rate, t), part=c.satisfied + c.basically_satisfied,
             whole=c.satisfied + c.basically_satisfied + c.dissatisfied),
+        t._("<b>The department's own steps</b>"),
+        t._("On-time acceptance rate: {rate} ({part} of {whole})",
+            rate=percent(m.on_time_acceptance_rate, t), part=c.answered_in_time,
+            whole=c.handoffs_due - c.withdrawn_before_due),
+        t._("On-time resolution rate: {rate} ({part} of {whole})",
+            rate=percent(m.on_time_resolution_rate, t), part=c.resolved_in_time,
+            whole=c.resolutions_due - c.transferred_before_due),
+        t._("Closing rate: {rate} ({part} of {whole} accepted)",
+            rate=percent(m.closing_rate, t), part=c.accepted_then_closed, whole=c.accepted),
         t._("Reopen rate: {rate}; return rate: {returns}", rate=percent(m.reopen_rate, t),
             returns=percent(m.return_rate, t)),
         t._("Median time to accept: {accept}; to resolve: {resolve}",
@@ -131,7 +149,7 @@ async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
     if district is None or not district.has_ranked_rates:
         return []  # nothing to draw: the text says there is no data, a picture would add nothing
     if report.everywhere:
-        title = t._("Departments' rates, {period}", period=when)
+        title = t._("Departments by their score, {period}", period=when)
         return await asyncio.to_thread(
             ranking_charts, report.departments, report.district, org.targets, t, org, title
         )
