@@ -474,7 +474,7 @@ PANEL = 1.45  # inches: the plot of a rate over time
 LABELLED_POINTS = 8  # each point's rate is written up to this many points
 
 
-def trend_chart(
+def trend_charts(
     department: DepartmentMetrics,
     district: DepartmentMetrics | None,
     trend: list[Stretch],
@@ -482,9 +482,33 @@ def trend_chart(
     t: Texts,
     org: Organisation,
     title: str,
-) -> bytes:
-    """`trend_figure` as a PNG."""
-    return png(trend_figure(department, district, trend, targets, t, org, title))
+) -> list[bytes]:
+    """`trend_figures` as PNGs."""
+    return [png(f) for f in trend_figures(department, district, trend, targets, t, org, title)]
+
+
+def trend_figures(
+    department: DepartmentMetrics,
+    district: DepartmentMetrics | None,
+    trend: list[Stretch],
+    targets: Targets,
+    t: Texts,
+    org: Organisation,
+    title: str,
+) -> list[Figure]:
+    """`trend_figure` of every rate; or, when its text would read smaller than `READABLE` on
+    a phone (five rates plotted make it tall), two: the citizen's rates, and the process
+    rates, sent as an album."""
+    with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
+        whole = _trend_sheet(department, district, trend, targets, t, org, title)
+        if _readable(whole):
+            return [whole.figure()]
+        citizen = len(CITIZEN_RATES)
+        rates = [r.name for r in _rates(t, targets)]
+        return [
+            _trend_sheet(department, district, trend, targets, t, org, title, part).figure()
+            for part in (rates[:citizen], rates[citizen:])
+        ]
 
 
 def trend_figure(
@@ -500,7 +524,22 @@ def trend_figure(
     it when there are few) against the whole district (grey, dashed) over the period, and the
     target (dotted); the period's figures in the panel's heading. A rate neither has any data
     on in the period is its heading alone ("no data"), not an empty plot."""
-    rates = _rates(t, targets)
+    with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
+        return _trend_sheet(department, district, trend, targets, t, org, title).figure()
+
+
+def _trend_sheet(
+    department: DepartmentMetrics,
+    district: DepartmentMetrics | None,
+    trend: list[Stretch],
+    targets: Targets,
+    t: Texts,
+    org: Organisation,
+    title: str,
+    only: Sequence[str] | None = None,
+) -> _Sheet:
+    """`trend_figure`'s layout, of the rates named in `only` (all if None)."""
+    rates = [r for r in _rates(t, targets) if only is None or r.name in only]
     name = department_name(department.department, org, t)
     plotted = {
         r.name
@@ -544,7 +583,7 @@ def trend_figure(
                 "month": t._("One point a month."),
             }[stride(trend[0].first, trend[-1].last)]
             sheet.lines(MARGIN, [_plain(note)], SMALL, MUTED)
-        return sheet.figure()
+        return sheet
 
 
 def _ticks(trend: list[Stretch], t: Texts) -> list[tuple[int, str]]:

@@ -9,7 +9,7 @@ from casework.metrics import RANKED_RATES, DepartmentMetrics, Imbalance, PersonL
 from casework.organisation import Organisation
 from casework.services import Deps
 from casework.services.reports import Report
-from rendering.charts import ranking_charts, trend_chart
+from rendering.charts import ranking_charts, trend_charts
 from rendering.dates import period
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, span
@@ -141,8 +141,9 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
 
 
 async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
-    """A coordinator's: the departments ranked, rate by rate (a picture per rate for a large
-    district); a head's: their department against the district over the period."""
+    """A coordinator's: the departments ranked, rate by rate (more pictures for a larger
+    district); a head's: their department against the district over the period (two
+    pictures when all five rates have data)."""
     when = period(report.period, deps.zone, t)
     org = deps.org
     district = report.district
@@ -157,7 +158,6 @@ async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
     title = t._(
         "{department}, {period}", department=department_name(m.department, org, t), period=when
     )
-    chart = await asyncio.to_thread(
-        trend_chart, m, report.district, report.trend, org.targets, t, org, title
+    return await asyncio.to_thread(
+        trend_charts, m, report.district, report.trend, org.targets, t, org, title
     )
-    return [chart]

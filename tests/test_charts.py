@@ -36,6 +36,7 @@ from rendering.charts import (
     ranking_charts,
     ranking_figures,
     trend_figure,
+    trend_figures,
 )
 from rendering.i18n import texts
 
@@ -353,3 +354,40 @@ def _densely(path: numpy.ndarray) -> list[tuple[float, float]]:
         steps = max(int(numpy.hypot(x1 - x0, y1 - y0)), 1)
         found += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(steps)]
     return found
+
+
+def every_rate_of_november() -> list[Stretch]:
+    found = []
+    for n, (first, last) in enumerate(stretches(date(2026, 11, 1), date(2026, 11, 30))):
+        roads = DepartmentCounts(
+            "roads", handoffs_due=10, answered_in_time=6 + n, resolutions_due=10,
+            resolved_in_time=5 + n, satisfied=4, dissatisfied=1, contacted=5,
+            not_contacted=n % 2, solved=3, partly_solved=1, not_solved=1,
+        )  # fmt: skip
+        others = DepartmentCounts(
+            "water", handoffs_due=30, answered_in_time=24, resolutions_due=20,
+            resolved_in_time=15, satisfied=8, dissatisfied=2, contacted=9, not_contacted=1,
+            solved=7, partly_solved=2, not_solved=1,
+        )  # fmt: skip
+        found.append(Stretch(first, last, compute(roads), compute(total([roads, others]))))
+    return found
+
+
+def test_a_heads_chart_of_all_five_rates_is_two_pictures_readable_on_a_phone() -> None:
+    """Five plots one above the other read at 8.7 points: the citizen's rates, then the
+    process rates."""
+    trend = every_rate_of_november()
+    roads = compute(total((s.department.counts for s in trend), "roads"))
+    district = compute(total(s.district.counts for s in trend))
+
+    figures = trend_figures(roads, district, trend, EXAMPLE.targets, ZH, EXAMPLE, "市政道路科")
+
+    assert [len(figure.axes) for figure in figures] == [3, 2]
+    for figure, rates in zip(figures, (CITIZEN, PROCESS), strict=True):
+        lines = [t.get_text() for t in written(figure)]
+        assert lines[0] == "市政道路科" and all(rate in lines for rate in rates)
+        assert smallest_text_on_a_phone(figure) >= 10
+    # A few rates with data stay one picture (weeks_of_november: two plotted).
+    few = weeks_of_november()
+    roads = compute(total((s.department.counts for s in few), "roads"))
+    assert len(trend_figures(roads, None, few, Targets(), ZH, EXAMPLE, "市政道路科")) == 1
