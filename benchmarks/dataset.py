@@ -28,6 +28,13 @@ WORKERS = 1000
 COORDINATORS = 20
 YEARS = 2
 CHUNK = 20_000
+# The call-back's first two answers: how the solved answer goes with the verdict, and the
+# daily figures' measure of each answer (casework.metrics CONTACT_FIELDS, SOLVED_FIELDS).
+SOLVED = ("solved", "partly", "not_solved")
+SOLVED_BY = {"satisfied": (85, 15, 0), "basically_satisfied": (50, 45, 5),
+             "dissatisfied": (10, 30, 60)}  # fmt: skip
+CONTACTED = {"yes": "contacted", "no": "not_contacted"}
+SOLVED_MEASURE = {"solved": "solved", "partly": "partly_solved", "not_solved": "not_solved"}
 END = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # "now" in the benchmarks: 09:00 in Shanghai
 
 
@@ -139,6 +146,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
         steps.append((at, reporter, "submitted", respond_by, None, None))
         accepted_at = at + int(luck.expovariate(1 / 3000))
         status, callback, assignee = "pending", None, None
+        answers: tuple[str | None, str | None] = (None, None)  # the call-back's first two
         if not (is_open and luck.random() < 0.3):
             steps.append((accepted_at, handler, "accepted", resolve_by, None, None))
             status, assignee = "accepted", handler
@@ -159,6 +167,9 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
                         steps.append(
                             (resolved_at + 7200, reporter, "callback", None, None, callback)
                         )
+                        if callback != "unreachable":  # contacted? solved?
+                            contacted = "yes" if luck.random() < 0.92 else "no"
+                            answers = (contacted, luck.choices(SOLVED, SOLVED_BY[callback])[0])
         issue_rows.append((
             issue_id, number, status, f"第{issue_id}号问题：路灯不亮", f"c{category:02d}", department,
             reporter, assignee, handler if status != "pending" else None, int(urgent), "hotline",
@@ -188,6 +199,9 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
                 figures[(day(when), department, f"closed_by:{handler}")] += 1
             elif kind == "callback" and verdict:
                 figures[(day(when), department, verdict)] += 1
+                if answers[0] is not None and answers[1] is not None:
+                    figures[(day(when), department, CONTACTED[answers[0]])] += 1
+                    figures[(day(when), department, SOLVED_MEASURE[answers[1]])] += 1
         for when, actor, kind, due, text, verdict in steps:
             event_id += 1
             spell: tuple[object, ...] = (None, None, None, None)
@@ -196,9 +210,10 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
             elif kind == "resolved":
                 spell = ("resolution", accepted_at, resolve_by, department)
             target = actor if kind == "accepted" and actor != head else None
+            asked = answers if kind == "callback" else (None, None)
             event_rows.append(
                 (event_id, issue_id, when, actor, kind, department, text, target, due, verdict,
-                 *spell)
+                 *asked, *spell)
             )  # fmt: skip
         total_events += len(steps)
         outbox_rows.append(
@@ -253,8 +268,8 @@ def _flush(
     )
     conn.executemany(
         "INSERT INTO issue_events (id, issue_id, at, actor_id, kind, department, text, target_id,"
-        " due_at, verdict, spell, spell_started_at, spell_due_at, spell_department)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " due_at, verdict, contacted, solved, spell, spell_started_at, spell_due_at,"
+        " spell_department) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         event_rows,
     )
     conn.executemany(

@@ -3,16 +3,32 @@
 Storage counts events of the timeline (`DepartmentCounts`); this module turns the counts into
 rates. The README's section "Performance" states each formula in words; they are:
 
-- response rate = handoffs answered (accepted, returned or transferred on) by their response
-  deadline / handoffs whose response deadline fell in the period, less those withdrawn (by the
-  reporter or a coordinator) before the deadline;
-- on-time resolution rate = acceptances (and reopenings) resolved by their resolution deadline /
-  those whose resolution deadline fell in the period, less those transferred on before it;
-- resolution rate = acceptances in the period followed by a confirmed closing (before any later
-  acceptance; a later reopening does not undo it) / acceptances in the period;
-- satisfaction rate = (satisfied + basically satisfied) / call-backs with a verdict recorded in
-  the period ("could not reach" is not a verdict and is counted apart; an issue reopened and
-  closed again is called back again, and both verdicts count);
+The process rates, from the department's own steps:
+
+- on-time acceptance rate (按时签收率; "response rate" before issue 17) = handoffs answered
+  (accepted, returned or transferred on) by their response deadline / handoffs whose response
+  deadline fell in the period, less those withdrawn (by the reporter or a coordinator) before
+  the deadline;
+- on-time resolution rate (按时办结率) = acceptances (and reopenings) resolved by their
+  resolution deadline / those whose resolution deadline fell in the period, less those
+  transferred on before it;
+- closing rate (结案率; "resolution rate" before issue 17) = acceptances in the period followed
+  by a confirmed closing (before any later acceptance; a later reopening does not undo it) /
+  acceptances in the period;
+
+the citizen's rates, from the call-back's three answers recorded in the period (a call-back
+that could not reach the citizen asked nothing and counts in none; "not asked", the questions
+call-backs before the three questions never asked, counts in none either, never as "no"):
+
+- contact rate (联系率) = "contacted: yes" / call-backs that asked it (yes or no);
+- solved rate (解决率) = (solved + `PARTLY_SOLVED` × partly solved) / call-backs that asked it
+  (solved, partly or not solved);
+- satisfaction rate (满意率) = (satisfied + basically satisfied) / call-backs with a verdict
+  ("could not reach" is not a verdict and is counted apart; an issue reopened and closed again
+  is called back again, and both verdicts count);
+
+and the others:
+
 - reopen rate = reopenings in the period / resolutions in the period;
 - return rate = returns in the period / handoffs the department received in the period;
 - median time to accept: from each handoff to its acceptance, for acceptances in the period;
@@ -40,11 +56,11 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from casework.issues import Event, EventKind, Issue, Spell
+from casework.issues import Contact, Event, EventKind, Issue, Solved, Spell
 from casework.people import Staff
 
 
@@ -182,6 +198,15 @@ CLOSED_BY = "closed_by:"
 RESOLVED_BY, COMPLAINED_OF, PRAISED = "resolved_by:", "complained_of:", "praised:"
 PER_PERSON = (CLOSED_BY, RESOLVED_BY, COMPLAINED_OF, PRAISED)
 
+# The call-back's first two answers, and the field of `DepartmentCounts` each adds to ("not
+# asked" adds to none: it is neither a yes nor a no).
+CONTACT_FIELDS = {Contact.YES: "contacted", Contact.NO: "not_contacted"}
+SOLVED_FIELDS = {
+    Solved.SOLVED: "solved",
+    Solved.PARTLY: "partly_solved",
+    Solved.NOT_SOLVED: "not_solved",
+}
+
 
 def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) -> list[Tally]:
     """What a step adds to the daily figures (see `DepartmentCounts` for the measures)."""
@@ -209,6 +234,12 @@ def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) ->
         found.append(Tally(on(event.at), department, f"{PRAISED}{event.target_id}"))
     if event.kind is EventKind.CALLBACK and event.verdict is not None:
         found.append(Tally(on(event.at), department, event.verdict.value))
+    if event.kind is EventKind.CALLBACK:
+        answered = [
+            CONTACT_FIELDS.get(event.contacted) if event.contacted else None,
+            SOLVED_FIELDS.get(event.solved) if event.solved else None,
+        ]
+        found += [Tally(on(event.at), department, name) for name in answered if name]
     if event.spell is not None and event.spell_due_at is not None and event.spell_department:
         measure = _IN_TIME.get((event.spell, event.kind))
         if measure is not None and event.at <= event.spell_due_at:
@@ -258,6 +289,11 @@ class DepartmentCounts:
     basically_satisfied: int = 0
     dissatisfied: int = 0
     unreachable: int = 0
+    contacted: int = 0
+    not_contacted: int = 0
+    solved: int = 0
+    partly_solved: int = 0
+    not_solved: int = 0
     reopened: int = 0
     resolved: int = 0
     returned: int = 0
@@ -290,9 +326,11 @@ MEASURES = frozenset(_ADDITIVE)
 class DepartmentMetrics:
     department: str
     counts: DepartmentCounts
-    response_rate: float | None
+    on_time_acceptance_rate: float | None
     on_time_resolution_rate: float | None
-    resolution_rate: float | None
+    closing_rate: float | None
+    contact_rate: float | None
+    solved_rate: float | None
     satisfaction_rate: float | None
     complaint_rate: float | None
     praise_rate: float | None
@@ -300,6 +338,9 @@ class DepartmentMetrics:
     return_rate: float | None
     median_to_accept: timedelta | None
     median_to_resolve: timedelta | None
+    # The composite score departments are ranked by (`ranked`), 0 to 1; None until ranked, and
+    # for a department with no data on any rate the score weighs.
+    score: float | None = None
 
     def ranked_rate(self, name: str) -> float | None:
         """One of `RANKED_RATES`."""
@@ -312,8 +353,22 @@ class DepartmentMetrics:
         return any(self.ranked_rate(name) is not None for name in RANKED_RATES)
 
 
-# The rates people judge departments by (hotlines' 三率), in the order reports show them.
-RANKED_RATES = ("response_rate", "on_time_resolution_rate", "satisfaction_rate")
+# The citizen's rates, from the call-back's answers (hotlines' 三率: 联系, 解决, 满意) …
+CITIZEN_RATES = ("contact_rate", "solved_rate", "satisfaction_rate")
+# … and the process rates, from the department's own steps, that the score weighs too.
+PROCESS_RATES = ("on_time_acceptance_rate", "on_time_resolution_rate")
+# The rates the composite score weighs, in the order reports show them: the citizen's first.
+# (A rate where less is better, such as a complaint rate, goes in `LOWER_IS_BETTER` too: the
+# score counts 1 − rate for it.)
+RANKED_RATES = (*CITIZEN_RATES, *PROCESS_RATES)
+LOWER_IS_BETTER: frozenset[str] = frozenset()
+
+# What a "partly solved" answer counts for in the solved rate: half. Counted as solved, the
+# rate could not tell a department that half-fixes everything from one that fixes it (the
+# closing rule already lets "partly" close an issue when the citizen is satisfied); counted as
+# not solved, it would punish the work done. Half is the neutral value between the two
+# (README, "Metrics").
+PARTLY_SOLVED = 0.5
 
 
 @dataclass(frozen=True)
@@ -454,7 +509,7 @@ def uneven(workload: Iterable[PersonLoad]) -> list[Imbalance]:
     return sorted(found, key=lambda i: (-i.ratio, i.department))
 
 
-def rate(part: int, whole: int) -> float | None:
+def rate(part: float, whole: int) -> float | None:
     return part / whole if whole > 0 else None
 
 
@@ -462,14 +517,22 @@ def median(seconds: list[int]) -> timedelta | None:
     return timedelta(seconds=statistics.median(seconds)) if seconds else None
 
 
-def fraction(counts: DepartmentCounts, name: str) -> tuple[int, int]:
-    """The part and the whole of one of `RANKED_RATES`."""
+def fraction(counts: DepartmentCounts, name: str) -> tuple[float, int]:
+    """The part and the whole of one of `RANKED_RATES` (the part of the solved rate may be a
+    half: `PARTLY_SOLVED`)."""
     c = counts
     match name:
-        case "response_rate":
+        case "on_time_acceptance_rate":
             return c.answered_in_time, c.handoffs_due - c.withdrawn_before_due
         case "on_time_resolution_rate":
             return c.resolved_in_time, c.resolutions_due - c.transferred_before_due
+        case "contact_rate":
+            return c.contacted, c.contacted + c.not_contacted
+        case "solved_rate":
+            return (
+                c.solved + PARTLY_SOLVED * c.partly_solved,
+                c.solved + c.partly_solved + c.not_solved,
+            )
         case "satisfaction_rate":
             liked = c.satisfied + c.basically_satisfied
             return liked, liked + c.dissatisfied
@@ -480,9 +543,11 @@ def compute(counts: DepartmentCounts) -> DepartmentMetrics:
     return DepartmentMetrics(
         department=counts.department,
         counts=counts,
-        response_rate=rate(*fraction(counts, "response_rate")),
+        on_time_acceptance_rate=rate(*fraction(counts, "on_time_acceptance_rate")),
         on_time_resolution_rate=rate(*fraction(counts, "on_time_resolution_rate")),
-        resolution_rate=rate(counts.accepted_then_closed, counts.accepted),
+        closing_rate=rate(counts.accepted_then_closed, counts.accepted),
+        contact_rate=rate(*fraction(counts, "contact_rate")),
+        solved_rate=rate(*fraction(counts, "solved_rate")),
         satisfaction_rate=rate(*fraction(counts, "satisfaction_rate")),
         complaint_rate=rate(counts.complaints, counts.resolved),
         praise_rate=rate(counts.praise, counts.closed),
@@ -493,27 +558,58 @@ def compute(counts: DepartmentCounts) -> DepartmentMetrics:
     )
 
 
-def ranked(metrics: list[DepartmentMetrics]) -> list[DepartmentMetrics]:
-    """Best first, by the mean of the three `RANKED_RATES`. A rate a department has no data on
-    counts as the district's median of it (the median of the departments that have it): no
-    data is no reward (as 100 % would be, or leaving the rate out of the mean, which let a
-    department with one good rate outrank those with three), nor a penalty (as 0 % would be:
-    a rate can lack data for reasons not the department's, a call-back nobody recorded). A
-    rate no department has data on is left out for all. Departments with no data on any of
-    the three come last; ties keep the order given."""
+# What each rate weighs in the composite score when the organisation file's `[evaluation]`
+# says nothing (README, "Metrics": why these). The citizen's rates weigh 75 %, the process
+# rates 25 %: what the citizen says happened counts more than the department's own clicks.
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "contact_rate": 0.15,
+    "solved_rate": 0.30,
+    "satisfaction_rate": 0.30,
+    "on_time_acceptance_rate": 0.10,
+    "on_time_resolution_rate": 0.15,
+}
+
+
+def scored(
+    metrics: list[DepartmentMetrics], weights: Mapping[str, float] = DEFAULT_WEIGHTS
+) -> list[DepartmentMetrics]:
+    """The departments with their composite score: the weighted mean of `RANKED_RATES`
+    (`weights`, a rate missing from them weighs nothing; a rate where less is better counts
+    as 1 − rate). A rate a department has no data on counts as the district's median of it
+    (the median of the departments that have it): no data is no reward (as 100 % would be, or
+    leaving the rate out of the mean, which let a department with one good rate outrank those
+    with all of them), nor a penalty (as 0 % would be: a rate can lack data for reasons not
+    the department's, a call-back nobody recorded). A rate no department has data on is left
+    out for all (the others' weights then count for the whole). Departments with no data on
+    any of the rates have no score (None)."""
     medians = {}
     for name in RANKED_RATES:
         known = [r for m in metrics if (r := m.ranked_rate(name)) is not None]
-        if known:
+        if known and weights.get(name, 0) > 0:
             medians[name] = statistics.median(known)
+    weighed = sum(weights[name] for name in medians)
 
-    def score(m: DepartmentMetrics) -> float:
-        rates = [medians[name] if (r := m.ranked_rate(name)) is None else r for name in medians]
-        return sum(rates) / len(rates)
+    def score(m: DepartmentMetrics) -> float | None:
+        if not m.has_ranked_rates or not weighed:
+            return None
+        found = 0.0
+        for name, middle in medians.items():
+            value = middle if (r := m.ranked_rate(name)) is None else r
+            found += weights[name] * (1 - value if name in LOWER_IS_BETTER else value)
+        return found / weighed
 
-    with_data = [m for m in metrics if m.has_ranked_rates]
-    without = [m for m in metrics if not m.has_ranked_rates]
-    return sorted(with_data, key=score, reverse=True) + without
+    return [replace(m, score=score(m)) for m in metrics]
+
+
+def ranked(
+    metrics: list[DepartmentMetrics], weights: Mapping[str, float] = DEFAULT_WEIGHTS
+) -> list[DepartmentMetrics]:
+    """Best first, by the composite score (`scored`). Departments with no data on any of the
+    `RANKED_RATES` come last; ties keep the order given."""
+    found = scored(metrics, weights)
+    with_data = [m for m in found if m.has_ranked_rates]
+    without = [m for m in found if not m.has_ranked_rates]
+    return sorted(with_data, key=lambda m: m.score or 0.0, reverse=True) + without
 
 
 # The code a whole district's figures go under (no department has it: codes begin with a

@@ -85,9 +85,28 @@ class Targets:
     """What the district aims for on the rates departments are ranked by, as shares (0.9 is
     90 %); None where the organisation file sets none. /stats draws them as a line."""
 
-    response_rate: float | None = None
+    on_time_acceptance_rate: float | None = None
     on_time_resolution_rate: float | None = None
+    contact_rate: float | None = None
+    solved_rate: float | None = None
     satisfaction_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What each rate weighs in the composite score departments are ranked by
+    (`casework.metrics.scored`; README, "Metrics"): non-negative, not all zero. Only their
+    ratios matter. The defaults weigh the citizen's rates 75 %, the process rates 25 %."""
+
+    contact_rate: float = 0.15
+    solved_rate: float = 0.30
+    satisfaction_rate: float = 0.30
+    on_time_acceptance_rate: float = 0.10
+    on_time_resolution_rate: float = 0.15
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,7 @@ class Organisation:
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     targets: Targets = field(default_factory=Targets)
     callback: CallbackPolicy = field(default_factory=CallbackPolicy)
+    evaluation: Evaluation = field(default_factory=Evaluation)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.
     retired_departments: tuple[Department, ...] = ()

@@ -12,7 +12,14 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from casework.durations import parse_duration
 from casework.organisation import (
@@ -20,6 +27,7 @@ from casework.organisation import (
     CallbackPolicy,
     Category,
     Department,
+    Evaluation,
     Names,
     Organisation,
     ReminderPolicy,
@@ -169,9 +177,45 @@ Share = Annotated[float, BeforeValidator(_share)]
 
 
 class _Targets(_Strict):
-    response_rate: Share | None = None
+    on_time_acceptance_rate: Share | None = None
     on_time_resolution_rate: Share | None = None
+    contact_rate: Share | None = None
+    solved_rate: Share | None = None
     satisfaction_rate: Share | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_name(cls, data: object) -> object:
+        """`response_rate`, the older name of `on_time_acceptance_rate` (issue 17 gave the
+        figure a name that says what it measures), is still read; both at once are refused."""
+        if isinstance(data, dict) and "response_rate" in data:
+            if "on_time_acceptance_rate" in data:
+                raise ValueError(
+                    "response_rate is the older name of on_time_acceptance_rate: set one of the two"
+                )
+            data = {
+                ("on_time_acceptance_rate" if k == "response_rate" else k): v
+                for k, v in data.items()
+            }
+        return data
+
+
+_DEFAULT_EVALUATION = Evaluation()
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Evaluation(_Strict):
+    contact_rate: Weight = _DEFAULT_EVALUATION.contact_rate
+    solved_rate: Weight = _DEFAULT_EVALUATION.solved_rate
+    satisfaction_rate: Weight = _DEFAULT_EVALUATION.satisfaction_rate
+    on_time_acceptance_rate: Weight = _DEFAULT_EVALUATION.on_time_acceptance_rate
+    on_time_resolution_rate: Weight = _DEFAULT_EVALUATION.on_time_resolution_rate
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> _Evaluation:
+        if not any(getattr(self, name) for name in type(self).model_fields):
+            raise ValueError("every weight is 0: give at least one rate a weight above 0")
+        return self
 
 
 class _Callback(_Strict):
@@ -185,6 +229,7 @@ class _OrgFile(_Strict):
     retention: _Retention = _Retention()
     targets: _Targets = _Targets()
     callback: _Callback = _Callback()
+    evaluation: _Evaluation = _Evaluation()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -241,6 +286,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         ),
         targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
         callback=CallbackPolicy(attempts=parsed.callback.attempts),
+        evaluation=Evaluation(
+            **{name: getattr(parsed.evaluation, name) for name in _Evaluation.model_fields}
+        ),
     )
 
 

@@ -144,32 +144,50 @@ class Tables:
     def metrics_columns(self) -> Sequence[Column]:
         t = self.t
         titles = [
-            t._("Response rate"), t._("On-time resolution rate"),
-            t._("Resolution rate"), t._("Satisfaction rate"), t._("Reopen rate"),
+            t._("Rank"), t._("Composite score (of 100)"),
+            t._("Contact rate"), t._("Solved rate"), t._("Satisfaction rate"),
+            t._("On-time acceptance rate"), t._("On-time resolution rate"), t._("Closing rate"),
+            t._("Reopen rate"),
             t._("Return rate"), t._("Median hours to accept"), t._("Median hours to resolve"),
             t._("Open now"), t._("Overdue now"), t._("Praise"), t._("Handoffs due"),
             t._("Answered in time"), t._("Resolutions due"), t._("Resolved in time"),
             t._("Accepted"), t._("Closed of those"), t._("Call-backs with a verdict"),
-            t._("Could not reach"),
+            t._("Could not reach"), t._("Asked whether contacted"), t._("Contacted"),
+            t._("Asked whether solved"), t._("Solved"), t._("Partly solved"),
         ]  # fmt: skip
         return [Column(t._("Department"), PLACE), *(Column(title) for title in titles)]
 
-    def metrics_row(self, m: DepartmentMetrics) -> Row:
+    def metrics_rows(self, ranked: Iterable[DepartmentMetrics]) -> list[Row]:
+        """The departments as ranked (best first, those not ranked last), each with its
+        place."""
+        return [
+            self.metrics_row(m, n if m.has_ranked_rates else None)
+            for n, m in enumerate(ranked, start=1)
+        ]
+
+    def metrics_row(self, m: DepartmentMetrics, rank: int | None = None) -> Row:
+        """A department's figures; `rank`: its place in the ranking (None: not ranked, no
+        data on any rate the score weighs)."""
         c = m.counts
         # A rate or a median with nothing to count from says so, as text: an empty cell
         # would read as a missing figure, a 0 as a bad one.
         unknown = self.t._("no data")
         figures = [
-            m.response_rate, m.on_time_resolution_rate, m.resolution_rate, m.satisfaction_rate,
+            None if m.score is None else round(100 * m.score, 1),
+            m.contact_rate, m.solved_rate, m.satisfaction_rate,
+            m.on_time_acceptance_rate, m.on_time_resolution_rate, m.closing_rate,
             m.reopen_rate, m.return_rate, _hours(m.median_to_accept), _hours(m.median_to_resolve),
         ]  # fmt: skip
         return [
             department_name(m.department, self.org, self.t),
+            unknown if rank is None else rank,
             *(unknown if figure is None else figure for figure in figures),
             c.open_now, c.overdue_now, c.praise, c.handoffs_due - c.withdrawn_before_due,
             c.answered_in_time, c.resolutions_due - c.transferred_before_due, c.resolved_in_time,
             c.accepted, c.accepted_then_closed,
             c.satisfied + c.basically_satisfied + c.dissatisfied, c.unreachable,
+            c.contacted + c.not_contacted, c.contacted,
+            c.solved + c.partly_solved + c.not_solved, c.solved, c.partly_solved,
         ]  # fmt: skip
 
     def people_columns(self) -> Sequence[Column]:
@@ -206,7 +224,7 @@ class XlsxExport:
     has its columns' widths, its header row frozen and a filter on it, and times as
     `yyyy-mm-dd hh:mm`."""
 
-    RATE_COLUMNS = range(1, 7)  # the rates, shown as percentages
+    RATE_COLUMNS = range(3, 11)  # the rates, shown as percentages (after the rank and score)
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
@@ -226,8 +244,9 @@ class XlsxExport:
             self.timeline.append(self.tables.event_row(event))
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
-        for metrics in rows:
-            self.metrics.append(self.tables.metrics_row(metrics), percent=self.RATE_COLUMNS)
+        """The departments as ranked, best first."""
+        for row in self.tables.metrics_rows(rows):
+            self.metrics.append(row, percent=self.RATE_COLUMNS)
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
         for person in rows:
@@ -341,7 +360,7 @@ class CsvExport:
         self._write("timeline", (self.tables.event_row(r) for r in rows))
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
-        self._write("metrics", (self.tables.metrics_row(r) for r in rows))
+        self._write("metrics", self.tables.metrics_rows(rows))
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
         self._write("people", (self.tables.people_row(r) for r in rows))

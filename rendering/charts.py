@@ -33,7 +33,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
 
-from casework.metrics import RANKED_RATES, DepartmentMetrics, Stretch, fraction, stride
+from casework.metrics import (
+    CITIZEN_RATES,
+    RANKED_RATES,
+    DepartmentMetrics,
+    Stretch,
+    fraction,
+    stride,
+)
 from casework.organisation import Organisation, Targets
 from rendering.dates import short_day, short_month
 from rendering.i18n import Texts
@@ -137,18 +144,26 @@ class _Rate:
     target: float | None
 
     def of(self, m: DepartmentMetrics) -> float | None:
-        return m.ranked_rate(self.name)
+        value: float | None = getattr(m, self.name)
+        return value
 
     def missed(self, value: float) -> bool:
         return self.target is not None and value < self.target
 
 
-def _rates(t: Texts, targets: Targets) -> list[_Rate]:
-    labels = {
-        "response_rate": t._("Response rate"),
-        "on_time_resolution_rate": t._("On-time resolution rate"),
+def rate_labels(t: Texts) -> dict[str, str]:
+    """The names of `RANKED_RATES`, as charts, texts and the export's columns call them."""
+    return {
+        "contact_rate": t._("Contact rate"),
+        "solved_rate": t._("Solved rate"),
         "satisfaction_rate": t._("Satisfaction rate"),
+        "on_time_acceptance_rate": t._("On-time acceptance rate"),
+        "on_time_resolution_rate": t._("On-time resolution rate"),
     }
+
+
+def _rates(t: Texts, targets: Targets) -> list[_Rate]:
+    labels = rate_labels(t)
     return [_Rate(name, _plain(labels[name]), getattr(targets, name)) for name in RANKED_RATES]
 
 
@@ -285,22 +300,37 @@ def ranking_figures(
     org: Organisation,
     title: str,
 ) -> list[Figure]:
-    """A coordinator's chart: a panel per rate, its departments sorted best first, each bar
-    with its rate and how many of how many; a dashed line at the target, bars short of it in
+    """A coordinator's chart: a panel per rate (the citizen's first), the departments in each
+    in the ranking's order, by the composite score, best first (a department's bars are at
+    the same height in every panel, and a rate that pulls one down stands out; a place in the
+    ranking before each name made the names wider, and a dozen English ones unreadable on a
+    phone: the message has the places and the scores), each bar with its rate and how many of
+    how many; a dashed line at the target, bars short of it in
     orange; departments with no data on a rate named under its panel, those with no data at
     all once, at the end.
 
-    One figure, unless its text would read smaller than `READABLE` on a phone (a district
-    of more than a dozen departments): then a figure per rate, sent as an album."""
+    One figure, unless its text would read smaller than `READABLE` on a phone: then two (a
+    dozen departments), the citizen's rates and the process rates, or a
+    figure per rate (a large district), sent as an album. The departments with no data at
+    all are named at the end of the last."""
     with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
         ranking = _Ranking(metrics, district, targets, t, org)
-        one = ranking.best(title, ranking.rates, idle=True)
-        if one.scale * SMALL / 72 >= READABLE or len(ranking.rates) == 1:
-            return [one.figure()]
-        last = len(ranking.rates) - 1
-        return [
-            ranking.best(title, [r], idle=n == last).figure() for n, r in enumerate(ranking.rates)
-        ]
+        rates = ranking.rates
+        citizen = len(CITIZEN_RATES)  # the citizen's rates come first
+        for groups in ([rates], [rates[:citizen], rates[citizen:]]):
+            sheets = [
+                ranking.best(title, group, idle=n == len(groups) - 1)
+                for n, group in enumerate(groups)
+            ]
+            if all(_readable(sheet) for sheet in sheets):
+                return [sheet.figure() for sheet in sheets]
+        last = len(rates) - 1
+        return [ranking.best(title, [r], idle=n == last).figure() for n, r in enumerate(rates)]
+
+
+def _readable(sheet: _Sheet) -> bool:
+    """Whether its smallest text reads at `READABLE` or larger on a phone, shown whole."""
+    return sheet.scale * SMALL / 72 >= READABLE
 
 
 class _Ranking:
@@ -321,7 +351,7 @@ class _Ranking:
         self.names = {m.department: department_name(m.department, org, t) for m in metrics}
         self.joiner = _plain(t._(", "))
         self.shown = {
-            (m.department, r.name): (percent(value), f"{part}/{whole}")
+            (m.department, r.name): (percent(value), f"{part:g}/{whole}")
             for m in self.rated
             for r in self.rates
             if (value := r.of(m)) is not None
@@ -374,9 +404,7 @@ class _Ranking:
             if r.target is not None:
                 figures.append(_plain(t._("target {rate}", rate=percent(r.target))))
             _heading(sheet, r.label, " · ".join(figures))
-            having = sorted(
-                (m for m in self.rated if r.of(m) is not None), key=lambda m: -(r.of(m) or 0.0)
-            )
+            having = [m for m in self.rated if r.of(m) is not None]  # in the ranking's order
             top, heights = sheet.y, []
             for m in having:
                 lines = _name_lines(self.names[m.department], names_width)
@@ -446,7 +474,7 @@ PANEL = 1.45  # inches: the plot of a rate over time
 LABELLED_POINTS = 8  # each point's rate is written up to this many points
 
 
-def trend_chart(
+def trend_charts(
     department: DepartmentMetrics,
     district: DepartmentMetrics | None,
     trend: list[Stretch],
@@ -454,9 +482,33 @@ def trend_chart(
     t: Texts,
     org: Organisation,
     title: str,
-) -> bytes:
-    """`trend_figure` as a PNG."""
-    return png(trend_figure(department, district, trend, targets, t, org, title))
+) -> list[bytes]:
+    """`trend_figures` as PNGs."""
+    return [png(f) for f in trend_figures(department, district, trend, targets, t, org, title)]
+
+
+def trend_figures(
+    department: DepartmentMetrics,
+    district: DepartmentMetrics | None,
+    trend: list[Stretch],
+    targets: Targets,
+    t: Texts,
+    org: Organisation,
+    title: str,
+) -> list[Figure]:
+    """`trend_figure` of every rate; or, when its text would read smaller than `READABLE` on
+    a phone (five rates plotted make it tall), two: the citizen's rates, and the process
+    rates, sent as an album."""
+    with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
+        whole = _trend_sheet(department, district, trend, targets, t, org, title)
+        if _readable(whole):
+            return [whole.figure()]
+        citizen = len(CITIZEN_RATES)
+        rates = [r.name for r in _rates(t, targets)]
+        return [
+            _trend_sheet(department, district, trend, targets, t, org, title, part).figure()
+            for part in (rates[:citizen], rates[citizen:])
+        ]
 
 
 def trend_figure(
@@ -472,7 +524,22 @@ def trend_figure(
     it when there are few) against the whole district (grey, dashed) over the period, and the
     target (dotted); the period's figures in the panel's heading. A rate neither has any data
     on in the period is its heading alone ("no data"), not an empty plot."""
-    rates = _rates(t, targets)
+    with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"]}):
+        return _trend_sheet(department, district, trend, targets, t, org, title).figure()
+
+
+def _trend_sheet(
+    department: DepartmentMetrics,
+    district: DepartmentMetrics | None,
+    trend: list[Stretch],
+    targets: Targets,
+    t: Texts,
+    org: Organisation,
+    title: str,
+    only: Sequence[str] | None = None,
+) -> _Sheet:
+    """`trend_figure`'s layout, of the rates named in `only` (all if None)."""
+    rates = [r for r in _rates(t, targets) if only is None or r.name in only]
     name = department_name(department.department, org, t)
     plotted = {
         r.name
@@ -516,7 +583,7 @@ def trend_figure(
                 "month": t._("One point a month."),
             }[stride(trend[0].first, trend[-1].last)]
             sheet.lines(MARGIN, [_plain(note)], SMALL, MUTED)
-        return sheet.figure()
+        return sheet
 
 
 def _ticks(trend: list[Stretch], t: Texts) -> list[tuple[int, str]]:

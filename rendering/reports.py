@@ -9,7 +9,7 @@ from casework.metrics import RANKED_RATES, DepartmentMetrics, Imbalance, PersonL
 from casework.organisation import Organisation
 from casework.services import Deps
 from casework.services.reports import Report
-from rendering.charts import ranking_charts, trend_chart
+from rendering.charts import ranking_charts, trend_charts
 from rendering.dates import period
 from rendering.i18n import Html, Texts
 from rendering.labels import department_name, span
@@ -17,6 +17,11 @@ from rendering.labels import department_name, span
 
 def percent(value: float | None, t: Texts) -> str:
     return f"{100 * value:.0f}%" if value is not None else t._("no data")
+
+
+def score(value: float | None, t: Texts) -> str:
+    """The composite score out of 100, as a ranking reads: `86.5`."""
+    return f"{100 * value:.1f}" if value is not None else t._("no data")
 
 
 def duration(value: timedelta | None, t: Texts) -> str:
@@ -36,13 +41,17 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         for n, m in enumerate(rated, start=1):
             lines.append(
                 t._(
-                    "{n}. {department}: response {response} · on time {on_time} · "
-                    "satisfied {satisfied} · complaints {complaints} · praise {praise}",
+                    "{n}. {department}: score {score} · contacted {contacted} · solved {solved} · "
+                    "satisfied {satisfied} · accepted on time {accepted} · resolved on time "
+                    "{resolved} · complaints {complaints} · praise {praise}",
                     n=n,
                     department=department_name(m.department, org, t),
-                    response=percent(m.response_rate, t),
-                    on_time=percent(m.on_time_resolution_rate, t),
+                    score=score(m.score, t),
+                    contacted=percent(m.contact_rate, t),
+                    solved=percent(m.solved_rate, t),
                     satisfied=percent(m.satisfaction_rate, t),
+                    accepted=percent(m.on_time_acceptance_rate, t),
+                    resolved=percent(m.on_time_resolution_rate, t),
                     complaints=percent(m.complaint_rate, t),
                     praise=percent(m.praise_rate, t),
                 )
@@ -117,16 +126,25 @@ def _uneven(u: Imbalance, t: Texts, org: Organisation) -> Html:
 def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
     c = m.counts
     return [
-        t._("Response rate: {rate} ({part} of {whole})", rate=percent(m.response_rate, t),
-            part=c.answered_in_time, whole=c.handoffs_due - c.withdrawn_before_due),
-        t._("On-time resolution rate: {rate} ({part} of {whole})",
-            rate=percent(m.on_time_resolution_rate, t), part=c.resolved_in_time,
-            whole=c.resolutions_due - c.transferred_before_due),
-        t._("Resolution rate: {rate} ({part} of {whole} accepted)",
-            rate=percent(m.resolution_rate, t), part=c.accepted_then_closed, whole=c.accepted),
+        t._("<b>What citizens said at the call-back</b>"),
+        t._("Contact rate: {rate} ({part} of {whole} asked said they were contacted)",
+            rate=percent(m.contact_rate, t), part=c.contacted,
+            whole=c.contacted + c.not_contacted),
+        t._("Solved rate: {rate} ({solved} solved and {partly} partly solved, counted as half, "
+            "of {whole} asked)", rate=percent(m.solved_rate, t), solved=c.solved,
+            partly=c.partly_solved, whole=c.solved + c.partly_solved + c.not_solved),
         t._("Satisfaction rate: {rate} ({part} of {whole} call-backs)",
             rate=percent(m.satisfaction_rate, t), part=c.satisfied + c.basically_satisfied,
             whole=c.satisfied + c.basically_satisfied + c.dissatisfied),
+        t._("<b>The department's own steps</b>"),
+        t._("On-time acceptance rate: {rate} ({part} of {whole})",
+            rate=percent(m.on_time_acceptance_rate, t), part=c.answered_in_time,
+            whole=c.handoffs_due - c.withdrawn_before_due),
+        t._("On-time resolution rate: {rate} ({part} of {whole})",
+            rate=percent(m.on_time_resolution_rate, t), part=c.resolved_in_time,
+            whole=c.resolutions_due - c.transferred_before_due),
+        t._("Closing rate: {rate} ({part} of {whole} accepted)",
+            rate=percent(m.closing_rate, t), part=c.accepted_then_closed, whole=c.accepted),
         t._("Reopen rate: {rate}; return rate: {returns}", rate=percent(m.reopen_rate, t),
             returns=percent(m.return_rate, t)),
         t._("Median time to accept: {accept}; to resolve: {resolve}",
@@ -141,15 +159,16 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
 
 
 async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
-    """A coordinator's: the departments ranked, rate by rate (a picture per rate for a large
-    district); a head's: their department against the district over the period."""
+    """A coordinator's: the departments ranked, rate by rate (more pictures for a larger
+    district); a head's: their department against the district over the period (two
+    pictures when all five rates have data)."""
     when = period(report.period, deps.zone, t)
     org = deps.org
     district = report.district
     if district is None or not district.has_ranked_rates:
         return []  # nothing to draw: the text says there is no data, a picture would add nothing
     if report.everywhere:
-        title = t._("Departments' rates, {period}", period=when)
+        title = t._("Departments by their score, {period}", period=when)
         return await asyncio.to_thread(
             ranking_charts, report.departments, report.district, org.targets, t, org, title
         )
@@ -157,7 +176,6 @@ async def charts_of(report: Report, t: Texts, deps: Deps) -> list[bytes]:
     title = t._(
         "{department}, {period}", department=department_name(m.department, org, t), period=when
     )
-    chart = await asyncio.to_thread(
-        trend_chart, m, report.district, report.trend, org.targets, t, org, title
+    return await asyncio.to_thread(
+        trend_charts, m, report.district, report.trend, org.targets, t, org, title
     )
-    return [chart]

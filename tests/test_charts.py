@@ -36,6 +36,7 @@ from rendering.charts import (
     ranking_charts,
     ranking_figures,
     trend_figure,
+    trend_figures,
 )
 from rendering.i18n import texts
 
@@ -60,6 +61,8 @@ def november(idle: tuple[str, ...] = IDLE) -> list[DepartmentMetrics]:
         )  # fmt: skip
         if d.code != NO_CALLBACKS:
             counts.satisfied, counts.dissatisfied = 10 - n % 4, n % 5
+            counts.contacted, counts.not_contacted = 12 - n % 3, n % 3
+            counts.solved, counts.partly_solved, counts.not_solved = 9 - n % 4, n % 3, n % 2
         found.append(compute(counts))
     return ranked(found)
 
@@ -96,74 +99,93 @@ def values(data: object) -> list[float]:
     return [round(float(v), 4) for v in numpy.asarray(data, dtype=float)]
 
 
-RATES = ["响应率", "按时办结率", "满意率"]
+CITIZEN = ["联系率", "解决率", "满意率"]
+PROCESS = ["按时签收率", "按时办结率"]
+RATES = CITIZEN + PROCESS
 
 
 def test_departments_with_no_data_are_named_once_in_one_line_and_not_drawn() -> None:
     metrics = november()
-    [figure] = ranking_figures(metrics, None, Targets(), ZH, EXAMPLE, "各承办单位三率 2026年11月")
+    citizen, process = ranking_figures(
+        metrics, None, Targets(), ZH, EXAMPLE, "各承办单位排名 2026年11月"
+    )
 
-    lines = [t.get_text() for t in written(figure)]
+    lines = [t.get_text() for figure in (citizen, process) for t in written(figure)]
     for code in IDLE:
         assert sum(name(code) in line for line in lines) == 1
     [idle_line] = [line for line in lines if name(IDLE[0]) in line]
     assert idle_line.startswith("本期无数据：") and all(name(c) in idle_line for c in IDLE)
-    by_panel = panels(figure, RATES)
-    rated = [name(m.department) for m in metrics if m.department not in IDLE]
+    assert idle_line == [t.get_text() for t in written(process)][-1]  # at the very end
+    by_panel = panels(citizen, CITIZEN) | panels(process, PROCESS)
     for heading in RATES:
         assert not any(name(code) in line for line in by_panel[heading] for code in IDLE)
-    assert [n for n in rated if n in by_panel["满意率"]] == [
-        n for n in rated if n != name(NO_CALLBACKS)
-    ]
-    assert "无数据：城市管理执法大队" in by_panel["满意率"]  # under the rate it lacks
-    drawn = [len(axes.patches) for axes in figure.axes]  # a bar and its track a department
-    assert drawn == [2 * 9, 2 * 9, 2 * 8]
+    for heading in CITIZEN:  # under each rate it lacks
+        assert not any(name(NO_CALLBACKS) in line for line in by_panel[heading][:-1])
+        assert by_panel[heading][-1] == "无数据：城市管理执法大队"
+    drawn = [len(axes.patches) for figure in (citizen, process) for axes in figure.axes]
+    assert drawn == [2 * 8, 2 * 8, 2 * 8, 2 * 9, 2 * 9]  # a bar and its track a department
 
 
-def test_each_panel_sorts_its_departments_best_first_with_their_figures() -> None:
+def test_every_panel_lists_the_departments_in_the_rankings_order_with_their_figures() -> None:
+    """By the composite score, best first: a department is at the same height in every panel
+    (one without a rate is left out of that panel, and named under it)."""
     metrics = november()
-    [figure] = ranking_figures(metrics, None, Targets(), ZH, EXAMPLE, "各承办单位三率")
+    citizen, process = ranking_figures(metrics, None, Targets(), ZH, EXAMPLE, "各承办单位排名")
 
-    by_panel = panels(figure, RATES)
-    for heading, rate in zip(RATES, ("response_rate", "on_time_resolution_rate",
-                                     "satisfaction_rate"), strict=True):  # fmt: skip
-        having = [m for m in metrics if m.ranked_rate(rate) is not None]
-        best_first = sorted(having, key=lambda m: -(m.ranked_rate(rate) or 0))
-        shown = [line for line in by_panel[heading] if line in {name(m.department) for m in having}]
-        assert shown == [name(m.department) for m in best_first]
+    places = {name(m.department): m for m in metrics if m.has_ranked_rates}
+    scores = [m.score or 0.0 for m in places.values()]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    by_panel = panels(citizen, CITIZEN) | panels(process, PROCESS)
+    rates = ("contact_rate", "solved_rate", "satisfaction_rate", "on_time_acceptance_rate",
+             "on_time_resolution_rate")  # fmt: skip
+    for heading, rate in zip(RATES, rates, strict=True):
+        having = [label for label, m in places.items() if m.ranked_rate(rate) is not None]
+        assert [line for line in by_panel[heading] if line in places] == having
     roads = next(m for m in metrics if m.department == "roads")
-    assert "20/20" in by_panel["响应率"] and f"{roads.response_rate:.0%}" in by_panel["响应率"]
+    assert roads.solved_rate == 1.0  # 9 solved, no partly, nothing not solved
+    drainage = next(m for m in metrics if m.department == "drainage")
+    assert (drainage.counts.solved, drainage.counts.partly_solved) == (8, 1)
+    assert drainage.counts.not_solved == 1
+    assert "8.5/10" in by_panel["解决率"]  # partly solved counts half
+    assert "20/20" in by_panel["按时签收率"] and "100%" in by_panel["按时签收率"]
 
 
 def test_a_target_is_a_line_on_its_panel_and_rates_short_of_it_stand_out() -> None:
     metrics = november()
-    targets = Targets(response_rate=0.9)
+    targets = Targets(on_time_acceptance_rate=0.9)
     district = compute(total(m.counts for m in metrics))
 
-    [figure] = ranking_figures(metrics, district, targets, ZH, EXAMPLE, "各承办单位三率")
+    _, process = ranking_figures(metrics, district, targets, ZH, EXAMPLE, "各承办单位排名")
 
-    response, on_time, satisfaction = figure.axes
-    [line] = [line for line in response.get_lines() if isinstance(line, Line2D)]
+    acceptance, on_time = process.axes
+    [line] = [line for line in acceptance.get_lines() if isinstance(line, Line2D)]
     assert values(line.get_xdata()) == [0.9, 0.9]  # upright, at 90 %
-    assert not on_time.get_lines() and not satisfaction.get_lines()
-    headings = [t.get_text() for t in written(figure)]
-    assert f"全区 {district.response_rate:.0%} · 目标 90%" in headings
-    short = [t for t in written(figure) if t.get_text().endswith("%") and t.get_color() == MISSED]
-    below = [m for m in metrics if m.response_rate is not None and m.response_rate < 0.9]
-    assert sorted(t.get_text() for t in short) == sorted(f"{m.response_rate:.0%}" for m in below)
-    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert not on_time.get_lines()
+    headings = [t.get_text() for t in written(process)]
+    assert f"全区 {district.on_time_acceptance_rate:.0%} · 目标 90%" in headings
+    short = [t for t in written(process) if t.get_text().endswith("%") and t.get_color() == MISSED]
+    below = [
+        m
+        for m in metrics
+        if m.on_time_acceptance_rate is not None and m.on_time_acceptance_rate < 0.9
+    ]
+    assert sorted(t.get_text() for t in short) == sorted(
+        f"{m.on_time_acceptance_rate:.0%}" for m in below
+    )
+    legend = [t.get_text() for t in process.legends[0].get_texts()]
     assert legend == ["达标", "未达标", "目标"]
 
 
 def test_the_legend_is_clear_of_every_panel() -> None:
-    [figure] = ranking_figures(
-        november(), None, Targets(0.9, 0.9, 0.9), ZH, EXAMPLE, "各承办单位三率"
-    )
-
-    figure.draw_without_rendering()  # where everything lands
-    legend = figure.legends[0].get_window_extent()
-    for axes in figure.axes:
-        assert not legend.overlaps(axes.get_window_extent())
+    targets = Targets(
+        on_time_acceptance_rate=0.9, on_time_resolution_rate=0.9, contact_rate=0.9,
+        solved_rate=0.9, satisfaction_rate=0.9,
+    )  # fmt: skip
+    for figure in ranking_figures(november(), None, targets, ZH, EXAMPLE, "各承办单位排名"):
+        figure.draw_without_rendering()  # where everything lands
+        legend = figure.legends[0].get_window_extent()
+        for axes in figure.axes:
+            assert not legend.overlaps(axes.get_window_extent())
 
 
 def smallest_text_on_a_phone(figure: Figure) -> float:
@@ -174,16 +196,26 @@ def smallest_text_on_a_phone(figure: Figure) -> float:
     return float(min(sizes) * figure.dpi / 72 * shown)
 
 
-def test_twelve_departments_are_readable_on_a_phone_and_kept_whole_by_telegram() -> None:
+def test_twelve_departments_are_two_pictures_readable_on_a_phone_and_kept_whole() -> None:
+    """The citizen's rates, then the process rates."""
     for language in ("zh", "en"):
         t = texts(language)
         for metrics in (november(), november(idle=())):
-            [figure] = ranking_figures(metrics, None, Targets(0.9), t, EXAMPLE, "各承办单位三率")
-            picture = png(figure)
+            figures = ranking_figures(metrics, None, Targets(0.9), t, EXAMPLE, "各承办单位排名")
+            assert [len(figure.axes) for figure in figures] == [3, 2]
+            for figure in figures:
+                picture = png(figure)
+                pixels = image.imread(io.BytesIO(picture)).shape
+                assert picture.startswith(b"\x89PNG") and max(pixels[:2]) <= 1280
+                assert smallest_text_on_a_phone(figure) >= 10  # a chat's small print is 11-13
 
-            pixels = image.imread(io.BytesIO(picture)).shape
-            assert picture.startswith(b"\x89PNG") and max(pixels[:2]) <= 1280
-            assert smallest_text_on_a_phone(figure) >= 10  # a chat's small print is 11-13
+
+def test_a_handful_of_departments_is_one_picture() -> None:
+    few = [m for m in november() if m.department in ("roads", "water", "drainage")]
+    [figure] = ranking_figures(few, None, Targets(), ZH, EXAMPLE, "各承办单位排名")
+
+    assert len(figure.axes) == 5
+    assert smallest_text_on_a_phone(figure) >= 10
 
 
 def test_a_large_districts_ranking_is_a_picture_per_rate_each_readable_on_a_phone() -> None:
@@ -197,12 +229,12 @@ def test_a_large_districts_ranking_is_a_picture_per_rate_each_readable_on_a_phon
         for n, d in enumerate(streets)
     ]  # fmt: skip
 
-    figures = ranking_figures(metrics, None, Targets(0.9), ZH, city, "各承办单位三率 2026年11月")
+    figures = ranking_figures(metrics, None, Targets(0.9), ZH, city, "各承办单位排名 2026年11月")
 
-    assert len(figures) == 3  # an album: one swipe a rate
+    assert len(figures) == 5  # an album: one swipe a rate
     for figure, rate in zip(figures, RATES, strict=True):
         lines = [t.get_text() for t in written(figure)]
-        assert lines[0] == "各承办单位三率 2026年11月" and rate in lines
+        assert lines[0] == "各承办单位排名 2026年11月" and rate in lines
         assert smallest_text_on_a_phone(figure) >= 10
     everything = [t.get_text() for figure in figures for t in written(figure)]
     assert sum(name(IDLE[0]) in line for line in everything) == 1  # once, at the end
@@ -212,9 +244,9 @@ def test_a_large_districts_ranking_is_a_picture_per_rate_each_readable_on_a_phon
 def test_chinese_labels_render_with_a_cjk_font_not_empty_boxes() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font"
-        [picture] = ranking_charts(november(), None, Targets(0.9), ZH, EXAMPLE, "各承办单位三率")
+        pictures = ranking_charts(november(), None, Targets(0.9), ZH, EXAMPLE, "各承办单位排名")
 
-    assert picture.startswith(b"\x89PNG")
+    assert all(picture.startswith(b"\x89PNG") for picture in pictures)
 
 
 def weeks_of_november() -> list[Stretch]:
@@ -234,11 +266,17 @@ def test_a_heads_chart_shows_their_department_against_the_district_week_by_week(
     district = compute(total(s.district.counts for s in trend))
 
     figure = trend_figure(
-        roads, district, trend, Targets(response_rate=0.9), ZH, EXAMPLE, "市政道路科 2026年11月"
+        roads,
+        district,
+        trend,
+        Targets(on_time_acceptance_rate=0.9),
+        ZH,
+        EXAMPLE,
+        "市政道路科 2026年11月",
     )
 
     # No resolution was due all month, in the district either: a heading, no empty plot.
-    response, satisfaction = figure.axes
+    satisfaction, response = figure.axes  # the citizen's rates first
     assert "按时办结率" in [t.get_text() for t in written(figure)]
     ticks = [label.get_text() for label in response.get_xticklabels()]
     assert ticks == ["11月1日", "11月8日", "11月15日", "11月22日"]
@@ -275,7 +313,13 @@ def test_a_points_rate_is_written_clear_of_every_line(trend: list[Stretch]) -> N
     district = compute(total(s.district.counts for s in trend))
 
     figure = trend_figure(
-        roads, district, trend, Targets(0.95, 0.9, 0.9), ZH, EXAMPLE, "市政道路科 2026年11月"
+        roads,
+        district,
+        trend,
+        Targets(on_time_acceptance_rate=0.95, on_time_resolution_rate=0.9, satisfaction_rate=0.9),
+        ZH,
+        EXAMPLE,
+        "市政道路科 2026年11月",
     )
 
     figure.draw_without_rendering()
@@ -296,7 +340,7 @@ def test_a_rate_the_target_would_cross_above_the_point_is_written_below_it() -> 
 
     figure = trend_figure(roads, None, trend, Targets(satisfaction_rate=0.9), ZH, EXAMPLE, "")
 
-    _, satisfaction = figure.axes  # roads' 80 % each week, the target 90 %
+    satisfaction, _ = figure.axes  # roads' 80 % each week, the target 90 %
     written_below = [(t.get_text(), t.get_verticalalignment()) for t in satisfaction.texts]
     assert written_below == [("80%", "top")] * 3
 
@@ -310,3 +354,40 @@ def _densely(path: numpy.ndarray) -> list[tuple[float, float]]:
         steps = max(int(numpy.hypot(x1 - x0, y1 - y0)), 1)
         found += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(steps)]
     return found
+
+
+def every_rate_of_november() -> list[Stretch]:
+    found = []
+    for n, (first, last) in enumerate(stretches(date(2026, 11, 1), date(2026, 11, 30))):
+        roads = DepartmentCounts(
+            "roads", handoffs_due=10, answered_in_time=6 + n, resolutions_due=10,
+            resolved_in_time=5 + n, satisfied=4, dissatisfied=1, contacted=5,
+            not_contacted=n % 2, solved=3, partly_solved=1, not_solved=1,
+        )  # fmt: skip
+        others = DepartmentCounts(
+            "water", handoffs_due=30, answered_in_time=24, resolutions_due=20,
+            resolved_in_time=15, satisfied=8, dissatisfied=2, contacted=9, not_contacted=1,
+            solved=7, partly_solved=2, not_solved=1,
+        )  # fmt: skip
+        found.append(Stretch(first, last, compute(roads), compute(total([roads, others]))))
+    return found
+
+
+def test_a_heads_chart_of_all_five_rates_is_two_pictures_readable_on_a_phone() -> None:
+    """Five plots one above the other read at 8.7 points: the citizen's rates, then the
+    process rates."""
+    trend = every_rate_of_november()
+    roads = compute(total((s.department.counts for s in trend), "roads"))
+    district = compute(total(s.district.counts for s in trend))
+
+    figures = trend_figures(roads, district, trend, EXAMPLE.targets, ZH, EXAMPLE, "市政道路科")
+
+    assert [len(figure.axes) for figure in figures] == [3, 2]
+    for figure, rates in zip(figures, (CITIZEN, PROCESS), strict=True):
+        lines = [t.get_text() for t in written(figure)]
+        assert lines[0] == "市政道路科" and all(rate in lines for rate in rates)
+        assert smallest_text_on_a_phone(figure) >= 10
+    # A few rates with data stay one picture (weeks_of_november: two plotted).
+    few = weeks_of_november()
+    roads = compute(total((s.department.counts for s in few), "roads"))
+    assert len(trend_figures(roads, None, few, Targets(), ZH, EXAMPLE, "市政道路科")) == 1

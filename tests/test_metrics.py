@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiosqlite
 import pytest
 
 from casework.commands import (
@@ -42,7 +44,17 @@ from casework.commands import (
     Withdraw,
 )
 from casework.intake import Draft, Step
-from casework.issues import Contact, Issue, Solved, Source, Verdict, WithdrawReason
+from casework.issues import (
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    Solved,
+    Source,
+    Status,
+    Verdict,
+    WithdrawReason,
+)
 from casework.metrics import (
     MEASURES,
     BadPeriod,
@@ -51,9 +63,13 @@ from casework.metrics import (
     compute,
     parse_period,
     ranked,
+    tallies,
 )
 from casework.people import Staff
 from casework.services import intake, issues, reports
+from storage.sqlite import metrics as sqlite_metrics
+from storage.sqlite.metrics import SqliteMetrics
+from storage.sqlite.schema import discover, migrate
 from tests.harness import Harness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -76,7 +92,13 @@ class History:
         assert found is not None
         return found
 
-    async def log(self, at: datetime, description: str, phone: str | None = "13812345678") -> Issue:
+    async def log(
+        self,
+        at: datetime,
+        description: str,
+        phone: str | None = "13812345678",
+        department: str = "roads",
+    ) -> Issue:
         """Logged by the worker; with the citizen's phone (closed by the call-back) unless
         None (closed by the reporter's confirmation)."""
         self.bot.clock.set(at)
@@ -85,7 +107,7 @@ class History:
 
         def filled(d: Draft) -> Draft:
             return dataclasses.replace(
-                d, step=Step.SUMMARY, category="streetlight", department="roads",
+                d, step=Step.SUMMARY, category="streetlight", department=department,
                 source=Source.HOTLINE, urgent=False, citizen_phone=phone,
             )  # fmt: skip
 
@@ -164,11 +186,11 @@ async def test_every_figure_of_a_known_month(november: History) -> None:
     roads, water, mediation = by_code["roads"], by_code["water"], by_code["mediation"]
 
     # Roads. Handoffs due: A B C D E F; D withdrawn in time; answered in time: A C F.
-    assert roads.response_rate == pytest.approx(3 / 5)
+    assert roads.on_time_acceptance_rate == pytest.approx(3 / 5)
     # Resolutions due: A, B, B reopened, F; F transferred away first; in time: A, B reopened.
     assert roads.on_time_resolution_rate == pytest.approx(2 / 3)
     # Accepted in November: A B F; closed since: A B.
-    assert roads.resolution_rate == pytest.approx(2 / 3)
+    assert roads.closing_rate == pytest.approx(2 / 3)
     # Call-backs: A satisfied; B dissatisfied, then (reopened, closed again) basically satisfied.
     assert roads.satisfaction_rate == pytest.approx(2 / 3)
     assert roads.reopen_rate == pytest.approx(1 / 3)  # B reopened; resolutions A, B, B
@@ -179,9 +201,9 @@ async def test_every_figure_of_a_known_month(november: History) -> None:
     assert roads.counts.praise == 1
 
     # Water. Handoffs due: C (re-routed), F (transferred), both accepted in time.
-    assert water.response_rate == 1.0
+    assert water.on_time_acceptance_rate == 1.0
     assert water.on_time_resolution_rate == pytest.approx(1 / 2)  # C in time; F not yet
-    assert water.resolution_rate == 0.0  # C resolved but not closed; F open
+    assert water.closing_rate == 0.0  # C resolved but not closed; F open
     assert water.satisfaction_rate is None  # no call-back: no data, not 0 %
     assert water.reopen_rate == 0.0
     assert water.return_rate == 0.0
@@ -191,15 +213,27 @@ async def test_every_figure_of_a_known_month(november: History) -> None:
 
     # Mediation had no traffic at all.
     assert [
-        mediation.response_rate, mediation.on_time_resolution_rate, mediation.resolution_rate,
+        mediation.on_time_acceptance_rate, mediation.on_time_resolution_rate, mediation.closing_rate,
         mediation.satisfaction_rate, mediation.reopen_rate, mediation.return_rate,
         mediation.median_to_accept, mediation.median_to_resolve,
     ] == [None] * 8  # fmt: skip
 
-    # Ranked by the mean of response, on-time resolution and satisfaction rates, a rate with
-    # no data counting as the district's median of it: water (100 % + 50 % + roads' 67 %) / 3
-    # = 72 %, roads (60 % + 67 % + 67 %) / 3 = 64 %, mediation no data.
+    # The citizen's rates. Roads' call-backs: A contacted, solved, satisfied; B contacted, not
+    # solved, dissatisfied; B again contacted, partly solved (half), basically satisfied.
+    assert roads.contact_rate == 1.0  # 3 of 3
+    assert roads.solved_rate == pytest.approx((1 + 0.5) / 3)
+    assert (roads.counts.solved, roads.counts.partly_solved, roads.counts.not_solved) == (1, 1, 1)
+    assert water.contact_rate is None and water.solved_rate is None  # no call-back: no data
+    assert mediation.contact_rate is None and mediation.solved_rate is None
+
+    # Ranked by the composite score, the default weights (contact .15, solved .30, satisfied
+    # .30, accepted on time .10, resolved on time .15), a rate with no data counting as the
+    # district's median of it (water's three citizen's rates: roads', the only ones):
+    # roads .15 × 1 + .30 × .5 + .30 × 2/3 + .10 × .6 + .15 × 2/3 = .66;
+    # water .15 × 1 + .30 × .5 + .30 × 2/3 + .10 × 1 + .15 × .5 = .675; mediation no data.
     assert [m.department for m in report.departments] == ["water", "roads", "mediation"]
+    scores = [m.score for m in report.departments]
+    assert scores == [pytest.approx(0.675), pytest.approx(0.66), None]
 
 
 def rates(code: str, response: float, on_time: float, satisfied: float | None) -> DepartmentMetrics:
@@ -214,6 +248,10 @@ def rates(code: str, response: float, on_time: float, satisfied: float | None) -
     return compute(counts)
 
 
+# The three rates `rates` sets, weighing the same: the score is their mean.
+THREE = {"on_time_acceptance_rate": 1.0, "on_time_resolution_rate": 1.0, "satisfaction_rate": 1.0}
+
+
 def test_no_data_on_a_rate_counts_as_the_districts_median_in_the_ranking() -> None:
     others = [rates("d1", 0.8, 0.8, 0.7), rates("d2", 0.7, 0.7, 0.6)]
     idle = compute(DepartmentCounts("mediation"))
@@ -221,15 +259,128 @@ def test_no_data_on_a_rate_counts_as_the_districts_median_in_the_ranking() -> No
     no_callbacks = rates("water", 1.0, 1.0, None)
     good = rates("roads", 0.95, 0.95, 0.95)
 
-    order = [m.department for m in ranked([idle, no_callbacks, *others, good])]
+    order = [m.department for m in ranked([idle, no_callbacks, *others, good], THREE)]
 
     # Water's satisfaction counts as the median of the three that have one (70 %):
     # (100 + 100 + 70) / 3 = 90 % < 95 %. No data at all: last.
     assert order == ["roads", "water", "d1", "d2", "mediation"]
     # Nor is it a penalty: as 0 %, water would be (90 + 90 + 0) / 3 = 60 %, below roads.
     poor = rates("roads", 0.6, 0.6, 0.6)
-    order = [m.department for m in ranked([poor, rates("water", 0.9, 0.9, None), *others])]
+    order = [m.department for m in ranked([poor, rates("water", 0.9, 0.9, None), *others], THREE)]
     assert order == ["water", "d1", "d2", "roads"]
+
+
+def nobody_reached() -> RecordCallback:
+    return RecordCallback(Verdict.UNREACHABLE)
+
+
+async def test_a_fast_department_whose_citizens_say_not_solved_ranks_below_a_slow_one_they_praise(
+    bot: Harness,
+) -> None:
+    """Roads answers and resolves everything in time, but its citizens say they were not
+    contacted and nothing is solved; water is late, and its citizens are satisfied."""
+    h = History(bot)
+    for day in (2, 3):  # roads: accepted in 10 minutes, resolved within the hour, twice
+        r = await h.log(nov(day, 9), f"R{day}")
+        await h.step(nov(day, 9, 10), MEMBER, r, Accept())
+        await h.step(nov(day, 10), MEMBER, r, Resolve("修好了"))
+        not_solved = RecordCallback(Verdict.DISSATISFIED, Contact.NO, Solved.NOT_SOLVED)
+        await h.step(nov(day, 11), REPORTER, r, not_solved)  # sent back: 重办
+        await h.step(nov(day, 12), MEMBER, r, Resolve("又修了"))  # in time again
+        await h.step(nov(day, 14), REPORTER, r, nobody_reached())  # stays resolved
+    w1 = await h.log(nov(2, 9), "W1", department="water")
+    await h.step(nov(2, 12), WATER_HEAD, w1, Accept())  # an hour late (2 h to respond)
+    await h.step(nov(6, 9), WATER_HEAD, w1, Resolve("已修"))  # a day late (3 days)
+    await h.step(nov(6, 11), REPORTER, w1, called(Solved.SOLVED, Verdict.SATISFIED))
+    w2 = await h.log(nov(3, 9), "W2", department="water")
+    await h.step(nov(3, 10), WATER_HEAD, w2, Accept())  # in time
+    await h.step(nov(7, 9), WATER_HEAD, w2, Resolve("已修"))  # a day late
+    await h.step(nov(7, 11), REPORTER, w2, called(Solved.PARTLY, Verdict.BASICALLY_SATISFIED))
+    h.bot.clock.set(nov(30, 12))
+
+    report = await figures(h, COORDINATOR, ["2026-11"])
+
+    by_code = {m.department: m for m in report.departments}
+    roads, water = by_code["roads"], by_code["water"]
+    # Roads: 2 of 2 accepted in time; 4 of 4 resolutions in time (the two acceptances, the
+    # two reopenings); the citizens: contacted 0 of 2, solved 0 of 2, satisfied 0 of 2 (the
+    # two call-backs that could not reach them count in none of the three).
+    assert (roads.on_time_acceptance_rate, roads.on_time_resolution_rate) == (1.0, 1.0)
+    assert (roads.contact_rate, roads.solved_rate, roads.satisfaction_rate) == (0.0, 0.0, 0.0)
+    assert roads.counts.unreachable == 2
+    # Water: 1 of 2 accepted in time, 0 of 2 resolved in time; contacted 2 of 2, solved
+    # (1 + a half) of 2, satisfied (satisfied + basically) 2 of 2.
+    assert (water.on_time_acceptance_rate, water.on_time_resolution_rate) == (0.5, 0.0)
+    assert (water.contact_rate, water.solved_rate, water.satisfaction_rate) == (1.0, 0.75, 1.0)
+    # Scores: roads .10 × 1 + .15 × 1 = .25; water .15 × 1 + .30 × .75 + .30 × 1 + .10 × .5
+    # = .725. (By the mean of the three rates before issue 17, roads ranked first: 67 % to
+    # water's 50 %.)
+    assert roads.score == pytest.approx(0.25) and water.score == pytest.approx(0.725)
+    assert [m.department for m in report.departments] == ["water", "roads", "mediation"]
+
+
+def test_the_weights_decide_and_a_rate_nobody_has_counts_for_nobody() -> None:
+    fast = compute(
+        DepartmentCounts(
+            "roads", handoffs_due=10, answered_in_time=10, resolutions_due=10,
+            resolved_in_time=10, contacted=1, not_contacted=9, solved=1, not_solved=9,
+            satisfied=1, dissatisfied=9,
+        )
+    )  # fmt: skip
+    liked = compute(
+        DepartmentCounts(
+            "water", handoffs_due=10, answered_in_time=5, resolutions_due=10,
+            resolved_in_time=5, contacted=9, not_contacted=1, partly_solved=10, satisfied=9,
+            dissatisfied=1,
+        )
+    )  # fmt: skip
+    assert liked.solved_rate == 0.5  # ten partly solved: half each
+
+    process_only = {"on_time_acceptance_rate": 1.0, "on_time_resolution_rate": 1.0}
+    assert [m.department for m in ranked([liked, fast], process_only)] == ["roads", "water"]
+    # By default: roads .15 × .1 + .30 × .1 + .30 × .1 + .10 + .15 = .325; water
+    # .15 × .9 + .30 × .5 + .30 × .9 + .10 × .5 + .15 × .5 = .68.
+    by_default = ranked([fast, liked])
+    assert [m.department for m in by_default] == ["water", "roads"]
+    assert [m.score for m in by_default] == [pytest.approx(0.68), pytest.approx(0.325)]
+    # Only the contact rate weighs, and no department has data on it: no score, order kept.
+    no_contact = [dataclasses.replace(m, contact_rate=None) for m in (fast, liked)]
+    assert [m.score for m in ranked(no_contact, {"contact_rate": 1.0})] == [None, None]
+
+
+def callback_step(contacted: Contact | None, solved: Solved | None, verdict: Verdict) -> Event:
+    return Event(
+        id=1, issue_id=1, at=nov(4, 11), actor_id=1, kind=EventKind.CALLBACK,
+        department="roads", verdict=verdict, contacted=contacted, solved=solved,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("contacted", "solved", "verdict", "measures"),
+    [
+        (Contact.YES, Solved.PARTLY, Verdict.BASICALLY_SATISFIED,
+         ["basically_satisfied", "contacted", "partly_solved"]),
+        (Contact.NO, Solved.NOT_SOLVED, Verdict.DISSATISFIED,
+         ["dissatisfied", "not_contacted", "not_solved"]),
+        # A call-back recorded before the three questions: its verdict, and nothing for the
+        # questions it never asked (not a "no").
+        (Contact.NOT_ASKED, Solved.NOT_ASKED, Verdict.SATISFIED, ["satisfied"]),
+        (None, None, Verdict.UNREACHABLE, ["unreachable"]),  # nothing was asked
+    ],
+)  # fmt: skip
+def test_a_call_back_adds_each_answer_it_has_to_the_daily_figures(
+    contacted: Contact | None, solved: Solved | None, verdict: Verdict, measures: list[str]
+) -> None:
+    at = nov(4, 9)
+    issue = Issue(
+        id=1, number="2611-0001", status=Status.CLOSED, description="A", category="streetlight",
+        department="roads", reporter_id=1, urgent=False, source=Source.HOTLINE, created_at=at,
+        updated_at=at, handed_at=at, respond_by=at, resolve_by=at,
+    )  # fmt: skip
+    found = tallies(callback_step(contacted, solved, verdict), None, issue, SHANGHAI)
+
+    assert sorted(t.measure for t in found) == measures
+    assert {(t.day, t.department) for t in found} == {(date(2026, 11, 4), "roads")}
 
 
 async def test_workload_per_person(november: History) -> None:
@@ -330,7 +481,8 @@ async def test_a_heads_figures_are_their_departments_in_the_coordinators(
     theirs = await figures(november, HEAD, words)
 
     [roads] = theirs.departments
-    assert roads == next(m for m in everywhere.departments if m.department == "roads")
+    ranked_roads = next(m for m in everywhere.departments if m.department == "roads")
+    assert roads == dataclasses.replace(ranked_roads, score=None)  # the score is the ranking's
     assert theirs.district == everywhere.district
 
 
@@ -344,14 +496,14 @@ async def test_a_heads_report_follows_their_department_and_the_district_week_by_
     # Roads' handoffs due: A (in time), B (late), C (returned in time); F in time, D withdrawn;
     # E never answered; nothing. The district adds water's: C re-routed and F transferred,
     # both accepted in time.
-    assert [s.department.response_rate for s in report.trend] == [
+    assert [s.department.on_time_acceptance_rate for s in report.trend] == [
         pytest.approx(2 / 3), 1.0, 0.0, None,
     ]  # fmt: skip
-    assert [s.district.response_rate for s in report.trend] == [0.75, 1.0, 0.0, None]
+    assert [s.district.on_time_acceptance_rate for s in report.trend] == [0.75, 1.0, 0.0, None]
     # The call-backs: A satisfied (4th), B dissatisfied (7th), B basically satisfied (9th).
     assert [s.department.satisfaction_rate for s in report.trend] == [0.5, 1.0, None, None]
     assert report.district is not None
-    assert report.district.response_rate == pytest.approx(5 / 7)
+    assert report.district.on_time_acceptance_rate == pytest.approx(5 / 7)
 
 
 async def test_the_pieces_of_days_at_either_end_count_on_their_days(november: History) -> None:
@@ -364,7 +516,7 @@ async def test_the_pieces_of_days_at_either_end_count_on_their_days(november: Hi
     # C's handoff (due 5 November, 11:00) was returned in time: in the 5th's piece, from the
     # timeline. F's (12 November 09:00, due 11:00) is not due yet at 10:30.
     assert report.trend[0].department.counts.handoffs_due == 1
-    assert report.trend[0].department.response_rate == 1.0
+    assert report.trend[0].department.on_time_acceptance_rate == 1.0
     assert report.trend[-1].department.counts.handoffs_due == 0
     # B's reopening on the 7th is due on the 10th, resolved on the 9th: a whole day, tallied.
     assert report.trend[5].department.on_time_resolution_rate == 1.0
@@ -411,7 +563,7 @@ async def test_a_closing_later_reopened_still_counts_for_the_acceptance_before_i
         h.bot.clock.set(now)
         report = await figures(h, COORDINATOR, ["2026-11-25", "2026-11-25"])
         roads = next(m for m in report.departments if m.department == "roads")
-        rates.append(roads.resolution_rate)
+        rates.append(roads.closing_rate)
 
     assert rates == [1.0, 1.0]  # the reopening is counted by the reopen rate instead
 
@@ -435,3 +587,53 @@ async def test_a_department_the_file_no_longer_lists_keeps_its_figures_for_the_p
 
     by_code = {m.department: m for m in after.departments}
     assert by_code["water"] == next(m for m in before.departments if m.department == "water")
+
+
+async def test_call_backs_from_before_the_three_questions_count_for_satisfaction_alone(
+    tmp_path: Path,
+) -> None:
+    """After migrations 0019 and 0021, a call-back recorded the old way keeps its verdict for
+    the satisfaction rate, and its unasked questions count in neither the contact nor the
+    solved rate (not as "no"): with nothing else, those two have no data."""
+    at = int(nov(4, 11).timestamp())
+    async with aiosqlite.connect(tmp_path / "old.sqlite3", isolation_level=None) as db:
+        db.row_factory = aiosqlite.Row
+        await migrate(db, [m for m in discover() if m.version < 19])
+        await db.executescript(
+            f"""
+            INSERT INTO departments VALUES ('roads', '道路', 'Roads', NULL, 0, 1);
+            INSERT INTO categories VALUES ('lamp', '路灯', 'Lamp', 'roads', 1, 2, 1, 2, 0, 1);
+            INSERT INTO staff (id, telegram_id, name, role, department, joined_at)
+                VALUES (1, 11, '王芳', 'worker', NULL, 0);
+            INSERT INTO issues (id, number, status, description, category, department,
+                                reporter_id, urgent, source, created_at, updated_at, handed_at,
+                                citizen_phone, callback)
+                VALUES (1, '2611-0001', 'closed', '灯不亮', 'lamp', 'roads', 1, 0, 'hotline',
+                        0, 0, 0, '13812345678', 'satisfied');
+            INSERT INTO issue_events (issue_id, at, actor_id, kind, department, verdict) VALUES
+                (1, {at - 60}, 1, 'callback', 'roads', 'unreachable'),
+                (1, {at}, 1, 'callback', 'roads', 'satisfied');
+            """
+        )
+        await migrate(db)
+
+        [roads] = await SqliteMetrics(db).counted(nov(4, 0), nov(5, 0))
+
+    m = compute(roads)
+    assert (roads.satisfied, roads.unreachable) == (1, 1)
+    assert (roads.contacted, roads.not_contacted) == (0, 0)
+    assert (roads.solved, roads.partly_solved, roads.not_solved) == (0, 0, 0)
+    assert (m.satisfaction_rate, m.contact_rate, m.solved_rate) == (1.0, None, None)
+
+
+async def test_the_call_backs_are_counted_from_their_own_covering_index(tmp_path: Path) -> None:
+    """EXPLAIN QUERY PLAN on a database with no statistics (the bot never runs ANALYZE)."""
+    async with aiosqlite.connect(tmp_path / "plan.sqlite3", isolation_level=None) as db:
+        await migrate(db)
+        query = f"EXPLAIN QUERY PLAN {sqlite_metrics._CALLBACKS}"
+        params = {"start": 0, "end": 1}
+        plan = " | ".join(row[3] for row in await db.execute_fetchall(query, params))
+
+    assert (
+        "USING COVERING INDEX issue_events_callback_answers (kind=? AND at>? AND at<?)" in plan
+    ), plan

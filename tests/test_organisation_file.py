@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from casework.durations import BadDuration, format_duration, parse_duration
-from casework.organisation import Targets
+from casework.organisation import Evaluation, Targets
 from config.org import OrgFileError, load_organisation, parse_organisation
 from tests.fakebotapi import FakeUser
 from tests.flows import answer, log_issue
@@ -170,21 +170,70 @@ def test_a_bad_retention_period_is_named() -> None:
 
 def test_targets_are_optional_shares_of_one() -> None:
     raw = example()
-    assert load_organisation(EXAMPLE).targets == Targets(0.95, 0.9, 0.9)  # documented there
+    assert load_organisation(EXAMPLE).targets == Targets(  # documented there
+        on_time_acceptance_rate=0.95, on_time_resolution_rate=0.9, contact_rate=0.95,
+        solved_rate=0.85, satisfaction_rate=0.9,
+    )  # fmt: skip
     raw.pop("targets")
-    assert parse_organisation(raw).targets == Targets(None, None, None)  # no lines drawn
+    assert parse_organisation(raw).targets == Targets()  # no lines drawn
 
-    raw["targets"] = {"response_rate": 0.9, "satisfaction_rate": "85%"}  # as people write it
+    raw["targets"] = {
+        "on_time_acceptance_rate": 0.9,
+        "satisfaction_rate": "85%",
+    }  # as people write it
 
-    assert parse_organisation(raw).targets == Targets(0.9, None, 0.85)
+    assert parse_organisation(raw).targets == Targets(
+        on_time_acceptance_rate=0.9, satisfaction_rate=0.85
+    )
+
+
+def test_the_older_name_of_the_on_time_acceptance_target_is_still_read() -> None:
+    raw = example()
+    raw["targets"] = {"response_rate": 0.9}  # before issue 17 named what it measures
+    assert parse_organisation(raw).targets == Targets(on_time_acceptance_rate=0.9)
+
+    raw["targets"] = {"response_rate": 0.9, "on_time_acceptance_rate": 0.8}
+    assert problems(raw) == [
+        "org.toml: targets: response_rate is the older name of on_time_acceptance_rate: set one "
+        "of the two"
+    ]
+
+
+def test_the_scores_weights_default_to_the_citizen_first_and_are_checked() -> None:
+    raw = example()
+    default = Evaluation()
+    assert load_organisation(EXAMPLE).evaluation == default  # the example lists the defaults
+    raw.pop("evaluation")
+    assert parse_organisation(raw).evaluation == default
+    assert sum(default.weights.values()) == pytest.approx(1.0)
+    citizen = default.contact_rate + default.solved_rate + default.satisfaction_rate
+    assert citizen == pytest.approx(0.75)
+
+    raw["evaluation"] = {"satisfaction_rate": 1, "on_time_acceptance_rate": 0}
+    weights = parse_organisation(raw).evaluation.weights
+    assert (weights["satisfaction_rate"], weights["on_time_acceptance_rate"]) == (1.0, 0.0)
+
+    raw["evaluation"] = {"solved_rate": -0.1, "speed": 1}
+    assert problems(raw) == [
+        "org.toml: evaluation.solved_rate: Input should be greater than or equal to 0",
+        "org.toml: evaluation.speed: is not a known setting (check the spelling)",
+    ]
+    raw["evaluation"] = dict.fromkeys(Evaluation().weights, 0)
+    assert problems(raw) == [
+        "org.toml: evaluation: every weight is 0: give at least one rate a weight above 0"
+    ]
 
 
 def test_a_target_written_as_a_percentage_number_is_named_with_how_to_write_it() -> None:
     raw = example()
-    raw["targets"] = {"response_rate": 90, "on_time_rate": 0.9, "satisfaction_rate": "high"}
+    raw["targets"] = {
+        "on_time_acceptance_rate": 90,
+        "on_time_rate": 0.9,
+        "satisfaction_rate": "high",
+    }
 
     assert problems(raw) == [
-        "org.toml: targets.response_rate: 90 is not above 0 and at most 1: write 0.9 (or "
+        "org.toml: targets.on_time_acceptance_rate: 90 is not above 0 and at most 1: write 0.9 (or "
         '"90%") for 90 %',
         "org.toml: targets.satisfaction_rate: 'high' is not a rate like 0.9 (or \"90%\")",
         "org.toml: targets.on_time_rate: is not a known setting (check the spelling)",

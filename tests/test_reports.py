@@ -164,7 +164,7 @@ async def test_a_head_gets_their_departments_figures_and_a_chart(
 
     summary = head.messages[-2]
     assert "市政道路科 2026年11月" in summary.text
-    assert "响应率：100%（1 件中 1 件）" in summary.text
+    assert "按时签收率：100%（1 件中 1 件）" in summary.text
     assert "满意率：无数据" in summary.text
     assert "刘强：在办 0 件，本期结案 1 件" in summary.text
     png = photo_of(bot, head.last)
@@ -279,7 +279,7 @@ async def test_stats_sends_each_reader_the_chart_drawn_for_them(
     assert "本期无数据：供水服务中心、司法所" in coordinator.messages[-2].text
     assert photo_of(bot, coordinator.last) == picture
     said = [t.get_text() for t in ranking.texts]
-    assert said[0] == "各承办单位三率 2026年11月"
+    assert said[0] == "各承办单位按综合得分排名 2026年11月"
     # Water and mediation had nothing this month: named once, in one line, drawn nowhere.
     assert [line for line in said if "司法所" in line or "供水服务中心" in line] == [
         "本期无数据：供水服务中心、司法所"
@@ -434,10 +434,17 @@ async def test_the_workbook_reads_well_frozen_filtered_header_widths_times_and_o
     steps = [[c.value for c in r] for r in timeline.iter_rows(min_row=2) if r[0].value == late]
     assert [(s[3], s[6]) for s in steps][-1] == ("办结", 1)
 
+    assert [c.value for c in book["指标"][1]][:9] == [
+        "承办单位", "排名", "综合得分（百分制）", "联系率", "解决率", "满意率", "按时签收率",
+        "按时办结率", "结案率",
+    ]  # fmt: skip
     metrics = {r[0].value: r for r in book["指标"].iter_rows(min_row=2)}
-    no_data = metrics["司法所"][1]
+    no_data = metrics["司法所"][6]
     assert no_data.value == "无数据" and no_data.data_type == "s"
-    assert metrics["市政道路科"][1].number_format == "0.0%"
+    assert metrics["司法所"][1].value == "无数据"  # not ranked: no data on any rate
+    assert metrics["市政道路科"][1].value == 1
+    assert metrics["市政道路科"][6].number_format == "0.0%"
+    assert metrics["市政道路科"][2].number_format == "General"  # out of 100, not a share
 
     people = book["人员"]
     assert [c.value for c in people[1]][:2] == ["姓名", "所属科室"]

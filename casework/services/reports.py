@@ -128,7 +128,9 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
     )
     return Report(
         period,
-        ranked(metrics),
+        # The score is the district's: it weighs a rate with no data as the district's median,
+        # and ranks; a head's view has their department alone, and no score.
+        ranked(metrics, deps.org.evaluation.weights) if department is None else metrics,
         workload,
         everywhere=department is None,
         at=now,

@@ -13,15 +13,17 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from casework.issues import EventKind, IssueKind, Spell, Status, Verdict
+from casework.issues import Contact, EventKind, IssueKind, Solved, Spell, Status, Verdict
 from casework.metrics import (
     CLOSED_BY,
     COMPLAINED_OF,
+    CONTACT_FIELDS,
     DISTRICT,
     MEASURES,
     PER_PERSON,
     PRAISED,
     RESOLVED_BY,
+    SOLVED_FIELDS,
     DayCounts,
     DepartmentCounts,
     Held,
@@ -89,13 +91,23 @@ _VERDICT_FIELDS = {
     Verdict.UNREACHABLE: "unreachable",
 }
 
-# Steps in the period, by department, with the wait each ended (for the medians).
+# Steps in the period, by department.
 _STEPS = f"""
-SELECT department, kind, verdict, count(*) AS n
+SELECT department, kind, count(*) AS n
 FROM issue_events INDEXED BY issue_events_by_kind_and_time
-WHERE kind IN {literals(*_STEP_FIELDS, EventKind.CALLBACK)}
+WHERE kind IN {literals(*_STEP_FIELDS)}
   AND at >= :start AND at < :end
-GROUP BY department, kind, verdict
+GROUP BY department, kind
+"""
+
+# Call-backs in the period, by department and answers: one range of the partial index
+# issue_events_callback_answers (0021), whose condition this repeats word for word.
+_CALLBACKS = f"""
+SELECT department, verdict, contacted, solved, count(*) AS n
+FROM issue_events INDEXED BY issue_events_callback_answers
+WHERE kind = {literal(EventKind.CALLBACK)}
+  AND at >= :start AND at < :end
+GROUP BY department, verdict, contacted, solved
 """
 
 # Acceptances in the period that were confirmed closed before any later acceptance: as the
@@ -290,13 +302,20 @@ class SqliteMetrics:
             counts.transferred_before_due = int(row["moved_early"])
         for row in await self._rows(_STEPS, period):
             counts = of(row["department"])
-            kind, n = EventKind(row["kind"]), row["n"]
-            if kind is EventKind.CALLBACK:
-                name = _VERDICT_FIELDS[Verdict(row["verdict"])]
-                setattr(counts, name, getattr(counts, name) + n)
-            elif kind in _STEP_FIELDS:
-                name = _STEP_FIELDS[kind]
-                setattr(counts, name, getattr(counts, name) + n)
+            name = _STEP_FIELDS[EventKind(row["kind"])]
+            setattr(counts, name, getattr(counts, name) + row["n"])
+        for row in await self._rows(_CALLBACKS, period):
+            counts = of(row["department"])
+            answers: list[
+                str | None
+            ] = [  # "not asked" (and nothing, when the citizen was not reached) adds none
+                _VERDICT_FIELDS[Verdict(row["verdict"])] if row["verdict"] else None,
+                CONTACT_FIELDS.get(Contact(row["contacted"])) if row["contacted"] else None,
+                SOLVED_FIELDS.get(Solved(row["solved"])) if row["solved"] else None,
+            ]
+            for answer in answers:
+                if answer is not None:
+                    setattr(counts, answer, getattr(counts, answer) + row["n"])
         for row in await self._rows(_ACCEPTED_CLOSED, period):
             of(row["department"]).accepted_then_closed = row["closed"]
         for row in await self._rows(_COMPLAINTS, period):
