@@ -78,6 +78,8 @@ class ExportIssue:
     resolution: str | None = None
     resolved_at: datetime | None = None
     resolution_photos: int = 0
+    complaint: bool = False  # a complaint (投诉), about `subject` or the service as a whole
+    subject: str | None = None
 
     def overdue(self, now: datetime) -> bool:
         """Past its deadline: resolved after it, or still waiting past it at `now` (to be

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, BinaryIO
@@ -80,6 +80,7 @@ class Tables:
             columns.append(Column(t._("Citizen's phone"), 15))
         columns += [
             Column(t._("Reported by"), NAME), Column(t._("Handled by"), NAME),
+            Column(t._("Person complained about"), NAME),
             Column(t._("Logged at"), TIME), Column(t._("Respond by"), TIME),
             Column(t._("Resolve by"), TIME), Column(t._("Resolved at"), TIME),
             Column(t._("Overdue"), 6), Column(t._("Result"), TEXT),
@@ -109,6 +110,8 @@ class Tables:
             *row,
             issue.reporter,
             issue.handler,
+            # A complaint's person (or "no one": the service as a whole); empty for a case.
+            (issue.subject or t._("no one")) if issue.complaint else None,
             self._local(issue.created_at),
             self._local(issue.respond_by),
             self._local(issue.resolve_by),
@@ -148,7 +151,8 @@ class Tables:
             t._("Contact rate"), t._("Solved rate"), t._("Satisfaction rate"),
             t._("On-time acceptance rate"), t._("On-time resolution rate"), t._("Closing rate"),
             t._("Reopen rate"),
-            t._("Return rate"), t._("Median hours to accept"), t._("Median hours to resolve"),
+            t._("Return rate"), t._("Complaint rate"), t._("Praise rate"),
+            t._("Median hours to accept"), t._("Median hours to resolve"),
             t._("Open now"), t._("Overdue now"), t._("Praise"), t._("Handoffs due"),
             t._("Answered in time"), t._("Resolutions due"), t._("Resolved in time"),
             t._("Accepted"), t._("Closed of those"), t._("Call-backs with a verdict"),
@@ -176,7 +180,8 @@ class Tables:
             None if m.score is None else round(100 * m.score, 1),
             m.contact_rate, m.solved_rate, m.satisfaction_rate,
             m.on_time_acceptance_rate, m.on_time_resolution_rate, m.closing_rate,
-            m.reopen_rate, m.return_rate, _hours(m.median_to_accept), _hours(m.median_to_resolve),
+            m.reopen_rate, m.return_rate, m.complaint_rate, m.praise_rate,
+            _hours(m.median_to_accept), _hours(m.median_to_resolve),
         ]  # fmt: skip
         return [
             department_name(m.department, self.org, self.t),
@@ -195,16 +200,26 @@ class Tables:
         return [
             Column(t._("Name"), NAME), Column(t._("Their department"), PLACE),
             Column(t._("Open issues held")), Column(t._("Of them overdue")),
-            Column(t._("Closed in the period")),
+            Column(t._("Closed in the period")), Column(t._("Resolved in the period")),
+            Column(t._("Complaints")), Column(t._("Complaint rate")),
+            Column(t._("Praise")), Column(t._("Praise rate")),
         ]  # fmt: skip
 
     def people_row(self, person: PersonLoad) -> Row:
         """What they hold and how much of it is overdue when the figures were read (as /stats
         shows), and their closings in the period."""
         department = department_name(person.department, self.org, self.t)
+        # A reader's own complaints are not theirs to see: those cells stay empty. A rate with
+        # nothing to count from says so.
+        unknown = self.t._("no data")
+        hidden = person.complaints is None
         return [
             person.name, department, person.open_held, person.overdue_held,
-            person.closed_in_period,
+            person.closed_in_period, person.resolved_in_period,
+            None if hidden else person.complaints,
+            None if hidden else (unknown if person.complaint_rate is None else person.complaint_rate),
+            person.praised,
+            unknown if person.praise_rate is None else person.praise_rate,
         ]  # fmt: skip
 
     def _local(self, moment: datetime | None) -> datetime | None:
@@ -224,7 +239,8 @@ class XlsxExport:
     has its columns' widths, its header row frozen and a filter on it, and times as
     `yyyy-mm-dd hh:mm`."""
 
-    RATE_COLUMNS = range(3, 11)  # the rates, shown as percentages (after the rank and score)
+    RATE_COLUMNS = range(3, 13)  # the rates, shown as percentages (after the rank and score)
+    PEOPLE_RATES = (7, 9)  # a person's complaint and praise rates
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
@@ -250,7 +266,7 @@ class XlsxExport:
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
         for person in rows:
-            self.people.append(self.tables.people_row(person))
+            self.people.append(self.tables.people_row(person), percent=self.PEOPLE_RATES)
 
     def save(self, target: BinaryIO) -> None:
         for table in (self.issues, self.timeline, self.metrics, self.people):
@@ -266,7 +282,7 @@ class _Table:
         self._sheets = 0
         self._sheet = self._next_sheet()
 
-    def append(self, row: Row, percent: range = range(0)) -> None:
+    def append(self, row: Row, percent: Container[int] = ()) -> None:
         if self._rows == self._limit:
             self.finish()
             self._sheet = self._next_sheet()
@@ -300,7 +316,7 @@ class _Table:
         self._rows = 1
         return sheet
 
-    def _safe(self, row: Row, percent: range) -> list[object]:
+    def _safe(self, row: Row, percent: Container[int]) -> list[object]:
         """What people typed stays text: no formulas (`=…`), no characters XLSX forbids.
         Times read `yyyy-mm-dd hh:mm`."""
         cells: list[object] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,13 +15,17 @@ from casework import errors
 from casework.commands import Accept, Assign
 from casework.intake import Draft, Step
 from casework.issues import Issue, Source
+from casework.metrics import PersonLoad
 from casework.people import Staff
+from casework.ports import ExportIssue
 from casework.services import access, intake, issues, overdue, reports, views
+from config.org import load_organisation
+from exports.workbook import Tables
 from rendering.i18n import texts
 from rendering.reports import report_text
 from tests.fakebotapi import FakeUser
 from tests.flows import card_for, rows
-from tests.harness import Harness
+from tests.harness import START, TEST_ORG, Harness
 from tests.test_issue_flow import start_all
 from tests.test_metrics import (
     COORDINATOR,
@@ -269,3 +274,43 @@ async def test_an_export_has_a_complaint_for_the_coordinators_and_heads_but_not_
     assert coordinator[0] == 1 and chen[0] == 1
     assert wang[0] == 0  # the person complained about: not the row …
     assert wang[1] == chen[1] - 1  # … nor its step (submitted) on the timeline
+
+
+def test_the_export_names_whom_a_complaint_is_about_and_hides_a_readers_own() -> None:
+    tables = Tables(
+        texts("zh"), load_organisation(TEST_ORG), ZoneInfo("Asia/Shanghai"), False, START
+    )
+    column = [c.title for c in tables.issue_columns()].index("被投诉人")
+    issue = ExportIssue(
+        id=1, number="2611-0001", status="pending", category="conduct", department="roads",
+        urgent=False, source="hotline", description="态度生硬", address=None, latitude=None,
+        longitude=None, citizen_name=None, citizen_phone=None, reporter="王芳", handler=None,
+        created_at=START, respond_by=None, resolve_by=None, reopen_count=0, callback=None,
+    )  # fmt: skip
+
+    about_him = tables.issue_row(dataclasses.replace(issue, complaint=True, subject="刘强"))
+    about_service = tables.issue_row(dataclasses.replace(issue, complaint=True))
+    a_case = tables.issue_row(issue)
+
+    assert (about_him[column], about_service[column], a_case[column]) == ("刘强", "无", None)
+    header = [c.title for c in tables.people_columns()]
+    mine = dict(
+        zip(
+            header,
+            tables.people_row(
+                PersonLoad(7, "王伟", "roads", 0, 1, complaints=None, resolved_in_period=2)
+            ),
+            strict=True,
+        )
+    )
+    theirs = dict(
+        zip(
+            header,
+            tables.people_row(
+                PersonLoad(8, "刘强", "roads", 0, 1, complaints=1, resolved_in_period=2)
+            ),
+            strict=True,
+        )
+    )
+    assert (mine["被投诉"], mine["投诉率"]) == (None, None)  # the reader's own: not shown
+    assert (theirs["被投诉"], theirs["投诉率"]) == (1, 0.5)

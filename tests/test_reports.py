@@ -370,7 +370,9 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
     assert metrics["市政道路科"][1] == 1.0  # response rate
     assert metrics["司法所"][1] == "无数据"  # nothing to count from
     people = {row[0]: row for row in list(book["人员"].values)[1:]}
-    assert people["刘强"][2:] == (0, 0, 1)  # in hand, of them overdue, closed in the period
+    # In hand, of them overdue, closed and resolved in the period; complaints, their rate
+    # (0 of 1 resolved), praise, its rate (0 of 1 closed).
+    assert people["刘强"][2:] == (0, 0, 1, 1, 0, 0, 0, 0)
 
 
 async def test_the_workbook_reads_well_frozen_filtered_header_widths_times_and_overdue(

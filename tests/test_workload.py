@@ -260,8 +260,11 @@ def test_the_exports_people_have_their_load_and_what_of_it_is_overdue() -> None:
     header = [c.title for c in tables.people_columns()]
     row = tables.people_row(load("刘强", 6, overdue=3))
 
-    assert header == ["姓名", "所属科室", "在办工单", "其中超期", "本期结案"]
-    assert row == ["刘强", "市政道路科", 6, 3, 0]
+    assert header == [
+        "姓名", "所属科室", "在办工单", "其中超期", "本期结案", "本期办结",
+        "被投诉", "投诉率", "表扬", "表扬率",
+    ]  # fmt: skip
+    assert row == ["刘强", "市政道路科", 6, 3, 0, 0, 0, "无数据", 0, "无数据"]
 
 
 async def test_a_heads_stats_list_each_persons_load_with_what_is_overdue(

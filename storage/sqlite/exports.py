@@ -44,7 +44,7 @@ SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i
            ORDER BY e.id DESC LIMIT 1
        )) AS respond_by,
        i.resolve_by,
-       i.reopen_count, i.callback,
+       i.reopen_count, i.callback, i.issue_kind, s.name AS subject,
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolution END AS resolution,
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolved_at END AS resolved_at,
        CASE WHEN i.status IN {_RESULT_STANDS}
@@ -52,6 +52,7 @@ SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i
 FROM issues i INDEXED BY issues_by_creation
 LEFT JOIN staff r ON r.id = i.reporter_id
 LEFT JOIN staff h ON h.id = i.assignee_id
+LEFT JOIN staff s ON s.id = i.subject_id
 WHERE {_IN_BATCH}
 ORDER BY i.created_at, i.id LIMIT :limit
 """
@@ -114,6 +115,8 @@ class SqliteExports:
                 resolution=row["resolution"],
                 resolved_at=maybe_from_epoch(row["resolved_at"]),
                 resolution_photos=row["resolution_photos"],
+                complaint=row["issue_kind"] == IssueKind.COMPLAINT,
+                subject=row["subject"],
             )
             for row in rows
         ]
