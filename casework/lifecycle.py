@@ -405,10 +405,8 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             return dataclasses.replace(changed, status=Status.RETURNED, respond_by=None)
         case EventKind.REROUTED | EventKind.TRANSFERRED:
             assert event.department is not None
-            if event.department != issue.department:
-                # A complaint re-routed is about another department: its person named was not
-                # of that one.
-                changed = dataclasses.replace(changed, subject_id=None)
+            # A complaint keeps the person it names wherever it goes: re-routed and back, it
+            # must never reach them (nor lose whom the citizen complained about).
             return handed_to(changed, event.department, at, org)
         case EventKind.ASSIGNED:
             return dataclasses.replace(changed, assignee_id=event.target_id)

@@ -24,7 +24,7 @@ from exports.workbook import Tables
 from rendering.i18n import texts
 from rendering.reports import report_text
 from tests.fakebotapi import FakeUser
-from tests.flows import card_for, rows
+from tests.flows import answer, card_for, rows
 from tests.harness import START, TEST_ORG, Harness
 from tests.test_issue_flow import start_all
 from tests.test_metrics import (
@@ -120,6 +120,38 @@ async def test_a_complaint_follows_the_same_life_and_its_subject_cannot_be_assig
     await bot.drain()
     assert await rows(bot, "SELECT status FROM issues WHERE number = ?", number) == [("resolved",)]
     assert not any(number in m.text for m in member.messages)
+
+
+async def test_a_complaint_re_routed_away_and_back_still_never_reaches_its_subject(
+    bot: Harness,
+    worker: FakeUser,
+    head: FakeUser,
+    member: FakeUser,
+    water_head: FakeUser,
+    coordinator: FakeUser,
+) -> None:
+    await start_all(head, member, water_head, coordinator)
+    number = await log_complaint(worker, "刘强")
+    for returning, back_to in ((head, "供水服务中心"), (water_head, "市政道路科")):
+        await bot.drain()
+        await returning.press(card_for(returning, number), "退回")
+        await answer(returning, "不是本单位的")
+        await bot.drain()
+        await coordinator.press(card_for(coordinator, number), "改派")
+        await coordinator.press(card_for(coordinator, number), back_to)
+    await bot.drain()
+
+    await head.press(card_for(head, number), "签收")
+    await head.press(card_for(head, number), "指派")
+
+    assert "投诉对象：刘强" in card_for(head, number).text  # whom it is about: kept
+    assert not card_for(head, number).has_button("刘强")
+    assert not any(number in m.text for m in member.messages)
+    assert await rows(
+        bot,
+        "SELECT s.name FROM issues i JOIN staff s ON s.id = i.subject_id WHERE number = ?",
+        number,
+    ) == [("刘强",)]
 
 
 async def test_a_complaint_about_the_department_as_a_whole_is_not_shown_to_its_members(
