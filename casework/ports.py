@@ -238,7 +238,13 @@ class IssueRepository(Protocol):
     async def overdue(
         self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
     ) -> IssuePage: ...
-    async def open_counts(self, now: datetime) -> list[DepartmentLoad]: ...
+    async def open_counts(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentLoad]:
+        """Per department, what is open and overdue now; `hidden_from`: a reader whose
+        complaints about them are left out."""
+        ...
+
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         """What each of these people holds now: issues in progress assigned to them, and how
         many of those are past their resolution deadline at `now`. Those holding none are left
@@ -363,7 +369,9 @@ class MetricsRepository(Protocol):
     async def waits(
         self, start: datetime, end: datetime, department: str | None = None
     ) -> list[DepartmentCounts]: ...
-    async def open_now(self, now: datetime) -> list[DepartmentCounts]: ...
+    async def open_now(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentCounts]: ...
     async def people(self, now: datetime) -> list[PersonLoad]:
         """Active members and heads, with what they hold at `now` (closings left at 0)."""
         ...

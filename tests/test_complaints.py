@@ -281,7 +281,8 @@ async def test_complaint_and_praise_rates_match_those_worked_out_by_hand(
     text = report_text(await figures(h, SECOND_HEAD, ["2026-11"]), texts("zh"), h.deps)
     assert "刘强：在办 0 件，本期结案 1 件，被投诉 1 件（投诉率 100%）" in text
     assert "王伟：在办 0 件，本期结案 0 件\n" in text + "\n"  # his own line: no complaints
-    assert "投诉率：67%（投诉 2 件，办结 3 件）；表扬率：50%（结案 2 件中表扬 1 件）" in text
+    # 王伟's view of the department leaves out the complaint about himself: 1 of the 2.
+    assert "投诉率：33%（投诉 1 件，办结 3 件）；表扬率：50%（结案 2 件中表扬 1 件）" in text
 
 
 async def test_an_export_has_a_complaint_for_the_coordinators_and_heads_but_not_its_subject(
@@ -346,3 +347,28 @@ def test_the_export_names_whom_a_complaint_is_about_and_hides_a_readers_own() ->
     )
     assert (mine["被投诉"], mine["投诉率"]) == (None, None)  # the reader's own: not shown
     assert (theirs["被投诉"], theirs["投诉率"]) == (1, 0.5)
+
+
+async def test_a_head_complained_about_finds_no_trace_of_it_in_counts(
+    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser
+) -> None:
+    await start_all(head, second_head)
+    await log_complaint(worker, "王伟")
+    await bot.drain()
+    bot.clock.advance(timedelta(minutes=5))  # figures count up to now: the complaint is before
+
+    await second_head.send("/stats 本月")
+    wang = (
+        second_head.messages[-2].text if second_head.last.kind == "photo" else second_head.last.text
+    )
+    await head.send("/stats 本月")
+    chen = head.messages[-2].text if head.last.kind == "photo" else head.last.text
+    bot.clock.advance(timedelta(days=1))  # the next morning's digest
+    await bot.sweep()
+    await bot.drain()
+
+    assert "当前在办：0 件" in wang and "（投诉 0 件，办结 0 件）" in wang
+    assert "当前在办：1 件" in chen and "（投诉 1 件，办结 0 件）" in chen
+    wang_digest = await second_head.wait_for("每日早报")
+    assert "没有待签收或办理中的工单" in wang_digest.text
+    assert "待签收 1 件" in (await head.wait_for("每日早报")).text

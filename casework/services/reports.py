@@ -82,7 +82,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         department = scope(actor)
         waits_and_open = [  # the medians: no view shows the district's
             *await tx.metrics.waits(period.start, end, department),
-            *await tx.metrics.open_now(now),
+            *await tx.metrics.open_now(now, _hidden_from(actor)),
         ]
         counted: list[DepartmentCounts] = []  # every department's, as the district's are
         by_person: dict[int, PersonCounts] = {}
@@ -120,6 +120,10 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         for p in people
         if department is None or p.department == department
     ]
+    if department is not None and actor.id in by_person:
+        # A head's department figures leave out the complaints about the head (a count alone
+        # could tell them one is there), as their own line of the people does.
+        totals[department].complaints -= by_person[actor.id].complaints
     metrics = [compute(totals[code]) for code in codes]
     trend = (
         []

@@ -281,14 +281,20 @@ class SqliteIssues:
         )
         return IssuePage(issues=issues, total=total)
 
-    async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
-        """Per department: issues pending, in progress, and overdue now."""
+    async def open_counts(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentLoad]:
+        """Per department: issues pending, in progress, and overdue now (without the
+        complaints about `hidden_from`, the reader)."""
         rows = await fetch_all(
             self._conn,
             f"SELECT department, sum(status = {_PENDING}) AS pending,"
             f" sum(status = {_ACCEPTED}) AS accepted, sum({_OVERDUE}) AS overdue"
-            f" FROM issues WHERE {_IN_HAND} GROUP BY department",
-            {"now": to_epoch(now)},
+            f" FROM issues WHERE {_IN_HAND}"
+            f" AND (:hidden_from IS NULL OR issue_kind = {literal(IssueKind.CASE)}"
+            "      OR coalesce(subject_id, 0) != :hidden_from)"
+            " GROUP BY department",
+            {"now": to_epoch(now), "hidden_from": hidden_from},
         )
         return [
             DepartmentLoad(row["department"], row["pending"], row["accepted"], row["overdue"])

@@ -143,6 +143,8 @@ SELECT department,
        total((status = {_PENDING} AND respond_by < :now)
              OR (status = {_ACCEPTED} AND resolve_by < :now)) AS overdue
 FROM issues WHERE status IN ({_PENDING}, {_ACCEPTED})
+  AND (:hidden_from IS NULL OR issue_kind = {literal(IssueKind.CASE)}
+       OR coalesce(subject_id, 0) != :hidden_from)  -- never a complaint about the reader
 GROUP BY department
 """
 
@@ -353,9 +355,12 @@ class SqliteMetrics:
             waits.extend(map(int, row["seconds"].split(",")))
         return list(found.values())
 
-    async def open_now(self, now: datetime) -> list[DepartmentCounts]:
+    async def open_now(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentCounts]:
         found = []
-        for row in await self._rows(_OPEN_NOW, {"now": to_epoch(now)}):
+        params = {"now": to_epoch(now), "hidden_from": hidden_from}
+        for row in await self._rows(_OPEN_NOW, params):
             counts = DepartmentCounts(row["department"])
             counts.open_now = row["open"]
             counts.overdue_now = int(row["overdue"])

@@ -124,7 +124,9 @@ class FakeIssues:
     ) -> IssuePage:
         raise NotFaked("issues.overdue")
 
-    async def open_counts(self, now: datetime) -> list[DepartmentLoad]:
+    async def open_counts(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentLoad]:
         raise NotFaked("issues.open_counts")
 
     async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
@@ -288,7 +290,9 @@ class FakeMetrics:
     ) -> list[DepartmentCounts]:
         raise NotFaked("metrics.waits")
 
-    async def open_now(self, now: datetime) -> list[DepartmentCounts]:
+    async def open_now(
+        self, now: datetime, hidden_from: int | None = None
+    ) -> list[DepartmentCounts]:
         raise NotFaked("metrics.open_now")
 
     async def people(self, now: datetime) -> list[PersonLoad]:
