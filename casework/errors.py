@@ -78,11 +78,17 @@ class WrongState(CaseworkError):
     """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
 
     def __init__(
-        self, action: str, status: str, last_actor: str | None = None, done: bool = False
+        self,
+        action: str,
+        status: str,
+        last_actor: str | None = None,
+        done: bool = False,
+        last_step: str | None = None,
     ) -> None:
         super().__init__(action, status)
         self.action, self.status, self.last_actor = action, status, last_actor
         self.done = done  # a once-only step (a call-back, praise) was already taken
+        self.last_step = last_step  # the kind of the step that moved it on, if known
 
 
 class ClosedByCallback(CaseworkError):

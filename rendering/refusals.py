@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from casework import errors
-from casework.issues import Status
+from casework.issues import EventKind, Status
 from rendering.i18n import N_, Texts
 
 _ALREADY = {
@@ -30,6 +30,9 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("Your access has ended. Ask the coordination office if this is a mistake.")
         case errors.NotAllowed():
             return t._("You may not do that with your role.")
+        case errors.WrongState(last_step=EventKind.REOPENED, last_actor=who) if who:
+            # Accepted again by the reopening (a call-back's, or anyone's): say what happened.
+            return t._("Too late: {who} already sent the issue back for rework.", who=who)
         case errors.WrongState(status=status, last_actor=who):
             state = Status(status)
             if who:

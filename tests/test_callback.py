@@ -408,3 +408,22 @@ async def test_call_backs_recorded_before_the_upgrade_keep_their_verdict_and_ask
             assert [tuple(row) for row in await cur.fetchall()] == [(1, 0, 0), (2, 2, 0)]
         with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
             await db.execute("UPDATE issue_events SET contacted = 'yes' WHERE id = 3")
+
+
+async def test_a_tap_after_someone_else_sent_it_back_says_so(
+    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+) -> None:
+    await coordinator.send("/start")
+    number = await resolved(worker, head)
+    card = await worker.wait_for(ASKED)
+    for tap in ("记录回访", "是", "已解决"):
+        await worker.press(card, tap)
+    satisfied = card.button("满意").callback_data
+    assert satisfied is not None
+    await coordinator.send(f"/issue {number}")
+    await call_back(coordinator, card_for(coordinator, number), "是", "未解决", "不满意")
+
+    refused = await press(worker, card, satisfied)
+
+    assert refused == "操作未执行：周敏 已将该工单退回重办。"
+    assert (await events(bot, number))[-2:] == ["callback", "reopened"]

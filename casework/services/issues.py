@@ -459,5 +459,9 @@ async def _who_moved_it(
     latest = await tx.timeline.latest_step(issue.id)
     person = await tx.staff.by_id(latest.actor_id) if latest and latest.actor_id else None
     return errors.WrongState(
-        refusal.action, refusal.status, person.name if person else None, refusal.done
+        refusal.action,
+        refusal.status,
+        person.name if person else None,
+        refusal.done,
+        latest.kind.value if latest else None,
     )
