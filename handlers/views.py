@@ -16,7 +16,7 @@ from handlers.showing import edit_text, send_details
 from rendering.cards import DETAILS, callback
 from rendering.dates import soon
 from rendering.i18n import Html
-from rendering.labels import category_name, gist, status_icon, status_name
+from rendering.labels import category_name, gist, issue_status, status_icon
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"
@@ -115,7 +115,7 @@ def _line(context: BotContext, issue: Issue) -> Html:
         icon=status_icon(issue.status),
         number=issue.number,
         category=category_name(issue.category, deps.org, t),
-        status=status_name(issue.status, t),
+        status=issue_status(issue, t),
     )
     if issue.urgent:
         line = Html(line + " 🔴")

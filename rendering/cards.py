@@ -34,9 +34,9 @@ from rendering.labels import (
     category_name,
     department_name,
     gist,
+    issue_status,
     source_name,
     status_icon,
-    status_name,
     verdict_name,
     withdraw_name,
 )
@@ -119,7 +119,7 @@ def card_text(
             "{icon} <b>{number}</b> · {status}",
             icon=status_icon(issue.status),
             number=issue.number,
-            status=status_name(issue.status, t),
+            status=issue_status(issue, t),
         )
         + (t._(" · 🔴 urgent") if issue.urgent else ""),
         t._(

@@ -128,6 +128,14 @@ def status_name(status: Status, t: Texts) -> str:
     return t._(_STATUS[status])
 
 
+def issue_status(issue: Issue, t: Texts) -> str:
+    """An issue's status as its card says it: a resolved issue with a citizen to call waits
+    for the call-back (待回访), not for a confirmation."""
+    if issue.status is Status.RESOLVED and issue.has_citizen_to_call:
+        return t._("resolved, waiting for the call-back")
+    return status_name(issue.status, t)
+
+
 def status_icon(status: Status) -> str:
     return _STATUS_ICON[status]
 

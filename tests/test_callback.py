@@ -416,6 +416,7 @@ async def test_a_tap_after_someone_else_sent_it_back_says_so(
     await coordinator.send("/start")
     number = await resolved(worker, head)
     card = await worker.wait_for(ASKED)
+    assert f"{number} · 已办结，待回访" in card.text  # what it waits for: the call-back
     for tap in ("记录回访", "是", "已解决"):
         await worker.press(card, tap)
     satisfied = card.button("满意").callback_data
