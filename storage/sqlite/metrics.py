@@ -271,17 +271,19 @@ class SqliteMetrics:
         """Per person, over whole days: closings and resolutions of issues assigned to them,
         complaints naming them, praise of them."""
         found: dict[int, PersonCounts] = {}
-        for prefix in PER_PERSON:
-            rows = await fetch_all(
-                self._conn,
-                "SELECT measure, sum(value) AS value FROM daily_figures"
-                " WHERE day >= ? AND day < ? AND measure LIKE ? GROUP BY measure",
-                (first_day.isoformat(), end_day.isoformat(), f"{prefix}%"),
-            )
-            for row in rows:
-                person = person_of(row["measure"])
-                if person is not None:
-                    found.setdefault(person, PersonCounts()).add(row["measure"], row["value"])
+        # One pass over the days' rows: a person's measures are the ones with a colon
+        # (`closed_by:42`), a department's have none. (A pass per kind of measure read a
+        # year's rows four times: 0.19 s of a year's /stats at a million issues.)
+        rows = await fetch_all(
+            self._conn,
+            "SELECT measure, sum(value) AS value FROM daily_figures"
+            " WHERE day >= ? AND day < ? AND instr(measure, ':') > 0 GROUP BY measure",
+            (first_day.isoformat(), end_day.isoformat()),
+        )
+        for row in rows:
+            person = person_of(row["measure"])
+            if person is not None and row["measure"].startswith(PER_PERSON):
+                found.setdefault(person, PersonCounts()).add(row["measure"], row["value"])
         return found
 
     async def counted(self, start: datetime, end: datetime) -> list[DepartmentCounts]:
