@@ -8,7 +8,7 @@ import pytest
 
 from config.logs import configure_logging
 from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 
 @pytest.fixture
@@ -85,3 +85,16 @@ def coordinator(bot: Harness) -> FakeUser:
 @pytest.fixture
 def stranger(bot: Harness) -> FakeUser:
     return bot.user(5555, "路人")
+
+
+@pytest.fixture
+async def quiet_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The bot with quiet hours from 22:00 to 07:30."""
+    org = tmp_path / "org.toml"
+    org.write_text(
+        TEST_ORG.read_text("utf-8").replace('quiet_hours = ""', 'quiet_hours = "22:00-07:30"')
+    )
+    harness = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
+    yield harness
+    await stop_bot(harness)
+    assert not harness.tracking.errors

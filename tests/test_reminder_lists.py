@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,10 +21,10 @@ from casework.reminders import RungKind
 from config.org import load_organisation
 from rendering.i18n import texts
 from rendering.reminders import reminder_list, reminder_list_keyboard
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.fakebotapi import BotMessage, FakeUser
 from tests.fakebotapi.server import MAX_TEXT, Fault, visible_text
 from tests.flows import card_for, logged, rows
-from tests.harness import START, TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import START, TEST_ORG, Harness
 
 H = timedelta(hours=1)
 LIST_HEADLINE = "件工单需要您处理"
@@ -135,19 +133,6 @@ async def test_a_reminder_alone_is_still_the_issues_card_and_an_urgent_one_goes_
     assert urgent not in listed.text
     [alarm] = reminders_of(head, urgent)
     assert alarm.has_button("签收") and alarm is not listed
-
-
-@pytest.fixture
-async def quiet_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The bot with quiet hours from 22:00 to 07:30."""
-    org = tmp_path / "org.toml"
-    org.write_text(
-        TEST_ORG.read_text("utf-8").replace('quiet_hours = ""', 'quiet_hours = "22:00-07:30"')
-    )
-    harness = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
-    yield harness
-    await stop_bot(harness)
-    assert not harness.tracking.errors
 
 
 async def test_the_nights_reminders_come_in_the_morning_as_one_list_without_what_moved_on(

@@ -6,15 +6,11 @@ issue moves on. (The test organisation has no quiet hours unless a test turns th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.fakebotapi import BotMessage, FakeUser
 from tests.flows import answer, call_back, card_for, confirm_closed, log_issue, rows
-from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import Harness
 
 H = timedelta(hours=1)
 LEFT_TO_ACCEPT = "距签收时限还剩"
@@ -259,19 +255,6 @@ async def test_overdue_lists_the_most_overdue_first(
 
 
 # --------------------------------------------------------------------------- quiet hours
-
-
-@pytest.fixture
-async def quiet_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The bot with quiet hours from 22:00 to 07:30."""
-    org = tmp_path / "org.toml"
-    org.write_text(
-        TEST_ORG.read_text("utf-8").replace('quiet_hours = ""', 'quiet_hours = "22:00-07:30"')
-    )
-    harness = await start_bot(api, settings_for(api, tmp_path, org_file=org), clock)
-    yield harness
-    await stop_bot(harness)
-    assert not harness.tracking.errors
 
 
 async def test_routine_reminders_wait_for_the_morning_and_urgent_ones_go_through(
