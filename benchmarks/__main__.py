@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks import flows, sweep
 from benchmarks.dataset import STAFF_BASE, generate, org_toml
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 
 ROOT = Path(__file__).parent.parent
 HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
@@ -34,14 +34,14 @@ STAGES = ("dataset", "at_scale", "sweep", "flows", "burst")
 @contextlib.asynccontextmanager
 async def bot_against_fake_api(
     workdir: Path, name: str
-) -> AsyncIterator[tuple[FakeBotApi, asyncio.subprocess.Process]]:
+) -> AsyncIterator[tuple[BotApiEmulator, asyncio.subprocess.Process]]:
     """A fresh database, the benchmark organisation, the fake Bot API and the bot running
     against it with the limits off; the fake server outlives the bot, for the echo bot."""
     database = workdir / f"{name}.sqlite3"
     org_file = workdir / "org.toml"
     org_toml(org_file)
     _fresh(database)
-    api = FakeBotApi()
+    api = BotApiEmulator()
     await api.start()
     api.known_chats.update(STAFF_IDS)
     try:
@@ -49,7 +49,7 @@ async def bot_against_fake_api(
             ROOT / "bot.py", flows.bot_environment(api, database, org_file, rate_limit=False)
         )
         try:
-            await flows.ready(api, FakeUser(api, 100_999, "warm-up"))
+            await flows.ready(api, EmulatedUser(api, 100_999, "warm-up"))
             yield api, process
         finally:
             await flows.stop(process)
@@ -67,9 +67,11 @@ async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
         trips.started = time.perf_counter()
 
         async def one_issue(n: int) -> None:
-            worker = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
+            worker = flows.Person(api, EmulatedUser(api, STAFF_BASE + n, f"w{n}"), trips)
             department = n % 30
-            head = flows.Person(api, FakeUser(api, HEAD_OF + department, f"h{department}"), trips)
+            head = flows.Person(
+                api, EmulatedUser(api, HEAD_OF + department, f"h{department}"), trips
+            )
             number = await flows.intake(worker, n, category=department)
             async with locks[department]:  # one question at a time per head
                 await api.wait_until(lambda: bool(_cards(api, head.user.id, number)), 60)
@@ -106,7 +108,7 @@ async def intake_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]
         trips.started = time.perf_counter()
 
         async def one(n: int) -> None:
-            person = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
+            person = flows.Person(api, EmulatedUser(api, STAFF_BASE + n, f"w{n}"), trips)
             await flows.intake(person, n, category=n % 30)
 
         await flows.run_concurrently(workers, one)
@@ -127,7 +129,7 @@ def burst_database(workdir: Path) -> tuple[Path, Path]:
 async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
     """About 1,000 reminders fall due at once while `workers` workers each log an issue; the
     limits on, as in production."""
-    api = FakeBotApi()
+    api = BotApiEmulator()
     await api.start()
     api.known_chats.update(STAFF_IDS)
     process = await flows.start_process(
@@ -139,7 +141,7 @@ async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
         trips.started = time.perf_counter()
 
         async def one(n: int) -> None:
-            person = flows.Person(api, FakeUser(api, STAFF_BASE + n, f"w{n}"), trips)
+            person = flows.Person(api, EmulatedUser(api, STAFF_BASE + n, f"w{n}"), trips)
             await flows.intake(person, n, category=n % 30)
 
         await flows.run_concurrently(workers, one)
@@ -202,7 +204,7 @@ def _reminders_left(database: Path) -> int:
     return int(left)
 
 
-def _cards(api: FakeBotApi, chat: int, number: str, also: str = "") -> list[Any]:
+def _cards(api: BotApiEmulator, chat: int, number: str, also: str = "") -> list[Any]:
     return [m for m in api.by_chat[chat] if number in m.text and also in m.text and m.buttons]
 
 

@@ -28,10 +28,10 @@ from telegram import Update
 from benchmarks.dataset import END, STAFF_BASE
 from casework.roles import Role
 from casework.services import reports
+from emulator import BotApiEmulator, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from rendering.reports import charts_of
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 
 
@@ -66,7 +66,7 @@ async def handler_latency(
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
     /export of it is being built."""
     # A reused data set remembers the updates of earlier runs: number these past them.
-    api = FakeBotApi(first_update_id=int(time.time() * 1000))
+    api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
     workdir = Path(tempfile.mkdtemp())
     settings = settings_for(api, workdir, database_url=f"sqlite:///{database}", org_file=org_file)
@@ -77,15 +77,15 @@ async def handler_latency(
     deps = bot.resources.deps
     async with deps.store.transaction() as tx:
         open_issues = (await tx.issues.inbox(None, 200, 0)).issues
-    workers = [FakeUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
-    heads = {f"d{d:02d}": FakeUser(api, STAFF_BASE + 1020 + d, f"h{d}") for d in range(30)}
+    workers = [EmulatedUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
+    heads = {f"d{d:02d}": EmulatedUser(api, STAFF_BASE + 1020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
     exporter: int | None = None
     if export_meanwhile is not None:
         async with deps.store.transaction() as tx:
             chief = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
-        coordinator = FakeUser(api, chief.telegram_id, "coordinator")
+        coordinator = EmulatedUser(api, chief.telegram_id, "coordinator")
         api.known_chats.add(coordinator.id)
         app.untimed.add(coordinator.id)
         await coordinator.send(f"/export {export_meanwhile}")  # built in the background

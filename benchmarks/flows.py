@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from emulator import BotApiEmulator, BotMessage, EmulatedUser
 
 ROOT = Path(__file__).parent.parent
 
@@ -46,7 +46,7 @@ class RoundTrips:
 class Person:
     """A person who waits for the bot's answer before the next step, and times it."""
 
-    def __init__(self, api: FakeBotApi, user: FakeUser, trips: RoundTrips) -> None:
+    def __init__(self, api: BotApiEmulator, user: EmulatedUser, trips: RoundTrips) -> None:
         self.api, self.user, self.trips = api, user, trips
 
     async def say(self, text: str, expect: str = "") -> BotMessage:
@@ -87,7 +87,7 @@ class Person:
 
 
 def bot_environment(
-    api: FakeBotApi, database: Path, org_file: Path, rate_limit: bool
+    api: BotApiEmulator, database: Path, org_file: Path, rate_limit: bool
 ) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
@@ -128,7 +128,7 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-async def ready(api: FakeBotApi, person: FakeUser) -> None:
+async def ready(api: BotApiEmulator, person: EmulatedUser) -> None:
     """Wait until the bot answers at all (it has started and polls)."""
     await person.send("/start")
     await api.wait_until(lambda: len(api.by_chat[person.id]) > 0, 60)
@@ -155,14 +155,14 @@ async def run_concurrently(people: int, work: Callable[[int], Awaitable[None]]) 
 
 
 async def echo_round_trips(
-    api: FakeBotApi, people: int, trips_each: int, echo_script: Path
+    api: BotApiEmulator, people: int, trips_each: int, echo_script: Path
 ) -> RoundTrips:
     """The same number of round trips against a bare python-telegram-bot echo bot."""
     env = bot_environment(api, Path("/dev/null"), Path("/dev/null"), rate_limit=False)
     process = await start_process(echo_script, env)
     trips = RoundTrips()
     try:
-        users = [FakeUser(api, 700_000 + n, f"echo{n}") for n in range(people)]
+        users = [EmulatedUser(api, 700_000 + n, f"echo{n}") for n in range(people)]
         await ready(api, users[0])
         calls = len(api.calls)
         trips.started = time.perf_counter()

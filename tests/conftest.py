@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from config.logs import configure_logging
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
+async def api() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator()
     await server.start()
     yield server
     await server.stop()
@@ -25,7 +25,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def bot(api: BotApiEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The bot, running in-process against the fake Bot API, with the test organisation."""
     harness = await start_bot(api, settings_for(api, tmp_path), clock)
     yield harness
@@ -53,42 +53,44 @@ def bot_logs(capsys: pytest.CaptureFixture[str], bot: Harness) -> Iterator[None]
 
 # The people of tests/data/org.toml, and one stranger.
 @pytest.fixture
-def worker(bot: Harness) -> FakeUser:
+def worker(bot: Harness) -> EmulatedUser:
     return bot.user(1001, "王芳")
 
 
 @pytest.fixture
-def head(bot: Harness) -> FakeUser:
+def head(bot: Harness) -> EmulatedUser:
     return bot.user(2001, "建国")
 
 
 @pytest.fixture
-def second_head(bot: Harness) -> FakeUser:
+def second_head(bot: Harness) -> EmulatedUser:
     return bot.user(2003, "王伟")
 
 
 @pytest.fixture
-def member(bot: Harness) -> FakeUser:
+def member(bot: Harness) -> EmulatedUser:
     return bot.user(2002, "刘强")
 
 
 @pytest.fixture
-def water_head(bot: Harness) -> FakeUser:
+def water_head(bot: Harness) -> EmulatedUser:
     return bot.user(3001, "赵丽")
 
 
 @pytest.fixture
-def coordinator(bot: Harness) -> FakeUser:
+def coordinator(bot: Harness) -> EmulatedUser:
     return bot.user(9001, "周敏")
 
 
 @pytest.fixture
-def stranger(bot: Harness) -> FakeUser:
+def stranger(bot: Harness) -> EmulatedUser:
     return bot.user(5555, "路人")
 
 
 @pytest.fixture
-async def quiet_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def quiet_bot(
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Harness]:
     """The bot with quiet hours from 22:00 to 07:30."""
     org = tmp_path / "org.toml"
     org.write_text(

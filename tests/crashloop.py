@@ -38,8 +38,8 @@ from casework.issues import Source
 from casework.services import Deps, intake
 from casework.services.access import sync_organisation
 from config.org import load_organisation
+from emulator import BotApiEmulator, EmulatedUser
 from storage.sqlite.store import SqliteStore
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import TEST_ORG, FakeClock
 
 BOT = Path(__file__).parent.parent / "bot.py"
@@ -99,7 +99,7 @@ def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql))
 
 
-async def start(api: FakeBotApi, workdir: Path, database: Path) -> asyncio.subprocess.Process:
+async def start(api: BotApiEmulator, workdir: Path, database: Path) -> asyncio.subprocess.Process:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
     }
@@ -130,7 +130,7 @@ async def eventually(database: Path, sql: str, timeout: float = 120.0) -> None:
 async def crash_loop(workdir: Path, rounds: int, seed_value: int = 20261125) -> Report:
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     database = workdir / "duban.sqlite3"
-    api = FakeBotApi()
+    api = BotApiEmulator()
     await api.start()
     try:
         return await _loop(api, workdir, database, rounds, random.Random(seed_value))
@@ -139,11 +139,11 @@ async def crash_loop(workdir: Path, rounds: int, seed_value: int = 20261125) -> 
 
 
 async def _loop(
-    api: FakeBotApi, workdir: Path, database: Path, rounds: int, luck: random.Random
+    api: BotApiEmulator, workdir: Path, database: Path, rounds: int, luck: random.Random
 ) -> Report:
     numbers = await seed(database, issues=20)
     api.known_chats.update(KNOWN_CHATS)
-    head = FakeUser(api, 2001, "建国")
+    head = EmulatedUser(api, 2001, "建国")
     notes_sent = 0
     # Each kill can repeat each message in flight at that moment once (a message in flight at
     # two kills can come three times): count them per kill.

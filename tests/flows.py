@@ -10,12 +10,12 @@ import aiosqlite
 from casework.intake import Step
 from casework.issues import Location, Source
 from casework.services import Deps, access, intake
-from tests.fakebotapi import BotMessage, FakeUser
+from emulator import BotMessage, EmulatedUser
 from tests.harness import Harness
 
 
 async def log_issue(
-    worker: FakeUser,
+    worker: EmulatedUser,
     description: str = "中山路12号路灯不亮",
     category: str = "路灯故障",
     department: str = "✓ ",
@@ -65,14 +65,14 @@ async def logged(
     return (await intake.submit(deps, worker, draft.token)).issue.number
 
 
-def card_for(person: FakeUser, number: str) -> BotMessage:
+def card_for(person: EmulatedUser, number: str) -> BotMessage:
     """The newest message to this person that shows the issue's card."""
     cards = [m for m in person.messages if number in m.text and m.buttons]
     assert cards, f"{person.first_name} has no card of {number}: {person.texts()}"
     return cards[-1]
 
 
-async def answer(person: FakeUser, text: str) -> None:
+async def answer(person: EmulatedUser, text: str) -> None:
     """Type the reason (or resolution, or note) the bot just asked for."""
     assert "✍️" in person.last.text, person.last.text
     await person.send(text)
@@ -98,7 +98,7 @@ async def events(bot: Harness, number: str | None = None) -> list[str]:
     return [kind for (kind,) in found]
 
 
-async def confirm_closed(person: FakeUser, card: BotMessage) -> None:
+async def confirm_closed(person: EmulatedUser, card: BotMessage) -> None:
     """Press Confirm closed on the card, then confirm it (a reporter is asked twice). Only an
     issue with no citizen's phone is closed so (`log_issue(..., phone=None)`); one with a phone
     is closed by the call-back (`call_back`)."""
@@ -107,7 +107,7 @@ async def confirm_closed(person: FakeUser, card: BotMessage) -> None:
 
 
 async def to_summary(
-    worker: FakeUser, *where: str | tuple[float, float], description: str = "路灯不亮"
+    worker: EmulatedUser, *where: str | tuple[float, float], description: str = "路灯不亮"
 ) -> BotMessage:
     """Answer /new's steps up to its summary (not submitted): the location step with `where`
     (pins and typed words, in order; Skip if none), no photos, no citizen, hotline, normal,
@@ -129,7 +129,7 @@ async def to_summary(
 
 
 async def call_back(
-    person: FakeUser,
+    person: EmulatedUser,
     card: BotMessage,
     contacted: str = "是",
     solved: str = "已解决",

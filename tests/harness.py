@@ -14,10 +14,10 @@ from telegram import Update
 from casework.organisation import Organisation
 from config.org import load_organisation
 from config.settings import Settings
+from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication, Resources
 from runtime.app import Machinery, StoppingApplication, build_application
 from storage import locate
-from tests.fakebotapi import FakeBotApi, FakeGroup, FakeUser
 
 DATA = Path(__file__).parent / "data"
 TEST_ORG = DATA / "org.toml"
@@ -73,7 +73,7 @@ class TrackingApplication(StoppingApplication):
 
 @dataclass
 class Harness:
-    api: FakeBotApi
+    api: BotApiEmulator
     app: BotApplication
     clock: FakeClock
     settings: Settings
@@ -82,11 +82,11 @@ class Harness:
 
     def user(
         self, telegram_id: int, first_name: str = "用户", language_code: str | None = "zh-hans"
-    ) -> FakeUser:
-        return FakeUser(self.api, telegram_id, first_name, language_code=language_code)
+    ) -> EmulatedUser:
+        return EmulatedUser(self.api, telegram_id, first_name, language_code=language_code)
 
-    def group(self, chat_id: int, title: str = "群") -> FakeGroup:
-        return FakeGroup(self.api, chat_id, title)
+    def group(self, chat_id: int, title: str = "群") -> EmulatedGroup:
+        return EmulatedGroup(self.api, chat_id, title)
 
     @property
     def database(self) -> Path:
@@ -136,7 +136,7 @@ class Harness:
         return self.app
 
 
-def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
+def settings_for(api: BotApiEmulator, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_token": api.token,
         "bot_api_base_url": api.base_url,
@@ -153,7 +153,7 @@ def settings_for(api: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
 
 
 async def start_bot(
-    api: FakeBotApi,
+    api: BotApiEmulator,
     settings: Settings,
     clock: FakeClock,
     application_class: type[TrackingApplication] = TrackingApplication,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import log_issue
 from tests.harness import Harness
 
 
 async def test_a_stranger_is_told_how_to_get_access_and_nothing_else(
-    bot: Harness, stranger: FakeUser
+    bot: Harness, stranger: EmulatedUser
 ) -> None:
     await stranger.send("/start")
     await stranger.send("/staff")
@@ -24,7 +24,7 @@ async def test_a_stranger_is_told_how_to_get_access_and_nothing_else(
 
 
 async def test_a_strangers_button_press_is_refused(
-    bot: Harness, coordinator: FakeUser, stranger: FakeUser
+    bot: Harness, coordinator: EmulatedUser, stranger: EmulatedUser
 ) -> None:
     await coordinator.send("/invite 小李")
     answer = await stranger.press_data(coordinator.last, "inv:1:coordinator")
@@ -36,7 +36,7 @@ async def test_a_strangers_button_press_is_refused(
 
 
 async def test_someone_on_the_roster_is_welcomed_with_their_role(
-    bot: Harness, head: FakeUser
+    bot: Harness, head: EmulatedUser
 ) -> None:
     await head.send("/start")
 
@@ -46,7 +46,7 @@ async def test_someone_on_the_roster_is_welcomed_with_their_role(
 
 
 async def test_an_invitation_link_registers_the_person_once(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/invite member water 小李")
     link = coordinator.last.text.split("\n")[-1]
@@ -64,7 +64,9 @@ async def test_an_invitation_link_registers_the_person_once(
     assert "督办室申请邀请链接" in second.last.text  # still a stranger
 
 
-async def test_an_invitation_expires_after_seven_days(bot: Harness, coordinator: FakeUser) -> None:
+async def test_an_invitation_expires_after_seven_days(
+    bot: Harness, coordinator: EmulatedUser
+) -> None:
     await coordinator.send("/invite worker 小陈")
     code = coordinator.last.text.split("start=")[1]
 
@@ -76,7 +78,7 @@ async def test_an_invitation_expires_after_seven_days(bot: Harness, coordinator:
 
 
 async def test_a_coordinator_invites_with_buttons_from_a_phone(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/invite 吴国华")
     card = coordinator.last
@@ -92,14 +94,14 @@ async def test_a_coordinator_invites_with_buttons_from_a_phone(
     assert "您是司法所的负责人" in newcomer.last.text
 
 
-async def test_only_coordinators_invite(bot: Harness, head: FakeUser) -> None:
+async def test_only_coordinators_invite(bot: Harness, head: EmulatedUser) -> None:
     await head.send("/invite member roads")
 
     assert "您的角色不能进行这项操作" in head.last.text
 
 
 async def test_an_invitation_names_an_existing_department(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/invite head nowhere")
 
@@ -108,7 +110,7 @@ async def test_an_invitation_names_an_existing_department(
 
 
 async def test_a_head_lists_their_own_department_and_a_coordinator_everyone(
-    bot: Harness, head: FakeUser, coordinator: FakeUser
+    bot: Harness, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await head.send("/staff")
     listing = head.last.text
@@ -120,14 +122,14 @@ async def test_a_head_lists_their_own_department_and_a_coordinator_everyone(
     assert all(name in listing for name in ("陈建国", "刘强", "赵丽", "周敏", "网格员王芳"))
 
 
-async def test_a_worker_may_not_list_staff(bot: Harness, worker: FakeUser) -> None:
+async def test_a_worker_may_not_list_staff(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/staff")
 
     assert "您的角色不能进行这项操作" in worker.last.text
 
 
 async def test_deactivation_ends_access_at_once(
-    bot: Harness, coordinator: FakeUser, member: FakeUser
+    bot: Harness, coordinator: EmulatedUser, member: EmulatedUser
 ) -> None:
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)
@@ -139,7 +141,7 @@ async def test_deactivation_ends_access_at_once(
 
 
 async def test_a_coordinator_cannot_deactivate_themselves(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "周敏" in line)
@@ -150,14 +152,14 @@ async def test_a_coordinator_cannot_deactivate_themselves(
     assert "/invite" in coordinator.last.text
 
 
-async def test_deactivate_needs_a_number(bot: Harness, coordinator: FakeUser) -> None:
+async def test_deactivate_needs_a_number(bot: Harness, coordinator: EmulatedUser) -> None:
     await coordinator.send("/deactivate 刘强")
 
     assert "用法：/deactivate" in coordinator.last.text
 
 
 async def test_a_deactivated_person_can_come_back_with_a_new_invitation(
-    bot: Harness, coordinator: FakeUser, member: FakeUser
+    bot: Harness, coordinator: EmulatedUser, member: EmulatedUser
 ) -> None:
     await coordinator.send("/staff")
     number = next(line.split()[0] for line in coordinator.last.text.splitlines() if "刘强" in line)
@@ -171,7 +173,7 @@ async def test_a_deactivated_person_can_come_back_with_a_new_invitation(
 
 
 async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvited(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, member: EmulatedUser
 ) -> None:
     await member.send("/start")
     bot.api.blocked.add(member.id)  # 刘强 leaves and blocks the bot
@@ -192,7 +194,7 @@ async def test_someone_who_had_blocked_the_bot_gets_messages_again_once_reinvite
 
 
 async def test_roles_and_departments_of_several_words_are_understood_in_invites(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     english = bot.user(9001, "Zhou", language_code="en")
 

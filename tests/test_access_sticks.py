@@ -11,21 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 from tests.flows import log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 NO_ACCESS = "督办室申请邀请链接"
 
 
-async def invited(bot: Harness, coordinator: FakeUser, line: str, who: FakeUser) -> None:
+async def invited(bot: Harness, coordinator: EmulatedUser, line: str, who: EmulatedUser) -> None:
     """`/invite <line>` by the coordinator, and `who` opens the link."""
     await coordinator.send(f"/invite {line}")
     code = coordinator.last.text.split("start=")[1]
     await who.send(f"/start {code}")
 
 
-async def number_of(coordinator: FakeUser, name: str) -> str:
+async def number_of(coordinator: EmulatedUser, name: str) -> str:
     await coordinator.send("/staff")
     return next(
         line.split()[0] for line in coordinator.last.text.splitlines() if f" {name} ·" in line
@@ -46,7 +46,7 @@ role = "coordinator"
 
 
 @pytest.fixture
-async def office(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def office(api: BotApiEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The bot, with three coordinators on the roster: 周敏 (9001), 李华 (9002), 王军 (9003)."""
     org = tmp_path / "org.toml"
     org.write_text(TEST_ORG.read_text("utf-8") + OFFICE, "utf-8")
@@ -55,7 +55,7 @@ async def office(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIter
     await stop_bot(harness)
 
 
-async def coordinators(office: Harness) -> tuple[FakeUser, FakeUser, FakeUser]:
+async def coordinators(office: Harness) -> tuple[EmulatedUser, EmulatedUser, EmulatedUser]:
     """The three, each having opened a chat with the bot."""
     people = office.user(9001, "Zhou"), office.user(9002, "Li"), office.user(9003, "Wang")
     for person in people:
@@ -125,7 +125,7 @@ async def test_second_accounts_a_coordinator_invited_cannot_confirm_for_them(
 
 
 async def test_with_no_independent_coordinator_the_operator_is_named(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     li = bot.user(9002, "Li")
     await invited(bot, coordinator, "coordinator 李华", li)
@@ -168,7 +168,7 @@ async def test_links_of_a_coordinator_whose_access_ended_stay_dead_even_if_they_
 
 
 async def test_open_links_are_listed_and_a_revoked_one_lets_nobody_in(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/invite worker 小钱")
     code = coordinator.last.text.split("start=")[1]
@@ -188,7 +188,7 @@ async def test_open_links_are_listed_and_a_revoked_one_lets_nobody_in(
 
 
 async def test_only_coordinators_list_or_revoke_links(
-    bot: Harness, coordinator: FakeUser, head: FakeUser
+    bot: Harness, coordinator: EmulatedUser, head: EmulatedUser
 ) -> None:
     await coordinator.send("/invite worker 小钱")
     await coordinator.send("/invites")
@@ -201,7 +201,7 @@ async def test_only_coordinators_list_or_revoke_links(
 
 
 async def test_the_name_comes_from_the_invitation_not_the_telegram_profile(
-    bot: Harness, coordinator: FakeUser, head: FakeUser
+    bot: Harness, coordinator: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     impostor = bot.user(7300, "督办室 周敏")  # anyone can call themselves that on Telegram
@@ -218,7 +218,7 @@ async def test_the_name_comes_from_the_invitation_not_the_telegram_profile(
 
 
 async def test_a_changed_telegram_profile_shows_beside_the_name_only(
-    bot: Harness, coordinator: FakeUser, member: FakeUser
+    bot: Harness, coordinator: EmulatedUser, member: EmulatedUser
 ) -> None:
     member.first_name = "强哥"
     await member.send("/help")

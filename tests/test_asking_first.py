@@ -3,13 +3,13 @@ taken back and tells other people (issue 16, point 5)."""
 
 from __future__ import annotations
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, card_for, events, log_issue, rows, to_summary
 from tests.harness import Harness
 
 
 async def resolved_issue(
-    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = None
+    worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser, phone: str | None = None
 ) -> str:
     """Resolved, with no citizen's phone unless given: the reporter confirms it closed."""
     await head.send("/start")
@@ -22,7 +22,7 @@ async def resolved_issue(
 
 
 async def test_the_head_is_asked_whom_to_assign_above_the_people_and_back_removes_it(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -40,7 +40,7 @@ async def test_the_head_is_asked_whom_to_assign_above_the_people_and_back_remove
 
 
 async def test_the_call_back_asks_whether_the_department_contacted_the_citizen_first(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await resolved_issue(worker, head, member, phone="13812345678")
     card = await worker.wait_for("请回访群众核实")
@@ -52,7 +52,7 @@ async def test_the_call_back_asks_whether_the_department_contacted_the_citizen_f
 
 
 async def test_confirm_closed_asks_once_more_and_closes_only_on_the_second_press(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
     resolved = await worker.wait_for("请核实办理情况")
@@ -74,7 +74,7 @@ async def test_confirm_closed_asks_once_more_and_closes_only_on_the_second_press
 
 
 async def test_back_from_the_confirmation_leaves_the_issue_resolved(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
     resolved = await worker.wait_for("请核实办理情况")
@@ -88,7 +88,11 @@ async def test_back_from_the_confirmation_leaves_the_issue_resolved(
 
 
 async def test_a_confirmation_pressed_after_the_issue_was_reopened_changes_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await coordinator.send("/start")
     number = await resolved_issue(worker, head, member)
@@ -109,7 +113,7 @@ async def test_a_confirmation_pressed_after_the_issue_was_reopened_changes_nothi
 
 
 async def test_the_wizard_edit_menu_has_a_way_back_to_the_summary(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     summary = await to_summary(worker)
 

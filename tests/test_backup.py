@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator import BotApiEmulator, EmulatedUser
 from storage import BackupError, backup_store, locate
 from storage.sqlite.backup import backup
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -43,7 +43,7 @@ async def run_backup(
 
 
 async def test_a_backup_taken_while_the_bot_runs_restores_everything(
-    bot: Harness, worker: FakeUser, tmp_path: Path, api: FakeBotApi, clock: FakeClock
+    bot: Harness, worker: EmulatedUser, tmp_path: Path, api: BotApiEmulator, clock: FakeClock
 ) -> None:
     number = await log_issue(worker)
     await worker.send(f"/note {number} 备份前的备注")
@@ -82,7 +82,7 @@ async def test_a_backup_without_a_database_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("way", ["the same path", "a symbolic link", "a hard link", "its -wal"])
 async def test_a_backup_onto_the_live_database_is_refused_and_loses_nothing(
-    bot: Harness, worker: FakeUser, tmp_path: Path, way: str
+    bot: Harness, worker: EmulatedUser, tmp_path: Path, way: str
 ) -> None:
     number = await log_issue(worker)
     database = bot.database
@@ -109,7 +109,7 @@ def _link(link: Path, to: Path, make: Callable[[Path, Path], None]) -> Path:
 
 
 async def test_the_database_its_folder_and_backups_are_for_the_bot_alone(
-    bot: Harness, worker: FakeUser, tmp_path: Path
+    bot: Harness, worker: EmulatedUser, tmp_path: Path
 ) -> None:
     await log_issue(worker)
     database = bot.database
@@ -126,7 +126,7 @@ async def test_the_database_its_folder_and_backups_are_for_the_bot_alone(
 
 
 async def test_a_new_database_folder_is_made_for_the_bot_alone(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> None:
     settings = settings_for(api, tmp_path, database_url=str(tmp_path / "data" / "duban.sqlite3"))
     harness = await start_bot(api, settings, clock)
@@ -137,7 +137,7 @@ async def test_a_new_database_folder_is_made_for_the_bot_alone(
 
 
 async def test_a_database_readable_by_others_from_before_is_made_the_bots_alone(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> None:
     settings = settings_for(api, tmp_path)
     harness = await start_bot(api, settings, clock)

@@ -8,12 +8,12 @@ import pytest
 
 from casework.services import views
 from config.logs import RedactSecrets
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.harness import Harness
 
 
 async def test_help_lists_what_each_role_can_do(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await worker.send("/help")
     await coordinator.send("/help")
@@ -25,20 +25,20 @@ async def test_help_lists_what_each_role_can_do(
     assert "/deactivate" in coordinator.last.text
 
 
-async def test_cancel_with_nothing_under_way_says_so(bot: Harness, worker: FakeUser) -> None:
+async def test_cancel_with_nothing_under_way_says_so(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/cancel")
 
     assert worker.last.text == "当前没有可以取消的操作。"
 
 
-async def test_an_unknown_command_points_at_help(bot: Harness, worker: FakeUser) -> None:
+async def test_an_unknown_command_points_at_help(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/frobnicate")
 
     assert "没有这个命令" in worker.last.text
 
 
 async def test_a_broken_step_is_logged_with_the_update_and_the_person_is_told(
-    bot: Harness, worker: FakeUser, caplog: pytest.LogCaptureFixture
+    bot: Harness, worker: EmulatedUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.expected_errors.append(ValueError)
     runtime = bot.app.bot_data.resources
@@ -65,7 +65,7 @@ async def test_the_apology_for_a_broken_step_is_in_the_persons_language(bot: Har
 
 
 async def test_the_apology_follows_a_saved_language_choice(
-    bot: Harness, worker: FakeUser, monkeypatch: pytest.MonkeyPatch
+    bot: Harness, worker: EmulatedUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot.expected_errors.append(ValueError)
     await worker.send("/lang")  # a Chinese phone, English chosen

@@ -21,7 +21,7 @@ from pathlib import Path
 from casework.intake import Step
 from casework.issues import Source
 from casework.services import Deps, access, intake
-from tests.fakebotapi import BotMessage, FakeBotApi
+from emulator import BotApiEmulator, BotMessage
 from tests.flows import card_for, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -80,7 +80,7 @@ async def log_many(deps: Deps, count: int) -> dict[str, Logged]:
     return logged
 
 
-def reminders(api: FakeBotApi) -> list[BotMessage]:
+def reminders(api: BotApiEmulator) -> list[BotMessage]:
     """The reminders delivered, alone or in a list, in the order they reached the fake Bot
     API."""
     wave = [
@@ -92,7 +92,7 @@ def reminders(api: FakeBotApi) -> list[BotMessage]:
 
 
 async def test_people_at_work_are_answered_at_once_while_a_thousand_reminders_go_out(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> None:
     org = burst_org(tmp_path / "org.toml")
     api.known_chats.update([WORKER, *(HEAD_OF + d for d in range(DEPARTMENTS))])

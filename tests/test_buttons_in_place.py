@@ -3,7 +3,7 @@ buttons only for that card's issue, whatever a forged press says."""
 
 from __future__ import annotations
 
-from tests.fakebotapi import FakeGroup, FakeUser
+from emulator import EmulatedGroup, EmulatedUser
 from tests.flows import card_for, log_issue, rows
 from tests.harness import Harness
 
@@ -21,14 +21,14 @@ async def status_of(bot: Harness, number: str) -> str:
     return str(status)
 
 
-async def group_with_a_card(bot: Harness, worker: FakeUser) -> tuple[FakeGroup, str]:
+async def group_with_a_card(bot: Harness, worker: EmulatedUser) -> tuple[EmulatedGroup, str]:
     group = bot.group(-1001, "市政道路科")
     number = await log_issue(worker)
     return group, number
 
 
 async def test_a_forged_inbox_button_on_a_group_card_shows_no_list_in_the_group(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     group, number = await group_with_a_card(bot, worker)
     card = card_for(group, number)  # type: ignore[arg-type]
@@ -43,7 +43,7 @@ async def test_a_forged_inbox_button_on_a_group_card_shows_no_list_in_the_group(
 
 
 async def test_a_forged_timeline_button_on_a_group_card_shows_no_timeline_there(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group, number = await group_with_a_card(bot, worker)
     card = card_for(group, number)  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ async def test_a_forged_timeline_button_on_a_group_card_shows_no_timeline_there(
 
 
 async def test_a_group_cards_button_cannot_act_on_another_issue(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group, first = await group_with_a_card(bot, worker)
     second = await log_issue(worker, "和平路井盖缺失")
@@ -69,7 +69,7 @@ async def test_a_group_cards_button_cannot_act_on_another_issue(
 
 
 async def test_a_private_cards_button_cannot_act_on_another_issue(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     first = await log_issue(worker)

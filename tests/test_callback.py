@@ -16,8 +16,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from emulator import BotMessage, EmulatedUser
 from storage.sqlite.schema import discover, migrate
-from tests.fakebotapi import BotMessage, FakeUser
 from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
 
@@ -25,7 +25,9 @@ H = timedelta(hours=1)
 ASKED = "请回访群众核实"  # the reporter's notice of a resolution with a citizen to call
 
 
-async def resolved(worker: FakeUser, head: FakeUser, phone: str | None = "13812345678") -> str:
+async def resolved(
+    worker: EmulatedUser, head: EmulatedUser, phone: str | None = "13812345678"
+) -> str:
     """Logged by the worker (with the citizen's phone, unless None), accepted and resolved."""
     await head.send("/start")
     number = await log_issue(worker, phone=phone)
@@ -64,7 +66,7 @@ async def issue_id(bot: Harness, number: str) -> int:
 
 
 async def test_three_taps_with_the_question_above_each_close_a_satisfied_citizens_issue(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head)
     card = await worker.wait_for(ASKED)
@@ -102,7 +104,7 @@ async def test_three_taps_with_the_question_above_each_close_a_satisfied_citizen
 
 
 async def test_partly_solved_and_basically_satisfied_closes_it_and_keeps_the_citizens_words(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head)
 
@@ -124,7 +126,7 @@ async def test_partly_solved_and_basically_satisfied_closes_it_and_keeps_the_cit
 
 
 async def test_not_solved_sends_it_back_with_the_words_and_tells_the_coordinators_with_its_card(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     number = await resolved(worker, head)
@@ -159,7 +161,7 @@ async def test_not_solved_sends_it_back_with_the_words_and_tells_the_coordinator
 
 
 async def test_a_satisfied_citizen_whose_problem_is_not_solved_still_sends_it_back(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head)
 
@@ -171,7 +173,7 @@ async def test_a_satisfied_citizen_whose_problem_is_not_solved_still_sends_it_ba
 
 
 async def test_could_not_reach_reminds_the_reporter_and_after_three_tries_a_coordinator_closes_it(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     number = await resolved(worker, head)
@@ -220,7 +222,7 @@ async def test_could_not_reach_reminds_the_reporter_and_after_three_tries_a_coor
 
 
 async def test_after_the_tries_run_out_the_coordinators_are_reminded_not_the_reporter(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     number = await resolved(worker, head)
@@ -240,7 +242,7 @@ async def test_after_the_tries_run_out_the_coordinators_are_reminded_not_the_rep
 
 
 async def test_an_issue_without_the_citizens_phone_is_closed_by_the_reporters_confirmation(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head, phone=None)
     card = await worker.wait_for("此件无群众电话，请核实办理情况后确认结案或重办")
@@ -253,7 +255,7 @@ async def test_an_issue_without_the_citizens_phone_is_closed_by_the_reporters_co
     assert not card.has_button("记录回访")  # no citizen to call, then or later
 
 
-async def press(person: FakeUser, card: BotMessage, data: str) -> str:
+async def press(person: EmulatedUser, card: BotMessage, data: str) -> str:
     """Press made-up button data on the card; the alert it was answered with."""
     answered = await person.press_data(card, data)
     assert answered is not None and answered.show_alert, answered
@@ -261,7 +263,7 @@ async def press(person: FakeUser, card: BotMessage, data: str) -> str:
 
 
 async def test_stale_forged_and_repeated_taps_change_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await member.send("/start")
     number = await resolved(worker, head)
@@ -299,7 +301,7 @@ async def test_stale_forged_and_repeated_taps_change_nothing(
 
 
 async def test_before_the_last_tap_the_card_says_what_the_answers_will_do(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head)
     card = await worker.wait_for(ASKED)
@@ -316,7 +318,7 @@ async def test_before_the_last_tap_the_card_says_what_the_answers_will_do(
 
 
 async def test_back_leaves_the_call_back_and_the_next_words_are_not_the_citizens(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved(worker, head)
     card = await worker.wait_for(ASKED)
@@ -333,7 +335,7 @@ async def test_back_leaves_the_call_back_and_the_next_words_are_not_the_citizens
 
 
 async def test_an_issue_closed_before_the_three_questions_is_called_back_the_old_way(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     """As an issue confirmed closed before this release, waiting for its separate call-back:
     one verdict, the issue stays closed, a dissatisfied citizen is told to the coordinators
@@ -411,7 +413,7 @@ async def test_call_backs_recorded_before_the_upgrade_keep_their_verdict_and_ask
 
 
 async def test_a_tap_after_someone_else_sent_it_back_says_so(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     number = await resolved(worker, head)

@@ -5,12 +5,12 @@ photos and the map pin every time, but on request.
 
 from __future__ import annotations
 
-from tests.fakebotapi import BotMessage, FakeUser
+from emulator import BotMessage, EmulatedUser
 from tests.flows import answer, card_for, log_issue, logged, rows
 from tests.harness import Harness
 
 
-async def step(person: FakeUser, message: BotMessage, code: str) -> None:
+async def step(person: EmulatedUser, message: BotMessage, code: str) -> None:
     """Press the card's button for this step (rendering/cards.py CODES: acc, res, cfm …)."""
     [data] = [
         b.callback_data
@@ -20,7 +20,7 @@ async def step(person: FakeUser, message: BotMessage, code: str) -> None:
     await person.press_data(message, data)
 
 
-def newest_with(person: FakeUser, code: str) -> BotMessage:
+def newest_with(person: EmulatedUser, code: str) -> BotMessage:
     """The newest message to the person with a button for this step."""
     return next(
         m
@@ -29,13 +29,13 @@ def newest_with(person: FakeUser, code: str) -> BotMessage:
     )
 
 
-def showing(person: FakeUser, number: str) -> list[BotMessage]:
+def showing(person: EmulatedUser, number: str) -> list[BotMessage]:
     """The messages in the person's chat that show the issue, oldest first."""
     return [m for m in person.messages if number in m.text]
 
 
 async def test_a_chat_holds_one_live_card_of_an_issue_the_older_copies_give_way(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     # The worker's first card: the summary, submitted (no citizen's phone: the worker confirms
@@ -70,7 +70,7 @@ async def test_a_chat_holds_one_live_card_of_an_issue_the_older_copies_give_way(
 
 
 async def test_details_show_the_photos_and_the_pin_on_request_not_each_time(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 中山路12号路灯不亮")
     await worker.press(worker.last, "路灯故障")
@@ -100,7 +100,7 @@ async def test_details_show_the_photos_and_the_pin_on_request_not_each_time(
 
 
 async def test_the_photos_button_of_an_issue_gone_elsewhere_says_so_and_sends_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await logged(bot.resources.deps, "小区东门路灯不亮")  # a pin, no photo
@@ -121,7 +121,7 @@ async def test_the_photos_button_of_an_issue_gone_elsewhere_says_so_and_sends_no
 
 
 async def test_the_lines_kept_above_cards_go_with_the_citizens_data(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     await head.send("/start")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import handlers.stats
+from emulator import BotApiEmulator
 from exports.process import ExportJob, build_export
-from tests.fakebotapi import FakeBotApi
 from tests.harness import FakeClock, settings_for, start_bot, stop_bot
 from tests.test_reports import export_job
 
@@ -21,7 +21,7 @@ STOP_DEADLINE = 8  # seconds, as the README says: under the 10 s Docker waits be
 
 
 async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadline(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     never = asyncio.Event()
 
@@ -44,7 +44,7 @@ async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadl
 
 
 async def test_an_export_cut_short_whose_person_could_not_be_told_is_told_at_the_next_start(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     never = asyncio.Event()
 
@@ -71,7 +71,7 @@ async def test_an_export_cut_short_whose_person_could_not_be_told_is_told_at_the
 
 
 async def test_a_stop_while_a_reply_hangs_at_telegram_keeps_the_deadline(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> None:
     bot = await start_bot(api, settings_for(api, tmp_path), clock)
     worker = bot.user(1001, "王芳")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import rows
 from tests.harness import Harness
 
@@ -19,7 +19,7 @@ def menus_set(bot: Harness) -> int:
 
 
 async def test_each_person_sees_the_commands_of_their_role(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     assert bot.api.menu(worker.id, "zh") == STRANGERS  # before they write: the default
     assert bot.api.menu(-1001, "zh", group=True) == ["note", "help"]
@@ -39,7 +39,7 @@ async def test_each_person_sees_the_commands_of_their_role(
 
 
 async def test_a_menu_is_set_once_and_not_again_at_every_start(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await worker.send("/help")
     await head.send("/help")
@@ -58,7 +58,7 @@ async def test_a_menu_is_set_once_and_not_again_at_every_start(
 
 
 async def test_a_new_language_sets_the_menu_again_and_ended_access_removes_it(
-    bot: Harness, member: FakeUser, coordinator: FakeUser
+    bot: Harness, member: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await member.send("/lang")
     await member.press(member.last, "English")
@@ -76,7 +76,7 @@ async def test_a_new_language_sets_the_menu_again_and_ended_access_removes_it(
 
 
 async def test_an_invited_person_gets_their_menu_as_they_join(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/invite worker 李明")
     link = next(word for word in coordinator.last.text.split() if "?start=" in word)
@@ -87,7 +87,7 @@ async def test_an_invited_person_gets_their_menu_as_they_join(
     assert "invite" not in bot.api.menu(newcomer.id, "zh")
 
 
-async def test_words_in_a_department_group_set_no_menu(bot: Harness, member: FakeUser) -> None:
+async def test_words_in_a_department_group_set_no_menu(bot: Harness, member: EmulatedUser) -> None:
     """Someone who writes only in the group may have no private chat with the bot: their menu
     waits for their first private message."""
     group = bot.group(-1001, "市政道路科")

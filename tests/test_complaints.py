@@ -20,10 +20,10 @@ from casework.people import Staff
 from casework.ports import ExportIssue
 from casework.services import access, intake, issues, overdue, reports, views
 from config.org import load_organisation
+from emulator import EmulatedUser
 from exports.workbook import Tables
 from rendering.i18n import texts
 from rendering.reports import report_text
-from tests.fakebotapi import FakeUser
 from tests.flows import answer, card_for, rows
 from tests.harness import START, TEST_ORG, Harness
 from tests.test_issue_flow import start_all
@@ -40,7 +40,7 @@ from tests.test_metrics import (
 )
 
 
-async def log_complaint(worker: FakeUser, about: str = "刘强") -> str:
+async def log_complaint(worker: EmulatedUser, about: str = "刘强") -> str:
     """Log a complaint about roads (and `about`, a person of it, or the department) through
     /new and submit it; its number."""
     await worker.send("/new 群众反映工作人员态度恶劣，推诿不办")
@@ -66,11 +66,11 @@ async def log_complaint(worker: FakeUser, about: str = "刘强") -> str:
 
 async def test_a_complaint_about_a_member_goes_to_the_heads_and_coordinators_and_never_to_them(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    second_head: FakeUser,
-    member: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    second_head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await start_all(head, second_head, member, coordinator)
@@ -101,7 +101,11 @@ async def test_a_complaint_about_a_member_goes_to_the_heads_and_coordinators_and
 
 
 async def test_a_complaint_follows_the_same_life_and_its_subject_cannot_be_assigned_it(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await start_all(head, member, coordinator)
     number = await log_complaint(worker, "刘强")
@@ -124,11 +128,11 @@ async def test_a_complaint_follows_the_same_life_and_its_subject_cannot_be_assig
 
 async def test_a_complaint_re_routed_away_and_back_still_never_reaches_its_subject(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    member: FakeUser,
-    water_head: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    water_head: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await start_all(head, member, water_head, coordinator)
     number = await log_complaint(worker, "刘强")
@@ -155,7 +159,7 @@ async def test_a_complaint_re_routed_away_and_back_still_never_reaches_its_subje
 
 
 async def test_a_complaint_about_the_department_as_a_whole_is_not_shown_to_its_members(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await start_all(head, member)
     number = await log_complaint(worker, "不针对个人")
@@ -167,7 +171,7 @@ async def test_a_complaint_about_the_department_as_a_whole_is_not_shown_to_its_m
 
 
 async def test_a_member_sees_a_complaint_only_once_assigned_and_never_one_about_themselves(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     """Through the use cases: /issue, /inbox and /overdue, for a member and for a head who is
     the person complained about."""
@@ -350,7 +354,7 @@ def test_the_export_names_whom_a_complaint_is_about_and_hides_a_readers_own() ->
 
 
 async def test_a_head_complained_about_finds_no_trace_of_it_in_counts(
-    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, second_head: EmulatedUser
 ) -> None:
     await start_all(head, second_head)
     await log_complaint(worker, "王伟")

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 from tests.flows import log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 NEW_CARD = "贵单位有新工单"
 
 
-def arrived(person: FakeUser, text: str) -> int:
+def arrived(person: EmulatedUser, text: str) -> int:
     return sum(text in m.text for m in person.messages)
 
 
@@ -29,7 +29,7 @@ async def let_retries_run(bot: Harness, rounds: int = 12) -> None:
 
 @pytest.fixture
 async def impatient_bot(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     """A bot that gives up on a Bot API call after 0.3 s, so timeouts are quick to test."""
     harness = await start_bot(api, settings_for(api, tmp_path, telegram_timeout_seconds=0.3), clock)
@@ -38,7 +38,7 @@ async def impatient_bot(
 
 
 async def test_server_errors_for_a_while_then_the_card_arrives_once(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     # Six tries fail; each is tried again later, with back-off (no quick retries: they would
@@ -61,7 +61,7 @@ async def test_server_errors_for_a_while_then_the_card_arrives_once(
 
 
 async def test_too_many_requests_is_waited_out_as_telegram_asks(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     bot.api.fail(429, times=1, retry_after=1, chats={head.id})
@@ -94,7 +94,11 @@ async def test_timeouts_and_dropped_requests_are_retried_until_delivered_once(
 
 
 async def test_a_storm_of_failures_loses_and_doubles_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     for person in (head, member, coordinator):
         await person.send("/start")
@@ -116,7 +120,7 @@ async def test_a_storm_of_failures_loses_and_doubles_nothing(
 
 
 async def test_someone_who_blocked_the_bot_is_reported_to_the_coordinators(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await head.send("/start")
     await coordinator.send("/start")
@@ -145,7 +149,7 @@ async def test_someone_who_blocked_the_bot_is_reported_to_the_coordinators(
 
 
 async def test_someone_who_never_opened_the_bot_is_marked_without_alarming_anyone(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
 
@@ -158,7 +162,9 @@ async def test_someone_who_never_opened_the_bot_is_marked_without_alarming_anyon
 
 
 @pytest.fixture
-async def limited_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def limited_bot(
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Harness]:
     """A bot that keeps to Telegram's limits, as in production."""
     harness = await start_bot(api, settings_for(api, tmp_path, telegram_rate_limit=True), clock)
     yield harness

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import card_for, events, log_issue, rows
 from tests.harness import Harness
 
 NOT_TAKEN = "编辑过的消息不会被处理"
 
 
-async def test_editing_a_sent_note_adds_no_second_note(bot: Harness, worker: FakeUser) -> None:
+async def test_editing_a_sent_note_adds_no_second_note(bot: Harness, worker: EmulatedUser) -> None:
     number = await log_issue(worker)
     await worker.send(f"/note {number} 居民说晚上八点后在家")
 
@@ -22,7 +22,7 @@ async def test_editing_a_sent_note_adds_no_second_note(bot: Harness, worker: Fak
 
 
 async def test_editing_an_old_message_does_not_answer_the_question_waiting(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -38,7 +38,7 @@ async def test_editing_an_old_message_does_not_answer_the_question_waiting(
 
 
 async def test_editing_export_builds_no_second_export(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await log_issue(worker)
     await coordinator.send("/export")
@@ -52,7 +52,7 @@ async def test_editing_export_builds_no_second_export(
 
 
 async def test_edits_in_a_department_group_are_ignored_silently(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "道路科群")
     number = await log_issue(worker)

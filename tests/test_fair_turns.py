@@ -10,9 +10,9 @@ import pytest
 from telegram import Chat, Message, Update, User
 
 import handlers.stats
+from emulator import EmulatedUser
 from exports.process import ExportJob
 from runtime.ordering import PerPersonUpdateProcessor
-from tests.fakebotapi import FakeUser
 from tests.flows import log_issue
 from tests.harness import Harness
 
@@ -77,8 +77,8 @@ async def test_no_more_updates_run_at_once_than_there_are_places() -> None:
 
 async def test_a_head_goes_on_using_the_bot_while_their_export_is_built(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await log_issue(worker)
@@ -104,7 +104,7 @@ async def test_a_head_goes_on_using_the_bot_while_their_export_is_built(
 
 
 async def test_stats_and_exports_are_limited_per_person(
-    bot: Harness, head: FakeUser, coordinator: FakeUser
+    bot: Harness, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     for _ in range(10):
         await head.send("/stats")
@@ -126,7 +126,7 @@ async def test_stats_and_exports_are_limited_per_person(
 
 @pytest.mark.parametrize("command", ["/stats", "/export"])
 async def test_a_period_longer_than_a_year_is_refused_with_an_example(
-    bot: Harness, coordinator: FakeUser, command: str
+    bot: Harness, coordinator: EmulatedUser, command: str
 ) -> None:
     await coordinator.send(f"{command} 2024-01-01 2026-11-30")
 

@@ -22,8 +22,8 @@ import aiosqlite
 import pytest
 
 from casework.ports import StoreWriteFailed
+from emulator import BotApiEmulator, EmulatedUser
 from storage.sqlite.store import SqliteStore
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -78,7 +78,7 @@ def quick_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("runtime.saving.SETTLE_SECONDS", 0.2)
 
 
-def card_requests(bot: Harness, person: FakeUser, number: str) -> int:
+def card_requests(bot: Harness, person: EmulatedUser, number: str) -> int:
     """How many times the bot asked Telegram to send the person the issue's new card."""
     return sum(
         1
@@ -128,9 +128,9 @@ async def fill_the_database(bot: Harness, number: str) -> Callable[[], Awaitable
 
 async def a_full_disk_while_a_card_is_on_its_way(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    coordinator: EmulatedUser,
     bot_log: LogWatch,
     fill: Callable[[str], Awaitable[Callable[[], Awaitable[None]]]],
 ) -> None:
@@ -178,9 +178,9 @@ async def a_full_disk_while_a_card_is_on_its_way(
 
 async def test_a_database_that_cannot_grow_sends_a_card_once_and_tells_the_coordinators(
     bot: Harness,
-    worker: FakeUser,
-    water_head: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    water_head: EmulatedUser,
+    coordinator: EmulatedUser,
     bot_log: LogWatch,
     quick_pauses: None,
 ) -> None:
@@ -217,7 +217,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 async def bot_on_small_disk(
-    api: FakeBotApi, small_disk: Path, clock: FakeClock
+    api: BotApiEmulator, small_disk: Path, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     harness = await start_bot(api, settings_for(api, small_disk), clock)
     yield harness
@@ -300,9 +300,9 @@ async def test_while_nothing_can_be_saved_each_step_gets_an_apology_and_the_log_
 
 async def test_a_delivery_that_cannot_be_recorded_for_its_own_reason_holds_up_no_one_else(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    member: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
     bot_log: LogWatch,
     quick_pauses: None,
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import card_for, events, log_issue, rows
 from tests.harness import Harness
 
@@ -14,7 +14,7 @@ RTL_AND_INVISIBLE = "مرحبا \u200f\u200e\u200b\u2060 שלום 👩‍👩‍
 
 
 async def test_a_description_at_telegrams_limit_is_refused_clearly_and_the_draft_kept(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new")
 
@@ -26,7 +26,7 @@ async def test_a_description_at_telegrams_limit_is_refused_clearly_and_the_draft
 
 
 async def test_a_note_at_telegrams_limit_is_refused_and_not_recorded(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
 
@@ -37,7 +37,7 @@ async def test_a_note_at_telegrams_limit_is_refused_and_not_recorded(
 
 
 async def test_right_to_left_invisible_characters_emoji_and_markup_are_kept_as_typed(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     description = f"<b>不是粗体</b> & <script>x</script> {RTL_AND_INVISIBLE}"
@@ -50,7 +50,7 @@ async def test_right_to_left_invisible_characters_emoji_and_markup_are_kept_as_t
     assert stored == description
 
 
-async def test_a_location_off_the_globe_is_refused(bot: Harness, worker: FakeUser) -> None:
+async def test_a_location_off_the_globe_is_refused(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/new 路灯不亮")
     await worker.press(worker.last, "路灯故障")
 
@@ -62,7 +62,7 @@ async def test_a_location_off_the_globe_is_refused(bot: Harness, worker: FakeUse
 
 
 async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
     answers = {}
@@ -109,7 +109,7 @@ async def test_commands_with_wrong_arguments_get_their_usage_and_change_nothing(
 )
 @given(data=st.one_of(st.text(max_size=64), st.binary(max_size=64).map(lambda b: b.hex())))
 async def test_any_forged_button_data_is_answered_and_changes_nothing(
-    bot: Harness, worker: FakeUser, data: str
+    bot: Harness, worker: EmulatedUser, data: str
 ) -> None:
     if not worker.messages:
         await log_issue(worker)
@@ -124,12 +124,12 @@ async def test_any_forged_button_data_is_answered_and_changes_nothing(
 
 
 async def test_names_with_apostrophes_and_ampersands_read_plainly_in_alerts(
-    bot: Harness, coordinator: FakeUser, worker: FakeUser, head: FakeUser
+    bot: Harness, coordinator: EmulatedUser, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await coordinator.send("/invite head roads Anne & Bob O'Neil")
     code = coordinator.last.text.split("start=")[1]
-    newcomer = FakeUser(bot.api, 7777, "Anne & Bob", "O'Neil")
+    newcomer = EmulatedUser(bot.api, 7777, "Anne & Bob", "O'Neil")
     await newcomer.send(f"/start {code}")
     number = await log_issue(worker)
     data = card_for(head, number).button("签收").callback_data
@@ -143,7 +143,7 @@ async def test_names_with_apostrophes_and_ampersands_read_plainly_in_alerts(
 
 
 async def test_odd_numbers_get_the_usage_and_change_nothing(
-    bot: Harness, coordinator: FakeUser
+    bot: Harness, coordinator: EmulatedUser
 ) -> None:
     for odd in ("²", "99999999999999999999999", "-3", "0x10"):
         await coordinator.send(f"/deactivate {odd}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import events, rows
 from tests.harness import Harness
 
@@ -15,7 +15,7 @@ async def count_issues(bot: Harness) -> int:
     return int(count)
 
 
-async def log_streetlight(worker: FakeUser) -> None:
+async def log_streetlight(worker: EmulatedUser) -> None:
     """The happy path with every optional field filled, as a worker's thumb would do it."""
     await worker.send("/new 中山路12号路灯不亮，晚上很黑")
     await worker.press(worker.last, "路灯故障")
@@ -32,7 +32,7 @@ async def log_streetlight(worker: FakeUser) -> None:
 
 
 async def test_a_worker_logs_an_issue_and_the_department_gets_a_card(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await head.send("/start")
     await member.send("/start")
@@ -59,7 +59,7 @@ async def test_a_worker_logs_an_issue_and_the_department_gets_a_card(
 
 
 async def test_the_department_group_gets_the_card_with_the_citizen_masked(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
 
@@ -74,7 +74,7 @@ async def test_the_department_group_gets_the_card_with_the_citizen_masked(
 
 
 async def test_new_without_text_asks_for_the_description_first(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new")
     assert "请简要描述问题" in worker.last.text
@@ -83,7 +83,7 @@ async def test_new_without_text_asks_for_the_description_first(
     assert "问题类别" in worker.last.text
 
 
-async def test_a_photo_with_a_caption_starts_an_issue(bot: Harness, worker: FakeUser) -> None:
+async def test_a_photo_with_a_caption_starts_an_issue(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send_photo("photo-9", caption="路面塌陷")
 
     assert "问题类别" in worker.last.text
@@ -102,7 +102,7 @@ async def test_a_photo_with_a_caption_starts_an_issue(bot: Harness, worker: Fake
 
 
 async def test_skipping_every_optional_step_still_makes_an_issue(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 邻居噪音")
     await worker.press(worker.last, "邻里纠纷")
@@ -120,7 +120,7 @@ async def test_skipping_every_optional_step_still_makes_an_issue(
 
 
 async def test_a_shared_contact_fills_the_citizens_name_and_phone(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 停水三天了")
     await worker.press(worker.last, "停水")
@@ -137,7 +137,7 @@ async def test_a_shared_contact_fills_the_citizens_name_and_phone(
 
 
 async def test_a_bad_phone_number_is_refused_and_can_be_typed_again(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     await worker.press(worker.last, "路灯故障")
@@ -153,7 +153,9 @@ async def test_a_bad_phone_number_is_refused_and_can_be_typed_again(
     assert "问题来源" in worker.last.text
 
 
-async def test_the_summary_can_be_edited_before_submitting(bot: Harness, worker: FakeUser) -> None:
+async def test_the_summary_can_be_edited_before_submitting(
+    bot: Harness, worker: EmulatedUser
+) -> None:
     await log_streetlight(worker)
     summary = worker.last
     await worker.press(summary, "修改")
@@ -166,7 +168,7 @@ async def test_the_summary_can_be_edited_before_submitting(bot: Harness, worker:
 
 
 async def test_editing_the_department_marks_the_categorys_usual_one_not_the_last_choice(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await log_streetlight(worker)
     summary = worker.last
@@ -183,7 +185,7 @@ async def test_editing_the_department_marks_the_categorys_usual_one_not_the_last
 
 
 async def test_a_photo_added_while_editing_is_counted_under_the_question(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await log_streetlight(worker)  # two photos
     summary = worker.last
@@ -198,7 +200,7 @@ async def test_a_photo_added_while_editing_is_counted_under_the_question(
 
 
 async def test_cancel_drops_the_draft_and_nothing_becomes_an_issue(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     await worker.press(worker.last, "路灯故障")
@@ -211,7 +213,7 @@ async def test_cancel_drops_the_draft_and_nothing_becomes_an_issue(
 
 
 async def test_an_idle_draft_is_dropped_after_30_minutes_and_the_worker_is_told(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     bot.clock.advance(timedelta(minutes=29))
@@ -227,7 +229,7 @@ async def test_an_idle_draft_is_dropped_after_30_minutes_and_the_worker_is_told(
     assert await count_issues(bot) == 0
 
 
-async def test_a_draft_survives_a_restart_of_the_bot(bot: Harness, worker: FakeUser) -> None:
+async def test_a_draft_survives_a_restart_of_the_bot(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/new 路灯坏了")
     await worker.press(worker.last, "路灯故障")
 
@@ -238,7 +240,7 @@ async def test_a_draft_survives_a_restart_of_the_bot(bot: Harness, worker: FakeU
 
 
 async def test_a_stale_button_from_an_earlier_step_changes_nothing(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     category_question = worker.last
@@ -253,7 +255,7 @@ async def test_a_stale_button_from_an_earlier_step_changes_nothing(
     assert "问题在哪里" in worker.last.text
 
 
-async def test_double_pressing_submit_makes_one_issue(bot: Harness, worker: FakeUser) -> None:
+async def test_double_pressing_submit_makes_one_issue(bot: Harness, worker: EmulatedUser) -> None:
     await log_streetlight(worker)
     summary = worker.last
     data = summary.button("提交").callback_data
@@ -267,7 +269,7 @@ async def test_double_pressing_submit_makes_one_issue(bot: Harness, worker: Fake
 
 
 async def test_issue_numbers_count_up_within_the_month_and_restart_the_next(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     for _ in range(2):
         await log_streetlight(worker)
@@ -285,7 +287,7 @@ async def test_issue_numbers_count_up_within_the_month_and_restart_the_next(
 
 
 async def test_an_over_long_description_is_refused_and_can_be_written_again(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new")
 
@@ -297,7 +299,7 @@ async def test_an_over_long_description_is_refused_and_can_be_written_again(
 
 
 async def test_new_with_a_description_of_several_lines_keeps_its_lines(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 中山路12号路灯不亮\n已经三天了\n附近老人夜里摔倒过")
 
@@ -306,7 +308,7 @@ async def test_new_with_a_description_of_several_lines_keeps_its_lines(
 
 
 async def test_a_second_new_with_a_very_long_text_is_answered_and_the_draft_goes_on(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯不亮")
     await worker.send("/new " + "长" * 4090)  # near Telegram's limit, while a draft is open
@@ -317,7 +319,7 @@ async def test_a_second_new_with_a_very_long_text_is_answered_and_the_draft_goes
 
 
 async def test_full_width_digits_are_understood_in_phones_and_issue_numbers(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯不亮")
     await worker.press(worker.last, "路灯故障")
@@ -340,7 +342,9 @@ async def test_full_width_digits_are_understood_in_phones_and_issue_numbers(
     assert any(number in m.text and m.buttons for m in worker.messages[shown:])
 
 
-async def test_skip_while_editing_clears_the_citizens_phone(bot: Harness, worker: FakeUser) -> None:
+async def test_skip_while_editing_clears_the_citizens_phone(
+    bot: Harness, worker: EmulatedUser
+) -> None:
     await worker.send("/new 路灯坏了")
     await worker.press(worker.last, "路灯故障")
     await worker.send("跳过")
@@ -361,7 +365,7 @@ async def test_skip_while_editing_clears_the_citizens_phone(bot: Harness, worker
 
 
 async def test_submit_from_an_old_summary_while_a_field_is_being_edited_is_refused(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     await worker.press(worker.last, "路灯故障")
@@ -383,7 +387,7 @@ async def test_submit_from_an_old_summary_while_a_field_is_being_edited_is_refus
 
 
 async def test_new_with_text_while_a_draft_is_open_says_the_text_was_not_used(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 路灯坏了")
     await worker.send("/new 另一件事：井盖丢了")

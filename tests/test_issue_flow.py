@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, call_back, card_for, events, log_issue, rows
 from tests.harness import TEST_ORG, Harness, settings_for
 
@@ -16,13 +16,13 @@ async def status_of(bot: Harness, number: str) -> tuple[str, str]:
     return found[0], found[1]
 
 
-async def start_all(*people: FakeUser) -> None:
+async def start_all(*people: EmulatedUser) -> None:
     for person in people:
         await person.send("/start")
 
 
 async def test_the_happy_path_from_logging_to_confirmed_closed(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await start_all(head, member)
     number = await log_issue(worker)
@@ -57,7 +57,7 @@ async def test_the_happy_path_from_logging_to_confirmed_closed(
 
 
 async def test_every_card_of_the_issue_is_refreshed_when_it_moves_on(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await start_all(head, member)
@@ -75,7 +75,7 @@ async def test_every_card_of_the_issue_is_refreshed_when_it_moves_on(
 
 
 async def test_a_card_on_its_way_while_the_issue_moves_on_is_refreshed_when_it_lands(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await start_all(head, member)
     release = bot.api.hold(head.id)  # the head's new card is slow on the way
@@ -100,7 +100,11 @@ async def test_a_card_on_its_way_while_the_issue_moves_on_is_refreshed_when_it_l
 
 
 async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_reroute_it(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser, water_head: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    coordinator: EmulatedUser,
+    water_head: EmulatedUser,
 ) -> None:
     await start_all(head, coordinator, water_head)
     number = await log_issue(worker)
@@ -121,7 +125,7 @@ async def test_a_return_goes_back_to_the_reporter_and_the_coordinators_who_rerou
 
 
 async def test_a_handling_department_transfers_with_a_reason(
-    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await start_all(head, water_head)
     number = await log_issue(worker)
@@ -139,7 +143,7 @@ async def test_a_handling_department_transfers_with_a_reason(
 
 
 async def test_a_reopened_issue_goes_back_to_the_same_department_and_counts(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(head)
     number = await log_issue(worker)
@@ -160,7 +164,7 @@ async def test_a_reopened_issue_goes_back_to_the_same_department_and_counts(
 
 
 async def test_the_reporter_withdraws_a_pending_duplicate_with_a_reason(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(head)
     number = await log_issue(worker)
@@ -176,7 +180,7 @@ async def test_the_reporter_withdraws_a_pending_duplicate_with_a_reason(
 
 
 async def test_a_coordinator_accepting_for_a_department_must_say_why(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(coordinator, head)
     number = await log_issue(worker)
@@ -192,7 +196,7 @@ async def test_a_coordinator_accepting_for_a_department_must_say_why(
 
 
 async def test_a_note_by_command_or_by_reply_reaches_the_other_side(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(head)
     number = await log_issue(worker)
@@ -209,7 +213,7 @@ async def test_a_note_by_command_or_by_reply_reaches_the_other_side(
 
 
 async def test_issue_shows_details_and_the_timeline_only_to_those_involved(
-    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
 
@@ -226,7 +230,7 @@ async def test_issue_shows_details_and_the_timeline_only_to_those_involved(
 
 
 async def test_my_lists_what_i_reported_open_first_and_inbox_nearest_deadline_first(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(head)
     first = await log_issue(worker, "甲路灯")
@@ -247,7 +251,7 @@ async def test_my_lists_what_i_reported_open_first_and_inbox_nearest_deadline_fi
     assert inbox.index(second) < inbox.index(third)  # urgent: the nearer deadline
 
 
-async def test_long_lists_are_paged_with_buttons(bot: Harness, worker: FakeUser) -> None:
+async def test_long_lists_are_paged_with_buttons(bot: Harness, worker: EmulatedUser) -> None:
     numbers = [await log_issue(worker, f"第{i}盏路灯") for i in range(10)]
 
     await worker.send("/my")
@@ -261,7 +265,7 @@ async def test_long_lists_are_paged_with_buttons(bot: Harness, worker: FakeUser)
 
 
 async def test_two_heads_pressing_accept_at_once_exactly_one_wins(
-    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, second_head: EmulatedUser
 ) -> None:
     await start_all(head, second_head)
     number = await log_issue(worker)
@@ -278,7 +282,7 @@ async def test_two_heads_pressing_accept_at_once_exactly_one_wins(
 
 
 async def test_an_assisting_department_sees_the_issue_and_adds_notes(
-    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await start_all(head, water_head)
     number = await log_issue(worker)
@@ -297,7 +301,7 @@ async def test_an_assisting_department_sees_the_issue_and_adds_notes(
 
 
 async def test_an_assisting_department_can_be_handed_the_whole_issue(
-    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await start_all(head, water_head)
     number = await log_issue(worker)
@@ -316,7 +320,7 @@ async def test_an_assisting_department_can_be_handed_the_whole_issue(
 
 
 async def test_a_resolution_can_carry_photos(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await start_all(head)
     number = await log_issue(worker)
@@ -334,7 +338,7 @@ async def test_a_resolution_can_carry_photos(
 
 
 async def test_a_coordinators_inbox_shows_every_department(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
 ) -> None:
     roads = await log_issue(worker)
     water = await log_issue(worker, "小区停水", category="停水")
@@ -346,14 +350,14 @@ async def test_a_coordinators_inbox_shows_every_department(
     assert roads in head.last.text and water not in head.last.text
 
 
-async def test_a_worker_has_no_inbox(bot: Harness, worker: FakeUser) -> None:
+async def test_a_worker_has_no_inbox(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send("/inbox")
 
     assert "您的角色不能进行这项操作" in worker.last.text
 
 
 async def test_a_long_timeline_is_paged_with_buttons(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
     for i in range(20):
@@ -370,7 +374,7 @@ async def test_a_long_timeline_is_paged_with_buttons(
 
 
 async def test_an_english_speaking_head_gets_english_cards_and_buttons(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     head = bot.user(2001, "Jianguo", language_code="en")
     await head.send("/start")
@@ -391,7 +395,7 @@ async def test_an_english_speaking_head_gets_english_cards_and_buttons(
 
 
 async def test_a_head_accepts_from_the_department_group_and_reasons_are_asked_in_private(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await start_all(head, member)
@@ -413,7 +417,7 @@ async def test_a_head_accepts_from_the_department_group_and_reasons_are_asked_in
 
 
 async def test_starting_a_new_issue_while_a_reason_is_asked_keeps_the_words_for_the_new_one(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -435,7 +439,7 @@ async def test_starting_a_new_issue_while_a_reason_is_asked_keeps_the_words_for_
 
 
 async def test_a_reply_to_another_cards_issue_is_a_note_there_while_a_reason_is_asked(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     first = await log_issue(worker, "中山路12号路灯不亮")
@@ -451,7 +455,7 @@ async def test_a_reply_to_another_cards_issue_is_a_note_there_while_a_reason_is_
 
 
 async def test_a_photo_replying_to_another_issues_card_is_not_filed_under_the_question(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     first = await log_issue(worker, "中山路12号路灯不亮")
@@ -469,7 +473,7 @@ async def test_a_photo_replying_to_another_issues_card_is_not_filed_under_the_qu
 
 
 async def test_a_reason_asked_of_someone_the_bot_cannot_write_to_is_not_left_waiting(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     number = await log_issue(worker)
@@ -495,7 +499,7 @@ async def test_a_reason_asked_of_someone_the_bot_cannot_write_to_is_not_left_wai
 
 
 async def test_an_old_next_page_button_shows_the_last_page_when_the_list_has_shrunk(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     numbers = [await log_issue(worker, f"第{i}盏路灯") for i in range(9)]
@@ -513,7 +517,7 @@ async def test_an_old_next_page_button_shows_the_last_page_when_the_list_has_shr
 
 
 async def test_a_button_left_in_a_group_no_longer_registered_is_answered(
-    bot: Harness, worker: FakeUser, head: FakeUser, tmp_path: Path
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, tmp_path: Path
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await head.send("/start")
@@ -534,7 +538,7 @@ async def test_a_button_left_in_a_group_no_longer_registered_is_answered(
 
 
 async def test_a_command_that_works_only_in_private_is_explained_in_a_department_group(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await head.send("/start")
@@ -548,7 +552,7 @@ async def test_a_command_that_works_only_in_private_is_explained_in_a_department
 
 
 async def test_pressing_transfer_twice_just_shows_the_departments_again(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -564,7 +568,7 @@ async def test_pressing_transfer_twice_just_shows_the_departments_again(
 
 
 async def test_a_group_reply_with_a_photo_keeps_the_photo_on_the_note(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await head.send("/start")
@@ -578,7 +582,11 @@ async def test_a_group_reply_with_a_photo_keeps_the_photo_on_the_note(
 
 
 async def test_a_card_of_an_issue_transferred_away_says_so_and_offers_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, water_head: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    water_head: EmulatedUser,
 ) -> None:
     for person in (head, member, water_head):
         await person.send("/start")
@@ -594,7 +602,7 @@ async def test_a_card_of_an_issue_transferred_away_says_so_and_offers_nothing(
 
 
 async def test_a_reason_typed_with_its_own_full_stop_is_not_stopped_twice(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -613,7 +621,7 @@ async def test_a_reason_typed_with_its_own_full_stop_is_not_stopped_twice(
 
 
 async def test_a_question_left_unanswered_expires_with_word_and_a_late_reason_changes_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import logged
 from tests.harness import Harness
 
 
 async def test_list_lines_show_the_start_of_the_description_and_the_place(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     deps = bot.resources.deps
     addressed = await logged(
@@ -45,7 +45,7 @@ async def test_list_lines_show_the_start_of_the_description_and_the_place(
 
 
 async def test_an_empty_list_says_so_once(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await worker.send("/my")
     assert worker.last.text == "您还没有上报过工单。发送 /new 登记。"

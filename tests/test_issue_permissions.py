@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import call_back, card_for, events, log_issue
 from tests.harness import Harness
 
@@ -44,7 +44,7 @@ PEOPLE = {
 }
 
 
-async def add_second_worker(bot: Harness, coordinator: FakeUser) -> FakeUser:
+async def add_second_worker(bot: Harness, coordinator: EmulatedUser) -> EmulatedUser:
     await coordinator.send("/invite worker 孙")
     code = coordinator.last.text.split("start=")[1]
     second = bot.user(1002, "孙")
@@ -52,7 +52,7 @@ async def add_second_worker(bot: Harness, coordinator: FakeUser) -> FakeUser:
     return second
 
 
-async def press_everything(bot: Harness, person: FakeUser, issue_id: int) -> set[str]:
+async def press_everything(bot: Harness, person: EmulatedUser, issue_id: int) -> set[str]:
     """Press every step's button on the issue; return the steps that were not refused."""
     allowed = set()
     cards = [m for m in person.messages if m.buttons]
@@ -73,7 +73,7 @@ async def press_everything(bot: Harness, person: FakeUser, issue_id: int) -> set
 
 @pytest.mark.parametrize("who", list(PEOPLE))
 async def test_every_button_on_a_pending_issue_as_every_kind_of_person(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser, who: str
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, who: str
 ) -> None:
     await coordinator.send("/start")
     if who == "stranger worker":
@@ -94,7 +94,7 @@ async def test_every_button_on_a_pending_issue_as_every_kind_of_person(
 
 @pytest.mark.parametrize("who", list(PEOPLE))
 async def test_every_button_on_an_accepted_issue_as_every_kind_of_person(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser, who: str
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser, who: str
 ) -> None:
     await coordinator.send("/start")
     await head.send("/start")
@@ -113,7 +113,7 @@ async def test_every_button_on_an_accepted_issue_as_every_kind_of_person(
 
 
 async def test_a_deactivated_person_pressing_a_card_is_refused(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -154,7 +154,7 @@ async def test_a_deactivated_person_pressing_a_card_is_refused(
     ],
 )
 async def test_forged_button_data_gets_a_clear_answer_and_changes_nothing(
-    bot: Harness, worker: FakeUser, head: FakeUser, data: str
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, data: str
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -168,7 +168,7 @@ async def test_forged_button_data_gets_a_clear_answer_and_changes_nothing(
 
 
 async def test_a_head_of_another_department_cannot_accept_by_forging_the_button(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await water_head.send("/start")
     await log_issue(worker)
@@ -180,7 +180,7 @@ async def test_a_head_of_another_department_cannot_accept_by_forging_the_button(
 
 
 async def test_a_double_click_on_accept_records_one_acceptance(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -197,7 +197,7 @@ async def test_a_double_click_on_accept_records_one_acceptance(
 
 
 async def test_an_answer_to_a_stale_prompt_is_refused_once_the_issue_moved_on(
-    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, second_head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await second_head.send("/start")
@@ -247,7 +247,7 @@ CLOSED = {  # by the call-back: nothing more to call back
 }
 
 
-async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -> None:
+async def bring_to(state: str, bot: Harness, worker: EmulatedUser, head: EmulatedUser) -> None:
     """Log an issue and take it to `state` as the people would."""
     await head.send("/start")
     number = await log_issue(worker, phone=None if state == "resolved without phone" else PHONE)
@@ -275,9 +275,9 @@ async def bring_to(state: str, bot: Harness, worker: FakeUser, head: FakeUser) -
 @pytest.mark.parametrize("who", list(PEOPLE))
 async def test_every_button_on_a_returned_resolved_or_closed_issue(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    coordinator: EmulatedUser,
     who: str,
     state: str,
     table: dict[str, set[str]],
@@ -299,7 +299,7 @@ async def test_every_button_on_a_returned_resolved_or_closed_issue(
 
 
 async def test_details_for_someone_who_may_not_see_the_issue_is_refused_once(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     number = await log_issue(worker)
@@ -311,7 +311,11 @@ async def test_details_for_someone_who_may_not_see_the_issue_is_refused_once(
 
 
 async def test_a_stale_press_names_who_moved_the_issue_not_who_wrote_the_last_note(
-    bot: Harness, worker: FakeUser, head: FakeUser, second_head: FakeUser, member: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    second_head: EmulatedUser,
+    member: EmulatedUser,
 ) -> None:
     for person in (head, second_head, member):
         await person.send("/start")

@@ -8,8 +8,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from emulator import EmulatedUser
 from rendering.i18n import LOCALES_DIR, pick_language, texts
-from tests.fakebotapi import FakeUser
 from tests.harness import Harness
 
 ROOT = Path(__file__).parent.parent
@@ -86,7 +86,7 @@ async def test_a_stranger_is_answered_in_their_apps_language(bot: Harness) -> No
     assert visitor.last.text.startswith("Hello! This bot is for the staff of Test District.")
 
 
-async def test_lang_saves_the_choice_until_changed_back(bot: Harness, member: FakeUser) -> None:
+async def test_lang_saves_the_choice_until_changed_back(bot: Harness, member: EmulatedUser) -> None:
     await member.send("/lang")
     await member.press(member.last, "English")
     assert member.last.text == "I will speak English with you."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.privacy import mask_name, mask_phone
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, card_for, log_issue
 from tests.harness import Harness
 
@@ -35,7 +35,7 @@ def test_a_name_in_a_group_shows_only_its_first_character() -> None:
 
 @pytest.mark.parametrize("phone", ["95588", "6234567", "62345678"])
 async def test_a_short_phone_never_shows_in_full_in_the_department_group(
-    bot: Harness, worker: FakeUser, phone: str
+    bot: Harness, worker: EmulatedUser, phone: str
 ) -> None:
     group = bot.group(-1001, "市政道路科")
 
@@ -46,7 +46,7 @@ async def test_a_short_phone_never_shows_in_full_in_the_department_group(
 
 
 async def test_a_name_and_phone_typed_into_the_description_are_hidden_in_the_group(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await head.send("/start")
@@ -61,7 +61,7 @@ async def test_a_name_and_phone_typed_into_the_description_are_hidden_in_the_gro
 
 
 async def test_a_transfer_reason_naming_the_citizen_is_hidden_in_the_new_departments_group(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await water_head.send("/start")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from emulator import BotApiEmulator, EmulatedUser
 from storage import DatabaseInUse, open_store
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import TEST_ORG, Harness
 from tests.test_process import BOT, bot_environment
 
@@ -41,7 +41,7 @@ async def said(process: asyncio.subprocess.Process, words: str) -> str:
 
 
 @pytest.fixture
-async def bots(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Start]:
+async def bots(api: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Start]:
     """Start `python bot.py` processes on one database; all are killed at the end."""
     started: list[asyncio.subprocess.Process] = []
 
@@ -68,10 +68,10 @@ async def bots(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Start]:
 
 
 async def test_a_second_bot_on_the_same_database_stops_with_a_clear_line(
-    api: FakeBotApi, bots: Start
+    api: BotApiEmulator, bots: Start
 ) -> None:
     first = await bots()
-    worker = FakeUser(api, 1001, "王芳")
+    worker = EmulatedUser(api, 1001, "王芳")
     await worker.send("/start")
     await worker.wait_for("欢迎", timeout=30)
 
@@ -89,10 +89,10 @@ async def test_a_second_bot_on_the_same_database_stops_with_a_clear_line(
 
 
 async def test_a_bot_started_during_a_redeploy_takes_over_when_the_old_one_stops(
-    api: FakeBotApi, bots: Start
+    api: BotApiEmulator, bots: Start
 ) -> None:
     old = await bots()
-    worker = FakeUser(api, 1001, "王芳")
+    worker = EmulatedUser(api, 1001, "王芳")
     await worker.send("/start")
     await worker.wait_for("欢迎", timeout=30)
     new = await bots(DATABASE_LOCK_WAIT_SECONDS="60")

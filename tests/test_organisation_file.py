@@ -12,7 +12,7 @@ import pytest
 from casework.durations import BadDuration, format_duration, parse_duration
 from casework.organisation import Evaluation, Targets
 from config.org import OrgFileError, load_organisation, parse_organisation
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, log_issue
 from tests.harness import TEST_ORG, Harness, settings_for
 
@@ -305,7 +305,7 @@ def test_a_missing_or_broken_file_is_reported_plainly(tmp_path: Path) -> None:
 
 
 async def test_an_issue_whose_category_left_the_file_keeps_its_name_and_can_move_on(
-    bot: Harness, worker: FakeUser, head: FakeUser, water_head: FakeUser, tmp_path: Path
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, water_head: EmulatedUser, tmp_path: Path
 ) -> None:
     await head.send("/start")
     await water_head.send("/start")

@@ -3,7 +3,7 @@ as a link that opens a map (issue 16, point 8)."""
 
 from __future__ import annotations
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import rows, to_summary
 from tests.harness import Harness
 
@@ -11,7 +11,7 @@ PIN = (31.2304, 121.4737)
 DRAFT_PLACE = "SELECT data ->> '$.address', data ->> '$.location.latitude' FROM drafts"
 
 
-async def log_with(worker: FakeUser, *where: str | tuple[float, float]) -> str:
+async def log_with(worker: EmulatedUser, *where: str | tuple[float, float]) -> str:
     """Log an issue answering the location step with `where`; the summary's text after Submit."""
     summary = await to_summary(worker, *where)
     await worker.press(summary, "提交")
@@ -19,7 +19,7 @@ async def log_with(worker: FakeUser, *where: str | tuple[float, float]) -> str:
 
 
 async def test_a_pin_then_the_address_in_words_keeps_both_with_the_address_first(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
 
@@ -35,7 +35,7 @@ async def test_a_pin_then_the_address_in_words_keeps_both_with_the_address_first
 
 
 async def test_the_card_shows_the_address_and_a_map_link_never_raw_coordinates(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await log_with(worker, PIN, "中山路12号东门")
@@ -56,7 +56,7 @@ async def test_the_card_shows_the_address_and_a_map_link_never_raw_coordinates(
 
 
 async def test_an_address_typed_before_a_pin_shared_in_an_edit_is_kept_on_done(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     summary = await to_summary(worker, "中山路12号东门")
     await worker.press(summary, "修改")
@@ -75,7 +75,7 @@ async def test_an_address_typed_before_a_pin_shared_in_an_edit_is_kept_on_done(
 
 
 async def test_a_pin_alone_shows_as_a_map_link(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await log_with(worker, PIN, "完成")
@@ -87,7 +87,9 @@ async def test_a_pin_alone_shows_as_a_map_link(
     assert "31.23" not in card.text
 
 
-async def test_english_readers_get_an_openstreetmap_link(bot: Harness, worker: FakeUser) -> None:
+async def test_english_readers_get_an_openstreetmap_link(
+    bot: Harness, worker: EmulatedUser
+) -> None:
     english = bot.user(2001, "Chen", language_code="en")  # the roads head, in English
     await english.send("/start")
     await log_with(worker, PIN, "完成")
@@ -100,7 +102,7 @@ async def test_english_readers_get_an_openstreetmap_link(bot: Harness, worker: F
 
 
 async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await worker.send("/new 路灯不亮")
@@ -113,7 +115,9 @@ async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
     assert address == "人民公园 南京西路231号"
 
 
-async def test_skip_typed_right_after_a_pin_keeps_the_pin(bot: Harness, worker: FakeUser) -> None:
+async def test_skip_typed_right_after_a_pin_keeps_the_pin(
+    bot: Harness, worker: EmulatedUser
+) -> None:
     await worker.send("/new 路灯不亮")
     await worker.press(worker.last, "路灯故障")
     await worker.share_location(*PIN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, call_back, card_for
 from tests.harness import Harness
 
@@ -16,9 +16,9 @@ async def test_a_full_run_logs_no_citizen_data_and_no_token(
     bot: Harness,
     bot_logs: None,
     capsys: pytest.CaptureFixture[str],
-    worker: FakeUser,
-    head: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     for person in (head, coordinator):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 from tests.harness import TEST_ORG
 
 BOT = Path(__file__).parent.parent / "bot.py"
@@ -74,7 +74,9 @@ async def test_a_broken_organisation_file_is_named_before_anything_starts(tmp_pa
 
 
 @pytest.fixture
-async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def running_bot(
+    api: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
     env = bot_environment(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
@@ -97,9 +99,9 @@ async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[asyncio.
 
 
 async def test_the_bot_process_answers_what_was_sent_while_it_was_down_and_stops_cleanly(
-    api: FakeBotApi, tmp_path: Path, running_bot: asyncio.subprocess.Process
+    api: BotApiEmulator, tmp_path: Path, running_bot: asyncio.subprocess.Process
 ) -> None:
-    head = FakeUser(api, 2001, "建国")
+    head = EmulatedUser(api, 2001, "建国")
     await head.send("/start")  # may arrive before the bot has even connected
 
     welcome = await head.wait_for("欢迎，陈建国", timeout=30)
@@ -121,9 +123,9 @@ async def test_the_bot_process_answers_what_was_sent_while_it_was_down_and_stops
 
 
 async def test_the_bot_process_stops_cleanly_on_ctrl_c(
-    api: FakeBotApi, running_bot: asyncio.subprocess.Process
+    api: BotApiEmulator, running_bot: asyncio.subprocess.Process
 ) -> None:
-    worker = FakeUser(api, 1001, "王芳")
+    worker = EmulatedUser(api, 1001, "王芳")
     await worker.send("/start")
     await worker.wait_for("欢迎", timeout=30)
 
@@ -133,7 +135,7 @@ async def test_the_bot_process_stops_cleanly_on_ctrl_c(
 
 
 async def test_a_database_from_a_newer_release_stops_the_bot_with_a_clear_line(
-    api: FakeBotApi, tmp_path: Path
+    api: BotApiEmulator, tmp_path: Path
 ) -> None:
     database = tmp_path / "duban.sqlite3"
     with sqlite3.connect(database) as conn:
@@ -159,7 +161,7 @@ async def test_a_database_from_a_newer_release_stops_the_bot_with_a_clear_line(
 
 
 async def test_a_database_that_cannot_be_opened_stops_the_bot_with_a_clear_line(
-    api: FakeBotApi, tmp_path: Path
+    api: BotApiEmulator, tmp_path: Path
 ) -> None:
     database = tmp_path / "duban.sqlite3"
     database.write_bytes(b"not a database, whatever its name says" * 100)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from config.logs import RedactSecrets, redact
-from tests.fakebotapi import FakeBotApi
+from emulator import BotApiEmulator
 from tests.flows import card_for, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 from tests.proxies import Answer, Blocked, HttpProxy, Socks5Proxy
@@ -36,7 +36,7 @@ def blocked() -> Iterator[Blocked]:
 
 
 @pytest.fixture
-async def http_proxy(api: FakeBotApi, blocked: Blocked) -> AsyncIterator[HttpProxy]:
+async def http_proxy(api: BotApiEmulator, blocked: Blocked) -> AsyncIterator[HttpProxy]:
     proxy = HttpProxy(_route(api, blocked), USER, PASSWORD)
     await proxy.start()
     yield proxy
@@ -44,14 +44,14 @@ async def http_proxy(api: FakeBotApi, blocked: Blocked) -> AsyncIterator[HttpPro
 
 
 @pytest.fixture
-async def socks_proxy(api: FakeBotApi, blocked: Blocked) -> AsyncIterator[Socks5Proxy]:
+async def socks_proxy(api: BotApiEmulator, blocked: Blocked) -> AsyncIterator[Socks5Proxy]:
     proxy = Socks5Proxy(_route(api, blocked), USER, PASSWORD)
     await proxy.start()
     yield proxy
     await proxy.stop()
 
 
-def _route(api: FakeBotApi, blocked: Blocked) -> dict[tuple[str, int], tuple[str, int]]:
+def _route(api: BotApiEmulator, blocked: Blocked) -> dict[tuple[str, int], tuple[str, int]]:
     """The blocked Bot API's address, by name, leads to the fake Bot API."""
     port = int(api.base_url.rsplit(":", 1)[1].split("/")[0])
     return {("localhost", blocked.port): ("127.0.0.1", port)}
@@ -61,7 +61,9 @@ def blocked_api(blocked: Blocked) -> str:
     return f"http://localhost:{blocked.port}/bot"
 
 
-async def start_behind(api: FakeBotApi, tmp_path: Path, blocked: Blocked, proxy: str) -> Harness:
+async def start_behind(
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, proxy: str
+) -> Harness:
     settings = settings_for(
         api, tmp_path, bot_api_base_url=blocked_api(blocked), telegram_proxy=proxy
     )
@@ -74,7 +76,7 @@ async def test_the_blocked_bot_api_cannot_be_reached_without_a_proxy(blocked: Bl
 
 
 async def test_every_bot_api_call_goes_through_an_http_proxy_with_a_password(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
 ) -> None:
     bot = await start_behind(api, tmp_path, blocked, f"{http_proxy.url(USER, WRITTEN)}")
     try:
@@ -94,7 +96,7 @@ async def test_every_bot_api_call_goes_through_an_http_proxy_with_a_password(
 
 
 async def test_every_bot_api_call_goes_through_a_socks5_proxy_that_resolves_the_name(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, socks_proxy: Socks5Proxy
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, socks_proxy: Socks5Proxy
 ) -> None:
     bot = await start_behind(api, tmp_path, blocked, socks_proxy.url(USER, WRITTEN))
     try:
@@ -121,7 +123,7 @@ def holds_a_secret(text: str, token: str) -> bool:
 
 
 async def _start_the_process(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, proxy: str, **settings: str
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, proxy: str, **settings: str
 ) -> tuple[int, str]:
     return await run_to_end(
         tmp_path,
@@ -145,7 +147,7 @@ def the_one_line(output: str) -> str:
 
 @pytest.mark.parametrize("kind", ["http", "socks5"])
 async def test_a_proxy_that_refuses_the_password_stops_the_bot_with_one_line_without_it(
-    api: FakeBotApi,
+    api: BotApiEmulator,
     tmp_path: Path,
     blocked: Blocked,
     http_proxy: HttpProxy,
@@ -174,7 +176,7 @@ async def test_a_proxy_that_refuses_the_password_stops_the_bot_with_one_line_wit
 
 @pytest.mark.parametrize("kind", ["http", "socks5"])
 async def test_a_proxy_out_of_reach_stops_the_bot_with_one_line_naming_it(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, kind: str
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, kind: str
 ) -> None:
     nobody = Blocked()  # no proxy listens there
     try:
@@ -196,7 +198,7 @@ async def test_a_proxy_out_of_reach_stops_the_bot_with_one_line_naming_it(
 
 
 async def test_a_socks5_proxy_that_never_answers_is_a_timeout(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, socks_proxy: Socks5Proxy
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, socks_proxy: Socks5Proxy
 ) -> None:
     socks_proxy.silent = True
 
@@ -213,7 +215,7 @@ async def test_a_socks5_proxy_that_never_answers_is_a_timeout(
 
 
 async def test_a_proxy_error_page_that_quotes_the_token_and_the_password_is_printed_without_them(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
 ) -> None:
     http_proxy.answer = Answer(
         502,
@@ -231,7 +233,7 @@ async def test_a_proxy_error_page_that_quotes_the_token_and_the_password_is_prin
 
 
 async def test_an_error_quoting_the_proxy_url_is_stored_in_the_outbox_without_its_password(
-    api: FakeBotApi, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
+    api: BotApiEmulator, tmp_path: Path, blocked: Blocked, http_proxy: HttpProxy
 ) -> None:
     bot = await start_behind(api, tmp_path, blocked, http_proxy.url(USER, WRITTEN))
     try:

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import card_for, events, log_issue, rows
 from tests.harness import Harness
 from tests.test_retention import CITIZEN, DAY, PHONE, citizen_data, closed_issue, everything_shown
 
 
 async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_request(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     await coordinator.send("/start")
@@ -52,7 +52,7 @@ async def test_a_coordinator_removes_a_citizens_data_from_all_their_issues_on_re
 
 
 async def test_redact_is_for_coordinators_and_a_bad_or_unknown_phone_is_answered_plainly(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
 
@@ -69,7 +69,7 @@ async def test_redact_is_for_coordinators_and_a_bad_or_unknown_phone_is_answered
 
 
 async def test_every_press_on_the_confirmation_is_checked_again_and_answered(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
     await coordinator.send(f"/redact {PHONE}")
@@ -111,8 +111,8 @@ async def test_the_phone_asked_for_is_in_no_log_and_no_button(
     bot: Harness,
     bot_logs: None,
     capsys: pytest.CaptureFixture[str],
-    worker: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await log_issue(worker, phone="13987654321")
     await coordinator.send("/redact 139-8765-4321")
@@ -130,7 +130,7 @@ async def test_the_phone_asked_for_is_in_no_log_and_no_button(
 
 
 async def test_a_refusal_after_a_redaction_still_names_who_took_the_last_step(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head)
     await coordinator.send(f"/redact {PHONE}")
@@ -143,7 +143,7 @@ async def test_a_refusal_after_a_redaction_still_names_who_took_the_last_step(
 
 
 async def test_a_removed_phone_is_nowhere_in_the_database_file(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     for place in ("中山路", "幸福路"):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from casework.ports import Store, Transaction
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.harness import Harness
 
 
@@ -49,7 +49,7 @@ async def staff_id(bot: Harness, telegram_id: int) -> int:
 
 
 async def test_a_person_whose_access_ends_while_their_command_is_handled_is_told_so(
-    bot: Harness, worker: FakeUser, caplog: pytest.LogCaptureFixture
+    bot: Harness, worker: EmulatedUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     deps = bot.resources.deps
     store = EndsAccessMidway(deps.store, bot, await staff_id(bot, worker.id))

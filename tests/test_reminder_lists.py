@@ -19,10 +19,10 @@ from casework.organisation import Names
 from casework.outbox import LIST_AT_MOST
 from casework.reminders import RungKind
 from config.org import load_organisation
+from emulator import BotMessage, EmulatedUser
+from emulator.server import MAX_TEXT, Fault, visible_text
 from rendering.i18n import texts
 from rendering.reminders import reminder_list, reminder_list_keyboard
-from tests.fakebotapi import BotMessage, FakeUser
-from tests.fakebotapi.server import MAX_TEXT, Fault, visible_text
 from tests.flows import card_for, logged, rows
 from tests.harness import START, TEST_ORG, Harness
 
@@ -31,16 +31,16 @@ LIST_HEADLINE = "件工单需要您处理"
 NUMBER = re.compile(r"\d{4}-\d{4}")
 
 
-def since(person: FakeUser, before: int) -> list[BotMessage]:
+def since(person: EmulatedUser, before: int) -> list[BotMessage]:
     """What the person got after their first `before` messages, but the morning digest."""
     return [m for m in person.messages[before:] if not m.text.startswith("☀️")]
 
 
-def lists(person: FakeUser) -> list[BotMessage]:
+def lists(person: EmulatedUser) -> list[BotMessage]:
     return [m for m in person.messages if LIST_HEADLINE in m.text]
 
 
-def reminders_of(person: FakeUser, number: str) -> list[BotMessage]:
+def reminders_of(person: EmulatedUser, number: str) -> list[BotMessage]:
     """Messages to the person that remind them of this issue, listed or alone."""
     return [
         m
@@ -50,7 +50,7 @@ def reminders_of(person: FakeUser, number: str) -> list[BotMessage]:
 
 
 async def test_twenty_issues_due_at_once_come_to_each_person_as_one_list_most_urgent_first(
-    bot: Harness, head: FakeUser, member: FakeUser, worker: FakeUser
+    bot: Harness, head: EmulatedUser, member: EmulatedUser, worker: EmulatedUser
 ) -> None:
     await head.send("/start")
     await member.send("/start")
@@ -93,7 +93,7 @@ async def test_twenty_issues_due_at_once_come_to_each_person_as_one_list_most_ur
 
 
 async def test_more_than_a_list_holds_go_in_a_second_list(
-    bot: Harness, head: FakeUser, worker: FakeUser
+    bot: Harness, head: EmulatedUser, worker: EmulatedUser
 ) -> None:
     await head.send("/start")
     numbers = [await logged(bot.resources.deps, f"第{n}号路灯不亮") for n in range(23)]
@@ -109,7 +109,7 @@ async def test_more_than_a_list_holds_go_in_a_second_list(
 
 
 async def test_a_reminder_alone_is_still_the_issues_card_and_an_urgent_one_goes_alone(
-    bot: Harness, head: FakeUser, worker: FakeUser
+    bot: Harness, head: EmulatedUser, worker: EmulatedUser
 ) -> None:
     await head.send("/start")
     deps = bot.resources.deps
@@ -168,7 +168,7 @@ async def test_the_nights_reminders_come_in_the_morning_as_one_list_without_what
 
 
 async def test_a_list_that_cannot_go_at_once_goes_later_whole(
-    bot: Harness, head: FakeUser, worker: FakeUser
+    bot: Harness, head: EmulatedUser, worker: EmulatedUser
 ) -> None:
     await head.send("/start")
     numbers = [await logged(bot.resources.deps, f"第{n}号路灯不亮") for n in range(3)]

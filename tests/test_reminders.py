@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fakebotapi import BotMessage, FakeUser
+from emulator import BotMessage, EmulatedUser
 from tests.flows import answer, call_back, card_for, confirm_closed, log_issue, rows
 from tests.harness import Harness
 
@@ -17,12 +17,12 @@ LEFT_TO_ACCEPT = "距签收时限还剩"
 ACCEPT_UP = "已到签收时限"
 
 
-def count(person: FakeUser, text: str) -> int:
+def count(person: EmulatedUser, text: str) -> int:
     """Messages that said `text` when they arrived (cards are edited later, as issues move)."""
     return sum(text in (m.history[0] if m.history else m.text) for m in person.messages)
 
 
-def said(person: FakeUser, text: str) -> BotMessage:
+def said(person: EmulatedUser, text: str) -> BotMessage:
     """The latest message to the person containing `text` (digests may come in between)."""
     found = [m for m in person.messages if text in m.text]
     assert found, f"nothing with {text!r} in {person.texts()}"
@@ -35,13 +35,17 @@ async def at(bot: Harness, delta: timedelta) -> None:
     await bot.sweep()
 
 
-async def started(*people: FakeUser) -> None:
+async def started(*people: EmulatedUser) -> None:
     for person in people:
         await person.send("/start")
 
 
 async def test_a_pending_issue_reminds_the_department_at_half_time_and_at_the_deadline(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await started(head, member, coordinator)
     number = await log_issue(worker)  # respond within 2 hours
@@ -63,7 +67,7 @@ async def test_a_pending_issue_reminds_the_department_at_half_time_and_at_the_de
 
 
 async def test_accepting_stops_the_pending_reminders(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await started(head, coordinator)
     number = await log_issue(worker)
@@ -80,11 +84,11 @@ async def test_accepting_stops_the_pending_reminders(
 
 async def test_an_overdue_accepted_issue_goes_to_the_handler_then_the_heads_then_coordinators(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    second_head: FakeUser,
-    member: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    second_head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await started(head, second_head, member, coordinator)
     number = await log_issue(worker)  # resolve within 3 days of the handoff
@@ -122,7 +126,7 @@ async def test_an_overdue_accepted_issue_goes_to_the_handler_then_the_heads_then
 
 
 async def test_a_resolved_issue_reminds_the_reporter_every_day_until_the_call_back_closes_it(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await started(head)
     number = await log_issue(worker)
@@ -147,7 +151,7 @@ async def test_a_resolved_issue_reminds_the_reporter_every_day_until_the_call_ba
 
 
 async def test_a_resolved_issue_with_no_citizen_to_call_reminds_the_reporter_to_confirm(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await started(head)
     number = await log_issue(worker, phone=None)
@@ -166,7 +170,7 @@ async def test_a_resolved_issue_with_no_citizen_to_call_reminds_the_reporter_to_
 
 
 async def test_a_returned_issue_reminds_the_reporter_and_coordinators_to_reroute(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await started(head, coordinator)
     number = await log_issue(worker)
@@ -181,7 +185,7 @@ async def test_a_returned_issue_reminds_the_reporter_and_coordinators_to_reroute
 
 
 async def test_an_urgent_issue_has_the_urgent_deadlines(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await started(head, coordinator)
     number = await log_issue(worker, urgent=True)  # respond within 30 minutes
@@ -193,7 +197,7 @@ async def test_an_urgent_issue_has_the_urgent_deadlines(
 
 
 async def test_a_reminder_due_while_the_bot_was_down_goes_out_after_the_restart(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await started(head)
     number = await log_issue(worker)
@@ -206,7 +210,11 @@ async def test_a_reminder_due_while_the_bot_was_down_goes_out_after_the_restart(
 
 
 async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser, water_head: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    coordinator: EmulatedUser,
+    water_head: EmulatedUser,
 ) -> None:
     await started(head, coordinator, water_head)
     late = await log_issue(worker, "甲路灯")
@@ -233,7 +241,7 @@ async def test_the_morning_digest_lists_whats_overdue_for_heads_and_coordinators
 
 
 async def test_overdue_lists_the_most_overdue_first(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     older = await log_issue(worker, "甲路灯")
     bot.clock.advance(H)

@@ -30,13 +30,13 @@ from casework.roles import Role
 from casework.services import Deps, reports
 from casework.services.access import sync_organisation
 from config.org import load_organisation
+from emulator import BotApiEmulator, BotMessage, EmulatedUser
 from exports.jobs import ExportJobs
 from exports.process import ROOT, ExportFailed, ExportJob, build_export
 from exports.workbook import Tables, XlsxExport
 from rendering.i18n import texts
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue
 from tests.harness import (
     START,
@@ -52,7 +52,7 @@ PHONE = "13812345678"
 
 
 async def resolved_issue(
-    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = PHONE
+    worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser, phone: str | None = PHONE
 ) -> str:
     """An issue handled by 刘强 and resolved: with the citizen's phone, the worker who logged
     it is to call back; without, to confirm it closed."""
@@ -69,7 +69,7 @@ async def resolved_issue(
 
 
 async def closed_issue(
-    worker: FakeUser, head: FakeUser, member: FakeUser, phone: str | None = None
+    worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser, phone: str | None = None
 ) -> str:
     """An issue handled by 刘强 and closed by the worker who logged it: with no citizen's
     phone, confirmed (no call-back made); with one, by the call-back, the citizen satisfied."""
@@ -87,7 +87,11 @@ def photo_of(bot: Harness, message: BotMessage) -> bytes:
 
 
 async def test_a_dissatisfied_citizen_sends_it_back_and_reaches_the_coordinators(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await coordinator.send("/start")
     number = await resolved_issue(worker, head, member)
@@ -106,7 +110,7 @@ async def test_a_dissatisfied_citizen_sends_it_back_and_reaches_the_coordinators
 
 
 async def test_could_not_reach_can_be_followed_by_a_verdict(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
     card = card_for(worker, number)
@@ -122,7 +126,7 @@ async def test_could_not_reach_can_be_followed_by_a_verdict(
 
 
 async def test_the_reporter_is_reminded_to_call_the_citizen_back(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await resolved_issue(worker, head, member)
 
@@ -140,7 +144,7 @@ async def test_the_reporter_is_reminded_to_call_the_citizen_back(
 
 
 async def test_praise_reaches_the_person_and_the_heads(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head, member)
     card = card_for(worker, number)
@@ -155,7 +159,7 @@ async def test_praise_reaches_the_person_and_the_heads(
 
 
 async def test_a_head_gets_their_departments_figures_and_a_chart(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await closed_issue(worker, head, member)
     bot.clock.advance(timedelta(hours=3))  # its response deadline has passed: it counts
@@ -174,7 +178,11 @@ async def test_a_head_gets_their_departments_figures_and_a_chart(
 
 
 async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await closed_issue(worker, head, member)
     bot.clock.advance(timedelta(hours=3))  # its response deadline has passed: it counts
@@ -198,7 +206,7 @@ async def test_a_coordinator_gets_the_ranking_and_others_are_refused(
 
 
 async def test_a_period_with_no_data_gets_the_text_and_no_empty_chart(
-    bot: Harness, head: FakeUser, coordinator: FakeUser
+    bot: Harness, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/stats 本月")
     await head.send("/stats 本月")
@@ -211,10 +219,10 @@ async def test_a_period_with_no_data_gets_the_text_and_no_empty_chart(
 
 async def test_a_ranking_of_several_pictures_comes_as_one_album_after_the_text(
     bot: Harness,
-    worker: FakeUser,
-    head: FakeUser,
-    member: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await coordinator.send("/start")
@@ -241,7 +249,9 @@ def per_rate(*_: object) -> list[bytes]:
 
 
 @pytest.fixture
-async def targeted_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def targeted_bot(
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Harness]:
     """The bot with targets for the response and satisfaction rates."""
     org = tmp_path / "org.toml"
     org.write_text(
@@ -315,8 +325,8 @@ async def test_stats_sends_each_reader_the_chart_drawn_for_them(
 
 async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
     bot: Harness,
-    worker: FakeUser,
-    coordinator: FakeUser,
+    worker: EmulatedUser,
+    coordinator: EmulatedUser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     number = await log_issue(worker)
@@ -343,7 +353,11 @@ async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
 
 
 async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     number = await closed_issue(worker, head, member, phone=PHONE)
     bot.clock.advance(timedelta(hours=3))
@@ -376,7 +390,11 @@ async def test_a_coordinators_export_holds_issues_timeline_metrics_and_phones(
 
 
 async def test_the_workbook_reads_well_frozen_filtered_header_widths_times_and_overdue(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     """Issue 16, point 10: what a person opening the workbook notices."""
     in_time = await closed_issue(worker, head, member)  # resolved at once
@@ -454,7 +472,7 @@ async def test_the_workbook_reads_well_frozen_filtered_header_widths_times_and_o
 
 
 async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
 ) -> None:
     await closed_issue(worker, head, member)
     await log_issue(worker, "小区停水", category="停水")
@@ -474,7 +492,7 @@ async def test_a_heads_export_has_no_citizen_phones_and_csv_is_on_request(
 
 
 async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot.clock.advance(timedelta(days=-30))  # one issue in October: not in November's export
     await log_issue(worker, "十月的问题")
@@ -500,7 +518,7 @@ async def test_a_long_export_read_in_many_batches_has_every_issue_and_step_once(
 
 @pytest.fixture
 async def small_upload_bot(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     """A bot allowed to send files of 0.005 MB at most: a workbook is bigger, a zip smaller."""
     settings = settings_for(api, tmp_path, telegram_upload_limit_mb=0.005)
@@ -530,7 +548,7 @@ async def test_an_export_too_large_to_send_is_explained_and_csv_offered(
 
 
 async def test_typed_text_stays_text_in_a_spreadsheet(
-    bot: Harness, worker: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await log_issue(worker, '=HYPERLINK("http://x","点我")\x0b')
 
@@ -572,7 +590,11 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
 
 
 async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
-    bot: Harness, worker: FakeUser, head: FakeUser, member: FakeUser, coordinator: FakeUser
+    bot: Harness,
+    worker: EmulatedUser,
+    head: EmulatedUser,
+    member: EmulatedUser,
+    coordinator: EmulatedUser,
 ) -> None:
     await coordinator.send("/start")
     await closed_issue(worker, head, member)
@@ -646,7 +668,7 @@ async def test_an_export_finds_a_database_given_relative_to_the_bots_folder(
 
 
 async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sending_a_file(
-    bot: Harness, head: FakeUser, coordinator: FakeUser, monkeypatch: pytest.MonkeyPatch
+    bot: Harness, head: EmulatedUser, coordinator: EmulatedUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot.resources.exports = ExportJobs(at_once=1)
     happened: list[str] = []
@@ -661,7 +683,7 @@ async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sendin
 
     monkeypatch.setattr(handlers.stats, "build_export", build)
 
-    def showing(person: FakeUser) -> bool:
+    def showing(person: EmulatedUser) -> bool:
         return any(
             c.method == "sendChatAction" and c.params.get("chat_id") == person.id
             for c in bot.api.calls

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from emulator import BotApiEmulator, EmulatedUser
 from storage.sqlite.updates import SqliteUpdates
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flows import card_for, events, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 
 async def test_an_update_delivered_twice_is_applied_once(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
     note = await head.send(f"/note {number} 明天去现场")
@@ -42,7 +42,7 @@ def quick_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def bot_with_quick_timeout(
-    quick_busy_timeout: None, api: FakeBotApi, tmp_path: Path, clock: FakeClock
+    quick_busy_timeout: None, api: BotApiEmulator, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     harness = await start_bot(api, settings_for(api, tmp_path), clock)
     yield harness
@@ -73,7 +73,7 @@ async def test_a_locked_database_is_reported_and_nothing_saved_is_lost(
 
 
 async def test_replies_survive_a_bot_api_that_fails_for_a_moment(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     bot.api.fail(502, times=1, method="sendMessage", chats={worker.id})
     bot.api.fail(0, times=1, method="sendMessage", chats={worker.id}, hang=0.2)
@@ -84,7 +84,7 @@ async def test_replies_survive_a_bot_api_that_fails_for_a_moment(
 
 
 async def test_a_command_in_a_group_the_bot_does_not_know_gets_a_clear_answer(
-    bot: Harness, head: FakeUser
+    bot: Harness, head: EmulatedUser
 ) -> None:
     unknown = bot.group(-4242, "某个群")
 
@@ -94,7 +94,7 @@ async def test_a_command_in_a_group_the_bot_does_not_know_gets_a_clear_answer(
 
 
 async def test_an_update_answered_with_an_apology_is_not_handled_again_after_a_restart(
-    bot: Harness, worker: FakeUser, monkeypatch: pytest.MonkeyPatch
+    bot: Harness, worker: EmulatedUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     number = await log_issue(worker)
     bot.expected_errors.append(sqlite3.OperationalError)

@@ -34,12 +34,12 @@ from casework.people import Staff
 from casework.roles import Role
 from casework.services import delivery
 from config.org import load_organisation
+from emulator import BotMessage, EmulatedUser
+from emulator.server import visible_text
 from rendering.cards import card_text, headline
 from rendering.i18n import texts
 from runtime.composer import Composer
 from storage.sqlite.schema import discover, migrate
-from tests.fakebotapi import BotMessage, FakeUser
-from tests.fakebotapi.server import visible_text
 from tests.flows import answer, call_back, card_for, log_issue, rows
 from tests.harness import START, TEST_ORG, Harness
 
@@ -48,7 +48,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 
 async def resolved_with_photos(
-    worker: FakeUser, head: FakeUser, result: str = "已更换灯泡，晚上试亮正常"
+    worker: EmulatedUser, head: EmulatedUser, result: str = "已更换灯泡，晚上试亮正常"
 ) -> str:
     """Logged, accepted and resolved by the head with two photos and `result`."""
     await head.send("/start")
@@ -62,7 +62,7 @@ async def resolved_with_photos(
     return number
 
 
-def album(person: FakeUser) -> list[BotMessage]:
+def album(person: EmulatedUser) -> list[BotMessage]:
     """The photos of the last album (or photo) the bot sent this person."""
     found: list[BotMessage] = []
     for message in reversed(person.messages):
@@ -73,7 +73,7 @@ def album(person: FakeUser) -> list[BotMessage]:
 
 
 async def test_the_reporter_is_told_what_was_done_and_gets_its_photos_after_the_notice(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head)
 
@@ -91,7 +91,7 @@ async def test_the_reporter_is_told_what_was_done_and_gets_its_photos_after_the_
 
 
 async def test_the_result_stays_on_every_card_and_on_the_reminders(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head)
     heads_card = card_for(head, number)  # the card the head resolved it on
@@ -108,7 +108,7 @@ async def test_the_result_stays_on_every_card_and_on_the_reminders(
 
 
 async def test_the_coordinators_card_after_a_dissatisfied_call_back_shows_the_result(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     await resolved_with_photos(worker, head)
@@ -122,7 +122,7 @@ async def test_the_coordinators_card_after_a_dissatisfied_call_back_shows_the_re
 
 
 async def test_details_show_the_result_and_send_its_photos(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head)
 
@@ -142,7 +142,7 @@ async def test_details_show_the_result_and_send_its_photos(
 
 
 async def test_a_group_card_shows_the_result_without_the_citizens_name_and_phone(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     number = await resolved_with_photos(worker, head, f"已联系{CITIZEN}（{PHONE}），修好了")
@@ -156,7 +156,7 @@ async def test_a_group_card_shows_the_result_without_the_citizens_name_and_phone
 
 
 async def test_after_a_reopening_the_card_shows_the_previous_result_until_the_next_one(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head, "已更换灯泡")
     await worker.press(await worker.wait_for("请回访群众核实"), "重办")
@@ -180,7 +180,7 @@ async def test_after_a_reopening_the_card_shows_the_previous_result_until_the_ne
 
 
 async def test_details_send_a_notes_photos_and_the_timeline_says_which_steps_have_photos(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -197,7 +197,7 @@ async def test_details_send_a_notes_photos_and_the_timeline_says_which_steps_hav
 
 
 async def test_the_export_has_when_it_was_resolved_what_was_done_and_how_many_photos(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head)
 
@@ -227,7 +227,7 @@ async def test_the_export_has_when_it_was_resolved_what_was_done_and_how_many_ph
 
 
 async def test_a_notes_photos_reach_those_told_of_the_note(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -242,7 +242,7 @@ async def test_a_notes_photos_reach_those_told_of_the_note(
 
 
 async def test_the_result_is_blanked_and_its_photos_dropped_when_the_citizens_data_goes(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head, f"已联系{CITIZEN}（{PHONE}），修好了")
     await call_back(worker, await worker.wait_for("请回访群众核实"))
@@ -257,7 +257,7 @@ async def test_the_result_is_blanked_and_its_photos_dropped_when_the_citizens_da
 
 
 async def test_a_card_needs_no_read_of_the_timeline_to_show_the_result(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     """The sender prepares each message in one short transaction: the result comes with the
     issue's row, not from its timeline (a query more per card, in every wave of reminders)."""
@@ -394,7 +394,7 @@ async def test_issues_resolved_before_the_upgrade_get_their_latest_result(tmp_pa
 
 
 async def test_details_send_an_earlier_results_photos_too_each_with_its_caption(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await resolved_with_photos(worker, head, "已更换灯泡")
     await worker.press(await worker.wait_for("请回访群众核实"), "重办")

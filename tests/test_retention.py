@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 from casework.organisation import RetentionPolicy
 from casework.outbox import OutboxItem, OutboxKind, Priority
 from casework.services import reports, retention
+from emulator import EmulatedGroup, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from storage.sqlite.database import connect
-from tests.fakebotapi import FakeGroup, FakeUser
 from tests.flows import call_back, card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
 from tests.test_metrics import COORDINATOR, History, figures, november  # noqa: F401
@@ -28,7 +28,7 @@ DAY = timedelta(days=1)
 
 
 async def logged(
-    worker: FakeUser,
+    worker: EmulatedUser,
     description: str,
     phone: str = PHONE,
     name: str = CITIZEN,
@@ -56,8 +56,8 @@ async def logged(
 
 
 async def closed_issue(
-    worker: FakeUser,
-    head: FakeUser,
+    worker: EmulatedUser,
+    head: EmulatedUser,
     phone: str = PHONE,
     location: tuple[float, float] | None = None,
 ) -> str:
@@ -93,7 +93,7 @@ async def citizen_data(bot: Harness, number: str) -> tuple[object, ...]:
     return found
 
 
-def everything_shown(*chats: FakeUser | FakeGroup) -> str:
+def everything_shown(*chats: EmulatedUser | EmulatedGroup) -> str:
     """Every message the bot sent to these chats, as they show now (after edits)."""
     return "\n".join(m.text for chat in chats for m in chat.messages)
 
@@ -102,7 +102,7 @@ def everything_shown(*chats: FakeUser | FakeGroup) -> str:
 
 
 async def test_two_years_after_an_issue_ended_the_citizens_data_is_gone_and_the_timeline_says_so(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head)
     await worker.send(f"/note {number} 回访时{CITIZEN}说还有一盏灯不亮")  # the last step
@@ -137,7 +137,7 @@ async def test_two_years_after_an_issue_ended_the_citizens_data_is_gone_and_the_
 
 
 async def test_a_step_on_an_ended_issue_starts_its_period_again(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head)
     bot.clock.advance(400 * DAY)
@@ -153,7 +153,7 @@ async def test_a_step_on_an_ended_issue_starts_its_period_again(
 
 
 async def test_an_open_issue_keeps_its_citizens_data_however_old(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
 
@@ -164,7 +164,7 @@ async def test_an_open_issue_keeps_its_citizens_data_however_old(
 
 
 async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await logged(worker, "公园路灯不亮", phone="跳过", name="跳过")
@@ -183,7 +183,7 @@ async def test_an_issue_that_recorded_nothing_personal_gets_no_mark(
 
 
 async def test_a_shorter_period_in_the_organisation_file_is_followed(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head)
     deps = bot.resources.deps
@@ -197,7 +197,7 @@ async def test_a_shorter_period_in_the_organisation_file_is_followed(
 
 
 async def test_ninety_days_after_an_issue_ended_its_cards_in_chats_no_longer_show_the_citizen(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     group = bot.group(-1001, "市政道路科")
     number = await closed_issue(worker, head)
@@ -223,7 +223,7 @@ async def test_ninety_days_after_an_issue_ended_its_cards_in_chats_no_longer_sho
 
 
 async def test_a_card_edit_that_removes_data_reaches_someone_whose_access_ended(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     number = await closed_issue(worker, head)
     await coordinator.send("/staff")
@@ -238,7 +238,7 @@ async def test_a_card_edit_that_removes_data_reaches_someone_whose_access_ended(
 
 
 async def test_a_location_is_removed_and_staff_names_in_the_texts_stay(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await logged(
@@ -266,7 +266,7 @@ async def test_a_location_is_removed_and_staff_names_in_the_texts_stay(
 
 
 async def test_what_is_added_after_a_redaction_goes_in_turn(
-    bot: Harness, worker: FakeUser, head: FakeUser, coordinator: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
     number = await closed_issue(worker, head)
@@ -289,7 +289,7 @@ async def test_what_is_added_after_a_redaction_goes_in_turn(
 
 
 async def test_delivered_messages_are_purged_after_thirty_days_and_waiting_ones_kept(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     await log_issue(worker)
@@ -312,7 +312,7 @@ async def test_delivered_messages_are_purged_after_thirty_days_and_waiting_ones_
     assert await rows(bot, "SELECT key FROM outbox WHERE sent_at IS NULL AND key = 'waiting'")
 
 
-async def test_typed_updates_are_not_kept_once_handled(bot: Harness, worker: FakeUser) -> None:
+async def test_typed_updates_are_not_kept_once_handled(bot: Harness, worker: EmulatedUser) -> None:
     await worker.send(f"/new 路灯不亮，联系电话{PHONE}")
 
     assert await rows(bot, "SELECT * FROM incoming_updates") == []
@@ -366,7 +366,7 @@ async def test_redaction_changes_no_figure_and_the_export_still_works(
 
 
 async def test_the_timeline_allows_only_a_redaction_once_and_still_no_deletion(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await closed_issue(worker, head)
     conn = await connect(bot.database)

@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import log_issue, rows
 from tests.harness import Harness, start_bot, stop_bot
 
 WATER = "供水服务中心"  # a department whose head is its only member: one card per issue
 
 
-def card_requests(bot: Harness, person: FakeUser, number: str) -> int:
+def card_requests(bot: Harness, person: EmulatedUser, number: str) -> int:
     """How many times the bot asked Telegram to send the person the issue's card."""
     return sum(
         1
@@ -32,7 +32,7 @@ def answer_after(gate: asyncio.Event, seconds: float) -> None:
 
 
 async def test_a_card_on_its_way_at_a_stop_arrives_once_and_not_again_after_the_restart(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await water_head.send("/start")
     gate = bot.api.hold(water_head.id)
@@ -53,7 +53,7 @@ async def test_a_card_on_its_way_at_a_stop_arrives_once_and_not_again_after_the_
 
 
 async def test_a_stop_with_many_messages_waiting_ends_promptly_and_the_next_start_sends_them(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await water_head.send("/start")
     gate = bot.api.hold(water_head.id)
@@ -81,8 +81,8 @@ async def test_a_stop_with_many_messages_waiting_ends_promptly_and_the_next_star
 
 async def test_a_message_telegram_does_not_answer_is_cancelled_at_the_stop_deadline(
     bot: Harness,
-    worker: FakeUser,
-    water_head: FakeUser,
+    worker: EmulatedUser,
+    water_head: EmulatedUser,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

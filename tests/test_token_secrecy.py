@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotApi, FakeUser
+from emulator import BotApiEmulator, EmulatedUser
 from tests.flows import log_issue, rows
 from tests.harness import TEST_ORG, Harness
 from tests.test_process import bot_environment, run_to_end
@@ -18,9 +18,9 @@ WATER = "供水服务中心"  # a department whose head is its only member: one 
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
+async def api() -> AsyncIterator[BotApiEmulator]:
     """The fake Bot API, with a token whose letters are of both cases, as real ones are."""
-    server = FakeBotApi(token="4242:AAHfake-Token-FOR-tests_xyZ")
+    server = BotApiEmulator(token="4242:AAHfake-Token-FOR-tests_xyZ")
     await server.start()
     yield server
     await server.stop()
@@ -40,7 +40,7 @@ def holds_the_token(text: str, token: str) -> bool:
     ],
 )
 async def test_a_bot_api_that_turns_the_bot_away_at_start_gets_one_line_without_the_token(
-    api: FakeBotApi, tmp_path: Path, answer: str, said: str
+    api: BotApiEmulator, tmp_path: Path, answer: str, said: str
 ) -> None:
     token, base_url = api.token, api.base_url
     if answer == "401":
@@ -71,7 +71,7 @@ async def test_a_bot_api_that_turns_the_bot_away_at_start_gets_one_line_without_
 
 
 async def test_a_bot_api_that_redirects_gets_the_token_neither_stored_logged_nor_sent_on(
-    bot: Harness, worker: FakeUser, water_head: FakeUser, caplog: pytest.LogCaptureFixture
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     await water_head.send("/start")
     bot.api.redirect(method="sendMessage", chats={water_head.id})
@@ -94,7 +94,7 @@ async def test_a_bot_api_that_redirects_gets_the_token_neither_stored_logged_nor
 
 
 async def test_an_error_that_quotes_the_token_is_stored_without_it(
-    bot: Harness, worker: FakeUser, water_head: FakeUser
+    bot: Harness, worker: EmulatedUser, water_head: EmulatedUser
 ) -> None:
     await water_head.send("/start")
     quoted = f"Bad Request: the proxy refused {bot.api.base_url}{bot.api.token}/sendMessage"

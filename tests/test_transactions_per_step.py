@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from casework.ports import Store, Transaction
-from tests.fakebotapi import FakeUser
+from emulator import EmulatedUser
 from tests.flows import answer, card_for, log_issue
 from tests.harness import Harness
 
@@ -42,7 +42,7 @@ def counting(bot: Harness) -> CountingStore:
 
 
 async def test_a_heads_accept_opens_one_transaction_besides_the_gates(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -57,7 +57,7 @@ async def test_a_heads_accept_opens_one_transaction_besides_the_gates(
 
 
 async def test_a_press_that_asks_for_words_opens_one_transaction_besides_the_gates(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -70,7 +70,7 @@ async def test_a_press_that_asks_for_words_opens_one_transaction_besides_the_gat
 
 
 async def test_a_typed_answer_takes_its_step_in_one_transaction(
-    bot: Harness, worker: FakeUser, head: FakeUser
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -86,7 +86,7 @@ async def test_a_typed_answer_takes_its_step_in_one_transaction(
 
 
 async def test_a_note_by_number_is_one_transaction_besides_the_gates(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     number = await log_issue(worker)
     store = counting(bot)
@@ -98,7 +98,7 @@ async def test_a_note_by_number_is_one_transaction_besides_the_gates(
 
 
 async def test_submitting_a_new_issue_opens_one_transaction_besides_the_gates(
-    bot: Harness, worker: FakeUser
+    bot: Harness, worker: EmulatedUser
 ) -> None:
     await worker.send("/new 中山路12号路灯不亮")
     await worker.press(worker.last, "路灯故障")

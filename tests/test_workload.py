@@ -44,11 +44,11 @@ from casework.roles import Role
 from casework.services import issues, reports
 from casework.services.issues import Offered, Press
 from config.org import load_organisation
+from emulator import EmulatedUser
 from exports.workbook import Tables
 from rendering.i18n import texts
 from rendering.reports import report_text
 from rendering.steps import BUTTON_WIDTH, load_label, width
-from tests.fakebotapi import FakeUser
 from tests.flows import card_for, log_issue, rows
 from tests.harness import START, TEST_ORG, Harness
 from tests.test_metrics import COORDINATOR, HEAD, MEMBER, REPORTER, WATER_HEAD, History, nov
@@ -284,7 +284,7 @@ async def test_a_heads_stats_list_each_persons_load_with_what_is_overdue(
 
 
 async def test_pressing_assign_on_a_heads_card_shows_the_people_least_loaded_first(
-    bot: Harness, loads: Loads, worker: FakeUser, head: FakeUser
+    bot: Harness, loads: Loads, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -310,7 +310,7 @@ async def test_pressing_assign_on_a_heads_card_shows_the_people_least_loaded_fir
 
 
 async def test_an_assign_to_someone_not_in_the_department_is_still_refused(
-    bot: Harness, loads: Loads, worker: FakeUser, head: FakeUser
+    bot: Harness, loads: Loads, worker: EmulatedUser, head: EmulatedUser
 ) -> None:
     await head.send("/start")
     number = await log_issue(worker)
@@ -333,7 +333,7 @@ async def test_an_assign_to_someone_not_in_the_department_is_still_refused(
 
 
 async def test_the_weekly_report_flags_a_department_whose_loads_are_uneven_until_they_are_not(
-    bot: Harness, loads: Loads, coordinator: FakeUser
+    bot: Harness, loads: Loads, coordinator: EmulatedUser
 ) -> None:
     await coordinator.send("/start")
 

@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server on 127.0.0.1 that the real bot talks to over HTTP.
+"""A Telegram Bot API emulator on 127.0.0.1 that the real bot talks to over HTTP.
 
 It keeps what the bot sent (per chat, with edits), hands out updates through getUpdates with
 offsets and long polling, answers as Telegram does to the mistakes Telegram rejects (too-long
@@ -207,7 +207,7 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     return html.unescape("".join(parser.parts))
 
 
-class FakeBotApi:
+class BotApiEmulator:
     def __init__(
         self,
         token: str = "4242:fake-token-for-tests",

@@ -1,19 +1,19 @@
-"""People who talk to the bot through the fake server: they type, press, share and read."""
+"""People who talk to the bot through the emulator: they type, press, share and read."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from tests.fakebotapi.server import BotMessage, CallbackAnswer, FakeBotApi
+from emulator.server import BotApiEmulator, BotMessage, CallbackAnswer
 
 JSON = dict[str, Any]
 
 
-class FakeGroup:
+class EmulatedGroup:
     """A group chat the bot is in (a department's group)."""
 
-    def __init__(self, api: FakeBotApi, chat_id: int, title: str) -> None:
+    def __init__(self, api: BotApiEmulator, chat_id: int, title: str) -> None:
         assert chat_id < 0, "group chat ids are negative"
         self.api, self.chat_id, self.title = api, chat_id, title
         api.known_chats.add(chat_id)
@@ -31,12 +31,12 @@ class FakeGroup:
         return self.messages[-1]
 
 
-class FakeUser:
+class EmulatedUser:
     """A Telegram user. In a private chat, the chat id is the user id."""
 
     def __init__(
         self,
-        api: FakeBotApi,
+        api: BotApiEmulator,
         user_id: int,
         first_name: str,
         last_name: str | None = None,
@@ -64,7 +64,7 @@ class FakeUser:
 
     # ------------------------------------------------------------------ acting
     async def send(
-        self, text: str, *, chat: FakeGroup | None = None, reply_to: BotMessage | None = None
+        self, text: str, *, chat: EmulatedGroup | None = None, reply_to: BotMessage | None = None
     ) -> int:
         """Type a message (a command if it starts with /) and send it."""
         message = self._message(chat)
@@ -99,7 +99,7 @@ class FakeUser:
         file_id: str,
         caption: str | None = None,
         *,
-        chat: FakeGroup | None = None,
+        chat: EmulatedGroup | None = None,
         reply_to: BotMessage | None = None,
     ) -> int:
         message = self._message(chat)
@@ -187,7 +187,7 @@ class FakeUser:
         return next(m for m in self.messages if contains in m.text)
 
     # ------------------------------------------------------------------ inside
-    def _message(self, chat: FakeGroup | None) -> JSON:
+    def _message(self, chat: EmulatedGroup | None) -> JSON:
         chat_json = chat.as_chat() if chat is not None else self.as_chat()
         return {
             "message_id": self.api.next_message_id(chat_json["id"]),

@@ -1,0 +1,6 @@
+"""A Telegram Bot API emulator: the playground's Telegram, and the one the tests talk to."""
+
+from emulator.people import EmulatedGroup, EmulatedUser
+from emulator.server import BotApiEmulator, BotMessage, Button
+
+__all__ = ["BotApiEmulator", "BotMessage", "Button", "EmulatedGroup", "EmulatedUser"]
