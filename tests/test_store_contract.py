@@ -450,6 +450,34 @@ async def test_what_people_hold_is_their_issues_in_progress_and_those_past_their
     assert nobody == {}
 
 
+async def test_the_next_deadline_is_the_earliest_of_open_issues_still_ahead(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 440)
+        nothing = await tx.issues.next_deadline(START)
+        for n, (status, respond, resolve) in enumerate(
+            [
+                (Status.PENDING, START + 3 * H, START + 2 * DAY),  # its respond_by counts
+                (Status.ACCEPTED, START + H, START + 2 * H),  # its resolve_by counts
+                (Status.RESOLVED, START + H, START + H),  # not open: none counts
+                (Status.PENDING, START - H, START + H),  # passed already
+            ],
+            1,
+        ):
+            await tx.issues.create(
+                an_issue(
+                    reporter, f"2612-{n:04d}", status=status, respond_by=respond, resolve_by=resolve
+                )
+            )
+        first = await tx.issues.next_deadline(START)
+        then = await tx.issues.next_deadline(START + 2 * H)
+        after_all = await tx.issues.next_deadline(START + 3 * H)
+
+    assert nothing is None
+    assert (first, then, after_all) == (START + 2 * H, START + 3 * H, None)
+
+
 async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(
     store: Store,
 ) -> None:

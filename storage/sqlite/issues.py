@@ -256,6 +256,20 @@ class SqliteIssues:
             (to_epoch(now), limit),
         )
 
+    async def next_deadline(self, after: datetime) -> datetime | None:
+        """The earliest deadline of an open issue later than `after`: to respond, of those
+        pending; to resolve, of those in progress (each range on its partial index)."""
+        row = await fetch_one(
+            self._conn,
+            "SELECT min(due) FROM ("
+            f" SELECT min(respond_by) AS due FROM issues WHERE status = {_PENDING}"
+            " AND respond_by > :after"
+            f" UNION ALL SELECT min(resolve_by) FROM issues WHERE status = {_ACCEPTED}"
+            " AND resolve_by > :after)",
+            {"after": to_epoch(after)},
+        )
+        return maybe_from_epoch(row[0]) if row is not None else None
+
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         """Record how far each ladder has gone, if its issue is still in that phase."""
         await self._conn.executemany(

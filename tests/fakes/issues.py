@@ -116,6 +116,11 @@ class FakeIssues:
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
         raise NotFaked("issues.reminders_due")
 
+    async def next_deadline(self, after: datetime) -> datetime | None:
+        at = whole_seconds(after)
+        dues = [i.due for i in self._t.issues.values()]
+        return min((due for due in dues if due is not None and due > at), default=None)
+
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         raise NotFaked("issues.passed_reminders")
 
