@@ -197,7 +197,11 @@ function buildPanes() {
     phones.append(pane.el);
     tabs.append(pane.tab);
   }
-  if (!state.byChat.has(state.active) && state.people.length) state.active = state.people[0].chat_id;
+  const drillTab = el("button", { type: "button", class: "tab drills-tab", role: "tab", dataset: { tab: "drills" }, hidden: !state.drillsAvailable },
+    el("span", { "data-t": "drills_title" }));
+  drillTab.addEventListener("click", () => showTab("drills"));
+  tabs.append(drillTab);
+  if (state.active !== "drills" && !state.byChat.has(state.active) && state.people.length) state.active = state.people[0].chat_id;
   showTab(state.active);
 }
 
@@ -312,6 +316,8 @@ function renderStatus(pane) {
 
 function showTab(chatId) {
   state.active = chatId;
+  document.body.classList.toggle("tab-drills", chatId === "drills");
+  document.querySelector(".drills-tab")?.classList.toggle("on", chatId === "drills");
   for (const pane of state.byChat.values()) {
     const on = pane.person.chat_id === chatId;
     pane.el.classList.toggle("active", on);
@@ -322,6 +328,10 @@ function showTab(chatId) {
       renderBadge(pane);
     }
   }
+}
+
+function isShown(pane) {
+  return pane.el.offsetParent !== null;
 }
 
 function renderBadge(pane) {
@@ -354,6 +364,11 @@ async function refreshChat(pane) {
   } finally {
     pane.loading = null;
   }
+}
+
+function keepBottom(pane) {
+  // a picture that loads makes its message taller: stay at the newest if we were there
+  if (pane.stuck) pane.messages.scrollTop = pane.messages.scrollHeight;
 }
 
 function nearBottom(box) {
@@ -424,12 +439,14 @@ function renderChat(pane) {
   if (added && (stick || pane.justSent)) box.scrollTop = box.scrollHeight;
   else if (stick) box.scrollTop = box.scrollHeight;
   pane.justSent = false;
-  if (added && state.active !== pane.person.chat_id) {
+  pane.stuck = nearBottom(box);
+  if (added && pane.seen && state.active !== pane.person.chat_id) {
     pane.unread += added;
     renderBadge(pane);
   }
   renderReplyKeyboard(pane);
   renderForceReply(pane, shown);
+  pane.seen = true;
 }
 
 function renderMessage(pane, m) {
@@ -444,7 +461,9 @@ function renderMessage(pane, m) {
   if (photos.length) {
     const album = el("div", { class: `photos n${Math.min(photos.length, 4)}` });
     for (const url of photos) {
-      album.append(el("a", { href: url, target: "_blank", rel: "noopener" }, el("img", { src: url, alt: t("photo"), loading: "lazy" })));
+      const img = el("img", { src: url, alt: t("photo") });
+      img.addEventListener("load", () => keepBottom(pane), { once: true });
+      album.append(el("a", { href: url, target: "_blank", rel: "noopener" }, img));
     }
     bubble.append(album);
   }
@@ -550,8 +569,8 @@ function renderForceReply(pane, shown) {
     if (pane.forceKey !== key) {
       pane.forceKey = key;
       pane.replyTo = key;
-      showTab(pane.person.chat_id);
-      pane.input.focus({ preventScroll: true });
+      // the question just came: the input waits for the answer (as Telegram focuses it)
+      if (pane.seen && isShown(pane)) pane.input.focus({ preventScroll: true });
     }
   } else if (pane.forceKey !== null) {
     pane.forceKey = null;
@@ -940,6 +959,8 @@ function renderDrills() {
   const list = document.getElementById("drill-list");
   const current = document.getElementById("drill-current");
   panel.hidden = !state.drillsAvailable;
+  const drillTab = document.querySelector(".drills-tab");
+  if (drillTab) drillTab.hidden = !state.drillsAvailable;
   document.body.classList.toggle("with-drills", state.drillsAvailable);
   if (!state.drillsAvailable) return;
   translateStatic(panel);
