@@ -306,7 +306,7 @@ function renderStatus(pane) {
     return;
   }
   const person = pane.person;
-  let line = person.role || "";
+  let line = textOf(person.role);
   if (person.kind === "group" && person.member) {
     const member = state.people.find((p) => p.key === person.member);
     line = `${line} · ${t("speaking_as", { name: member ? member.name : person.member })}`;
