@@ -169,10 +169,10 @@ function setClock(clock) {
   if (!clock) return;
   state.clock = clock;
   const shown = document.getElementById("clock-shown");
-  shown.textContent = clock.shown || clock.now;
+  shown.textContent = (state.lang === "en" && clock.shown_en) || clock.shown || clock.now;
   shown.dateTime = clock.now || "";
   const deadline = document.querySelector('[data-move="deadline"]');
-  deadline.disabled = !clock.next_deadline;
+  deadline.classList.toggle("none-ahead", !clock.next_deadline);
   deadline.title = clock.next_deadline
     ? t("clock_next", { when: formatWhen(clock.next_deadline) })
     : t("clock_no_deadline");
@@ -191,7 +191,7 @@ function buildPanes() {
   phones.replaceChildren();
   tabs.replaceChildren();
   state.byChat.clear();
-  for (const person of state.people) {
+  for (const person of panesInOrder()) {
     const pane = makePane(person);
     state.byChat.set(person.chat_id, pane);
     phones.append(pane.el);
@@ -203,6 +203,19 @@ function buildPanes() {
   tabs.append(drillTab);
   if (state.active !== "drills" && !state.byChat.has(state.active) && state.people.length) state.active = state.people[0].chat_id;
   showTab(state.active);
+}
+
+function panesInOrder() {
+  // a group beside the person who types in it (a head beside their department's group)
+  const groups = state.people.filter((p) => p.kind === "group" && p.member);
+  const ordered = [];
+  for (const p of state.people) {
+    if (groups.includes(p)) continue;
+    ordered.push(p);
+    for (const g of groups) if (g.member === p.key) ordered.push(g);
+  }
+  for (const g of groups) if (!ordered.includes(g)) ordered.push(g);
+  return ordered;
 }
 
 function initials(name) {
@@ -306,7 +319,7 @@ function renderStatus(pane) {
     return;
   }
   const person = pane.person;
-  let line = textOf(person.role);
+  let line = textOf(person.roles || person.role);
   if (person.kind === "group" && person.member) {
     const member = state.people.find((p) => p.key === person.member);
     line = `${line} · ${t("speaking_as", { name: member ? member.name : person.member })}`;
@@ -456,6 +469,14 @@ function renderMessage(pane, m) {
     bubble.append(el("div", { class: "from", text: m.from }));
   } else if (m.from === "bot" && pane.person.kind === "group") {
     bubble.append(el("div", { class: "from bot", text: "督办" }));
+  }
+  if (m.reply_to != null && pane.chat) {
+    const quoted = pane.chat.messages.find((q) => q.id === m.reply_to);
+    if (quoted && !quoted.deleted) {
+      const who = quoted.from === "bot" ? "督办" : quoted.from === "me" ? pane.person.name : quoted.from;
+      bubble.append(el("div", { class: "quote" }, el("div", { class: "quote-who", text: who }),
+        el("div", { class: "snippet", text: htmlToText(quoted.html) || (quoted.photo ? t("photo") : quoted.location ? t("location") : "") })));
+    }
   }
   const photos = m.photos && m.photos.length ? m.photos : m.photo ? [m.photo] : [];
   if (photos.length) {
@@ -744,6 +765,7 @@ async function setPersonLanguage(pane, code) {
   try {
     await api("POST", `/api/chats/${pane.person.chat_id}/language`, { language: code });
     pane.person.language = code;
+    await loadState(); // the command menu is in the person's language now
   } catch (e) {
     toast(pane, e.message, "error");
     updatePaneHead(pane, pane.person);
@@ -758,6 +780,19 @@ function closePopovers(pane) {
 
 function openCommands(pane) {
   closePopovers(pane);
+  renderCommands(pane);
+  // the bot sets each person's menu as it learns who they are: read it afresh
+  api("GET", "/api/state")
+    .then((s) => {
+      const fresh = (s.people || []).find((p) => p.chat_id === pane.person.chat_id);
+      if (!fresh) return;
+      pane.person.commands = fresh.commands;
+      if (!pane.commandMenu.hidden || !(pane.person.commands || []).length) renderCommands(pane);
+    })
+    .catch(() => {});
+}
+
+function renderCommands(pane) {
   const commands = pane.person.commands || [];
   pane.commandMenu.replaceChildren(
     ...commands.map((c) =>
@@ -776,9 +811,10 @@ function openCommands(pane) {
 function openAttach(pane) {
   closePopovers(pane);
   const items = state.samples.map((s) => {
-    const key = s.url.split("/").pop().replace(/\.[^.]+$/, "");
+    const key = s.key || s.url.split("/").pop().replace(/\.[^.]+$/, "");
+    const name = s.names ? textOf(s.names) : s.name;
     return el("button", { type: "button", class: "sample", dataset: { sample: key }, onclick: () => sendPhoto(pane, { sample: key, url: s.url }) },
-      el("img", { src: s.url, alt: "" }), el("span", { text: s.name }));
+      el("img", { src: s.url, alt: "" }), el("span", { text: name }));
   });
   const upload = el("button", { type: "button", class: "sample upload" }, el("span", { class: "upload-icon" }, "⤒"), el("span", { text: t("upload") }));
   upload.addEventListener("click", () => {
@@ -894,6 +930,13 @@ function openMap(pane) {
 
 // ----------------------------------------------------------------------------- the clock
 async function moveClock(move, button) {
+  if (move === "deadline" && state.clock && !state.clock.next_deadline) {
+    await refreshClock(); // what the page knows may be a moment old
+    if (!state.clock.next_deadline) {
+      toast(null, t("clock_no_deadline"));
+      return;
+    }
+  }
   button.classList.add("pressed");
   try {
     const clock = await api("POST", "/api/clock", { move });
@@ -1061,15 +1104,28 @@ function connect() {
   };
 }
 
+let clockTimer = null;
+
+function refreshClock() {
+  return api("GET", "/api/state").then((s) => setClock(s.clock)).catch(() => {});
+}
+
+function refreshClockSoon() {
+  // once a burst of changes is over
+  clearTimeout(clockTimer);
+  clockTimer = setTimeout(refreshClock, 400);
+}
+
 function onPush(push) {
   switch (push.type) {
     case "chat": {
       const pane = state.byChat.get(push.chat_id);
       if (pane) refreshChat(pane);
+      refreshClockSoon(); // a new issue, or one accepted, has a deadline of its own
       break;
     }
     case "clock":
-      api("GET", "/api/state").then((s) => setClock(s.clock)).catch(() => {});
+      refreshClock();
       break;
     case "drill":
       refreshDrill();
