@@ -1,8 +1,9 @@
 """The playground's page in a real browser (the system's Chromium, headless, driven by
 Playwright), against the real bot in the playground: clicking and typing as people would, it
-logs an issue as the worker, accepts it as the head in the department's group, moves the clock
-past the deadline and sees the reminder, downloads an export as the coordinator, and looks at
-the page on a phone-width screen. Any error in the browser's console fails it.
+runs the first drill while the worker logs an issue and the head accepts and assigns it, moves
+the clock past the deadline and sees the reminder, downloads an export as the coordinator,
+looks at the page on a phone-width screen and in English, and resets it. Any error in the
+browser's console fails it.
 
 Screenshots go to data/screenshots/ (not committed); the README's, docs/playground.png, is
 refreshed from the run with UPDATE_README_SHOT=1."""
