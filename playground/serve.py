@@ -44,6 +44,12 @@ async def serve(host: str, port: int, data: Path) -> None:
         await playground.stop()
         raise SystemExit(f"bot.py playground: cannot listen on {host}:{port}: {problem}") from None
     bound = site._server.sockets[0].getsockname()[1] if port == 0 else port  # type: ignore[union-attr]
+    # Before the address is out: whoever reads it may stop the playground at once.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
     print(f"playground: {address(host, bound)}", flush=True)
     print(
         "playground: the bot against its built-in Telegram, with a sample district and a"
@@ -57,11 +63,6 @@ async def serve(host: str, port: int, data: Path) -> None:
             file=sys.stderr,
             flush=True,
         )
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stopping.set)
     try:
         await stopping.wait()
     finally:

@@ -328,3 +328,25 @@ async def test_listening_beyond_the_loopback_warns_that_anyone_acts_as_everyone(
     finally:
         _, err = stop(process)
     assert "anyone who can reach it acts as every person" in err
+
+
+async def test_a_document_the_bot_sends_downloads_with_its_name(
+    play: Playground, client: TestClient[Any, Any]
+) -> None:
+    await person(play, WORKER).send("/start")
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(WORKER))
+    form.add_field("document", b"PK workbook", filename="工单导出.xlsx")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{play.api.base_url}{play.api.token}/sendDocument", data=form) as sent,
+    ):
+        assert sent.status == 200
+
+    shown = (await chat(client, WORKER))["messages"][-1]
+    download = await client.get(shown["document"]["url"])
+
+    assert shown["document"]["name"] == "工单导出.xlsx"
+    assert await download.read() == b"PK workbook"
+    assert download.headers["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+    assert (await client.get("/api/files/nothing-here")).status == 404
