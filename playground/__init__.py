@@ -1,0 +1,1 @@
+"""The playground: the real bot against a built-in Telegram, a page of phones, drills."""
