@@ -25,7 +25,7 @@ from playground.drills import (
     progress,
     unknown_codes,
 )
-from tests.flows import answer, call_back, card_for
+from tests.flows import answer, call_back, card_for, log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 ROOT = Path(__file__).parent.parent
@@ -421,3 +421,59 @@ async def test_a_step_taken_before_the_one_it_follows_is_too_early_and_does_not_
             " coordinator is told (督办)”.",
         },
     )
+
+
+ESCALATION_DRILL = """
+id = "told"
+title = { zh = "督办", en = "Escalated" }
+task = { zh = "等", en = "Wait" }
+
+[[steps]]
+text = { zh = "登记", en = "Log it" }
+who = "worker"
+event = "submitted"
+department = "roads"
+
+[[steps]]
+text = { zh = "报督办员", en = "The coordinator is told" }
+who = "coordinator"
+event = "escalated"
+"""
+
+
+async def test_an_escalation_counts_when_it_goes_after_quiet_hours_and_inside_a_list(
+    quiet_bot: Harness, tmp_path: Path
+) -> None:
+    """With the test organisation (a street light is accepted within 2 hours; quiet hours
+    22:00-07:30): two issues logged at 20:30 are overdue at 22:30, and their escalations wait
+    for the morning, when the coordinator gets them as one list (the message queued for the
+    first issue now stands for both, and is about no single issue)."""
+    folder = tmp_path / "drills"
+    folder.mkdir()
+    write(folder, "told.toml", ESCALATION_DRILL)
+    [told] = load_drills(folder)
+    worker, coordinator = quiet_bot.user(1001, "王芳"), quiet_bot.user(9001, "周敏")
+    await coordinator.send("/start")
+    quiet_bot.clock.advance(timedelta(hours=11, minutes=30))  # 20:30 in Shanghai
+    started = quiet_bot.clock.now()
+    first = await log_issue(worker)
+    second = await log_issue(worker, description="中山路14号路灯不亮")
+
+    async def ticked_at(hours: float) -> list[bool]:
+        quiet_bot.clock.set(started + timedelta(hours=hours))
+        await quiet_bot.sweep()
+        found = await progress(
+            quiet_bot.resources.deps, told, started, {1001: "worker", 9001: "coordinator"},
+            quiet_bot.clock.now(),
+        )  # fmt: skip
+        return ticked(found)
+
+    assert await ticked_at(2) == [True, False]  # 22:30: queued, held back by quiet hours
+    assert await ticked_at(10.5) == [True, False]  # 07:00
+    assert await ticked_at(11) == [True, True]  # 07:30: sent
+    listed = await coordinator.wait_for(second)
+    assert first in listed.text  # the two went as one list
+    assert await rows(
+        quiet_bot,
+        "SELECT payload FROM outbox WHERE chat_id = 9001 AND kind = 'reminder' AND issue_id IS NULL",
+    ) == [('{"listed": "1:1:escalation 2:1:escalation"}',)]
