@@ -229,6 +229,11 @@ class IssueRepository(Protocol):
     async def get(self, issue_id: int) -> Issue | None: ...
     async def version_of(self, issue_id: int) -> int | None: ...
     async def by_number(self, number: str) -> Issue | None: ...
+    async def logged_since(self, since: datetime, limit: int) -> list[Issue]:
+        """Issues logged at `since` or later (to the second), in the order they were logged, up
+        to `limit`: what a trainee logged since a drill began (playground/drills.py)."""
+        ...
+
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage: ...
     async def inbox(
         self, department: str | None, limit: int, offset: int, viewer: Viewer | None = None
@@ -317,6 +322,13 @@ class OutboxRepository(Protocol):
     ) -> list[OutboxItem]:
         """Undelivered reminders of this priority to this chat, due by `now`, oldest first, up
         to `limit`; not `besides`."""
+        ...
+
+    async def reminders_to(self, chat_id: int, since: datetime, limit: int) -> list[OutboxItem]:
+        """The reminders queued to this chat at `since` or later (to the second): waiting,
+        delivered or set aside, until they are purged; oldest first, up to `limit`. Who was
+        told what, for the playground's drills (an escalation to the coordinators): on no
+        index, for a small database, not for the bot's own paths."""
         ...
 
     async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:

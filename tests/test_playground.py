@@ -91,7 +91,7 @@ async def test_the_state_lists_the_people_places_samples_and_words(
 ) -> None:
     state = await (await client.get("/api/state")).json()
     keys = [p["key"] for p in state["people"]]
-    assert keys == ["worker", "operator", "head1", "member", "head2", "coordinator", "group"]
+    assert keys == ["worker", "hotline", "head1", "member", "head2", "coordinator", "group"]
     group = state["people"][-1]
     assert group["kind"] == "group" and group["member"] == "head1" and group["chat_id"] == GROUP
     assert state["strings"]["zh"]["reset"] == "重置" and state["strings"]["en"]["reset"] == "Reset"

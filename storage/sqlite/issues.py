@@ -216,6 +216,13 @@ class SqliteIssues:
         found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE number = ?", (number,))
         return found[0] if found else None
 
+    async def logged_since(self, since: datetime, limit: int) -> list[Issue]:
+        # A range of the index issues_by_creation (migration 0004).
+        return await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE created_at >= ? ORDER BY created_at, id LIMIT ?",
+            (to_epoch(since), limit),
+        )
+
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
         """What a person reported: open ones first, newest first within each."""
         total = await self._count("SELECT count(*) FROM issues WHERE reporter_id = ?", (staff_id,))
