@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import time
 import tomllib
@@ -27,6 +28,7 @@ from config.settings import Settings
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication
 from playground.clock import PlaygroundClock
+from playground.drills import Drill, Progress, load_drills, progress, unknown_codes
 from runtime.app import Machinery, StoppingApplication, build_application
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ class Events:
 
     def publish(self, event: dict[str, Any]) -> None:
         for queue in self._queues:
-            if event["type"] == "chat" and event in queue._queue:  # type: ignore[attr-defined]
+            if event["type"] in ("chat", "drill") and event in queue._queue:  # type: ignore[attr-defined]
                 continue
             queue.put_nowait(event)
 
@@ -122,12 +124,19 @@ class Playground:
     clock: PlaygroundClock = field(init=False)
     app: BotApplication | None = field(init=False, default=None)
     people: list[Person] = field(init=False, default_factory=list)
+    drills: list[Drill] = field(init=False, default_factory=list)
     events: Events = field(init=False, default_factory=Events)
     _lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     @property
     def database(self) -> Path:
         return self.data / "duban.sqlite3"
+
+    @property
+    def drill_file(self) -> Path:
+        """Which drill runs and since when (by the playground's clock): kept on disk, as the
+        clock is, so a restart goes on with it."""
+        return self.data / "drill.json"
 
     @property
     def settings(self) -> Settings:
@@ -160,8 +169,12 @@ class Playground:
         zone = self.settings.zone
         self.clock = PlaygroundClock(self.data / "clock.json", zone, self.real_time)
         self.api.now = self.clock.now
-        self.api.listen(lambda chat_id: self.events.publish({"type": "chat", "chat_id": chat_id}))
+        self.api.listen(self._changed)
         self.people = self._people()
+        self.drills = load_drills()
+        for drill in self.drills:
+            if missing := unknown_codes(drill, self.district.org):
+                raise ValueError(f"drill {drill.id!r} names what the district lacks: {missing}")
         await self._start_bot()
 
     async def stop(self) -> None:
@@ -177,7 +190,7 @@ class Playground:
             for leftover in self.data.glob(f"{self.database.name}*"):
                 leftover.unlink()
             self.clock.reset()
-            (self.data / "drill.json").unlink(missing_ok=True)
+            self.drill_file.unlink(missing_ok=True)
             self.api.clear_chats()
             for person in self.people:
                 person.user.language_code = TELEGRAM_LANGUAGE["zh"]
@@ -197,6 +210,29 @@ class Playground:
     def machinery(self) -> Machinery:
         assert isinstance(self.app, StoppingApplication) and self.app.machinery is not None
         return self.app.machinery
+
+    def drill(self, drill_id: str) -> Drill | None:
+        return next((d for d in self.drills if d.id == drill_id), None)
+
+    async def drill_progress(self) -> Progress | None:
+        """The running drill's progress, read from the issues' timelines; None if none runs."""
+        try:
+            running = json.loads(self.drill_file.read_text("utf-8"))
+            drill = self.drill(running["id"])
+            started = datetime.fromisoformat(running["started"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if drill is None:
+            return None
+        people = {p.user.id: p.key for p in self.people if p.kind == "private"}
+        return await progress(self.deps, drill, started, people, self.clock.now())
+
+    async def start_drill(self, drill: Drill) -> Progress | None:
+        """Begin `drill` now (a running one is dropped): only what is done from now counts."""
+        started = self.clock.now().isoformat()
+        self.drill_file.write_text(json.dumps({"id": drill.id, "started": started}), "utf-8")
+        self.events.publish({"type": "drill"})
+        return await self.drill_progress()
 
     async def next_deadline(self) -> datetime | None:
         async with self.deps.store.reading() as tx:
@@ -219,8 +255,17 @@ class Playground:
             raise ValueError(move)
         self.events.publish({"type": "clock"})
         await self.machinery.sweeper.sweep_once()
+        if self.drill_file.exists():
+            self.events.publish({"type": "drill"})
 
     # ------------------------------------------------------------------- inside
+    def _changed(self, chat_id: int) -> None:
+        """A chat changed. Every step the bot takes tells someone (after its commit), so it
+        is also when a running drill may have moved on: the page re-reads it."""
+        self.events.publish({"type": "chat", "chat_id": chat_id})
+        if self.drill_file.exists():
+            self.events.publish({"type": "drill"})
+
     def _people(self) -> list[Person]:
         page = self.district.page
         people: dict[str, Person] = {}

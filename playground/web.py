@@ -51,6 +51,8 @@ def make_app(playground: Playground, *, exposed: bool = False) -> web.Applicatio
     app.router.add_get("/api/files/{file_id}", _file)
     app.router.add_post("/api/clock", _clock)
     app.router.add_post("/api/reset", _reset)
+    app.router.add_post("/api/drills/{drill_id}/start", _start_drill)
+    app.router.add_get("/api/drills/current", _current_drill)
     app.router.add_get("/api/live", _live)
     return app
 
@@ -90,7 +92,7 @@ async def _state(request: web.Request) -> web.Response:
                 }
                 for s in page.get("samples", [])
             ],
-            "drills": [],  # the drills (playground/drills.py) have not landed here yet
+            "drills": [{"id": d.id, "title": dict(d.title)} for d in playground.drills],
         }
     )
 
@@ -473,6 +475,20 @@ async def _clock(request: web.Request) -> web.Response:
 async def _reset(request: web.Request) -> web.Response:
     await request.app[PLAYGROUND].reset()
     return web.json_response({})
+
+
+async def _start_drill(request: web.Request) -> web.Response:
+    playground = request.app[PLAYGROUND]
+    drill = playground.drill(request.match_info["drill_id"])
+    if drill is None:
+        raise Refused(404, "no such drill")
+    started = await playground.start_drill(drill)
+    return web.json_response(started.to_json() if started else None)
+
+
+async def _current_drill(request: web.Request) -> web.Response:
+    running = await request.app[PLAYGROUND].drill_progress()
+    return web.json_response(running.to_json() if running else None)
 
 
 async def _live(request: web.Request) -> web.WebSocketResponse:

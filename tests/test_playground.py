@@ -350,3 +350,31 @@ async def test_a_document_the_bot_sends_downloads_with_its_name(
     assert await download.read() == b"PK workbook"
     assert download.headers["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
     assert (await client.get("/api/files/nothing-here")).status == 404
+
+
+async def test_a_drill_started_on_the_page_reads_the_trainees_steps_from_the_timeline(
+    play: Playground, client: TestClient[Any, Any]
+) -> None:
+    state = await (await client.get("/api/state")).json()
+    assert [d["id"] for d in state["drills"]] == ["streetlight", "return-reroute", "overdue-redo"]
+    assert (await (await client.get("/api/drills/current")).json()) is None
+    worker = person(play, WORKER)
+    await worker.send("/start")
+    await log_issue(worker)  # before the drill: it does not count
+
+    started = await (await client.post("/api/drills/streetlight/start", json={})).json()
+    assert [s["done"] for s in started["steps"]] == [False, False, False]
+    async with client.ws_connect("/api/live") as live:
+        await log_issue(worker)  # from the hotline, not the community visit the task asks for
+        while (await asyncio.wait_for(live.receive_json(), 15))["type"] != "drill":
+            pass
+
+    running = await (await client.get("/api/drills/current")).json()
+    assert [s["done"] for s in running["steps"]] == [False, False, False]
+    assert running["finished"] is False and running["summary"] is None
+    [mistake] = running["mistakes"]
+    assert "来源" in mistake["zh"] and "社区走访" in mistake["zh"]
+    missing = await client.post("/api/drills/no-such-drill/start", json={})
+    assert missing.status == 404 and "error" in await missing.json()
+    assert (await client.post("/api/reset", json={})).status == 200
+    assert (await (await client.get("/api/drills/current")).json()) is None
