@@ -284,7 +284,7 @@ class Progress:
         return max(0, int((self.finished_at - self.started).total_seconds()))
 
     def to_json(self) -> dict[str, Any]:
-        """As the page's API gives it (/tmp/play/CONTRACT.md); `mistakes` beside the summary
+        """As the page's API gives it (playground/web.py); `mistakes` beside the summary
         are those made so far, to show as they happen."""
         mistakes = [dict(m) for m in self.mistakes]
         return {

@@ -19,10 +19,12 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 from babel.dates import format_datetime
 
+from casework.organisation import LANGUAGES
 from emulator import BotMessage
 from emulator.server import _ALLOWED_TAGS
 from playground.runner import MOVES, TELEGRAM_LANGUAGE, Person, Playground
 from playground.strings import page_strings
+from rendering.i18n import N_, texts
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +60,14 @@ def make_app(playground: Playground, *, exposed: bool = False) -> web.Applicatio
 
 
 class Refused(web.HTTPException):
-    """A 4xx with `{"error": "<words for a person>"}`."""
+    """A 4xx with `{"error": "<words for a person>", "errors": {"zh": …, "en": …}}`: the words
+    (a catalog's message id) in each language, for the page to show in its own."""
 
     def __init__(self, status: int, error: str) -> None:
         self.status_code = status
-        super().__init__(
-            text=json.dumps({"error": error}, ensure_ascii=False), content_type="application/json"
-        )
+        words = {language: str(texts(language)._(error)) for language in LANGUAGES}
+        body = {"error": words["zh"], "errors": words}
+        super().__init__(text=json.dumps(body, ensure_ascii=False), content_type="application/json")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -302,7 +305,7 @@ async def _file(request: web.Request) -> web.Response:
     file_id = request.match_info["file_id"]
     data = playground.api.files.get(file_id)
     if data is None:
-        raise Refused(404, "no such file")
+        raise Refused(404, N_("No such file"))
     document = next(
         (m for m in playground.api.sent if m.kind == "document" and m.file_id == file_id), None
     )
@@ -332,10 +335,10 @@ def _person(request: web.Request) -> Person:
     try:
         chat_id = int(request.match_info["chat_id"])
     except ValueError:
-        raise Refused(404, "no such chat") from None
+        raise Refused(404, N_("No such chat")) from None
     person = request.app[PLAYGROUND].person(chat_id)
     if person is None:
-        raise Refused(404, "no such chat")
+        raise Refused(404, N_("No such chat"))
     return person
 
 
@@ -343,9 +346,9 @@ async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "the request is not JSON") from None
+        raise Refused(400, N_("The request is not JSON")) from None
     if not isinstance(body, dict):
-        raise Refused(400, "the request is not a JSON object")
+        raise Refused(400, N_("The request is not a JSON object"))
     return body
 
 
@@ -354,9 +357,9 @@ async def _send(request: web.Request) -> web.Response:
     body = await _body(request)
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise Refused(400, "nothing to send")
+        raise Refused(400, N_("Nothing to send"))
     if len(text) > 4096:
-        raise Refused(400, "a message is at most 4096 characters")
+        raise Refused(400, N_("A message is at most 4096 characters"))
     reply_to = _replied(playground, person, body.get("reply_to"))
     await person.user.send(text, chat=person.group, reply_to=reply_to)
     return web.json_response({})
@@ -374,9 +377,9 @@ async def _press(request: web.Request) -> web.Response:
     message = playground.api.messages.get((person.chat_id, body.get("message_id")))  # type: ignore[arg-type]
     data = body.get("data")
     if message is None or message.deleted:
-        raise Refused(404, "that message is gone")
+        raise Refused(404, N_("That message is gone"))
     if not isinstance(data, str):
-        raise Refused(400, "no button data")
+        raise Refused(400, N_("No button data"))
     api = playground.api
     query_id = await person.user.tap(message, data)
     with contextlib.suppress(AssertionError):  # no answer in time: the page shows none
@@ -400,9 +403,9 @@ async def _photo(request: web.Request) -> web.Response:
             elif part.name in ("photo", "file"):
                 data = bytes(await part.read(decode=False))
         if not data:
-            raise Refused(400, "no picture in the upload")
+            raise Refused(400, N_("No picture in the upload"))
         if _image_type(data) == "application/octet-stream":
-            raise Refused(400, "only JPEG, PNG or WebP pictures")
+            raise Refused(400, N_("Only JPEG, PNG or WebP pictures"))
     else:
         body = await _body(request)
         sample = next(
@@ -414,7 +417,7 @@ async def _photo(request: web.Request) -> web.Response:
             None,
         )
         if sample is None:
-            raise Refused(404, "no such sample picture")
+            raise Refused(404, N_("No such sample picture"))
         data = (STATIC / "samples" / sample["file"]).read_bytes()
         caption = body.get("caption") if isinstance(body.get("caption"), str) else None
     file_id = f"photo-{uuid.uuid4().hex}"
@@ -428,9 +431,9 @@ async def _location(request: web.Request) -> web.Response:
     try:
         latitude, longitude = float(body["latitude"]), float(body["longitude"])
     except (KeyError, TypeError, ValueError):
-        raise Refused(400, "a location needs a latitude and a longitude") from None
+        raise Refused(400, N_("A location needs a latitude and a longitude")) from None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise Refused(400, "no such place on Earth")
+        raise Refused(400, N_("No such place on Earth"))
     title, address = body.get("title"), body.get("address")
     if isinstance(title, str) and title:
         where = address if isinstance(address, str) and address else title
@@ -443,7 +446,7 @@ async def _location(request: web.Request) -> web.Response:
 async def _contact(request: web.Request) -> web.Response:
     person = _person(request)
     if person.kind != "private":
-        raise Refused(400, "a contact is shared in a private chat")
+        raise Refused(400, N_("A contact is shared in a private chat"))
     phone = f"+86 138 0000 {person.user.id % 10000:04d}"  # made up, as the whole playground
     await person.user.send_contact(phone, person.user.first_name, own=True)
     return web.json_response({})
@@ -454,7 +457,7 @@ async def _language(request: web.Request) -> web.Response:
     body = await _body(request)
     language = body.get("language")
     if language not in TELEGRAM_LANGUAGE:
-        raise Refused(400, "the language is zh or en")
+        raise Refused(400, N_("The language is zh or en"))
     person.user.language_code = TELEGRAM_LANGUAGE[language]
     for same in playground.people:  # the person's other panes (a group they type in)
         if same.user is person.user:
@@ -467,7 +470,7 @@ async def _clock(request: web.Request) -> web.Response:
     body = await _body(request)
     move = body.get("move")
     if move not in MOVES:
-        raise Refused(400, "the clock moves by hour, day, morning or deadline")
+        raise Refused(400, N_("The clock moves by hour, day, morning or deadline"))
     await playground.move_clock(move)
     return web.json_response(await clock_json(playground))
 
@@ -481,7 +484,7 @@ async def _start_drill(request: web.Request) -> web.Response:
     playground = request.app[PLAYGROUND]
     drill = playground.drill(request.match_info["drill_id"])
     if drill is None:
-        raise Refused(404, "no such drill")
+        raise Refused(404, N_("No such drill"))
     started = await playground.start_drill(drill)
     return web.json_response(started.to_json() if started else None)
 

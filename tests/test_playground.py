@@ -201,7 +201,9 @@ async def test_moving_the_clock_past_a_deadline_brings_the_reminder(
     assert clock["now"].startswith("2026-11-25T11:0")
     await until(play, lambda: any(f"{number} 已到签收时限" in m.text for m in head.messages))
     bad = await client.post("/api/clock", json={"move": "backwards"})
-    assert bad.status == 400 and "error" in await bad.json()
+    refused = await bad.json()
+    assert bad.status == 400 and refused["error"].startswith("时钟只能按小时")
+    assert refused["errors"]["en"].startswith("The clock moves by hour")
 
 
 async def test_the_clock_moves_by_an_hour_a_day_and_to_the_morning_and_is_kept(

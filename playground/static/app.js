@@ -120,7 +120,7 @@ async function api(method, path, body) {
   } catch (e) {
     data = null;
   }
-  if (!response.ok) throw new Refused((data && data.error) || t("failed"));
+  if (!response.ok) throw new Refused((data && ((data.errors && data.errors[state.lang]) || data.error)) || t("failed"));
   return data;
 }
 
