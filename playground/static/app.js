@@ -2,7 +2,7 @@
  *
  * Vanilla JS, no build step, nothing fetched from the internet. It talks only to the playground's
  * own server (playground/web.py): GET /api/state and /api/chats/{id}, the POSTs of the contract
- * (/tmp/play/CONTRACT.md, "HTTP API of the page"), and the WebSocket /api/live, whose pushes say
+ * (playground/web.py), and the WebSocket /api/live, whose pushes say
  * what changed; the page then re-reads just that (no reload, no polling).
  *
  * Every word on the page comes from /api/state -> strings[zh|en] (the translation catalogs). A
