@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
 
+# A fresh playground starts in office hours: a trainee who opens it at night or at the weekend
+# sees what a working morning brings, not the quiet hours' held reminders.
+OFFICE_OPENS, OFFICE_CLOSES, FIRST_STEP = time(8, 30), time(17, 30), time(9, 0)
+
 
 class PlaygroundClock:
     """`casework.clock.Clock` for the playground: the time runs as real time does, and moving
@@ -45,6 +49,17 @@ class PlaygroundClock:
         if moment <= here:
             moment = datetime.combine(here.date() + timedelta(days=1), local_time, self.zone)
         return self.to(moment)
+
+    def start_in_office_hours(self) -> datetime:
+        """Forward to 09:00 of the next weekday, unless it is office hours now (Monday to
+        Friday, 08:30-17:30, in the district's time zone)."""
+        here = self.now().astimezone(self.zone)
+        if here.weekday() < 5 and OFFICE_OPENS <= here.time() < OFFICE_CLOSES:
+            return self.now()
+        day = here.date() if here.time() < OFFICE_OPENS else here.date() + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return self.to(datetime.combine(day, FIRST_STEP, tzinfo=self.zone))
 
     def reset(self) -> None:
         self.offset = timedelta(0)

@@ -168,6 +168,8 @@ class Playground:
         await self.api.start()
         zone = self.settings.zone
         self.clock = PlaygroundClock(self.data / "clock.json", zone, self.real_time)
+        if not (self.data / "clock.json").exists():
+            self.clock.start_in_office_hours()
         self.api.now = self.clock.now
         self.api.listen(self._changed)
         self.people = self._people()
@@ -190,6 +192,7 @@ class Playground:
             for leftover in self.data.glob(f"{self.database.name}*"):
                 leftover.unlink()
             self.clock.reset()
+            self.clock.start_in_office_hours()
             self.drill_file.unlink(missing_ok=True)
             self.api.clear_chats()
             for person in self.people:

@@ -17,7 +17,10 @@ if [ -x /usr/bin/chromium ] && [ ${#missing[@]} -eq 0 ]; then
 fi
 
 sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "install-browser: needs root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+fi
 echo "install-browser: installing ${missing[*]} (apt-get)"
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -380,3 +381,23 @@ async def test_a_drill_started_on_the_page_reads_the_trainees_steps_from_the_tim
     assert missing.status == 404 and "error" in await missing.json()
     assert (await client.post("/api/reset", json={})).status == 200
     assert (await (await client.get("/api/drills/current")).json()) is None
+
+
+@pytest.mark.parametrize(
+    ("real", "starts"),
+    [
+        ("2026-12-05T04:19", "2026-12-07T09:00"),  # Saturday before dawn: Monday morning
+        ("2026-12-02T10:00", "2026-12-02T10:00"),  # Wednesday, office hours: as it is
+        ("2026-12-02T20:00", "2026-12-03T09:00"),  # Wednesday evening: Thursday morning
+        ("2026-12-02T07:00", "2026-12-02T09:00"),  # Wednesday, early: that morning
+        ("2026-12-04T17:30", "2026-12-07T09:00"),  # Friday at closing time: Monday
+    ],
+)
+def test_a_fresh_playground_starts_in_office_hours(tmp_path: Path, real: str, starts: str) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    at = datetime.fromisoformat(real).replace(tzinfo=zone)
+    clock = playground.clock.PlaygroundClock(tmp_path / "clock.json", zone, lambda: at)
+
+    clock.start_in_office_hours()
+
+    assert clock.now().astimezone(zone).isoformat(timespec="minutes") == f"{starts}+08:00"
