@@ -25,12 +25,13 @@ from playground.drills import (
     progress,
     unknown_codes,
 )
+from playground.runner import District
 from tests.flows import answer, call_back, card_for, log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE_ORG = ROOT / "config" / "org.example.toml"
-DISTRICT = ROOT / "playground" / "district.toml"  # the sample district, once it is there
+DISTRICT = ROOT / "playground" / "district.toml"  # the sample district
 MINUTE = timedelta(minutes=1)
 
 # The drills' people, as the playground maps them (Telegram id -> key); 2003 is a second head
@@ -97,10 +98,10 @@ def test_every_drill_file_loads_and_names_only_codes_the_sample_district_has() -
     drills = load_drills()
 
     assert [d.id for d in drills] == ["streetlight", "return-reroute", "overdue-redo"]
-    for org_file in (EXAMPLE_ORG, DISTRICT):
-        if org_file.exists():
-            org = load_organisation(org_file)
-            assert {d.id: unknown_codes(d, org) for d in drills} == {d.id: [] for d in drills}
+    district = District.load(DISTRICT)
+    for org in (load_organisation(EXAMPLE_ORG), district.org):
+        assert {d.id: unknown_codes(d, org) for d in drills} == {d.id: [] for d in drills}
+    assert set(PEOPLE) <= {p["key"] for p in district.page["people"]}  # each has a phone
     for each in drills:
         assert each.title["zh"] and each.title["en"] and each.task["zh"] and each.task["en"]
         assert all(step.who in PEOPLE for step in each.steps)
