@@ -1,6 +1,9 @@
 """督办 Duban: the entry point.
 
-python bot.py            start the bot (settings from the environment and .env)
+python bot.py              start the bot (settings from the environment and .env)
+python bot.py playground   start the playground: the bot against its built-in Telegram, and a
+                           page of phones to try it (also what `python bot.py` does when no
+                           BOT_TOKEN is set, in the environment or in .env)
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -28,9 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     backup = commands.add_parser("backup", help="copy the database while the bot runs")
     backup.add_argument("file", type=Path, help="where to write the copy")
+    commands.add_parser(
+        "playground", help="try the bot in a browser, against its built-in Telegram (no token)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "backup":
         return make_backup(arguments.file)
+    if arguments.command == "playground" or not token_given():
+        return run_playground()
     try:
         settings = load_settings()
         org = load_organisation(settings.org_file)
@@ -88,6 +97,26 @@ def main(argv: list[str] | None = None) -> int:
         loop.close()
     log.info("stopped")
     return 0
+
+
+def token_given(env_file: Path = Path(".env")) -> bool:
+    """BOT_TOKEN is set, in the environment or in .env (its value is not looked at further)."""
+    if os.environ.get("BOT_TOKEN", "").strip():
+        return True
+    from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+    found = {k.upper(): v for k, v in dotenv_values(env_file).items()} if env_file.is_file() else {}
+    return bool((found.get("BOT_TOKEN") or "").strip())
+
+
+def run_playground() -> int:
+    from playground.runner import TOKEN  # only when it is asked for
+    from playground.serve import main as serve_playground
+
+    level = os.environ.get("LOG_LEVEL", "").upper()
+    configure_logging(level if level in logging.getLevelNamesMapping() else "INFO", TOKEN)
+
+    return serve_playground()
 
 
 def make_backup(target: Path) -> int:

@@ -101,7 +101,13 @@ class EmulatedUser:
         *,
         chat: EmulatedGroup | None = None,
         reply_to: BotMessage | None = None,
+        data: bytes | None = None,
     ) -> int:
+        """Send a photo; with `data`, its bytes are kept as Telegram's servers keep them (under
+        `file_id` and its small size's id), for whoever shows or downloads it."""
+        if data is not None:
+            self.api.store_file(data, file_id)
+            self.api.store_file(data, f"{file_id}-small")
         message = self._message(chat)
         if reply_to is not None:
             message["reply_to_message"] = self.api._as_json(reply_to)
@@ -118,22 +124,35 @@ class EmulatedUser:
             message["caption"] = caption
         return await self._push(message)
 
-    async def share_location(self, latitude: float, longitude: float) -> int:
-        message = self._message(None)
+    async def share_location(
+        self, latitude: float, longitude: float, *, chat: EmulatedGroup | None = None
+    ) -> int:
+        message = self._message(chat)
         message["location"] = {"latitude": latitude, "longitude": longitude}
         return await self._push(message)
 
-    async def share_venue(self, latitude: float, longitude: float, title: str, address: str) -> int:
+    async def share_venue(
+        self,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        *,
+        chat: EmulatedGroup | None = None,
+    ) -> int:
         """A place chosen on Telegram's map: the pin with its name and address."""
-        message = self._message(None)
+        message = self._message(chat)
         where = {"latitude": latitude, "longitude": longitude}
         message["location"] = where
         message["venue"] = {"location": where, "title": title, "address": address}
         return await self._push(message)
 
-    async def send_contact(self, phone_number: str, first_name: str) -> int:
+    async def send_contact(self, phone_number: str, first_name: str, *, own: bool = False) -> int:
+        """Share a contact; `own`: one's own, as the "share my contact" button sends it."""
         message = self._message(None)
         message["contact"] = {"phone_number": phone_number, "first_name": first_name}
+        if own:
+            message["contact"]["user_id"] = self.id
         return await self._push(message)
 
     async def press(self, message: BotMessage, label: str) -> CallbackAnswer | None:

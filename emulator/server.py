@@ -15,9 +15,11 @@ import itertools
 import json
 import re
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -61,6 +63,22 @@ _ALLOWED_TAGS = {
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+# Keyboards' shapes (Telegram's limits, which it answers "reply markup is too long").
+MAX_INLINE_BUTTONS = 100
+MAX_INLINE_PER_ROW = 8
+MAX_REPLY_BUTTONS = 300
+MAX_REPLY_PER_ROW = 12
+# What an inline button does: exactly one of these besides its text.
+_INLINE_ACTIONS = {
+    "callback_data", "url", "login_url", "switch_inline_query",
+    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "callback_game",
+    "pay", "web_app", "copy_text",
+}  # fmt: skip
+# A reply keyboard's buttons that only private chats may show.
+_PRIVATE_ONLY = ("request_location", "request_contact", "request_poll", "request_users",
+                 "request_chat")  # fmt: skip
+# A chat action shows for 5 seconds, or until the bot's next message in the chat.
+ACTION_SECONDS = 5.0
 CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
     "upload_document", "choose_sticker", "find_location", "record_video_note",
@@ -99,6 +117,9 @@ class BotMessage:
     deleted: bool = False
     history: list[str] = field(default_factory=list)
     sent_at: float = field(default_factory=time.monotonic)
+    at: datetime | None = None  # by the emulator's clock (`BotApiEmulator.now`)
+    album: str | None = None  # the media group it was sent in
+    parse_mode: str | None = None  # how `html` reads: "HTML", or None for plain text
 
     @property
     def buttons(self) -> list[Button]:
@@ -213,10 +234,12 @@ class BotApiEmulator:
         token: str = "4242:fake-token-for-tests",
         username: str = "duban_test_bot",
         first_update_id: int = 1,
+        first_message_id: int = 1,
     ):
         """`first_update_id`: where update numbers start. Telegram's only grow, and the bot skips
         one it has handled before, so a server playing to a database that a previous run used
-        must start past that run's numbers."""
+        must start past that run's numbers. `first_message_id`: where each chat's message ids
+        start (past a previous run's, so the bot's edits of its old cards miss, not hit others)."""
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
@@ -235,11 +258,24 @@ class BotApiEmulator:
         self.faults: list[Fault] = []
         self.holds: dict[int, asyncio.Event] = {}  # chat id -> released when set
         self.redirected: list[str] = []  # paths requested by following a redirect
+        # What each chat shows besides its messages: the reply keyboard the bot last sent
+        # (kept until removed; one-time ones hidden once used), a force reply waiting for the
+        # person, the chat action under way; and what people sent (as Telegram holds it).
+        self.keyboards: dict[int, JSON] = {}
+        self.force_replies: dict[int, JSON] = {}
+        self.incoming: defaultdict[int, list[JSON]] = defaultdict(list)
+        self._actions: dict[int, tuple[str, asyncio.TimerHandle]] = {}
+        self._listeners: list[Callable[[int], None]] = []
 
         self._updates: list[JSON] = []
         self._offset = 0
         self._update_ids = itertools.count(first_update_id)
-        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(first_message_id)
+        )
+        # The time a chat shows beside each message (the playground's moved clock).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.received_at: dict[tuple[int, int], datetime] = {}
         self._callback_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -373,6 +409,8 @@ class BotApiEmulator:
     async def push_update(self, update: JSON) -> int:
         update_id = next(self._update_ids)
         update["update_id"] = update_id
+        if "message" in update:
+            self._person_wrote(update["message"])
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
@@ -409,6 +447,68 @@ class BotApiEmulator:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    # ------------------------------------------------------------ what chats show
+    def listen(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(chat_id)` whenever what a chat shows changes: a message sent, edited
+        or deleted (by the bot or a person), a chat action begun or ended, its reply keyboard
+        or force reply changed. It must not block (put on a queue, set an event). Returns the
+        function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def action(self, chat_id: int) -> str | None:
+        """The chat action the chat shows now ("typing", "upload_document"…), if any."""
+        shown = self._actions.get(chat_id)
+        return shown[0] if shown is not None else None
+
+    def store_file(self, data: bytes, file_id: str | None = None) -> str:
+        """Keep a file as Telegram's servers do (a person's photo); its id."""
+        file_id = file_id or f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        return file_id
+
+    def clear_chats(self) -> None:
+        """Forget every chat's messages, keyboards and actions (the playground's Reset); update
+        numbers and message ids go on growing, as Telegram's do."""
+        for _, timer in self._actions.values():
+            timer.cancel()
+        chats = set(self.by_chat) | set(self.incoming) | set(self.keyboards)
+        self._actions.clear()
+        self.sent.clear()
+        self.by_chat.clear()
+        self.messages.clear()
+        self.answers.clear()
+        self.keyboards.clear()
+        self.force_replies.clear()
+        self.incoming.clear()
+        self.received_at.clear()
+        self.files.clear()
+        self.calls.clear()
+        for chat_id in chats:
+            self._notify(chat_id)
+
+    def _notify(self, chat_id: int) -> None:
+        for listener in list(self._listeners):
+            listener(chat_id)
+
+    def _end_action(self, chat_id: int) -> None:
+        shown = self._actions.pop(chat_id, None)
+        if shown is not None:
+            shown[1].cancel()
+            self._notify(chat_id)
+
+    def _person_wrote(self, message: JSON) -> None:
+        """A person's message reaches the chat: it shows it; the force reply is answered, and
+        a one-time keyboard, used, is hidden."""
+        chat_id = int(message["chat"]["id"])
+        self.incoming[chat_id].append(message)
+        self.received_at[(chat_id, int(message["message_id"]))] = self.now()
+        self.force_replies.pop(chat_id, None)
+        keyboard = self.keyboards.get(chat_id)
+        if keyboard is not None and keyboard.get("one_time_keyboard"):
+            del self.keyboards[chat_id]
+        self._notify(chat_id)
+
     async def _changed_now(self) -> None:
         async with self._changed:
             self._changed.notify_all()
@@ -439,6 +539,9 @@ class BotApiEmulator:
         return True
 
     def menu(self, chat_id: int, language: str = "", group: bool = False) -> list[str]:
+        return [c["command"] for c in self.menu_entries(chat_id, language, group)]
+
+    def menu_entries(self, chat_id: int, language: str = "", group: bool = False) -> list[JSON]:
         """The commands a person whose app speaks `language` sees in the menu of a chat (a
         group's, with `group`), by Telegram's order of scopes: the chat's, then all private
         chats' (all groups'), then the default; each in the person's language first."""
@@ -449,7 +552,7 @@ class BotApiEmulator:
             for code in (language, ""):
                 found = self.commands.get((json.dumps(scope, sort_keys=True), code))
                 if found is not None:
-                    return [c["command"] for c in found]
+                    return list(found)
         return []
 
     async def _m_getupdates(self, params: JSON) -> list[JSON]:
@@ -495,6 +598,7 @@ class BotApiEmulator:
         if not 2 <= len(media) <= 10:
             raise ApiError(400, "Bad Request: wrong number of media in the album")
         results = []
+        album = f"album-{next(self._callback_ids)}"
         for item in media:
             caption = visible_text(item.get("caption") or "", item.get("parse_mode"))
             one = {k: v for k, v in params.items() if k != "media"}
@@ -503,7 +607,7 @@ class BotApiEmulator:
             if isinstance(uploaded, bytes):  # sent with the request, as Telegram takes it
                 file_id = f"uploaded-{len(self.files)}"
                 self.files[file_id] = uploaded
-            results.append(await self._deliver(one, "media", caption, file_id=file_id))
+            results.append(await self._deliver(one, "media", caption, file_id=file_id, album=album))
         return results
 
     async def _m_senddocument(self, params: JSON) -> JSON:
@@ -514,6 +618,11 @@ class BotApiEmulator:
         stored = self.messages[(message["chat"]["id"], message["message_id"])]
         stored.document = data
         stored.filename = params.get("_filename:document")
+        if data is not None:  # downloadable, as a person's Telegram offers it
+            stored.file_id = self.store_file(data, f"doc-{stored.chat_id}-{stored.message_id}")
+        elif isinstance(document, str):
+            stored.file_id = document
+        message["document"]["file_id"] = stored.file_id or message["document"]["file_id"]
         return message
 
     async def _m_sendchataction(self, params: JSON) -> bool:
@@ -524,6 +633,12 @@ class BotApiEmulator:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat_id not in self.known_chats:
             raise ApiError(400, "Bad Request: chat not found")
+        previous = self._actions.pop(chat_id, None)
+        if previous is not None:
+            previous[1].cancel()
+        expiry = asyncio.get_running_loop().call_later(ACTION_SECONDS, self._end_action, chat_id)
+        self._actions[chat_id] = (str(params["action"]), expiry)
+        self._notify(chat_id)
         return True
 
     async def _m_sendlocation(self, params: JSON) -> JSON:
@@ -548,18 +663,25 @@ class BotApiEmulator:
                 "reply markup are exactly the same as a current content and reply markup "
                 "of the message",
             )
+        _check_inline_markup(markup)
         message.history.append(message.text)
         message.text, message.html, message.markup = shown, text, markup
+        message.parse_mode = params.get("parse_mode")
         message.edits += 1
+        self._notify(message.chat_id)
         await self._changed_now()
         return self._as_json(message)
 
     async def _m_editmessagecaption(self, params: JSON) -> JSON:
         message = self._find(params)
         shown = visible_text(params.get("caption") or "", params.get("parse_mode"))
+        _check_inline_markup(params.get("reply_markup"))
         message.history.append(message.text)
         message.text, message.markup = shown, params.get("reply_markup")
+        message.html = params.get("caption") or ""
+        message.parse_mode = params.get("parse_mode")
         message.edits += 1
+        self._notify(message.chat_id)
         await self._changed_now()
         return self._as_json(message)
 
@@ -568,14 +690,17 @@ class BotApiEmulator:
         markup = params.get("reply_markup")
         if markup == message.markup:
             raise ApiError(400, "Bad Request: message is not modified")
+        _check_inline_markup(markup)
         message.markup = markup
         message.edits += 1
+        self._notify(message.chat_id)
         await self._changed_now()
         return self._as_json(message)
 
     async def _m_deletemessage(self, params: JSON) -> bool:
         message = self._find(params)
         message.deleted = True
+        self._notify(message.chat_id)
         await self._changed_now()
         return True
 
@@ -608,6 +733,7 @@ class BotApiEmulator:
         shown: str,
         html_source: str | None = None,
         file_id: str | None = None,
+        album: str | None = None,
     ) -> JSON:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
@@ -615,11 +741,7 @@ class BotApiEmulator:
         if chat_id not in self.known_chats:
             raise ApiError(400, "Bad Request: chat not found")
         markup = params.get("reply_markup")
-        for row in (markup or {}).get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data")
-                if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        _check_markup(markup, private=chat_id > 0)
         reply = params.get("reply_parameters") or {}
         message = BotMessage(
             chat_id=chat_id,
@@ -630,10 +752,23 @@ class BotApiEmulator:
             html=html_source,
             file_id=file_id,
             reply_to=reply.get("message_id") or params.get("reply_to_message_id"),
+            at=self.now(),
+            album=album,
+            parse_mode=params.get("parse_mode"),
         )
         self.messages[(chat_id, message.message_id)] = message
         self.sent.append(message)
         self.by_chat[chat_id].append(message)
+        if markup is not None and "keyboard" in markup:
+            self.keyboards[chat_id] = markup
+        elif markup is not None and markup.get("remove_keyboard"):
+            self.keyboards.pop(chat_id, None)
+        elif markup is not None and markup.get("force_reply"):
+            self.force_replies[chat_id] = markup
+        shown_action = self._actions.pop(chat_id, None)  # the bot's message ends its action
+        if shown_action is not None:
+            shown_action[1].cancel()
+        self._notify(chat_id)
         await self._changed_now()
         return self._as_json(message)
 
@@ -665,7 +800,8 @@ class BotApiEmulator:
             if message.text:
                 data["caption"] = message.text
         elif message.kind == "document":
-            data["document"] = {"file_id": f"doc-{message.message_id}", "file_unique_id": "d"}
+            file_id = message.file_id or f"doc-{message.message_id}"
+            data["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
             if message.text:
                 data["caption"] = message.text
         elif message.kind == "location":
@@ -676,6 +812,59 @@ class BotApiEmulator:
         return data
 
 
+def _check_markup(markup: JSON | None, *, private: bool) -> None:
+    """Telegram's rules for the keyboard a message is sent with."""
+    if not markup:
+        return
+    if "inline_keyboard" in markup:
+        _check_inline_markup(markup)
+    elif "keyboard" in markup:
+        rows = markup["keyboard"]
+        if not rows or not all(rows):
+            raise ApiError(400, "Bad Request: keyboard must be non-empty")
+        if any(len(row) > MAX_REPLY_PER_ROW for row in rows) or (
+            sum(map(len, rows)) > MAX_REPLY_BUTTONS
+        ):
+            raise ApiError(400, "Bad Request: reply markup is too long")
+        for row in rows:
+            for button in row:
+                text = button if isinstance(button, str) else button.get("text")
+                if not isinstance(text, str) or not text.strip():
+                    raise ApiError(400, "Bad Request: keyboard button text must be non-empty")
+                asks = [k for k in _PRIVATE_ONLY if isinstance(button, dict) and button.get(k)]
+                if asks and not private:
+                    raise ApiError(
+                        400, f"Bad Request: {asks[0]} buttons are allowed only in private chats"
+                    )
+
+
+def _check_inline_markup(markup: JSON | None) -> None:
+    """An inline keyboard's shape and buttons; edits take no other kind of keyboard."""
+    if not markup:
+        return
+    if "inline_keyboard" not in markup:
+        raise ApiError(400, "Bad Request: inline keyboard expected")
+    rows = markup["inline_keyboard"]
+    if any(len(row) > MAX_INLINE_PER_ROW for row in rows) or (
+        sum(map(len, rows)) > MAX_INLINE_BUTTONS
+    ):
+        raise ApiError(400, "Bad Request: reply markup is too long")
+    for row in rows:
+        for button in row:
+            if not str(button.get("text") or "").strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            actions = [k for k in _INLINE_ACTIONS if k in button]
+            if len(actions) != 1:
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline keyboard button: Text buttons are"
+                    " unallowed in the inline keyboard",
+                )
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
 async def _read_params(request: web.Request) -> JSON:
     params: JSON = {}
     if request.content_type == "application/json":
@@ -684,7 +873,8 @@ async def _read_params(request: web.Request) -> JSON:
     for key, value in form.items():
         if isinstance(value, web.FileField):
             params[key] = value.file.read()
-            params[f"_filename:{key}"] = value.filename
+            # aiohttp's client percent-encodes a name that is not ASCII (RFC 7578 allows it)
+            params[f"_filename:{key}"] = urllib.parse.unquote(value.filename)
         elif key in _STRING_PARAMS:
             params[key] = value
         else:

@@ -51,12 +51,15 @@ async def run_to_end(tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:
     return process.returncode, (out + err).decode()
 
 
-async def test_without_a_token_the_bot_names_the_setting_and_exits(tmp_path: Path) -> None:
-    code, output = await run_to_end(tmp_path, bot_environment())
+async def test_a_bad_setting_is_named_and_the_bot_exits(tmp_path: Path) -> None:
+    # (With no token at all, the playground starts instead: tests/test_playground.py.)
+    env = bot_environment(BOT_TOKEN="1:x", TIMEZONE="Mars/Olympus")
+    code, output = await run_to_end(tmp_path, env)
 
     assert code != 0
     assert output.strip().splitlines() == [
-        "bot.py: BOT_TOKEN is not set: put it in the environment or in .env"
+        "bot.py: TIMEZONE is invalid: unknown time zone 'Mars/Olympus' (try Asia/Shanghai)"
+        " (got 'Mars/Olympus')"
     ]
 
 

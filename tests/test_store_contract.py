@@ -21,7 +21,7 @@ from casework.intake import Draft, Step
 from casework.issues import Contact, Event, EventKind, Issue, Solved, Source, Status, Verdict
 from casework.metrics import Held
 from casework.organisation import RosterEntry
-from casework.outbox import Card, OutboxItem, OutboxKind, Priority
+from casework.outbox import Card, Notice, OutboxItem, OutboxKind, Priority, notice_item
 from casework.people import (
     AccessAction,
     AccessEntry,
@@ -391,6 +391,23 @@ async def test_an_issue_is_numbered_saved_only_over_the_version_read_and_keeps_i
     assert without_photos is not None and without_photos.photos == ()
 
 
+async def test_the_issues_logged_since_a_moment_come_in_the_order_they_were_logged(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 405)
+        for n, at in enumerate([START + H, START - H, START, START + H], 1):
+            await tx.issues.create(an_issue(reporter, f"2611-{n:04d}", created_at=at))
+        since_start = await tx.issues.logged_since(START + timedelta(microseconds=500), 10)
+        first_two = await tx.issues.logged_since(START, 2)
+        later = await tx.issues.logged_since(START + 2 * H, 10)
+
+    # To the second, as times are kept: the same second as `since` counts.
+    assert [i.number for i in since_start] == ["2611-0003", "2611-0001", "2611-0004"]
+    assert [i.number for i in first_two] == ["2611-0003", "2611-0001"]
+    assert later == []
+
+
 async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(
     store: Store,
 ) -> None:
@@ -448,6 +465,34 @@ async def test_what_people_hold_is_their_issues_in_progress_and_those_past_their
 
     assert held == {a.id: Held(open=2, overdue=1), b.id: Held(open=1, overdue=0)}
     assert nobody == {}
+
+
+async def test_the_next_deadline_is_the_earliest_of_open_issues_still_ahead(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 440)
+        nothing = await tx.issues.next_deadline(START)
+        for n, (status, respond, resolve) in enumerate(
+            [
+                (Status.PENDING, START + 3 * H, START + 2 * DAY),  # its respond_by counts
+                (Status.ACCEPTED, START + H, START + 2 * H),  # its resolve_by counts
+                (Status.RESOLVED, START + H, START + H),  # not open: none counts
+                (Status.PENDING, START - H, START + H),  # passed already
+            ],
+            1,
+        ):
+            await tx.issues.create(
+                an_issue(
+                    reporter, f"2612-{n:04d}", status=status, respond_by=respond, resolve_by=resolve
+                )
+            )
+        first = await tx.issues.next_deadline(START)
+        then = await tx.issues.next_deadline(START + 2 * H)
+        after_all = await tx.issues.next_deadline(START + 3 * H)
+
+    assert nothing is None
+    assert (first, then, after_all) == (START + 2 * H, START + 3 * H, None)
 
 
 async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(
@@ -604,6 +649,41 @@ async def test_a_newer_reminder_replaces_only_the_same_persons_older_one(
 
     assert replaced == 1
     assert [i.key for i in waiting] == ["old-2"]
+
+
+async def test_the_reminders_to_a_chat_are_found_whatever_became_of_them_until_purged(
+    store: Store, world: World
+) -> None:
+    def reminder(key: str, at: timedelta, payload: dict[str, str]) -> OutboxItem:
+        item = dataclasses.replace(message(key, 1), created_at=START + at, due_at=START + at)
+        return dataclasses.replace(item, payload=payload)
+
+    async with store.transaction() as tx:
+        await tx.outbox.add_many(
+            [
+                reminder("before", -H, {"rung": "deadline"}),
+                reminder("sent", H, {"rung": "escalation"}),
+                reminder("folded", 2 * H, {"rung": "overdue"}),
+                reminder("listing", 2 * H, {"rung": "escalation"}),
+                reminder("waiting", 3 * H, {"rung": "overdue"}),
+                dataclasses.replace(message("to another", 2), created_at=START + H),
+            ]
+        )
+        await tx.outbox.add(notice_item("a notice", 101, 1, Notice.DRAFT_DROPPED, START + H))
+        by_key = {i.key: i for i in await tx.outbox.due(START + 3 * H, 10)}
+        await tx.outbox.mark_sent(by_key["sent"].id or 0, START + H, 77)
+        await tx.outbox.set_aside([(by_key["folded"].id or 0, "folded")], START + 2 * H)
+        await tx.outbox.relist(by_key["listing"].id or 0, {"listed": "1:0:escalation"})
+        found = await tx.outbox.reminders_to(101, START, 10)
+        first = await tx.outbox.reminders_to(101, START, 1)
+        await tx.outbox.purge_done_before(START + DAY, 10)
+        after_purge = await tx.outbox.reminders_to(101, START, 10)
+
+    assert [i.key for i in found] == ["sent", "folded", "listing", "waiting"]
+    assert found[0].payload == {"rung": "escalation"} and found[0].created_at == START + H
+    assert found[2].issue_id is None and found[2].payload == {"listed": "1:0:escalation"}
+    assert [i.key for i in first] == ["sent"]
+    assert [i.key for i in after_purge] == ["listing", "waiting"]  # those done are gone
 
 
 async def test_cards_sent_are_found_by_chat_and_by_issue_and_forgotten(

@@ -216,6 +216,13 @@ class SqliteIssues:
         found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE number = ?", (number,))
         return found[0] if found else None
 
+    async def logged_since(self, since: datetime, limit: int) -> list[Issue]:
+        # A range of the index issues_by_creation (migration 0004).
+        return await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE created_at >= ? ORDER BY created_at, id LIMIT ?",
+            (to_epoch(since), limit),
+        )
+
     async def reported_by(self, staff_id: int, limit: int, offset: int) -> IssuePage:
         """What a person reported: open ones first, newest first within each."""
         total = await self._count("SELECT count(*) FROM issues WHERE reporter_id = ?", (staff_id,))
@@ -255,6 +262,20 @@ class SqliteIssues:
             " ORDER BY next_reminder_at LIMIT ?",
             (to_epoch(now), limit),
         )
+
+    async def next_deadline(self, after: datetime) -> datetime | None:
+        """The earliest deadline of an open issue later than `after`: to respond, of those
+        pending; to resolve, of those in progress (each range on its partial index)."""
+        row = await fetch_one(
+            self._conn,
+            "SELECT min(due) FROM ("
+            f" SELECT min(respond_by) AS due FROM issues WHERE status = {_PENDING}"
+            " AND respond_by > :after"
+            f" UNION ALL SELECT min(resolve_by) FROM issues WHERE status = {_ACCEPTED}"
+            " AND resolve_by > :after)",
+            {"after": to_epoch(after)},
+        )
+        return maybe_from_epoch(row[0]) if row is not None else None
 
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         """Record how far each ladder has gone, if its issue is still in that phase."""

@@ -186,6 +186,15 @@ class SqliteOutbox:
         )
         return [_item(row) for row in rows]
 
+    async def reminders_to(self, chat_id: int, since: datetime, limit: int) -> list[OutboxItem]:
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT * FROM outbox WHERE chat_id = ? AND kind = {_REMINDER} AND created_at >= ?"
+            " ORDER BY created_at, id LIMIT ?",
+            (chat_id, to_epoch(since), limit),
+        )
+        return [_item(row) for row in rows]
+
     async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:
         await self._conn.executemany(
             "UPDATE outbox SET failed_at = ?, last_error = ?"

@@ -68,6 +68,11 @@ class FakeIssues:
     async def by_number(self, number: str) -> Issue | None:
         return next((i for i in self._t.issues.values() if i.number == number), None)
 
+    async def logged_since(self, since: datetime, limit: int) -> list[Issue]:
+        at = whole_seconds(since)
+        found = [i for i in self._t.issues.values() if i.created_at >= at]
+        return sorted(found, key=lambda i: (i.created_at, i.id))[:limit]
+
     async def to_redact(self, ended_before: datetime, limit: int) -> list[Issue]:
         found = [
             i
@@ -115,6 +120,11 @@ class FakeIssues:
 
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
         raise NotFaked("issues.reminders_due")
+
+    async def next_deadline(self, after: datetime) -> datetime | None:
+        at = whole_seconds(after)
+        dues = [i.due for i in self._t.issues.values()]
+        return min((due for due in dues if due is not None and due > at), default=None)
 
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         raise NotFaked("issues.passed_reminders")

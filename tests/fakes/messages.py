@@ -115,6 +115,18 @@ class FakeOutbox:
         found.sort(key=lambda item: (item.due_at, item.id or 0))
         return found[:limit]
 
+    async def reminders_to(self, chat_id: int, since: datetime, limit: int) -> list[OutboxItem]:
+        at = whole_seconds(since)
+        found = [
+            m.item
+            for m in self._t.outbox.values()
+            if m.item.kind is OutboxKind.REMINDER
+            and m.item.chat_id == chat_id
+            and m.item.created_at >= at
+        ]
+        found.sort(key=lambda item: (item.created_at, item.id or 0))
+        return found[:limit]
+
     async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:
         self._t.write()
         changed = 0
