@@ -29,6 +29,7 @@ from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication
 from playground.clock import PlaygroundClock
 from playground.drills import Drill, Progress, load_drills, progress, unknown_codes
+from playground.keeping import ChatKeeper
 from runtime.app import Machinery, StoppingApplication, build_application
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Playground:
     district: District = field(init=False)
     api: BotApiEmulator = field(init=False)
     clock: PlaygroundClock = field(init=False)
+    keeper: ChatKeeper = field(init=False)
     app: BotApplication | None = field(init=False, default=None)
     people: list[Person] = field(init=False, default_factory=list)
     drills: list[Drill] = field(init=False, default_factory=list)
@@ -166,6 +168,8 @@ class Playground:
             first_message_id=first,
         )
         await self.api.start()
+        self.keeper = ChatKeeper(self.api, self.data)
+        self.keeper.restore()  # what the phones showed when it last stopped
         zone = self.settings.zone
         self.clock = PlaygroundClock(self.data / "clock.json", zone, self.real_time)
         if not (self.data / "clock.json").exists():
@@ -182,6 +186,8 @@ class Playground:
     async def stop(self) -> None:
         await self._stop_bot()
         if hasattr(self, "api"):
+            if hasattr(self, "keeper"):
+                self.keeper.save()
             await self.api.stop()
 
     async def reset(self) -> None:
@@ -195,6 +201,7 @@ class Playground:
             self.clock.start_in_office_hours()
             self.drill_file.unlink(missing_ok=True)
             self.api.clear_chats()
+            self.keeper.forget()
             for person in self.people:
                 person.user.language_code = TELEGRAM_LANGUAGE["zh"]
             await self._start_bot()
@@ -266,6 +273,7 @@ class Playground:
         """A chat changed. Every step the bot takes tells someone (after its commit), so it
         is also when a running drill may have moved on: the page re-reads it."""
         self.events.publish({"type": "chat", "chat_id": chat_id})
+        self.keeper.changed(chat_id)
         if self.drill_file.exists():
             self.events.publish({"type": "drill"})
 

@@ -37,10 +37,9 @@ def working_morning() -> datetime:
     return datetime(2026, 11, 25, 1, 0, tzinfo=UTC) + timedelta(seconds=time.monotonic() - BEGAN)
 
 
-@pytest.fixture
-async def play(tmp_path: Path) -> AsyncIterator[Playground]:
+async def started(data: Path) -> Playground:
     ground = Playground(
-        data=tmp_path / "playground",
+        data=data,
         sweep_seconds=30,  # the tests sweep by moving the clock
         application_class=TrackingApplication,
         real_time=working_morning,
@@ -52,6 +51,12 @@ async def play(tmp_path: Path) -> AsyncIterator[Playground]:
         await ground.app.finished(update_id)
 
     ground.api.processed = handled
+    return ground
+
+
+@pytest.fixture
+async def play(tmp_path: Path) -> AsyncIterator[Playground]:
+    ground = await started(tmp_path / "playground")
     yield ground
     await ground.stop()
     assert isinstance(ground.app, TrackingApplication | None)
@@ -401,3 +406,28 @@ def test_a_fresh_playground_starts_in_office_hours(tmp_path: Path, real: str, st
     clock.start_in_office_hours()
 
     assert clock.now().astimezone(zone).isoformat(timespec="minutes") == f"{starts}+08:00"
+
+
+async def test_a_playground_started_again_shows_the_chats_it_showed_and_edits_its_cards(
+    tmp_path: Path,
+) -> None:
+    first = await started(tmp_path / "playground")
+    worker = person(first, WORKER)
+    await worker.send("/start")
+    number = await log_issue(worker)
+    photo = b"\xff\xd8\xff a street light"
+    await worker.send_photo("photo-1", "路灯照片", data=photo)
+    shown_before = [m.text for m in first.api.chat(GROUP)]
+    await first.stop()
+
+    again = await started(tmp_path / "playground")
+    try:
+        assert [m.text for m in again.api.chat(GROUP)] == shown_before
+        assert again.api.files["photo-1"] == photo  # what people sent, pictures too
+        card = next(m for m in again.api.chat(GROUP) if number in m.text and m.has_button("签收"))
+        head = person(again, HEAD1)
+        await head.press(card, "签收")
+        await until(again, lambda: "✅ 签收人：张建国" in card.text)
+        assert card.edits >= 1  # the card of the run before, edited in place
+    finally:
+        await again.stop()
