@@ -8,8 +8,10 @@ import io
 import itertools
 import math
 import warnings
+import weakref
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -247,6 +249,28 @@ def test_chinese_labels_render_with_a_cjk_font_not_empty_boxes() -> None:
         pictures = ranking_charts(november(), None, Targets(0.9), ZH, EXAMPLE, "各承办单位排名")
 
     assert all(picture.startswith(b"\x89PNG") for picture in pictures)
+
+
+def test_a_figure_drawn_lets_go_of_its_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its texts keep the renderer they were drawn with (3 MB of pixels for a picture) until
+    the figure is collected, a full garbage collection: `png` lets go of it at once, and an
+    album of pictures holds one picture's pixels at a time."""
+    from matplotlib.backends import backend_agg
+
+    renderers: list[weakref.ref[backend_agg.RendererAgg]] = []
+    made = backend_agg.RendererAgg.__init__
+
+    def recorded(self: backend_agg.RendererAgg, *args: Any, **kwargs: Any) -> None:
+        renderers.append(weakref.ref(self))
+        made(self, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(backend_agg.RendererAgg, "__init__", recorded)
+    figures = ranking_figures(november(), None, Targets(0.9), ZH, EXAMPLE, "各承办单位排名")
+
+    for figure in figures:
+        png(figure)
+
+    assert renderers and all(renderer() is None for renderer in renderers)
 
 
 def weeks_of_november() -> list[Stretch]:
