@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
 
-# A fresh playground starts in office hours: a trainee who opens it at night or at the weekend
-# sees what a working morning brings, not the quiet hours' held reminders.
-OFFICE_OPENS, OFFICE_CLOSES, FIRST_STEP = time(8, 30), time(17, 30), time(9, 0)
+# A fresh playground starts on a working morning, before the day's first digest (08:30): a
+# trainee who opens it at night or at the weekend sees a working day begin, not the quiet hours'
+# held reminders, and Reset gives empty phones (no digest already due).
+MORNING_START = time(8, 0)
 
 
 class PlaygroundClock:
@@ -50,16 +51,14 @@ class PlaygroundClock:
             moment = datetime.combine(here.date() + timedelta(days=1), local_time, self.zone)
         return self.to(moment)
 
-    def start_in_office_hours(self) -> datetime:
-        """Forward to 09:00 of the next weekday, unless it is office hours now (Monday to
-        Friday, 08:30-17:30, in the district's time zone)."""
+    def start_on_a_working_morning(self) -> datetime:
+        """Forward to 08:00 of the next weekday (Monday to Friday, in the district's time zone):
+        today's if it is a weekday before 08:00."""
         here = self.now().astimezone(self.zone)
-        if here.weekday() < 5 and OFFICE_OPENS <= here.time() < OFFICE_CLOSES:
-            return self.now()
-        day = here.date() if here.time() < OFFICE_OPENS else here.date() + timedelta(days=1)
+        day = here.date() if here.time() <= MORNING_START else here.date() + timedelta(days=1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        return self.to(datetime.combine(day, FIRST_STEP, tzinfo=self.zone))
+        return self.to(datetime.combine(day, MORNING_START, tzinfo=self.zone))
 
     def reset(self) -> None:
         self.offset = timedelta(0)

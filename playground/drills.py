@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -326,12 +326,19 @@ class _Reading:
 
 
 async def progress(
-    deps: Deps, drill: Drill, started: datetime, people: Mapping[int, str], now: datetime
+    deps: Deps,
+    drill: Drill,
+    started: datetime,
+    people: Mapping[int, str],
+    now: datetime,
+    before: Collection[int] = (),
 ) -> Progress:
     """How far the drill has come since `started`: what ticks its steps, read from the store
-    (`people`: the playground's Telegram ids and their keys). Steps after `now` do not count."""
+    (`people`: the playground's Telegram ids and their keys). Steps after `now` do not count,
+    nor do the issues in `before` (logged before it began, in its first second: the store
+    keeps whole seconds)."""
     reading = _Reading(deps, people)
-    seen = await _read(reading, drill, started, now)
+    seen = await _read(reading, drill, started, now, before)
     done: list[datetime | None] = [None] * len(drill.steps)
     mistakes: list[Text] = []
     early: set[int] = set()
@@ -368,17 +375,28 @@ async def progress(
         drill=drill,
         started=started,
         steps=tuple(StepProgress(s, d) for s, d in zip(drill.steps, done, strict=True)),
-        mistakes=tuple(mistakes),
+        mistakes=tuple(mistakes_once(mistakes)),
     )
 
 
-async def _read(reading: _Reading, drill: Drill, started: datetime, now: datetime) -> list[_Seen]:
+def mistakes_once(mistakes: list[Text]) -> list[Text]:
+    """Each mistake once (the same wrong step read twice says nothing new), in order."""
+    seen: dict[tuple[str, str], Text] = {}
+    for mistake in mistakes:
+        seen.setdefault((mistake["zh"], mistake["en"]), mistake)
+    return list(seen.values())
+
+
+async def _read(
+    reading: _Reading, drill: Drill, started: datetime, now: datetime, before: Collection[int]
+) -> list[_Seen]:
     ids = {key: telegram_id for telegram_id, key in reading.keys.items()}
     told = {step.who for step in drill.steps if step.event == ESCALATED and step.who in ids}
     events: list[tuple[Issue, Event]] = []
     escalations: list[tuple[Issue, int, datetime, int]] = []  # issue, chat, when, outbox id
     async with reading.deps.store.reading() as tx:
-        issues = {i.id: i for i in await tx.issues.logged_since(started, ISSUES_READ)}
+        logged = await tx.issues.logged_since(started, ISSUES_READ)
+        issues = {i.id: i for i in logged if i.id not in before}
         for issue in issues.values():
             events.extend((issue, e) for e in await tx.timeline.of_issue(issue.id))
         for key in sorted(told):

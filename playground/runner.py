@@ -12,7 +12,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +28,7 @@ from config.settings import Settings
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication
 from playground.clock import PlaygroundClock
-from playground.drills import Drill, Progress, load_drills, progress, unknown_codes
+from playground.drills import Drill, load_drills, progress, unknown_codes
 from playground.keeping import ChatKeeper
 from runtime.app import Machinery, StoppingApplication, build_application
 
@@ -173,7 +173,7 @@ class Playground:
         zone = self.settings.zone
         self.clock = PlaygroundClock(self.data / "clock.json", zone, self.real_time)
         if not (self.data / "clock.json").exists():
-            self.clock.start_in_office_hours()
+            self.clock.start_on_a_working_morning()
         self.api.now = self.clock.now
         self.api.listen(self._changed)
         self.people = self._people()
@@ -198,7 +198,7 @@ class Playground:
             for leftover in self.data.glob(f"{self.database.name}*"):
                 leftover.unlink()
             self.clock.reset()
-            self.clock.start_in_office_hours()
+            self.clock.start_on_a_working_morning()
             self.drill_file.unlink(missing_ok=True)
             self.api.clear_chats()
             self.keeper.forget()
@@ -224,23 +224,43 @@ class Playground:
     def drill(self, drill_id: str) -> Drill | None:
         return next((d for d in self.drills if d.id == drill_id), None)
 
-    async def drill_progress(self) -> Progress | None:
-        """The running drill's progress, read from the issues' timelines; None if none runs."""
+    async def drill_progress(self) -> dict[str, Any] | None:
+        """The running drill's progress as the page shows it, read from the issues' timelines
+        (the summary's time by the bot's clock, `seconds`, and by the trainee's, which the
+        clock's moves do not lengthen, `real_seconds`); None if none runs."""
         try:
             running = json.loads(self.drill_file.read_text("utf-8"))
             drill = self.drill(running["id"])
             started = datetime.fromisoformat(running["started"])
+            real_started = datetime.fromisoformat(running["real_started"])
+            before = [int(i) for i in running["before"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if drill is None:
             return None
         people = {p.user.id: p.key for p in self.people if p.kind == "private"}
-        return await progress(self.deps, drill, started, people, self.clock.now())
+        found = await progress(self.deps, drill, started, people, self.clock.now(), before)
+        shown = found.to_json()
+        if shown["summary"] is not None:
+            if "real_finished" not in running:  # first seen finished: now, as near as it gets
+                running["real_finished"] = self._real_now().isoformat()
+                self.drill_file.write_text(json.dumps(running), "utf-8")
+            took = datetime.fromisoformat(running["real_finished"]) - real_started
+            shown["summary"]["real_seconds"] = round(took.total_seconds())
+        return shown
 
-    async def start_drill(self, drill: Drill) -> Progress | None:
+    async def start_drill(self, drill: Drill) -> dict[str, Any] | None:
         """Begin `drill` now (a running one is dropped): only what is done from now counts."""
-        started = self.clock.now().isoformat()
-        self.drill_file.write_text(json.dumps({"id": drill.id, "started": started}), "utf-8")
+        now = self.clock.now()
+        async with self.deps.store.reading() as tx:  # logged in this very second, before it
+            before = [i.id for i in await tx.issues.logged_since(now - timedelta(seconds=1), 50)]
+        running = {
+            "id": drill.id,
+            "started": now.isoformat(),
+            "real_started": self._real_now().isoformat(),
+            "before": before,
+        }
+        self.drill_file.write_text(json.dumps(running), "utf-8")
         self.events.publish({"type": "drill"})
         return await self.drill_progress()
 
@@ -269,6 +289,9 @@ class Playground:
             self.events.publish({"type": "drill"})
 
     # ------------------------------------------------------------------- inside
+    def _real_now(self) -> datetime:
+        return self.real_time() if self.real_time is not None else datetime.now(UTC)
+
     def _changed(self, chat_id: int) -> None:
         """A chat changed. Every step the bot takes tells someone (after its commit), so it
         is also when a running drill may have moved on: the page re-reads it."""
@@ -284,6 +307,9 @@ class Playground:
             user = EmulatedUser(
                 self.api, entry["telegram_id"], entry["name"], language_code="zh-hans"
             )
+            # Staff have opened their chat with the bot (as they do when they join): what it
+            # sends them arrives whether or not their phone on the page was opened yet.
+            self.api.known_chats.add(user.id)
             people[entry["key"]] = Person(
                 entry["key"], user.id, entry["name"], entry["role"], "private", user
             )

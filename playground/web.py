@@ -11,12 +11,13 @@ import logging
 import mimetypes
 import urllib.parse
 import uuid
+import weakref
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 from babel.dates import format_datetime
 
 from casework.organisation import LANGUAGES
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 PLAYGROUND: web.AppKey[Playground] = web.AppKey("playground", Playground)
 EXPOSED: web.AppKey[bool] = web.AppKey("exposed", bool)
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets", weakref.WeakSet)
 ANSWER_SECONDS = 10.0  # how long a press waits for the bot's answer
 MAX_UPLOAD = 10 * 1024 * 1024
 _LINK_SCHEMES = ("http://", "https://", "tg://", "mailto:")
@@ -40,6 +42,8 @@ def make_app(playground: Playground, *, exposed: bool = False) -> web.Applicatio
     app = web.Application(client_max_size=MAX_UPLOAD)
     app[PLAYGROUND] = playground
     app[EXPOSED] = exposed
+    app[SOCKETS] = weakref.WeakSet()
+    app.on_shutdown.append(_close_sockets)
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/state", _state)
@@ -485,18 +489,25 @@ async def _start_drill(request: web.Request) -> web.Response:
     drill = playground.drill(request.match_info["drill_id"])
     if drill is None:
         raise Refused(404, N_("No such drill"))
-    started = await playground.start_drill(drill)
-    return web.json_response(started.to_json() if started else None)
+    return web.json_response(await playground.start_drill(drill))
 
 
 async def _current_drill(request: web.Request) -> web.Response:
-    running = await request.app[PLAYGROUND].drill_progress()
-    return web.json_response(running.to_json() if running else None)
+    return web.json_response(await request.app[PLAYGROUND].drill_progress())
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """At a stop, the pages' live connections end at once (the page says it lost the
+    playground and tries again), rather than holding the stop up for a minute."""
+    sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    for socket in list(sockets):
+        await socket.close(code=WSCloseCode.GOING_AWAY)
 
 
 async def _live(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
+    request.app[SOCKETS].add(socket)
     queue, stop = request.app[PLAYGROUND].events.subscribe()
 
     async def forward() -> None:

@@ -21,6 +21,7 @@ async def log_issue(
     department: str = "✓ ",
     urgent: bool = False,
     phone: str | None = "13812345678",
+    source: str = "热线电话",
 ) -> str:
     """Log an issue through /new and submit it; returns its number."""
     await worker.send(f"/new {description}")
@@ -29,7 +30,7 @@ async def log_issue(
     await worker.send("完成")
     await worker.send("张三")
     await worker.send(phone or "跳过")
-    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, source)
     await worker.press(worker.last, "紧急" if urgent else "一般")
     await worker.press(worker.last, department)
     summary = worker.last

@@ -29,12 +29,13 @@ from tests.harness import TrackingApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER, HEAD1, GROUP = 9000001, 9000003, -9001
-# Wednesday 25 November 2026, 09:00 in Shanghai, and on as real time goes.
+# Wednesday 25 November 2026, 07:00 in Shanghai, and on as real time goes: a fresh playground
+# moves it to 08:00, the working morning it starts on.
 BEGAN = time.monotonic()
 
 
 def working_morning() -> datetime:
-    return datetime(2026, 11, 25, 1, 0, tzinfo=UTC) + timedelta(seconds=time.monotonic() - BEGAN)
+    return datetime(2026, 11, 24, 23, 0, tzinfo=UTC) + timedelta(seconds=time.monotonic() - BEGAN)
 
 
 async def started(data: Path) -> Playground:
@@ -103,7 +104,7 @@ async def test_the_state_lists_the_people_places_samples_and_words(
     assert state["strings"]["zh"]["reset"] == "重置" and state["strings"]["en"]["reset"] == "Reset"
     assert state["exposed"] is False and state["places"] and state["map"]["south"] < 31
     assert {s["key"] for s in state["samples"]} == {"streetlight", "drain", "rubbish"}
-    assert state["clock"]["shown"].startswith("11月25日 周三 09:0")
+    assert state["clock"]["shown"].startswith("11月25日 周三 08:0")
     assert state["clock"]["next_deadline"] is None
     assert (await client.get("/")).status == 200
 
@@ -199,12 +200,12 @@ async def test_moving_the_clock_past_a_deadline_brings_the_reminder(
     await worker.send("/start")
     number = await log_issue(worker)  # to be accepted within 2 hours
     state = await (await client.get("/api/state")).json()
-    assert state["clock"]["next_deadline"].startswith("2026-11-25T11:0")
+    assert state["clock"]["next_deadline"].startswith("2026-11-25T10:0")
 
     moved = await client.post("/api/clock", json={"move": "deadline"})
     clock = await moved.json()
 
-    assert clock["now"].startswith("2026-11-25T11:0")
+    assert clock["now"].startswith("2026-11-25T10:0")
     await until(play, lambda: any(f"{number} 已到签收时限" in m.text for m in head.messages))
     bad = await client.post("/api/clock", json={"move": "backwards"})
     refused = await bad.json()
@@ -239,7 +240,7 @@ async def test_reset_empties_the_chats_and_the_database(
             events.append(await asyncio.wait_for(live.receive_json(), 15))
 
     assert (await chat(client, WORKER))["messages"] == []
-    assert play.clock.offset.total_seconds() == 0
+    assert play.clock.now().astimezone(play.clock.zone).isoformat().startswith("2026-11-25T08:0")
     async with play.deps.store.reading() as tx:
         assert await tx.issues.by_number("2611-0001") is None
         assert await tx.issues.next_deadline(datetime(2000, 1, 1, tzinfo=UTC)) is None
@@ -325,6 +326,26 @@ async def test_bot_py_with_no_token_starts_the_playground_and_says_where(tmp_pat
     assert (tmp_path / "data" / "duban.sqlite3").exists() and not (tmp_path / ".env").exists()
 
 
+async def test_a_playground_with_its_page_open_stops_at_once(tmp_path: Path) -> None:
+    process = start_playground(tmp_path, "127.0.0.1")
+    try:
+        assert process.stdout is not None
+        first = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
+        address = first.removeprefix("playground: ").strip()
+        async with aiohttp.ClientSession() as http, http.ws_connect(address + "/api/live") as live:
+            began = time.monotonic()
+            process.terminate()  # as Ctrl+C: the page's live connection must not hold it up
+            closed = await asyncio.wait_for(live.receive(), 10)
+            out, _ = await asyncio.to_thread(process.communicate, timeout=10)
+            took = time.monotonic() - began
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert process.returncode == 0 and "playground: stopped" in out
+    assert took < 5
+
+
 async def test_listening_beyond_the_loopback_warns_that_anyone_acts_as_everyone(
     tmp_path: Path,
 ) -> None:
@@ -391,19 +412,21 @@ async def test_a_drill_started_on_the_page_reads_the_trainees_steps_from_the_tim
 @pytest.mark.parametrize(
     ("real", "starts"),
     [
-        ("2026-12-05T04:19", "2026-12-07T09:00"),  # Saturday before dawn: Monday morning
-        ("2026-12-02T10:00", "2026-12-02T10:00"),  # Wednesday, office hours: as it is
-        ("2026-12-02T20:00", "2026-12-03T09:00"),  # Wednesday evening: Thursday morning
-        ("2026-12-02T07:00", "2026-12-02T09:00"),  # Wednesday, early: that morning
-        ("2026-12-04T17:30", "2026-12-07T09:00"),  # Friday at closing time: Monday
+        ("2026-12-05T04:19", "2026-12-07T08:00"),  # Saturday before dawn: Monday morning
+        ("2026-12-02T10:00", "2026-12-03T08:00"),  # Wednesday, 10:00: Thursday morning
+        ("2026-12-02T07:00", "2026-12-02T08:00"),  # Wednesday, early: that morning
+        ("2026-12-02T08:00", "2026-12-02T08:00"),  # at 08:00: as it is
+        ("2026-12-04T17:30", "2026-12-07T08:00"),  # Friday evening: Monday
     ],
 )
-def test_a_fresh_playground_starts_in_office_hours(tmp_path: Path, real: str, starts: str) -> None:
+def test_a_fresh_playground_starts_on_a_working_morning_before_the_digest(
+    tmp_path: Path, real: str, starts: str
+) -> None:
     zone = ZoneInfo("Asia/Shanghai")
     at = datetime.fromisoformat(real).replace(tzinfo=zone)
     clock = playground.clock.PlaygroundClock(tmp_path / "clock.json", zone, lambda: at)
 
-    clock.start_in_office_hours()
+    clock.start_on_a_working_morning()
 
     assert clock.now().astimezone(zone).isoformat(timespec="minutes") == f"{starts}+08:00"
 
@@ -431,3 +454,24 @@ async def test_a_playground_started_again_shows_the_chats_it_showed_and_edits_it
         assert card.edits >= 1  # the card of the run before, edited in place
     finally:
         await again.stop()
+
+
+async def test_a_finished_drill_says_the_trainees_time_which_moving_the_clock_does_not_lengthen(
+    play: Playground, client: TestClient[Any, Any]
+) -> None:
+    worker, head = person(play, WORKER), person(play, HEAD1)
+    await client.post("/api/drills/streetlight/start", json={})
+    await client.post("/api/clock", json={"move": "hour"})
+
+    number = await log_issue(worker, source="社区走访")
+    card = await head.wait_for(number)
+    await head.press(card, "签收")
+    await head.press(card, "指派")
+    await head.press(head.last, "刘强")
+    member = person(play, 9000005)
+    await until(play, lambda: any("指派给您" in m.text for m in member.messages))
+
+    done = await (await client.get("/api/drills/current")).json()
+    assert done["finished"] is True and done["mistakes"] == []
+    assert done["summary"]["seconds"] >= 3600  # the bot's clock: the hour it was moved
+    assert done["summary"]["real_seconds"] < 60  # the trainee's: a few seconds
