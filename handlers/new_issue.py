@@ -171,7 +171,9 @@ async def on_shared(update: Update, context: BotContext, draft: Draft) -> None:
     if message.location is not None:
         where, venue = message.location, message.venue
         # A venue chosen on Telegram's map comes with its name and address: both kept.
-        place = " ".join(x for x in (venue.title, venue.address) if x) if venue else None
+        place = (
+            " ".join(dict.fromkeys(x for x in (venue.title, venue.address) if x)) if venue else None
+        )
         await _advance(
             message,
             context,

@@ -89,6 +89,7 @@ async def _state(request: web.Request) -> web.Response:
             "strings": page_strings(),
             "people": [person_json(playground, p) for p in playground.people],
             "places": page.get("places", []),
+            "contacts": page.get("contacts", []),
             "map": page.get("map"),
             "samples": [
                 {
@@ -439,8 +440,12 @@ async def _location(request: web.Request) -> web.Response:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise Refused(400, N_("No such place on Earth"))
     title, address = body.get("title"), body.get("address")
+    places = request.app[PLAYGROUND].district.page.get("places", [])
+    place = next((p for p in places if p["name"] == title), None)
+    if place is not None:  # one of the district's named places: its own address
+        address = place.get("address") or address
     if isinstance(title, str) and title:
-        where = address if isinstance(address, str) and address else title
+        where = address if isinstance(address, str) and address and address != title else ""
         await person.user.share_venue(latitude, longitude, title, where, chat=person.group)
     else:
         await person.user.share_location(latitude, longitude, chat=person.group)
@@ -448,10 +453,26 @@ async def _location(request: web.Request) -> web.Response:
 
 
 async def _contact(request: web.Request) -> web.Response:
-    person = _person(request)
+    """The person's own contact (a reply keyboard's "share contact": a made-up number, as the
+    whole playground), or a citizen's card from the district's sample contacts."""
+    playground, person = request.app[PLAYGROUND], _person(request)
     if person.kind != "private":
         raise Refused(400, N_("A contact is shared in a private chat"))
-    phone = f"+86 138 0000 {person.user.id % 10000:04d}"  # made up, as the whole playground
+    body = await _body(request)
+    if "phone" in body or "name" in body:
+        card = next(
+            (
+                c
+                for c in playground.district.page.get("contacts", [])
+                if c["phone"] == body.get("phone") and c["name"] == body.get("name")
+            ),
+            None,
+        )
+        if card is None:
+            raise Refused(404, N_("No such contact card"))
+        await person.user.send_contact(card["phone"], card["name"])
+        return web.json_response({})
+    phone = f"+86 138 0000 {person.user.id % 10000:04d}"
     await person.user.send_contact(phone, person.user.first_name, own=True)
     return web.json_response({})
 

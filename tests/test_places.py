@@ -115,6 +115,18 @@ async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
     assert address == "人民公园 南京西路231号"
 
 
+async def test_a_venue_whose_address_is_its_name_is_named_once(
+    bot: Harness, worker: EmulatedUser
+) -> None:
+    await worker.send("/new 路灯不亮")
+    await worker.press(worker.last, "路灯故障")
+
+    await worker.share_venue(*PIN, "人民公园", "人民公园")  # some apps repeat the name
+
+    [(address,)] = await rows(bot, "SELECT json_extract(data, '$.address') FROM drafts")
+    assert address == "人民公园"
+
+
 async def test_skip_typed_right_after_a_pin_keeps_the_pin(
     bot: Harness, worker: EmulatedUser
 ) -> None:

@@ -475,3 +475,29 @@ async def test_a_finished_drill_says_the_trainees_time_which_moving_the_clock_do
     assert done["finished"] is True and done["mistakes"] == []
     assert done["summary"]["seconds"] >= 3600  # the bot's clock: the hour it was moved
     assert done["summary"]["real_seconds"] < 60  # the trainee's: a few seconds
+
+
+async def test_a_citizens_contact_card_and_a_named_place_reach_the_wizard_as_a_person_sends_them(
+    play: Playground, client: TestClient[Any, Any]
+) -> None:
+    worker = person(play, WORKER)
+    await worker.send("/start")
+    await worker.send("/new 青山公园南门井盖缺失")
+    await worker.press(worker.last, "井盖")
+    place = {"latitude": 30.6268, "longitude": 114.3956, "title": "青山公园南门"}
+    assert (await client.post(f"/api/chats/{WORKER}/location", json=place)).status == 200
+    await worker.send("完成")
+    state = await (await client.get("/api/state")).json()
+    card = next(c for c in state["contacts"] if c["name"] == "陈阿姨")
+
+    sent = await client.post(f"/api/chats/{WORKER}/contact", json=card)
+    forged = await client.post(f"/api/chats/{WORKER}/contact", json={"name": "x", "phone": "1"})
+
+    assert sent.status == 200 and forged.status == 404
+    await until(play, lambda: "来源" in worker.last.text)
+    await worker.press(worker.last, "社区走访")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    summary = worker.last.text
+    assert "青山公园南门 青山区青山公园南门外人行道" in summary  # the place's name, its address
+    assert "陈阿姨 13912345678" in summary  # the card: the citizen's name and number
