@@ -245,6 +245,10 @@ class IssueRepository(Protocol):
         resolve while in progress), if any."""
         ...
 
+    async def next_reminder(self, after: datetime) -> datetime | None:
+        """When the next reminder rung falls due, of any issue, later than `after`, if any."""
+        ...
+
     async def overdue(
         self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
     ) -> IssuePage: ...

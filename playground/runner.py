@@ -40,6 +40,10 @@ DISTRICT = Path(__file__).resolve().parent / "district.toml"
 TOKEN = "9000000:playground-not-a-telegram-token"
 SWEEP_SECONDS = 1.5
 MORNING = time_of_day(8, 30)
+# A move sweeps at each moment something falls due on the way; at most this many (a day of a
+# busy playground's reminders).
+MAX_SWEEPS_A_MOVE = 500
+DELIVERY_WAIT_SECONDS = 30.0  # for what each sweep of a move queued to go out
 # Telegram's languages for the two the bot speaks, as a person's app sends them.
 TELEGRAM_LANGUAGE = {"zh": "zh-hans", "en": "en"}
 Move = Literal["hour", "day", "morning", "deadline"]
@@ -270,23 +274,55 @@ class Playground:
 
     # ------------------------------------------------------------------- acting
     async def move_clock(self, move: str) -> None:
-        """Move the clock forward, then sweep at once: what fell due goes out now."""
+        """Move the clock forward through every moment something falls due on the way (each
+        reminder rung, the morning digest, the weekly report), sweeping at each as the bot
+        would have then: a day passed in one press brings the day's reminders one by one,
+        not one that sums them up."""
+        now = self.clock.now()
         if move == "hour":
-            self.clock.advance(timedelta(hours=1))
+            target = now + timedelta(hours=1)
         elif move == "day":
-            self.clock.advance(timedelta(days=1))
+            target = now + timedelta(days=1)
         elif move == "morning":
-            self.clock.to_next(MORNING)
+            target = self._next_local(now, MORNING)
         elif move == "deadline":
             deadline = await self.next_deadline()
-            if deadline is not None:  # just past it: it is missed
-                self.clock.to(deadline + timedelta(minutes=1))
+            target = now if deadline is None else deadline + timedelta(minutes=1)  # missed
         else:
             raise ValueError(move)
+        for _ in range(MAX_SWEEPS_A_MOVE):
+            here = self.clock.now()
+            if here >= target:
+                break
+            async with self.deps.store.reading() as tx:
+                rung = await tx.issues.next_reminder(here)
+            policy = self.district.org.reminders
+            due = [
+                rung,
+                self._next_local(here, policy.digest_at),
+                self._next_local(here, policy.weekly_at, policy.weekly_day),
+            ]
+            self.clock.to(min((d for d in due if d is not None and d < target), default=target))
+            self.events.publish({"type": "clock"})
+            await self.machinery.sweeper.sweep_once()
+            # Delivered before the clock moves on, as they would have been then (a reminder
+            # still queued when the next one about its issue comes is superseded by it).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DELIVERY_WAIT_SECONDS):
+                    await self.machinery.sender.drained()
         self.events.publish({"type": "clock"})
-        await self.machinery.sweeper.sweep_once()
         if self.drill_file.exists():
             self.events.publish({"type": "drill"})
+
+    def _next_local(self, after: datetime, at: time_of_day, weekday: int | None = None) -> datetime:
+        """The next `at` local time (on `weekday`, if given) later than `after`."""
+        zone = self.clock.zone
+        day = after.astimezone(zone).date()
+        while True:
+            moment = datetime.combine(day, at, tzinfo=zone)
+            if moment > after and (weekday is None or day.weekday() == weekday):
+                return moment
+            day += timedelta(days=1)
 
     # ------------------------------------------------------------------- inside
     def _real_now(self) -> datetime:

@@ -501,3 +501,24 @@ async def test_a_citizens_contact_card_and_a_named_place_reach_the_wizard_as_a_p
     summary = worker.last.text
     assert "青山公园南门 青山区青山公园南门外人行道" in summary  # the place's name, its address
     assert "陈阿姨 13912345678" in summary  # the card: the citizen's name and number
+
+
+async def test_a_day_moved_in_one_press_brings_its_reminders_one_by_one(
+    play: Playground, client: TestClient[Any, Any]
+) -> None:
+    worker, head = person(play, WORKER), person(play, HEAD1)
+    await worker.send("/start")
+    number = await log_issue(worker)  # at 08:00, to be accepted by 10:00
+
+    assert (await client.post("/api/clock", json={"move": "day"})).status == 200
+
+    def reminded() -> list[str]:
+        return [
+            m.text.split("\n")[0] for m in head.messages if number in m.text and "催办" in m.text
+        ]
+
+    await until(play, lambda: len(reminded()) >= 3)
+    said = reminded()
+    assert any("已到签收时限" in s for s in said)  # at 10:00
+    assert any("已超过签收时限 4 小时" in s for s in said)  # at 14:00, and so on
+    assert any("已超过签收时限 8 小时" in s for s in said)

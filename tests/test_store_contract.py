@@ -495,6 +495,21 @@ async def test_the_next_deadline_is_the_earliest_of_open_issues_still_ahead(
     assert (first, then, after_all) == (START + 2 * H, START + 3 * H, None)
 
 
+async def test_the_next_reminder_is_the_earliest_rung_still_ahead(store: Store) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 441)
+        nothing = await tx.issues.next_reminder(START)
+        for n, rung in enumerate([START + 3 * H, START + H, None, START - H], 1):
+            issue = an_issue(reporter, f"2612-{n:04d}", status=Status.PENDING)
+            await tx.issues.create(dataclasses.replace(issue, next_reminder_at=rung))
+        first = await tx.issues.next_reminder(START)
+        then = await tx.issues.next_reminder(START + H)
+        after_all = await tx.issues.next_reminder(START + 3 * H)
+
+    assert nothing is None
+    assert (first, then, after_all) == (START + H, START + 3 * H, None)
+
+
 async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(
     store: Store,
 ) -> None:

@@ -277,6 +277,15 @@ class SqliteIssues:
         )
         return maybe_from_epoch(row[0]) if row is not None else None
 
+    async def next_reminder(self, after: datetime) -> datetime | None:
+        # A range of the partial index issues_by_next_reminder (migration 0003).
+        row = await fetch_one(
+            self._conn,
+            "SELECT min(next_reminder_at) FROM issues WHERE next_reminder_at > ?",
+            (to_epoch(after),),
+        )
+        return maybe_from_epoch(row[0]) if row is not None else None
+
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         """Record how far each ladder has gone, if its issue is still in that phase."""
         await self._conn.executemany(

@@ -126,6 +126,11 @@ class FakeIssues:
         dues = [i.due for i in self._t.issues.values()]
         return min((due for due in dues if due is not None and due > at), default=None)
 
+    async def next_reminder(self, after: datetime) -> datetime | None:
+        at = whole_seconds(after)
+        dues = [i.next_reminder_at for i in self._t.issues.values()]
+        return min((due for due in dues if due is not None and due > at), default=None)
+
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         raise NotFaked("issues.passed_reminders")
 
