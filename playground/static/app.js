@@ -52,6 +52,18 @@
  *   drill_no_mistakes  "没有失误" / "No mistakes"
  *   offline            "与演练场的连接断开了，正在重新连接…" / "Lost the connection; reconnecting…"
  *   failed             a request that failed with no words from the server ("出错了，请重试" / "Something went wrong; try again")
+ *
+ * Keys being added to playground/strings.py and the catalogs (until a server serves them, the
+ * page shows the older key named after "else", or the key itself):
+ *
+ *   drill_real_time       "用时：{minutes} 分 {seconds} 秒" / "Time taken: {minutes} min {seconds} s"
+ *                         (the trainee's real time; else drill_time)
+ *   drill_clock_time      "机器人时钟走了 {hours} 小时 {minutes} 分" / "The bot's clock moved {hours} h {minutes} min"
+ *                         (under the time taken when the bot's clock moved a minute more or less)
+ *   drill_mistakes_so_far "目前的差错" / "Mistakes so far" (under a running drill's steps; else drill_mistakes)
+ *   drill_stuck_hint      "有一步做错了，可点“重新开始”重来。" / "A step went wrong; press Start again to try afresh."
+ *   contact_card          "联系人名片" / "Contact card" (the 📎 menu's contacts, private chats only; else contact)
+ *   group_empty           "群里还没有消息。" / "No messages in this group yet." (a group has no Start button)
  */
 "use strict";
 
@@ -71,9 +83,11 @@ const state = {
 };
 
 // ------------------------------------------------------------------------------------- words
-function t(key, vars) {
+function t(key, vars, older) {
+  // `older`: a key served before `key` was, saying much the same, to show until `key` is served
   const table = state.strings[state.lang] || {};
-  let text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : key;
+  const has = (k) => Object.prototype.hasOwnProperty.call(table, k);
+  let text = has(key) ? table[key] : older && has(older) ? table[older] : key;
   if (vars) {
     for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
   }
@@ -1036,19 +1050,38 @@ function renderDrills() {
     el("div", { class: "card-title", text: t("drill_steps") }),
     steps,
   ];
+  const mistakesList = (mistakes) =>
+    // plain text from the server: shown as text, never as HTML
+    el("ul", { class: "mistakes" }, ...mistakes.map((m) => el("li", { text: textOf(m) })));
   if (running.finished) {
     const summary = running.summary || { seconds: 0, mistakes: [] };
-    const seconds = Math.round(summary.seconds || 0);
     const mistakes = summary.mistakes || [];
+    // The trainee's real time; the bot's clock (moved by the clock's buttons) beside it when
+    // it moved otherwise. A server without real_seconds gives the bot's clock's only.
+    const clock = Math.max(0, Math.round(summary.seconds || 0));
+    const real = summary.real_seconds == null ? clock : Math.max(0, Math.round(summary.real_seconds));
+    const times = [
+      el("div", { class: "summary-time", text: t("drill_real_time", { minutes: Math.floor(real / 60), seconds: real % 60 }, "drill_time") }),
+    ];
+    if (summary.real_seconds != null && Math.abs(clock - real) > 60) {
+      const hours = Math.floor(clock / 3600);
+      times.push(el("div", { class: "summary-clock", text: t("drill_clock_time", { hours, minutes: Math.floor((clock % 3600) / 60) }) }));
+    }
     parts.push(
       el("div", { class: "summary" },
         el("div", { class: "summary-title", text: `🏁 ${t("drill_finished")}` }),
-        el("div", { class: "summary-time", text: t("drill_time", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 }) }),
+        ...times,
         el("div", { class: "card-title", text: t("drill_mistakes") }),
-        mistakes.length
-          ? el("ul", { class: "mistakes" }, ...mistakes.map((m) => el("li", { text: textOf(m) })))
-          : el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }))
+        mistakes.length ? mistakesList(mistakes) : el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }))
     );
+  } else {
+    // The mistakes made so far, as they happen; a step taken wrongly may leave the drill stuck.
+    const mistakes = Array.isArray(running.mistakes) ? running.mistakes : [];
+    const so = el("div", { class: `so-far ${mistakes.length ? "with-mistakes" : ""}` },
+      el("div", { class: "card-title", text: t("drill_mistakes_so_far", null, "drill_mistakes") }));
+    if (mistakes.length) so.append(mistakesList(mistakes), el("p", { class: "stuck-hint", text: t("drill_stuck_hint") }));
+    else so.append(el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }));
+    parts.push(so);
   }
   current.replaceChildren(...parts);
   current.classList.toggle("finished", Boolean(running.finished));
