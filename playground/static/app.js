@@ -75,6 +75,7 @@ const state = {
   places: [],
   map: null,
   samples: [],
+  contacts: [], // the 📎 menu's contact cards: [{name, phone}]
   drills: [],
   drillsAvailable: false,
   drill: null,
@@ -166,6 +167,7 @@ async function loadState() {
   state.places = s.places || [];
   state.map = s.map || null;
   state.samples = s.samples || [];
+  state.contacts = Array.isArray(s.contacts) ? s.contacts : [];
   state.drills = s.drills || [];
   setClock(s.clock);
   const same =
@@ -505,11 +507,7 @@ function renderMessage(pane, m) {
   if (m.location) bubble.append(locationCard(m.location));
   if (m.contact) {
     const c = m.contact;
-    const who = [c.first_name, c.last_name].filter(Boolean).join(" ");
-    bubble.append(
-      el("div", { class: "contact-card" }, el("span", { class: "contact-icon" }, "👤"),
-        el("div", {}, el("div", { class: "card-title", text: t("contact") }), el("div", { text: who }), el("div", { class: "mono", text: c.phone_number || "" })))
-    );
+    bubble.append(contactCard([c.first_name, c.last_name].filter(Boolean).join(" "), c.phone_number));
   }
   if (m.document) {
     bubble.append(
@@ -569,6 +567,12 @@ function locationCard(where) {
       el("div", { class: "mono", text: `${Number(where.latitude).toFixed(5)}, ${Number(where.longitude).toFixed(5)}` }))
   );
   return card;
+}
+
+function contactCard(name, phone) {
+  return el("div", { class: "contact-card" }, el("span", { class: "contact-icon" }, "👤"),
+    el("div", {}, el("div", { class: "card-title", text: t("contact") }), el("div", { class: "contact-name", text: name || "" }),
+      el("div", { class: "mono", text: phone || "" })));
 }
 
 function renderReplyBar(pane) {
@@ -733,14 +737,7 @@ async function pressReply(pane, keyboard, b, button) {
     if (b.request_location) {
       openMap(pane);
     } else if (b.request_contact) {
-      const item = optimistic(pane, el("div", { class: "text", text: `👤 ${pane.person.name}` }));
-      try {
-        await api("POST", `/api/chats/${pane.person.chat_id}/contact`, {});
-      } catch (e) {
-        dropPending(pane, item);
-        toast(pane, e.message, "error");
-      }
-      refreshChat(pane);
+      await sendContact(pane, null); // the person's own number, as Telegram's button shares
     } else {
       await send(pane, b.text);
     }
@@ -748,6 +745,21 @@ async function pressReply(pane, keyboard, b, button) {
   } finally {
     button.classList.remove("pressed");
   }
+}
+
+async function sendContact(pane, contact) {
+  // `contact`: one of /api/state's contacts ({name, phone}), chosen from the 📎 menu; null: the
+  // person's own card (the reply keyboard's "share contact")
+  closePopovers(pane);
+  const shown = contact ? contactCard(contact.name, contact.phone) : el("div", { class: "text", text: `👤 ${pane.person.name}` });
+  const item = optimistic(pane, shown);
+  try {
+    await api("POST", `/api/chats/${pane.person.chat_id}/contact`, contact ? { name: contact.name, phone: contact.phone } : {});
+  } catch (e) {
+    dropPending(pane, item);
+    toast(pane, e.message, "error");
+  }
+  refreshChat(pane);
 }
 
 async function sendPhoto(pane, what) {
@@ -839,7 +851,19 @@ function openAttach(pane) {
     };
     input.click();
   });
-  pane.attachMenu.replaceChildren(...items, upload);
+  const contacts = [];
+  if (pane.person.kind !== "group" && state.contacts.length) {
+    // a contact card is shared in a private chat only (as the bot asks for one there)
+    contacts.push(el("div", { class: "attach-heading card-title", text: t("contact_card", null, "contact") }));
+    for (const c of state.contacts) {
+      contacts.push(
+        el("button", { type: "button", class: "contact-choice", dataset: { contact: c.phone }, onclick: () => sendContact(pane, c) },
+          el("span", { class: "contact-icon" }, "👤"),
+          el("span", { class: "contact-choice-text" }, el("span", { class: "contact-name", text: c.name }), el("span", { class: "mono", text: c.phone })))
+      );
+    }
+  }
+  pane.attachMenu.replaceChildren(...items, upload, ...contacts);
   pane.attachMenu.hidden = false;
 }
 
