@@ -216,7 +216,7 @@ function buildPanes() {
   const drillTab = el("button", { type: "button", class: "tab drills-tab", role: "tab", dataset: { tab: "drills" }, hidden: !state.drillsAvailable },
     el("span", { "data-t": "drills_title" }));
   drillTab.addEventListener("click", () => showTab("drills"));
-  tabs.append(drillTab);
+  tabs.prepend(drillTab); // first: on a narrow screen the people's tabs run off to the side
   if (state.active !== "drills" && !state.byChat.has(state.active) && state.people.length) state.active = state.people[0].chat_id;
   showTab(state.active);
 }
