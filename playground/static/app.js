@@ -460,9 +460,11 @@ function renderChat(pane) {
       empty = el("div", { class: "empty" });
       box.append(empty);
     }
-    empty.replaceChildren(el("p", { text: t("empty_chat") }));
-    if (pane.person.kind !== "group") {
-      empty.append(el("button", { type: "button", class: "start", onclick: () => send(pane, "/start") }, t("start")));
+    if (pane.person.kind === "group") {
+      empty.replaceChildren(el("p", { text: t("group_empty") })); // a group has no Start button
+    } else {
+      empty.replaceChildren(el("p", { text: t("empty_chat") }),
+        el("button", { type: "button", class: "start", onclick: () => send(pane, "/start") }, t("start")));
     }
   } else if (empty) empty.remove();
   if (added && (stick || pane.justSent)) box.scrollTop = box.scrollHeight;
