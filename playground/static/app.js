@@ -534,6 +534,10 @@ function renderMessage(pane, m) {
   meta.append(m.at || "");
   bubble.append(meta);
   const node = el("div", { class: `msg ${mine ? "me" : "them"}`, dataset: { id: m.id } }, bubble);
+  // Once risen into view it stays: a pane shown again (a tab) does not fade its messages in anew.
+  node.addEventListener("animationend", (e) => {
+    if (e.target === node && e.animationName === "rise") node.classList.add("settled");
+  });
   if (m.buttons && m.buttons.length) node.append(inlineKeyboard(pane, m));
   return node;
 }
