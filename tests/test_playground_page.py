@@ -1,9 +1,10 @@
 """The playground's page in a real browser (the system's Chromium, headless, driven by
 Playwright), against the real bot in the playground: clicking and typing as people would, it
-runs the first drill while the worker logs an issue and the head accepts and assigns it, moves
-the clock past the deadline and sees the reminder, downloads an export as the coordinator,
-looks at the page on a phone-width screen and in English, and resets it. Any error in the
-browser's console fails it.
+runs the first drill while the worker logs an issue (the citizen from a contact card) and the
+head accepts it and assigns it (to the wrong person first: the drill shows the mistake as it
+happens), moves the clock past the deadline and sees the reminder, downloads an export as the
+coordinator, looks at the page on a phone-width screen (every button within it) and in
+English, and resets it. Any error in the browser's console fails it.
 
 Screenshots go to data/screenshots/ (not committed); the README's, docs/playground.png, is
 refreshed from the run with UPDATE_README_SHOT=1."""
@@ -167,10 +168,11 @@ async def test_a_day_in_the_playground(running: Running, page: Page) -> None:
     await worker.locator('.sample[data-sample="streetlight"]').click()
     await expect(worker.locator(".msg.me .photos img").last).to_be_visible()
     await worker.locator(".reply-button", has_text="完成").click()
-    await says(worker, "👤")
-    await type_in(worker, "陈阿姨")
-    await says(worker, "📞")
-    await type_in(worker, "13912345678")
+    # The citizen's name and phone from a contact card, chosen from 📎: the wizard takes both.
+    await says(worker, "👤", "联系人名片")
+    await worker.locator("button.attach").click()
+    await worker.locator(".contact-choice", has_text="陈阿姨").click()
+    await expect(worker.locator(".msg.me .contact-card").last).to_contain_text("13912345678")
     await says(worker, "🗂")
     await tap(worker, "社区走访")
     await says(worker, "⏱")
@@ -198,20 +200,30 @@ async def test_a_day_in_the_playground(running: Running, page: Page) -> None:
     await expect(card).to_contain_text("签收", timeout=WAIT_MS)
     await expect(drill.locator(".steps li.done")).to_have_count(2, timeout=WAIT_MS)
 
-    # The head assigns it to the staff member from the card in their own chat: the drill is done.
-    await (
-        head.locator(".msg.them", has_text=number)
-        .last.locator(".kb-button", has_text="指派")
-        .click()
-    )
-    await expect(head.locator(".kb-button", has_text="刘强").last).to_be_visible(timeout=WAIT_MS)
-    await head.locator(".kb-button", has_text="刘强").last.click()
-    await expect(head.locator(".msg.them", has_text=number).last).to_contain_text("经办人：刘强")
+    # The head assigns it from the card in their own chat: first, on purpose, to himself, the
+    # wrong person; the drill shows the mistake while it runs. Then to the staff member: done.
+    async def assign(to: str) -> None:
+        card = head.locator(".msg.them", has_text=number).last
+        await card.locator(".kb-button", has_text="指派").click()
+        await expect(head.locator(".kb-button", has_text=to).last).to_be_visible(timeout=WAIT_MS)
+        await head.locator(".kb-button", has_text=to).last.click()
+        await expect(card).to_contain_text(f"经办人：{to}", timeout=WAIT_MS)
+
+    await expect(drill.locator(".so-far li")).to_have_count(0)
+    await assign("张建国")
+    mistake = drill.locator(".so-far .mistakes li")
+    await expect(mistake).to_have_count(1, timeout=WAIT_MS)
+    await expect(mistake).to_contain_text("刘强")
+    await expect(drill.locator(".so-far .stuck-hint")).to_be_visible()
+    await expect(drill.locator(".steps li.done")).to_have_count(2)
+    await shot(page, "2-mistake")
+    await assign("刘强")
     await expect(drill.locator(".summary")).to_be_visible(timeout=WAIT_MS)
-    await expect(drill.locator(".summary")).to_contain_text(words["drill_no_mistakes"])
+    await expect(drill.locator(".so-far")).to_have_count(0)
+    await expect(drill.locator(".summary .mistakes li")).to_have_count(1)
     await page.locator(".phones").evaluate("row => row.scrollTo(0, 0)")
     await expect(page.locator(".toast")).to_have_count(0)  # the bot's answers have faded
-    await shot(page, "2-accepted")
+    await shot(page, "3-accepted")
     # The README's picture: written to docs/ only when asked, so a test run leaves the work
     # tree as it was (UPDATE_README_SHOT=1 .venv/bin/pytest tests/test_playground_page.py).
     await page.screenshot(path=SHOTS / "readme.png", animations="disabled")
@@ -227,7 +239,7 @@ async def test_a_day_in_the_playground(running: Running, page: Page) -> None:
     await expect(page.locator("#clock-shown")).to_contain_text("08:30")
     reminded = page.locator(".msg.them", has_text=f"催办：{number}")
     await expect(reminded.first).to_be_visible(timeout=WAIT_MS)
-    await shot(page, "3-reminded")
+    await shot(page, "4-reminded")
 
     # The coordinator downloads the export.
     await coordinator.locator("button.menu").click()
@@ -241,17 +253,28 @@ async def test_a_day_in_the_playground(running: Running, page: Page) -> None:
     await download.save_as(saved)
     assert saved.suffix in (".xlsx", ".zip", ".csv"), saved
     assert saved.stat().st_size > 1000
-    await shot(page, "4-exported")
+    await shot(page, "5-exported")
 
-    # On a phone-width screen the people are tabs: one chat at a time.
+    # On a phone-width screen the people are tabs: one chat at a time. Every clock button,
+    # Reset and the drills' tab are within the screen, none off to the side.
     await page.set_viewport_size({"width": 390, "height": 844})
     await expect(page.locator(".tabs")).to_be_visible()
     await expect(worker).to_be_visible()
     await expect(head).to_be_hidden()
+    for within in (".clock-move", "#reset", ".tab.drills-tab"):  # 到下一个期限 among the first
+        for button in await page.locator(within).all():
+            await expect(button).to_be_visible()
+            box = await button.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (within, box)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.locator('.tab[data-person="head1"]').click()
     await expect(head).to_be_visible()
     await expect(worker).to_be_hidden()
-    await shot(page, "5-phone-width")
+    await shot(page, "6-phone-width")
+    await page.locator(".tab.drills-tab").click()
+    await expect(drill.locator(".summary")).to_be_visible()
+    await expect(head).to_be_hidden()
+    await shot(page, "7-phone-drills")
 
     # The page in English; then Reset (confirmed) starts everything afresh.
     await page.set_viewport_size({"width": 1920, "height": 1000})
@@ -262,5 +285,8 @@ async def test_a_day_in_the_playground(running: Running, page: Page) -> None:
     await page.locator('#confirm-reset button[value="reset"]').click()
     await expect(worker.locator("button.start")).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator(".msg")).to_have_count(0)
+    # A group has no Start button: its empty chat says so without one.
+    await expect(group.locator(".empty")).to_have_text(english["group_empty"])
+    await expect(group.locator("button.start")).to_have_count(0)
 
     assert watched.errors == []

@@ -52,6 +52,18 @@
  *   drill_no_mistakes  "没有失误" / "No mistakes"
  *   offline            "与演练场的连接断开了，正在重新连接…" / "Lost the connection; reconnecting…"
  *   failed             a request that failed with no words from the server ("出错了，请重试" / "Something went wrong; try again")
+ *
+ * Keys being added to playground/strings.py and the catalogs (until a server serves them, the
+ * page shows the older key named after "else", or the key itself):
+ *
+ *   drill_real_time       "用时：{minutes} 分 {seconds} 秒" / "Time taken: {minutes} min {seconds} s"
+ *                         (the trainee's real time; else drill_time)
+ *   drill_clock_time      "机器人时钟走了 {hours} 小时 {minutes} 分" / "The bot's clock moved {hours} h {minutes} min"
+ *                         (under the time taken when the bot's clock moved a minute more or less)
+ *   drill_mistakes_so_far "目前的差错" / "Mistakes so far" (under a running drill's steps; else drill_mistakes)
+ *   drill_stuck_hint      "有一步做错了，可点“重新开始”重来。" / "A step went wrong; press Start again to try afresh."
+ *   contact_card          "联系人名片" / "Contact card" (the 📎 menu's contacts, private chats only; else contact)
+ *   group_empty           "群里还没有消息。" / "No messages in this group yet." (a group has no Start button)
  */
 "use strict";
 
@@ -63,6 +75,7 @@ const state = {
   places: [],
   map: null,
   samples: [],
+  contacts: [], // the 📎 menu's contact cards: [{name, phone}]
   drills: [],
   drillsAvailable: false,
   drill: null,
@@ -71,9 +84,11 @@ const state = {
 };
 
 // ------------------------------------------------------------------------------------- words
-function t(key, vars) {
+function t(key, vars, older) {
+  // `older`: a key served before `key` was, saying much the same, to show until `key` is served
   const table = state.strings[state.lang] || {};
-  let text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : key;
+  const has = (k) => Object.prototype.hasOwnProperty.call(table, k);
+  let text = has(key) ? table[key] : older && has(older) ? table[older] : key;
   if (vars) {
     for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
   }
@@ -152,6 +167,7 @@ async function loadState() {
   state.places = s.places || [];
   state.map = s.map || null;
   state.samples = s.samples || [];
+  state.contacts = Array.isArray(s.contacts) ? s.contacts : [];
   state.drills = s.drills || [];
   setClock(s.clock);
   const same =
@@ -200,7 +216,7 @@ function buildPanes() {
   const drillTab = el("button", { type: "button", class: "tab drills-tab", role: "tab", dataset: { tab: "drills" }, hidden: !state.drillsAvailable },
     el("span", { "data-t": "drills_title" }));
   drillTab.addEventListener("click", () => showTab("drills"));
-  tabs.append(drillTab);
+  tabs.prepend(drillTab); // first: on a narrow screen the people's tabs run off to the side
   if (state.active !== "drills" && !state.byChat.has(state.active) && state.people.length) state.active = state.people[0].chat_id;
   showTab(state.active);
 }
@@ -444,9 +460,11 @@ function renderChat(pane) {
       empty = el("div", { class: "empty" });
       box.append(empty);
     }
-    empty.replaceChildren(el("p", { text: t("empty_chat") }));
-    if (pane.person.kind !== "group") {
-      empty.append(el("button", { type: "button", class: "start", onclick: () => send(pane, "/start") }, t("start")));
+    if (pane.person.kind === "group") {
+      empty.replaceChildren(el("p", { text: t("group_empty") })); // a group has no Start button
+    } else {
+      empty.replaceChildren(el("p", { text: t("empty_chat") }),
+        el("button", { type: "button", class: "start", onclick: () => send(pane, "/start") }, t("start")));
     }
   } else if (empty) empty.remove();
   if (added && (stick || pane.justSent)) box.scrollTop = box.scrollHeight;
@@ -491,11 +509,7 @@ function renderMessage(pane, m) {
   if (m.location) bubble.append(locationCard(m.location));
   if (m.contact) {
     const c = m.contact;
-    const who = [c.first_name, c.last_name].filter(Boolean).join(" ");
-    bubble.append(
-      el("div", { class: "contact-card" }, el("span", { class: "contact-icon" }, "👤"),
-        el("div", {}, el("div", { class: "card-title", text: t("contact") }), el("div", { text: who }), el("div", { class: "mono", text: c.phone_number || "" })))
-    );
+    bubble.append(contactCard([c.first_name, c.last_name].filter(Boolean).join(" "), c.phone_number));
   }
   if (m.document) {
     bubble.append(
@@ -520,6 +534,10 @@ function renderMessage(pane, m) {
   meta.append(m.at || "");
   bubble.append(meta);
   const node = el("div", { class: `msg ${mine ? "me" : "them"}`, dataset: { id: m.id } }, bubble);
+  // Once risen into view it stays: a pane shown again (a tab) does not fade its messages in anew.
+  node.addEventListener("animationend", (e) => {
+    if (e.target === node && e.animationName === "rise") node.classList.add("settled");
+  });
   if (m.buttons && m.buttons.length) node.append(inlineKeyboard(pane, m));
   return node;
 }
@@ -555,6 +573,12 @@ function locationCard(where) {
       el("div", { class: "mono", text: `${Number(where.latitude).toFixed(5)}, ${Number(where.longitude).toFixed(5)}` }))
   );
   return card;
+}
+
+function contactCard(name, phone) {
+  return el("div", { class: "contact-card" }, el("span", { class: "contact-icon" }, "👤"),
+    el("div", {}, el("div", { class: "card-title", text: t("contact") }), el("div", { class: "contact-name", text: name || "" }),
+      el("div", { class: "mono", text: phone || "" })));
 }
 
 function renderReplyBar(pane) {
@@ -719,14 +743,7 @@ async function pressReply(pane, keyboard, b, button) {
     if (b.request_location) {
       openMap(pane);
     } else if (b.request_contact) {
-      const item = optimistic(pane, el("div", { class: "text", text: `👤 ${pane.person.name}` }));
-      try {
-        await api("POST", `/api/chats/${pane.person.chat_id}/contact`, {});
-      } catch (e) {
-        dropPending(pane, item);
-        toast(pane, e.message, "error");
-      }
-      refreshChat(pane);
+      await sendContact(pane, null); // the person's own number, as Telegram's button shares
     } else {
       await send(pane, b.text);
     }
@@ -734,6 +751,21 @@ async function pressReply(pane, keyboard, b, button) {
   } finally {
     button.classList.remove("pressed");
   }
+}
+
+async function sendContact(pane, contact) {
+  // `contact`: one of /api/state's contacts ({name, phone}), chosen from the 📎 menu; null: the
+  // person's own card (the reply keyboard's "share contact")
+  closePopovers(pane);
+  const shown = contact ? contactCard(contact.name, contact.phone) : el("div", { class: "text", text: `👤 ${pane.person.name}` });
+  const item = optimistic(pane, shown);
+  try {
+    await api("POST", `/api/chats/${pane.person.chat_id}/contact`, contact ? { name: contact.name, phone: contact.phone } : {});
+  } catch (e) {
+    dropPending(pane, item);
+    toast(pane, e.message, "error");
+  }
+  refreshChat(pane);
 }
 
 async function sendPhoto(pane, what) {
@@ -825,7 +857,19 @@ function openAttach(pane) {
     };
     input.click();
   });
-  pane.attachMenu.replaceChildren(...items, upload);
+  const contacts = [];
+  if (pane.person.kind !== "group" && state.contacts.length) {
+    // a contact card is shared in a private chat only (as the bot asks for one there)
+    contacts.push(el("div", { class: "attach-heading card-title", text: t("contact_card", null, "contact") }));
+    for (const c of state.contacts) {
+      contacts.push(
+        el("button", { type: "button", class: "contact-choice", dataset: { contact: c.phone }, onclick: () => sendContact(pane, c) },
+          el("span", { class: "contact-icon" }, "👤"),
+          el("span", { class: "contact-choice-text" }, el("span", { class: "contact-name", text: c.name }), el("span", { class: "mono", text: c.phone })))
+      );
+    }
+  }
+  pane.attachMenu.replaceChildren(...items, upload, ...contacts);
   pane.attachMenu.hidden = false;
 }
 
@@ -1036,19 +1080,38 @@ function renderDrills() {
     el("div", { class: "card-title", text: t("drill_steps") }),
     steps,
   ];
+  const mistakesList = (mistakes) =>
+    // plain text from the server: shown as text, never as HTML
+    el("ul", { class: "mistakes" }, ...mistakes.map((m) => el("li", { text: textOf(m) })));
   if (running.finished) {
     const summary = running.summary || { seconds: 0, mistakes: [] };
-    const seconds = Math.round(summary.seconds || 0);
     const mistakes = summary.mistakes || [];
+    // The trainee's real time; the bot's clock (moved by the clock's buttons) beside it when
+    // it moved otherwise. A server without real_seconds gives the bot's clock's only.
+    const clock = Math.max(0, Math.round(summary.seconds || 0));
+    const real = summary.real_seconds == null ? clock : Math.max(0, Math.round(summary.real_seconds));
+    const times = [
+      el("div", { class: "summary-time", text: t("drill_real_time", { minutes: Math.floor(real / 60), seconds: real % 60 }, "drill_time") }),
+    ];
+    if (summary.real_seconds != null && Math.abs(clock - real) > 60) {
+      const hours = Math.floor(clock / 3600);
+      times.push(el("div", { class: "summary-clock", text: t("drill_clock_time", { hours, minutes: Math.floor((clock % 3600) / 60) }) }));
+    }
     parts.push(
       el("div", { class: "summary" },
         el("div", { class: "summary-title", text: `🏁 ${t("drill_finished")}` }),
-        el("div", { class: "summary-time", text: t("drill_time", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 }) }),
+        ...times,
         el("div", { class: "card-title", text: t("drill_mistakes") }),
-        mistakes.length
-          ? el("ul", { class: "mistakes" }, ...mistakes.map((m) => el("li", { text: textOf(m) })))
-          : el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }))
+        mistakes.length ? mistakesList(mistakes) : el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }))
     );
+  } else {
+    // The mistakes made so far, as they happen; a step taken wrongly may leave the drill stuck.
+    const mistakes = Array.isArray(running.mistakes) ? running.mistakes : [];
+    const so = el("div", { class: `so-far ${mistakes.length ? "with-mistakes" : ""}` },
+      el("div", { class: "card-title", text: t("drill_mistakes_so_far", null, "drill_mistakes") }));
+    if (mistakes.length) so.append(mistakesList(mistakes), el("p", { class: "stuck-hint", text: t("drill_stuck_hint") }));
+    else so.append(el("p", { class: "no-mistakes", text: t("drill_no_mistakes") }));
+    parts.push(so);
   }
   current.replaceChildren(...parts);
   current.classList.toggle("finished", Boolean(running.finished));
