@@ -353,10 +353,12 @@ async def progress(
         step = drill.steps[at]
         if happened.kind == step.event:
             unmet = _unmet(step, happened, reading)
-            if not unmet:
+            mistakes.extend(m for check in unmet if (m := _mistake(check, step, happened, reading)))
+            # Taken as asked, but by someone else: the step is done (it cannot be taken again:
+            # an issue is accepted once) and the mistake stays for the summary.
+            if not [check for check in unmet if check is not Check.PERSON]:
                 done[at], followed, at, tried = happened.at, happened.issue.id, at + 1, False
                 continue
-            mistakes.extend(m for check in unmet if (m := _mistake(check, step, happened, reading)))
             tried = tried or followed is not None
             continue
         if followed is None or tried:  # what follows a step taken wrongly is not early

@@ -18,7 +18,7 @@ PAGE = {
     "reset": N_("Reset"),
     "reset_confirm": N_(
         "Start afresh? Every issue, chat and drill in the playground is deleted and the clock"
-        " goes back to now."
+        " starts again on the next working morning (08:00)."
     ),
     "cancel": N_("Cancel"),
     "ok": N_("OK"),
