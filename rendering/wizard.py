@@ -237,7 +237,7 @@ def history_question(
 
 
 def history_line(issue: Issue, t: Texts, org: Organisation) -> Html:
-    """`🟡 2611-0042 · 路灯故障 · 待签收 · 市政道路科`."""
+    """`📥 2611-0042 · 路灯故障 · 待签收 · 市政道路科`."""
     return t._(
         "{icon} <b>{number}</b> · {category} · {status} · {department}",
         icon=status_icon(issue.status),
