@@ -74,6 +74,14 @@ class IssueNotFound(CaseworkError):
     """No issue has that number (or the person may not see it)."""
 
 
+class IssueNoLongerOpen(CaseworkError):
+    """A repeat call on an issue that was closed or withdrawn meanwhile: a new one is logged."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+
 class WrongState(CaseworkError):
     """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
 

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from casework import errors
-from casework.issues import Location, Source
+from casework import errors, lifecycle
+from casework.commands import Action
+from casework.issues import Event, EventKind, Issue, Location, Source
 from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHOTOS_MAX
 from casework.organisation import Organisation
 from casework.people import Staff
+from casework.retention import same_phone
 from casework.roles import Role
 
 DRAFT_IDLE_LIMIT = timedelta(minutes=30)
@@ -31,6 +33,9 @@ class Step(StrEnum):
     PHOTOS = "photos"
     CITIZEN_NAME = "name"
     CITIZEN_PHONE = "phone"
+    # The citizen's earlier issues, once their phone is known and they have any: a repeat call
+    # on an open one (重复来电, 催单) instead of a new issue, or on with the new one.
+    HISTORY = "history"
     SOURCE = "source"
     URGENCY = "urgency"
     DEPARTMENT = "department"
@@ -39,8 +44,15 @@ class Step(StrEnum):
 
 
 ORDER = tuple(Step)
-EDITABLE = tuple(s for s in Step if s is not Step.SUMMARY)
+EDITABLE = tuple(s for s in Step if s not in (Step.HISTORY, Step.SUMMARY))
 NONE_NAMED = 0  # the subject step's answer for a complaint about the department as a whole
+_CITIZEN_STEPS = (Step.CITIZEN_NAME, Step.CITIZEN_PHONE)
+
+# The citizen's history at intake: their issues logged in the last HISTORY_DAYS (by the clock),
+# open ones first; HISTORY_SHOWN of them on the worker's screen, then how many more.
+HISTORY_WINDOW = timedelta(days=90)
+HISTORY_SHOWN = 5
+HISTORY_READ = 100  # at most this many read: a phone on more issues than that is no one citizen's
 
 
 @dataclass(frozen=True)
@@ -96,11 +108,19 @@ class Draft:
         changes.setdefault("asking_address", False)  # a step's own question ends with it
         changed = dataclasses.replace(self, updated_at=now, **changes)
         following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
+        if following is Step.HISTORY:  # asked only when there is one (`to_history`)
+            following = ORDER[ORDER.index(Step.HISTORY) + 1]
         if following is Step.SUBJECT and not changed.complaint:
             following = Step.SUMMARY
         if self.editing and self.step is Step.DEPARTMENT and changed.missing == [Step.SUBJECT]:
             following = Step.SUBJECT  # another department: whom of it is asked again
         return dataclasses.replace(changed, step=following)
+
+    def to_history(self, now: datetime) -> Draft:
+        """At the citizen's history: their phone was just entered and they have earlier
+        issues. "Log a new issue" goes on from here (`advanced`: the next step, or back to the
+        summary when the phone was edited from it)."""
+        return dataclasses.replace(self, step=Step.HISTORY, updated_at=now, asking_address=False)
 
     def stay(self, now: datetime, **changes: Any) -> Draft:
         return dataclasses.replace(self, updated_at=now, **changes)
@@ -335,3 +355,73 @@ def contacted(draft: Draft, name: str, phone: str, now: datetime) -> Draft:
         citizen_phone=check_phone(phone),
     )
     return moved if moved.step is not Step.CITIZEN_PHONE else moved.advanced(now)
+
+
+# ------------------------------------------------------------------ the citizen's history
+
+
+def phone_entered(before: Draft, after: Draft) -> bool:
+    """Whether this answer just gave the citizen's phone (typed at its step, or with a
+    contact card) and moved past the citizen's steps: then their history is looked up."""
+    return (
+        after.citizen_phone is not None
+        and after.step not in _CITIZEN_STEPS
+        and before.step in _CITIZEN_STEPS
+        and (before.step is Step.CITIZEN_PHONE or after.citizen_phone != before.citizen_phone)
+    )
+
+
+def in_history(issue: Issue, person: Staff, phone: str, now: datetime) -> bool:
+    """Whether the issue is one of the citizen's with this phone (however either was typed:
+    `138 1234 5678`, `+86 13812345678`) logged in the last `HISTORY_WINDOW`, that `person`
+    may be shown at intake. A case, to whoever takes the citizen's call; a complaint only to
+    those who may see it (its reporter, its department's heads, the coordinators): never to
+    the person complained about nor to their colleagues (casework/lifecycle.py `relations`)."""
+    return (
+        same_phone(issue.citizen_phone, phone)
+        and issue.created_at >= now - HISTORY_WINDOW
+        and (not issue.is_complaint or lifecycle.may(issue, person, Action.VIEW))
+    )
+
+
+@dataclass(frozen=True)
+class CitizenHistory:
+    """What the worker is shown of the citizen's history: at most `HISTORY_SHOWN` issues, open
+    ones first, the newest first among each, and how many more there are."""
+
+    issues: tuple[Issue, ...]
+    more: int = 0
+
+    @property
+    def open(self) -> tuple[Issue, ...]:
+        """Those a repeat call may go on."""
+        return tuple(i for i in self.issues if i.status.is_open)
+
+
+def citizen_history(found: list[Issue], person: Staff, phone: str, now: datetime) -> CitizenHistory:
+    """The history from the citizen's issues as read (already narrowed to the phone and the
+    window by the store), each checked again here and put in order."""
+    mine = [i for i in found if in_history(i, person, phone, now)]
+    mine.sort(key=lambda i: (not i.status.is_open, -i.created_at.timestamp(), -i.id))
+    return CitizenHistory(tuple(mine[:HISTORY_SHOWN]), max(0, len(mine) - HISTORY_SHOWN))
+
+
+def repeat_call(draft: Draft, issue: Issue | None, person: Staff, now: datetime) -> Event:
+    """The step a repeat call takes on one of the citizen's open issues: a note on its
+    timeline, "the citizen called again", with what the worker wrote as the description.
+    Checked again at each press: the draft must be at its history, the issue one of the
+    citizen's that this person may be shown (else it is not found: an old or forged press),
+    and still open (`IssueNoLongerOpen`: closed or withdrawn meanwhile)."""
+    if draft.step is not Step.HISTORY or draft.citizen_phone is None:
+        raise errors.StaleStep()
+    if issue is None or not in_history(issue, person, draft.citizen_phone, now):
+        raise errors.IssueNotFound()
+    if not issue.status.is_open:
+        raise errors.IssueNoLongerOpen(issue.number)
+    return Event(
+        kind=EventKind.REPEAT_CALL,
+        actor_id=person.id,
+        at=now,
+        department=issue.department,
+        text=draft.description,
+    )

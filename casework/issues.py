@@ -129,6 +129,9 @@ class EventKind(StrEnum):
     # The citizen's personal data was removed (casework/retention.py): by the retention policy
     # (no actor) or at the citizen's request (the coordinator who confirmed it).
     REDACTED = "redacted"
+    # The citizen called again about this open issue (重复来电, 催单): what the worker taking the
+    # call wrote, instead of logging a new issue (casework/intake.py `repeat_call`).
+    REPEAT_CALL = "repeat_call"
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,9 @@ class Issue:
     # are told then.
     unreached: int = 0
     callback_given_up: bool = False
+    # Times the citizen called again about it while it was open (重复来电), each a step of the
+    # timeline (`EventKind.REPEAT_CALL`); migration 0023.
+    repeat_calls: int = 0
 
     @property
     def has_citizen_to_call(self) -> bool:

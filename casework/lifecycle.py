@@ -464,6 +464,9 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             return enter_phase(dataclasses.replace(changed, callback=event.verdict), at, org)
         case EventKind.PRAISE:
             return dataclasses.replace(changed, praised=True)
+        case EventKind.REPEAT_CALL:
+            # Counted on the issue (its card shows it); its state and reminders stay as they are.
+            return dataclasses.replace(changed, repeat_calls=issue.repeat_calls + 1)
         case EventKind.NOTE | EventKind.SUBMITTED:
             return dataclasses.replace(issue, updated_at=at)
     raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover

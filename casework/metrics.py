@@ -41,6 +41,8 @@ and the others:
   them logged in the period / resolutions in the period of issues assigned to them then;
 - praise rate = praise recorded in the period / confirmed closings (结案) in the period; per
   person: praise of them / closings of issues assigned to them then;
+- repeat calls (重复来电, 催单): citizens calling again in the period about an issue the
+  department had open (counted for the department that had it at the call);
 - per person: issues held now (in progress, assigned to them) and how many of those are
   overdue, and confirmed closings in the period; a department's loads are uneven (忙闲不均)
   when its busiest person holds at least 5 issues and twice the mean of its active members
@@ -192,6 +194,7 @@ _PLAIN = {
     EventKind.RESOLVED: "resolved",
     EventKind.PRAISE: "praise",
     EventKind.CONFIRMED: "closed",
+    EventKind.REPEAT_CALL: "repeat_calls",
 }
 CLOSED_BY = "closed_by:"
 # Per person, as CLOSED_BY: resolutions of issues assigned to them, complaints naming them,
@@ -305,6 +308,7 @@ class DepartmentCounts:
     praise: int = 0
     closed: int = 0  # confirmed closings (结案)
     complaints: int = 0  # complaints handed to the department (logged, or re-routed to it)
+    repeat_calls: int = 0  # citizens calling again about its open issues (重复来电, 催单)
     open_now: int = 0
     overdue_now: int = 0
     # Every wait ended in the period, in seconds, for the medians: a year in a big city has a

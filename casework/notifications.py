@@ -98,7 +98,20 @@ def _case(event: Event, issue: Issue) -> list[Recipients]:
             return _who_hears_the_call_back(event, issue)
         case EventKind.PRAISE:
             return [Recipients(Audience.HANDLERS, here), Recipients(Audience.ASSIGNEE)]
+        case EventKind.REPEAT_CALL:
+            return _who_hears_a_repeat_call(issue)
     return []
+
+
+def _who_hears_a_repeat_call(issue: Issue) -> list[Recipients]:
+    """The citizen called again (催单): the department is reminded at once, as a reminder goes
+    (the person handling it and the heads, or the whole department while nobody is assigned),
+    and the reporter hears of it. A returned issue waits for a re-route: the coordinators, who
+    make it, hear of it too."""
+    told = [Recipients(Audience.HANDLERS, issue.department), Recipients(Audience.REPORTER)]
+    if issue.status is Status.RETURNED:
+        told.append(Recipients(Audience.COORDINATORS))
+    return told
 
 
 def _who_hears_the_call_back(event: Event, issue: Issue) -> list[Recipients]:

@@ -281,6 +281,14 @@ class IssueRepository(Protocol):
         """Issues whose citizen's phone is stored as one of `spellings`, oldest first."""
         ...
 
+    async def of_citizen(
+        self, spellings: Sequence[str], since: datetime, limit: int
+    ) -> list[Issue]:
+        """A citizen's history: issues whose citizen's phone is stored as one of `spellings`,
+        logged at `since` or later, open ones first and the newest first among each, up to
+        `limit`."""
+        ...
+
 
 class TimelineRepository(Protocol):
     async def append(self, issue_id: int, event: Event) -> Event: ...

@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from casework import errors
@@ -32,6 +32,7 @@ from casework.intake import (
 from casework.issues import Source
 from casework.services import intake, issues
 from handlers.context import BotContext
+from handlers.refusals import answer
 from handlers.showing import edit_markup, edit_text
 from rendering import wizard
 from rendering.cards import card_keyboard, card_text
@@ -93,9 +94,12 @@ def _shortened(text: str, limit: int = 200) -> str:
 async def ask(message: Message, context: BotContext, draft: Draft) -> None:
     """Send the question for the draft's current step."""
     people = []
+    history = None
     if draft.step is Step.SUBJECT and draft.department is not None:
         people = await intake.subjects(context.deps, context.staff, draft.department)
-    asked = wizard.question(draft, context.t, context.deps.org, people)
+    if draft.step is Step.HISTORY:
+        history = await intake.history(context.deps, context.staff, draft)
+    asked = wizard.question(draft, context.t, context.deps.org, people, history)
     await message.chat.send_message(
         asked.text, parse_mode="HTML" if asked.html else None, reply_markup=asked.markup
     )
@@ -231,6 +235,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step_name == Step.SUMMARY:
         await _summary_choice(update, context, token, value)
         return
+    if step_name == Step.HISTORY:
+        await _history_choice(update, context, token, value)
+        return
     if step_name == wizard.EDIT:
         field = _step(value)
         if field not in EDITABLE:
@@ -341,6 +348,93 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
     await query.edit_message_text(
         text, parse_mode="HTML", reply_markup=card_keyboard(issue, card.actions, t)
     )
+
+
+async def _history_choice(update: Update, context: BotContext, token: str, value: str) -> None:
+    """A press at the citizen's history: an open issue (asked to confirm a repeat call on it),
+    the confirmation, Back to the list, or "Log a new issue" (the wizard goes on). Each press
+    is checked again by the use case: an issue closed meanwhile is said so and the list shown
+    as it is now; a forged one is refused."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    message, t, deps = query.message, context.t, context.deps
+    if value == wizard.NEW_ISSUE:
+        draft = await intake.update(
+            deps, context.staff, lambda d: d.advanced(_now(context)), token=token, step=Step.HISTORY
+        )
+        chosen = html.escape(t._("➕ Log a new issue"))
+        await query.answer()
+        await edit_text(query, f"{message.text_html}\n✓ {chosen}")
+        await ask(message, context, draft)
+        return
+    confirmed = value.startswith(wizard.CONFIRM_REPEAT)
+    number = value.removeprefix(wizard.CONFIRM_REPEAT)
+    if value != wizard.BACK and not number.isdigit():
+        raise errors.StaleStep()
+    try:
+        if value == wizard.BACK:
+            await _show_history(update, context, token)
+        elif not confirmed:
+            issue = await intake.repeat_candidate(deps, context.staff, token, int(number))
+            asked = wizard.repeat_confirmation(await _draft(context), issue, t, deps.org)
+            assert isinstance(asked.markup, InlineKeyboardMarkup)
+            await query.answer()
+            await edit_text(query, asked.text, asked.markup)
+        else:
+            await _call_again(update, context, token, int(number))
+    except errors.IssueNoLongerOpen as closed:
+        await answer(update, context, closed)
+        await _show_history(update, context, token, answered=True)
+
+
+async def _draft(context: BotContext) -> Draft:
+    draft = await intake.current(context.deps, context.staff)
+    if draft is None:
+        raise errors.NoDraft()
+    return draft
+
+
+async def _show_history(
+    update: Update, context: BotContext, token: str, answered: bool = False
+) -> None:
+    """The citizen's history, as it is now, in place of the message pressed."""
+    query = update.callback_query
+    assert query is not None
+    draft = await _draft(context)
+    if draft.token != token or draft.step is not Step.HISTORY:
+        raise errors.StaleStep()
+    history = await intake.history(context.deps, context.staff, draft)
+    asked = wizard.question(draft, context.t, context.deps.org, history=history)
+    assert isinstance(asked.markup, InlineKeyboardMarkup)
+    if not answered:
+        await query.answer()
+    await edit_text(query, asked.text, asked.markup)
+
+
+async def _call_again(update: Update, context: BotContext, token: str, issue_id: int) -> None:
+    """The repeat call, confirmed: the message becomes what was done, and the issue's card if
+    the worker may see it."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    t, deps = context.t, context.deps
+    done = await intake.call_again(
+        deps, context.staff, token, issue_id, (query.message.chat.id, query.message.message_id)
+    )
+    issue = done.issue
+    department = department_name(issue.department, deps.org, t)
+    await query.answer(plain(t._("Repeat call logged on {number}.", number=issue.number)))
+    text = t._(
+        "📞 Logged as a repeat call on <b>{number}</b>; {department} was reminded. "
+        "No new issue was logged.",
+        number=issue.number,
+        department=department,
+    )
+    markup = None
+    if done.card is not None:
+        people = done.card.people
+        text = Html(text + "\n\n" + card_text(issue, t, deps.org, people, deps.zone))
+        markup = card_keyboard(issue, done.card.actions, t)
+    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

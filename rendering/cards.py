@@ -83,6 +83,9 @@ LABELS = {
 # The result on a card: a card must fit one message (4096 characters) under the longest
 # headline with every other field at its limit (tests/test_results.py); details show it whole.
 RESULT_ON_CARD = 500
+# What the worker wrote at a repeat call, on its notice (the timeline has it whole): the notice
+# is a reminder, and the card under it has the description.
+REPEAT_CALL_ON_HEADLINE = 300
 
 
 def callback(issue_id: int, step: str, *arguments: str | int) -> str:
@@ -200,6 +203,14 @@ def card_text(
         lines.append(t._("👍 Praised"))
     if issue.reopen_count:
         lines.append(t.n_("🔁 Reopened {n} time", "🔁 Reopened {n} times", issue.reopen_count))
+    if issue.repeat_calls:
+        lines.append(
+            t.n_(
+                "📞 The citizen called again {n} time",
+                "📞 The citizen called again {n} times",
+                issue.repeat_calls,
+            )
+        )
     return Html("\n".join(lines))
 
 
@@ -354,6 +365,16 @@ def headline(
             return t._("🤝 Your department is asked to assist with {number}.", number=issue.number)
         case EventKind.CALLBACK:
             return _call_back_headline(event, issue, t, who, department, text, recipient)
+        case EventKind.REPEAT_CALL:
+            if len(text) > REPEAT_CALL_ON_HEADLINE:
+                text = text[: REPEAT_CALL_ON_HEADLINE - 1] + "…"
+            return t._(
+                "📞 The citizen called again about {number} ({who} took the call): {words}. "
+                "Please see to it.",
+                number=issue.number,
+                who=who,
+                words=text,
+            )
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None
             return t._(

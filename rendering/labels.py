@@ -117,6 +117,7 @@ _EVENT_KIND = {
     EventKind.CALLBACK: N_("call-back"),
     EventKind.PRAISE: N_("praise"),
     EventKind.REDACTED: N_("personal data removed"),
+    EventKind.REPEAT_CALL: N_("repeat call"),
 }
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),

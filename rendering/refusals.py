@@ -76,6 +76,12 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("You cannot end your own access.")
         case errors.IssueNotFound():
             return t._("No issue with that number that you may see. Numbers look like 2611-0042.")
+        case errors.IssueNoLongerOpen(number=number):
+            return t._(
+                "{number} is no longer open (closed or withdrawn meanwhile): log this call as a "
+                "new issue.",
+                number=number,
+            )
         case errors.ClosedByCallback():
             return t._(
                 "This issue has the citizen's phone: it is closed by calling them back "

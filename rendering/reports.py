@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from casework.metrics import RANKED_RATES, DepartmentMetrics, Imbalance, PersonLoad
@@ -62,6 +63,9 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
             lines.append(t._("No data in this period: {departments}", departments=names))
         if any(m.ranked_rate(name) is None for m in rated for name in RANKED_RATES):
             lines.append(t._("<i>A rate with no data counts as the district's median.</i>"))
+        repeated = _repeat_calls(report.departments, t, org)
+        if repeated is not None:
+            lines.append(repeated)
         lines += [_uneven(u, t, org) for u in report.uneven]
         return Html("\n".join(lines))
     [m] = report.departments
@@ -78,6 +82,28 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         lines += [_load(p, t) for p in report.workload]
     lines += [_uneven(u, t, org) for u in report.uneven]
     return Html("\n".join(lines))
+
+
+def _repeat_calls(
+    departments: Sequence[DepartmentMetrics], t: Texts, org: Organisation
+) -> Html | None:
+    """`📞 重复来电（催单）：市政道路科 3 件，排水管理所 1 件`: the departments citizens called
+    again about, the most first; None when nobody called again."""
+    called = sorted(
+        (m for m in departments if m.counts.repeat_calls),
+        key=lambda m: -m.counts.repeat_calls,
+    )
+    if not called:
+        return None
+    parts = t._(", ").join(
+        t._(
+            "{department} {n}",
+            department=department_name(m.department, org, t),
+            n=m.counts.repeat_calls,
+        )
+        for m in called
+    )
+    return t._("📞 Repeat calls (citizens calling again): {departments}", departments=parts)
 
 
 def _load(p: PersonLoad, t: Texts) -> Html:
@@ -155,6 +181,8 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
             "praise rate: {praise_rate} ({praise} of {closed} closed)",
             rate=percent(m.complaint_rate, t), part=c.complaints, whole=c.resolved,
             praise_rate=percent(m.praise_rate, t), praise=c.praise, closed=c.closed),
+        t._("Repeat calls (citizens calling again about its open issues): {n}",
+            n=c.repeat_calls),
     ]  # fmt: skip
 
 

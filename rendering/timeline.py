@@ -155,6 +155,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None
             return t._("recorded praise for {whom}", whom=target.name if target else department)
+        case EventKind.REPEAT_CALL:
+            return t._("took a repeat call, the citizen calling again: {words}", words=text)
         case EventKind.REDACTED if event.actor_id is None:
             return t._("removed the citizen's personal data (its retention period was over)")
         case EventKind.REDACTED:

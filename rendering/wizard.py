@@ -18,12 +18,20 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from casework.intake import NONE_NAMED, Draft, Step, Typed, wants_address
-from casework.issues import Source
+from casework.intake import (
+    HISTORY_WINDOW,
+    NONE_NAMED,
+    CitizenHistory,
+    Draft,
+    Step,
+    Typed,
+    wants_address,
+)
+from casework.issues import Issue, Source
 from casework.organisation import LANGUAGES, Organisation
 from casework.people import Staff
 from rendering.i18n import N_, Html, Texts, texts
-from rendering.labels import category_name, department_name, source_name
+from rendering.labels import category_name, department_name, issue_status, source_name, status_icon
 from rendering.places import map_link
 
 PREFIX = "n"
@@ -31,6 +39,9 @@ EDIT = "edit"  # a button of the summary's Edit menu: `n:<token>:edit:<step>`
 SUBMIT, CHANGE, CANCEL = "submit", "edit", "cancel"  # the summary's buttons
 BACK = "back"  # from the Edit menu back to the summary's buttons
 URGENT, NORMAL = "1", "0"
+# The citizen's history: `n:<token>:history:<issue id>` (a repeat call on it: asked to confirm),
+# `…:ok<issue id>` (confirmed), `…:new` (log a new issue), `…:back` (from the confirmation).
+NEW_ISSUE, CONFIRM_REPEAT = "new", "ok"
 _STEP_NAMES = {
     Step.DESCRIPTION: N_("Description"),
     Step.CATEGORY: N_("Category"),
@@ -55,7 +66,7 @@ class Question:
     html: bool = False
 
 
-def data(draft: Draft, step: Step | str, value: str) -> str:
+def data(draft: Draft, step: Step | str, value: str | int) -> str:
     return f"{PREFIX}:{draft.token}:{step}:{value}"
 
 
@@ -69,9 +80,16 @@ def pressed(text: str) -> Typed | None:
     return None
 
 
-def question(draft: Draft, t: Texts, org: Organisation, people: Sequence[Staff] = ()) -> Question:
+def question(
+    draft: Draft,
+    t: Texts,
+    org: Organisation,
+    people: Sequence[Staff] = (),
+    history: CitizenHistory | None = None,
+) -> Question:
     """What the wizard asks at the draft's current step (`people`: at a complaint's subject
-    step, whom it may name: the department's active members and heads)."""
+    step, whom it may name: the department's active members and heads; `history`: at the
+    citizen's history, their earlier issues)."""
     skip, done = t._(_TYPED[Typed.SKIP]), t._(_TYPED[Typed.DONE])
     match draft.step:
         case Step.DESCRIPTION:
@@ -135,6 +153,8 @@ def question(draft: Draft, t: Texts, org: Organisation, people: Sequence[Staff] 
             return Question(
                 t._("📞 The citizen's phone number? (Optional.)"), _skip_only(skip, t._("Phone"))
             )
+        case Step.HISTORY:
+            return history_question(draft, history or CitizenHistory(()), t, org)
         case Step.SOURCE:
             buttons = [
                 InlineKeyboardButton(source_name(s, t), callback_data=data(draft, draft.step, s))
@@ -179,6 +199,77 @@ def question(draft: Draft, t: Texts, org: Organisation, people: Sequence[Staff] 
                 _department_buttons(draft, t, org),
             )
     return Question(summary(draft, t, org), summary_buttons(draft, t), html=True)
+
+
+def history_question(
+    draft: Draft, history: CitizenHistory, t: Texts, org: Organisation
+) -> Question:
+    """The citizen's earlier issues, a short line each, open ones first; a button per open
+    one to log this call as a repeat call on it (催单), and one to log a new issue."""
+    lines = [
+        t._(
+            "📋 This citizen's issues in the last {days} days:",
+            days=HISTORY_WINDOW.days,
+        )
+    ]
+    lines += [history_line(issue, t, org) for issue in history.issues]
+    if history.more:
+        lines.append(t.n_("… and {n} more", "… and {n} more", history.more))
+    if history.open:
+        lines.append(
+            t._(
+                "Calling again about an open one? Tap it to log this call as a repeat call on "
+                "it instead of a new issue. Otherwise, log a new issue."
+            )
+        )
+    buttons = [
+        InlineKeyboardButton(
+            t._("📞 Called again: {number}", number=issue.number),
+            callback_data=data(draft, Step.HISTORY, issue.id),
+        )
+        for issue in history.open
+    ]
+    new = InlineKeyboardButton(
+        t._("➕ Log a new issue"), callback_data=data(draft, Step.HISTORY, NEW_ISSUE)
+    )
+    rows = [*_rows(buttons, 2).inline_keyboard, [new]]
+    return Question("\n".join(lines), InlineKeyboardMarkup(rows), html=True)
+
+
+def history_line(issue: Issue, t: Texts, org: Organisation) -> Html:
+    """`📥 2611-0042 · 路灯故障 · 待签收 · 市政道路科`."""
+    return t._(
+        "{icon} <b>{number}</b> · {category} · {status} · {department}",
+        icon=status_icon(issue.status),
+        number=issue.number,
+        category=category_name(issue.category, org, t),
+        status=issue_status(issue, t),
+        department=department_name(issue.department, org, t),
+    )
+
+
+def repeat_confirmation(draft: Draft, issue: Issue, t: Texts, org: Organisation) -> Question:
+    """Asked once more before a repeat call: it reminds the department at once, and this
+    report is not logged as a new issue."""
+    text = t._(
+        "📞 Log this call as a repeat call on {number} ({category}, {department})? "
+        "{department} is reminded at once, with what you wrote. No new issue is logged.",
+        number=issue.number,
+        category=category_name(issue.category, org, t),
+        department=department_name(issue.department, org, t),
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t._("✅ Yes, a repeat call"),
+                    callback_data=data(draft, Step.HISTORY, f"{CONFIRM_REPEAT}{issue.id}"),
+                )
+            ],
+            [InlineKeyboardButton(t._("◀ Back"), callback_data=data(draft, Step.HISTORY, BACK))],
+        ]
+    )
+    return Question(text, markup, html=True)
 
 
 def summary(draft: Draft, t: Texts, org: Organisation) -> Html:

@@ -30,6 +30,7 @@ async def log_issue(
     await worker.send("完成")
     await worker.send("张三")
     await worker.send(phone or "跳过")
+    await past_history(worker)
     await worker.press(worker.last, source)
     await worker.press(worker.last, "紧急" if urgent else "一般")
     await worker.press(worker.last, department)
@@ -64,6 +65,13 @@ async def logged(
     )
     await intake.update(deps, worker, lambda _: ready)
     return (await intake.submit(deps, worker, draft.token)).issue.number
+
+
+async def past_history(worker: EmulatedUser) -> None:
+    """Log a new issue, if the citizen's history was just shown (their phone is on an issue
+    of the last 90 days)."""
+    if worker.last.has_button("登记新工单"):
+        await worker.press(worker.last, "登记新工单")
 
 
 def card_for(person: EmulatedUser, number: str) -> BotMessage:

@@ -24,7 +24,7 @@ from emulator import EmulatedUser
 from exports.workbook import Tables
 from rendering.i18n import texts
 from rendering.reports import report_text
-from tests.flows import answer, card_for, rows
+from tests.flows import answer, card_for, past_history, rows
 from tests.harness import START, TEST_ORG, Harness
 from tests.test_issue_flow import start_all
 from tests.test_metrics import (
@@ -49,6 +49,7 @@ async def log_complaint(worker: EmulatedUser, about: str = "刘强") -> str:
     await worker.send("完成")
     await worker.send("张三")
     await worker.send("13812345678")
+    await past_history(worker)
     await worker.press(worker.last, "热线电话")
     await worker.press(worker.last, "一般")
     assert "投诉的是哪个单位" in worker.last.text

@@ -26,7 +26,7 @@ from playground.drills import (
     unknown_codes,
 )
 from playground.runner import District
-from tests.flows import answer, call_back, card_for, log_issue, rows
+from tests.flows import answer, call_back, card_for, log_issue, past_history, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
 ROOT = Path(__file__).parent.parent
@@ -217,6 +217,7 @@ async def log(
     await person.send("完成")  # no photos
     await person.send("张三")
     await person.send(phone or "跳过")
+    await past_history(person)  # the same citizen as an earlier drill's: log a new issue
     await person.press(person.last, source)
     await person.press(person.last, "一般")
     await person.press(person.last, department)

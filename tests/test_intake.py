@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from emulator import EmulatedUser
-from tests.flows import events, rows
+from tests.flows import events, past_history, rows
 from tests.harness import Harness
 
 
@@ -26,6 +26,7 @@ async def log_streetlight(worker: EmulatedUser) -> None:
     await worker.send("完成")
     await worker.send("张三")
     await worker.send("138 1234 5678")
+    await past_history(worker)  # a second time: the same citizen
     await worker.press(worker.last, "热线电话")
     await worker.press(worker.last, "紧急")
     await worker.press(worker.last, "市政道路科")

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
 
 from casework import errors
-from casework.intake import Draft, Step, Typed, answered, contacted, located, wants_address
-from casework.issues import Location
+from casework.intake import (
+    Draft,
+    Step,
+    Typed,
+    answered,
+    citizen_history,
+    contacted,
+    in_history,
+    located,
+    phone_entered,
+    repeat_call,
+    wants_address,
+)
+from casework.issues import EventKind, Issue, IssueKind, Location, Source, Status
+from casework.people import Staff
+from casework.roles import Role
 from tests.harness import START
 
 AT = {step: Draft(token="t", step=step, updated_at=START) for step in Step}
@@ -133,3 +150,85 @@ def test_a_buttons_label_typed_where_the_step_has_no_such_button_is_kept_as_type
     after = answered(AT[step], "完成", Typed.DONE, START)  # Done is a button of the photos step
 
     assert "完成" in (after.description, after.address, after.citizen_name)
+
+
+# ------------------------------------------------------------------ the citizen's history
+
+
+def _issue(**changes: object) -> Issue:
+    issue = Issue(
+        id=7, number="2611-0007", status=Status.PENDING, description="路灯不亮",
+        category="streetlight", department="roads", reporter_id=1, urgent=False,
+        source=Source.HOTLINE, created_at=START, updated_at=START, handed_at=START,
+        respond_by=None, resolve_by=None, citizen_phone="13812345678",
+    )  # fmt: skip
+    return dataclasses.replace(issue, **changes)  # type: ignore[arg-type]
+
+
+WORKER = Staff(2, 1002, "李娜", Role.WORKER, None, True)
+HEAD = Staff(3, 2001, "陈建国", Role.HEAD, "roads", True)
+AT_HISTORY = Draft(
+    token="t", step=Step.HISTORY, updated_at=START, description="又来电了",
+    citizen_phone="+86 138 1234 5678",
+)  # fmt: skip
+
+
+def test_the_history_is_looked_up_only_when_the_phone_was_just_given() -> None:
+    typed = answered(AT[Step.CITIZEN_PHONE], "138 1234 5678", None, START)
+    shared = contacted(AT[Step.CITIZEN_NAME], "张三", "13812345678", START)
+    named = answered(AT[Step.CITIZEN_NAME], "张三", None, START)
+    skipped = answered(AT[Step.CITIZEN_PHONE], "跳过", Typed.SKIP, START)
+    with_phone = dataclasses.replace(AT[Step.CITIZEN_NAME], citizen_phone="13812345678")
+    renamed = answered(dataclasses.replace(with_phone, editing=True), "张三", None, START)
+
+    assert typed.step is Step.SOURCE  # the history is not a step of its own in the order
+    assert phone_entered(AT[Step.CITIZEN_PHONE], typed)
+    assert phone_entered(AT[Step.CITIZEN_NAME], shared)
+    assert not phone_entered(AT[Step.CITIZEN_NAME], named)  # the phone is asked next
+    assert not phone_entered(AT[Step.CITIZEN_PHONE], skipped)
+    assert not phone_entered(with_phone, renamed)  # only the name was changed
+    # "Log a new issue" goes on to the next step, or back to the summary when editing.
+    assert typed.to_history(START).advanced(START).step is Step.SOURCE
+    editing = dataclasses.replace(typed, editing=True).to_history(START)
+    assert editing.advanced(START).step is Step.SUMMARY
+    assert Step.HISTORY not in AT[Step.SUMMARY].editable()
+
+
+def test_the_history_is_the_citizens_of_90_days_and_a_complaint_only_for_whom_may_see_it() -> None:
+    now = START + timedelta(days=30)
+    complaint = _issue(kind=IssueKind.COMPLAINT, reporter_id=HEAD.id)
+
+    assert in_history(_issue(citizen_phone="+8613812345678"), WORKER, "138-1234-5678", now)
+    assert not in_history(_issue(citizen_phone="13900001111"), WORKER, "13812345678", now)
+    assert not in_history(_issue(), WORKER, "13812345678", START + timedelta(days=91))
+    assert not in_history(complaint, WORKER, "13812345678", now)
+    assert in_history(complaint, HEAD, "13812345678", now)
+
+
+def test_the_history_lists_open_ones_first_the_newest_first_then_how_many_more() -> None:
+    issues = [
+        _issue(id=n, number=f"2611-000{n}", status=status, created_at=START + n * timedelta(hours=1))
+        for n, status in enumerate(
+            [Status.CLOSED, Status.ACCEPTED, Status.WITHDRAWN, Status.PENDING, Status.RESOLVED,
+             Status.RETURNED, Status.CLOSED], 1,
+        )
+    ]  # fmt: skip
+
+    history = citizen_history(issues, WORKER, "13812345678", START + timedelta(days=1))
+
+    assert [i.id for i in history.issues] == [6, 5, 4, 2, 7]
+    assert history.more == 2 and [i.id for i in history.open] == [6, 5, 4, 2]
+
+
+def test_a_repeat_call_goes_only_on_an_open_issue_of_the_citizens() -> None:
+    event = repeat_call(AT_HISTORY, _issue(status=Status.ACCEPTED), WORKER, START)
+
+    assert event.kind is EventKind.REPEAT_CALL and event.text == "又来电了"
+    assert event.department == "roads" and event.actor_id == WORKER.id
+    with pytest.raises(errors.IssueNoLongerOpen):
+        repeat_call(AT_HISTORY, _issue(status=Status.CLOSED), WORKER, START)
+    for forged in (None, _issue(citizen_phone="13900001111"), _issue(kind=IssueKind.COMPLAINT)):
+        with pytest.raises(errors.IssueNotFound):
+            repeat_call(AT_HISTORY, forged, WORKER, START)
+    with pytest.raises(errors.StaleStep):  # the draft moved on from its history
+        repeat_call(AT[Step.SOURCE], _issue(), WORKER, START)

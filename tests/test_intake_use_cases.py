@@ -4,18 +4,19 @@ messages, and drops the draft; one that fails halfway leaves the draft as it was
 
 from __future__ import annotations
 
+import dataclasses
 from zoneinfo import ZoneInfo
 
 import pytest
 
 import casework.services.intake
 from casework import errors
-from casework.intake import Draft, Step
+from casework.intake import Draft, Step, answered
 from casework.issues import EventKind, Source, Status
 from casework.people import Staff
 from casework.services import Deps
 from casework.services.access import sync_organisation
-from casework.services.intake import submit
+from casework.services.intake import call_again, history, submit, update
 from config.org import load_organisation
 from tests.fakes import FakeStore
 from tests.harness import START, TEST_ORG, FakeClock
@@ -94,3 +95,84 @@ async def test_a_submission_that_fails_halfway_leaves_no_issue_and_keeps_the_dra
     assert tables.issues == {} and tables.events == {} and tables.tallies == []
     assert tables.issue_counters == {}  # the number is not used up either
     assert tables.drafts[worker.id][1] == SUMMARY
+
+
+# ----------------------------------------------------------- the citizen's history (issue 19)
+
+AT_PHONE = Draft(
+    token="t2", step=Step.CITIZEN_PHONE, updated_at=START, description="路灯还是不亮",
+    category="streetlight",
+)  # fmt: skip
+
+
+async def called_again(
+    store: FakeStore, deps: Deps, phone: str = "+86 138-1234-5678"
+) -> tuple[Staff, Draft]:
+    """An issue logged for the citizen 13812345678, then a second report up to its phone: the
+    worker, and the draft after the phone."""
+    worker = await with_a_draft(store)
+    await submit(deps, worker, "t1")
+    async with store.transaction() as tx:
+        await tx.drafts.put(worker.id, worker.telegram_id, AT_PHONE)
+    draft = await update(
+        deps, worker, lambda d: answered(d, phone, None, START), token="t2", step=AT_PHONE.step
+    )
+    return worker, draft
+
+
+async def test_a_phone_on_an_earlier_issue_brings_up_the_citizens_history(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker, draft = await called_again(store, deps)
+
+    assert draft.step is Step.HISTORY
+    found = await history(deps, worker, draft)
+    assert [i.number for i in found.issues] == ["2611-0001"] and found.more == 0
+
+
+async def test_a_phone_never_seen_goes_straight_on_to_the_source(
+    store: FakeStore, deps: Deps
+) -> None:
+    _, draft = await called_again(store, deps, phone="139 0000 1111")
+
+    assert draft.step is Step.SOURCE
+
+
+async def test_a_repeat_call_is_one_transaction_that_logs_nothing_new(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker, _ = await called_again(store, deps)
+    before = store.transactions
+
+    done = await call_again(deps, worker, "t2", 1)
+
+    tables = store.tables
+    assert store.transactions == before + 1
+    assert list(tables.issues) == [1] and done.issue.repeat_calls == 1
+    assert [e.kind for e in tables.events.values()] == [EventKind.SUBMITTED, EventKind.REPEAT_CALL]
+    [repeat] = [e for e in tables.events.values() if e.kind is EventKind.REPEAT_CALL]
+    assert repeat.text == "路灯还是不亮" and repeat.department == "roads"
+    assert [(t.department, t.measure) for t in tables.tallies[-1:]] == [("roads", "repeat_calls")]
+    reminded = {m.item.chat_id for m in tables.outbox.values() if m.item.event_id == repeat.id}
+    assert reminded == {2001, 2002, 2003}  # pending, nobody assigned: the whole department
+    assert tables.drafts == {}
+
+
+async def test_a_repeat_call_on_an_issue_withdrawn_meanwhile_changes_nothing(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker, draft = await called_again(store, deps)
+    async with store.transaction() as tx:
+        issue = await tx.issues.get(1)
+        assert issue is not None
+        withdrawn = dataclasses.replace(issue, status=Status.WITHDRAWN, version=issue.version + 1)
+        await tx.issues.save(withdrawn, issue.version)
+
+    with pytest.raises(errors.IssueNoLongerOpen):
+        await call_again(deps, worker, "t2", 1)
+    with pytest.raises(errors.IssueNotFound):  # not one of the citizen's: forged
+        await call_again(deps, worker, "t2", 99)
+
+    tables = store.tables
+    assert [e.kind for e in tables.events.values()] == [EventKind.SUBMITTED]
+    assert tables.drafts[worker.id][1] == draft

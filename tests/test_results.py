@@ -334,16 +334,18 @@ def test_a_card_with_every_text_at_its_limit_fits_one_message_under_the_longest_
         assisting=frozenset(d.code for d in org.departments if d.code != "roads"),
         reopen_count=99, redacted_at=START,
         resolution=Resolution("果" * REASON_MAX, START, ("r",) * 10),
-        callback=Verdict.DISSATISFIED, praised=True,
+        callback=Verdict.DISSATISFIED, praised=True, repeat_calls=99,
     )  # fmt: skip
     note = Event(EventKind.NOTE, 2, START, text="注" * REASON_MAX)
+    # A repeat call's notice: what the worker wrote is a whole description (cut on the notice).
+    called = Event(EventKind.REPEAT_CALL, 2, START, "roads", text="催" * DESCRIPTION_MAX)
     # The coordinators' notice of a call-back that sent it back, the citizen's words at length.
     words = Event(
         EventKind.CALLBACK, 2, START, "roads", text="话" * REASON_MAX,
         verdict=Verdict.DISSATISFIED, contacted=Contact.YES, solved=Solved.NOT_SOLVED,
     )  # fmt: skip
     coordinator = dataclasses.replace(people[1], role=Role.COORDINATOR)
-    for language, longest in itertools.product(("zh", "en"), (note, words)):
+    for language, longest in itertools.product(("zh", "en"), (note, words, called)):
         t = texts(language)
         for masked in (False, True):
             card = card_text(issue, t, org, people, ZONE, masked=masked)

@@ -19,7 +19,7 @@ from emulator import EmulatedGroup, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from storage.sqlite.database import connect
-from tests.flows import call_back, card_for, confirm_closed, events, log_issue, rows
+from tests.flows import call_back, card_for, confirm_closed, events, log_issue, past_history, rows
 from tests.harness import Harness
 from tests.test_metrics import COORDINATOR, History, figures, november  # noqa: F401
 
@@ -47,6 +47,7 @@ async def logged(
     await worker.send("完成")
     await worker.send(name)
     await worker.send(phone)
+    await past_history(worker)
     await worker.press(worker.last, "热线电话")
     await worker.press(worker.last, "一般")
     await worker.press(worker.last, "✓ ")

@@ -408,6 +408,35 @@ async def test_the_issues_logged_since_a_moment_come_in_the_order_they_were_logg
     assert later == []
 
 
+async def test_a_citizens_history_is_their_phone_in_any_spelling_since_a_moment_open_first(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 406)
+        for n, (phone, status, at) in enumerate(
+            [
+                ("13812345678", Status.CLOSED, START + 3 * H),
+                ("+8613812345678", Status.PENDING, START + H),
+                ("13812345678", Status.ACCEPTED, START + 2 * H),
+                ("13900001111", Status.PENDING, START + 4 * H),  # another citizen
+                ("13812345678", Status.PENDING, START - H),  # before the moment
+                (None, Status.PENDING, START + H),
+            ],
+            1,
+        ):
+            await tx.issues.create(
+                an_issue(reporter, f"2611-{n:04d}", citizen_phone=phone, status=status,
+                         created_at=at)
+            )  # fmt: skip
+        spellings = ["13812345678", "+8613812345678", "008613812345678"]
+        found = await tx.issues.of_citizen(spellings, START, 10)
+        first_two = await tx.issues.of_citizen(spellings, START, 2)
+
+    # Open ones first, the newest first among each.
+    assert [i.number for i in found] == ["2611-0003", "2611-0002", "2611-0001"]
+    assert [i.number for i in first_two] == ["2611-0003", "2611-0002"]
+
+
 async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(
     store: Store,
 ) -> None:

@@ -5,25 +5,34 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from casework import errors
 from casework.intake import (
+    HISTORY_READ,
+    HISTORY_WINDOW,
     NONE_NAMED,
+    CitizenHistory,
     Draft,
     Step,
     choose_subject,
+    citizen_history,
     may_be_complained_about,
     new_draft,
+    phone_entered,
+    repeat_call,
 )
 from casework.issues import Event, EventKind, Issue, IssueKind, Status
-from casework.lifecycle import handed_to
+from casework.lifecycle import apply, handed_to
 from casework.metrics import tallies
 from casework.numbering import format_number, month_of
 from casework.outbox import Card
 from casework.people import Staff
+from casework.ports import Transaction
+from casework.retention import phone_spellings
 from casework.roles import Role
 from casework.services import Deps, reload_actor
-from casework.services.notify import announce
+from casework.services.notify import announce, card_shown
 from casework.services.views import Shown, shown
 
 
@@ -83,6 +92,11 @@ async def update(
             ):
                 raise errors.StaleStep()
             changed = change(draft)
+            if phone_entered(draft, changed):
+                assert changed.citizen_phone is not None
+                history = await _history(tx, actor, changed.citizen_phone, now)
+                if history.issues:  # a citizen never seen: nothing changes
+                    changed = changed.to_history(now)
             await tx.drafts.put(actor.id, chat_id or actor.telegram_id, changed)
             return changed
     assert expired
@@ -196,3 +210,82 @@ async def cancel(deps: Deps, actor: Staff, token: str | None = None) -> bool:
             if draft is None or draft.token != token:
                 return False
         return await tx.drafts.delete(actor.id)
+
+
+# ------------------------------------------------------------------ the citizen's history
+
+
+async def _history(tx: Transaction, actor: Staff, phone: str, now: datetime) -> CitizenHistory:
+    found = await tx.issues.of_citizen(phone_spellings(phone), now - HISTORY_WINDOW, HISTORY_READ)
+    return citizen_history(found, actor, phone, now)
+
+
+async def history(deps: Deps, actor: Staff, draft: Draft) -> CitizenHistory:
+    """The citizen's history as the draft's phone finds it now, for the worker to choose from
+    (empty without a phone)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        if draft.citizen_phone is None:
+            return CitizenHistory(())
+        return await _history(tx, actor, draft.citizen_phone, deps.clock.now())
+
+
+async def _at_history(tx: Transaction, actor: Staff, token: str, now: datetime) -> Draft:
+    """The person's draft, if it is the one pressed and it is at the citizen's history."""
+    draft = await tx.drafts.get(actor.id)
+    if draft is None or draft.token != token:
+        raise errors.NoDraft()
+    if draft.expired(now):
+        raise errors.DraftExpired()
+    if draft.step is not Step.HISTORY:
+        raise errors.StaleStep()
+    return draft
+
+
+async def repeat_candidate(deps: Deps, actor: Staff, token: str, issue_id: int) -> Issue:
+    """An open issue of the citizen's tapped in the history: checked as the repeat call will
+    be (`casework.intake.repeat_call`), before the worker is asked to confirm it."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await _at_history(tx, actor, token, now)
+        issue = await tx.issues.get(issue_id)
+        repeat_call(draft, issue, actor, now)
+        assert issue is not None
+        return issue
+
+
+@dataclass(frozen=True)
+class CalledAgain:
+    issue: Issue  # as it is now, its repeat count up
+    event: Event
+    card: Shown | None  # its card for the worker; None if they may not see it otherwise
+
+
+async def call_again(
+    deps: Deps, actor: Staff, token: str, issue_id: int, shown_at: tuple[int, int] | None = None
+) -> CalledAgain:
+    """Turn the draft into a repeat call (重复来电, 催单) on one of the citizen's open issues:
+    everything checked again (the draft, the issue one of the citizen's this person may be
+    shown, still open), a step on its timeline with what the worker wrote, its repeat count
+    up, the department reminded at once with the card (casework/notifications.py), and the
+    draft ends. Nothing new is logged. `shown_at`: the message the worker's copy of the card
+    takes the place of (remembered, for later refreshes, when they may see the issue)."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await _at_history(tx, actor, token, now)
+        issue = await tx.issues.get(issue_id)
+        event = repeat_call(draft, issue, actor, now)
+        assert issue is not None
+        changed = apply(issue, event, deps.org)
+        if not await tx.issues.save(changed, expected_version=issue.version):
+            raise errors.StaleStep()  # changed in the same instant: the worker presses again
+        event = await tx.timeline.append(issue.id, event)
+        await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
+        await announce(tx, deps.org, changed, event, now)
+        await tx.drafts.delete(actor.id)
+        card = await shown(tx, changed, actor, None)
+        if card is not None and shown_at is not None:
+            await card_shown(tx, Card(*shown_at, changed.id, actor.id), now)
+        return CalledAgain(changed, event, card)

@@ -83,6 +83,7 @@ _STEP_FIELDS = {
     EventKind.SUBMITTED: "received",
     EventKind.REROUTED: "received",
     EventKind.TRANSFERRED: "received",
+    EventKind.REPEAT_CALL: "repeat_calls",
 }
 _VERDICT_FIELDS = {
     Verdict.SATISFIED: "satisfied",

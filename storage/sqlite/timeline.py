@@ -19,7 +19,7 @@ _COLUMNS = (
     " contacted, solved"
 )
 # What happens beside an issue's steps, not one of them.
-_ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED)
+_ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
 
 
 def _event(row: aiosqlite.Row) -> Event:

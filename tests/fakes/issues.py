@@ -25,7 +25,7 @@ from casework.retention import BlankedEvent, RedactionRequest
 from tests.fakes.tables import NotFaked, Tables, stored, whole_seconds
 
 _ENDED = (Status.CLOSED, Status.WITHDRAWN)
-_ASIDE = (EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED)
+_ASIDE = (EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
 
 
 class FakeIssues:
@@ -146,6 +146,18 @@ class FakeIssues:
 
     async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
         raise NotFaked("issues.with_citizen_phone")
+
+    async def of_citizen(
+        self, spellings: Sequence[str], since: datetime, limit: int
+    ) -> list[Issue]:
+        at = whole_seconds(since)
+        found = [
+            i
+            for i in self._t.issues.values()
+            if i.citizen_phone is not None and i.citizen_phone in spellings and i.created_at >= at
+        ]
+        found.sort(key=lambda i: (i.status in _ENDED, -i.created_at.timestamp(), -i.id))
+        return found[:limit]
 
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)

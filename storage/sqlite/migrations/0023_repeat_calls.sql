@@ -1,0 +1,11 @@
+-- Repeat calls (重复来电, 催单; issue 19): a citizen calling again about an open issue is a step
+-- of its timeline (kind 'repeat_call', no new column there), and the issue counts them, for
+-- its card (`📞 群众重复来电 3 次`) and for the repeat flag to come. /stats counts them per
+-- department from the daily figures (measure repeat_calls) and the timeline
+-- (issue_events_by_kind_and_time), as other steps.
+--
+-- The citizen's history at intake needs no index of its own: it reads the index of 0013,
+-- issues_by_citizen_phone (citizen_phone as stored: the digits typed, separators dropped),
+-- one short range for each way the same number can be stored (casework/retention.py
+-- phone_spellings: 13812345678, +8613812345678, 008613812345678 …).
+ALTER TABLE issues ADD COLUMN repeat_calls INTEGER NOT NULL DEFAULT 0;
