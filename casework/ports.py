@@ -312,8 +312,8 @@ class IssueRepository(Protocol):
         """/find: the issues whose citizen's phone is `lookup`'s (its national number, or its
         last four digits), or whose description or address hold each of its words (anywhere,
         as typed, case aside), that `scope` may see; newest (the highest id) first, a page of
-        `limit` from `offset`; `total` counts them up to `most`. Not for numbers
-        (`by_number`)."""
+        `limit` from `offset` within the first `most`; `total` counts them up to `most`. Not
+        for numbers (`by_number`)."""
         ...
 
 

@@ -472,15 +472,15 @@ class SqliteIssues:
         """Issues with the citizen's phone (whole, or its last four digits), or with the words,
         that the scope may see, newest first; counted up to `most`."""
         matching, params = find_query(lookup, scope)
-        total = await self._count_named(
-            f"SELECT count(*) FROM ({matching} LIMIT :most)", {**params, "most": most}
-        )
-        issues = await self._load_named(
-            f"SELECT {_COLUMNS} FROM issues WHERE id IN ({matching} LIMIT :limit OFFSET :offset)"
+        # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
+        rows = await fetch_all(self._conn, f"{matching} LIMIT :most", {**params, "most": most})
+        ids = [row[0] for row in rows]
+        issues = await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))"
             " ORDER BY id DESC",
-            {**params, "limit": limit, "offset": offset},
+            (json.dumps(ids[offset : offset + limit]),),
         )
-        return IssuePage(issues=issues, total=total)
+        return IssuePage(issues=issues, total=len(ids))
 
     async def fill_words(self, limit: int) -> int:
         """Index the words of issues on record before the index was (migration 0022), up to

@@ -189,8 +189,8 @@ class FakeIssues:
         self, lookup: Lookup, scope: LookupScope, limit: int, offset: int, most: int
     ) -> IssuePage:
         newest_first = sorted(self._t.issues.values(), key=lambda i: i.id, reverse=True)
-        found = [i for i in newest_first if _looked_up(i, lookup) and _may_see(i, scope)]
-        return IssuePage(found[offset : offset + limit], min(len(found), most))
+        found = [i for i in newest_first if _looked_up(i, lookup) and _may_see(i, scope)][:most]
+        return IssuePage(found[offset : offset + limit], len(found))
 
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)
