@@ -20,6 +20,7 @@ from casework.retention import national_number
 SHORTEST = 2  # characters: one alone (a surname, `灯`) would find half the city
 LONGEST = 16  # characters: a phrase, not a paragraph (and it must fit a page button)
 _LONGEST_BYTES = 48  # the words as a page button carries them (callback data: 64 bytes)
+_LONGEST_TYPED = 40  # a phone or a number as typed, separators and all
 TAIL = 4  # the last digits of a phone, as citizens and staff read them out
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().]")  # as casework.intake.check_phone drops them
 _PHONE_DIGITS = (5, 15)  # as casework.intake.check_phone takes them
@@ -64,7 +65,7 @@ def read_lookup(text: str) -> Lookup:
     typed = unicodedata.normalize("NFKC", text).strip()
     if not typed:
         raise errors.LookupEmpty()
-    if len(typed) > LONGEST:
+    if len(typed) > _LONGEST_TYPED:
         raise errors.LookupTooLong(LONGEST)
     # Digits alone are a phone (`65123456` is a landline); a number is written as one.
     number = None if typed.isdigit() else parse_number(typed)
@@ -77,6 +78,8 @@ def read_lookup(text: str) -> Lookup:
             return Lookup(LookupKind.TAIL, bare)
         if _PHONE_DIGITS[0] <= len(bare) <= _PHONE_DIGITS[1]:
             return Lookup(LookupKind.PHONE, national_number(digits))
+    if len(typed) > LONGEST:  # a phone typed with +86 and dashes may be longer
+        raise errors.LookupTooLong(LONGEST)
     found = [run for run in runs(typed) if len(run) >= SHORTEST]
     if not found:
         raise errors.LookupTooShort(SHORTEST)

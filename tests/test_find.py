@@ -23,7 +23,7 @@ async def test_a_worker_finds_their_issue_by_phone_last_four_digits_number_and_w
 ) -> None:
     number = await log_issue(worker, "和平里小区东门口路灯不亮已经三天", phone="+86 138-1234-5678")
 
-    for typed in (PHONE, "138 1234 5678", "5678", number, "路灯", "门口路灯", "东门口路"):
+    for typed in (PHONE, "+86 138-1234-5678", "5678", number, "路灯", "门口路灯", "东门口路"):
         await worker.send(f"/find {typed}")
         assert number in found(worker), (typed, found(worker))
         assert "找到 1 件工单" in found(worker), typed
