@@ -1,4 +1,4 @@
-"""Benchmarks of issues 7 and 9, in one run (minutes; not part of the test suite):
+"""Benchmarks of issues 7, 9 and 19, in one run (minutes; not part of the test suite):
 
     .venv/bin/python -m benchmarks                       a million issues (the default)
     .venv/bin/python -m benchmarks --issues 100000       a smaller, quicker run
@@ -28,7 +28,7 @@ from emulator import BotApiEmulator, EmulatedUser
 ROOT = Path(__file__).parent.parent
 HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
 STAFF_IDS = range(STAFF_BASE, STAFF_BASE + 2000)
-STAGES = ("dataset", "at_scale", "sweep", "flows", "burst")
+STAGES = ("dataset", "at_scale", "lookups", "sweep", "flows", "burst")
 
 
 @contextlib.asynccontextmanager
@@ -277,6 +277,9 @@ def table(results: dict[str, Any]) -> str:
         ]  # fmt: skip
         if busy := scale.get("handlers_during_export"):
             rows.append(("handler latency while a month's export is built", f"{busy['p50_ms']:.1f} / {busy['p99_ms']:.1f} ms (max {busy['max_ms']:.0f} ms)", ""))  # fmt: skip
+    if found := results.get("lookups"):
+        worst = max(v["p99_ms"] for v in found["lookups"].values())
+        rows.append((f"/find, {len(found['lookups'])} lookups (benchmarks/lookups.py)", f"p99 of the slowest {worst:.1f} ms", "p99 < 50 ms"))  # fmt: skip
     for name, v in results.get("sweep", {}).items():
         spread = (
             f" [{v['sweep_min_ms']:.1f}-{v['sweep_max_ms']:.1f}]" if "sweep_min_ms" in v else ""
@@ -342,6 +345,16 @@ def main() -> int:
             check=True, cwd=ROOT,
         )  # fmt: skip
         measured("at_scale", json.loads(scale_file.read_text()))
+
+    if "lookups" in stages:
+        print("measuring /find's lookups …", flush=True)
+        lookups_file = workdir / "lookups.json"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.lookups", str(big / "duban.sqlite3"),
+             str(big / "org.toml"), str(lookups_file)],
+            check=True, cwd=ROOT,
+        )  # fmt: skip
+        measured("lookups", json.loads(lookups_file.read_text()))
 
     if "sweep" in stages:
         print("measuring the sweep …", flush=True)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.sqlite.database import connect
+from storage.sqlite.words import words_of
 
 DEPARTMENTS = 30
 CATEGORIES = 40
@@ -36,6 +37,38 @@ SOLVED_BY = {"satisfied": (85, 15, 0), "basically_satisfied": (50, 45, 5),
 CONTACTED = {"yes": "contacted", "no": "not_contacted"}
 SOLVED_MEASURE = {"solved": "solved", "partly": "partly_solved", "not_solved": "not_solved"}
 END = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # "now" in the benchmarks: 09:00 in Shanghai
+# What citizens report, one problem per category (a department's words are mostly its own, as
+# in a real hotline: /find of one department's word by another reads past many), where, and
+# how: the texts /find looks words up in. Drawn from their own random sequence, so that the
+# rest of the data set is what it was before texts varied.
+PROBLEMS = (
+    "路灯不亮", "井盖丢失", "垃圾未清运", "道路坑洼", "噪音扰民", "停水", "下水道堵塞",
+    "违章停车", "树木倒伏", "占道经营", "楼道堆物", "电梯故障", "供暖不热", "燃气异味",
+    "墙体开裂", "路面积水", "绿地损坏", "公厕脏乱", "小广告乱贴", "夜间施工", "油烟扰民",
+    "共享单车乱停", "宠物扰民", "窨井冒水", "红绿灯故障", "公交站牌损坏", "消防通道堵塞",
+    "外墙脱落", "排水沟臭味", "屋顶漏水", "水压不足", "广场舞噪音", "流浪犬伤人",
+    "门禁损坏", "化粪池满溢", "护栏倒塌", "盲道被占", "落叶未清扫", "工地扬尘", "积雪未清",
+)  # fmt: skip
+STREETS = ("幸福路", "和平路", "中山路", "解放街", "建设路", "人民路", "胜利街", "光明路",
+           "长江路", "黄河路", "文化街", "朝阳路", "新华路", "团结路", "青年路", "东风路")  # fmt: skip
+DETAILS = ("已持续三天", "影响居民出行", "请尽快处理", "多次反映未解决", "老人小孩不安全",
+           "晚上尤其明显", "附近商户也有意见", "希望派人查看")  # fmt: skip
+CITIZENS_PER_ISSUE = 1 / 3  # a citizen calls about three times in two years (a repeat call)
+
+
+def citizen_phone(citizen: int) -> str:
+    """A mobile number per citizen, spread over every last four digits."""
+    return f"13{(citizen * 7_919 + 12_345) % 10**9:09d}"
+
+
+def issue_text(luck: random.Random, category: int, issues: int) -> tuple[str, str, str]:
+    """A description, an address and the citizen's phone."""
+    street = luck.choice(STREETS)
+    address = f"{street}{luck.randrange(1, 300)}号"
+    detail = luck.choice(DETAILS)
+    description = f"{address}附近{PROBLEMS[category % len(PROBLEMS)]}，{detail}"
+    citizen = luck.randrange(max(1, int(issues * CITIZENS_PER_ISSUE)))
+    return description, address, citizen_phone(citizen)
 
 
 @dataclass(frozen=True)
@@ -93,6 +126,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
     asyncio.run(_schema_and_roster(database, org_file))
 
     luck = random.Random(seed)
+    wording = random.Random(seed + 1)  # the texts' own sequence (see PROBLEMS)
     conn = sqlite3.connect(database, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA foreign_keys = OFF")  # the generator keeps them itself
@@ -114,6 +148,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
     counters: dict[str, int] = {}
     event_id = 0
     issue_rows: list[tuple[object, ...]] = []
+    word_rows: list[tuple[int, str]] = []
     event_rows: list[tuple[object, ...]] = []
     outbox_rows: list[tuple[object, ...]] = []
     card_rows: list[tuple[object, ...]] = []
@@ -141,6 +176,8 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
         at = int(created.timestamp())
         respond_by = at + int(respond.total_seconds())
         resolve_by = at + int(resolve.total_seconds())
+        description, address, phone = issue_text(wording, category, issues)
+        word_rows.append((issue_id, words_of(description, address, reporter, department)))
         is_open = (END - created) < timedelta(days=30) and luck.random() < open_share * 12
         steps: list[tuple[int, int, str, int | None, str | None, str | None]] = []
         steps.append((at, reporter, "submitted", respond_by, None, None))
@@ -171,9 +208,9 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
                             contacted = "yes" if luck.random() < 0.92 else "no"
                             answers = (contacted, luck.choices(SOLVED, SOLVED_BY[callback])[0])
         issue_rows.append((
-            issue_id, number, status, f"第{issue_id}号问题：路灯不亮", f"c{category:02d}", department,
+            issue_id, number, status, description, f"c{category:02d}", department,
             reporter, assignee, handler if status != "pending" else None, int(urgent), "hotline",
-            None, None, "幸福路8号", "张三", "13800000000", at, steps[-1][0], at,
+            None, None, address, "张三", phone, at, steps[-1][0], at,
             respond_by if status == "pending" else None,
             resolve_by if status in ("pending", "accepted") else None,
             0, len(steps), 1, at, 0,
@@ -234,6 +271,8 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
         card_rows.append((STAFF_BASE + head, issue_id, issue_id, head))
         if issue_id % CHUNK == 0 or issue_id == issues:
             _flush(conn, issue_rows, event_rows, outbox_rows, card_rows, counters)
+            conn.executemany("INSERT INTO issue_words (rowid, words) VALUES (?, ?)", word_rows)
+            word_rows.clear()
             issue_rows.clear()
             event_rows.clear()
             outbox_rows.clear()

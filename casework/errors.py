@@ -211,3 +211,23 @@ class NotExpectedNow(CaseworkError):
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what  # "location" or "contact"
+
+
+class LookupEmpty(CaseworkError):
+    """`/find` with nothing to look for."""
+
+
+class LookupTooShort(CaseworkError):
+    """`/find` with words of one character: they would find half the city."""
+
+    def __init__(self, shortest: int) -> None:
+        super().__init__(shortest)
+        self.shortest = shortest
+
+
+class LookupTooLong(CaseworkError):
+    """`/find` with more than a phrase."""
+
+    def __init__(self, longest: int) -> None:
+        super().__init__(longest)
+        self.longest = longest

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from casework.intake import Draft
 from casework.issues import Event, Issue, Status
+from casework.lookup import Lookup
 from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
@@ -161,6 +162,30 @@ class Viewer:
         return cls(person.id, person.role is Role.HEAD)
 
 
+@dataclass(frozen=True)
+class LookupScope:
+    """Whose lookup it is (/find), for the issues it may list: those casework/lifecycle.py
+    `relations` lets the person see. `group`: asked in that department's group chat, where
+    everyone in the group reads the answer: only that department's cases."""
+
+    staff_id: int
+    everything: bool  # a coordinator
+    department: str | None  # a head's or a member's
+    head: bool
+    group: str | None = None
+
+    @classmethod
+    def of(cls, person: Staff, group: str | None = None) -> LookupScope:
+        in_department = person.role in (Role.HEAD, Role.MEMBER)
+        return cls(
+            staff_id=person.id,
+            everything=person.role is Role.COORDINATOR,
+            department=person.department if in_department else None,
+            head=person.role is Role.HEAD,
+            group=group,
+        )
+
+
 class StaffRepository(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> Staff | None: ...
     async def by_id(self, staff_id: int) -> Staff | None: ...
@@ -287,6 +312,16 @@ class IssueRepository(Protocol):
         """A citizen's history: issues whose citizen's phone is stored as one of `spellings`,
         logged at `since` or later, open ones first and the newest first among each, up to
         `limit`."""
+        ...
+
+    async def find(
+        self, lookup: Lookup, scope: LookupScope, limit: int, offset: int, most: int
+    ) -> IssuePage:
+        """/find: the issues whose citizen's phone is `lookup`'s (its national number, or its
+        last four digits), or whose description or address hold each of its words (anywhere,
+        as typed, case aside), that `scope` may see; newest (the highest id) first, a page of
+        `limit` from `offset` within the first `most`; `total` counts them up to `most`. Not
+        for numbers (`by_number`)."""
         ...
 
 

@@ -10,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from casework.services import access
 from handlers.context import BotContext
+from handlers.finding import PREFIX as FOUND_PREFIX
 from handlers.menus import drop_menu, keep_menu
 from handlers.numbers import card_button
 from rendering.cards import MEDIA, TIMELINE
@@ -73,16 +74,19 @@ async def identify_person(update: Update, context: BotContext) -> None:
 async def _button_in_place(update: Update, context: BotContext) -> bool:
     """Buttons only where they belong. In a group, only the steps of an issue's card, pressed on
     that issue's card: a list or a timeline there would show the presser's own view (a
-    coordinator's inbox of every department) to people who are not registered. Anywhere, a
-    card's button concerns that card's issue. A press out of place is answered and goes no
-    further; the data may be forged, so nothing in it is trusted."""
+    coordinator's inbox of every department) to people who are not registered; /find's pages
+    are made for the group (handlers/finding.py). Anywhere, a card's button concerns that
+    card's issue. A press out of place is answered and goes no further; the data may be
+    forged, so nothing in it is trusted."""
     query = update.callback_query
     assert query is not None
     chat = query.message.chat if query.message is not None else None
     in_group = chat is not None and chat.type != ChatType.PRIVATE
     pressed = card_button(query.data or "")
     t = context.t
-    if in_group and (pressed is None or pressed[1] in (TIMELINE, MEDIA)):
+    # /find's pages in a group list only that department's cases, as its cards show them.
+    turns_found = (query.data or "").startswith(f"{FOUND_PREFIX}:")
+    if in_group and not turns_found and (pressed is None or pressed[1] in (TIMELINE, MEDIA)):
         await query.answer(
             t._("This button works only in a private chat with me."), show_alert=True
         )

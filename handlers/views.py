@@ -103,11 +103,12 @@ async def _list_page(
     lines = [Html(f"<b>{title}</b>")]
     if pages > 1:
         lines.append(t._("Page {page} of {pages}", page=page + 1, pages=pages))
-    lines += [_line(context, issue) for issue in found.issues]
+    lines += [issue_line(context, issue) for issue in found.issues]
     return Html("\n".join(lines)), _list_buttons(context, which, found, page, pages)
 
 
-def _line(context: BotContext, issue: Issue) -> Html:
+def issue_line(context: BotContext, issue: Issue, about: Html | None = None) -> Html:
+    """An issue as a line of a list; `about`: what it is about (else its gist)."""
     t, deps = context.t, context.deps
     due = issue.due
     line = t._(
@@ -121,7 +122,7 @@ def _line(context: BotContext, issue: Issue) -> Html:
         line = Html(line + " 🔴")
     if due is not None:
         line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, deps.clock.now())))
-    return Html(line + "\n    " + gist(issue, t))
+    return Html(line + "\n    " + (gist(issue, t) if about is None else about))
 
 
 def _list_buttons(

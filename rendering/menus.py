@@ -38,6 +38,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", N_("Department performance: /stats month"), _REPORTS),
     Command("export", N_("Spreadsheet export: /export month"), _REPORTS),
     Command("issue", N_("Show an issue: /issue 2611-0042")),
+    Command(
+        "find",
+        N_("Find issues by phone, its last 4 digits, number or words: /find 路灯"),
+        in_groups=True,
+    ),
     Command("note", N_("Add a note: /note 2611-0042 text"), in_groups=True),
     Command("start", N_("Start, or open an invitation")),
     Command("help", N_("What you can do here"), in_groups=True),

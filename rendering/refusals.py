@@ -94,6 +94,24 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("That was empty. Please write something.")
         case errors.TextTooLong(limit=limit):
             return t._("That is too long: at most {limit} characters, please.", limit=limit)
+        case errors.LookupEmpty():
+            return t._(
+                "What should I look for? For example: /find 13812345678, /find 5678 (the last "
+                "four digits of a phone), /find 2611-0042, or /find 路灯 (words of the "
+                "description or the address)."
+            )
+        case errors.LookupTooShort(shortest=shortest):
+            return t._(
+                "Too short to look for: at least {n} characters (or a phone's last four "
+                "digits), please.",
+                n=shortest,
+            )
+        case errors.LookupTooLong(longest=longest):
+            return t._(
+                "Too long to look for: at most {n} characters. A few words of the description "
+                "or the address are enough.",
+                n=longest,
+            )
         case errors.SameDepartment():
             return t._("That department already has this issue.")
         case errors.NotInDepartment():

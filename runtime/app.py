@@ -21,6 +21,7 @@ from config.logs import RepeatedErrors
 from config.settings import Settings
 from handlers import (
     fallback,
+    finding,
     issue_actions,
     language,
     messages,
@@ -237,6 +238,7 @@ def register_handlers(app: BotApplication) -> None:
         new_issue,
         issue_actions,
         views,
+        finding,
         overdue,
         stats,
         redaction,

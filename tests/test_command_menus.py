@@ -22,7 +22,7 @@ async def test_each_person_sees_the_commands_of_their_role(
     bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:
     assert bot.api.menu(worker.id, "zh") == STRANGERS  # before they write: the default
-    assert bot.api.menu(-1001, "zh", group=True) == ["note", "help"]
+    assert bot.api.menu(-1001, "zh", group=True) == ["find", "note", "help"]
 
     for person in (worker, head, coordinator):
         await person.send("/help")

@@ -182,3 +182,37 @@ async def test_a_read_only_store_reads_while_the_bot_holds_the_write_lock_and_ca
 
     assert committed is not None and committed.name == "已提交"
     assert uncommitted is None
+
+
+async def test_issues_logged_before_the_words_index_are_found_once_the_bot_opens_the_database(
+    tmp_path: Path,
+) -> None:
+    from casework.lookup import read_lookup
+    from casework.ports import LookupScope
+    from tests.test_store_contract import ORG, an_issue
+
+    path = tmp_path / "duban.sqlite3"
+    store = await SqliteStore.open(path)
+    async with store.transaction() as tx:
+        await tx.organisation.sync(ORG)
+        reporter = await tx.staff.add(NewStaff(501, "王芳", Role.WORKER, None), START)
+        issue = await tx.issues.create(an_issue(reporter))
+    await store.close()
+    async with aiosqlite.connect(path) as conn:  # as migration 0022 finds an issue on record
+        await conn.execute("DELETE FROM issue_words")
+        await conn.execute("INSERT INTO issue_words_to_fill (issue_id) VALUES (?)", (issue.id,))
+        await conn.commit()
+
+    store = await SqliteStore.open(path)
+    async with store.transaction() as tx:
+        scope = LookupScope(reporter.id, everything=True, department=None, head=False)
+        found = await tx.issues.find(read_lookup("路灯"), scope, 8, 0, 9)
+    await store.close()
+    async with (
+        aiosqlite.connect(path) as conn,
+        conn.execute("SELECT count(*) FROM issue_words_to_fill") as cur,
+    ):
+        left = await cur.fetchone()
+
+    assert [i.id for i in found.issues] == [issue.id]
+    assert left == (0,)

@@ -18,7 +18,18 @@ import pytest
 from casework.callbacks import Answers
 from casework.commands import Action
 from casework.intake import Draft, Step
-from casework.issues import Contact, Event, EventKind, Issue, Solved, Source, Status, Verdict
+from casework.issues import (
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    IssueKind,
+    Solved,
+    Source,
+    Status,
+    Verdict,
+)
+from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
 from casework.organisation import RosterEntry
 from casework.outbox import Card, Notice, OutboxItem, OutboxKind, Priority, notice_item
@@ -30,7 +41,7 @@ from casework.people import (
     NewStaff,
     Staff,
 )
-from casework.ports import RunningExport, Store, StoreWriteFailed, Transaction
+from casework.ports import LookupScope, RunningExport, Store, StoreWriteFailed, Transaction
 from casework.prompts import Prompt
 from casework.retention import RedactionRequest
 from casework.roles import Role
@@ -389,6 +400,117 @@ async def test_an_issue_is_numbered_saved_only_over_the_version_read_and_keeps_i
     assert found.photos == created.photos  # the photos it was logged with stay
     assert versions == (2, None)
     assert without_photos is not None and without_photos.photos == ()
+
+
+async def test_find_reads_phones_however_typed_their_last_four_and_words_from_anywhere_newest_first(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 401)
+        typed = ["+8613812345678", "008613812345678", "13812345678", "01065123456", None]
+        made = [
+            await tx.issues.create(
+                an_issue(reporter, f"2611-000{n}", citizen_phone=phone,
+                         description=f"第{n}件：和平路{n}号井盖丢失", address=f"幸福里{n}栋")
+            )
+            for n, phone in enumerate(typed)
+        ]  # fmt: skip
+        everything = LookupScope(reporter.id, everything=True, department=None, head=False)
+
+        async def ids(kind: LookupKind, key: str, limit: int = 8, offset: int = 0) -> list[int]:
+            page = await tx.issues.find(Lookup(kind, key), everything, limit, offset, 9)
+            return [i.id for i in page.issues]
+
+        mobile = await ids(LookupKind.PHONE, "13812345678")
+        landline = await ids(LookupKind.PHONE, "1065123456")
+        tail = await ids(LookupKind.TAIL, "5678")
+        two = await ids(LookupKind.WORDS, "井盖")
+        middle = await ids(LookupKind.WORDS, "路3号井")
+        address = await ids(LookupKind.WORDS, "里4栋")
+        both = await ids(LookupKind.WORDS, "和平 4栋")
+        across = await ids(LookupKind.WORDS, "丢失幸福")  # the description's end, the address
+        second_page = await ids(LookupKind.WORDS, "井盖", limit=2, offset=2)
+        counted = await tx.issues.find(Lookup(LookupKind.WORDS, "井盖"), everything, 2, 0, 3)
+
+    first, second, third, fourth, fifth = (i.id for i in made)
+    assert mobile == [third, second, first]  # newest first
+    assert landline == [fourth] and tail == [third, second, first]
+    assert two == [fifth, fourth, third, second, first]
+    assert (middle, address, both, across) == ([fourth], [fifth], [fifth], [])
+    assert second_page == [third, second]
+    assert counted.total == 3  # counted up to `most`
+
+
+async def test_find_lists_only_what_each_may_see_and_forgets_what_a_redaction_removed(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        worker = await person(tx, 401)
+        other_worker = await person(tx, 402)
+        head = await person(tx, 403, Role.HEAD, "roads")
+        member = await person(tx, 404, Role.MEMBER, "roads")
+        water = await person(tx, 405, Role.MEMBER, "water")
+        mediation = await person(tx, 406, Role.HEAD, "mediation")
+        coordinator = await person(tx, 407, Role.COORDINATOR)
+        case = await tx.issues.create(
+            an_issue(worker, "2611-0001", citizen_phone="13812345678",
+                     description="张三反映路灯不亮", assisting=frozenset({"water"}))
+        )  # fmt: skip
+        complaint = await tx.issues.create(
+            an_issue(other_worker, "2611-0002", citizen_phone="13912345678",
+                     description="投诉路灯维修人员态度差", kind=IssueKind.COMPLAINT,
+                     subject_id=member.id, assisting=frozenset())
+        )  # fmt: skip
+
+        async def seen(
+            who: Staff, kind: LookupKind, key: str, group: str | None = None
+        ) -> set[int]:
+            page = await tx.issues.find(Lookup(kind, key), LookupScope.of(who, group), 8, 0, 9)
+            return {i.id for i in page.issues}
+
+        tails = {
+            name: await seen(who, LookupKind.TAIL, "5678")
+            for name, who in [
+                ("worker", worker), ("other worker", other_worker), ("head", head),
+                ("member", member), ("water", water), ("mediation", mediation),
+                ("coordinator", coordinator),
+            ]
+        }  # fmt: skip
+        words = {
+            name: await seen(who, LookupKind.WORDS, "路灯")
+            for name, who in [("worker", worker), ("water", water), ("member", member),
+                              ("coordinator", coordinator)]
+        }  # fmt: skip
+        in_group = await seen(head, LookupKind.WORDS, "路灯", group="roads")
+        in_water_group = await seen(water, LookupKind.WORDS, "路灯", group="water")
+
+        redacted = dataclasses.replace(
+            case, citizen_phone=None, citizen_name=None,
+            description="***反映路灯不亮", version=case.version + 1,
+        )  # fmt: skip
+        assert await tx.issues.save(redacted, expected_version=case.version)
+        after = (
+            await seen(coordinator, LookupKind.PHONE, "13812345678"),
+            await seen(coordinator, LookupKind.TAIL, "5678"),
+            await seen(coordinator, LookupKind.WORDS, "张三"),
+            await seen(coordinator, LookupKind.WORDS, "反映路灯"),
+        )
+
+    both = {case.id, complaint.id}
+    assert tails == {
+        "worker": {case.id},  # their own report
+        "other worker": {complaint.id},
+        "head": both,  # the department's issues, its complaints too
+        "member": {case.id},  # never a complaint about them
+        "water": {case.id},  # assisting
+        "mediation": set(),
+        "coordinator": both,
+    }
+    assert words == {"worker": {case.id}, "water": {case.id}, "member": {case.id},
+                     "coordinator": both}  # fmt: skip
+    assert in_group == {case.id}  # a group's list: its department's cases only
+    assert in_water_group == set()  # assisting is not the group's department
+    assert after == (set(), {complaint.id}, set(), {case.id})
 
 
 async def test_the_issues_logged_since_a_moment_come_in_the_order_they_were_logged(

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 from casework import errors, lifecycle
 from casework.commands import Action
 from casework.issues import Event, Issue
+from casework.lookup import Lookup, LookupKind
 from casework.numbering import parse_number
 from casework.people import Staff
-from casework.ports import IssuePage, Transaction, Viewer
+from casework.ports import IssuePage, LookupScope, Transaction, Viewer
+from casework.retention import national_number
 from casework.roles import Role
 from casework.services import Deps, reload_actor
 
 PAGE_SIZE = 8
+# /find lists the newest this many at most: a lookup that finds more is asked to be narrower
+# (and counting every match of a common word among a million issues would be slow).
+FIND_MOST = 96
 
 
 @dataclass(frozen=True)
@@ -109,3 +114,47 @@ async def inbox(deps: Deps, actor: Staff, page: int) -> IssuePage:
         return await tx.issues.inbox(
             department, PAGE_SIZE, max(page, 0) * PAGE_SIZE, Viewer.of(actor)
         )
+
+
+async def look_up(
+    deps: Deps, actor: Staff, lookup: Lookup, page: int, group: str | None = None
+) -> IssuePage:
+    """`/find`: a page of the issues the lookup finds that the person may see, newest first;
+    `total` counts them up to FIND_MOST + 1 (more than FIND_MOST: only the newest are listed).
+    `group`: asked in that department's group chat, where all read the answer: only its cases."""
+    pages = -(-FIND_MOST // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        if lookup.kind is LookupKind.NUMBER:
+            issue = await tx.issues.by_number(lookup.key)
+            found = IssuePage([issue] if issue is not None else [], int(issue is not None))
+        else:
+            found = await tx.issues.find(
+                lookup,
+                LookupScope.of(actor, group),
+                min(PAGE_SIZE, FIND_MOST - page * PAGE_SIZE),
+                page * PAGE_SIZE,
+                FIND_MOST + 1,
+            )
+    # The rule again, issue by issue: the query's scope only narrows what is read.
+    shown = [i for i in found.issues if _may_list(i, actor, group)]
+    total = found.total if lookup.kind is not LookupKind.NUMBER else len(shown)
+    return IssuePage(shown, total)
+
+
+async def phone_lookup(deps: Deps, actor: Staff, issue_id: int) -> Lookup:
+    """The lookup of the citizen's phone of an issue the person may see: what a page button of
+    a phone's lookup carries instead of the phone (button data is not masked)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.get(issue_id)
+    if issue is None or not lifecycle.may(issue, actor, Action.VIEW) or not issue.citizen_phone:
+        raise errors.StaleStep()
+    return Lookup(LookupKind.PHONE, national_number(issue.citizen_phone))
+
+
+def _may_list(issue: Issue, actor: Staff, group: str | None) -> bool:
+    if not lifecycle.may(issue, actor, Action.VIEW):
+        return False
+    return group is None or (issue.department == group and not issue.is_complaint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -10,11 +11,19 @@ from datetime import datetime
 import aiosqlite
 
 from casework.issues import Issue, IssueKind, Location, Resolution, Source, Status, Verdict
+from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
-from casework.ports import DepartmentLoad, IssuePage, Viewer
+from casework.ports import DepartmentLoad, IssuePage, LookupScope, Viewer
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
+from storage.sqlite.words import (
+    assist_token,
+    department_token,
+    issue_words,
+    match,
+    reporter_token,
+)
 
 _OPEN = literals(*(s for s in Status if s.is_open))
 _PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
@@ -32,6 +41,49 @@ _SEEN = (
     f"(issue_kind = {literal(IssueKind.CASE)} OR (coalesce(subject_id, 0) != :viewer"
     " AND (:head OR assignee_id = :viewer OR accepted_by = :viewer)))"
 )
+
+
+# Who may see an issue, as casework/lifecycle.py `relations` says for Action.VIEW: nobody a
+# complaint about themselves; a coordinator everything; anyone what they reported; a
+# department's head its issues, a member its cases and the complaints they handle; the people
+# of a department asked to assist, the issue. Asked in a department's group chat: only that
+# department's cases (the group reads the answer; a complaint is never shown there).
+_MAY_SEE = (
+    f"(issue_kind = {literal(IssueKind.CASE)} OR coalesce(subject_id, 0) != :viewer)"
+    " AND (:everything OR reporter_id = :viewer"
+    " OR (department = :department AND (:head"
+    f" OR issue_kind = {literal(IssueKind.CASE)} OR assignee_id = :viewer"
+    " OR accepted_by = :viewer))"
+    " OR (department != :department AND EXISTS (SELECT 1 FROM issue_assists"
+    " WHERE issue_assists.issue_id = issues.id AND issue_assists.department = :department)))"
+    " AND (:group IS NULL OR (department = :group"
+    f" AND issue_kind = {literal(IssueKind.CASE)}))"
+)
+# Word for word the expression of the index issues_by_phone_tail (migration 0022).
+_PHONE_TAIL = "substr(phone_digits, -4)"
+
+
+def _may_see(scope: LookupScope) -> dict[str, object]:
+    return {
+        "viewer": scope.staff_id,
+        "everything": int(scope.everything),
+        "department": scope.department,
+        "head": int(scope.head),
+        "group": scope.group,
+    }
+
+
+def _scope_tokens(scope: LookupScope) -> list[str]:
+    """The words index's tokens of the issues the scope may see, a few of which it may not (a
+    complaint): none for a coordinator (everything) unless asked in a group."""
+    if scope.group is not None:
+        return [department_token(scope.group)]
+    if scope.everything:
+        return []
+    tokens = [reporter_token(scope.staff_id)]
+    if scope.department is not None:
+        tokens += [department_token(scope.department), assist_token(scope.department)]
+    return tokens
 
 
 def _seen_by(viewer: Viewer | None) -> tuple[str, dict[str, object]]:
@@ -158,6 +210,33 @@ def _maybe_epoch(moment: datetime | None) -> int | None:
     return None if moment is None else to_epoch(moment)
 
 
+def find_query(lookup: Lookup, scope: LookupScope) -> tuple[str, dict[str, object]]:
+    """The ids /find lists, newest first, and their parameters: each kind of lookup on its own
+    index (benchmarks/lookups.py shows the plans)."""
+    params = _may_see(scope)
+    newest = "issues.id DESC"
+    if lookup.kind is LookupKind.PHONE:
+        # A range of issues_by_phone_digits: within it, the newest (highest id) first.
+        source = "issues INDEXED BY issues_by_phone_digits"
+        where = "phone_digits IS NOT NULL AND phone_digits = :key"
+        params["key"] = lookup.key
+    elif lookup.kind is LookupKind.TAIL:
+        source = "issues INDEXED BY issues_by_phone_tail"
+        where = f"phone_digits IS NOT NULL AND {_PHONE_TAIL} = :key"
+        params["key"] = lookup.key
+    elif lookup.kind is LookupKind.WORDS:
+        # The index's matches, newest first (FTS5 reads its lists by rowid, backwards), each
+        # joined to its issue to check who may see it.
+        source = "issue_words JOIN issues ON issues.id = issue_words.rowid"
+        where = "issue_words MATCH :match"
+        params["match"] = match(lookup.words, _scope_tokens(scope))
+        newest = "issue_words.rowid DESC"
+    else:
+        raise ValueError(f"{lookup.kind} is not looked up in a list")
+    sql = f"SELECT issues.id FROM {source} WHERE {where} AND {_MAY_SEE} ORDER BY {newest}"
+    return sql, params
+
+
 class SqliteIssues:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -188,6 +267,10 @@ class SqliteIssues:
             [(issue_id, i, file_id) for i, file_id in enumerate(issue.photos)],
         )
         await self._save_assists(issue_id, issue.assisting)
+        await self._conn.execute(
+            "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
+            (issue_id, issue_words(dataclasses.replace(issue, id=issue_id))),
+        )
         found = await self.get(issue_id)
         assert found is not None
         return found
@@ -204,6 +287,12 @@ class SqliteIssues:
         if cur.rowcount != 1:
             return False
         await self._save_assists(issue.id, issue.assisting)
+        # Rewritten only when what it holds changed (most steps change neither the words nor
+        # who may see them): a write to the index costs more than this comparison.
+        await self._conn.execute(
+            "UPDATE issue_words SET words = :words WHERE rowid = :id AND words != :words",
+            {"id": issue.id, "words": issue_words(issue)},
+        )
         return True
 
     async def get(self, issue_id: int) -> Issue | None:
@@ -390,6 +479,47 @@ class SqliteIssues:
             f" ORDER BY {_ENDED}, created_at DESC, id DESC LIMIT ?",
             (json.dumps(list(spellings)), to_epoch(since), limit),
         )
+
+    async def find(
+        self, lookup: Lookup, scope: LookupScope, limit: int, offset: int, most: int
+    ) -> IssuePage:
+        """Issues with the citizen's phone (whole, or its last four digits), or with the words,
+        that the scope may see, newest first; counted up to `most`."""
+        matching, params = find_query(lookup, scope)
+        # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
+        rows = await fetch_all(self._conn, f"{matching} LIMIT :most", {**params, "most": most})
+        ids = [row[0] for row in rows]
+        issues = await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id DESC",
+            (json.dumps(ids[offset : offset + limit]),),
+        )
+        return IssuePage(issues=issues, total=len(ids))
+
+    async def fill_words(self, limit: int) -> int:
+        """Index the words of issues on record before the index was (migration 0022), up to
+        `limit` of them; how many were."""
+        rows = await fetch_all(
+            self._conn, "SELECT issue_id FROM issue_words_to_fill LIMIT ?", (limit,)
+        )
+        if not rows:
+            return 0
+        ids = json.dumps([row[0] for row in rows])
+        issues = await self._load(
+            f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+        )
+        await self._conn.execute(
+            "DELETE FROM issue_words WHERE rowid IN (SELECT value FROM json_each(?))", (ids,)
+        )
+        await self._conn.executemany(
+            "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
+            [(issue.id, issue_words(issue)) for issue in issues],
+        )
+        await self._conn.execute(
+            "DELETE FROM issue_words_to_fill WHERE issue_id IN (SELECT value FROM json_each(?))",
+            (ids,),
+        )
+        return len(rows)
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
         row = await fetch_one(self._conn, sql, params)

@@ -45,6 +45,17 @@ class SqliteTransaction:
         self.redaction_requests = SqliteRedactionRequests(conn)
 
 
+_FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less than a second
+
+
+async def _fill_words(database: Database) -> None:
+    """Index the words of the issues on record from before the index (migration 0022)."""
+    while True:
+        async with database.transaction() as conn:
+            if not await SqliteIssues(conn).fill_words(_FILL_BATCH):
+                return
+
+
 class SqliteStore:
     """The bot's connection for every step (one at a time, each taking the write lock), and a
     second one for long reads: figures and reports read there never wait for a step nor hold
@@ -65,6 +76,7 @@ class SqliteStore:
         open (storage/sqlite/lease.py)."""
         database = Database(await connect(path))
         try:
+            await _fill_words(database)
             reader = Database(await connect_read_only(path), begin="BEGIN")
         except BaseException:
             await database.close()
