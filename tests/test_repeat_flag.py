@@ -127,3 +127,20 @@ async def call_again_from(worker: EmulatedUser, number: str, phone: str) -> None
     history = await report_again(worker, phone=phone)
     await worker.press(history, f"催单 {number}")
     await worker.press(history, "确认催单")
+
+
+async def test_a_coordinators_stats_list_the_issues_flagged_in_the_period(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    await start_all(head, coordinator)
+    number = await log_issue(worker)
+    await call_again(worker, number)
+    await call_again(worker, number)
+    bot.clock.advance(timedelta(minutes=1))
+
+    await coordinator.send("/stats")
+    await head.send("/stats")
+
+    ranking = next(m.text for m in coordinator.messages if "各承办单位绩效排名" in m.text)
+    assert f"⚠️ 多次反映报督办：{number}" in ranking
+    assert not any("多次反映报督办" in m.text for m in head.messages)  # a head's has no list

@@ -116,6 +116,17 @@ class SqliteTimeline:
         )
         return None if row is None else _event(row)
 
+    async def flagged(self, start: datetime, end: datetime, limit: int) -> list[str]:
+        # One range of the index on (kind, at), then each issue by its key: a handful a week.
+        rows = await fetch_all(
+            self._conn,
+            "SELECT i.number FROM issue_events e INDEXED BY issue_events_by_kind_and_time"
+            " JOIN issues i ON i.id = e.issue_id"
+            " WHERE e.kind = ? AND e.at >= ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            (EventKind.FLAGGED.value, to_epoch(start), to_epoch(end), limit),
+        )
+        return [row[0] for row in rows]
+
     async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
         # The trigger of migration 0013 allows exactly this change, once per step.
         await self._conn.executemany(

@@ -200,6 +200,15 @@ class FakeTimeline:
         steps = [e for e in await self.of_issue(issue_id) if e.kind not in _ASIDE]
         return steps[-1] if steps else None
 
+    async def flagged(self, start: datetime, end: datetime, limit: int) -> list[str]:
+        found = [
+            e
+            for e in self._t.events.values()
+            if e.kind is EventKind.FLAGGED and start <= e.at < end
+        ]
+        found.sort(key=lambda e: (e.at, e.id or 0), reverse=True)
+        return [self._t.issues[e.issue_id or 0].number for e in found[:limit]]
+
     async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
         raise NotFaked("timeline.redact")
 
