@@ -132,6 +132,10 @@ class EventKind(StrEnum):
     # The citizen called again about this open issue (重复来电, 催单): what the worker taking the
     # call wrote, instead of logging a new issue (casework/intake.py `repeat_call`).
     REPEAT_CALL = "repeat_call"
+    # Reported or called about `[intake] repeat_flag` times (3): the issue is flagged to the
+    # coordinators with its card (督办), once per issue (casework/repeats.py). No actor: the
+    # bot's own step, taken with the report that brought it there.
+    FLAGGED = "flagged"
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,15 @@ class Issue:
     # Times the citizen called again about it while it was open (重复来电), each a step of the
     # timeline (`EventKind.REPEAT_CALL`); migration 0023.
     repeat_calls: int = 0
+    # When it was flagged to the coordinators for being reported again and again
+    # (`EventKind.FLAGGED`, casework/repeats.py), if it was: once per issue; migration 0024.
+    flagged_at: datetime | None = None
+
+    @property
+    def times_reported(self) -> int:
+        """How many times the problem was reported: the report that logged it and each repeat
+        call. Duplicates linked to it (issue 19, point 2) will add to it."""
+        return 1 + self.repeat_calls
 
     @property
     def has_citizen_to_call(self) -> bool:

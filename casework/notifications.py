@@ -100,6 +100,10 @@ def _case(event: Event, issue: Issue) -> list[Recipients]:
             return [Recipients(Audience.HANDLERS, here), Recipients(Audience.ASSIGNEE)]
         case EventKind.REPEAT_CALL:
             return _who_hears_a_repeat_call(issue)
+        case EventKind.FLAGGED:
+            # Reported again and again (casework/repeats.py): the coordinators, with its card,
+            # to supervise it (督办). The department was reminded by the report itself.
+            return [Recipients(Audience.COORDINATORS)]
     return []
 
 

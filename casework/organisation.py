@@ -119,6 +119,16 @@ class CallbackPolicy:
     attempts: int = 3
 
 
+@dataclass(frozen=True)
+class IntakePolicy:
+    """Taking reports (README, "Citizens who call again")."""
+
+    # An issue reported this many times (`Issue.times_reported`: the report that logged it and
+    # the repeat calls) is flagged to the coordinators with its card (督办), once. Three: the
+    # first call and two more is when hotlines treat a problem as one nobody is fixing.
+    repeat_flag: int = 3
+
+
 NIGHT = QuietHours(time(22, 0), time(7, 30))
 
 
@@ -152,6 +162,7 @@ class Organisation:
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     targets: Targets = field(default_factory=Targets)
     callback: CallbackPolicy = field(default_factory=CallbackPolicy)
+    intake: IntakePolicy = field(default_factory=IntakePolicy)
     evaluation: Evaluation = field(default_factory=Evaluation)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.

@@ -28,6 +28,7 @@ from casework.organisation import (
     Category,
     Department,
     Evaluation,
+    IntakePolicy,
     Names,
     Organisation,
     ReminderPolicy,
@@ -222,6 +223,29 @@ class _Callback(_Strict):
     attempts: Annotated[int, Field(ge=1, le=20)] = CallbackPolicy().attempts
 
 
+# A repeat flag below 2 would flag every issue as it is logged.
+REPEAT_FLAG_AT_LEAST, REPEAT_FLAG_AT_MOST = 2, 100
+
+
+def _repeat_flag(value: object) -> int:
+    """A whole number of reports, 2 to 100 (not `true`, not `"3"`, not 2.5)."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not REPEAT_FLAG_AT_LEAST <= value <= REPEAT_FLAG_AT_MOST
+    ):
+        raise ValueError(
+            f"{value!r} is not a number of reports from {REPEAT_FLAG_AT_LEAST} to"
+            f" {REPEAT_FLAG_AT_MOST}: an issue reported this many times is flagged to the"
+            " coordinators (e.g. 3)"
+        )
+    return value
+
+
+class _Intake(_Strict):
+    repeat_flag: Annotated[int, BeforeValidator(_repeat_flag)] = IntakePolicy().repeat_flag
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
@@ -229,6 +253,7 @@ class _OrgFile(_Strict):
     retention: _Retention = _Retention()
     targets: _Targets = _Targets()
     callback: _Callback = _Callback()
+    intake: _Intake = _Intake()
     evaluation: _Evaluation = _Evaluation()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
@@ -286,6 +311,7 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         ),
         targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
         callback=CallbackPolicy(attempts=parsed.callback.attempts),
+        intake=IntakePolicy(repeat_flag=parsed.intake.repeat_flag),
         evaluation=Evaluation(
             **{name: getattr(parsed.evaluation, name) for name in _Evaluation.model_fields}
         ),

@@ -203,7 +203,15 @@ def card_text(
         lines.append(t._("👍 Praised"))
     if issue.reopen_count:
         lines.append(t.n_("🔁 Reopened {n} time", "🔁 Reopened {n} times", issue.reopen_count))
-    if issue.repeat_calls:
+    if issue.flagged_at is not None:  # reported again and again: the coordinators were told
+        lines.append(
+            t.n_(
+                "⚠️ Reported {n} time: flagged to the coordinators",
+                "⚠️ Reported {n} times: flagged to the coordinators",
+                issue.times_reported,
+            )
+        )
+    elif issue.repeat_calls:
         lines.append(
             t.n_(
                 "📞 The citizen called again {n} time",
@@ -374,6 +382,13 @@ def headline(
                 number=issue.number,
                 who=who,
                 words=text,
+            )
+        case EventKind.FLAGGED:
+            return t.n_(
+                "⚠️ {number}: the citizens have reported it {n} time. Please supervise it.",
+                "⚠️ {number}: the citizens have reported it {n} times. Please supervise it.",
+                issue.times_reported,
+                number=issue.number,
             )
         case EventKind.PRAISE:
             target = people.get(event.target_id) if event.target_id else None

@@ -9,7 +9,7 @@ from datetime import timedelta
 from casework.metrics import RANKED_RATES, DepartmentMetrics, Imbalance, PersonLoad
 from casework.organisation import Organisation
 from casework.services import Deps
-from casework.services.reports import Report
+from casework.services.reports import FLAGGED_SHOWN, Report
 from rendering.charts import ranking_charts, trend_charts
 from rendering.dates import period
 from rendering.i18n import Html, Texts
@@ -66,6 +66,8 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         repeated = _repeat_calls(report.departments, t, org)
         if repeated is not None:
             lines.append(repeated)
+        if report.flagged:
+            lines.append(_flagged(report.flagged, t))
         lines += [_uneven(u, t, org) for u in report.uneven]
         return Html("\n".join(lines))
     [m] = report.departments
@@ -104,6 +106,15 @@ def _repeat_calls(
         for m in called
     )
     return t._("📞 Repeat calls (citizens calling again): {departments}", departments=parts)
+
+
+def _flagged(numbers: Sequence[str], t: Texts) -> Html:
+    """`⚠️ 多次反映报督办：2611-0051、2611-0042`: the issues flagged in the period, the latest
+    first; `…` when there are more than `FLAGGED_SHOWN`."""
+    shown = t._(", ").join(numbers[:FLAGGED_SHOWN])
+    if len(numbers) > FLAGGED_SHOWN:
+        shown = Html(shown + " …")
+    return t._("⚠️ Flagged for repeated reports: {numbers}", numbers=shown)
 
 
 def _load(p: PersonLoad, t: Texts) -> Html:

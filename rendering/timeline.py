@@ -99,6 +99,8 @@ def timeline_lines(
             who = t._("{who} (coordination office)", who=who)
         if event.kind is EventKind.REDACTED and actor is None:
             who = t._("Retention policy")
+        if event.kind is EventKind.FLAGGED:
+            who = t._("Repeat flag")
         what = _what(event, t, org, people)
         if event.photos:  # a resolution's or a note's; /issue sends the result's and the notes'
             what = Html(what + t.n_(" (🖼 {n} photo)", " (🖼 {n} photos)", len(event.photos)))
@@ -157,6 +159,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("recorded praise for {whom}", whom=target.name if target else department)
         case EventKind.REPEAT_CALL:
             return t._("took a repeat call, the citizen calling again: {words}", words=text)
+        case EventKind.FLAGGED:
+            return t._("reported again and again: flagged to the coordinators")
         case EventKind.REDACTED if event.actor_id is None:
             return t._("removed the citizen's personal data (its retention period was over)")
         case EventKind.REDACTED:

@@ -176,3 +176,51 @@ async def test_a_repeat_call_on_an_issue_withdrawn_meanwhile_changes_nothing(
     tables = store.tables
     assert [e.kind for e in tables.events.values()] == [EventKind.SUBMITTED]
     assert tables.drafts[worker.id][1] == draft
+
+
+# ---------------------------------------------------- the repeat flag (issue 19, point 3)
+
+
+async def with_repeat_calls(store: FakeStore, n: int, flagged: bool = False) -> None:
+    """Issue 1 as if the citizen had called about it `n` times already (and it was flagged)."""
+    async with store.transaction() as tx:
+        issue = await tx.issues.get(1)
+        assert issue is not None
+        again = dataclasses.replace(
+            issue, repeat_calls=n, flagged_at=START if flagged else None, version=issue.version + 1
+        )
+        await tx.issues.save(again, issue.version)
+
+
+async def test_the_call_that_brings_an_issue_to_three_reports_flags_it_to_the_coordinators(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker, _ = await called_again(store, deps)
+    await with_repeat_calls(store, 1)
+    before = store.transactions
+
+    done = await call_again(deps, worker, "t2", 1)
+
+    tables = store.tables
+    assert store.transactions == before + 1  # the call and its flag: one transaction
+    assert done.issue.times_reported == 3 and done.issue.flagged_at == deps.clock.now()
+    assert tables.issues[1].flagged_at == deps.clock.now()  # kept on the issue
+    kinds = [e.kind for e in tables.events.values()]
+    assert kinds == [EventKind.SUBMITTED, EventKind.REPEAT_CALL, EventKind.FLAGGED]
+    [flag] = [e for e in tables.events.values() if e.kind is EventKind.FLAGGED]
+    assert flag.actor_id is None and flag.department == "roads"
+    told = {m.item.chat_id for m in tables.outbox.values() if m.item.event_id == flag.id}
+    assert told == {9001}  # the coordinators, with the card (an event's notice)
+
+
+async def test_a_call_on_an_issue_flagged_before_does_not_flag_it_again(
+    store: FakeStore, deps: Deps
+) -> None:
+    worker, _ = await called_again(store, deps)
+    await with_repeat_calls(store, 3, flagged=True)
+
+    done = await call_again(deps, worker, "t2", 1)
+
+    assert done.issue.times_reported == 5 and done.issue.flagged_at == START  # as it was
+    kinds = [e.kind for e in store.tables.events.values()]
+    assert kinds == [EventKind.SUBMITTED, EventKind.REPEAT_CALL]

@@ -254,6 +254,22 @@ def test_the_call_back_tries_three_times_unless_the_file_says_otherwise() -> Non
     ]
 
 
+def test_an_issue_is_flagged_at_three_reports_unless_the_file_says_otherwise() -> None:
+    raw = example()
+    assert load_organisation(EXAMPLE).intake.repeat_flag == 3  # documented there
+    raw.pop("intake")
+    assert parse_organisation(raw).intake.repeat_flag == 3
+
+    raw["intake"] = {"repeat_flag": 2}
+    assert parse_organisation(raw).intake.repeat_flag == 2
+    for bad in (1, 0, 101, "3", True, 2.5):
+        raw["intake"] = {"repeat_flag": bad}
+        assert problems(raw) == [
+            f"org.toml: intake.repeat_flag: {bad!r} is not a number of reports from 2 to 100:"
+            " an issue reported this many times is flagged to the coordinators (e.g. 3)"
+        ], bad
+
+
 def test_a_misspelt_setting_is_reported_rather_than_ignored() -> None:
     raw = example()
     raw["categories"][2]["respond_whithin"] = "2h"

@@ -334,7 +334,7 @@ def test_a_card_with_every_text_at_its_limit_fits_one_message_under_the_longest_
         assisting=frozenset(d.code for d in org.departments if d.code != "roads"),
         reopen_count=99, redacted_at=START,
         resolution=Resolution("果" * REASON_MAX, START, ("r",) * 10),
-        callback=Verdict.DISSATISFIED, praised=True, repeat_calls=99,
+        callback=Verdict.DISSATISFIED, praised=True, repeat_calls=99, flagged_at=START,
     )  # fmt: skip
     note = Event(EventKind.NOTE, 2, START, text="注" * REASON_MAX)
     # A repeat call's notice: what the worker wrote is a whole description (cut on the notice).

@@ -661,6 +661,22 @@ async def test_the_next_reminder_is_the_earliest_rung_still_ahead(store: Store) 
     assert (first, then, after_all) == (START + H, START + 3 * H, None)
 
 
+async def test_the_issues_flagged_in_a_period_are_read_the_latest_first(store: Store) -> None:
+    async with store.transaction() as tx:
+        reporter = await person(tx, 421)
+        numbers = []
+        for hours in (0, 1, 2, 5):
+            issue = await tx.issues.create(an_issue(reporter, f"2611-00{hours + 10}"))
+            numbers.append(issue.number)
+            await tx.timeline.append(issue.id, Event(EventKind.NOTE, reporter.id, START, text="x"))
+            await tx.timeline.append(issue.id, Event(EventKind.FLAGGED, None, START + hours * H))
+        found = await tx.timeline.flagged(START + H, START + 5 * H, 10)
+        first = await tx.timeline.flagged(START, START + 6 * H, 2)
+
+    assert found == [numbers[2], numbers[1]]  # from the start, until before the end
+    assert first == [numbers[3], numbers[2]]
+
+
 async def test_the_timeline_is_appended_to_and_its_latest_step_leaves_notes_aside(
     store: Store,
 ) -> None:

@@ -29,10 +29,11 @@ from casework.numbering import format_number, month_of
 from casework.outbox import Card
 from casework.people import Staff
 from casework.ports import Transaction
+from casework.repeats import repeat_flag
 from casework.retention import phone_spellings
 from casework.roles import Role
 from casework.services import Deps, reload_actor
-from casework.services.notify import announce, card_shown
+from casework.services.notify import announce, card_shown, flag_to_coordinators
 from casework.services.views import Shown, shown
 
 
@@ -279,11 +280,19 @@ async def call_again(
         event = repeat_call(draft, issue, actor, now)
         assert issue is not None
         changed = apply(issue, event, deps.org)
+        # Reported `[intake] repeat_flag` times: flagged to the coordinators, once (recorded
+        # on the issue by the same save).
+        flag = repeat_flag(changed, deps.org, now)
+        if flag is not None:
+            changed = apply(changed, flag, deps.org)
         if not await tx.issues.save(changed, expected_version=issue.version):
             raise errors.StaleStep()  # changed in the same instant: the worker presses again
         event = await tx.timeline.append(issue.id, event)
         await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
         await announce(tx, deps.org, changed, event, now)
+        if flag is not None:
+            flag = await tx.timeline.append(issue.id, flag)
+            await flag_to_coordinators(tx, deps.org, changed, flag, now, deps.zone)
         await tx.drafts.delete(actor.id)
         card = await shown(tx, changed, actor, None)
         if card is not None and shown_at is not None:

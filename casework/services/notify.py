@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from casework.issues import Event, EventKind, Issue
 from casework.lifecycle import may_hear
@@ -34,8 +35,10 @@ async def announce(
     event: Event,
     now: datetime,
     skip_card: tuple[int, int] | None = None,
+    due_at: datetime | None = None,
 ) -> None:
-    """Queue the event for everyone who hears of it, and refresh the issue's other cards."""
+    """Queue the event for everyone who hears of it (due `due_at`, else now), and refresh the
+    issue's other cards."""
     assert event.id is not None
     priority = Priority.URGENT if issue.urgent else Priority.NORMAL
     people: dict[int, Staff] = {}
@@ -59,6 +62,7 @@ async def announce(
             OutboxKind.EVENT,
             now,
             priority,
+            due_at=due_at,
             issue_id=issue.id,
             event_id=event.id,
         )
@@ -71,6 +75,7 @@ async def announce(
             chat_id,
             now,
             priority,
+            due_at=due_at,
             department=department_code,
             issue_id=issue.id,
             event_id=event.id,
@@ -92,8 +97,20 @@ async def announce(
             for person in people.values()
         ]
     await tx.outbox.add_many(notices)  # a whole department may hear: one trip, not one each
-    if event.kind is not EventKind.NOTE:
+    # A flag goes with the report that brought it, whose refresh shows it already.
+    if event.kind not in (EventKind.NOTE, EventKind.FLAGGED):
         await refresh_cards(tx, issue, event, now, skip_card)
+
+
+async def flag_to_coordinators(
+    tx: Transaction, org: Organisation, issue: Issue, flag: Event, now: datetime, zone: ZoneInfo
+) -> None:
+    """Tell the coordinators of a repeat flag (casework/repeats.py) with the issue's card, as
+    their other notices of an issue waiting on someone go: a routine one waits for the end of
+    quiet hours (`[reminders] quiet_hours`), an urgent issue's goes at once."""
+    quiet = org.reminders.quiet_hours
+    due_at = now if issue.urgent or quiet is None else quiet.release(now, zone)
+    await announce(tx, org, issue, flag, now, due_at=due_at)
 
 
 async def refresh_cards(

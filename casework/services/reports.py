@@ -52,6 +52,12 @@ class Report:
     trend: list[Stretch] = dataclasses.field(default_factory=list)
     # The departments in view whose loads are uneven now (忙闲不均), the most uneven first.
     uneven: list[Imbalance] = dataclasses.field(default_factory=list)
+    # A coordinator's view: the issues flagged for repeated reports in the period (督办), the
+    # latest first, at most `FLAGGED_SHOWN` of them and one more if there are more.
+    flagged: list[str] = dataclasses.field(default_factory=list)
+
+
+FLAGGED_SHOWN = 10
 
 
 def scope(actor: Staff) -> str | None:
@@ -97,6 +103,11 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
             in_pieces.append((start, await tx.metrics.counted(start, stop)))
             _add_people(by_person, await tx.metrics.by_person_counted(start, stop))
         people = await tx.metrics.people(now)
+        flagged = (
+            await tx.timeline.flagged(period.start, end, FLAGGED_SHOWN + 1)
+            if department is None
+            else []
+        )
     counted += [part for _, piece in in_pieces for part in piece]
     district = total(counted)
     # A head's whole days come as the district's and theirs: theirs count for them.
@@ -144,6 +155,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         district=compute(district),
         trend=trend,
         uneven=uneven(workload),
+        flagged=flagged,
     )
 
 

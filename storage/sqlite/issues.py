@@ -99,7 +99,8 @@ _COLUMNS = (
     " created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count, version,"
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
-    " unreached, callback_given_up, issue_kind, subject_id, repeat_calls"
+    " unreached, callback_given_up, issue_kind, subject_id, repeat_calls,"
+    " flagged_at"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -152,6 +153,7 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         kind=IssueKind(row["issue_kind"]),
         subject_id=row["subject_id"],
         repeat_calls=row["repeat_calls"],
+        flagged_at=maybe_from_epoch(row["flagged_at"]),
     )
 
 
@@ -203,6 +205,7 @@ def _values(issue: Issue) -> dict[str, object]:
         "issue_kind": issue.kind.value,
         "subject_id": issue.subject_id,
         "repeat_calls": issue.repeat_calls,
+        "flagged_at": _maybe_epoch(issue.flagged_at),
     }
 
 

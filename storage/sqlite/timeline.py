@@ -19,7 +19,13 @@ _COLUMNS = (
     " contacted, solved"
 )
 # What happens beside an issue's steps, not one of them.
-_ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
+_ASIDE = literals(
+    EventKind.NOTE,
+    EventKind.ASSIST_ADDED,
+    EventKind.REDACTED,
+    EventKind.REPEAT_CALL,
+    EventKind.FLAGGED,
+)
 
 
 def _event(row: aiosqlite.Row) -> Event:
@@ -109,6 +115,17 @@ class SqliteTimeline:
             (issue_id,),
         )
         return None if row is None else _event(row)
+
+    async def flagged(self, start: datetime, end: datetime, limit: int) -> list[str]:
+        # One range of the index on (kind, at), then each issue by its key: a handful a week.
+        rows = await fetch_all(
+            self._conn,
+            "SELECT i.number FROM issue_events e INDEXED BY issue_events_by_kind_and_time"
+            " JOIN issues i ON i.id = e.issue_id"
+            " WHERE e.kind = ? AND e.at >= ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            (EventKind.FLAGGED.value, to_epoch(start), to_epoch(end), limit),
+        )
+        return [row[0] for row in rows]
 
     async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
         # The trigger of migration 0013 allows exactly this change, once per step.

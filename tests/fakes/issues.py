@@ -27,7 +27,13 @@ from casework.retention import BlankedEvent, RedactionRequest, national_number
 from tests.fakes.tables import NotFaked, Tables, stored, whole_seconds
 
 _ENDED = (Status.CLOSED, Status.WITHDRAWN)
-_ASIDE = (EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
+_ASIDE = (
+    EventKind.NOTE,
+    EventKind.ASSIST_ADDED,
+    EventKind.REDACTED,
+    EventKind.REPEAT_CALL,
+    EventKind.FLAGGED,
+)
 
 
 def _looked_up(issue: Issue, lookup: Lookup) -> bool:
@@ -238,6 +244,15 @@ class FakeTimeline:
     async def latest_step(self, issue_id: int) -> Event | None:
         steps = [e for e in await self.of_issue(issue_id) if e.kind not in _ASIDE]
         return steps[-1] if steps else None
+
+    async def flagged(self, start: datetime, end: datetime, limit: int) -> list[str]:
+        found = [
+            e
+            for e in self._t.events.values()
+            if e.kind is EventKind.FLAGGED and start <= e.at < end
+        ]
+        found.sort(key=lambda e: (e.at, e.id or 0), reverse=True)
+        return [self._t.issues[e.issue_id or 0].number for e in found[:limit]]
 
     async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
         raise NotFaked("timeline.redact")
