@@ -198,6 +198,8 @@ class Issue:
     # Times the citizen called again about it while it was open (重复来电), each a step of the
     # timeline (`EventKind.REPEAT_CALL`); migration 0023.
     repeat_calls: int = 0
+    # Reports of the same problem linked to it as duplicates (重复件), at intake; migration 0025.
+    duplicates: int = 0
 
     @property
     def has_citizen_to_call(self) -> bool:

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from typing import Protocol
 
 from casework.intake import Draft
-from casework.issues import Event, Issue, Status
+from casework.issues import Event, Issue, Location, Status
 from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
+from casework.nearby import Nearby
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
 from casework.people import (
@@ -287,6 +288,13 @@ class IssueRepository(Protocol):
         """A citizen's history: issues whose citizen's phone is stored as one of `spellings`,
         logged at `since` or later, open ones first and the newest first among each, up to
         `limit`."""
+        ...
+
+    async def near(
+        self, category: str, at: Location, radius_m: float, since: datetime, limit: int
+    ) -> list[Nearby]:
+        """Open issues of `category` with a pin within `radius_m` metres of `at`, logged at
+        `since` or later, each with its distance: the nearest first, up to `limit`."""
         ...
 
 

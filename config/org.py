@@ -22,11 +22,13 @@ from pydantic import (
 )
 
 from casework.durations import parse_duration
+from casework.nearby import RADIUS_MAX_M
 from casework.organisation import (
     AccessPolicy,
     CallbackPolicy,
     Category,
     Department,
+    DuplicatePolicy,
     Evaluation,
     Names,
     Organisation,
@@ -222,6 +224,11 @@ class _Callback(_Strict):
     attempts: Annotated[int, Field(ge=1, le=20)] = CallbackPolicy().attempts
 
 
+class _Duplicates(_Strict):
+    radius_m: Annotated[int, Field(ge=10, le=RADIUS_MAX_M)] = DuplicatePolicy().radius_m
+    days: Annotated[int, Field(ge=1, le=90)] = DuplicatePolicy().days
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
@@ -229,6 +236,7 @@ class _OrgFile(_Strict):
     retention: _Retention = _Retention()
     targets: _Targets = _Targets()
     callback: _Callback = _Callback()
+    duplicates: _Duplicates = _Duplicates()
     evaluation: _Evaluation = _Evaluation()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
@@ -286,6 +294,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         ),
         targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
         callback=CallbackPolicy(attempts=parsed.callback.attempts),
+        duplicates=DuplicatePolicy(
+            radius_m=parsed.duplicates.radius_m, days=parsed.duplicates.days
+        ),
         evaluation=Evaluation(
             **{name: getattr(parsed.evaluation, name) for name in _Evaluation.model_fields}
         ),

@@ -8,8 +8,9 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from casework.intake import Draft
-from casework.issues import Event, EventKind, Issue, Status
+from casework.issues import Event, EventKind, Issue, Location, Status
 from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
+from casework.nearby import Nearby, within
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -158,6 +159,18 @@ class FakeIssues:
         ]
         found.sort(key=lambda i: (i.status in _ENDED, -i.created_at.timestamp(), -i.id))
         return found[:limit]
+
+    async def near(
+        self, category: str, at: Location, radius_m: float, since: datetime, limit: int
+    ) -> list[Nearby]:
+        # Every issue measured: no grid here, so the contract test checks SQLite's cells.
+        moment = whole_seconds(since)
+        found = [
+            i
+            for i in self._t.issues.values()
+            if i.category == category and i.status.is_open and i.created_at >= moment
+        ]
+        return within(found, at, radius_m)[:limit]
 
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)
