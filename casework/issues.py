@@ -132,6 +132,10 @@ class EventKind(StrEnum):
     # The citizen called again about this open issue (重复来电, 催单): what the worker taking the
     # call wrote, instead of logging a new issue (casework/intake.py `repeat_call`).
     REPEAT_CALL = "repeat_call"
+    # Another report of the same problem, linked to this open issue at intake as a duplicate
+    # (重复件): what its reporter wrote; nothing new went to the department (casework/intake.py
+    # `duplicate_of`).
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)

@@ -467,6 +467,9 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.REPEAT_CALL:
             # Counted on the issue (its card shows it); its state and reminders stay as they are.
             return dataclasses.replace(changed, repeat_calls=issue.repeat_calls + 1)
+        case EventKind.DUPLICATE:
+            # As a repeat call: counted, nothing else changes (not a second handoff).
+            return dataclasses.replace(changed, duplicates=issue.duplicates + 1)
         case EventKind.NOTE | EventKind.SUBMITTED:
             return dataclasses.replace(issue, updated_at=at)
     raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover

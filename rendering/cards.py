@@ -211,6 +211,9 @@ def card_text(
                 issue.repeat_calls,
             )
         )
+    if issue.duplicates:
+        reported = 1 + issue.duplicates
+        lines.append(t.n_("👥 Reported {n} time", "👥 Reported {n} times", reported))
     return Html("\n".join(lines))
 
 

@@ -118,6 +118,7 @@ _EVENT_KIND = {
     EventKind.PRAISE: N_("praise"),
     EventKind.REDACTED: N_("personal data removed"),
     EventKind.REPEAT_CALL: N_("repeat call"),
+    EventKind.DUPLICATE: N_("duplicate report"),
 }
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),

@@ -157,6 +157,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("recorded praise for {whom}", whom=target.name if target else department)
         case EventKind.REPEAT_CALL:
             return t._("took a repeat call, the citizen calling again: {words}", words=text)
+        case EventKind.DUPLICATE:
+            return t._("duplicate report of the same problem: {words}", words=text)
         case EventKind.REDACTED if event.actor_id is None:
             return t._("removed the citizen's personal data (its retention period was over)")
         case EventKind.REDACTED:

@@ -19,7 +19,13 @@ _COLUMNS = (
     " contacted, solved"
 )
 # What happens beside an issue's steps, not one of them.
-_ASIDE = literals(EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
+_ASIDE = literals(
+    EventKind.NOTE,
+    EventKind.ASSIST_ADDED,
+    EventKind.REDACTED,
+    EventKind.REPEAT_CALL,
+    EventKind.DUPLICATE,
+)
 
 
 def _event(row: aiosqlite.Row) -> Event:

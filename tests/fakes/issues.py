@@ -26,7 +26,13 @@ from casework.retention import BlankedEvent, RedactionRequest
 from tests.fakes.tables import NotFaked, Tables, stored, whole_seconds
 
 _ENDED = (Status.CLOSED, Status.WITHDRAWN)
-_ASIDE = (EventKind.NOTE, EventKind.ASSIST_ADDED, EventKind.REDACTED, EventKind.REPEAT_CALL)
+_ASIDE = (
+    EventKind.NOTE,
+    EventKind.ASSIST_ADDED,
+    EventKind.REDACTED,
+    EventKind.REPEAT_CALL,
+    EventKind.DUPLICATE,
+)
 
 
 class FakeIssues:

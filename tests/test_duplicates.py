@@ -1,0 +1,159 @@
+"""Nearby, same problem (重复件; issue 19, point 2): once the pin and the category are known in
+/new, the worker sees the open issues of that category logged nearby lately, and can link the
+report to one as a duplicate: a note on its timeline, its count on the card, nothing new to the
+department."""
+
+from __future__ import annotations
+
+import math
+
+from emulator import BotMessage, EmulatedUser
+from tests.flows import answer, events, log_issue, rows
+from tests.harness import Harness
+
+HERE = (39.9042, 116.4074)  # Beijing
+
+
+def metres_away(north: float = 0, east: float = 0) -> tuple[float, float]:
+    latitude, longitude = HERE
+    return (
+        latitude + north / 111_195,
+        longitude + east / (111_195 * math.cos(math.radians(latitude))),
+    )
+
+
+async def report_at(
+    worker: EmulatedUser, pin: tuple[float, float], category: str = "路灯故障"
+) -> BotMessage:
+    """A second report through /new up to its pin (no address in words): the last message
+    then (the open issues nearby, or the next question)."""
+    await worker.send("/new 路灯又坏了，邻居也在反映")
+    await worker.press(worker.last, category)
+    await worker.share_location(*pin)
+    await worker.send("完成")
+    return worker.last
+
+
+async def count_issues(bot: Harness) -> int:
+    [(count,)] = await rows(bot, "SELECT count(*) FROM issues")
+    return int(count)
+
+
+async def test_a_report_150_metres_away_is_offered_and_linked_as_a_duplicate(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    original = await log_issue(
+        worker, description="中山路12号路灯不亮，整条街晚上都很黑，老人出行不便", pin=HERE
+    )
+
+    offered = await report_at(worker, metres_away(north=150))
+
+    assert "附近 200 米内、近 7 天登记的同类未办结工单" in offered.text
+    assert f"{original} · 约 150 米 · 中山路12号路灯不亮，整条街晚上都很黑…" in offered.text
+    assert offered.has_button(f"同一问题：{original}") and offered.has_button("登记新工单")
+    told = await worker.press(offered, f"同一问题：{original}")
+
+    assert told is not None and f"已作为 {original} 的重复件关联" in (told.text or "")
+    assert f"已作为重复件关联到 {original}，该问题已被反映 2 次" in offered.text
+    assert "同一问题已被反映 2 次" in offered.text  # the original's card, under it
+    assert await count_issues(bot) == 1  # nothing new is logged
+    assert await events(bot, original) == ["submitted", "duplicate"]
+    [(duplicates,)] = await rows(bot, "SELECT duplicates FROM issues WHERE number = ?", original)
+    assert duplicates == 1
+    # Nothing new goes to the department: no notice of the duplicate is queued for anyone.
+    [(notices,)] = await rows(
+        bot,
+        "SELECT count(*) FROM outbox JOIN issue_events ON issue_events.id = outbox.event_id"
+        " WHERE issue_events.kind = 'duplicate' AND outbox.kind = 'event'",
+    )
+    assert notices == 0
+    # The figures count the problem once: one handoff received, one due.
+    figures = await rows(
+        bot,
+        "SELECT measure, sum(value) FROM daily_figures"
+        " WHERE measure IN ('received', 'handoffs_due') GROUP BY measure ORDER BY measure",
+    )
+    assert figures == [("handoffs_due", 1), ("received", 1)]
+    # The department's head sees the count and the note on the original.
+    await head.send(f"/issue {original}")
+    card = next(m for m in reversed(head.messages) if m.has_button("签收"))
+    assert "同一问题已被反映 2 次" in card.text
+    timeline = next(m for m in reversed(head.messages) if "重复件：" in m.text)
+    assert "重复件：路灯又坏了，邻居也在反映" in timeline.text
+    # The draft ended.
+    await worker.send("/new")
+    assert "请简要描述问题" in worker.last.text
+
+
+async def test_a_report_300_metres_away_or_of_another_category_is_not_offered(
+    bot: Harness, worker: EmulatedUser
+) -> None:
+    await log_issue(worker, pin=HERE)
+
+    far = await report_at(worker, metres_away(east=300))
+    await worker.send("/cancel")
+    other = await report_at(worker, metres_away(north=20), category="停水")
+
+    assert "请发送现场照片" in far.text and "请发送现场照片" in other.text
+    assert not any("同类未办结工单" in text for text in worker.texts())
+
+
+async def test_log_a_new_issue_goes_on_with_the_wizard(bot: Harness, worker: EmulatedUser) -> None:
+    await log_issue(worker, pin=HERE)
+
+    offered = await report_at(worker, metres_away(north=50))
+    await worker.press(offered, "登记新工单")
+
+    assert "请发送现场照片" in worker.last.text
+    await worker.send("完成")
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    await worker.press(worker.last, "提交")
+    assert await count_issues(bot) == 2
+
+
+async def test_a_tap_after_the_original_was_withdrawn_says_so_and_the_worker_logs_a_new_one(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    await coordinator.send("/start")
+    original = await log_issue(worker, pin=HERE)
+    offered = await report_at(worker, metres_away(north=150))
+    # Meanwhile the coordination office withdraws it.
+    await coordinator.send(f"/issue {original}")
+    card = next(m for m in reversed(coordinator.messages) if m.has_button("撤回"))
+    await coordinator.press(card, "撤回")
+    await coordinator.press(card, "无效")
+    await answer(coordinator, "群众已撤诉")
+
+    refused = await worker.press(offered, f"同一问题：{original}")
+
+    assert refused is not None and refused.show_alert
+    assert f"{original} 已结案或撤回" in (refused.text or "")
+    assert not offered.has_button(f"同一问题：{original}")  # the list as it is now
+    assert await events(bot, original) == ["submitted", "withdrawn"]
+    await worker.press(offered, "登记新工单")
+    assert "请发送现场照片" in worker.last.text
+
+
+async def test_a_forged_tap_on_an_issue_not_nearby_is_refused(
+    bot: Harness, worker: EmulatedUser
+) -> None:
+    near = await log_issue(worker, pin=HERE)
+    far = await log_issue(worker, description="另一处路灯", pin=metres_away(north=1000))
+    water = await log_issue(worker, description="停水了", category="停水", pin=HERE)
+    offered = await report_at(worker, metres_away(north=100))
+    assert offered.has_button(f"同一问题：{near}")
+    token = offered.buttons[0].callback_data.split(":")[1]  # type: ignore[union-attr]
+
+    for number in (far, water):
+        [(issue_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", number)
+        refused = await worker.press_data(offered, f"n:{token}:nearby:{issue_id}")
+        assert refused is not None and refused.show_alert, number
+
+    assert await events(bot) == ["submitted", "submitted", "submitted"]
+    [(duplicates,)] = await rows(bot, "SELECT sum(duplicates) FROM issues")
+    assert duplicates == 0
