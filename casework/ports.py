@@ -290,6 +290,15 @@ class IssueRepository(Protocol):
         `limit`."""
         ...
 
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        """Record the person as following the issue (the reporter of a duplicate linked to it):
+        they hear when it is resolved and closed. Once per person."""
+        ...
+
+    async def followers(self, issue_id: int) -> list[int]:
+        """The ids of the people following the issue, in order."""
+        ...
+
     async def near(
         self, category: str, at: Location, radius_m: float, since: datetime, limit: int
     ) -> list[Nearby]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from emulator import BotMessage, EmulatedUser
-from tests.flows import answer, events, log_issue, rows
+from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
 
 HERE = (39.9042, 116.4074)  # Beijing
@@ -157,3 +157,27 @@ async def test_a_forged_tap_on_an_issue_not_nearby_is_refused(
     assert await events(bot) == ["submitted", "submitted", "submitted"]
     [(duplicates,)] = await rows(bot, "SELECT sum(duplicates) FROM issues")
     assert duplicates == 0
+
+
+async def test_the_duplicates_reporter_hears_when_the_original_is_resolved_and_closed(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    original = await log_issue(coordinator, pin=HERE, phone=None)  # closed by its reporter
+    offered = await report_at(worker, metres_away(north=150))
+    await worker.press(offered, f"同一问题：{original}")
+    assert await rows(bot, "SELECT staff_id FROM issue_followers") == [(1,)]
+
+    card = card_for(head, original)
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已更换灯泡")
+
+    told = await worker.wait_for("作为重复件反映的问题")
+    assert f"市政道路科已办结 {original}" in told.text and "已更换灯泡" in told.text
+    assert not told.has_button("确认结案")  # nothing asked of them: the reporter confirms
+    assert "张三" not in told.text  # the original's citizen is not theirs: hidden
+    resolved = await coordinator.wait_for("请核实")
+    await confirm_closed(coordinator, resolved)
+    closed = await worker.wait_for("结案。")
+    assert original in closed.text

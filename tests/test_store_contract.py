@@ -483,6 +483,18 @@ async def test_open_issues_of_a_category_near_a_point_lately_come_with_their_dis
     assert [n.issue.number for n in nearest] == ["2611-0006"]
 
 
+async def test_an_issue_is_followed_once_per_person(store: Store, world: World) -> None:
+    first, second = world.issues
+    async with store.transaction() as tx:
+        await tx.issues.follow(first.id, 3, START)
+        await tx.issues.follow(first.id, 2, START)
+        await tx.issues.follow(first.id, 3, START + H)  # again: nothing changes
+
+    async with store.reading() as tx:
+        assert await tx.issues.followers(first.id) == [2, 3]
+        assert await tx.issues.followers(second.id) == []
+
+
 async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(
     store: Store,
 ) -> None:

@@ -356,6 +356,8 @@ async def link_duplicate(
         event = await tx.timeline.append(issue.id, event)
         await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
         await announce(tx, deps.org, changed, event, now)
+        if actor.id != issue.reporter_id:  # they hear of its result
+            await tx.issues.follow(issue.id, actor.id, now)
         await tx.drafts.delete(actor.id)
         card = await shown(tx, changed, actor, None)
         if card is not None and shown_at is not None:

@@ -402,6 +402,20 @@ class SqliteIssues:
             (json.dumps(list(spellings)), to_epoch(since), limit),
         )
 
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT OR IGNORE INTO issue_followers (issue_id, staff_id, since) VALUES (?, ?, ?)",
+            (issue_id, staff_id, to_epoch(at)),
+        )
+
+    async def followers(self, issue_id: int) -> list[int]:
+        found = await fetch_all(
+            self._conn,
+            "SELECT staff_id FROM issue_followers WHERE issue_id = ? ORDER BY staff_id",
+            (issue_id,),
+        )
+        return [int(row[0]) for row in found]
+
     async def near(
         self, category: str, at: Location, radius_m: float, since: datetime, limit: int
     ) -> list[Nearby]:

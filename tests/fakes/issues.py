@@ -178,6 +178,15 @@ class FakeIssues:
         ]
         return within(found, at, radius_m)[:limit]
 
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        self._t.write()
+        if (issue_id, staff_id) not in self._t.followers:
+            self._t.followers[(issue_id, staff_id)] = whole_seconds(at)
+            self._t.changed()
+
+    async def followers(self, issue_id: int) -> list[int]:
+        return sorted(staff for issue, staff in self._t.followers if issue == issue_id)
+
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)
         found: dict[int, Held] = {}

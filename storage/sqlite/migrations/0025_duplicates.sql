@@ -14,3 +14,12 @@ UPDATE issues
                 + CAST((longitude + 180) / 0.002 AS INTEGER) % 180000
  WHERE latitude IS NOT NULL AND longitude IS NOT NULL;
 CREATE INDEX issues_nearby ON issues (category, geo_cell, created_at) WHERE geo_cell IS NOT NULL;
+
+-- Who follows an issue besides its reporter: the reporter of each duplicate linked to it, who
+-- hears when it is resolved and closed (casework/notifications.py, Audience.FOLLOWERS).
+CREATE TABLE issue_followers (
+    issue_id INTEGER NOT NULL REFERENCES issues (id),
+    staff_id INTEGER NOT NULL REFERENCES staff (id),
+    since    INTEGER NOT NULL,
+    PRIMARY KEY (issue_id, staff_id)
+) STRICT, WITHOUT ROWID;
