@@ -3,8 +3,8 @@
 Where an issue is, for this look-up, is also a cell of a grid of `CELL_DEGREES` of latitude by
 `CELL_DEGREES` of longitude (about 220 m north to south; east to west 220 m at the equator,
 170 m at Beijing, 110 m at 60°N), one integer kept on the issue (`geo_cell`). A search reads the
-cells the circle's bounding box touches (`cells_around`: 3 by 3 for 200 m in southern China, 3
-by 5 at Beijing) from an index on (category, cell, time), then measures each found issue's
+cells the circle's bounding box touches (`cells_around`: for 200 m, at most 3 by 3 in southern
+China, 3 rows by 4 at Beijing) from an index on (category, cell, time), then measures each found issue's
 distance on the sphere (`distance_m`, haversine) and keeps those within the radius.
 
 Cells are counted from the south-west corner of the map (latitude + 90, longitude + 180), so

@@ -5,8 +5,8 @@ ALTER TABLE issues ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
 
 -- Where the issue is, as a cell of a grid of 0.002° by 0.002° (casework/nearby.py geo_cell:
 -- row * 1 000 000 + column, counted from 90°S and 180°W so that CAST truncates as floor).
--- The search reads the cells around the pin (3 by 3 for 200 m in southern China, 3 by 5 at
--- Beijing) of one category and since a moment: one short range of this index per cell; the
+-- The search reads the cells around the pin (for 200 m, at most 3 by 3 in southern China,
+-- 3 rows by 4 at Beijing) of one category and since a moment: one short range of this index per cell; the
 -- distance is then measured in Python. Issues without a pin are not in it.
 ALTER TABLE issues ADD COLUMN geo_cell INTEGER;
 UPDATE issues
