@@ -181,3 +181,58 @@ async def test_the_duplicates_reporter_hears_when_the_original_is_resolved_and_c
     await confirm_closed(coordinator, resolved)
     closed = await worker.wait_for("结案。")
     assert original in closed.text
+
+
+async def test_a_coordinator_merges_two_issues_choosing_the_one_that_stays(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    stays = await log_issue(coordinator, description="中山路路灯不亮", phone=None)
+    goes = await log_issue(worker, description="中山路12号门口路灯坏了", phone=None)
+
+    await coordinator.send(f"/merge {goes} {stays}")
+    asked = coordinator.last
+    assert "合并这两件工单" in asked.text and stays in asked.text and goes in asked.text
+    await coordinator.press(asked, f"保留 {stays}")
+
+    assert f"{goes} 已并入 {stays}，作为重复件撤回；{stays} 已被反映 2 次" in asked.text
+    assert await events(bot, goes) == ["submitted", "withdrawn"]
+    assert await events(bot, stays) == ["submitted", "duplicate"]
+    [(duplicates,)] = await rows(bot, "SELECT duplicates FROM issues WHERE number = ?", stays)
+    assert duplicates == 1
+    # Withdrawn before its deadline to respond: not a late handoff in the on-time rate.
+    [(before_due,)] = await rows(
+        bot, "SELECT sum(value) FROM daily_figures WHERE measure = 'withdrawn_before_due'"
+    )
+    assert before_due == 1
+    # The one that went: its reporter now hears of the result of the one kept.
+    card = next(m for m in reversed(head.messages) if stays in m.text and m.has_button("签收"))
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已修复")
+    told = await worker.wait_for("作为重复件反映的问题")
+    assert f"市政道路科已办结 {stays}" in told.text
+    # A second press (or a forged one) finds the one that went closed: nothing changes.
+    [(stays_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", stays)
+    [(goes_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", goes)
+    refused = await coordinator.press_data(asked, f"mg:{stays_id}:{goes_id}")
+    assert refused is not None and refused.show_alert
+    assert f"{goes} 已结案或撤回" in (refused.text or "")
+    assert await events(bot, stays) == ["submitted", "duplicate", "accepted", "resolved"]
+
+
+async def test_only_a_coordinator_merges_and_only_two_different_issues(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    refusal_of_role = "您的角色不能进行这项操作。"
+    first = await log_issue(worker)
+    second = await log_issue(worker, description="另一盏灯")
+
+    for person in (head, worker):
+        await person.send(f"/merge {first} {second}")
+        assert person.last.text == refusal_of_role, person.last.text
+    await worker.send("/merge")
+    assert "用法：/merge 编号 编号" in worker.last.text
+    await coordinator.send(f"/merge {first} {first}")
+    assert "合并这两件工单" not in coordinator.last.text and not coordinator.last.buttons
+    assert await events(bot) == ["submitted", "submitted"]
