@@ -18,7 +18,8 @@ from casework import errors, lifecycle
 from casework.commands import Action
 from casework.issues import Event, EventKind, Issue, Location, Source
 from casework.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, PHOTOS_MAX
-from casework.organisation import Organisation
+from casework.nearby import distance_m
+from casework.organisation import DuplicatePolicy, Organisation
 from casework.people import Staff
 from casework.retention import same_phone
 from casework.roles import Role
@@ -30,6 +31,9 @@ class Step(StrEnum):
     DESCRIPTION = "description"
     CATEGORY = "category"
     LOCATION = "location"
+    # Open issues of the category near the pin, once both are known and there are any: this
+    # report linked to one as a duplicate (重复件) instead of a new issue, or on with the new one.
+    NEARBY = "nearby"
     PHOTOS = "photos"
     CITIZEN_NAME = "name"
     CITIZEN_PHONE = "phone"
@@ -44,7 +48,8 @@ class Step(StrEnum):
 
 
 ORDER = tuple(Step)
-EDITABLE = tuple(s for s in Step if s not in (Step.HISTORY, Step.SUMMARY))
+EDITABLE = tuple(s for s in Step if s not in (Step.NEARBY, Step.HISTORY, Step.SUMMARY))
+_ASKED_WHEN_FOUND = (Step.NEARBY, Step.HISTORY)  # only when there is something to show
 NONE_NAMED = 0  # the subject step's answer for a complaint about the department as a whole
 _CITIZEN_STEPS = (Step.CITIZEN_NAME, Step.CITIZEN_PHONE)
 
@@ -108,8 +113,8 @@ class Draft:
         changes.setdefault("asking_address", False)  # a step's own question ends with it
         changed = dataclasses.replace(self, updated_at=now, **changes)
         following = Step.SUMMARY if self.editing else ORDER[ORDER.index(self.step) + 1]
-        if following is Step.HISTORY:  # asked only when there is one (`to_history`)
-            following = ORDER[ORDER.index(Step.HISTORY) + 1]
+        while following in _ASKED_WHEN_FOUND:  # asked only when found (`to_history` …)
+            following = ORDER[ORDER.index(following) + 1]
         if following is Step.SUBJECT and not changed.complaint:
             following = Step.SUMMARY
         if self.editing and self.step is Step.DEPARTMENT and changed.missing == [Step.SUBJECT]:
@@ -121,6 +126,11 @@ class Draft:
         issues. "Log a new issue" goes on from here (`advanced`: the next step, or back to the
         summary when the phone was edited from it)."""
         return dataclasses.replace(self, step=Step.HISTORY, updated_at=now, asking_address=False)
+
+    def to_nearby(self, now: datetime) -> Draft:
+        """At the open issues near the pin: the place was just given and there are some. "Log a
+        new issue" goes on from here, as from the history."""
+        return dataclasses.replace(self, step=Step.NEARBY, updated_at=now, asking_address=False)
 
     def stay(self, now: datetime, **changes: Any) -> Draft:
         return dataclasses.replace(self, updated_at=now, **changes)
@@ -420,6 +430,63 @@ def repeat_call(draft: Draft, issue: Issue | None, person: Staff, now: datetime)
         raise errors.IssueNoLongerOpen(issue.number)
     return Event(
         kind=EventKind.REPEAT_CALL,
+        actor_id=person.id,
+        at=now,
+        department=issue.department,
+        text=draft.description,
+    )
+
+
+# ------------------------------------------------------------------ nearby, same problem
+
+
+def location_given(before: Draft, after: Draft) -> bool:
+    """Whether this answer just ended the location step with a pin, the category known: then
+    open issues of the category near it are looked up."""
+    return (
+        before.step is Step.LOCATION
+        and after.step is not Step.LOCATION
+        and after.location is not None
+        and after.category is not None
+    )
+
+
+def nearby_window(policy: DuplicatePolicy) -> timedelta:
+    return timedelta(days=policy.days)
+
+
+def in_nearby(
+    issue: Issue, draft: Draft, person: Staff, policy: DuplicatePolicy, now: datetime
+) -> bool:
+    """Whether the issue is one the draft's report may be linked to as a duplicate: of its
+    category, with a pin within `policy.radius_m` of the draft's, logged within `policy.days`
+    (by the clock), and one `person` may be shown (a complaint only to those who may see it,
+    as in the citizen's history). Open or not: `duplicate_of` tells a closed one apart."""
+    return (
+        draft.location is not None
+        and issue.location is not None
+        and issue.category == draft.category
+        and distance_m(draft.location, issue.location) <= policy.radius_m
+        and issue.created_at >= now - nearby_window(policy)
+        and (not issue.is_complaint or lifecycle.may(issue, person, Action.VIEW))
+    )
+
+
+def duplicate_of(
+    draft: Draft, issue: Issue | None, person: Staff, policy: DuplicatePolicy, now: datetime
+) -> Event:
+    """The step that links the draft's report to an open issue nearby as a duplicate (重复件):
+    a note on its timeline with what the worker wrote. Checked again at each press: the draft
+    must be at the issues nearby, the issue one of them (else it is not found: an old or
+    forged press), and still open (`IssueNoLongerOpen`: closed or withdrawn meanwhile)."""
+    if draft.step is not Step.NEARBY:
+        raise errors.StaleStep()
+    if issue is None or not in_nearby(issue, draft, person, policy, now):
+        raise errors.IssueNotFound()
+    if not issue.status.is_open:
+        raise errors.IssueNoLongerOpen(issue.number)
+    return Event(
+        kind=EventKind.DUPLICATE,
         actor_id=person.id,
         at=now,
         department=issue.department,

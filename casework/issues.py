@@ -136,6 +136,10 @@ class EventKind(StrEnum):
     # coordinators with its card (督办), once per issue (casework/repeats.py). No actor: the
     # bot's own step, taken with the report that brought it there.
     FLAGGED = "flagged"
+    # Another report of the same problem, linked to this open issue at intake as a duplicate
+    # (重复件): what its reporter wrote; nothing new went to the department (casework/intake.py
+    # `duplicate_of`).
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -205,12 +209,14 @@ class Issue:
     # When it was flagged to the coordinators for being reported again and again
     # (`EventKind.FLAGGED`, casework/repeats.py), if it was: once per issue; migration 0024.
     flagged_at: datetime | None = None
+    # Reports of the same problem linked to it as duplicates (重复件), at intake; migration 0025.
+    duplicates: int = 0
 
     @property
     def times_reported(self) -> int:
-        """How many times the problem was reported: the report that logged it and each repeat
-        call. Duplicates linked to it (issue 19, point 2) will add to it."""
-        return 1 + self.repeat_calls
+        """How many times the problem was reported: the report that logged it, each repeat
+        call, and each duplicate linked to it."""
+        return 1 + self.repeat_calls + self.duplicates
 
     @property
     def has_citizen_to_call(self) -> bool:

@@ -470,6 +470,9 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
         case EventKind.FLAGGED:
             # Taken with the report that brought it (casework/repeats.py), in the same save.
             return dataclasses.replace(changed, flagged_at=at)
+        case EventKind.DUPLICATE:
+            # As a repeat call: counted, nothing else changes (not a second handoff).
+            return dataclasses.replace(changed, duplicates=issue.duplicates + 1)
         case EventKind.NOTE | EventKind.SUBMITTED:
             return dataclasses.replace(issue, updated_at=at)
     raise AssertionError(f"unhandled event {event.kind}")  # pragma: no cover

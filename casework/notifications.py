@@ -29,6 +29,8 @@ class Audience(StrEnum):
     HANDLER = "handler"  # the person assigned, or the whole department
     ASSIGNEE = "assignee"  # the person an issue was just assigned to
     ASSISTING = "assisting"  # staff of the departments asked to assist
+    # The reporters of the duplicates linked to the issue (重复件): they hear of its result.
+    FOLLOWERS = "followers"
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,9 @@ def _case(event: Event, issue: Issue) -> list[Recipients]:
         case EventKind.ASSIGNED:
             return [Recipients(Audience.ASSIGNEE)]
         case EventKind.RESOLVED:
-            return [Recipients(Audience.REPORTER)]
+            return [Recipients(Audience.REPORTER), Recipients(Audience.FOLLOWERS)]
         case EventKind.CONFIRMED:
-            return [Recipients(Audience.HANDLERS, here)]
+            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.FOLLOWERS)]
         case EventKind.REOPENED:
             return [Recipients(Audience.HANDLERS, here), Recipients(Audience.REPORTER)]
         case EventKind.WITHDRAWN:
@@ -128,7 +130,11 @@ def _who_hears_the_call_back(event: Event, issue: Issue) -> list[Recipients]:
     here = issue.department
     match callback_outcome(event):
         case CallbackOutcome.CLOSED:
-            return [Recipients(Audience.HANDLERS, here), Recipients(Audience.REPORTER)]
+            return [
+                Recipients(Audience.HANDLERS, here),
+                Recipients(Audience.REPORTER),
+                Recipients(Audience.FOLLOWERS),
+            ]
         case CallbackOutcome.REDO:
             return [
                 Recipients(Audience.HANDLERS, here),

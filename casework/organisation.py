@@ -110,6 +110,15 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class DuplicatePolicy:
+    """Nearby, same problem (README, "Logging an issue"): at intake, the open issues of the
+    category logged within `radius_m` metres of the pin in the last `days` days are offered."""
+
+    radius_m: int = 200
+    days: int = 7
+
+
+@dataclass(frozen=True)
 class CallbackPolicy:
     """The call-back (README, "The call-back")."""
 
@@ -163,6 +172,7 @@ class Organisation:
     targets: Targets = field(default_factory=Targets)
     callback: CallbackPolicy = field(default_factory=CallbackPolicy)
     intake: IntakePolicy = field(default_factory=IntakePolicy)
+    duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     evaluation: Evaluation = field(default_factory=Evaluation)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.

@@ -9,9 +9,10 @@ from datetime import date, datetime
 from typing import Protocol
 
 from casework.intake import Draft
-from casework.issues import Event, Issue, Status
+from casework.issues import Event, Issue, Location, Status
 from casework.lookup import Lookup
 from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
+from casework.nearby import Nearby
 from casework.organisation import Category, Department, Organisation, RosterEntry
 from casework.outbox import Card, OutboxItem
 from casework.people import (
@@ -322,6 +323,22 @@ class IssueRepository(Protocol):
         as typed, case aside), that `scope` may see; newest (the highest id) first, a page of
         `limit` from `offset` within the first `most`; `total` counts them up to `most`. Not
         for numbers (`by_number`)."""
+        ...
+
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        """Record the person as following the issue (the reporter of a duplicate linked to it):
+        they hear when it is resolved and closed. Once per person."""
+        ...
+
+    async def followers(self, issue_id: int) -> list[int]:
+        """The ids of the people following the issue, in order."""
+        ...
+
+    async def near(
+        self, category: str, at: Location, radius_m: float, since: datetime, limit: int
+    ) -> list[Nearby]:
+        """Open issues of `category` with a pin within `radius_m` metres of `at`, logged at
+        `since` or later, each with its distance: the nearest first, up to `limit`."""
         ...
 
 

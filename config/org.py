@@ -22,11 +22,13 @@ from pydantic import (
 )
 
 from casework.durations import parse_duration
+from casework.nearby import RADIUS_MAX_M
 from casework.organisation import (
     AccessPolicy,
     CallbackPolicy,
     Category,
     Department,
+    DuplicatePolicy,
     Evaluation,
     IntakePolicy,
     Names,
@@ -246,6 +248,11 @@ class _Intake(_Strict):
     repeat_flag: Annotated[int, BeforeValidator(_repeat_flag)] = IntakePolicy().repeat_flag
 
 
+class _Duplicates(_Strict):
+    radius_m: Annotated[int, Field(ge=10, le=RADIUS_MAX_M)] = DuplicatePolicy().radius_m
+    days: Annotated[int, Field(ge=1, le=90)] = DuplicatePolicy().days
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
@@ -254,6 +261,7 @@ class _OrgFile(_Strict):
     targets: _Targets = _Targets()
     callback: _Callback = _Callback()
     intake: _Intake = _Intake()
+    duplicates: _Duplicates = _Duplicates()
     evaluation: _Evaluation = _Evaluation()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
@@ -312,6 +320,9 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         targets=Targets(**{name: getattr(parsed.targets, name) for name in _Targets.model_fields}),
         callback=CallbackPolicy(attempts=parsed.callback.attempts),
         intake=IntakePolicy(repeat_flag=parsed.intake.repeat_flag),
+        duplicates=DuplicatePolicy(
+            radius_m=parsed.duplicates.radius_m, days=parsed.duplicates.days
+        ),
         evaluation=Evaluation(
             **{name: getattr(parsed.evaluation, name) for name in _Evaluation.model_fields}
         ),

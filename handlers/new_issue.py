@@ -1,7 +1,8 @@
 """/new: log a citizen's issue from a phone, one short step at a time.
 
-Steps (see docs/intake.mmd): description → category → location → photos → citizen's name →
-citizen's phone → source → urgency → department → (a complaint's: the person complained
+Steps (see docs/intake.mmd): description → category → location → (open issues of the category
+near the pin, if any) → photos → citizen's name → citizen's phone → (their history, if any) →
+source → urgency → department → (a complaint's: the person complained
 about) → summary (Submit, Edit, Cancel).
 The draft lives in the database, so a restart loses nothing; buttons carry the draft's
 token and step, so a press from an old draft or an earlier step changes nothing.
@@ -30,6 +31,7 @@ from casework.intake import (
     located,
 )
 from casework.issues import Source
+from casework.nearby import Nearby
 from casework.services import intake, issues
 from handlers.context import BotContext
 from handlers.refusals import answer
@@ -95,11 +97,14 @@ async def ask(message: Message, context: BotContext, draft: Draft) -> None:
     """Send the question for the draft's current step."""
     people = []
     history = None
+    nearby: list[Nearby] = []
     if draft.step is Step.SUBJECT and draft.department is not None:
         people = await intake.subjects(context.deps, context.staff, draft.department)
     if draft.step is Step.HISTORY:
         history = await intake.history(context.deps, context.staff, draft)
-    asked = wizard.question(draft, context.t, context.deps.org, people, history)
+    if draft.step is Step.NEARBY:
+        nearby = await intake.nearby(context.deps, context.staff, draft)
+    asked = wizard.question(draft, context.t, context.deps.org, people, history, nearby)
     await message.chat.send_message(
         asked.text, parse_mode="HTML" if asked.html else None, reply_markup=asked.markup
     )
@@ -237,6 +242,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if step_name == Step.HISTORY:
         await _history_choice(update, context, token, value)
+        return
+    if step_name == Step.NEARBY:
+        await _nearby_choice(update, context, token, value)
         return
     if step_name == wizard.EDIT:
         field = _step(value)
@@ -433,6 +441,55 @@ async def _call_again(update: Update, context: BotContext, token: str, issue_id:
     if done.card is not None:
         people = done.card.people
         text = Html(text + "\n\n" + card_text(issue, t, deps.org, people, deps.zone))
+        markup = card_keyboard(issue, done.card.actions, t)
+    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+
+
+async def _nearby_choice(update: Update, context: BotContext, token: str, value: str) -> None:
+    """A press at the open issues near the pin: "Same problem" on one (this report is linked
+    to it as a duplicate), or "Log a new issue" (the wizard goes on). Checked again by the use
+    case: an issue closed meanwhile is said so and the list shown as it is now; a forged one is
+    refused."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    message, t, deps = query.message, context.t, context.deps
+    if value == wizard.NEW_ISSUE:
+        draft = await intake.update(
+            deps, context.staff, lambda d: d.advanced(_now(context)), token=token, step=Step.NEARBY
+        )
+        chosen = html.escape(t._("➕ Log a new issue"))
+        await query.answer()
+        await edit_text(query, f"{message.text_html}\n✓ {chosen}")
+        await ask(message, context, draft)
+        return
+    if not value.isdigit():
+        raise errors.StaleStep()
+    try:
+        done = await intake.link_duplicate(
+            deps, context.staff, token, int(value), (message.chat.id, message.message_id)
+        )
+    except errors.IssueNoLongerOpen as closed:
+        await answer(update, context, closed)
+        draft = await _draft(context)
+        if draft.token != token or draft.step is not Step.NEARBY:
+            raise errors.StaleStep() from closed
+        nearby = await intake.nearby(deps, context.staff, draft)
+        asked = wizard.question(draft, t, deps.org, nearby=nearby)
+        assert isinstance(asked.markup, InlineKeyboardMarkup)
+        await edit_text(query, asked.text, asked.markup)
+        return
+    issue = done.issue
+    await query.answer(plain(t._("Linked to {number} as a duplicate.", number=issue.number)))
+    text = t._(
+        "🔗 Linked to <b>{number}</b> as a duplicate: it has now been reported {n} times. "
+        "No new issue was logged, and nothing new went to {department}.",
+        number=issue.number,
+        n=1 + issue.duplicates,
+        department=department_name(issue.department, deps.org, t),
+    )
+    markup = None
+    if done.card is not None:
+        text = Html(text + "\n\n" + card_text(issue, t, deps.org, done.card.people, deps.zone))
         markup = card_keyboard(issue, done.card.actions, t)
     await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 

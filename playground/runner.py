@@ -240,7 +240,7 @@ class Playground:
             before = [int(i) for i in running["before"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if drill is None:
+        if drill is None or self.app is None or self.app.bot_data.resources is None:
             return None
         people = {p.user.id: p.key for p in self.people if p.kind == "private"}
         found = await progress(self.deps, drill, started, people, self.clock.now(), before)
@@ -269,6 +269,8 @@ class Playground:
         return await self.drill_progress()
 
     async def next_deadline(self) -> datetime | None:
+        if self.app is None or self.app.bot_data.resources is None:
+            return None  # between a Reset's stop and start: none to tell
         async with self.deps.store.reading() as tx:
             return await tx.issues.next_deadline(self.clock.now())
 

@@ -219,6 +219,9 @@ def card_text(
                 issue.repeat_calls,
             )
         )
+    if issue.duplicates:
+        reported = 1 + issue.duplicates
+        lines.append(t.n_("👥 Reported {n} time", "👥 Reported {n} times", reported))
     return Html("\n".join(lines))
 
 
@@ -337,6 +340,14 @@ def headline(
             )
         case EventKind.ASSIGNED:
             return t._("👤 {who} assigned {number} to you.", who=who, number=issue.number)
+        case EventKind.RESOLVED if recipient is not None and recipient.id != issue.reporter_id:
+            # The reporter of a duplicate linked to it (a follower): told, nothing asked.
+            return t._(
+                "🏁 {department} resolved {number}, the problem you reported as a duplicate of "
+                "it. You may tell the citizen who called you.",
+                department=department,
+                number=issue.number,
+            )
         case EventKind.RESOLVED if issue.has_citizen_to_call:  # the result is on the card (🏁)
             return t._(
                 "🏁 {department} resolved {number}. Please call the citizen back to check, and "

@@ -119,6 +119,7 @@ _EVENT_KIND = {
     EventKind.REDACTED: N_("personal data removed"),
     EventKind.REPEAT_CALL: N_("repeat call"),
     EventKind.FLAGGED: N_("flagged: reported again and again"),
+    EventKind.DUPLICATE: N_("duplicate report"),
 }
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),

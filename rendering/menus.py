@@ -57,6 +57,11 @@ COMMANDS: tuple[Command, ...] = (
         N_("Remove a citizen's personal data at their request: /redact 13812345678"),
         frozenset({Role.COORDINATOR}),
     ),
+    Command(
+        "merge",
+        N_("Merge two issues that are the same problem: /merge 2611-0042 2611-0057"),
+        frozenset({Role.COORDINATOR}),
+    ),
     Command("lang", N_("Choose your language")),
     Command("cancel", N_("Stop what you are doing")),
 )

@@ -161,6 +161,8 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("took a repeat call, the citizen calling again: {words}", words=text)
         case EventKind.FLAGGED:
             return t._("reported again and again: flagged to the coordinators")
+        case EventKind.DUPLICATE:
+            return t._("duplicate report of the same problem: {words}", words=text)
         case EventKind.REDACTED if event.actor_id is None:
             return t._("removed the citizen's personal data (its retention period was over)")
         case EventKind.REDACTED:

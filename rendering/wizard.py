@@ -28,6 +28,7 @@ from casework.intake import (
     wants_address,
 )
 from casework.issues import Issue, Source
+from casework.nearby import Nearby
 from casework.organisation import LANGUAGES, Organisation
 from casework.people import Staff
 from rendering.i18n import N_, Html, Texts, texts
@@ -86,10 +87,11 @@ def question(
     org: Organisation,
     people: Sequence[Staff] = (),
     history: CitizenHistory | None = None,
+    nearby: Sequence[Nearby] = (),
 ) -> Question:
     """What the wizard asks at the draft's current step (`people`: at a complaint's subject
     step, whom it may name: the department's active members and heads; `history`: at the
-    citizen's history, their earlier issues)."""
+    citizen's history, their earlier issues; `nearby`: the open issues near the pin)."""
     skip, done = t._(_TYPED[Typed.SKIP]), t._(_TYPED[Typed.DONE])
     match draft.step:
         case Step.DESCRIPTION:
@@ -155,6 +157,8 @@ def question(
             )
         case Step.HISTORY:
             return history_question(draft, history or CitizenHistory(()), t, org)
+        case Step.NEARBY:
+            return nearby_question(draft, nearby, t, org)
         case Step.SOURCE:
             buttons = [
                 InlineKeyboardButton(source_name(s, t), callback_data=data(draft, draft.step, s))
@@ -234,6 +238,64 @@ def history_question(
     )
     rows = [*_rows(buttons, 2).inline_keyboard, [new]]
     return Question("\n".join(lines), InlineKeyboardMarkup(rows), html=True)
+
+
+def nearby_question(
+    draft: Draft, nearby: Sequence[Nearby], t: Texts, org: Organisation
+) -> Question:
+    """The open issues of the category near the pin, nearest first, a short line each (number,
+    how far, the start of the description), a "Same problem" button each, and one to log a new
+    issue."""
+    policy = org.duplicates
+    lines = [
+        t._(
+            "📍 Open issues of this category within {metres} m, logged in the last {days} days:",
+            metres=policy.radius_m,
+            days=policy.days,
+        )
+    ]
+    lines += [nearby_line(n, t) for n in nearby]
+    if nearby:
+        lines.append(
+            t._(
+                "The same problem? Tap it to link this report to that issue as a duplicate: "
+                "nothing new goes to the department. Otherwise, log a new issue."
+            )
+        )
+    buttons = [
+        [
+            InlineKeyboardButton(
+                t._("🔗 Same problem: {number}", number=n.issue.number),
+                callback_data=data(draft, Step.NEARBY, n.issue.id),
+            )
+        ]
+        for n in nearby
+    ]
+    new = InlineKeyboardButton(
+        t._("➕ Log a new issue"), callback_data=data(draft, Step.NEARBY, NEW_ISSUE)
+    )
+    return Question("\n".join(lines), InlineKeyboardMarkup([*buttons, [new]]), html=True)
+
+
+NEARBY_WORDS = 20  # of the description, enough to recognise the problem
+
+
+def nearby_line(near: Nearby, t: Texts) -> Html:
+    """`2611-0042 · 约 150 米 · 中山路口路灯不亮…`."""
+    words = near.issue.description.replace("\n", " ")
+    if len(words) > NEARBY_WORDS:
+        words = words[: NEARBY_WORDS - 1] + "…"
+    return t._(
+        "<b>{number}</b> · {distance} · {words}",
+        number=near.issue.number,
+        distance=distance_text(near.metres, t),
+        words=words,
+    )
+
+
+def distance_text(metres: float, t: Texts) -> str:
+    """`约 150 米`: to the nearest 10 m (a phone's pin is no closer than that)."""
+    return t._("about {metres} m", metres=max(10, round(metres / 10) * 10))
 
 
 def history_line(issue: Issue, t: Texts, org: Organisation) -> Html:

@@ -78,7 +78,8 @@ class Composer:
         """A step's notice, a reminder, or a card's edit: each shows the issue's card."""
         item, deps = d.item, self._deps
         assert d.issue is not None
-        masked = d.recipient is None  # a department group: the citizen's details hidden
+        # A department group, or a follower: the citizen's details hidden.
+        masked = d.recipient is None or d.follower
         retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
         card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
         keyboard = None if retired else card_keyboard(d.issue, d.actions, t)

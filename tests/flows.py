@@ -22,11 +22,18 @@ async def log_issue(
     urgent: bool = False,
     phone: str | None = "13812345678",
     source: str = "热线电话",
+    pin: tuple[float, float] | None = None,
 ) -> str:
-    """Log an issue through /new and submit it; returns its number."""
+    """Log an issue through /new and submit it (with the pin shared, if given, and no address
+    in words; a new issue even if there are open ones nearby); returns its number."""
     await worker.send(f"/new {description}")
     await worker.press(worker.last, category)
-    await worker.send("跳过")
+    if pin is None:
+        await worker.send("跳过")
+    else:
+        await worker.share_location(*pin)
+        await worker.send("完成")
+        await past_history(worker)  # the open issues nearby, if any: log a new one
     await worker.send("完成")
     await worker.send("张三")
     await worker.send(phone or "跳过")
@@ -69,7 +76,7 @@ async def logged(
 
 async def past_history(worker: EmulatedUser) -> None:
     """Log a new issue, if the citizen's history was just shown (their phone is on an issue
-    of the last 90 days)."""
+    of the last 90 days), or the open issues near the pin."""
     if worker.last.has_button("登记新工单"):
         await worker.press(worker.last, "登记新工单")
 

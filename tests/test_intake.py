@@ -21,6 +21,7 @@ async def log_streetlight(worker: EmulatedUser) -> None:
     await worker.press(worker.last, "路灯故障")
     await worker.share_location(31.2304, 121.4737)
     await worker.send("中山路12号东侧")
+    await past_history(worker)  # a second time: the open issue at the same place
     await worker.send_photo("photo-1")
     await worker.send_photo("photo-2")
     await worker.send("完成")

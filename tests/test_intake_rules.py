@@ -15,13 +15,16 @@ from casework.intake import (
     answered,
     citizen_history,
     contacted,
+    duplicate_of,
     in_history,
     located,
+    location_given,
     phone_entered,
     repeat_call,
     wants_address,
 )
 from casework.issues import EventKind, Issue, IssueKind, Location, Source, Status
+from casework.organisation import DuplicatePolicy
 from casework.people import Staff
 from casework.roles import Role
 from tests.harness import START
@@ -232,3 +235,51 @@ def test_a_repeat_call_goes_only_on_an_open_issue_of_the_citizens() -> None:
             repeat_call(AT_HISTORY, forged, WORKER, START)
     with pytest.raises(errors.StaleStep):  # the draft moved on from its history
         repeat_call(AT[Step.SOURCE], _issue(), WORKER, START)
+
+
+AT_NEARBY = Draft(
+    token="t", step=Step.NEARBY, updated_at=START, description="路灯又坏了", category="streetlight",
+    location=Location(22.5431, 114.0579),
+)  # fmt: skip
+NEAR = Location(22.5431 + 150 / 111_195, 114.0579)  # 150 m north
+POLICY = DuplicatePolicy(radius_m=200, days=7)
+
+
+def test_the_issues_nearby_are_looked_up_only_when_the_step_ends_with_a_pin_and_a_category() -> (
+    None
+):
+    at_location = dataclasses.replace(AT[Step.LOCATION], category="streetlight")
+    pinned = located(at_location, 22.54, 114.05, START)
+    done = answered(pinned, "完成", Typed.DONE, START)
+    typed = answered(at_location, "中山路12号", None, START)
+    skipped = answered(at_location, "跳过", Typed.SKIP, START)
+
+    assert not location_given(at_location, pinned)  # still asking for the address in words
+    assert location_given(pinned, done)
+    assert not location_given(at_location, typed) and not location_given(at_location, skipped)
+    assert done.to_nearby(START).advanced(START).step is Step.PHOTOS  # "Log a new issue"
+    # From a pin on its own, the wizard never stops at the issues nearby on its way.
+    assert answered(AT[Step.LOCATION], "跳过", Typed.SKIP, START).step is Step.PHOTOS
+
+
+def test_a_duplicate_goes_only_on_an_open_issue_of_the_category_near_enough_and_recent() -> None:
+    issue = _issue(location=NEAR, status=Status.ACCEPTED)
+    event = duplicate_of(AT_NEARBY, issue, WORKER, POLICY, START + timedelta(days=6))
+
+    assert event.kind is EventKind.DUPLICATE and event.text == "路灯又坏了"
+    assert event.department == "roads" and event.actor_id == WORKER.id
+    with pytest.raises(errors.IssueNoLongerOpen):
+        duplicate_of(AT_NEARBY, _issue(location=NEAR, status=Status.CLOSED), WORKER, POLICY, START)
+    too_far = Location(22.5431 + 250 / 111_195, 114.0579)
+    for forged, now in (
+        (None, START),
+        (_issue(location=too_far), START),
+        (_issue(location=None), START),
+        (_issue(location=NEAR, category="water_outage"), START),
+        (_issue(location=NEAR, kind=IssueKind.COMPLAINT), START),
+        (_issue(location=NEAR), START + timedelta(days=7, seconds=1)),
+    ):
+        with pytest.raises(errors.IssueNotFound):
+            duplicate_of(AT_NEARBY, forged, WORKER, POLICY, now)
+    with pytest.raises(errors.StaleStep):  # the draft moved on
+        duplicate_of(AT[Step.PHOTOS], issue, WORKER, POLICY, START)

@@ -8,6 +8,7 @@ timeline's trigger, the figures' queries) is tested in tests/test_storage.py and
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,7 @@ from casework.issues import (
     EventKind,
     Issue,
     IssueKind,
+    Location,
     Solved,
     Source,
     Status,
@@ -557,6 +559,53 @@ async def test_a_citizens_history_is_their_phone_in_any_spelling_since_a_moment_
     # Open ones first, the newest first among each.
     assert [i.number for i in found] == ["2611-0003", "2611-0002", "2611-0001"]
     assert [i.number for i in first_two] == ["2611-0003", "2611-0002"]
+
+
+async def test_open_issues_of_a_category_near_a_point_lately_come_with_their_distance_nearest_first(
+    store: Store,
+) -> None:
+    here = Location(39.9042, 116.4074)  # Beijing: a cell is 170 m east to west there
+    north, east = 1 / 111_195, 1 / (111_195 * math.cos(math.radians(here.latitude)))
+    async with store.transaction() as tx:
+        reporter = await person(tx, 407)
+        placed: list[tuple[int | None, int | None, dict[str, object]]] = [
+            (150, 0, {}),
+            (0, -190, {}),  # two cells west
+            (0, 300, {}),  # too far
+            (10, 10, {"category": "water_outage"}),  # another category
+            (20, 0, {"status": Status.CLOSED}),
+            (0, 30, {"status": Status.RESOLVED}),  # resolved: still open
+            (50, 0, {"created_at": START - DAY}),  # before the moment
+            (None, None, {}),  # no pin
+        ]
+        for n, (metres_north, metres_east, changes) in enumerate(placed, 1):
+            location = (
+                None if metres_north is None or metres_east is None
+                else Location(here.latitude + metres_north * north,
+                              here.longitude + metres_east * east)
+            )  # fmt: skip
+            await tx.issues.create(
+                an_issue(reporter, f"2611-{n:04d}", location=location, **changes)
+            )
+        found = await tx.issues.near("streetlight", here, 200, START, 10)
+        nearest = await tx.issues.near("streetlight", here, 200, START, 1)
+
+    assert [(n.issue.number, round(n.metres)) for n in found] == [
+        ("2611-0006", 30), ("2611-0001", 150), ("2611-0002", 190)
+    ]  # fmt: skip
+    assert [n.issue.number for n in nearest] == ["2611-0006"]
+
+
+async def test_an_issue_is_followed_once_per_person(store: Store, world: World) -> None:
+    first, second = world.issues
+    async with store.transaction() as tx:
+        await tx.issues.follow(first.id, 3, START)
+        await tx.issues.follow(first.id, 2, START)
+        await tx.issues.follow(first.id, 3, START + H)  # again: nothing changes
+
+    async with store.reading() as tx:
+        assert await tx.issues.followers(first.id) == [2, 3]
+        assert await tx.issues.followers(second.id) == []
 
 
 async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(

@@ -58,6 +58,9 @@ class Delivery:
     # A card's edit, of a card that gave way to a newer one of the issue in the same chat.
     older: bool = False
     older_headline: str | None = None  # the older card's own first line
+    # The recipient follows the issue only (the reporter of a duplicate linked to it): they see
+    # its card with the citizen's details hidden, as a group does, and no buttons.
+    follower: bool = False
 
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
@@ -160,10 +163,12 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
                 this = await tx.cards.find(item.chat_id, item.message_id)
                 older_headline = this.headline if this is not None else None
     actions: list[Action] = []
-    visible = True
+    visible, follower = True, False
     if issue is not None and recipient is not None:
         actions = lifecycle.allowed_actions(issue, recipient)
         visible = lifecycle.may(issue, recipient, Action.VIEW)
+        if not visible and recipient.id in await tx.issues.followers(issue.id):
+            visible, follower = True, True
     elif issue is not None and item.department is not None:
         actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
@@ -178,6 +183,7 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
         folded=folded,
         older=older,
         older_headline=older_headline,
+        follower=follower,
     )
 
 

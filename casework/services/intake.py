@@ -17,7 +17,11 @@ from casework.intake import (
     Step,
     choose_subject,
     citizen_history,
+    duplicate_of,
+    in_nearby,
+    location_given,
     may_be_complained_about,
+    nearby_window,
     new_draft,
     phone_entered,
     repeat_call,
@@ -25,6 +29,7 @@ from casework.intake import (
 from casework.issues import Event, EventKind, Issue, IssueKind, Status
 from casework.lifecycle import apply, handed_to
 from casework.metrics import tallies
+from casework.nearby import Nearby
 from casework.numbering import format_number, month_of
 from casework.outbox import Card
 from casework.people import Staff
@@ -93,6 +98,9 @@ async def update(
             ):
                 raise errors.StaleStep()
             changed = change(draft)
+            # Open issues of the category near the pin? None: nothing changes.
+            if location_given(draft, changed) and await _nearby(tx, deps, actor, changed, now):
+                changed = changed.to_nearby(now)
             if phone_entered(draft, changed):
                 assert changed.citizen_phone is not None
                 history = await _history(tx, actor, changed.citizen_phone, now)
@@ -298,3 +306,76 @@ async def call_again(
         if card is not None and shown_at is not None:
             await card_shown(tx, Card(*shown_at, changed.id, actor.id), now)
         return CalledAgain(changed, event, card)
+
+
+# ------------------------------------------------------------------ nearby, same problem
+
+NEARBY_SHOWN = 5  # the nearest few: a worker reads them on a phone
+
+
+async def _nearby(
+    tx: Transaction, deps: Deps, actor: Staff, draft: Draft, now: datetime
+) -> list[Nearby]:
+    if draft.location is None or draft.category is None:
+        return []
+    policy = deps.org.duplicates
+    found = await tx.issues.near(
+        draft.category, draft.location, policy.radius_m, now - nearby_window(policy), 50
+    )
+    return [n for n in found if in_nearby(n.issue, draft, actor, policy, now)][:NEARBY_SHOWN]
+
+
+async def nearby(deps: Deps, actor: Staff, draft: Draft) -> list[Nearby]:
+    """The open issues of the draft's category near its pin, as they are now, nearest first,
+    for the worker to choose from (none without a pin)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        return await _nearby(tx, deps, actor, draft, deps.clock.now())
+
+
+@dataclass(frozen=True)
+class Linked:
+    issue: Issue  # the original, as it is now, its duplicate count up
+    event: Event
+    card: Shown | None  # its card for the worker; None if they may not see it otherwise
+
+
+async def link_duplicate(
+    deps: Deps, actor: Staff, token: str, issue_id: int, shown_at: tuple[int, int] | None = None
+) -> Linked:
+    """Link the draft's report to an open issue nearby as a duplicate (重复件): everything
+    checked again (the draft at the issues nearby, the issue one of them, still open), a note on
+    its timeline with what the worker wrote, its duplicate count up (its cards refreshed), and
+    the draft ends. Nothing new is logged, nothing goes to the department: the same problem is
+    not a second handoff. `shown_at`: the message the worker's copy of the card replaces."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        draft = await tx.drafts.get(actor.id)
+        if draft is None or draft.token != token:
+            raise errors.NoDraft()
+        if draft.expired(now):
+            raise errors.DraftExpired()
+        issue = await tx.issues.get(issue_id)
+        event = duplicate_of(draft, issue, actor, deps.org.duplicates, now)
+        assert issue is not None
+        changed = apply(issue, event, deps.org)
+        # A duplicate is a report too: at `[intake] repeat_flag`, flagged, once.
+        flag = repeat_flag(changed, deps.org, now)
+        if flag is not None:
+            changed = apply(changed, flag, deps.org)
+        if not await tx.issues.save(changed, expected_version=issue.version):
+            raise errors.StaleStep()  # changed in the same instant: the worker presses again
+        event = await tx.timeline.append(issue.id, event)
+        await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
+        await announce(tx, deps.org, changed, event, now)
+        if flag is not None:
+            flag = await tx.timeline.append(issue.id, flag)
+            await flag_to_coordinators(tx, deps.org, changed, flag, now, deps.zone)
+        if actor.id != issue.reporter_id:  # they hear of its result
+            await tx.issues.follow(issue.id, actor.id, now)
+        await tx.drafts.delete(actor.id)
+        card = await shown(tx, changed, actor, None)
+        if card is not None and shown_at is not None:
+            await card_shown(tx, Card(*shown_at, changed.id, actor.id), now)
+        return Linked(changed, event, card)

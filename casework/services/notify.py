@@ -205,6 +205,11 @@ async def people_for(
             for code in sorted(issue.assisting):
                 found += await tx.staff.with_roles(_DEPARTMENT_ROLES, code)
             return found
+        case Audience.FOLLOWERS:
+            found = []
+            for staff_id in await tx.issues.followers(issue.id):
+                found += await _active(tx, staff_id)
+            return found
         case Audience.GROUP:
             return []
     return []

@@ -13,6 +13,7 @@ import aiosqlite
 from casework.issues import Issue, IssueKind, Location, Resolution, Source, Status, Verdict
 from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
+from casework.nearby import Nearby, cells_around, geo_cell, within
 from casework.ports import DepartmentLoad, IssuePage, LookupScope, Viewer
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
@@ -100,11 +101,18 @@ _COLUMNS = (
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
     " unreached, callback_given_up, issue_kind, subject_id, repeat_calls,"
-    " flagged_at"
+    " flagged_at, duplicates"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
 _ENDED = f"status IN {literals(Status.CLOSED, Status.WITHDRAWN)}"
+# Nearby, same problem: one range of the index of 0025 per cell (`geo_cell IN` implies its
+# condition, `geo_cell IS NOT NULL`; said again, SQLite would read the category's every cell).
+_NEAR = (
+    f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_nearby WHERE category = ?"
+    " AND geo_cell IN (SELECT value FROM json_each(?)) AND created_at >= ?"
+    f" AND status IN {_OPEN}"
+)
 _TO_REDACT = f"{_ENDED} AND (redacted_at IS NULL OR redacted_at <= updated_at)"
 _CARDS_TO_RETIRE = f"{_ENDED} AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 
@@ -154,6 +162,7 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         subject_id=row["subject_id"],
         repeat_calls=row["repeat_calls"],
         flagged_at=maybe_from_epoch(row["flagged_at"]),
+        duplicates=row["duplicates"],
     )
 
 
@@ -206,6 +215,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "subject_id": issue.subject_id,
         "repeat_calls": issue.repeat_calls,
         "flagged_at": _maybe_epoch(issue.flagged_at),
+        "duplicates": issue.duplicates,
+        "geo_cell": geo_cell(issue.location),
     }
 
 
@@ -523,6 +534,30 @@ class SqliteIssues:
             (ids,),
         )
         return len(rows)
+
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT OR IGNORE INTO issue_followers (issue_id, staff_id, since) VALUES (?, ?, ?)",
+            (issue_id, staff_id, to_epoch(at)),
+        )
+
+    async def followers(self, issue_id: int) -> list[int]:
+        found = await fetch_all(
+            self._conn,
+            "SELECT staff_id FROM issue_followers WHERE issue_id = ? ORDER BY staff_id",
+            (issue_id,),
+        )
+        return [int(row[0]) for row in found]
+
+    async def near(
+        self, category: str, at: Location, radius_m: float, since: datetime, limit: int
+    ) -> list[Nearby]:
+        # One short range of the index of 0025 per cell around the pin, then the distance.
+        found = await self._load(
+            _NEAR,
+            (category, json.dumps(cells_around(at, radius_m)), to_epoch(since)),
+        )
+        return within(found, at, radius_m)[:limit]
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
         row = await fetch_one(self._conn, sql, params)

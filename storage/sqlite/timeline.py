@@ -25,6 +25,7 @@ _ASIDE = literals(
     EventKind.REDACTED,
     EventKind.REPEAT_CALL,
     EventKind.FLAGGED,
+    EventKind.DUPLICATE,
 )
 
 

@@ -8,9 +8,10 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from casework.intake import Draft
-from casework.issues import Event, EventKind, Issue, Status
+from casework.issues import Event, EventKind, Issue, Location, Status
 from casework.lookup import Lookup, LookupKind, runs
 from casework.metrics import DayCounts, DepartmentCounts, Held, PersonCounts, PersonLoad, Tally
+from casework.nearby import Nearby, within
 from casework.ports import (
     DepartmentLoad,
     EventPage,
@@ -33,6 +34,7 @@ _ASIDE = (
     EventKind.REDACTED,
     EventKind.REPEAT_CALL,
     EventKind.FLAGGED,
+    EventKind.DUPLICATE,
 )
 
 
@@ -209,6 +211,27 @@ class FakeIssues:
         newest_first = sorted(self._t.issues.values(), key=lambda i: i.id, reverse=True)
         found = [i for i in newest_first if _looked_up(i, lookup) and _may_see(i, scope)][:most]
         return IssuePage(found[offset : offset + limit], len(found))
+
+    async def near(
+        self, category: str, at: Location, radius_m: float, since: datetime, limit: int
+    ) -> list[Nearby]:
+        # Every issue measured: no grid here, so the contract test checks SQLite's cells.
+        moment = whole_seconds(since)
+        found = [
+            i
+            for i in self._t.issues.values()
+            if i.category == category and i.status.is_open and i.created_at >= moment
+        ]
+        return within(found, at, radius_m)[:limit]
+
+    async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
+        self._t.write()
+        if (issue_id, staff_id) not in self._t.followers:
+            self._t.followers[(issue_id, staff_id)] = whole_seconds(at)
+            self._t.changed()
+
+    async def followers(self, issue_id: int) -> list[int]:
+        return sorted(staff for issue, staff in self._t.followers if issue == issue_id)
 
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)

@@ -99,6 +99,7 @@ class Tables:
     issues: dict[int, Issue] = field(default_factory=dict)
     issue_counters: dict[str, int] = field(default_factory=dict)
     cards_retired_at: dict[int, datetime] = field(default_factory=dict)
+    followers: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (issue, staff)
     events: dict[int, Event] = field(default_factory=dict)
     drafts: dict[int, tuple[int, Draft]] = field(default_factory=dict)  # by staff: chat, draft
     prompts: dict[int, Prompt] = field(default_factory=dict)

@@ -1,0 +1,254 @@
+"""Nearby, same problem (重复件; issue 19, point 2): once the pin and the category are known in
+/new, the worker sees the open issues of that category logged nearby lately, and can link the
+report to one as a duplicate: a note on its timeline, its count on the card, nothing new to the
+department."""
+
+from __future__ import annotations
+
+import math
+
+from emulator import BotMessage, EmulatedUser
+from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
+from tests.harness import Harness
+
+HERE = (39.9042, 116.4074)  # Beijing
+
+
+def metres_away(north: float = 0, east: float = 0) -> tuple[float, float]:
+    latitude, longitude = HERE
+    return (
+        latitude + north / 111_195,
+        longitude + east / (111_195 * math.cos(math.radians(latitude))),
+    )
+
+
+async def report_at(
+    worker: EmulatedUser, pin: tuple[float, float], category: str = "路灯故障"
+) -> BotMessage:
+    """A second report through /new up to its pin (no address in words): the last message
+    then (the open issues nearby, or the next question)."""
+    await worker.send("/new 路灯又坏了，邻居也在反映")
+    await worker.press(worker.last, category)
+    await worker.share_location(*pin)
+    await worker.send("完成")
+    return worker.last
+
+
+async def count_issues(bot: Harness) -> int:
+    [(count,)] = await rows(bot, "SELECT count(*) FROM issues")
+    return int(count)
+
+
+async def test_a_report_150_metres_away_is_offered_and_linked_as_a_duplicate(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    original = await log_issue(
+        worker, description="中山路12号路灯不亮，整条街晚上都很黑，老人出行不便", pin=HERE
+    )
+
+    offered = await report_at(worker, metres_away(north=150))
+
+    assert "附近 200 米内、近 7 天登记的同类未办结工单" in offered.text
+    assert f"{original} · 约 150 米 · 中山路12号路灯不亮，整条街晚上都很黑…" in offered.text
+    assert offered.has_button(f"同一问题：{original}") and offered.has_button("登记新工单")
+    told = await worker.press(offered, f"同一问题：{original}")
+
+    assert told is not None and f"已作为 {original} 的重复件关联" in (told.text or "")
+    assert f"已作为重复件关联到 {original}，该问题已被反映 2 次" in offered.text
+    assert "同一问题已被反映 2 次" in offered.text  # the original's card, under it
+    assert await count_issues(bot) == 1  # nothing new is logged
+    assert await events(bot, original) == ["submitted", "duplicate"]
+    [(duplicates,)] = await rows(bot, "SELECT duplicates FROM issues WHERE number = ?", original)
+    assert duplicates == 1
+    # Nothing new goes to the department: no notice of the duplicate is queued for anyone.
+    [(notices,)] = await rows(
+        bot,
+        "SELECT count(*) FROM outbox JOIN issue_events ON issue_events.id = outbox.event_id"
+        " WHERE issue_events.kind = 'duplicate' AND outbox.kind = 'event'",
+    )
+    assert notices == 0
+    # The figures count the problem once: one handoff received, one due.
+    figures = await rows(
+        bot,
+        "SELECT measure, sum(value) FROM daily_figures"
+        " WHERE measure IN ('received', 'handoffs_due') GROUP BY measure ORDER BY measure",
+    )
+    assert figures == [("handoffs_due", 1), ("received", 1)]
+    # The department's head sees the count and the note on the original.
+    await head.send(f"/issue {original}")
+    card = next(m for m in reversed(head.messages) if m.has_button("签收"))
+    assert "同一问题已被反映 2 次" in card.text
+    timeline = next(m for m in reversed(head.messages) if "重复件：" in m.text)
+    assert "重复件：路灯又坏了，邻居也在反映" in timeline.text
+    # The draft ended.
+    await worker.send("/new")
+    assert "请简要描述问题" in worker.last.text
+
+
+async def test_a_report_300_metres_away_or_of_another_category_is_not_offered(
+    bot: Harness, worker: EmulatedUser
+) -> None:
+    await log_issue(worker, pin=HERE)
+
+    far = await report_at(worker, metres_away(east=300))
+    await worker.send("/cancel")
+    other = await report_at(worker, metres_away(north=20), category="停水")
+
+    assert "请发送现场照片" in far.text and "请发送现场照片" in other.text
+    assert not any("同类未办结工单" in text for text in worker.texts())
+
+
+async def test_log_a_new_issue_goes_on_with_the_wizard(bot: Harness, worker: EmulatedUser) -> None:
+    await log_issue(worker, pin=HERE)
+
+    offered = await report_at(worker, metres_away(north=50))
+    await worker.press(offered, "登记新工单")
+
+    assert "请发送现场照片" in worker.last.text
+    await worker.send("完成")
+    await worker.send("跳过")
+    await worker.send("跳过")
+    await worker.press(worker.last, "热线电话")
+    await worker.press(worker.last, "一般")
+    await worker.press(worker.last, "✓ ")
+    await worker.press(worker.last, "提交")
+    assert await count_issues(bot) == 2
+
+
+async def test_a_tap_after_the_original_was_withdrawn_says_so_and_the_worker_logs_a_new_one(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    await coordinator.send("/start")
+    original = await log_issue(worker, pin=HERE)
+    offered = await report_at(worker, metres_away(north=150))
+    # Meanwhile the coordination office withdraws it.
+    await coordinator.send(f"/issue {original}")
+    card = next(m for m in reversed(coordinator.messages) if m.has_button("撤回"))
+    await coordinator.press(card, "撤回")
+    await coordinator.press(card, "无效")
+    await answer(coordinator, "群众已撤诉")
+
+    refused = await worker.press(offered, f"同一问题：{original}")
+
+    assert refused is not None and refused.show_alert
+    assert f"{original} 已结案或撤回" in (refused.text or "")
+    assert not offered.has_button(f"同一问题：{original}")  # the list as it is now
+    assert await events(bot, original) == ["submitted", "withdrawn"]
+    await worker.press(offered, "登记新工单")
+    assert "请发送现场照片" in worker.last.text
+
+
+async def test_a_forged_tap_on_an_issue_not_nearby_is_refused(
+    bot: Harness, worker: EmulatedUser
+) -> None:
+    near = await log_issue(worker, pin=HERE)
+    far = await log_issue(worker, description="另一处路灯", pin=metres_away(north=1000))
+    water = await log_issue(worker, description="停水了", category="停水", pin=HERE)
+    offered = await report_at(worker, metres_away(north=100))
+    assert offered.has_button(f"同一问题：{near}")
+    token = offered.buttons[0].callback_data.split(":")[1]  # type: ignore[union-attr]
+
+    for number in (far, water):
+        [(issue_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", number)
+        refused = await worker.press_data(offered, f"n:{token}:nearby:{issue_id}")
+        assert refused is not None and refused.show_alert, number
+
+    assert await events(bot) == ["submitted", "submitted", "submitted"]
+    [(duplicates,)] = await rows(bot, "SELECT sum(duplicates) FROM issues")
+    assert duplicates == 0
+
+
+async def test_the_duplicates_reporter_hears_when_the_original_is_resolved_and_closed(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    original = await log_issue(coordinator, pin=HERE, phone=None)  # closed by its reporter
+    offered = await report_at(worker, metres_away(north=150))
+    await worker.press(offered, f"同一问题：{original}")
+    assert await rows(bot, "SELECT staff_id FROM issue_followers") == [(1,)]
+
+    card = card_for(head, original)
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已更换灯泡")
+
+    told = await worker.wait_for("作为重复件反映的问题")
+    assert f"市政道路科已办结 {original}" in told.text and "已更换灯泡" in told.text
+    assert not told.has_button("确认结案")  # nothing asked of them: the reporter confirms
+    assert "张三" not in told.text  # the original's citizen is not theirs: hidden
+    resolved = await coordinator.wait_for("请核实")
+    await confirm_closed(coordinator, resolved)
+    closed = await worker.wait_for("结案。")
+    assert original in closed.text
+
+
+async def test_a_coordinator_merges_two_issues_choosing_the_one_that_stays(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    stays = await log_issue(coordinator, description="中山路路灯不亮", phone=None)
+    goes = await log_issue(worker, description="中山路12号门口路灯坏了", phone=None)
+
+    await coordinator.send(f"/merge {goes} {stays}")
+    asked = coordinator.last
+    assert "合并这两件工单" in asked.text and stays in asked.text and goes in asked.text
+    await coordinator.press(asked, f"保留 {stays}")
+
+    assert f"{goes} 已并入 {stays}，作为重复件撤回；{stays} 已被反映 2 次" in asked.text
+    assert await events(bot, goes) == ["submitted", "withdrawn"]
+    assert await events(bot, stays) == ["submitted", "duplicate"]
+    [(duplicates,)] = await rows(bot, "SELECT duplicates FROM issues WHERE number = ?", stays)
+    assert duplicates == 1
+    # Withdrawn before its deadline to respond: not a late handoff in the on-time rate.
+    [(before_due,)] = await rows(
+        bot, "SELECT sum(value) FROM daily_figures WHERE measure = 'withdrawn_before_due'"
+    )
+    assert before_due == 1
+    # The one that went: its reporter now hears of the result of the one kept.
+    card = next(m for m in reversed(head.messages) if stays in m.text and m.has_button("签收"))
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已修复")
+    told = await worker.wait_for("作为重复件反映的问题")
+    assert f"市政道路科已办结 {stays}" in told.text
+    # A second press (or a forged one) finds the one that went closed: nothing changes.
+    [(stays_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", stays)
+    [(goes_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", goes)
+    refused = await coordinator.press_data(asked, f"mg:{stays_id}:{goes_id}")
+    assert refused is not None and refused.show_alert
+    assert f"{goes} 已结案或撤回" in (refused.text or "")
+    assert await events(bot, stays) == ["submitted", "duplicate", "accepted", "resolved"]
+
+
+async def test_only_a_coordinator_merges_and_only_two_different_issues(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    refusal_of_role = "您的角色不能进行这项操作。"
+    first = await log_issue(worker)
+    second = await log_issue(worker, description="另一盏灯")
+
+    for person in (head, worker):
+        await person.send(f"/merge {first} {second}")
+        assert person.last.text == refusal_of_role, person.last.text
+    await worker.send("/merge")
+    assert "用法：/merge 编号 编号" in worker.last.text
+    await coordinator.send(f"/merge {first} {first}")
+    assert "合并这两件工单" not in coordinator.last.text and not coordinator.last.buttons
+    assert await events(bot) == ["submitted", "submitted"]
+
+
+async def test_duplicates_count_as_reports_and_the_third_flags_the_issue_to_the_coordinators(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    for person in (head, coordinator):
+        await person.send("/start")
+    original = await log_issue(worker, description="中山路12号路灯不亮", pin=HERE)
+    for north in (100, 150):  # two neighbours report the same lamp
+        offered = await report_at(worker, metres_away(north=north))
+        await worker.press(offered, f"同一问题：{original}")
+        await bot.drain()
+
+    flagged = await coordinator.wait_for(f"{original} 群众已反映 3 次")
+    assert "中山路12号路灯不亮" in flagged.text  # with its card
+    assert await events(bot, original) == ["submitted", "duplicate", "duplicate", "flagged"]
