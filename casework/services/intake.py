@@ -271,6 +271,28 @@ class CalledAgain:
     card: Shown | None  # its card for the worker; None if they may not see it otherwise
 
 
+async def _reported_again(
+    tx: Transaction, deps: Deps, issue: Issue, event: Event, now: datetime
+) -> tuple[Issue, Event]:
+    """The problem reported once more (a repeat call, a duplicate linked): the step applied and
+    saved, counted, announced; and, at `[intake] repeat_flag` reports, the issue flagged to the
+    coordinators, once (recorded on the issue by the same save). The issue and the step as
+    recorded."""
+    changed = apply(issue, event, deps.org)
+    flag = repeat_flag(changed, deps.org, now)
+    if flag is not None:
+        changed = apply(changed, flag, deps.org)
+    if not await tx.issues.save(changed, expected_version=issue.version):
+        raise errors.StaleStep()  # changed in the same instant: the worker presses again
+    event = await tx.timeline.append(issue.id, event)
+    await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
+    await announce(tx, deps.org, changed, event, now)
+    if flag is not None:
+        flag = await tx.timeline.append(issue.id, flag)
+        await flag_to_coordinators(tx, deps.org, changed, flag, now, deps.zone)
+    return changed, event
+
+
 async def call_again(
     deps: Deps, actor: Staff, token: str, issue_id: int, shown_at: tuple[int, int] | None = None
 ) -> CalledAgain:
@@ -287,20 +309,7 @@ async def call_again(
         issue = await tx.issues.get(issue_id)
         event = repeat_call(draft, issue, actor, now)
         assert issue is not None
-        changed = apply(issue, event, deps.org)
-        # Reported `[intake] repeat_flag` times: flagged to the coordinators, once (recorded
-        # on the issue by the same save).
-        flag = repeat_flag(changed, deps.org, now)
-        if flag is not None:
-            changed = apply(changed, flag, deps.org)
-        if not await tx.issues.save(changed, expected_version=issue.version):
-            raise errors.StaleStep()  # changed in the same instant: the worker presses again
-        event = await tx.timeline.append(issue.id, event)
-        await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
-        await announce(tx, deps.org, changed, event, now)
-        if flag is not None:
-            flag = await tx.timeline.append(issue.id, flag)
-            await flag_to_coordinators(tx, deps.org, changed, flag, now, deps.zone)
+        changed, event = await _reported_again(tx, deps, issue, event, now)
         await tx.drafts.delete(actor.id)
         card = await shown(tx, changed, actor, None)
         if card is not None and shown_at is not None:
@@ -359,19 +368,7 @@ async def link_duplicate(
         issue = await tx.issues.get(issue_id)
         event = duplicate_of(draft, issue, actor, deps.org.duplicates, now)
         assert issue is not None
-        changed = apply(issue, event, deps.org)
-        # A duplicate is a report too: at `[intake] repeat_flag`, flagged, once.
-        flag = repeat_flag(changed, deps.org, now)
-        if flag is not None:
-            changed = apply(changed, flag, deps.org)
-        if not await tx.issues.save(changed, expected_version=issue.version):
-            raise errors.StaleStep()  # changed in the same instant: the worker presses again
-        event = await tx.timeline.append(issue.id, event)
-        await tx.metrics.tally(tallies(event, issue, changed, deps.zone))
-        await announce(tx, deps.org, changed, event, now)
-        if flag is not None:
-            flag = await tx.timeline.append(issue.id, flag)
-            await flag_to_coordinators(tx, deps.org, changed, flag, now, deps.zone)
+        changed, event = await _reported_again(tx, deps, issue, event, now)
         if actor.id != issue.reporter_id:  # they hear of its result
             await tx.issues.follow(issue.id, actor.id, now)
         await tx.drafts.delete(actor.id)
