@@ -195,6 +195,7 @@ _PLAIN = {
     EventKind.PRAISE: "praise",
     EventKind.CONFIRMED: "closed",
     EventKind.REPEAT_CALL: "repeat_calls",
+    EventKind.DUPLICATE: "duplicates",
 }
 CLOSED_BY = "closed_by:"
 # Per person, as CLOSED_BY: resolutions of issues assigned to them, complaints naming them,
@@ -309,6 +310,7 @@ class DepartmentCounts:
     closed: int = 0  # confirmed closings (结案)
     complaints: int = 0  # complaints handed to the department (logged, or re-routed to it)
     repeat_calls: int = 0  # citizens calling again about its open issues (重复来电, 催单)
+    duplicates: int = 0  # reports linked to its open issues as the same problem (重复件)
     open_now: int = 0
     overdue_now: int = 0
     # Every wait ended in the period, in seconds, for the medians: a year in a big city has a

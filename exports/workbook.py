@@ -158,7 +158,7 @@ class Tables:
             t._("Accepted"), t._("Closed of those"), t._("Call-backs with a verdict"),
             t._("Could not reach"), t._("Asked whether contacted"), t._("Contacted"),
             t._("Asked whether solved"), t._("Solved"), t._("Partly solved"),
-            t._("Repeat calls"),
+            t._("Repeat calls"), t._("Duplicates"),
         ]  # fmt: skip
         return [Column(t._("Department"), PLACE), *(Column(title) for title in titles)]
 
@@ -194,7 +194,7 @@ class Tables:
             c.satisfied + c.basically_satisfied + c.dissatisfied, c.unreachable,
             c.contacted + c.not_contacted, c.contacted,
             c.solved + c.partly_solved + c.not_solved, c.solved, c.partly_solved,
-            c.repeat_calls,
+            c.repeat_calls, c.duplicates,
         ]  # fmt: skip
 
     def people_columns(self) -> Sequence[Column]:

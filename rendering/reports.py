@@ -66,6 +66,9 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         repeated = _repeat_calls(report.departments, t, org)
         if repeated is not None:
             lines.append(repeated)
+        duplicated = _duplicates(report.departments, t, org)
+        if duplicated is not None:
+            lines.append(duplicated)
         if report.flagged:
             lines.append(_flagged(report.flagged, t))
         lines += [_uneven(u, t, org) for u in report.uneven]
@@ -84,6 +87,27 @@ def report_text(report: Report, t: Texts, deps: Deps) -> Html:
         lines += [_load(p, t) for p in report.workload]
     lines += [_uneven(u, t, org) for u in report.uneven]
     return Html("\n".join(lines))
+
+
+def _duplicates(
+    departments: Sequence[DepartmentMetrics], t: Texts, org: Organisation
+) -> Html | None:
+    """`👥 重复件：市政道路科 2 件`: the departments whose open issues were reported again as the
+    same problem, the most first; None when none was."""
+    linked = sorted(
+        (m for m in departments if m.counts.duplicates), key=lambda m: -m.counts.duplicates
+    )
+    if not linked:
+        return None
+    parts = t._(", ").join(
+        t._(
+            "{department} {n}",
+            department=department_name(m.department, org, t),
+            n=m.counts.duplicates,
+        )
+        for m in linked
+    )
+    return t._("👥 Duplicates (the same problem reported again): {departments}", departments=parts)
 
 
 def _repeat_calls(
@@ -194,6 +218,8 @@ def _figures(m: DepartmentMetrics, t: Texts) -> list[Html]:
             praise_rate=percent(m.praise_rate, t), praise=c.praise, closed=c.closed),
         t._("Repeat calls (citizens calling again about its open issues): {n}",
             n=c.repeat_calls),
+        t._("Duplicates (the same problem reported again, linked to its open issues): {n}",
+            n=c.duplicates),
     ]  # fmt: skip
 
 

@@ -6,6 +6,7 @@ department."""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from emulator import BotMessage, EmulatedUser
 from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
@@ -252,3 +253,27 @@ async def test_duplicates_count_as_reports_and_the_third_flags_the_issue_to_the_
     flagged = await coordinator.wait_for(f"{original} 群众已反映 3 次")
     assert "中山路12号路灯不亮" in flagged.text  # with its card
     assert await events(bot, original) == ["submitted", "duplicate", "duplicate", "flagged"]
+
+
+async def test_stats_and_the_export_count_the_duplicates_per_department(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    for person in (head, coordinator):
+        await person.send("/start")
+    original = await log_issue(worker, description="中山路12号路灯不亮", pin=HERE)
+    offered = await report_at(worker, metres_away(north=150))
+    await worker.press(offered, f"同一问题：{original}")
+    bot.clock.advance(timedelta(minutes=1))  # figures count up to now, the link before it
+
+    await coordinator.send("/stats")
+    await head.send("/stats")
+
+    ranking = next(m.text for m in coordinator.messages if "各承办单位绩效排名" in m.text)
+    assert "👥 重复件（同一问题再次反映）：市政道路科 1 件" in ranking
+    figures = next(m.text for m in head.messages if "市政道路科 2026年11月" in m.text)
+    assert "重复件（同一问题再次反映，已关联到未办结工单）：1 件" in figures
+    # Days later, the day of the link is a whole day: counted from the daily figures.
+    bot.clock.advance(timedelta(days=2))
+    await head.send("/stats")
+    _, again = [m.text for m in head.messages if "市政道路科 2026年11月" in m.text]
+    assert "重复件（同一问题再次反映，已关联到未办结工单）：1 件" in again

@@ -252,7 +252,7 @@ async def test_the_export_counts_the_repeat_calls_and_has_them_on_the_timeline(
     book = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
     header, *departments = list(book["指标"].values)
     metrics = {row[0]: row for row in departments}
-    assert header[-1] == "重复来电"
-    assert metrics["市政道路科"][-1] == 1 and metrics["供水服务中心"][-1] == 0
+    assert header[-2:] == ("重复来电", "重复件")
+    assert metrics["市政道路科"][-2] == 1 and metrics["供水服务中心"][-2] == 0
     timeline = list(book["办理记录"].values)
     assert [row[3] for row in timeline[1:]] == ["登记", "重复来电"]

@@ -84,6 +84,7 @@ _STEP_FIELDS = {
     EventKind.REROUTED: "received",
     EventKind.TRANSFERRED: "received",
     EventKind.REPEAT_CALL: "repeat_calls",
+    EventKind.DUPLICATE: "duplicates",
 }
 _VERDICT_FIELDS = {
     Verdict.SATISFIED: "satisfied",
