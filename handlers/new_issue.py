@@ -14,7 +14,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from casework import errors
@@ -358,6 +358,19 @@ async def _summary_choice(update: Update, context: BotContext, token: str, value
     )
 
 
+async def _log_a_new_one(query: CallbackQuery, context: BotContext, token: str, step: Step) -> None:
+    """ "Log a new issue" pressed at the citizen's history or at the issues nearby: the list
+    says what was chosen, and the wizard goes on to its next question."""
+    assert isinstance(query.message, Message)
+    draft = await intake.update(
+        context.deps, context.staff, lambda d: d.advanced(_now(context)), token=token, step=step
+    )
+    chosen = html.escape(context.t._("➕ Log a new issue"))
+    await query.answer()
+    await edit_text(query, f"{query.message.text_html}\n✓ {chosen}")
+    await ask(query.message, context, draft)
+
+
 async def _history_choice(update: Update, context: BotContext, token: str, value: str) -> None:
     """A press at the citizen's history: an open issue (asked to confirm a repeat call on it),
     the confirmation, Back to the list, or "Log a new issue" (the wizard goes on). Each press
@@ -365,15 +378,9 @@ async def _history_choice(update: Update, context: BotContext, token: str, value
     as it is now; a forged one is refused."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    message, t, deps = query.message, context.t, context.deps
+    t, deps = context.t, context.deps
     if value == wizard.NEW_ISSUE:
-        draft = await intake.update(
-            deps, context.staff, lambda d: d.advanced(_now(context)), token=token, step=Step.HISTORY
-        )
-        chosen = html.escape(t._("➕ Log a new issue"))
-        await query.answer()
-        await edit_text(query, f"{message.text_html}\n✓ {chosen}")
-        await ask(message, context, draft)
+        await _log_a_new_one(query, context, token, Step.HISTORY)
         return
     confirmed = value.startswith(wizard.CONFIRM_REPEAT)
     number = value.removeprefix(wizard.CONFIRM_REPEAT)
@@ -454,13 +461,7 @@ async def _nearby_choice(update: Update, context: BotContext, token: str, value:
     assert query is not None and isinstance(query.message, Message)
     message, t, deps = query.message, context.t, context.deps
     if value == wizard.NEW_ISSUE:
-        draft = await intake.update(
-            deps, context.staff, lambda d: d.advanced(_now(context)), token=token, step=Step.NEARBY
-        )
-        chosen = html.escape(t._("➕ Log a new issue"))
-        await query.answer()
-        await edit_text(query, f"{message.text_html}\n✓ {chosen}")
-        await ask(message, context, draft)
+        await _log_a_new_one(query, context, token, Step.NEARBY)
         return
     if not value.isdigit():
         raise errors.StaleStep()
