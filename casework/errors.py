@@ -82,6 +82,15 @@ class IssueNoLongerOpen(CaseworkError):
         self.number = number
 
 
+class CannotMerge(CaseworkError):
+    """One of two issues to merge is no longer open (closed or withdrawn meanwhile), or is
+    resolved and waits for its citizen's call-back (`resolved`): it cannot go now."""
+
+    def __init__(self, number: str, resolved: bool = False) -> None:
+        super().__init__(number, resolved)
+        self.number, self.resolved = number, resolved
+
+
 class WrongState(CaseworkError):
     """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
 

@@ -598,7 +598,9 @@ def on_the_record(event: Event, before: Issue, after: Issue) -> Event:
 _ENDS_A_WAIT_FOR_RESPONSE = {
     EventKind.ACCEPTED, EventKind.RETURNED, EventKind.TRANSFERRED, EventKind.WITHDRAWN,
 }  # fmt: skip
-_ENDS_A_WAIT_FOR_RESOLUTION = {EventKind.RESOLVED, EventKind.TRANSFERRED}
+# A withdrawal ends it too: the rates count none of those (`casework.metrics.tallies`) but a
+# duplicate's, which is not a second resolution that can be late.
+_ENDS_A_WAIT_FOR_RESOLUTION = {EventKind.RESOLVED, EventKind.TRANSFERRED, EventKind.WITHDRAWN}
 
 
 def deadline_set_by(event: Event, issue: Issue) -> datetime | None:

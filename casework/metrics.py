@@ -8,10 +8,10 @@ The process rates, from the department's own steps:
 - on-time acceptance rate (按时签收率; "response rate" before issue 17) = handoffs answered
   (accepted, returned or transferred on) by their response deadline / handoffs whose response
   deadline fell in the period, less those withdrawn (by the reporter or a coordinator) before
-  the deadline;
+  the deadline, and those withdrawn as a duplicate (merged) at any time;
 - on-time resolution rate (按时办结率) = acceptances (and reopenings) resolved by their
   resolution deadline / those whose resolution deadline fell in the period, less those
-  transferred on before it;
+  transferred on before it, and those withdrawn as a duplicate (merged) at any time;
 - closing rate (结案率; "resolution rate" before issue 17) = acceptances in the period followed
   by a confirmed closing (before any later acceptance; a later reopening does not undo it) /
   acceptances in the period;
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from casework.issues import Contact, Event, EventKind, Issue, Solved, Spell
+from casework.issues import Contact, Event, EventKind, Issue, Solved, Spell, WithdrawReason
 from casework.people import Staff
 
 
@@ -187,6 +187,23 @@ _IN_TIME = {
     (Spell.RESOLUTION, EventKind.RESOLVED): "resolved_in_time",
     (Spell.RESOLUTION, EventKind.TRANSFERRED): "transferred_before_due",
 }
+# A withdrawal as a duplicate (重复件: merged into the issue that stays, or withdrawn as one by
+# its reporter) ends its wait as if before the deadline, however late: the problem is counted
+# once, by the issue that stays, and a duplicate is not a second handoff that can be late.
+_DUPLICATE_ENDS = {
+    Spell.RESPONSE: "withdrawn_before_due",
+    Spell.RESOLUTION: "transferred_before_due",
+}
+
+
+def _ended_in_time(event: Event, spell: Spell, due: datetime) -> str | None:
+    """The measure a step that ended a wait adds on the wait's deadline day, if any."""
+    if event.kind is EventKind.WITHDRAWN and event.withdraw_reason is WithdrawReason.DUPLICATE:
+        return _DUPLICATE_ENDS[spell]
+    measure = _IN_TIME.get((spell, event.kind))
+    return measure if measure is not None and event.at <= due else None
+
+
 _PLAIN = {
     EventKind.ACCEPTED: "accepted",
     EventKind.REOPENED: "reopened",
@@ -246,8 +263,8 @@ def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) ->
         ]
         found += [Tally(on(event.at), department, name) for name in answered if name]
     if event.spell is not None and event.spell_due_at is not None and event.spell_department:
-        measure = _IN_TIME.get((event.spell, event.kind))
-        if measure is not None and event.at <= event.spell_due_at:
+        measure = _ended_in_time(event, event.spell, event.spell_due_at)
+        if measure is not None:
             found.append(Tally(on(event.spell_due_at), event.spell_department, measure))
     if event.kind is EventKind.CONFIRMED:
         if before is not None and before.closures == 0 and before.accepted_at is not None:

@@ -185,6 +185,7 @@ async def _timeline(
         context.t,
         deps.org,
         deps.zone,
+        merge=details.may_merge,
     )
     await query.answer()
     await edit_text(query, text, markup)

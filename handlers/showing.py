@@ -87,7 +87,9 @@ async def send_details(chat_id: int, context: BotContext, issue_id: int) -> None
     details = await views.details(deps, context.staff, issue_id)
     issue = details.issue
     await send_card(chat_id, context, Shown(issue, details.actions, details.people))
-    text, markup = timeline_page(issue, details.timeline, details.people, 0, t, deps.org, deps.zone)
+    text, markup = timeline_page(
+        issue, details.timeline, details.people, 0, t, deps.org, deps.zone, details.may_merge
+    )
     await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
 
 

@@ -76,6 +76,14 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("You cannot end your own access.")
         case errors.IssueNotFound():
             return t._("No issue with that number that you may see. Numbers look like 2611-0042.")
+        case errors.CannotMerge(number=number, resolved=True):
+            return t._(
+                "{number} is resolved and waits for its citizen's call-back: record it (or "
+                "reopen the issue) before merging.",
+                number=number,
+            )
+        case errors.CannotMerge(number=number):
+            return t._("{number} is closed or withdrawn: there is nothing to merge.", number=number)
         case errors.IssueNoLongerOpen(number=number):
             return t._(
                 "{number} is no longer open (closed or withdrawn meanwhile): log this call as a "

@@ -19,6 +19,9 @@ PAGE_LINES = 15
 PAGE_CHARACTERS = 3500  # leaves room under Telegram's 4096 for the header
 
 
+MERGE_WITH = "mw"  # `mw:<issue id>`: what it may be merged with (handlers/merging.py)
+
+
 def timeline_page(
     issue: Issue,
     events: Sequence[Event],
@@ -27,8 +30,10 @@ def timeline_page(
     t: Texts,
     org: Organisation,
     zone: ZoneInfo,
+    merge: bool = False,
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
-    """One page of the timeline (the newest page is the last), with buttons to the others."""
+    """One page of the timeline (the newest page is the last), with buttons to the others;
+    `merge`: and one to merge the issue with a duplicate (a coordinator's, the issue open)."""
     all_pages = _pages(timeline_lines(events, t, org, people, zone))
     pages = len(all_pages)
     page = min(max(page, 0), pages - 1)
@@ -55,6 +60,9 @@ def timeline_page(
     if photos or issue.location is not None:
         label = _media_label(photos, issue.location is not None, t)
         rows.append([InlineKeyboardButton(label, callback_data=callback(issue.id, MEDIA))])
+    if merge:
+        label = t._("🔗 Merge with a duplicate")
+        rows.append([InlineKeyboardButton(label, callback_data=f"{MERGE_WITH}:{issue.id}")])
     markup = InlineKeyboardMarkup(rows) if rows else None
     return Html("\n".join([header, *all_pages[page]])), markup
 

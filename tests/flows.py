@@ -82,8 +82,13 @@ async def past_history(worker: EmulatedUser) -> None:
 
 
 def card_for(person: EmulatedUser, number: str) -> BotMessage:
-    """The newest message to this person that shows the issue's card."""
-    cards = [m for m in person.messages if number in m.text and m.buttons]
+    """The newest message to this person that shows the issue's card (not its timeline, whose
+    buttons page it, send its photos, or merge it)."""
+    cards = [
+        m
+        for m in person.messages
+        if number in m.text and m.buttons and not m.text.startswith("📜 ")
+    ]
     assert cards, f"{person.first_name} has no card of {number}: {person.texts()}"
     return cards[-1]
 

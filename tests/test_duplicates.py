@@ -277,3 +277,68 @@ async def test_stats_and_the_export_count_the_duplicates_per_department(
     await head.send("/stats")
     _, again = [m.text for m in head.messages if "市政道路科 2026年11月" in m.text]
     assert "重复件（同一问题再次反映，已关联到未办结工单）：1 件" in again
+
+
+async def test_a_coordinator_merges_from_an_issues_details_choosing_among_its_likely_duplicates(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    stays = await log_issue(worker, description="中山路路灯不亮", pin=HERE, phone="13900001111")
+    goes = await log_issue(worker, description="中山路口路灯坏了", pin=metres_away(north=150))
+    far = await log_issue(worker, description="远处的路灯", pin=metres_away(north=-300), phone=None)
+    same_citizen = await log_issue(
+        worker, description="楼道漏水", category="停水", phone="139 0000 1111"
+    )
+
+    await head.send(f"/issue {stays}")  # a head: no merging
+    assert not any(m.has_button("🔗 与重复件合并") for m in head.messages)
+    await coordinator.send(f"/issue {goes}")
+    timeline = next(m for m in reversed(coordinator.messages) if m.has_button("🔗 与重复件合并"))
+    await coordinator.press(timeline, "🔗 与重复件合并")
+    offered = coordinator.last
+    assert f"哪一件与 {goes} 是同一问题" in offered.text
+    labels = [b.text for b in offered.buttons]
+    assert any(label.startswith(f"{stays} · 150 米") for label in labels), labels
+    assert not any(far in label or same_citizen in label for label in labels), labels
+
+    await coordinator.send(f"/issue {stays}")
+    timeline = next(m for m in reversed(coordinator.messages) if m.has_button("🔗 与重复件合并"))
+    await coordinator.press(timeline, "🔗 与重复件合并")
+    offered = coordinator.last
+    labels = [b.text for b in offered.buttons]
+    assert f"{same_citizen} · 同一群众 · 楼道漏水" in labels, labels  # its phone, spelt apart
+    await coordinator.press(offered, f"{goes} · 150 米 · 中山路口路灯坏了")
+    assert "合并这两件工单" in offered.text
+    await coordinator.press(offered, f"保留 {stays}")
+
+    assert f"{goes} 已并入 {stays}" in offered.text
+    assert await events(bot, goes) == ["submitted", "withdrawn"]
+    assert await events(bot, stays) == ["submitted", "duplicate"]
+
+
+async def test_an_accepted_issue_may_be_merged_away_but_one_awaiting_its_call_back_stays(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    accepted = await log_issue(worker, description="中山路路灯不亮", phone=None)
+    await head.press(card_for(head, accepted), "签收")
+    resolved = await log_issue(worker, description="中山路12号路灯坏了")
+    card = card_for(head, resolved)
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已修复")
+
+    await coordinator.send(f"/merge {accepted} {resolved}")
+    asked = coordinator.last
+    assert asked.has_button(f"保留 {resolved}")  # the one awaiting its call-back stays
+    assert not asked.has_button(f"保留 {accepted}")
+    [(resolved_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", resolved)
+    [(accepted_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", accepted)
+    forged = await coordinator.press_data(asked, f"mg:{accepted_id}:{resolved_id}")
+    assert forged is not None and forged.show_alert
+    assert f"{resolved} 已办结，正等待回访群众" in (forged.text or "")
+
+    await coordinator.press(asked, f"保留 {resolved}")
+    assert await events(bot, accepted) == ["submitted", "accepted", "withdrawn"]
+    told = await head.wait_for(f"撤回了 {accepted}")  # the department stops on it
+    assert "重复" in told.text

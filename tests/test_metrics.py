@@ -66,7 +66,7 @@ from casework.metrics import (
     tallies,
 )
 from casework.people import Staff
-from casework.services import intake, issues, reports
+from casework.services import intake, issues, merging, reports
 from storage.sqlite import metrics as sqlite_metrics
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.schema import discover, migrate
@@ -637,3 +637,37 @@ async def test_the_call_backs_are_counted_from_their_own_covering_index(tmp_path
     assert (
         "USING COVERING INDEX issue_events_callback_answers (kind=? AND at>? AND at<?)" in plan
     ), plan
+
+
+async def test_an_issue_merged_into_another_is_neither_a_late_handoff_nor_a_late_resolution(
+    bot: Harness,
+) -> None:
+    """A duplicate merged after its deadlines passed (issue 19: the problem counts once): the
+    one never answered and the one accepted and never resolved count in neither on-time rate,
+    from the daily figures and from the timeline alike."""
+    h = History(bot)
+    stays = await h.log(nov(2, 9), "中山路路灯不亮")
+    unanswered = await h.log(nov(2, 9, 30), "同一盏灯")  # due 11:30, never answered
+    unresolved = await h.log(nov(2, 10), "同一盏灯，又一位邻居")
+    await h.step(nov(2, 10, 30), MEMBER, unresolved, Accept())  # resolve by the 5th, 10:00
+    await h.step(nov(2, 10, 45), MEMBER, stays, Accept())
+    await h.step(nov(4, 9), MEMBER, stays, Resolve("修好了"))
+    coordinator = await h.person(COORDINATOR)
+    bot.clock.set(nov(6, 9))  # both deadlines passed
+    for goes in (unanswered, unresolved):
+        await merging.merge(h.deps, coordinator, stays.id, goes.id)
+    bot.clock.set(nov(30, 12))
+
+    report = await figures(h, COORDINATOR, ["2026-11"])
+    [roads] = [m for m in report.departments if m.department == "roads"]
+    assert roads.on_time_acceptance_rate == 1.0  # 2 of 3 before: the merged one was late
+    assert roads.on_time_resolution_rate == 1.0  # 1 of 2 before
+    period = reports.choose_period(h.deps, ["2026-11"])
+    async with h.deps.store.transaction() as tx:
+        [straight] = [
+            c
+            for c in await tx.metrics.counted(period.start, nov(30, 12))
+            if c.department == "roads"
+        ]
+    for measure in MEASURES:
+        assert getattr(roads.counts, measure) == getattr(straight, measure), measure

@@ -7,27 +7,86 @@ import dataclasses
 from dataclasses import dataclass
 
 from casework import errors, lifecycle
+from casework.commands import Action
+from casework.intake import HISTORY_READ, HISTORY_WINDOW, nearby_window
 from casework.issues import Event, Issue
-from casework.merging import check_merge, merge_steps
+from casework.merging import check_merge, check_pair, may_merge, merge_steps
 from casework.metrics import tallies
+from casework.nearby import Nearby
 from casework.numbering import parse_number
 from casework.people import Staff
 from casework.ports import Transaction
+from casework.retention import phone_spellings
 from casework.services import Deps, reload_actor
 from casework.services.notify import announce
 
 
 async def pair(deps: Deps, actor: Staff, first: str, second: str) -> tuple[Issue, Issue]:
     """The two issues typed, checked as the merge will be, for the coordinator to choose the
-    one that stays."""
+    one that stays (`casework.merging.may_go` says which may go)."""
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
-        return check_merge(await _by_number(tx, first), await _by_number(tx, second), actor)
+        return check_pair(await _by_number(tx, first), await _by_number(tx, second), actor)
+
+
+async def pair_of(deps: Deps, actor: Staff, first_id: int, second_id: int) -> tuple[Issue, Issue]:
+    """As `pair`, for two issues a button names (a candidate chosen under an issue's details)."""
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        return check_pair(await tx.issues.get(first_id), await tx.issues.get(second_id), actor)
 
 
 async def _by_number(tx: Transaction, text: str) -> Issue | None:
     number = parse_number(text)
     return None if number is None else await tx.issues.by_number(number)
+
+
+CANDIDATES_SHOWN = 5  # of each kind: a coordinator reads them on a phone
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What an issue may be merged with, found for a coordinator under its details."""
+
+    issue: Issue
+    nearby: list[Nearby]  # open, of its category, within `[duplicates]`'s radius and days
+    same_citizen: list[Issue]  # open, of the same citizen's phone, of the last 90 days
+
+
+async def candidates(deps: Deps, actor: Staff, issue_id: int) -> Candidates:
+    """The open issues that may be the same problem as this one, for a coordinator to merge
+    it with: of its category near its pin, logged within `[duplicates] days` of it, nearest
+    first; and those of the same citizen (the history the intake shows). Any other is merged
+    with `/merge`."""
+    now = deps.clock.now()
+    async with deps.store.transaction() as tx:
+        actor = await reload_actor(tx, actor)
+        issue = await tx.issues.get(issue_id)
+        if issue is None or not lifecycle.may(issue, actor, Action.VIEW):
+            raise errors.IssueNotFound()
+        if not may_merge(issue, actor):
+            check_pair(issue, issue, actor)  # says why: the role, or the issue not open
+        policy, window = deps.org.duplicates, nearby_window(deps.org.duplicates)
+        nearby: list[Nearby] = []
+        if issue.location is not None:
+            found = await tx.issues.near(
+                issue.category, issue.location, policy.radius_m, issue.created_at - window, 50
+            )
+            nearby = [
+                n
+                for n in found
+                if n.issue.id != issue.id and n.issue.created_at <= issue.created_at + window
+            ]
+        same: list[Issue] = []
+        if issue.citizen_phone:
+            spellings = phone_spellings(issue.citizen_phone)
+            shown = {n.issue.id for n in nearby[:CANDIDATES_SHOWN]}
+            same = [
+                i
+                for i in await tx.issues.of_citizen(spellings, now - HISTORY_WINDOW, HISTORY_READ)
+                if i.id != issue.id and i.status.is_open and i.id not in shown
+            ]
+        return Candidates(issue, nearby[:CANDIDATES_SHOWN], same[:CANDIDATES_SHOWN])
 
 
 @dataclass(frozen=True)
@@ -47,7 +106,7 @@ async def merge(deps: Deps, actor: Staff, stays_id: int, goes_id: int) -> Merged
         stays, goes = check_merge(
             await tx.issues.get(stays_id), await tx.issues.get(goes_id), actor
         )
-        withdrawn, duplicate = merge_steps(stays, goes, actor, now, deps.org)
+        withdrawn, duplicate = merge_steps(stays, goes, actor, now)
         gone = await _step(tx, deps, goes, withdrawn)
         kept = lifecycle.apply(stays, duplicate, deps.org)
         kept = dataclasses.replace(kept, duplicates=stays.duplicates + 1 + goes.duplicates)

@@ -8,6 +8,7 @@ from casework import errors, lifecycle
 from casework.commands import Action
 from casework.issues import Event, Issue
 from casework.lookup import Lookup, LookupKind
+from casework.merging import may_merge
 from casework.numbering import parse_number
 from casework.people import Staff
 from casework.ports import IssuePage, LookupScope, Transaction, Viewer
@@ -36,6 +37,7 @@ class Details:
     timeline: list[Event]
     people: dict[int, Staff]  # everyone the timeline names
     actions: list[Action]  # what the viewer may do now
+    may_merge: bool = False  # a coordinator, the issue open: merged with a duplicate
 
 
 async def find(deps: Deps, actor: Staff, number_text: str) -> Issue:
@@ -68,7 +70,8 @@ async def details(deps: Deps, actor: Staff, issue_id: int) -> Details:
         if issue.subject_id:
             named.add(issue.subject_id)
         people = await tx.staff.by_ids(named)
-    return Details(issue, timeline, people, lifecycle.allowed_actions(issue, actor))
+    actions = lifecycle.allowed_actions(issue, actor)
+    return Details(issue, timeline, people, actions, may_merge(issue, actor))
 
 
 async def card(deps: Deps, actor: Staff, issue_id: int, group: str | None = None) -> Shown | None:

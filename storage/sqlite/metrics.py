@@ -13,7 +13,16 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from casework.issues import Contact, EventKind, IssueKind, Solved, Spell, Status, Verdict
+from casework.issues import (
+    Contact,
+    EventKind,
+    IssueKind,
+    Solved,
+    Spell,
+    Status,
+    Verdict,
+    WithdrawReason,
+)
 from casework.metrics import (
     CLOSED_BY,
     COMPLAINED_OF,
@@ -56,16 +65,20 @@ GROUP BY department
 
 # How those waits ended, counted from the steps that ended them (each keeps its wait's deadline).
 _RESPONSE, _RESOLUTION = literal(Spell.RESPONSE), literal(Spell.RESOLUTION)
+# Withdrawn as a duplicate: ended in time however late (casework/metrics.py `_DUPLICATE_ENDS`).
+_DUPLICATE = literal(WithdrawReason.DUPLICATE)
 _ENDED = f"""
 SELECT spell_department AS department,
        total(spell = {_RESPONSE} AND kind IN {literals(*_ANSWERS)}
              AND at <= spell_due_at) AS answered_in_time,
        total(spell = {_RESPONSE} AND kind = {literal(EventKind.WITHDRAWN)}
-             AND at <= spell_due_at) AS withdrawn_early,
+             AND (at <= spell_due_at OR withdraw_reason = {_DUPLICATE})) AS withdrawn_early,
        total(spell = {_RESOLUTION} AND kind = {literal(EventKind.RESOLVED)}
              AND at <= spell_due_at) AS resolved_in_time,
-       total(spell = {_RESOLUTION} AND kind = {literal(EventKind.TRANSFERRED)}
-             AND at <= spell_due_at) AS moved_early
+       total(spell = {_RESOLUTION}
+             AND (kind = {literal(EventKind.TRANSFERRED)} AND at <= spell_due_at
+                  OR kind = {literal(EventKind.WITHDRAWN)} AND withdraw_reason = {_DUPLICATE})
+            ) AS moved_early
 FROM issue_events INDEXED BY issue_events_by_spell
 WHERE spell IN ({_RESPONSE}, {_RESOLUTION}) AND spell_due_at >= :start AND spell_due_at < :end
 GROUP BY spell_department
