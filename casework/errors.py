@@ -91,6 +91,15 @@ class CannotMerge(CaseworkError):
         self.number, self.resolved = number, resolved
 
 
+class FollowerCallBackNotAsked(CaseworkError):
+    """A follower's call-back that is not asked now: recorded already (`recorded`), or the
+    issue is not resolved or closed (reopened, or withdrawn, meanwhile)."""
+
+    def __init__(self, number: str, recorded: bool) -> None:
+        super().__init__(number, recorded)
+        self.number, self.recorded = number, recorded
+
+
 class WrongState(CaseworkError):
     """The step no longer fits: the issue moved on (accepted, returned, closed …)."""
 

@@ -140,6 +140,10 @@ class EventKind(StrEnum):
     # (重复件): what its reporter wrote; nothing new went to the department (casework/intake.py
     # `duplicate_of`).
     DUPLICATE = "duplicate"
+    # The call-back of a duplicate's reporter (a follower) to the citizen who reported it to
+    # them, once the issue was resolved: is it solved, how satisfied (`solved`, `verdict`; or
+    # "could not reach"). On the timeline only: no rate counts it (the problem counts once).
+    DUPLICATE_CALLBACK = "duplicate_callback"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from casework.following import FollowerCallBack
 from casework.intake import Draft
 from casework.issues import Event, Issue, Location, Status
 from casework.lookup import Lookup
@@ -332,6 +333,16 @@ class IssueRepository(Protocol):
 
     async def followers(self, issue_id: int) -> list[int]:
         """The ids of the people following the issue, in order."""
+        ...
+
+    async def follower_call_back(self, issue_id: int, staff_id: int) -> FollowerCallBack | None:
+        """The follower's own call-back of the issue so far (None: not a follower of it)."""
+        ...
+
+    async def save_follower_call_back(
+        self, issue_id: int, staff_id: int, call_back: FollowerCallBack
+    ) -> None:
+        """Keep the follower's call-back as it is now (an answer given, or recorded)."""
         ...
 
     async def near(

@@ -341,10 +341,11 @@ def headline(
         case EventKind.ASSIGNED:
             return t._("👤 {who} assigned {number} to you.", who=who, number=issue.number)
         case EventKind.RESOLVED if recipient is not None and recipient.id != issue.reporter_id:
-            # The reporter of a duplicate linked to it (a follower): told, nothing asked.
+            # The reporter of a duplicate linked to it (a follower): their own call-back (📞).
             return t._(
                 "🏁 {department} resolved {number}, the problem you reported as a duplicate of "
-                "it. You may tell the citizen who called you.",
+                "it. Please call back the citizen who reported it to you, and record their "
+                "answers (📞).",
                 department=department,
                 number=issue.number,
             )

@@ -120,6 +120,7 @@ _EVENT_KIND = {
     EventKind.REPEAT_CALL: N_("repeat call"),
     EventKind.FLAGGED: N_("flagged: reported again and again"),
     EventKind.DUPLICATE: N_("duplicate report"),
+    EventKind.DUPLICATE_CALLBACK: N_("call-back of a duplicate report"),
 }
 _WITHDRAW = {
     WithdrawReason.DUPLICATE: N_("duplicate"),

@@ -76,6 +76,14 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
             return t._("You cannot end your own access.")
         case errors.IssueNotFound():
             return t._("No issue with that number that you may see. Numbers look like 2611-0042.")
+        case errors.FollowerCallBackNotAsked(number=number, recorded=True):
+            return t._("Your call-back of {number} is recorded already.", number=number)
+        case errors.FollowerCallBackNotAsked(number=number):
+            return t._(
+                "{number} is not resolved now (reopened or withdrawn meanwhile): its call-back "
+                "waits until it is resolved.",
+                number=number,
+            )
         case errors.CannotMerge(number=number, resolved=True):
             return t._(
                 "{number} is resolved and waits for its citizen's call-back: record it (or "

@@ -171,6 +171,11 @@ def _what(event: Event, t: Texts, org: Organisation, people: dict[int, Staff]) -
             return t._("reported again and again: flagged to the coordinators")
         case EventKind.DUPLICATE:
             return t._("duplicate report of the same problem: {words}", words=text)
+        case EventKind.DUPLICATE_CALLBACK:
+            return t._(
+                "called back the citizen who reported it as a duplicate: {answers}",
+                answers=callback_answers(event, t),
+            )
         case EventKind.REDACTED if event.actor_id is None:
             return t._("removed the citizen's personal data (its retention period was over)")
         case EventKind.REDACTED:

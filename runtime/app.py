@@ -22,6 +22,7 @@ from config.settings import Settings
 from handlers import (
     fallback,
     finding,
+    following,
     issue_actions,
     language,
     merging,
@@ -238,6 +239,7 @@ def register_handlers(app: BotApplication) -> None:
         language,
         new_issue,
         merging,
+        following,
         issue_actions,
         views,
         finding,

@@ -13,6 +13,7 @@ from casework.reminders import RungKind
 from casework.services import Deps, overdue, reports
 from casework.services.delivery import Delivery
 from rendering.cards import card_keyboard, card_text, headline, older_card_text, photos_caption
+from rendering.following import follower_keyboard
 from rendering.i18n import Html, Texts, pick_language, texts
 from rendering.notices import notice_keyboard, notice_text
 from rendering.reminders import (
@@ -83,6 +84,8 @@ class Composer:
         retired = item.kind is OutboxKind.REFRESH and RETIRED in item.payload
         card = card_text(d.issue, t, deps.org, d.people, deps.zone, masked=masked, retired=retired)
         keyboard = None if retired else card_keyboard(d.issue, d.actions, t)
+        if d.follower:  # they may not open the issue: their own call-back, when it is asked
+            keyboard = follower_keyboard(d.issue, t) if d.follower_owed and not retired else None
         if d.older and not retired:  # a newer card of the issue is further down the chat
             card, keyboard = older_card_text(d.issue, t, deps.org, d.people, masked=masked), None
             if d.older_headline and d.issue.redacted_at is None:  # what it said, kept

@@ -176,12 +176,56 @@ async def test_the_duplicates_reporter_hears_when_the_original_is_resolved_and_c
 
     told = await worker.wait_for("作为重复件反映的问题")
     assert f"市政道路科已办结 {original}" in told.text and "已更换灯泡" in told.text
-    assert not told.has_button("确认结案")  # nothing asked of them: the reporter confirms
+    assert not told.has_button("确认结案")  # the reporter confirms; they call back their own
+    assert [b.text for b in told.buttons] == ["📞 记录重复件回访"]
     assert "张三" not in told.text  # the original's citizen is not theirs: hidden
     resolved = await coordinator.wait_for("请核实")
     await confirm_closed(coordinator, resolved)
     closed = await worker.wait_for("结案。")
-    assert original in closed.text
+    assert original in closed.text and closed.has_button("📞 记录重复件回访")  # still owed
+
+
+async def test_the_duplicates_reporter_records_their_own_call_back_which_no_rate_counts(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    original = await log_issue(coordinator, pin=HERE)  # closed by its own call-back
+    offered = await report_at(worker, metres_away(north=150))
+    await worker.press(offered, f"同一问题：{original}")
+    card = card_for(head, original)
+    await head.press(card, "签收")
+    await head.press(card, "办结")
+    await answer(head, "已更换灯泡")
+    told = await worker.wait_for("作为重复件反映的问题")
+    [(issue_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", original)
+
+    forged = await worker.press_data(told, f"fb:{issue_id}:satisfied")  # the second answer first
+    assert forged is not None and forged.show_alert
+    await worker.press(told, "📞 记录重复件回访")
+    asked = worker.last
+    assert f"{original}：请回访向您反映此问题的群众。问题解决了吗？" in asked.text
+    await worker.press(asked, "部分解决")
+    assert "群众是否满意" in asked.text
+    await worker.press(asked, "基本满意")
+
+    assert f"您对 {original} 的回访已记入办理记录：部分解决 · 基本满意" in asked.text
+    assert await events(bot, original) == [
+        "submitted", "duplicate", "accepted", "resolved", "duplicate_callback",
+    ]  # fmt: skip
+    [(status,)] = await rows(bot, "SELECT status FROM issues WHERE id = ?", issue_id)
+    assert status == "resolved"  # its own citizen's call-back closes it, not this one
+    counted = await rows(
+        bot,
+        "SELECT measure FROM daily_figures WHERE measure IN ('basically_satisfied', 'partly')",
+    )
+    assert counted == []  # the problem counts once, by its own call-back
+    again = await worker.press_data(told, f"fb:{issue_id}")
+    assert again is not None and "已记录" in (again.text or "")
+    stranger = await head.press_data(told, f"fb:{issue_id}:solved")  # not theirs to record
+    assert stranger is not None and stranger.show_alert
+    assert (await events(bot, original)).count("duplicate_callback") == 1
+    await coordinator.send(f"/issue {original}")
+    assert "回访了反映重复件的群众：部分解决 · 基本满意" in coordinator.last.text
 
 
 async def test_a_coordinator_merges_two_issues_choosing_the_one_that_stays(

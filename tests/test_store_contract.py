@@ -18,6 +18,7 @@ import pytest
 
 from casework.callbacks import Answers
 from casework.commands import Action
+from casework.following import FollowerCallBack
 from casework.intake import Draft, Step
 from casework.issues import (
     Contact,
@@ -606,6 +607,26 @@ async def test_an_issue_is_followed_once_per_person(store: Store, world: World) 
     async with store.reading() as tx:
         assert await tx.issues.followers(first.id) == [2, 3]
         assert await tx.issues.followers(second.id) == []
+
+
+async def test_a_followers_call_back_is_kept_between_its_answers_and_only_theirs(
+    store: Store, world: World
+) -> None:
+    first, second = world.issues
+    async with store.transaction() as tx:
+        await tx.issues.follow(first.id, 3, START)
+        owed = await tx.issues.follower_call_back(first.id, 3)
+        await tx.issues.save_follower_call_back(second.id, 3, FollowerCallBack(Solved.SOLVED))
+        await tx.issues.save_follower_call_back(first.id, 3, FollowerCallBack(Solved.PARTLY))
+        halfway = await tx.issues.follower_call_back(first.id, 3)
+        done = FollowerCallBack(Solved.PARTLY, START + H)
+        await tx.issues.save_follower_call_back(first.id, 3, done)
+
+    async with store.reading() as tx:
+        assert owed == FollowerCallBack() and halfway == FollowerCallBack(Solved.PARTLY)
+        assert await tx.issues.follower_call_back(first.id, 3) == done
+        assert await tx.issues.follower_call_back(first.id, 2) is None  # not a follower
+        assert await tx.issues.follower_call_back(second.id, 3) is None  # nor of this one
 
 
 async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_ended_first(

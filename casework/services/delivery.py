@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from casework import lifecycle, reminders
+from casework import following, lifecycle, reminders
 from casework.commands import Action
 from casework.issues import Event, Issue
 from casework.outbox import (
@@ -61,6 +61,7 @@ class Delivery:
     # The recipient follows the issue only (the reporter of a duplicate linked to it): they see
     # its card with the citizen's details hidden, as a group does, and no buttons.
     follower: bool = False
+    follower_owed: bool = False  # and their own call-back is asked of them now (📞)
 
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
@@ -163,12 +164,14 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
                 this = await tx.cards.find(item.chat_id, item.message_id)
                 older_headline = this.headline if this is not None else None
     actions: list[Action] = []
-    visible, follower = True, False
+    visible, follower, owed = True, False, False
     if issue is not None and recipient is not None:
         actions = lifecycle.allowed_actions(issue, recipient)
         visible = lifecycle.may(issue, recipient, Action.VIEW)
-        if not visible and recipient.id in await tx.issues.followers(issue.id):
-            visible, follower = True, True
+        if not visible:
+            call_back = await tx.issues.follower_call_back(issue.id, recipient.id)
+            if call_back is not None:
+                visible, follower, owed = True, True, following.owed(issue, call_back)
     elif issue is not None and item.department is not None:
         actions = lifecycle.group_actions(issue, item.department)
         visible = item.department == issue.department or item.department in issue.assisting
@@ -184,6 +187,7 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
         older=older,
         older_headline=older_headline,
         follower=follower,
+        follower_owed=owed,
     )
 
 

@@ -10,7 +10,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.issues import Issue, IssueKind, Location, Resolution, Source, Status, Verdict
+from casework.following import FollowerCallBack
+from casework.issues import Issue, IssueKind, Location, Resolution, Solved, Source, Status, Verdict
 from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
 from casework.nearby import Nearby, cells_around, geo_cell, within
@@ -548,6 +549,34 @@ class SqliteIssues:
             (issue_id,),
         )
         return [int(row[0]) for row in found]
+
+    async def follower_call_back(self, issue_id: int, staff_id: int) -> FollowerCallBack | None:
+        row = await fetch_one(
+            self._conn,
+            "SELECT solved, called_back_at FROM issue_followers WHERE issue_id = ? AND staff_id = ?",
+            (issue_id, staff_id),
+        )
+        if row is None:
+            return None
+        return FollowerCallBack(
+            Solved(row["solved"]) if row["solved"] else None,
+            maybe_from_epoch(row["called_back_at"]),
+        )
+
+    async def save_follower_call_back(
+        self, issue_id: int, staff_id: int, call_back: FollowerCallBack
+    ) -> None:
+        at = call_back.called_back_at
+        await self._conn.execute(
+            "UPDATE issue_followers SET solved = ?, called_back_at = ?"
+            " WHERE issue_id = ? AND staff_id = ?",
+            (
+                call_back.solved.value if call_back.solved else None,
+                to_epoch(at) if at is not None else None,
+                issue_id,
+                staff_id,
+            ),
+        )
 
     async def near(
         self, category: str, at: Location, radius_m: float, since: datetime, limit: int

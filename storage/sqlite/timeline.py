@@ -26,6 +26,7 @@ _ASIDE = literals(
     EventKind.REPEAT_CALL,
     EventKind.FLAGGED,
     EventKind.DUPLICATE,
+    EventKind.DUPLICATE_CALLBACK,
 )
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
+from casework.following import FollowerCallBack
 from casework.intake import Draft
 from casework.issues import Event, EventKind, Issue, Location, Status
 from casework.lookup import Lookup, LookupKind, runs
@@ -35,6 +36,7 @@ _ASIDE = (
     EventKind.REPEAT_CALL,
     EventKind.FLAGGED,
     EventKind.DUPLICATE,
+    EventKind.DUPLICATE_CALLBACK,
 )
 
 
@@ -232,6 +234,21 @@ class FakeIssues:
 
     async def followers(self, issue_id: int) -> list[int]:
         return sorted(staff for issue, staff in self._t.followers if issue == issue_id)
+
+    async def follower_call_back(self, issue_id: int, staff_id: int) -> FollowerCallBack | None:
+        if (issue_id, staff_id) not in self._t.followers:
+            return None
+        return self._t.follower_call_backs.get((issue_id, staff_id), FollowerCallBack())
+
+    async def save_follower_call_back(
+        self, issue_id: int, staff_id: int, call_back: FollowerCallBack
+    ) -> None:
+        self._t.write()
+        if (issue_id, staff_id) in self._t.followers:
+            at = call_back.called_back_at
+            kept = dataclasses.replace(call_back, called_back_at=whole_seconds(at) if at else None)
+            self._t.follower_call_backs[(issue_id, staff_id)] = kept
+            self._t.changed()
 
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         at = whole_seconds(now)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from casework.following import FollowerCallBack
 from casework.intake import Draft
 from casework.issues import Event, Issue
 from casework.metrics import Tally
@@ -100,6 +101,7 @@ class Tables:
     issue_counters: dict[str, int] = field(default_factory=dict)
     cards_retired_at: dict[int, datetime] = field(default_factory=dict)
     followers: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (issue, staff)
+    follower_call_backs: dict[tuple[int, int], FollowerCallBack] = field(default_factory=dict)
     events: dict[int, Event] = field(default_factory=dict)
     drafts: dict[int, tuple[int, Draft]] = field(default_factory=dict)  # by staff: chat, draft
     prompts: dict[int, Prompt] = field(default_factory=dict)
