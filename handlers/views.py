@@ -16,7 +16,7 @@ from handlers.showing import edit_text, send_details
 from rendering.cards import DETAILS, callback
 from rendering.dates import soon
 from rendering.i18n import Html
-from rendering.labels import category_name, gist, issue_status, status_icon
+from rendering.labels import category_name, gist, issue_status, span, status_icon
 
 PREFIX = "l"
 MINE, INBOX = "my", "in"
@@ -120,8 +120,11 @@ def issue_line(context: BotContext, issue: Issue, about: Html | None = None) -> 
     )
     if issue.urgent:
         line = Html(line + " 🔴")
-    if due is not None:
-        line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, deps.clock.now())))
+    now = deps.clock.now()
+    if due is not None and due < now:  # not "due today 13:02" when 13:02 has passed
+        line = Html(line + t._(" · ⚠️ overdue by {late}", late=span(now - due, t)))
+    elif due is not None:
+        line = Html(line + t._(" · due {when}", when=soon(due, deps.zone, t, now)))
     return Html(line + "\n    " + (gist(issue, t) if about is None else about))
 
 

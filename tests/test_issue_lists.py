@@ -55,3 +55,19 @@ async def test_an_empty_list_says_so_once(
     assert coordinator.last.text == "各承办单位暂无待签收或办理中的工单。👍"
     await head.send("/overdue")
     assert head.last.text == "没有超期工单。👍"
+
+
+async def test_a_list_says_an_issue_is_overdue_not_due_at_an_hour_already_past(
+    bot: Harness, head: EmulatedUser
+) -> None:
+    deps = bot.resources.deps
+    number = await logged(deps, "小区东门路灯不亮")  # two hours to accept it
+
+    await head.send("/inbox")
+    assert "前到期" in head.last.text and "超期" not in head.last.text
+    bot.clock.advance(timedelta(hours=2, minutes=30))
+    await head.send("/inbox")
+
+    [line] = [line for line in head.last.text.splitlines() if number in line]
+    assert "前到期" not in line
+    assert "⚠️ 已超期 30 分钟" in line, line
