@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from casework.services import Deps, housekeeping, overdue, reminders, reports
+from casework.services import Deps, calendar_years, housekeeping, overdue, reminders, reports
 from config.logs import RepeatedErrors
 
 log = logging.getLogger(__name__)
@@ -22,8 +22,9 @@ class Sweeper:
         self._errors = RepeatedErrors(log, deps.clock.now)
 
     async def sweep_once(self) -> None:
-        """One pass: reminders due, the morning digest, idle drafts and questions, and the
-        retention policy."""
+        """One pass: reminders due, the morning digest, idle drafts and questions, a year the
+        working-day calendar does not know (the coordinators told once), and the retention
+        policy."""
         queued = await reminders.sweep(self._deps)
         digests = await overdue.queue_morning_digest(self._deps)
         digests += await reports.queue_weekly_report(self._deps)
@@ -35,6 +36,8 @@ class Sweeper:
                 digests,
                 dropped,
             )
+        for year in await calendar_years.tell_of_uncovered_years(self._deps):
+            log.warning("working days: %d is not in the calendar; the coordinators are told", year)
         retained = await housekeeping.apply_retention(self._deps)
         if retained:
             log.info(
