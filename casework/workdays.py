@@ -124,10 +124,15 @@ class WorkCalendar:
     def closes(self, day: date) -> datetime:
         return datetime.combine(day, self.hours.end, self.zone)
 
-    def is_open(self, moment: datetime) -> bool:
-        """Within working hours on a working day."""
+    def is_open(self, moment: datetime, *, closing: bool = False) -> bool:
+        """Within working hours on a working day (`closing`: their last moment included, when
+        a deadline in working days falls)."""
         local = moment.astimezone(self.zone)
-        return self.is_workday(local.date()) and self.hours.start <= local.time() < self.hours.end
+        if not self.is_workday(local.date()):
+            return False
+        if closing and local.time() == self.hours.end:
+            return True
+        return self.hours.start <= local.time() < self.hours.end
 
     def next_open(self, moment: datetime) -> datetime:
         """`moment` if it is in working hours, else when they next begin."""

@@ -22,11 +22,14 @@ CLAIM = "calendar"  # the `digests` claim: a year told of, once
 # The longest holiday (the Spring Festival's, with its make-up days around it) in calendar days,
 # beyond what a limit in working days spans as Monday to Friday.
 _HOLIDAY_SLACK = timedelta(days=21)
+# Told this long before a deadline set then could fall in the year: time to add its days.
+_NOTICE = timedelta(days=31)
 
 
 def horizon(org: Organisation) -> timedelta | None:
-    """How far ahead a deadline in working days set now may fall: from the longest of the
-    categories' times in working days (None if no category counts working days)."""
+    """How far ahead of now the calendar must know: as far as a deadline in working days set
+    within a month may fall, from the longest of the categories' times in working days (None if
+    no category counts working days)."""
     days = [
         limit.days
         for category in (*org.categories, *org.retired_categories)
@@ -40,12 +43,12 @@ def horizon(org: Organisation) -> timedelta | None:
     ]
     if not days:
         return None
-    return timedelta(days=max(days) * 7 // 5 + 1) + _HOLIDAY_SLACK
+    return timedelta(days=max(days) * 7 // 5 + 1) + _HOLIDAY_SLACK + _NOTICE
 
 
 def uncovered_years(org: Organisation, now: datetime) -> list[int]:
-    """The years a deadline set now may fall in that neither the official calendar nor the
-    file covers (none if no category counts working days)."""
+    """The years a deadline set now, or within a month, may fall in that neither the official
+    calendar nor the file covers (none if no category counts working days)."""
     ahead = horizon(org)
     if ahead is None:
         return []
