@@ -19,11 +19,11 @@ import pytest
 from casework.durations import WorkingDays
 from casework.state_council import state_council
 from casework.workdays import SHANGHAI, WorkCalendar, WorkingHours
-from config.org import OrgFileError, parse_organisation
+from config.org import OrgFileError, load_organisation, parse_organisation
 from emulator import BotApiEmulator, EmulatedUser
 from tests.flows import card_for, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
-from tests.test_organisation_file import example, problems
+from tests.test_organisation_file import EXAMPLE, example, problems
 
 OFFICIAL = state_council()
 CALENDAR = WorkCalendar(official=OFFICIAL)
@@ -128,6 +128,17 @@ def with_calendar(**calendar: Any) -> dict[str, Any]:
     raw = example()
     raw["calendar"] = calendar
     return raw
+
+
+def test_the_shipped_example_times_routine_work_in_working_days_and_urgent_work_in_hours() -> None:
+    org = load_organisation(EXAMPLE)
+
+    pothole, building = org.category("pothole"), org.category("illegal_building")
+    assert pothole is not None and building is not None
+    assert pothole.resolve_within == WorkingDays(5)
+    assert building.resolve_within == WorkingDays(15)
+    assert pothole.urgent_resolve_within == timedelta(hours=24)
+    assert org.calendar.hours == WorkingHours.parse("09:00-17:30")
 
 
 def test_the_file_takes_working_days_for_a_categorys_times_and_its_calendar() -> None:
@@ -260,6 +271,31 @@ async def test_a_handoff_before_national_day_is_due_after_it_and_cards_say_worki
 
     await head.press(card, "签收")
     assert "⏰ 请于 10月13日 17:30 前办结（时限 5 个工作日）" in card_for(head, number).text
+
+
+async def test_a_deadline_set_stays_when_the_calendar_changes_later(
+    workdays_bot: Harness,
+) -> None:
+    bot = workdays_bot
+    worker, head = bot.user(1001, "王芳"), bot.user(2001, "建国")
+    await head.send("/start")
+    number = await log_issue(worker)
+    await head.press(card_for(head, number), "签收")
+    before = await rows(bot, "SELECT respond_by, resolve_by, resolve_workdays FROM issues")
+
+    # A local day off on 12 October, added to the file afterwards.
+    path = bot.settings.org_file
+    path.write_text(path.read_text("utf-8") + "\n[calendar]\nholidays = [2026-10-12]\n", "utf-8")
+    await bot.restart()
+    await until(bot, shanghai(2026, 10, 8, 10, 0))
+
+    assert await rows(bot, "SELECT respond_by, resolve_by, resolve_workdays FROM issues") == before
+    await head.send(f"/find {number}")
+    assert f"{number} 路灯故障 · 办理中 · 10月13日 17:30 前到期" in head.last.text
+    # A new one gets the new calendar: 9, 10, 13, 14 and 15 October.
+    second = await log_issue(worker, "乙路灯")
+    await head.press(card_for(head, second), "签收")
+    assert "请于 10月15日 17:30 前办结（时限 5 个工作日）" in card_for(head, second).text
 
 
 async def test_half_time_and_before_the_deadline_are_working_time_and_say_working_days_left(
