@@ -17,10 +17,15 @@ from typing import Any
 import pytest
 
 from casework.durations import WorkingDays
+from casework.issues import Issue, Source, Status
+from casework.reminders import RungKind
 from casework.state_council import state_council
 from casework.workdays import SHANGHAI, WorkCalendar, WorkingHours
 from config.org import OrgFileError, load_organisation, parse_organisation
 from emulator import BotApiEmulator, EmulatedUser
+from emulator.server import visible_text
+from rendering.i18n import texts
+from rendering.reminders import reminder_list
 from tests.flows import card_for, log_issue, rows
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 from tests.test_organisation_file import EXAMPLE, example, problems
@@ -425,3 +430,25 @@ async def test_a_year_the_file_covers_is_neither_warned_of_nor_told(
         assert any("working hours 08:30-17:00" in r.getMessage() for r in caplog.records)
     finally:
         await stop_bot(bot)
+
+
+def test_a_list_of_reminders_says_working_days_left_for_a_working_day_deadline() -> None:
+    org = load_organisation(TEST_ORG)
+    now, handed = shanghai(2026, 10, 9, 10, 0), shanghai(2026, 9, 30, 15, 0)
+    due = shanghai(2026, 10, 13, 17, 30)
+
+    def accepted(n: int, workdays: int | None) -> tuple[Issue, RungKind]:
+        issue = Issue(
+            id=n, number=f"2609-000{n}", status=Status.ACCEPTED, description="路灯不亮",
+            category="streetlight", department="roads", reporter_id=1, urgent=False,
+            source=Source.HOTLINE, created_at=handed, updated_at=handed, handed_at=handed,
+            respond_by=None, resolve_by=due, resolve_workdays=workdays,
+        )  # fmt: skip
+        return issue, RungKind.HALFWAY
+
+    listed = [accepted(1, 5), accepted(2, None)]
+    text = visible_text(reminder_list(listed, now, texts("zh"), org, SHANGHAI), "HTML")
+
+    # 9, 10 (the make-up Saturday), 12 and 13 October; in calendar time, 4 days 7.5 hours.
+    assert "⏰ 距办结时限还剩 4 个工作日（10月13日 17:30 前），请按时办结。" in text
+    assert "⏰ 距办结时限还剩 4 天 7 小时（10月13日 17:30 前），请按时办结。" in text
