@@ -23,6 +23,9 @@ class StateCouncil:
         self._first: int = min(known).year
         self._last: int = max(known).year
         self.name = f"chinesecalendar {version('chinesecalendar')}"
+        # The package's answer for each day asked (it costs ~40 µs a call: it scans every
+        # holiday it knows for its range each time); what it says of a day never changes.
+        self._answers: dict[date, bool] = {}
 
     def knows(self, year: int) -> bool:
         return self._first <= year <= self._last
@@ -31,7 +34,10 @@ class StateCouncil:
         return self._last
 
     def is_workday(self, day: date) -> bool:
-        return bool(chinese_calendar.is_workday(day))
+        answer = self._answers.get(day)
+        if answer is None:
+            answer = self._answers[day] = bool(chinese_calendar.is_workday(day))
+        return answer
 
 
 @cache
