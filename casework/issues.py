@@ -215,6 +215,11 @@ class Issue:
     flagged_at: datetime | None = None
     # Reports of the same problem linked to it as duplicates (重复件), at intake; migration 0025.
     duplicates: int = 0
+    # Deadlines given in working days (`5wd`): how many, as they were set (None: calendar
+    # time). Reminders then count working time, and people are told working days left;
+    # migration 0027.
+    respond_workdays: int | None = None
+    resolve_workdays: int | None = None
 
     @property
     def times_reported(self) -> int:
@@ -262,6 +267,16 @@ class Issue:
             return self.respond_by
         if self.status is Status.ACCEPTED:
             return self.resolve_by
+        return None
+
+    @property
+    def due_workdays(self) -> int | None:
+        """The deadline that matters now was given in this many working days (None: in
+        calendar time, or no deadline runs)."""
+        if self.status is Status.PENDING and self.respond_by is not None:
+            return self.respond_workdays
+        if self.status is Status.ACCEPTED and self.resolve_by is not None:
+            return self.resolve_workdays
         return None
 
 

@@ -39,7 +39,7 @@ from casework.commands import (
     Transfer,
     Withdraw,
 )
-from casework.deadlines import resolution_deadline, response_deadline
+from casework.deadlines import Deadline, resolution_deadline, response_deadline
 from casework.issues import (
     CallbackOutcome,
     Contact,
@@ -426,15 +426,20 @@ def _applied(issue: Issue, event: Event, org: Organisation) -> Issue:
             return dataclasses.replace(changed, status=Status.CLOSED, closures=issue.closures + 1)
         case EventKind.REOPENED:
             category = org.any_category(issue.category)
-            resolve_by = (
-                resolution_deadline(category, issue.urgent, at) if category else issue.resolve_by
+            resolve = (
+                resolution_deadline(category, issue.urgent, at, org.calendar)
+                if category
+                else Deadline(issue.resolve_by, issue.resolve_workdays)
+                if issue.resolve_by
+                else None
             )
             # A reopened issue starts a fresh phase even though it was accepted before, and
             # will need a fresh call-back once it is closed again (the old one stays on record).
             reopened = dataclasses.replace(
                 changed,
                 status=Status.ACCEPTED,
-                resolve_by=resolve_by,
+                resolve_by=resolve.at if resolve else None,
+                resolve_workdays=resolve.workdays if resolve else None,
                 reopen_count=issue.reopen_count + 1,
                 callback=None,
                 unreached=0,
@@ -483,13 +488,17 @@ def enter_phase(issue: Issue, at: datetime, org: Organisation) -> Issue:
     started = dataclasses.replace(
         issue, phase=issue.phase + 1, phase_started_at=at, reminders_sent=0
     )
-    return dataclasses.replace(started, next_reminder_at=first_rung_at(started, org.reminders))
+    return dataclasses.replace(
+        started, next_reminder_at=first_rung_at(started, org.reminders, org.calendar)
+    )
 
 
 def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) -> Issue:
     """Pending at `department` from `at`, with fresh deadlines."""
     category = org.any_category(issue.category)
     assert category is not None, f"issue {issue.number} has an unknown category"
+    respond = response_deadline(category, issue.urgent, at, org.calendar)
+    resolve = resolution_deadline(category, issue.urgent, at, org.calendar)
     handed = dataclasses.replace(
         issue,
         status=Status.PENDING,
@@ -497,8 +506,10 @@ def handed_to(issue: Issue, department: str, at: datetime, org: Organisation) ->
         assignee_id=None,
         accepted_by=None,
         handed_at=at,
-        respond_by=response_deadline(category, issue.urgent, at),
-        resolve_by=resolution_deadline(category, issue.urgent, at),
+        respond_by=respond.at,
+        respond_workdays=respond.workdays,
+        resolve_by=resolve.at,
+        resolve_workdays=resolve.workdays,
         assisting=issue.assisting - {department},
     )
     return enter_phase(handed, at, org)

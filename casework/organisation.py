@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from functools import cached_property
 
+from casework.durations import Limit
 from casework.quiet import QuietHours
 from casework.roles import Role
+from casework.workdays import WorkCalendar
 
 LANGUAGES = ("zh", "en")
 
@@ -36,10 +38,11 @@ class Category:
     code: str
     name: Names
     department: str
-    respond_within: timedelta
-    resolve_within: timedelta
-    urgent_respond_within: timedelta
-    urgent_resolve_within: timedelta
+    # Calendar time (`2h`, `3d`) or working days (`5wd`, casework/workdays.py).
+    respond_within: Limit
+    resolve_within: Limit
+    urgent_respond_within: Limit
+    urgent_resolve_within: Limit
     # A complaint (投诉) about a department's service or a staff member's conduct: an issue
     # of this category is logged as one (casework.issues.IssueKind), about the department
     # chosen, and optionally one of its people.
@@ -174,6 +177,8 @@ class Organisation:
     intake: IntakePolicy = field(default_factory=IntakePolicy)
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     evaluation: Evaluation = field(default_factory=Evaluation)
+    # Working days and hours (`[calendar]`): the official calendar with the file's overrides.
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     # What the file listed once and no longer does, kept because issues on record point at it:
     # never offered for a new step, still named and timed for the issues that have it.
     retired_departments: tuple[Department, ...] = ()

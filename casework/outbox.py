@@ -82,6 +82,10 @@ class Notice(StrEnum):
     DEACTIVATION_REQUESTED = "deactivation_requested"
     # To whoever asked: a stop or a crash cut their export short (`period`).
     EXPORT_INTERRUPTED = "export_interrupted"
+    # To coordinators: deadlines in working days may fall in a `year` the calendar does not
+    # know (the official one's last is `known`): counted Monday to Friday until the
+    # organisation file's [calendar] lists its days.
+    CALENDAR_UNKNOWN = "calendar_unknown"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ the moment the phase began (`phase_started_at`):
   at the deadline (escalation); then the department every `overdue_every` and the coordinators
   every `escalate_after`, until it is accepted, returned or moved;
 - accepted: the handler (the person assigned, else the department) at half the resolution
-  time, `before_deadline` before it, and at it; once overdue, the handler and the heads every
+  time, `before_deadline` before it, and at it (for a deadline in working days, half the time
+  and `before_deadline` are working time, casework/workdays.py); once overdue, the handler and the heads every
   `overdue_every`, and the coordinators every `escalate_after` (the supervision step);
 - returned: the reporter and the coordinators, `returned_after` and then every
   `returned_every`, until it is re-routed or withdrawn;
@@ -38,6 +39,7 @@ from enum import StrEnum
 from casework.issues import Issue, Status
 from casework.notifications import Audience
 from casework.organisation import ReminderPolicy
+from casework.workdays import WorkCalendar
 
 # Catching up after a long stop never walks more rungs than this in one go.
 MAX_RUNGS_PER_SWEEP = 10_000
@@ -84,15 +86,18 @@ class LadderMoved:
     next_at: datetime | None
 
 
-def ladder(issue: Issue, policy: ReminderPolicy) -> Iterator[Rung]:
-    """The issue's rungs for its current phase, in time order (possibly endless)."""
+def ladder(issue: Issue, policy: ReminderPolicy, calendar: WorkCalendar) -> Iterator[Rung]:
+    """The issue's rungs for its current phase, in time order (possibly endless). For a
+    deadline in working days, half the time and `before_deadline` are working time on the
+    calendar."""
     start = issue.phase_started_at or issue.handed_at
     timed: Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]
+    working = calendar if issue.due_workdays is not None else None
     match issue.status:
         case Status.PENDING if issue.respond_by is not None:
-            timed = _pending(start, issue.respond_by, policy)
+            timed = _pending(start, issue.respond_by, policy, working)
         case Status.ACCEPTED if issue.resolve_by is not None:
-            timed = _accepted(start, issue.resolve_by, policy)
+            timed = _accepted(start, issue.resolve_by, policy, working)
         case Status.RETURNED:
             first = start + policy.returned_after
             timed = (
@@ -135,16 +140,16 @@ def urgency(issue: Issue) -> tuple[bool, bool, datetime, str]:
     return (not issue.urgent, due is None, due or waiting_since, issue.number)
 
 
-def first_rung_at(issue: Issue, policy: ReminderPolicy) -> datetime | None:
-    return next((rung.at for rung in ladder(issue, policy)), None)
+def first_rung_at(issue: Issue, policy: ReminderPolicy, calendar: WorkCalendar) -> datetime | None:
+    return next((rung.at for rung in ladder(issue, policy, calendar)), None)
 
 
-def plan(issue: Issue, policy: ReminderPolicy, now: datetime) -> Plan:
+def plan(issue: Issue, policy: ReminderPolicy, calendar: WorkCalendar, now: datetime) -> Plan:
     """The rungs due by `now` not yet passed. After a stop, a repeated reminder to the same
     people is sent once (the latest), not once for every time it was missed."""
     due: list[Rung] = []
     next_at = None
-    for rung in itertools.islice(ladder(issue, policy), issue.reminders_sent, None):
+    for rung in itertools.islice(ladder(issue, policy, calendar), issue.reminders_sent, None):
         if rung.at > now or len(due) >= MAX_RUNGS_PER_SWEEP:
             next_at = rung.at
             break
@@ -156,12 +161,21 @@ def plan(issue: Issue, policy: ReminderPolicy, now: datetime) -> Plan:
     return Plan(fire=fire, passed=issue.reminders_sent + len(due), next_at=next_at)
 
 
+def _halfway(start: datetime, deadline: datetime, working: WorkCalendar | None) -> datetime:
+    """Half the time from `start` to `deadline`: working time for a working-day deadline."""
+    if working is not None:
+        worked = working.working_time(start, deadline)
+        if worked > timedelta(0):
+            return working.after(start, worked / 2)
+    return start + (deadline - start) / 2
+
+
 def _pending(
-    start: datetime, deadline: datetime, policy: ReminderPolicy
+    start: datetime, deadline: datetime, policy: ReminderPolicy, working: WorkCalendar | None
 ) -> Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]:
     department = (Audience.DEPARTMENT,)
     if deadline > start:
-        yield start + (deadline - start) / 2, RungKind.HALFWAY, department
+        yield _halfway(start, deadline, working), RungKind.HALFWAY, department
     yield deadline, RungKind.DEADLINE, department
     yield deadline, RungKind.ESCALATION, (Audience.COORDINATORS,)
     yield from _merge(
@@ -177,13 +191,16 @@ def _pending(
 
 
 def _accepted(
-    start: datetime, deadline: datetime, policy: ReminderPolicy
+    start: datetime, deadline: datetime, policy: ReminderPolicy, working: WorkCalendar | None
 ) -> Iterator[tuple[datetime, RungKind, tuple[Audience, ...]]]:
     handler = (Audience.HANDLER,)
-    halfway = start + (deadline - start) / 2
+    halfway = _halfway(start, deadline, working)
     if deadline > start:
         yield halfway, RungKind.HALFWAY, handler
-    soon = deadline - policy.before_deadline
+    if working is not None:
+        soon = working.before(deadline, policy.before_deadline)
+    else:
+        soon = deadline - policy.before_deadline
     if soon > halfway and soon > start:
         yield soon, RungKind.SOON, handler
     yield deadline, RungKind.DEADLINE, handler

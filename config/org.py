@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from datetime import time, timedelta
+from datetime import date, time, timedelta
+from datetime import datetime as datetime_type
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from casework.durations import parse_duration
+from casework.durations import Limit, parse_duration, parse_limit
 from casework.nearby import RADIUS_MAX_M
 from casework.organisation import (
     AccessPolicy,
@@ -40,6 +41,8 @@ from casework.organisation import (
 )
 from casework.quiet import QuietHours
 from casework.roles import Role
+from casework.state_council import state_council
+from casework.workdays import WorkCalendar, WorkingHours
 
 
 class OrgFileError(Exception):
@@ -53,6 +56,16 @@ def _duration(value: object) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _limit(value: object) -> Limit:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a time like 2h, 3d or 5wd")
+    return parse_limit(value)
+
+
+# A category's times: calendar time, or working days (`5wd`).
+Within = Annotated[Limit, BeforeValidator(_limit)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 Text = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -76,10 +89,12 @@ class _Category(_Strict):
     code: Code
     name: _Names
     department: Code
-    respond_within: Duration
-    resolve_within: Duration
-    urgent_respond_within: Duration
-    urgent_resolve_within: Duration
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    respond_within: Within
+    resolve_within: Within
+    urgent_respond_within: Within
+    urgent_resolve_within: Within
     complaint: bool = False
 
 
@@ -253,6 +268,45 @@ class _Duplicates(_Strict):
     days: Annotated[int, Field(ge=1, le=90)] = DuplicatePolicy().days
 
 
+def _working_hours(value: object) -> WorkingHours:
+    if isinstance(value, WorkingHours):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not like 09:00-17:30")
+    return WorkingHours.parse(value)
+
+
+def _day(value: object) -> date:
+    """A TOML date (2027-01-01) or the same in quotes."""
+    if isinstance(value, date) and not isinstance(value, datetime_type):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a day like 2027-01-01")
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+class _Calendar(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    working_hours: Annotated[WorkingHours, BeforeValidator(_working_hours)] = WorkingHours()
+    holidays: list[Day] = []  # days off the official calendar does not have (or does not know)
+    workdays: list[Day] = []  # working days it does not have: a local 调休, a year it lacks
+
+    @model_validator(mode="after")
+    def _not_both(self) -> _Calendar:
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            days = ", ".join(d.isoformat() for d in both)
+            raise ValueError(f"{days}: listed as a holiday and as a working day; keep one")
+        return self
+
+
 class _OrgFile(_Strict):
     name: _Names = _Names(zh="督办", en="Duban")
     access: _Access = _Access()
@@ -263,6 +317,7 @@ class _OrgFile(_Strict):
     intake: _Intake = _Intake()
     duplicates: _Duplicates = _Duplicates()
     evaluation: _Evaluation = _Evaluation()
+    calendar: _Calendar = _Calendar()
     departments: Annotated[list[_Department], Field(min_length=1)]
     categories: Annotated[list[_Category], Field(min_length=1)]
     staff: list[_Staff] = []
@@ -325,6 +380,12 @@ def parse_organisation(raw: dict[str, Any], source: str = "organisation file") -
         ),
         evaluation=Evaluation(
             **{name: getattr(parsed.evaluation, name) for name in _Evaluation.model_fields}
+        ),
+        calendar=WorkCalendar(
+            hours=parsed.calendar.working_hours,
+            official=state_council(),
+            holidays=frozenset(parsed.calendar.holidays),
+            workdays=frozenset(parsed.calendar.workdays),
         ),
     )
 

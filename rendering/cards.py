@@ -179,9 +179,11 @@ def card_text(
     if issue.assignee_id:
         lines.append(t._("👷 Handled by {name}", name=name_of(issue.assignee_id)))
     if issue.status is Status.PENDING and issue.respond_by:
-        lines.append(t._("⏰ Accept or return by {when}", when=when(issue.respond_by, zone, t)))
+        line = t._("⏰ Accept or return by {when}", when=when(issue.respond_by, zone, t))
+        lines.append(_in_workdays(line, issue.respond_workdays, t))
     elif issue.status is Status.ACCEPTED and issue.resolve_by:
-        lines.append(t._("⏰ Resolve by {when}", when=when(issue.resolve_by, zone, t)))
+        line = t._("⏰ Resolve by {when}", when=when(issue.resolve_by, zone, t))
+        lines.append(_in_workdays(line, issue.resolve_workdays, t))
     if issue.assisting:
         names = t._(", ").join(department_name(d, org, t) for d in sorted(issue.assisting))
         lines.append(t._("🤝 Assisting: {departments}", departments=names))
@@ -223,6 +225,14 @@ def card_text(
         reported = 1 + issue.duplicates
         lines.append(t.n_("👥 Reported {n} time", "👥 Reported {n} times", reported))
     return Html("\n".join(lines))
+
+
+def _in_workdays(line: Html, workdays: int | None, t: Texts) -> Html:
+    """A deadline's line, with the working days it was given, if it was (a card is edited only
+    when its issue changes: it says the time limit, the reminders say what is left)."""
+    if workdays is None:
+        return line
+    return t.n_("{line} ({n} working day)", "{line} ({n} working days)", workdays, line=line)
 
 
 def older_card_text(

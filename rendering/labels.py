@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from casework.issues import (
     Contact,
@@ -200,6 +200,17 @@ def span(delta: timedelta, t: Texts) -> str:
     if minutes and not days:
         parts.append(t.n_("{n} minute", "{n} minutes", minutes))
     return " ".join(parts) if parts else t._("under a minute")
+
+
+def time_left(issue: Issue, due: datetime, now: datetime, t: Texts, org: Organisation) -> str:
+    """How long is left until the deadline that runs, in the unit it was given in: working
+    days (`2 working days`, `还剩 2 个工作日`) for a deadline in working days, until its last
+    day, when what is left is said in hours; else as `span` says it."""
+    if issue.due_workdays is not None:
+        days = org.calendar.workdays_left(now, due)
+        if days > 1:
+            return t.n_("{n} working day", "{n} working days", days)
+    return span(due - now, t)
 
 
 def snippet(text: str, limit: int) -> str:

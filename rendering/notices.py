@@ -1,5 +1,6 @@
 """Plain messages the outbox carries (casework.outbox.Notice): a draft or question dropped, a
-person who cannot be reached, a coordinator's access to end, an export cut short."""
+person who cannot be reached, a coordinator's access to end, an export cut short, a year the
+working-day calendar does not know."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def notice_text(
                 "The bot was restarted while your export of {period} was being built, so it was "
                 "not finished. Please send /export again.",
                 period=payload.get("period", ""),
+            )
+        case Notice.CALENDAR_UNKNOWN:
+            return t._(
+                "📅 The holiday calendar does not know {year} yet (the official one goes up to "
+                "{known}). Deadlines in working days that fall in {year} count Monday to Friday "
+                "only, with no public holidays and no make-up working days. Please have {year}'s "
+                "holidays and working days added to the organisation file ([calendar] holidays, "
+                "workdays), or the package updated.",
+                year=payload.get("year", ""),
+                known=payload.get("known", "") or "—",
             )
         case Notice.DEACTIVATION_REQUESTED:
             by = people.get(int(payload.get("by", "0")))

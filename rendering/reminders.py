@@ -23,6 +23,7 @@ from rendering.labels import (
     gist,
     snippet,
     span,
+    time_left,
 )
 
 LIST_BUTTONS_IN_A_ROW = 3  # issue numbers (2611-0042) side by side on a phone
@@ -117,7 +118,7 @@ def reminder_headline(
                 late=late,
             )
         return t._("⚠️ {number} is overdue by {late}: please resolve it.", number=number, late=late)
-    left = span(due - now, t)
+    left = time_left(issue, due, now, t, org)
     if pending:
         return t._("⏰ {number}: {left} left to accept or return it.", number=number, left=left)
     return t._("⏰ {number}: {left} left to resolve it.", number=number, left=left)
@@ -227,7 +228,7 @@ def _asked(
         if pending:
             return t._("⚠️ Overdue by {late}: accept or return it.", late=late)
         return t._("⚠️ Overdue by {late}: resolve it.", late=late)
-    left, by = span(due - now, t), soon(due, zone, t, now)
+    left, by = time_left(issue, due, now, t, org), soon(due, zone, t, now)
     if pending:
         return t._("⏰ {left} left to accept or return it (by {by}).", left=left, by=by)
     return t._("⏰ {left} left to resolve it (by {by}).", left=left, by=by)

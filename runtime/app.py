@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, 
 
 from casework.clock import Clock, SystemClock
 from casework.organisation import LANGUAGES, Organisation
-from casework.services import Deps, reports, updates
+from casework.services import Deps, calendar_years, reports, updates
 from casework.services.access import sync_organisation
 from config.logs import RepeatedErrors
 from config.settings import Settings
@@ -126,6 +126,8 @@ def build_application(
     # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     the_clock = clock or SystemClock()
+    # Working hours are in TIMEZONE.
+    org = dataclasses.replace(org, calendar=org.calendar.in_zone(settings.zone))
 
     async def open_runtime(app: BotApplication) -> None:
         store = await open_store(
@@ -143,6 +145,8 @@ def build_application(
             imported.updated,
             len(imported.removed),
         )
+        _say_which_calendar(deps)
+        await calendar_years.tell_of_uncovered_years(deps)
         await set_command_menus(app.bot, settings.default_language)
         sender = OutboxSender(
             app.bot,
@@ -210,6 +214,28 @@ def build_application(
     )
     register_handlers(app)
     return app
+
+
+def _say_which_calendar(deps: Deps) -> None:
+    """At start-up: the working-day calendar, and any year a deadline set now may fall in that
+    it does not know (counted Monday to Friday)."""
+    calendar = deps.org.calendar
+    official = calendar.official
+    log.info(
+        "working days: %s; [calendar] %d holidays, %d working days; working hours %s",
+        f"{official.name} (up to {official.last_year()})" if official else "no official calendar",
+        len(calendar.holidays),
+        len(calendar.workdays),
+        calendar.hours,
+    )
+    for year in calendar_years.uncovered_years(deps.org, deps.clock.now()):
+        log.warning(
+            "working days: %d is in neither the official calendar nor [calendar] of the"
+            " organisation file: deadlines in working days that fall in %d count Monday to"
+            " Friday only; list its holidays and working days under [calendar]",
+            year,
+            year,
+        )
 
 
 async def set_command_menus(bot: ExtBot[None], default_language: str) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 
-from casework.services import Deps, housekeeping, overdue, reminders, reports
+from casework.services import Deps, calendar_years, housekeeping, overdue, reminders, reports
 from config.logs import RepeatedErrors
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,13 @@ class Sweeper:
         self._deps = deps
         self._interval = interval_seconds
         self._errors = RepeatedErrors(log, deps.clock.now)
+        # The day the years the working-day calendar lacks were last looked for.
+        self._calendar_checked: date | None = None
 
     async def sweep_once(self) -> None:
-        """One pass: reminders due, the morning digest, idle drafts and questions, and the
-        retention policy."""
+        """One pass: reminders due, the morning digest, idle drafts and questions, a year the
+        working-day calendar does not know (the coordinators told once), and the retention
+        policy."""
         queued = await reminders.sweep(self._deps)
         digests = await overdue.queue_morning_digest(self._deps)
         digests += await reports.queue_weekly_report(self._deps)
@@ -35,6 +39,13 @@ class Sweeper:
                 digests,
                 dropped,
             )
+        today = self._deps.clock.now().astimezone(self._deps.zone).date()
+        if self._calendar_checked != today:  # once a day is enough (each look writes)
+            for year in await calendar_years.tell_of_uncovered_years(self._deps):
+                log.warning(
+                    "working days: %d is not in the calendar; the coordinators are told", year
+                )
+            self._calendar_checked = today
         retained = await housekeeping.apply_retention(self._deps)
         if retained:
             log.info(

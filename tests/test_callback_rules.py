@@ -14,6 +14,7 @@ from casework.issues import Contact, EventKind, Issue, Solved, Status, Verdict
 from casework.lifecycle import apply, decide, follow_up, may, needs_text
 from casework.organisation import CallbackPolicy
 from casework.reminders import RungKind, ladder
+from casework.workdays import WorkCalendar
 from tests.test_lifecycle import COORDINATOR, NOW, ORG, REPORTER, issue
 
 PHONE = "13812345678"
@@ -126,7 +127,7 @@ def test_the_reminders_of_a_resolved_issue_follow_its_call_back() -> None:
     no_phone = issue(Status.RESOLVED, phase_started_at=NOW)
 
     def first(current: Issue) -> tuple[object, ...]:
-        rung = next(ladder(current, policy))
+        rung = next(ladder(current, policy, WorkCalendar()))
         return rung.at - NOW, rung.kind, rung.audiences
 
     assert first(fresh)[:2] == (policy.confirm_every, RungKind.CALLBACK)

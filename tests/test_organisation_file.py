@@ -130,8 +130,8 @@ def test_a_bad_duration_names_the_category_and_the_field() -> None:
     raw["categories"][1]["resolve_within"] = "5 days"
 
     assert problems(raw) == [
-        "org.toml: [[categories]] \"pothole\" resolve_within: '5 days' is not a duration "
-        "like 90s, 30m, 2h or 3d"
+        "org.toml: [[categories]] \"pothole\" resolve_within: '5 days' is not a time like 2h,"
+        " 3d or 5wd (s, m, h, d, or wd for working days)"
     ]
 
 

@@ -15,16 +15,18 @@ from casework.notifications import Audience
 from casework.organisation import ReminderPolicy
 from casework.quiet import BadQuietHours, QuietHours
 from casework.reminders import RungKind, ladder, plan
+from casework.workdays import WorkCalendar
 from tests.test_lifecycle import HEAD, issue, step
 
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = ReminderPolicy()
+CALENDAR = WorkCalendar()
 H = timedelta(hours=1)
 
 
 def first(n: int, current: Issue) -> list[tuple[timedelta, RungKind, tuple[Audience, ...]]]:
-    rungs = itertools.islice(ladder(current, POLICY), n)
+    rungs = itertools.islice(ladder(current, POLICY, CALENDAR), n)
     return [(r.at - NOW, r.kind, r.audiences) for r in rungs]
 
 
@@ -107,18 +109,18 @@ def test_recorded_call_backs_and_withdrawn_issues_have_no_reminders() -> None:
 def test_each_rung_is_planned_once_and_the_ladder_moves_on() -> None:
     pending = dataclasses.replace(issue(), phase_started_at=NOW)
 
-    at_half = plan(pending, POLICY, NOW + H)
+    at_half = plan(pending, POLICY, CALENDAR, NOW + H)
     assert [r.kind for r in at_half.fire] == [RungKind.HALFWAY]
     assert at_half.next_at == NOW + 2 * H
 
     after = dataclasses.replace(pending, reminders_sent=at_half.passed)
-    assert plan(after, POLICY, NOW + H).fire == []  # the same sweep again: nothing twice
+    assert plan(after, POLICY, CALENDAR, NOW + H).fire == []  # the same sweep again: nothing twice
 
 
 def test_after_a_long_stop_each_kind_of_reminder_goes_once_not_once_per_miss() -> None:
     pending = dataclasses.replace(issue(), phase_started_at=NOW)
 
-    late = plan(pending, POLICY, NOW + 30 * H)
+    late = plan(pending, POLICY, CALENDAR, NOW + 30 * H)
 
     kinds = [(r.kind, r.audiences) for r in late.fire]
     assert kinds == [

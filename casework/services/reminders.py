@@ -48,7 +48,7 @@ async def sweep(deps: Deps) -> int:
             reminders: dict[tuple[int, int], OutboxItem] = {}
             ladders: list[LadderMoved] = []
             for issue in due:
-                ladder = plan(issue, policy, now)
+                ladder = plan(issue, policy, deps.org.calendar, now)
                 send_at = _send_at(issue, now, deps)
                 for rung in ladder.fire:
                     payload = {"phase": str(issue.phase), "rung": rung.kind.value}
@@ -79,11 +79,21 @@ async def sweep(deps: Deps) -> int:
 def _send_at(issue: Issue, now: datetime, deps: Deps) -> datetime:
     """Routine reminders that fall due in quiet hours wait for their end; urgent ones go now.
     One due just before they began goes now too, if the sweep finds it soon after (it may run
-    a minute later, at 22:00, for one due at 21:59)."""
-    quiet = deps.org.reminders.quiet_hours
-    if issue.urgent or quiet is None:
+    a minute later, at 22:00, for one due at 21:59). An issue whose deadline runs in working
+    days is held to working hours instead: its routine reminders wait for them (the evening,
+    the weekend, a holiday; the deadline itself, at their close, goes); its urgent ones do
+    not."""
+    if issue.urgent:
         return now
     fell_due = issue.next_reminder_at or now
+    if issue.due_workdays is not None:
+        calendar = deps.org.calendar
+        if now - fell_due <= LATE_BEFORE_QUIET_HOURS and calendar.is_open(fell_due, closing=True):
+            return now
+        return calendar.next_open(now)
+    quiet = deps.org.reminders.quiet_hours
+    if quiet is None:
+        return now
     if now - fell_due <= LATE_BEFORE_QUIET_HOURS and not quiet.contains(fell_due, deps.zone):
         return now
     return quiet.release(now, deps.zone)

@@ -102,7 +102,7 @@ _COLUMNS = (
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
     " unreached, callback_given_up, issue_kind, subject_id, repeat_calls,"
-    " flagged_at, duplicates"
+    " flagged_at, duplicates, respond_workdays, resolve_workdays"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -164,6 +164,8 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
         repeat_calls=row["repeat_calls"],
         flagged_at=maybe_from_epoch(row["flagged_at"]),
         duplicates=row["duplicates"],
+        respond_workdays=row["respond_workdays"],
+        resolve_workdays=row["resolve_workdays"],
     )
 
 
@@ -217,6 +219,8 @@ def _values(issue: Issue) -> dict[str, object]:
         "repeat_calls": issue.repeat_calls,
         "flagged_at": _maybe_epoch(issue.flagged_at),
         "duplicates": issue.duplicates,
+        "respond_workdays": issue.respond_workdays,
+        "resolve_workdays": issue.resolve_workdays,
         "geo_cell": geo_cell(issue.location),
     }
 

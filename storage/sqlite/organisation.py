@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import aiosqlite
 
+from casework.durations import Limit, WorkingDays
 from casework.organisation import Category, Department, Names, Organisation
 from storage.sqlite.database import fetch_all
 
@@ -29,15 +30,16 @@ class SqliteOrganisation:
                 for i, d in enumerate(org.departments)
             ],
         )
+        limits = _LIMITS
+        columns = ", ".join(f"{name}_s, {name}_wd" for name in limits)
+        updates = ", ".join(
+            f"{name}_s = excluded.{name}_s, {name}_wd = excluded.{name}_wd" for name in limits
+        )
         await self._conn.executemany(
-            "INSERT INTO categories (code, name_zh, name_en, department, respond_within_s,"
-            " resolve_within_s, urgent_respond_within_s, urgent_resolve_within_s, position, active)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO UPDATE SET"
-            " name_zh = excluded.name_zh, name_en = excluded.name_en,"
-            " department = excluded.department, respond_within_s = excluded.respond_within_s,"
-            " resolve_within_s = excluded.resolve_within_s,"
-            " urgent_respond_within_s = excluded.urgent_respond_within_s,"
-            " urgent_resolve_within_s = excluded.urgent_resolve_within_s,"
+            f"INSERT INTO categories (code, name_zh, name_en, department, {columns}, position,"
+            " active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO"
+            " UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,"
+            f" department = excluded.department, {updates},"
             " position = excluded.position, active = 1",
             [
                 (
@@ -45,10 +47,7 @@ class SqliteOrganisation:
                     c.name.zh,
                     c.name.en,
                     c.department,
-                    int(c.respond_within.total_seconds()),
-                    int(c.resolve_within.total_seconds()),
-                    int(c.urgent_respond_within.total_seconds()),
-                    int(c.urgent_resolve_within.total_seconds()),
+                    *(part for name in limits for part in _stored(getattr(c, name))),
                     i,
                 )
                 for i, c in enumerate(org.categories)
@@ -80,13 +79,30 @@ class SqliteOrganisation:
                 row["code"],
                 Names(row["name_zh"], row["name_en"]),
                 row["department"],
-                timedelta(seconds=row["respond_within_s"]),
-                timedelta(seconds=row["resolve_within_s"]),
-                timedelta(seconds=row["urgent_respond_within_s"]),
-                timedelta(seconds=row["urgent_resolve_within_s"]),
+                _limit(row, "respond_within"),
+                _limit(row, "resolve_within"),
+                _limit(row, "urgent_respond_within"),
+                _limit(row, "urgent_resolve_within"),
             )
             for row in await fetch_all(
                 self._conn, "SELECT * FROM categories WHERE active = 0 ORDER BY position"
             )
         ]
         return departments, categories
+
+
+_LIMITS = ("respond_within", "resolve_within", "urgent_respond_within", "urgent_resolve_within")
+
+
+def _stored(limit: Limit) -> tuple[int, int | None]:
+    """A category's time as its two columns: seconds, and working days (or NULL)."""
+    if isinstance(limit, WorkingDays):
+        return limit.days * 86400, limit.days
+    return int(limit.total_seconds()), None
+
+
+def _limit(row: aiosqlite.Row, name: str) -> Limit:
+    workdays = row[f"{name}_wd"]
+    if workdays is not None:
+        return WorkingDays(workdays)
+    return timedelta(seconds=row[f"{name}_s"])
