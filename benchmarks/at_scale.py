@@ -5,7 +5,8 @@
 - handler latency: the bot in-process (the real application, against the fake Bot API), people
   logging issues, listing, looking up, accepting and resolving, each update timed from its
   arrival to the end of its handling; then the same while a coordinator's month export is being
-  built (by `/export`, so in the export's own process, as the bot does it);
+  built (by `/export`, so in the export's own process, as the bot does it). (The lookups stage,
+  benchmarks/lookups.py, also runs it with a pin and a citizen's phone in each /new.)
 - /stats, and /export as XLSX and as CSV, for a month and for a year (built here, in this
   process, so that its peak memory counts them).
 """
@@ -20,6 +21,8 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +37,19 @@ from rendering.i18n import texts
 from rendering.reports import charts_of
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 
+WORKERS = range(20)  # the workers who log an issue each (STAFF_BASE + n)
+LOG_A_NEW_ONE = "登记新工单"  # the button past the citizen's history and the issues nearby
+
 
 class TimedApplication(TrackingApplication):
     """The application, timing how long each update takes to handle (but those of `untimed`
-    people: the coordinator whose export runs meanwhile)."""
+    people: the coordinator whose export runs meanwhile); `steps` also says whose update each
+    was and what it was (a pin, a press, or the text typed)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.timings: list[float] = []
+        self.steps: list[tuple[int, str, float]] = []
         self.untimed: set[int] = set()
 
     async def process_update(self, update: object) -> None:
@@ -52,7 +60,27 @@ class TimedApplication(TrackingApplication):
             if isinstance(update, Update):
                 user = update.effective_user
                 if user is None or user.id not in self.untimed:
-                    self.timings.append(time.perf_counter() - started)
+                    took = time.perf_counter() - started
+                    self.timings.append(took)
+                    self.steps.append((user.id if user else 0, _what(update), took))
+
+
+def _what(update: Update) -> str:
+    message = update.effective_message
+    if update.callback_query is not None:
+        return "press"
+    if message is not None and message.location is not None:
+        return "pin"
+    return message.text or "" if message is not None else ""
+
+
+@dataclass(frozen=True)
+class IntakeLookups:
+    """Each worker's /new with the lookups in: a pin shared at the location step (no address in
+    words), then the phone of a citizen (`phones`, a worker each, in turn)."""
+
+    pin: tuple[float, float]
+    phones: Sequence[str]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -61,10 +89,15 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(
-    database: Path, org_file: Path, export_meanwhile: str | None = None
-) -> dict[str, float]:
+    database: Path,
+    org_file: Path,
+    export_meanwhile: str | None = None,
+    lookups: IntakeLookups | None = None,
+) -> dict[str, Any]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
-    /export of it is being built."""
+    /export of it is being built; with `lookups`, each /new with a pin and a citizen's phone
+    (and "Log a new issue" pressed where the issues nearby or the citizen's history are shown;
+    those steps' timings apart)."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
@@ -77,7 +110,7 @@ async def handler_latency(
     deps = bot.resources.deps
     async with deps.store.transaction() as tx:
         open_issues = (await tx.issues.inbox(None, 200, 0)).issues
-    workers = [EmulatedUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
+    workers = [EmulatedUser(api, STAFF_BASE + n, f"w{n}") for n in WORKERS]
     heads = {f"d{d:02d}": EmulatedUser(api, STAFF_BASE + 1020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
@@ -92,11 +125,22 @@ async def handler_latency(
         exporter = chief.id
         await api.wait_until(lambda: bool(api.calls_to("sendChatAction")), 60)  # it has begun
     app.timings.clear()
+    app.steps.clear()
+    shown = {"nearby": 0, "history": 0}
     for n, worker in enumerate(workers):
         await worker.send(f"/new 第{n}号：井盖丢了")
         await worker.press(worker.last, "类别00")
-        for word in ("跳过", "完成", "跳过", "跳过"):
-            await worker.send(word)
+        if lookups is None:
+            for word in ("跳过", "完成", "跳过", "跳过"):
+                await worker.send(word)
+        else:
+            await worker.share_location(*lookups.pin)
+            await worker.send("完成")  # no address in words: the issues nearby looked up
+            shown["nearby"] += await _log_a_new_one(worker)
+            await worker.send("完成")  # no photos
+            await worker.send("跳过")  # no name
+            await worker.send(lookups.phones[n % len(lookups.phones)])  # their history
+            shown["history"] += await _log_a_new_one(worker)
         await worker.press(worker.last, "热线电话")
         await worker.press(worker.last, "一般")
         await worker.press(worker.last, "✓ ")
@@ -111,6 +155,7 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
+    steps = _lookup_steps(app.steps, lookups, shown) if lookups is not None else {}
     exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
         await asyncio.wait_for(bot.resources.exports.idle(), 600)
@@ -122,6 +167,41 @@ async def handler_latency(
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
         **({"export_still_running": exporting} if exporter is not None else {}),
+        **({"steps": steps} if steps else {}),
+    }
+
+
+async def _log_a_new_one(worker: EmulatedUser) -> bool:
+    """Past the issues nearby or the citizen's history, if they were just shown."""
+    if worker.last.has_button(LOG_A_NEW_ONE):
+        await worker.press(worker.last, LOG_A_NEW_ONE)
+        return True
+    return False
+
+
+def _lookup_steps(
+    steps: list[tuple[int, str, float]], lookups: IntakeLookups, shown: dict[str, int]
+) -> dict[str, dict[str, float]]:
+    """The timings of the steps that looked up: the word after a pin (it ends the location
+    step: the issues nearby), and the phone typed (the citizen's history)."""
+    took: dict[str, list[float]] = {"nearby": [], "history": []}
+    last: dict[int, str] = {}
+    for user, what, seconds in steps:
+        if last.get(user) == "pin" and what != "pin":
+            took["nearby"].append(seconds)
+        elif what in lookups.phones:
+            took["history"].append(seconds)
+        last[user] = what
+    return {
+        name: {
+            "updates": len(values),
+            "shown": shown[name],
+            "p50_ms": 1000 * percentile(values, 50),
+            "p99_ms": 1000 * percentile(values, 99),
+            "max_ms": 1000 * max(values),
+        }
+        for name, values in took.items()
+        if values
     }
 
 
