@@ -43,13 +43,14 @@ LOG_A_NEW_ONE = "登记新工单"  # the button past the citizen's history and t
 
 class TimedApplication(TrackingApplication):
     """The application, timing how long each update takes to handle (but those of `untimed`
-    people: the coordinator whose export runs meanwhile); `steps` also says whose update each
-    was and what it was (a pin, a press, or the text typed)."""
+    people: the coordinator whose export runs meanwhile); the timing of a person's next update
+    is also kept apart under the name put in `labels` for them before they send it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.timings: list[float] = []
-        self.steps: list[tuple[int, str, float]] = []
+        self.labels: dict[int, str] = {}
+        self.labelled: dict[str, list[float]] = {}
         self.untimed: set[int] = set()
 
     async def process_update(self, update: object) -> None:
@@ -62,16 +63,8 @@ class TimedApplication(TrackingApplication):
                 if user is None or user.id not in self.untimed:
                     took = time.perf_counter() - started
                     self.timings.append(took)
-                    self.steps.append((user.id if user else 0, _what(update), took))
-
-
-def _what(update: Update) -> str:
-    message = update.effective_message
-    if update.callback_query is not None:
-        return "press"
-    if message is not None and message.location is not None:
-        return "pin"
-    return message.text or "" if message is not None else ""
+                    if user is not None and (label := self.labels.pop(user.id, None)):
+                        self.labelled.setdefault(label, []).append(took)
 
 
 @dataclass(frozen=True)
@@ -96,8 +89,9 @@ async def handler_latency(
 ) -> dict[str, Any]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
     /export of it is being built; with `lookups`, each /new with a pin and a citizen's phone
-    (and "Log a new issue" pressed where the issues nearby or the citizen's history are shown;
-    those steps' timings apart)."""
+    (and "Log a new issue" pressed where the issues nearby or the citizen's history are shown).
+    The two steps that look up with a pin and a phone (the word that ends the location step,
+    and the phone step's answer) are also timed apart, with or without them."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
@@ -125,22 +119,23 @@ async def handler_latency(
         exporter = chief.id
         await api.wait_until(lambda: bool(api.calls_to("sendChatAction")), 60)  # it has begun
     app.timings.clear()
-    app.steps.clear()
-    shown = {"nearby": 0, "history": 0}
+    app.labelled.clear()
+    shown = {"location": 0, "phone": 0}  # the issues nearby shown; the citizen's history
     for n, worker in enumerate(workers):
         await worker.send(f"/new 第{n}号：井盖丢了")
         await worker.press(worker.last, "类别00")
-        if lookups is None:
-            for word in ("跳过", "完成", "跳过", "跳过"):
-                await worker.send(word)
-        else:
+        if lookups is not None:
             await worker.share_location(*lookups.pin)
-            await worker.send("完成")  # no address in words: the issues nearby looked up
-            shown["nearby"] += await _log_a_new_one(worker)
-            await worker.send("完成")  # no photos
-            await worker.send("跳过")  # no name
-            await worker.send(lookups.phones[n % len(lookups.phones)])  # their history
-            shown["history"] += await _log_a_new_one(worker)
+        app.labels[worker.id] = "location"  # with a pin: the issues nearby looked up
+        await worker.send("跳过" if lookups is None else "完成")  # no address in words
+        if lookups is not None:
+            shown["location"] += await _log_a_new_one(worker)
+        await worker.send("完成")  # no photos
+        await worker.send("跳过")  # no name
+        app.labels[worker.id] = "phone"  # with a phone: the citizen's history looked up
+        await worker.send("跳过" if lookups is None else lookups.phones[n % len(lookups.phones)])
+        if lookups is not None:
+            shown["phone"] += await _log_a_new_one(worker)
         await worker.press(worker.last, "热线电话")
         await worker.press(worker.last, "一般")
         await worker.press(worker.last, "✓ ")
@@ -155,7 +150,10 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
-    steps = _lookup_steps(app.steps, lookups, shown) if lookups is not None else {}
+    steps = {
+        name: _figures(took) | ({"lists_shown": shown[name]} if lookups else {})
+        for name, took in app.labelled.items()
+    }
     exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
         await asyncio.wait_for(bot.resources.exports.idle(), 600)
@@ -167,7 +165,7 @@ async def handler_latency(
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
         **({"export_still_running": exporting} if exporter is not None else {}),
-        **({"steps": steps} if steps else {}),
+        "steps": steps,
     }
 
 
@@ -179,29 +177,12 @@ async def _log_a_new_one(worker: EmulatedUser) -> bool:
     return False
 
 
-def _lookup_steps(
-    steps: list[tuple[int, str, float]], lookups: IntakeLookups, shown: dict[str, int]
-) -> dict[str, dict[str, float]]:
-    """The timings of the steps that looked up: the word after a pin (it ends the location
-    step: the issues nearby), and the phone typed (the citizen's history)."""
-    took: dict[str, list[float]] = {"nearby": [], "history": []}
-    last: dict[int, str] = {}
-    for user, what, seconds in steps:
-        if last.get(user) == "pin" and what != "pin":
-            took["nearby"].append(seconds)
-        elif what in lookups.phones:
-            took["history"].append(seconds)
-        last[user] = what
+def _figures(took: list[float]) -> dict[str, float]:
     return {
-        name: {
-            "updates": len(values),
-            "shown": shown[name],
-            "p50_ms": 1000 * percentile(values, 50),
-            "p99_ms": 1000 * percentile(values, 99),
-            "max_ms": 1000 * max(values),
-        }
-        for name, values in took.items()
-        if values
+        "updates": len(took),
+        "p50_ms": 1000 * percentile(took, 50),
+        "p99_ms": 1000 * percentile(took, 99),
+        "max_ms": 1000 * max(took),
     }
 
 
