@@ -60,6 +60,8 @@ from casework.intake import (
     HISTORY_WINDOW,
     Draft,
     Step,
+    Typed,
+    answered,
     check_phone,
     nearby_window,
     new_draft,
@@ -151,6 +153,8 @@ async def measure(database: Path, org_file: Path, runs: int) -> dict[str, Any]:
                 results["nearby"][f"{name} / {who}"] = {
                     "pin": [pin.latitude, pin.longitude], **figures, **within,
                 }  # fmt: skip
+    async with load.sampled("wizard_steps"):
+        results["wizard_steps"] = await wizard_steps(deps, worker, phones["a_few_issues"], runs)
     await store.close()
     results["plans"] = await asyncio.to_thread(_plans, database, people, issues, middle.number)
     results["plans"] |= await asyncio.to_thread(_lookup_plans, database, phones, policy)
@@ -184,6 +188,57 @@ async def timed(call: Callable[[], Awaitable[int]], runs: int) -> dict[str, Any]
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
     }
+
+
+async def wizard_steps(deps: Deps, worker: Staff, phone: str, runs: int) -> dict[str, Any]:
+    """The use cases of the two /new steps that look up, as the wizard calls them, without and
+    with the lookup: `intake.update` with the answer (one transaction: the draft changed, the
+    lookup deciding whether its list is the next step, the draft written and committed), then,
+    when the list is the next step, `intake.nearby` or `intake.history` to show it. The draft
+    is put back before each run (not timed); the worker's draft is dropped at the end."""
+    pin = dataclasses.replace(
+        _draft(), step=Step.LOCATION, category=f"c{NEARBY_CATEGORY:02d}", asking_address=True
+    )
+    at_phone = dataclasses.replace(_draft(), step=Step.CITIZEN_PHONE, category="c00")
+    cases: dict[str, tuple[Draft, str, Typed | None]] = {
+        "location, Skip": (dataclasses.replace(pin, asking_address=False), "跳过", Typed.SKIP),
+        "location, a pin at the dense spot": (
+            dataclasses.replace(pin, location=hot_spot(NEARBY_CATEGORY)), "完成", Typed.DONE,
+        ),
+        "phone, Skip": (at_phone, "跳过", Typed.SKIP),
+        "phone, a citizen with a few issues": (at_phone, phone, None),
+    }  # fmt: skip
+    figures: dict[str, Any] = {}
+    for name, (before, text, button) in cases.items():
+        updates, shows, steps = [], [], []
+        for _ in range(runs):
+            async with deps.store.transaction() as tx:
+                await tx.drafts.put(worker.id, worker.telegram_id, before)
+            started = time.perf_counter()
+            after = await intake.update(
+                deps, worker, functools.partial(_answered, text=text, button=button)
+            )
+            updated = time.perf_counter()
+            if after.step is Step.NEARBY:
+                await intake.nearby(deps, worker, after)
+            elif after.step is Step.HISTORY:
+                await intake.history(deps, worker, after)
+            ended = time.perf_counter()
+            updates.append(updated - started)
+            shows.append(ended - updated)
+            steps.append(ended - started)
+        figures[name] = {
+            "next_step": after.step.value,
+            **{f"{part}_{p}_ms": 1000 * percentile(values, q)
+               for part, values in (("update", updates), ("shown", shows), ("step", steps))
+               for p, q in (("p50", 50), ("p99", 99))},
+        }  # fmt: skip
+    await intake.cancel(deps, worker)
+    return figures
+
+
+def _answered(draft: Draft, text: str, button: Typed | None) -> Draft:
+    return answered(draft, text, button, END)
 
 
 class Load:
@@ -379,6 +434,15 @@ def table(results: dict[str, Any]) -> str:
             "{read_in_cells} read in the cells, {open_in_cells} open,"
             " {open_within_radius} open within the radius",
         )
+    if "wizard_steps" in results:
+        lines.append("/new's steps' use cases: update (+ the list shown), p50 / p99 in ms")
+        for name, v in results["wizard_steps"].items():
+            lines.append(
+                f"  {name:<35} update {v['update_p50_ms']:5.2f} / {v['update_p99_ms']:6.2f}"
+                f"  shown {v['shown_p50_ms']:5.2f} / {v['shown_p99_ms']:6.2f}"
+                f"  the step {v['step_p50_ms']:5.2f} / {v['step_p99_ms']:6.2f}"
+                f"  (next: {v['next_step']})"
+            )
     for name, plan in results["plans"].items():
         lines.append(f"  plan of {name}: " + " | ".join(plan))
     for part, load in results.get("load_average", {}).items():

@@ -90,7 +90,12 @@ def test_the_lookups_stage_times_find_the_citizens_history_the_issues_nearby_and
                for n in ("a_few_issues", "none", "typed_+86", "a_few_issues_typed_+86"))  # fmt: skip
     assert all("USING INDEX issues_nearby" in plans[f"nearby {n}"][0]
                for n in ("dense_spot", "empty_spot"))  # fmt: skip
-    assert set(figures["load_average"]) == {"find", "history", "nearby"}
+    assert set(figures["load_average"]) == {"find", "history", "nearby", "wizard_steps"}
+    # The wizard's steps: Skip goes past the lists, the phone on to the citizen's history (the
+    # pin to the issues nearby at a million; in this small city none is open there).
+    steps = {name: v["next_step"] for name, v in figures["wizard_steps"].items()}
+    assert steps == {"location, Skip": "photos", "location, a pin at the dense spot": "photos",
+                     "phone, Skip": "source", "phone, a citizen with a few issues": "history"}  # fmt: skip
     # The intake with both lookups in: every worker's phone has a history, and every worker
     # after the first finds the issues logged before theirs at the same pin.
     [plain], [looked_up] = figures["intake"]["without_lookups"], figures["intake"]["with_lookups"]
