@@ -110,7 +110,7 @@ def queries(issues: int, number: str) -> dict[str, str]:
 async def measure(database: Path, org_file: Path, runs: int) -> dict[str, Any]:
     issues = await asyncio.to_thread(_count, database)
     store = await SqliteStore.open(database)
-    deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(),
+    deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     async with store.transaction() as tx:
         coordinator = (await tx.staff.with_roles([Role.COORDINATOR]))[0]
