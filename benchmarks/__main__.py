@@ -280,6 +280,13 @@ def table(results: dict[str, Any]) -> str:
     if found := results.get("lookups"):
         worst = max(v["p99_ms"] for v in found["lookups"].values())
         rows.append((f"/find, {len(found['lookups'])} lookups (benchmarks/lookups.py)", f"p99 of the slowest {worst:.1f} ms", "p99 < 50 ms"))  # fmt: skip
+        for part, name in (("history", "the citizen's history"), ("nearby", "the issues nearby")):
+            if part in found:
+                worst = max(v["p99_ms"] for v in found[part].values())
+                rows.append((f"{name}, {len(found[part])} lookups", f"p99 of the slowest {worst:.1f} ms", "p99 < 50 ms"))  # fmt: skip
+        if busy := found.get("intake"):
+            without, looked_up = busy["without_lookups"], busy["with_lookups"]
+            rows.append(("handler latency p50 / p99 at scale, by run", f"without the lookups {_runs(without)} ms; with them {_runs(looked_up)} ms", "not slower"))  # fmt: skip
     for name, v in results.get("sweep", {}).items():
         spread = (
             f" [{v['sweep_min_ms']:.1f}-{v['sweep_max_ms']:.1f}]" if "sweep_min_ms" in v else ""
@@ -292,6 +299,10 @@ def table(results: dict[str, Any]) -> str:
         ]  # fmt: skip
     width = max((len(r[0]) for r in rows), default=0)
     return "\n".join(f"{name:<{width}}  {value:<70}  {target}" for name, value, target in rows)
+
+
+def _runs(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{v['p50_ms']:.1f} / {v['p99_ms']:.1f}" for v in runs)
 
 
 def main() -> int:
@@ -347,7 +358,7 @@ def main() -> int:
         measured("at_scale", json.loads(scale_file.read_text()))
 
     if "lookups" in stages:
-        print("measuring /find's lookups …", flush=True)
+        print("measuring the lookups (/find, history, nearby) and the intake …", flush=True)
         lookups_file = workdir / "lookups.json"
         subprocess.run(
             [sys.executable, "-m", "benchmarks.lookups", str(big / "duban.sqlite3"),

@@ -5,7 +5,8 @@
 - handler latency: the bot in-process (the real application, against the fake Bot API), people
   logging issues, listing, looking up, accepting and resolving, each update timed from its
   arrival to the end of its handling; then the same while a coordinator's month export is being
-  built (by `/export`, so in the export's own process, as the bot does it);
+  built (by `/export`, so in the export's own process, as the bot does it). (The lookups stage,
+  benchmarks/lookups.py, also runs it with a pin and a citizen's phone in each /new.)
 - /stats, and /export as XLSX and as CSV, for a month and for a year (built here, in this
   process, so that its peak memory counts them).
 """
@@ -20,6 +21,8 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +37,20 @@ from rendering.i18n import texts
 from rendering.reports import charts_of
 from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
 
+WORKERS = range(20)  # the workers who log an issue each (STAFF_BASE + n)
+LOG_A_NEW_ONE = "登记新工单"  # the button past the citizen's history and the issues nearby
+
 
 class TimedApplication(TrackingApplication):
     """The application, timing how long each update takes to handle (but those of `untimed`
-    people: the coordinator whose export runs meanwhile)."""
+    people: the coordinator whose export runs meanwhile); the timing of a person's next update
+    is also kept apart under the name put in `labels` for them before they send it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.timings: list[float] = []
+        self.labels: dict[int, str] = {}
+        self.labelled: dict[str, list[float]] = {}
         self.untimed: set[int] = set()
 
     async def process_update(self, update: object) -> None:
@@ -52,7 +61,19 @@ class TimedApplication(TrackingApplication):
             if isinstance(update, Update):
                 user = update.effective_user
                 if user is None or user.id not in self.untimed:
-                    self.timings.append(time.perf_counter() - started)
+                    took = time.perf_counter() - started
+                    self.timings.append(took)
+                    if user is not None and (label := self.labels.pop(user.id, None)):
+                        self.labelled.setdefault(label, []).append(took)
+
+
+@dataclass(frozen=True)
+class IntakeLookups:
+    """Each worker's /new with the lookups in: a pin shared at the location step (no address in
+    words), then the phone of a citizen (`phones`, a worker each, in turn)."""
+
+    pin: tuple[float, float]
+    phones: Sequence[str]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -61,10 +82,16 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(
-    database: Path, org_file: Path, export_meanwhile: str | None = None
-) -> dict[str, float]:
+    database: Path,
+    org_file: Path,
+    export_meanwhile: str | None = None,
+    lookups: IntakeLookups | None = None,
+) -> dict[str, Any]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
-    /export of it is being built."""
+    /export of it is being built; with `lookups`, each /new with a pin and a citizen's phone
+    (and "Log a new issue" pressed where the issues nearby or the citizen's history are shown).
+    The two steps that look up with a pin and a phone (the word that ends the location step,
+    and the phone step's answer) are also timed apart, with or without them."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
@@ -77,7 +104,7 @@ async def handler_latency(
     deps = bot.resources.deps
     async with deps.store.transaction() as tx:
         open_issues = (await tx.issues.inbox(None, 200, 0)).issues
-    workers = [EmulatedUser(api, STAFF_BASE + n, f"w{n}") for n in range(20)]
+    workers = [EmulatedUser(api, STAFF_BASE + n, f"w{n}") for n in WORKERS]
     heads = {f"d{d:02d}": EmulatedUser(api, STAFF_BASE + 1020 + d, f"h{d}") for d in range(30)}
     for person in (*workers, *heads.values()):
         await person.send("/start")
@@ -92,11 +119,23 @@ async def handler_latency(
         exporter = chief.id
         await api.wait_until(lambda: bool(api.calls_to("sendChatAction")), 60)  # it has begun
     app.timings.clear()
+    app.labelled.clear()
+    shown = {"location": 0, "phone": 0}  # the issues nearby shown; the citizen's history
     for n, worker in enumerate(workers):
         await worker.send(f"/new 第{n}号：井盖丢了")
         await worker.press(worker.last, "类别00")
-        for word in ("跳过", "完成", "跳过", "跳过"):
-            await worker.send(word)
+        if lookups is not None:
+            await worker.share_location(*lookups.pin)
+        app.labels[worker.id] = "location"  # with a pin: the issues nearby looked up
+        await worker.send("跳过" if lookups is None else "完成")  # no address in words
+        if lookups is not None:
+            shown["location"] += await _log_a_new_one(worker)
+        await worker.send("完成")  # no photos
+        await worker.send("跳过")  # no name
+        app.labels[worker.id] = "phone"  # with a phone: the citizen's history looked up
+        await worker.send("跳过" if lookups is None else lookups.phones[n % len(lookups.phones)])
+        if lookups is not None:
+            shown["phone"] += await _log_a_new_one(worker)
         await worker.press(worker.last, "热线电话")
         await worker.press(worker.last, "一般")
         await worker.press(worker.last, "✓ ")
@@ -111,6 +150,10 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
+    steps = {
+        name: _figures(took) | ({"lists_shown": shown[name]} if lookups else {})
+        for name, took in app.labelled.items()
+    }
     exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
         await asyncio.wait_for(bot.resources.exports.idle(), 600)
@@ -122,6 +165,24 @@ async def handler_latency(
         "p99_ms": 1000 * percentile(timings, 99),
         "max_ms": 1000 * max(timings),
         **({"export_still_running": exporting} if exporter is not None else {}),
+        "steps": steps,
+    }
+
+
+async def _log_a_new_one(worker: EmulatedUser) -> bool:
+    """Past the issues nearby or the citizen's history, if they were just shown."""
+    if worker.last.has_button(LOG_A_NEW_ONE):
+        await worker.press(worker.last, LOG_A_NEW_ONE)
+        return True
+    return False
+
+
+def _figures(took: list[float]) -> dict[str, float]:
+    return {
+        "updates": len(took),
+        "p50_ms": 1000 * percentile(took, 50),
+        "p99_ms": 1000 * percentile(took, 99),
+        "max_ms": 1000 * max(took),
     }
 
 

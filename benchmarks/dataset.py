@@ -9,6 +9,7 @@ given seed.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import sqlite3
 import time
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from casework.issues import Location
+from casework.nearby import EARTH_RADIUS_M, distance_m, geo_cell
 from storage.sqlite.database import connect
 from storage.sqlite.words import words_of
 
@@ -54,6 +57,53 @@ STREETS = ("幸福路", "和平路", "中山路", "解放街", "建设路", "人
 DETAILS = ("已持续三天", "影响居民出行", "请尽快处理", "多次反映未解决", "老人小孩不安全",
            "晚上尤其明显", "附近商户也有意见", "希望派人查看")  # fmt: skip
 CITIZENS_PER_ISSUE = 1 / 3  # a citizen calls about three times in two years (a repeat call)
+# Where: the built-up part of Qingshan District, Wuhan (the playground's district), about 6.7 km
+# north to south by 7.7 km east to west: south, west, north, east.
+EXTENT = (30.600, 114.360, 30.660, 114.440)
+# Its park (青山公园, as in playground/district.toml), where no issue is: an empty spot.
+PARK = Location(30.6268, 114.3956)
+PARK_RADIUS_M = 300
+# Where problems gather: each category has HOT_SPOTS places (a dark street, a market) that hold
+# HOT_SHARE of its issues each, spread HOT_SPREAD_M around them (a normal spread in each
+# direction); the rest are spread evenly over the extent. At a million issues a category has
+# about 240 issues a week, so a hot spot has some 35 of them within 200 m over a week.
+HOT_SPOTS = 2
+HOT_SHARE = 0.15
+HOT_SPREAD_M = 80
+_METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
+
+
+def hot_spot(category: int, n: int = 0, seed: int = 7) -> Location:
+    """The `n`th place where the category's issues gather (a kilometre or more from the park)."""
+    luck = random.Random(f"{seed}:{category}:{n}")
+    while True:
+        spot = _anywhere(luck)
+        if distance_m(spot, PARK) > 1_000:
+            return spot
+
+
+def _anywhere(luck: random.Random) -> Location:
+    south, west, north, east = EXTENT
+    return Location(luck.uniform(south, north), luck.uniform(west, east))
+
+
+def issue_pin(
+    luck: random.Random, category: int, spots: dict[tuple[int, int], Location]
+) -> Location:
+    """Where an issue of the category is: near one of its hot spots, or anywhere in the extent
+    but the park."""
+    draw = luck.random()
+    if draw < HOT_SPOTS * HOT_SHARE:
+        spot = spots[(category, int(draw / HOT_SHARE))]
+        north = luck.gauss(0, HOT_SPREAD_M) / _METRES_PER_DEGREE
+        east = luck.gauss(0, HOT_SPREAD_M) / (
+            _METRES_PER_DEGREE * math.cos(math.radians(spot.latitude))
+        )
+        return Location(round(spot.latitude + north, 6), round(spot.longitude + east, 6))
+    while True:
+        pin = _anywhere(luck)
+        if distance_m(pin, PARK) > PARK_RADIUS_M:
+            return Location(round(pin.latitude, 6), round(pin.longitude, 6))
 
 
 def citizen_phone(citizen: int) -> str:
@@ -127,6 +177,8 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
 
     luck = random.Random(seed)
     wording = random.Random(seed + 1)  # the texts' own sequence (see PROBLEMS)
+    placing = random.Random(seed + 2)  # and the pins' (so the rest is as it was before pins)
+    spots = {(c, n): hot_spot(c, n, seed) for c in range(CATEGORIES) for n in range(HOT_SPOTS)}
     conn = sqlite3.connect(database, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA foreign_keys = OFF")  # the generator keeps them itself
@@ -178,6 +230,7 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
         resolve_by = at + int(resolve.total_seconds())
         description, address, phone = issue_text(wording, category, issues)
         word_rows.append((issue_id, words_of(description, address, reporter, department)))
+        pin = issue_pin(placing, category, spots)
         is_open = (END - created) < timedelta(days=30) and luck.random() < open_share * 12
         steps: list[tuple[int, int, str, int | None, str | None, str | None]] = []
         steps.append((at, reporter, "submitted", respond_by, None, None))
@@ -210,13 +263,14 @@ def generate(workdir: Path, issues: int, seed: int = 7, open_share: float = 0.03
         issue_rows.append((
             issue_id, number, status, description, f"c{category:02d}", department,
             reporter, assignee, handler if status != "pending" else None, int(urgent), "hotline",
-            None, None, address, "张三", phone, at, steps[-1][0], at,
+            pin.latitude, pin.longitude, address, "张三", phone, at, steps[-1][0], at,
             respond_by if status == "pending" else None,
             resolve_by if status in ("pending", "accepted") else None,
             0, len(steps), 1, at, 0,
             (respond_by if status == "pending" else resolve_by if status == "accepted" else None),
             callback,
             *(("已处理完毕", resolved_at) if status in ("resolved", "closed") else (None, None)),
+            geo_cell(pin),  # the bot's own cell of the pin (casework/nearby.py)
         ))  # fmt: skip
         # The daily figures these steps add (as casework.metrics.tallies would).
         figures[(day(at), department, "received")] += 1
@@ -301,8 +355,8 @@ def _flush(
         " assignee_id, accepted_by, urgent, source, latitude, longitude, address, citizen_name,"
         " citizen_phone, created_at, updated_at, handed_at, respond_by, resolve_by, reopen_count,"
         " version, phase, phase_started_at, reminders_sent, next_reminder_at, callback,"
-        " resolution, resolved_at)"
-        " VALUES (" + ", ".join("?" * 30) + ")",
+        " resolution, resolved_at, geo_cell)"
+        " VALUES (" + ", ".join("?" * 31) + ")",
         issue_rows,
     )
     conn.executemany(

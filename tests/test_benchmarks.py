@@ -7,9 +7,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from benchmarks import at_scale, retention, sweep
+from benchmarks import at_scale, lookups, retention, sweep
 from benchmarks.__main__ import ROOT, full_flow, table
-from benchmarks.dataset import generate
+from benchmarks.dataset import EXTENT, PARK, PARK_RADIUS_M, generate, hot_spot
+from casework.issues import Location
+from casework.nearby import distance_m, geo_cell
 
 DEPARTMENT_PEOPLE = 33  # heads and members of each department in the benchmark's organisation
 
@@ -44,6 +46,66 @@ def test_a_small_city_is_generated_and_measured_stage_by_stage(tmp_path: Path) -
     assert reports["csv_year_rows"] == reports["export_year_rows"]
     assert handlers["updates"] > 100 and handlers["p50_ms"] <= handlers["p99_ms"]
     assert "3,000 issues" in shown and "p99 < 50 ms" in shown and "sweep, 1000 open" in shown
+
+
+def test_the_generated_city_is_pinned_in_its_district_with_hot_spots_and_an_empty_park(
+    tmp_path: Path,
+) -> None:
+    city = generate(tmp_path / "city", 3000)
+    with sqlite3.connect(city.path) as conn:
+        pins = conn.execute("SELECT latitude, longitude, geo_cell, category FROM issues").fetchall()
+    south, west, north, east = EXTENT
+    spot = hot_spot(1)
+
+    assert len(pins) == 3000
+    # Every issue has a pin, and the cell the bot would give it.
+    assert all(cell == geo_cell(Location(lat, lon)) for lat, lon, cell, _ in pins)
+    assert all(south - 0.01 < lat < north + 0.01 and west - 0.01 < lon < east + 0.01
+               for lat, lon, _, _ in pins)  # fmt: skip
+    assert not any(distance_m(PARK, Location(lat, lon)) <= PARK_RADIUS_M for lat, lon, _, _ in pins)
+    # About 15 % of the category's issues (some 75 here) within 200 m of its hot spot.
+    at_spot = [p for p in pins if p[3] == "c01" and distance_m(spot, Location(*p[:2])) <= 200]
+    assert 5 < len(at_spot) < 25
+
+
+def test_the_lookups_stage_times_find_the_citizens_history_the_issues_nearby_and_the_intake(
+    tmp_path: Path,
+) -> None:
+    city = generate(tmp_path / "city", 3000)
+
+    figures = asyncio.run(lookups.main(city.path, city.org_file, tmp_path / "lookups.json", 2, 1))
+
+    history, nearby, plans = figures["history"], figures["nearby"], figures["plans"]
+    assert len(figures["lookups"]) == 7 * 4  # /find: seven lookups, four people
+    assert history["none / worker"]["found"] == history["none / coordinator"]["found"] == 0
+    assert history["typed_+86 / worker"]["typed"].startswith("+86 ")
+    # The citizen with a few issues, their phone typed as `+86 1xx xxxx xxxx`: the same found.
+    few, typed = history["a_few_issues / worker"], history["a_few_issues_typed_+86 / worker"]
+    assert typed["typed"].replace(" ", "") == "+86" + few["typed"]
+    assert typed["found"] == few["found"] >= 2
+    assert nearby["empty_spot / worker"]["found"] == 0  # the park
+    assert nearby["empty_spot / worker"]["open_within_radius"] == 0
+    assert all(v["p50_ms"] <= v["p99_ms"] for v in (*history.values(), *nearby.values()))
+    assert all("issues_by_citizen_phone" in plans[f"history {n}"][0]
+               for n in ("a_few_issues", "none", "typed_+86", "a_few_issues_typed_+86"))  # fmt: skip
+    assert all("USING INDEX issues_nearby" in plans[f"nearby {n}"][0]
+               for n in ("dense_spot", "empty_spot"))  # fmt: skip
+    assert set(figures["load_average"]) == {"find", "history", "nearby", "wizard_steps"}
+    # The wizard's steps: Skip goes past the lists, the phone on to the citizen's history (the
+    # pin to the issues nearby at a million; in this small city none is open there).
+    steps = {name: v["next_step"] for name, v in figures["wizard_steps"].items()}
+    assert steps == {"location, Skip": "photos", "location, a pin at the dense spot": "photos",
+                     "phone, Skip": "source", "phone, a citizen with a few issues": "history"}  # fmt: skip
+    # The intake with both lookups in: every worker's phone has a history, and every worker
+    # after the first finds the issues logged before theirs at the same pin.
+    [plain], [looked_up] = figures["intake"]["without_lookups"], figures["intake"]["with_lookups"]
+    steps = looked_up["steps"]
+    assert steps["phone"]["updates"] == steps["phone"]["lists_shown"] == 20
+    assert steps["location"]["updates"] == 20 and steps["location"]["lists_shown"] >= 19
+    assert looked_up["updates"] > plain["updates"]
+    # The same two steps timed without the lookups (Skip at each), to compare.
+    assert plain["steps"]["location"]["updates"] == plain["steps"]["phone"]["updates"] == 20
+    assert "the issues nearby at intake" in lookups.table(figures)
 
 
 def test_the_retention_measure_drains_a_small_citys_backlog(tmp_path: Path) -> None:

@@ -256,6 +256,29 @@ def find_query(lookup: Lookup, scope: LookupScope) -> tuple[str, dict[str, objec
     return sql, params
 
 
+def citizen_query(
+    spellings: Sequence[str], since: datetime, limit: int
+) -> tuple[str, tuple[object, ...]]:
+    """The citizen's issues at intake (`of_citizen`) and their parameters: one short range of
+    the index of 0013 per spelling, a citizen having a handful of issues (benchmarks/lookups.py
+    shows the plan)."""
+    sql = (
+        f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_by_citizen_phone"
+        " WHERE citizen_phone IS NOT NULL"
+        " AND citizen_phone IN (SELECT value FROM json_each(?)) AND created_at >= ?"
+        f" ORDER BY {_ENDED}, created_at DESC, id DESC LIMIT ?"
+    )
+    return sql, (json.dumps(list(spellings)), to_epoch(since), limit)
+
+
+def near_query(
+    category: str, at: Location, radius_m: float, since: datetime
+) -> tuple[str, tuple[object, ...]]:
+    """The open issues of a category in the cells around a pin (`near`, before the distance
+    is measured) and their parameters (benchmarks/lookups.py shows the plan)."""
+    return _NEAR, (category, json.dumps(cells_around(at, radius_m)), to_epoch(since))
+
+
 class SqliteIssues:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -490,14 +513,7 @@ class SqliteIssues:
     async def of_citizen(
         self, spellings: Sequence[str], since: datetime, limit: int
     ) -> list[Issue]:
-        # One short range of the index of 0013 per spelling: a citizen has a handful of issues.
-        return await self._load(
-            f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_by_citizen_phone"
-            " WHERE citizen_phone IS NOT NULL"
-            " AND citizen_phone IN (SELECT value FROM json_each(?)) AND created_at >= ?"
-            f" ORDER BY {_ENDED}, created_at DESC, id DESC LIMIT ?",
-            (json.dumps(list(spellings)), to_epoch(since), limit),
-        )
+        return await self._load(*citizen_query(spellings, since, limit))
 
     async def find(
         self, lookup: Lookup, scope: LookupScope, limit: int, offset: int, most: int
@@ -586,10 +602,7 @@ class SqliteIssues:
         self, category: str, at: Location, radius_m: float, since: datetime, limit: int
     ) -> list[Nearby]:
         # One short range of the index of 0025 per cell around the pin, then the distance.
-        found = await self._load(
-            _NEAR,
-            (category, json.dumps(cells_around(at, radius_m)), to_epoch(since)),
-        )
+        found = await self._load(*near_query(category, at, radius_m, since))
         return within(found, at, radius_m)[:limit]
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
