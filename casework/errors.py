@@ -83,12 +83,13 @@ class IssueNoLongerOpen(CaseworkError):
 
 
 class CannotMerge(CaseworkError):
-    """One of two issues to merge is no longer open (closed or withdrawn meanwhile), or is
-    resolved and waits for its citizen's call-back (`resolved`): it cannot go now."""
+    """One of two issues to merge is no longer open (closed or withdrawn meanwhile), is
+    resolved and waits for its citizen's call-back (`resolved`: it cannot go now), or is a
+    complaint (`complaint`: never merged)."""
 
-    def __init__(self, number: str, resolved: bool = False) -> None:
-        super().__init__(number, resolved)
-        self.number, self.resolved = number, resolved
+    def __init__(self, number: str, resolved: bool = False, complaint: bool = False) -> None:
+        super().__init__(number, resolved, complaint)
+        self.number, self.resolved, self.complaint = number, resolved, complaint
 
 
 class FollowerCallBackNotAsked(CaseworkError):

@@ -15,8 +15,14 @@ from casework.roles import Role
 
 
 def may_merge(issue: Issue, person: Staff) -> bool:
-    """Whether the person may merge this issue with another (a coordinator; the issue open)."""
-    return person.role is Role.COORDINATOR and person.active and issue.status.is_open
+    """Whether the person may merge this issue with another (a coordinator; the issue open, and
+    not a complaint: see `check_pair`)."""
+    return (
+        person.role is Role.COORDINATOR
+        and person.active
+        and issue.status.is_open
+        and not issue.is_complaint
+    )
 
 
 def may_go(issue: Issue) -> bool:
@@ -29,7 +35,9 @@ def may_go(issue: Issue) -> bool:
 
 def check_pair(first: Issue | None, second: Issue | None, person: Staff) -> tuple[Issue, Issue]:
     """Two issues a coordinator may merge, one way or the other: two different issues, both
-    still open (else `CannotMerge`: closed or withdrawn meanwhile), one of them free to go."""
+    still open (else `CannotMerge`: closed or withdrawn meanwhile), neither a complaint (a
+    merge would show its words on the other's timeline, and the other's people would follow
+    it: a complaint is seen only by those it may be shown to), one of them free to go."""
     if person.role is not Role.COORDINATOR or not person.active:
         raise errors.NotAllowed("merge")
     if first is None or second is None or first.id == second.id:
@@ -37,6 +45,8 @@ def check_pair(first: Issue | None, second: Issue | None, person: Staff) -> tupl
     for issue in (first, second):
         if not issue.status.is_open:
             raise errors.CannotMerge(issue.number)
+        if issue.is_complaint:
+            raise errors.CannotMerge(issue.number, complaint=True)
     if not (may_go(first) or may_go(second)):
         raise errors.CannotMerge(second.number, resolved=True)
     return first, second

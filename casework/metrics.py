@@ -14,7 +14,7 @@ The process rates, from the department's own steps:
   transferred on before it, and those withdrawn as a duplicate (merged) at any time;
 - closing rate (结案率; "resolution rate" before issue 17) = acceptances in the period followed
   by a confirmed closing (before any later acceptance; a later reopening does not undo it) /
-  acceptances in the period;
+  acceptances in the period, less those of issues merged into another before they closed;
 
 the citizen's rates, from the call-back's three answers recorded in the period (a call-back
 that could not reach the citizen asked nothing and counts in none; "not asked", the questions
@@ -63,7 +63,16 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from casework.issues import Contact, Event, EventKind, Issue, Solved, Spell, WithdrawReason
+from casework.issues import (
+    Contact,
+    Event,
+    EventKind,
+    Issue,
+    Solved,
+    Spell,
+    Status,
+    WithdrawReason,
+)
 from casework.people import Staff
 
 
@@ -196,6 +205,18 @@ _DUPLICATE_ENDS = {
 }
 
 
+def _merged_while_accepted(event: Event, before: Issue | None) -> bool:
+    """A withdrawal as a duplicate of an issue its department had accepted and not closed."""
+    return (
+        event.kind is EventKind.WITHDRAWN
+        and event.withdraw_reason is WithdrawReason.DUPLICATE
+        and before is not None
+        and before.status is Status.ACCEPTED
+        and before.closures == 0
+        and before.accepted_at is not None
+    )
+
+
 def _ended_in_time(event: Event, spell: Spell, due: datetime) -> str | None:
     """The measure a step that ended a wait adds on the wait's deadline day, if any."""
     if event.kind is EventKind.WITHDRAWN and event.withdraw_reason is WithdrawReason.DUPLICATE:
@@ -266,6 +287,12 @@ def tallies(event: Event, before: Issue | None, after: Issue, zone: ZoneInfo) ->
         measure = _ended_in_time(event, event.spell, event.spell_due_at)
         if measure is not None:
             found.append(Tally(on(event.spell_due_at), event.spell_department, measure))
+    if _merged_while_accepted(event, before):
+        # Its acceptance, never to be closed: not one the closing rate waits for (the problem
+        # counts once, by the issue it was merged into). `_ACCEPTED_MERGED` in storage counts
+        # the same from the timeline.
+        assert before is not None and before.accepted_at is not None
+        found.append(Tally(on(before.accepted_at), before.department, "accepted", -1))
     if event.kind is EventKind.CONFIRMED:
         if before is not None and before.closures == 0 and before.accepted_at is not None:
             found.append(Tally(on(before.accepted_at), department, "accepted_then_closed"))

@@ -19,9 +19,10 @@ class StateCouncil:
     """The `OfficialCalendar` the bot runs with."""
 
     def __init__(self) -> None:
-        known = [*constants.holidays, *constants.workdays]
-        self._first: int = min(known).year
-        self._last: int = max(known).year
+        # The years the package answers for: those of its holidays (it raises past the last
+        # one, whatever make-up working days it may list beyond).
+        self._first: int = min(constants.holidays).year
+        self._last: int = max(constants.holidays).year
         self.name = f"chinesecalendar {version('chinesecalendar')}"
         # The package's answer for each day asked (it costs ~40 µs a call: it scans every
         # holiday it knows for its range each time); what it says of a day never changes.

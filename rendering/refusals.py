@@ -84,6 +84,11 @@ def explain(error: errors.CaseworkError, t: Texts) -> str:
                 "waits until it is resolved.",
                 number=number,
             )
+        case errors.CannotMerge(number=number, complaint=True):
+            return t._(
+                "{number} is a complaint: complaints are not merged with other issues.",
+                number=number,
+            )
         case errors.CannotMerge(number=number, resolved=True):
             return t._(
                 "{number} is resolved and waits for its citizen's call-back: record it (or "

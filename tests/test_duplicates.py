@@ -11,6 +11,7 @@ from datetime import timedelta
 from emulator import BotMessage, EmulatedUser
 from tests.flows import answer, card_for, confirm_closed, events, log_issue, rows
 from tests.harness import Harness
+from tests.test_complaints import log_complaint
 
 HERE = (39.9042, 116.4074)  # Beijing
 
@@ -201,6 +202,8 @@ async def test_the_duplicates_reporter_records_their_own_call_back_which_no_rate
 
     forged = await worker.press_data(told, f"fb:{issue_id}:satisfied")  # the second answer first
     assert forged is not None and forged.show_alert
+    stranger = await head.press_data(told, f"fb:{issue_id}:solved")  # not theirs to record
+    assert stranger is not None and stranger.show_alert and "已记录" not in (stranger.text or "")
     await worker.press(told, "📞 记录重复件回访")
     asked = worker.last
     assert f"{original}：请回访向您反映此问题的群众。问题解决了吗？" in asked.text
@@ -216,13 +219,12 @@ async def test_the_duplicates_reporter_records_their_own_call_back_which_no_rate
     assert status == "resolved"  # its own citizen's call-back closes it, not this one
     counted = await rows(
         bot,
-        "SELECT measure FROM daily_figures WHERE measure IN ('basically_satisfied', 'partly')",
+        "SELECT measure FROM daily_figures"
+        " WHERE measure IN ('basically_satisfied', 'partly_solved', 'contacted_yes')",
     )
     assert counted == []  # the problem counts once, by its own call-back
     again = await worker.press_data(told, f"fb:{issue_id}")
     assert again is not None and "已记录" in (again.text or "")
-    stranger = await head.press_data(told, f"fb:{issue_id}:solved")  # not theirs to record
-    assert stranger is not None and stranger.show_alert
     assert (await events(bot, original)).count("duplicate_callback") == 1
     await coordinator.send(f"/issue {original}")
     assert "回访了反映重复件的群众：部分解决 · 基本满意" in coordinator.last.text
@@ -386,3 +388,57 @@ async def test_an_accepted_issue_may_be_merged_away_but_one_awaiting_its_call_ba
     assert await events(bot, accepted) == ["submitted", "accepted", "withdrawn"]
     told = await head.wait_for(f"撤回了 {accepted}")  # the department stops on it
     assert "重复" in told.text
+
+
+async def test_a_complaint_is_never_offered_nor_merged_with_another_issue(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, member: EmulatedUser
+) -> None:
+    case = await log_issue(worker)  # the same citizen's phone as the complaint's
+    complaint = await log_complaint(worker, "刘强")
+
+    await coordinator.send(f"/issue {case}")
+    timeline = next(m for m in reversed(coordinator.messages) if m.has_button("🔗 与重复件合并"))
+    await coordinator.press(timeline, "🔗 与重复件合并")
+    assert complaint not in coordinator.last.text
+    assert not any(complaint in b.text for b in coordinator.last.buttons)
+    await coordinator.send(f"/merge {case} {complaint}")
+    assert f"{complaint} 是投诉件，不与其他工单合并" in coordinator.last.text
+    assert not coordinator.last.buttons
+    await coordinator.send(f"/issue {complaint}")
+    assert not any(m.has_button("🔗 与重复件合并") for m in coordinator.messages[-2:])
+    assert await events(bot) == ["submitted", "submitted"]
+    await member.send(f"/issue {case}")  # the person complained about sees nothing of it
+    assert "态度恶劣" not in member.last.text
+
+
+async def test_a_merge_that_brings_the_reports_to_the_threshold_flags_the_issue(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    stays = await log_issue(worker, description="中山路12号路灯不亮", pin=HERE)
+    offered = await report_at(worker, metres_away(north=100))  # reported twice now
+    await worker.press(offered, f"同一问题：{stays}")
+    goes = await log_issue(worker, description="中山路路灯坏了", phone=None)
+
+    await coordinator.send(f"/merge {goes} {stays}")
+    await coordinator.press(coordinator.last, f"保留 {stays}")
+
+    flagged = await coordinator.wait_for(f"{stays} 群众已反映 3 次")
+    assert "中山路12号路灯不亮" in flagged.text
+    assert await events(bot, stays) == ["submitted", "duplicate", "duplicate", "flagged"]
+
+
+async def test_merging_from_the_timeline_of_an_issue_closed_since_says_it_is_closed(
+    bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
+) -> None:
+    number = await log_issue(worker, phone=None)
+    await coordinator.send(f"/issue {number}")
+    timeline = next(m for m in reversed(coordinator.messages) if m.has_button("🔗 与重复件合并"))
+    [(issue_id,)] = await rows(bot, "SELECT id FROM issues WHERE number = ?", number)
+    card = card_for(coordinator, number)
+    await coordinator.press(card, "撤回")
+    await coordinator.press(card, "重复件")
+    await answer(coordinator, "与另一件重复")
+
+    refused = await coordinator.press_data(timeline, f"mw:{issue_id}")
+    assert refused is not None and f"{number} 已结案或撤回，无需合并" in (refused.text or "")

@@ -644,7 +644,7 @@ async def test_an_issue_merged_into_another_is_neither_a_late_handoff_nor_a_late
 ) -> None:
     """A duplicate merged after its deadlines passed (issue 19: the problem counts once): the
     one never answered and the one accepted and never resolved count in neither on-time rate,
-    from the daily figures and from the timeline alike."""
+    nor the accepted one in the closing rate, from the daily figures and the timeline alike."""
     h = History(bot)
     stays = await h.log(nov(2, 9), "中山路路灯不亮")
     unanswered = await h.log(nov(2, 9, 30), "同一盏灯")  # due 11:30, never answered
@@ -656,12 +656,14 @@ async def test_an_issue_merged_into_another_is_neither_a_late_handoff_nor_a_late
     bot.clock.set(nov(6, 9))  # both deadlines passed
     for goes in (unanswered, unresolved):
         await merging.merge(h.deps, coordinator, stays.id, goes.id)
+    await h.step(nov(6, 10), REPORTER, stays, called(Solved.SOLVED, Verdict.SATISFIED))
     bot.clock.set(nov(30, 12))
 
     report = await figures(h, COORDINATOR, ["2026-11"])
     [roads] = [m for m in report.departments if m.department == "roads"]
     assert roads.on_time_acceptance_rate == 1.0  # 2 of 3 before: the merged one was late
     assert roads.on_time_resolution_rate == 1.0  # 1 of 2 before
+    assert roads.closing_rate == 1.0  # 1 of 2 before: the one merged away never closes
     period = reports.choose_period(h.deps, ["2026-11"])
     async with h.deps.store.transaction() as tx:
         [straight] = [

@@ -452,3 +452,20 @@ def test_a_list_of_reminders_says_working_days_left_for_a_working_day_deadline()
     # 9, 10 (the make-up Saturday), 12 and 13 October; in calendar time, 4 days 7.5 hours.
     assert "⏰ 距办结时限还剩 4 个工作日（10月13日 17:30 前），请按时办结。" in text
     assert "⏰ 距办结时限还剩 4 天 7 小时（10月13日 17:30 前），请按时办结。" in text
+
+
+async def test_a_half_time_reminder_falling_at_the_close_of_the_day_waits_for_the_morning(
+    workdays_bot: Harness,
+) -> None:
+    bot = workdays_bot
+    worker, head = bot.user(1001, "王芳"), bot.user(2001, "建国")
+    await head.send("/start")
+    bot.clock.set(shanghai(2026, 12, 4, 20, 0))  # Friday evening: received on Monday
+    number = await log_issue(worker)  # to accept within 1 working day: Tuesday 17:30
+
+    # Half of Monday's and Tuesday's working hours ends at Monday's close, 17:30: not then.
+    await until(bot, shanghai(2026, 12, 7, 17, 30), step=timedelta(minutes=30))
+    await until(bot, shanghai(2026, 12, 8, 8, 59))
+    assert count(head, f"{number} 距签收时限") == 0
+    await until(bot, shanghai(2026, 12, 8, 9, 0), step=timedelta(minutes=1))
+    assert count(head, f"{number} 距签收时限") == 1

@@ -16,9 +16,11 @@ from casework.nearby import Nearby
 from casework.numbering import parse_number
 from casework.people import Staff
 from casework.ports import Transaction
+from casework.repeats import repeat_flag
 from casework.retention import phone_spellings
+from casework.roles import Role
 from casework.services import Deps, reload_actor
-from casework.services.notify import announce
+from casework.services.notify import announce, flag_to_coordinators
 
 
 async def pair(deps: Deps, actor: Staff, first: str, second: str) -> tuple[Issue, Issue]:
@@ -64,8 +66,10 @@ async def candidates(deps: Deps, actor: Staff, issue_id: int) -> Candidates:
         issue = await tx.issues.get(issue_id)
         if issue is None or not lifecycle.may(issue, actor, Action.VIEW):
             raise errors.IssueNotFound()
-        if not may_merge(issue, actor):
-            check_pair(issue, issue, actor)  # says why: the role, or the issue not open
+        if not may_merge(issue, actor):  # say why: the role, the issue not open, a complaint
+            if actor.role is not Role.COORDINATOR or not actor.active:
+                raise errors.NotAllowed("merge")
+            raise errors.CannotMerge(issue.number, complaint=issue.is_complaint)
         policy, window = deps.org.duplicates, nearby_window(deps.org.duplicates)
         nearby: list[Nearby] = []
         if issue.location is not None:
@@ -75,7 +79,9 @@ async def candidates(deps: Deps, actor: Staff, issue_id: int) -> Candidates:
             nearby = [
                 n
                 for n in found
-                if n.issue.id != issue.id and n.issue.created_at <= issue.created_at + window
+                if n.issue.id != issue.id
+                and n.issue.created_at <= issue.created_at + window
+                and not n.issue.is_complaint
             ]
         same: list[Issue] = []
         if issue.citizen_phone:
@@ -84,7 +90,10 @@ async def candidates(deps: Deps, actor: Staff, issue_id: int) -> Candidates:
             same = [
                 i
                 for i in await tx.issues.of_citizen(spellings, now - HISTORY_WINDOW, HISTORY_READ)
-                if i.id != issue.id and i.status.is_open and i.id not in shown
+                if i.id != issue.id
+                and i.status.is_open
+                and not i.is_complaint
+                and i.id not in shown
             ]
         return Candidates(issue, nearby[:CANDIDATES_SHOWN], same[:CANDIDATES_SHOWN])
 
@@ -109,12 +118,22 @@ async def merge(deps: Deps, actor: Staff, stays_id: int, goes_id: int) -> Merged
         withdrawn, duplicate = merge_steps(stays, goes, actor, now)
         gone = await _step(tx, deps, goes, withdrawn)
         kept = lifecycle.apply(stays, duplicate, deps.org)
-        kept = dataclasses.replace(kept, duplicates=stays.duplicates + 1 + goes.duplicates)
+        kept = dataclasses.replace(  # each report of the one that goes, a report of this one
+            kept,
+            duplicates=stays.duplicates + 1 + goes.duplicates,
+            repeat_calls=stays.repeat_calls + goes.repeat_calls,
+        )
+        flag = repeat_flag(kept, deps.org, now)  # reported `[intake] repeat_flag` times now?
+        if flag is not None:
+            kept = lifecycle.apply(kept, flag, deps.org)
         if not await tx.issues.save(kept, expected_version=stays.version):
             raise errors.StaleStep()
         duplicate = await tx.timeline.append(stays.id, duplicate)
         await tx.metrics.tally(tallies(duplicate, stays, kept, deps.zone))
         await announce(tx, deps.org, kept, duplicate, now)
+        if flag is not None:
+            flag = await tx.timeline.append(stays.id, flag)
+            await flag_to_coordinators(tx, deps.org, kept, flag, now, deps.zone)
         for person in {goes.reporter_id, *await tx.issues.followers(goes.id)}:
             if person != stays.reporter_id:
                 await tx.issues.follow(stays.id, person, now)

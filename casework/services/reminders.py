@@ -81,14 +81,16 @@ def _send_at(issue: Issue, now: datetime, deps: Deps) -> datetime:
     One due just before they began goes now too, if the sweep finds it soon after (it may run
     a minute later, at 22:00, for one due at 21:59). An issue whose deadline runs in working
     days is held to working hours instead: its routine reminders wait for them (the evening,
-    the weekend, a holiday; the deadline itself, at their close, goes); its urgent ones do
-    not."""
+    the weekend, a holiday; the deadline itself, at their close, goes, but no other rung that
+    falls at that moment); its urgent ones do not."""
     if issue.urgent:
         return now
     fell_due = issue.next_reminder_at or now
     if issue.due_workdays is not None:
         calendar = deps.org.calendar
-        if now - fell_due <= LATE_BEFORE_QUIET_HOURS and calendar.is_open(fell_due, closing=True):
+        at_deadline = fell_due == issue.due  # the deadline's rung, at the close of the day
+        opened = calendar.is_open(fell_due, closing=at_deadline)
+        if now - fell_due <= LATE_BEFORE_QUIET_HOURS and opened:
             return now
         return calendar.next_open(now)
     quiet = deps.org.reminders.quiet_hours
