@@ -3,8 +3,8 @@
  * Vanilla JS, no build step. It talks only to the bot's own server, beside this page:
  * GET api/me, api/ranking, api/trend, api/overdue, api/issue/<id>, api/map, api/workload
  * (/tmp/briefs/dash-contract.md, "The API"), each with `Authorization: tma <init data>`, and
- * static/signin.json (the few words it shows before it knows who opened it). ECharts and
- * Leaflet come from static/vendor/.
+ * signin.json (the few words it shows before it knows who opened it). ECharts and
+ * Leaflet come from vendor/ (all of dashboard/static/ is served beside the page).
  *
  * Telegram hands a Mini App its init data in the URL's fragment (#tgWebAppData=…&
  * tgWebAppThemeParams=…); the page reads it once and puts it in no link it makes.
@@ -261,7 +261,7 @@ async function signinWords() {
   const asked = ((user && user.language_code) || navigator.language || "zh").toLowerCase();
   const language = asked.startsWith("en") ? "en" : "zh";
   try {
-    const response = await fetch("static/signin.json", { cache: "no-store" });
+    const response = await fetch("signin.json", { cache: "no-store" });
     const all = await response.json();
     state.words = all[language] || all.zh || {};
   } catch (_) {
@@ -516,10 +516,10 @@ async function loadMap() {
   const data = await api("map", {});
   state.mapPoints = data.points || [];
   const tiles = state.me.tiles || {};
-  let shown = t("map_shown", { shown: data.shown, total: data.total });
-  if (!state.mapPoints.length) shown = t("map_none");
-  if (!tiles.url) shown += ` ${t("map_no_tiles")}`;
-  document.getElementById("map-shown").textContent = shown;
+  document.getElementById("map-shown").textContent = state.mapPoints.length
+    ? t("map_shown", { shown: data.shown, total: data.total })
+    : t("map_none");
+  document.getElementById("map-tiles").hidden = Boolean(tiles.url);
   const first = !state.map;
   ensureMap();
   drawPoints(first);
