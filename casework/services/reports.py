@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from casework import errors
 from casework.metrics import (
+    DISTRICT,
     DayCounts,
     DepartmentCounts,
     DepartmentMetrics,
@@ -157,6 +158,24 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         uneven=uneven(workload),
         flagged=flagged,
     )
+
+
+async def trend(deps: Deps, actor: Staff, period: Period, department: str | None) -> list[Stretch]:
+    """A department's figures (any, for a coordinator; a head's own) and the district's, part
+    by part of the period, as a head's /stats splits it (`stretches`), from the same daily
+    figures; without a department (None), the district's alone (and the department's zero)."""
+    now = deps.clock.now()
+    end = min(period.end, now)
+    pieces, days = whole_days(period.start, end, deps.zone)
+    code = department or DISTRICT
+    async with deps.store.reading() as tx:
+        actor = await reload_actor(tx, actor)
+        own = scope(actor)
+        if own is not None and department not in (None, own):
+            raise errors.NotAllowed("stats")
+        by_day = await tx.metrics.daily_by_day(*days, code) if days is not None else []
+        in_pieces = [(start, await tx.metrics.counted(start, stop)) for start, stop in pieces]
+    return _trend(code, period.start, end, by_day, in_pieces, deps.zone)
 
 
 def _hidden_from(actor: Staff) -> int | None:

@@ -1,0 +1,312 @@
+"""The dashboard's data (issue 21), as JSON-ready dicts: each endpoint is one use case of
+`casework.services`, its result put in the person's words with `rendering` (the same figures
+and percentages /stats prints, the same card and timeline as /issue). No SQL, no HTTP here:
+dashboard/server.py reads the request and writes the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from casework.issues import Issue
+from casework.metrics import (
+    PERIOD_MAX_DAYS,
+    BadPeriod,
+    DepartmentMetrics,
+    Period,
+    PeriodTooLong,
+    parse_period,
+)
+from casework.people import Staff
+from casework.roles import Role
+from casework.services import Deps, dashboard, reports, views
+from dashboard.initdata import SignedIn
+from dashboard.strings import page_strings
+from rendering import dates
+from rendering.cards import card_text
+from rendering.i18n import N_, Texts, pick_language, texts
+from rendering.labels import (
+    DESCRIPTION_IN_A_LINE,
+    category_name,
+    department_name,
+    snippet,
+    span,
+    status_name,
+)
+from rendering.reports import percent
+from rendering.timeline import timeline_lines
+
+JSON = dict[str, Any]
+
+# The rates the page shows, each as a share (0 to 1, None: no data) and as /stats prints it.
+RATES = (
+    "on_time_acceptance_rate",
+    "on_time_resolution_rate",
+    "closing_rate",
+    "contact_rate",
+    "solved_rate",
+    "satisfaction_rate",
+    "reopen_rate",
+    "return_rate",
+)
+# The periods the page offers, as /stats takes them (`period=`), with their names.
+PERIODS = (
+    ("week", N_("Last 7 days")),
+    ("this-week", N_("This week")),
+    ("last-week", N_("Last week")),
+    ("month", N_("This month")),
+    ("last-month", N_("Last month")),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the dashboard's answers need besides the store: the default language and the
+    map's tiles (settings)."""
+
+    deps: Deps
+    default_language: str
+    tiles_url: str | None = None
+    tiles_attribution: str | None = None
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, as the database has them now, and the words they read."""
+
+    person: Staff
+    t: Texts
+
+
+def asker(page: Page, person: Staff, signed: SignedIn) -> Asker:
+    """The person's language: their /lang choice, else their Telegram app's, else the
+    default."""
+    language = pick_language(person.language, signed.language_code, page.default_language)
+    return Asker(person, texts(language))
+
+
+def period_of(page: Page, words: str | None) -> Period:
+    """`week`, `month` (also when not given), `2026-11`, `2026-11-01..2026-11-30`, as /stats
+    reads them; `BadPeriod` if not one."""
+    typed = (words or "").strip()
+    return parse_period(typed.split("..") if typed else [], page.deps.clock.now(), page.deps.zone)
+
+
+def me(page: Page, who: Asker) -> JSON:
+    person, t, org = who.person, who.t, page.deps.org
+    today = page.deps.clock.now().astimezone(page.deps.zone).date()
+    periods = [{"words": words, "label": str(t._(label))} for words, label in PERIODS]
+    periods.append(
+        {"words": f"{today.year}-01-01..{today.isoformat()}", "label": str(t._("This year"))}
+    )
+    return {
+        "name": person.name,
+        "role": "coordinator" if person.role is Role.COORDINATOR else "head",
+        "department": person.department,
+        "department_name": (
+            department_name(person.department, org, t) if person.department else None
+        ),
+        "language": t.language,
+        "strings": page_strings(t.language),
+        "periods": periods,
+        "tiles": {"url": page.tiles_url or None, "attribution": page.tiles_attribution or None},
+        "now": page.deps.clock.now().isoformat(),
+    }
+
+
+async def ranking(page: Page, who: Asker, period: Period) -> JSON:
+    """The departments ranked as /stats ranks them (a head: their own), and the district."""
+    deps, t = page.deps, who.t
+    report = await reports.stats(deps, who.person, period)
+    rated = [m for m in report.departments if m.has_ranked_rates]
+    ranks = {m.department: n for n, m in enumerate(rated, start=1)} if report.everywhere else {}
+    departments = [
+        {**_figures(m, t, deps, report.everywhere), "rank": ranks.get(m.department)}
+        for m in report.departments
+    ]
+    district = report.district
+    assert district is not None
+    whole = _figures(district, t, deps, report.everywhere)
+    if report.everywhere:  # what is open now is counted per department
+        whole["counts"]["open"] = sum(m.counts.open_now for m in report.departments)
+        whole["counts"]["overdue"] = sum(m.counts.overdue_now for m in report.departments)
+    else:
+        whole["counts"]["open"] = whole["counts"]["overdue"] = None
+    del whole["code"], whole["name"]
+    return {
+        "period": _period(report.period, deps, t),
+        "departments": departments,
+        "district": whole,
+    }
+
+
+def _figures(m: DepartmentMetrics, t: Texts, deps: Deps, scored: bool) -> JSON:
+    c = m.counts
+    return {
+        "code": m.department,
+        "name": department_name(m.department, deps.org, t),
+        "score": m.score if scored else None,
+        "rates": _rates(m),
+        "counts": {
+            "received": c.received,
+            "open": c.open_now,
+            "overdue": c.overdue_now,
+            "repeat_calls": c.repeat_calls,
+            "duplicates": c.duplicates,
+        },
+        "text": {name: str(percent(getattr(m, name), t)) for name in RATES},
+    }
+
+
+def _rates(m: DepartmentMetrics) -> dict[str, float | None]:
+    return {name: getattr(m, name) for name in RATES}
+
+
+def _period(period: Period, deps: Deps, t: Texts) -> JSON:
+    last = period.end - timedelta(microseconds=1)
+    return {
+        "label": dates.period(period, deps.zone, t),
+        "start": period.start.astimezone(deps.zone).date().isoformat(),
+        "end": last.astimezone(deps.zone).date().isoformat(),
+    }
+
+
+async def trend(page: Page, who: Asker, period: Period, department: str | None) -> JSON:
+    """Each rate, part by part of the period (as a head's /stats chart splits it): the
+    department's (if one is asked for) beside the district's."""
+    deps, t = page.deps, who.t
+    shown = dashboard.department_beside_district(who.person, department)
+    parts = await reports.trend(deps, who.person, period, shown)
+    return {
+        "weeks": [
+            {
+                "label": _days(part.first, part.last, t),
+                "start": part.first.isoformat(),
+                "end": part.last.isoformat(),
+                "department": {"rates": _rates(part.department)} if shown else None,
+                "district": {"rates": _rates(part.district)},
+            }
+            for part in parts
+        ]
+    }
+
+
+def _days(first: date, last: date, t: Texts) -> str:
+    if first == last:
+        return dates.short_day(first, t)
+    return str(
+        t._("{first} – {last}", first=dates.short_day(first, t), last=dates.short_day(last, t))
+    )
+
+
+async def overdue(page: Page, who: Asker, department: str | None) -> JSON:
+    """The overdue issues, most overdue first, at most `dashboard.OVERDUE_SHOWN`."""
+    deps, t = page.deps, who.t
+    found = await dashboard.overdue(deps, who.person, department)
+    now = deps.clock.now()
+    return {
+        "issues": [
+            {
+                **_about(issue, t, deps),
+                "due": (issue.due or now).isoformat(),
+                "late": str(t._("overdue by {late}", late=span(now - (issue.due or now), t))),
+                "gist": snippet(issue.description, DESCRIPTION_IN_A_LINE),
+            }
+            for issue in found.issues
+        ],
+        "total": found.total,
+    }
+
+
+def _about(issue: Issue, t: Texts, deps: Deps) -> JSON:
+    org = deps.org
+    return {
+        "id": issue.id,
+        "number": issue.number,
+        "category": issue.category,
+        "category_name": category_name(issue.category, org, t),
+        "department": issue.department,
+        "department_name": department_name(issue.department, org, t),
+        "status": issue.status.value,
+        "status_name": status_name(issue.status, t),
+        "urgent": issue.urgent,
+    }
+
+
+async def issue(page: Page, who: Asker, issue_id: int) -> JSON:
+    """The issue's card as the bot's private card for this person, and its timeline's lines
+    (`IssueNotFound` if they may not see it)."""
+    deps, t = page.deps, who.t
+    details = await views.details(deps, who.person, issue_id)
+    found = details.issue
+    return {
+        "number": found.number,
+        "card": card_text(found, t, deps.org, details.people, deps.zone),
+        "timeline": timeline_lines(details.timeline, t, deps.org, details.people, deps.zone),
+    }
+
+
+async def points(page: Page, who: Asker, department: str | None) -> JSON:
+    """The open issues with a pin, the newest first, for the map."""
+    deps, t = page.deps, who.t
+    found = await dashboard.pins(deps, who.person, department)
+    now = deps.clock.now()
+    org = deps.org
+    return {
+        "points": [
+            {
+                "id": pin.id,
+                "number": pin.number,
+                "lat": pin.location.latitude,
+                "lon": pin.location.longitude,
+                "category": pin.category,
+                "category_name": category_name(pin.category, org, t),
+                "status": pin.status.value,
+                "status_name": status_name(pin.status, t),
+                "overdue": pin.due is not None and pin.due < now,
+                "urgent": pin.urgent,
+            }
+            for pin in found.pins
+        ],
+        "total": found.total,
+        "shown": len(found.pins),
+    }
+
+
+async def workload(page: Page, who: Asker, period: Period, department: str | None) -> JSON:
+    """Each person's work, as /stats' workload lines: what they hold now (and how much of it
+    is overdue), and their closings in the period."""
+    deps, t = page.deps, who.t
+    shown = dashboard.department_in_view(who.person, department)
+    report = await reports.stats(deps, who.person, period)
+    label = dates.period(report.period, deps.zone, t)
+    return {
+        "people": [
+            {
+                "name": p.name,
+                "department": p.department,
+                "department_name": (
+                    department_name(p.department, deps.org, t) if p.department else None
+                ),
+                "open": p.open_held,
+                "overdue": p.overdue_held,
+                "closed": p.closed_in_period,
+                "period": label,
+            }
+            for p in report.workload
+            if shown is None or p.department == shown
+        ]
+    }
+
+
+def period_problem(t: Texts, bad: BadPeriod) -> str:
+    """What is wrong with the period asked for, in the person's words."""
+    if isinstance(bad, PeriodTooLong):
+        return str(t._("A period is at most a year ({days} days).", days=PERIOD_MAX_DAYS))
+    return str(
+        t._(
+            "Not a period: choose week, this-week, last-week, month, last-month, a month"
+            " (2026-11) or two days (2026-11-01..2026-11-30)."
+        )
+    )
