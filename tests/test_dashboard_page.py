@@ -21,7 +21,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Request, Response, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    async_playwright,
+    expect,
+)
 
 from dashboard.strings import page_strings
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
@@ -110,7 +118,7 @@ class Watched:
             locale="zh-CN",
         )
         page = await context.new_page()
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("requestfailed", self._failed)
         page.on("request", self._request)
@@ -118,6 +126,10 @@ class Watched:
         await page.goto(url)
         await expect(page.locator("body")).to_have_attribute("data-ready", "yes", timeout=WAIT_MS)
         return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
 
     def _failed(self, request: Request) -> None:
         self.errors.append(f"failed: {request.url} {request.failure}")
@@ -161,7 +173,7 @@ async def closed_and_overdue(
     overdue."""
     for person in (head, member, water_head):
         await person.send("/start")
-    closed = await log_issue(worker, pin=(39.905, 116.397))
+    closed = await log_issue(worker, phone=None, pin=(39.905, 116.397))
     card = card_for(head, closed)
     await head.press(card, "签收")
     await head.press(card, "指派")

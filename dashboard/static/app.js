@@ -365,6 +365,7 @@ function drawRanking(data, head) {
       name: entry === data.district ? t("district") : entry.name,
       data: RANKED.map((name) => rate(entry.rates ? entry.rates[name] : null)),
       itemStyle: { color: i === 0 ? c.accent : c.hint },
+      barMaxWidth: 22,
       label: { show: true, position: "right", color: c.text, formatter: (p) => (p.value === null ? "" : `${p.value}%`) },
     }));
     option = {
@@ -391,6 +392,7 @@ function drawRanking(data, head) {
         type: "bar",
         data: rows.map((entry) => Math.round(entry.score * 1000) / 10),
         itemStyle: { color: c.accent },
+        barMaxWidth: 28,
         label: { show: true, position: "right", color: c.text },
       }],
     };
@@ -431,7 +433,7 @@ async function loadTrend() {
     legend: { type: "scroll", top: 0, textStyle: { color: c.text }, pageTextStyle: { color: c.hint } },
     grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis", valueFormatter: (value) => (value === null || value === undefined ? t("no_data") : `${value}%`) },
-    xAxis: { type: "category", data: weeks.map((week) => week.label), axisLine: { lineStyle: { color: c.line } }, axisLabel: { color: c.text } },
+    xAxis: { type: "category", data: weeks.map((week) => week.label), axisLine: { lineStyle: { color: c.line } }, axisLabel: { color: c.text, interval: 0, hideOverlap: false, width: 64, overflow: "break" } },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { color: c.hint, formatter: "{value}%" }, splitLine: { lineStyle: { color: c.line } } },
     series,
   };
