@@ -22,6 +22,7 @@ from config.settings import Settings
 from dashboard.api import Page
 from dashboard.server import DashboardServer
 from handlers import (
+    dashboard,
     fallback,
     finding,
     following,
@@ -293,6 +294,7 @@ def register_handlers(app: BotApplication) -> None:
         finding,
         overdue,
         stats,
+        dashboard,
         redaction,
         messages,
         fallback,
