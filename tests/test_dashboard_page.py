@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
@@ -33,6 +34,8 @@ from playwright.async_api import (
 
 from dashboard.strings import page_strings
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
+from playground.runner import Playground
+from playground.web import make_app
 from tests.flows import answer, card_for, confirm_closed, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -306,3 +309,37 @@ async def test_a_head_sees_their_department_beside_the_district_as_stats_gives_i
     await shot(page, "dashboard-head-phone")
 
     assert watched.errors == []
+
+
+async def test_in_the_playground_the_coordinator_and_a_head_open_the_dashboard_from_their_chat(
+    tmp_path: Path, browser: Browser
+) -> None:
+    playground = Playground(data=tmp_path / "playground", sweep_seconds=0.5)
+    await playground.start()
+    runner = web.AppRunner(make_app(playground))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    origin = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
+    try:
+        watched = Watched(origin)
+        page = await watched.open(browser, origin, {"width": 1920, "height": 1000})
+        words = page_strings("zh")
+        # Only the coordinator's and the heads' chats have 📊.
+        await expect(page.locator(".phone .dashboard-open")).to_have_count(3)
+        await expect(page.locator('.phone[data-person="worker"] .dashboard-open')).to_have_count(0)
+        for key, title in (("coordinator", "ranking_title"), ("head1", "ranking_head_title")):
+            await page.locator(f'.phone[data-person="{key}"] .dashboard-open').click()
+            frame = page.frame_locator("#dashboard-frame")
+            await expect(frame.locator("#ranking-title")).to_have_text(words[title])
+            await expect(frame.locator("#ranking-table tr.district")).to_be_visible()
+            await expect(frame.locator("#notice")).to_be_hidden()
+            await shot(page, f"playground-dashboard-{key}")
+            await page.locator("#dashboard-close").click()
+            await expect(page.locator("#dashboard-dialog")).to_be_hidden()
+        assert watched.errors == []
+    finally:
+        await runner.cleanup()
+        await playground.stop()
