@@ -156,10 +156,10 @@ def opened_by(bot: Harness, person: EmulatedUser, theme: dict[str, str] | None =
     return f"{bot.dashboard_url}/#{urllib.parse.urlencode(fragment, quote_via=urllib.parse.quote)}"
 
 
-async def shot(page: Page, name: str) -> None:
+async def shot(page: Page, name: str, readme: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=SHOTS / f"{name}.png", animations="disabled")
-    if os.environ.get("UPDATE_README_SHOT"):
+    if readme and os.environ.get("UPDATE_README_SHOT"):
         README_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SHOTS / f"{name}.png", README_SHOTS / f"{name}.png")
 
@@ -237,7 +237,7 @@ async def test_a_coordinator_sees_the_ranking_stats_gives_and_opens_an_overdue_i
     await expect(page.locator("#map .leaflet-interactive, #map canvas").first).to_be_visible()
     await expect(page.locator("#map-tiles")).to_have_text(words["map_no_tiles"])
     await expect(page.locator("#workload-table tbody tr").first).to_be_visible()
-    await shot(page, "dashboard-wall-light")
+    await shot(page, "dashboard-wall-light", readme=True)
 
     # The overdue issue, most overdue first; a tap opens its card and its timeline.
     late = page.locator(".issue-row", has_text=overdue)
@@ -250,14 +250,14 @@ async def test_a_coordinator_sees_the_ranking_stats_gives_and_opens_an_overdue_i
     await expect(dialog.locator("#issue-card")).to_contain_text("青山路8号路灯倒了")
     await expect(dialog.locator("#issue-timeline li").first).to_be_visible()
     assert await dialog.locator("#issue-card script, #issue-card img").count() == 0
-    await shot(page, "dashboard-issue")
+    await shot(page, "dashboard-issue", readme=True)
     await dialog.locator("#issue-close").click()
     await expect(dialog).to_be_hidden()
 
     # The same in Telegram's dark theme, and on a phone: one column, nothing off the side.
     dark = await watched.open(browser, opened_by(bot, coordinator, DARK), WALL, dark=True)
     await expect(dark.locator("#ranking-table tbody tr").first).to_be_visible()
-    await shot(dark, "dashboard-wall-dark")
+    await shot(dark, "dashboard-wall-dark", readme=True)
     for theme, name in ((LIGHT, "light"), (DARK, "dark")):
         phone = await watched.open(
             browser, opened_by(bot, coordinator, theme), PHONE, dark=theme is DARK
@@ -268,9 +268,30 @@ async def test_a_coordinator_sees_the_ranking_stats_gives_and_opens_an_overdue_i
             "panels => panels.map(p => p.getBoundingClientRect().left)"
         )
         assert len(set(panels)) == 1, panels  # one column
-        await shot(phone, f"dashboard-phone-{name}")
+        await shot(phone, f"dashboard-phone-{name}", readme=True)
 
     assert watched.errors == []
+
+
+async def test_opened_outside_telegram_or_by_a_member_it_says_so_in_one_line_and_shows_nothing(
+    bot: Harness, browser: Browser, member: EmulatedUser
+) -> None:
+    signin = json.loads((ROOT / "dashboard" / "static" / "signin.json").read_text("utf-8"))
+    origin = bot.dashboard_url.removesuffix("/dashboard")
+
+    # Without Telegram's init data it asks nothing of the server.
+    watched = Watched(origin)
+    page = await watched.open(browser, f"{bot.dashboard_url}/", PHONE)
+    await expect(page.locator("#notice")).to_have_text(signin["zh"]["unsigned"])
+    await expect(page.locator("#dashboard")).to_have_count(0)
+    assert watched.errors == []
+
+    # A department's member, signed by Telegram: the server refuses (403), the page says why.
+    watched = Watched(origin)
+    page = await watched.open(browser, opened_by(bot, member), PHONE)
+    await expect(page.locator("#notice")).to_have_text(signin["zh"]["forbidden"])
+    await expect(page.locator("#dashboard")).to_have_count(0)
+    assert [e for e in watched.errors if "api/me" not in e and "403" not in e] == []
 
 
 async def test_a_head_sees_their_department_beside_the_district_as_stats_gives_it(

@@ -397,6 +397,14 @@ function drawRanking(data, head) {
       }],
     };
   }
+  const drawn = head ? data.departments.length : option.series[0].data.length;
+  if (!drawn) {
+    // Nothing scored yet: a word in the middle rather than empty axes.
+    option = {
+      animation: false,
+      title: { text: t("no_data"), left: "center", top: "middle", textStyle: { color: c.hint, fontSize: 14, fontWeight: "normal" } },
+    };
+  }
   chart("ranking-chart").setOption(option, true);
 }
 
