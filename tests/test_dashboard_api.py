@@ -12,6 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from casework.services import dashboard
+from dashboard import api
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
 from rendering.i18n import texts
 from tests.flows import log_issue
@@ -269,3 +271,32 @@ async def test_english_follows_the_persons_choice_else_their_telegram_app(
     assert (await opened_by(bot, http, head).ok("me"))["language"] == "en"
     me = await opened_by(bot, http, coordinator).ok("me")
     assert me["language"] == "en" and me["periods"][0]["label"] == "Last 7 days"
+
+
+async def test_slow_figures_are_kept_a_minute_per_reader_and_period_then_counted_again(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
+) -> None:
+    await closed_issue(worker, head, member)
+    deps = bot.resources.deps
+    seconds = [0.0]
+    kept = api.Reports(seconds=60, slow=0, timer=lambda: seconds[0])  # every count is "slow"
+    page = api.Page(deps, "zh", reports=kept)
+    coordinator = await dashboard.viewer(deps, 9001)
+    roads_head = await dashboard.viewer(deps, head.id)
+    month = api.period_of(page, "month")
+    as_coordinator = api.Asker(coordinator, texts("zh"))
+
+    before = await api.ranking(page, as_coordinator, month)
+    await log_issue(worker)
+    seconds[0] = 59.0
+    still = await api.ranking(page, as_coordinator, month)
+    theirs = await api.ranking(page, api.Asker(roads_head, texts("zh")), month)
+    seconds[0] = 60.0
+    after = await api.ranking(page, as_coordinator, month)
+
+    def open_now(ranking: dict[str, Any]) -> int:
+        return int(ranking["departments"][0]["counts"]["open"])
+
+    assert open_now(before) == open_now(still) == 0
+    assert open_now(theirs) == 1  # a head's own, counted when they first ask
+    assert open_now(after) == 1
