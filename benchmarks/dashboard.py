@@ -5,8 +5,9 @@
 - each data request, as the page makes it (over HTTP to the bot's own server, signed by the
   emulator, the person re-read each time), by a coordinator and by a head: p50 and p99 of the
   round trip;
-- people's steps in the bot (`at_scale.handler_latency`) without the dashboard, and while two
-  pages poll it without pause (far more than wall screens refreshing every minute would).
+- people's steps in the bot (`at_scale.handler_latency`) without the dashboard, while twenty
+  pages refresh every panel every 10 seconds, and while two pages ask without a pause (far
+  more than wall screens refreshing every minute would).
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ async def requests_timed(database: Path, org_file: Path, repeats: int) -> dict[s
                         started = time.perf_counter()
                         await _get(http, base, signed, path, query)
                         times.append(time.perf_counter() - started)
+                    # The first asker's (a slow report is counted for them), then the rest's.
+                    again = times[1:]
                     found[f"{who}: {label}"] = {
                         "first_ms": 1000 * times[0],
-                        "p50_ms": 1000 * percentile(times, 50),
-                        "p99_ms": 1000 * percentile(times, 99),
-                        "max_ms": 1000 * max(times),
+                        "p50_ms": 1000 * percentile(again, 50),
+                        "p99_ms": 1000 * percentile(again, 99),
+                        "max_ms": 1000 * max(again),
                     }
             points = await _get(http, base, people["coordinator"], "map", {})
             found["map_points"] = {"shown": points["shown"], "total": points["total"]}
@@ -109,8 +112,11 @@ async def requests_timed(database: Path, org_file: Path, repeats: int) -> dict[s
     return found
 
 
-async def handlers_while_polled(database: Path, org_file: Path) -> dict[str, Any]:
-    """People's steps while two pages ask for everything, one request after another."""
+async def handlers_while_polled(
+    database: Path, org_file: Path, pages: int, pause: float
+) -> dict[str, Any]:
+    """People's steps while `pages` pages (half a coordinator's, half a head's) ask for every
+    panel, then wait `pause` seconds, again and again (0: without a pause)."""
     served: list[float] = []
 
     @contextlib.asynccontextmanager
@@ -130,8 +136,11 @@ async def handlers_while_polled(database: Path, org_file: Path) -> dict[str, Any
                         served.append(time.perf_counter() - started)
                         if stop.is_set():
                             return
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), pause)
 
-        tasks = [asyncio.create_task(page(signed)) for signed in people.values()]
+        signed = list(people.values())
+        tasks = [asyncio.create_task(page(signed[n % 2])) for n in range(pages)]
         try:
             yield
         finally:
@@ -152,7 +161,10 @@ async def main(database: Path, org_file: Path, result: Path) -> None:
     figures: dict[str, Any] = {"load_before": os.getloadavg()}
     figures["requests"] = await requests_timed(database, org_file, repeats)
     figures["handlers"] = await handler_latency(database, org_file)
-    figures["handlers_while_polled"] = await handlers_while_polled(database, org_file)
+    # Two pages without a pause: far more than people's pages ask …
+    figures["handlers_while_polled_hard"] = await handlers_while_polled(database, org_file, 2, 0)
+    # … and twenty pages (wall screens, phones) each refreshing every 10 seconds.
+    figures["handlers_while_polled"] = await handlers_while_polled(database, org_file, 20, 10)
     figures["load_after"] = os.getloadavg()
     figures["report_cache_seconds"] = dashboard_api.REPORT_SECONDS
     await asyncio.to_thread(result.write_text, json.dumps(figures, indent=2))

@@ -6,19 +6,23 @@ dashboard/server.py reads the request and writes the answer."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from casework.issues import Issue
 from casework.metrics import (
     PERIOD_MAX_DAYS,
+    WAIT,
     BadPeriod,
     DepartmentMetrics,
     Period,
     PeriodTooLong,
+    Stretch,
     parse_period,
 )
 from casework.people import Staff
@@ -64,48 +68,117 @@ PERIODS = (
 )
 
 
-# A report that took longer than this to count is kept this long for the next asker of the
-# same figures (benchmarks/dashboard.py: a year's ranking at a million issues takes ~0.8 s;
-# a wall screen and a dozen phones ask for it every minute or so).
+# A report that took longer than this to count is kept for the next askers of the same
+# figures (benchmarks/dashboard.py: a year's ranking at a million issues takes ~0.9 s, a
+# year's trend ~0.15 s; a wall screen and a dozen phones ask for them every minute or so).
 SLOW_REPORT_SECONDS = 0.1
+# Kept figures this old are counted again, in the background: meanwhile, askers get the kept
+# ones (so that only the very first asker of a year's figures waits for them) …
 REPORT_SECONDS = 60.0
+# … unless they are older than this (nobody asked for a while): then they wait for the count.
+STALE_SECONDS = 600.0
+
+T = TypeVar("T")
+Key = tuple[object, ...]
 
 
 class Reports:
-    """`reports.stats`' answers for the dashboard, those slow to count kept a short while per
-    reader and period: coordinators share one (the parts the page shows are the same for
-    every coordinator), each head has their own (their figures leave out complaints about
-    them). Askers of the same figures at once wait for one count. The person is re-read at
-    every request all the same (server.py); only the figures may be up to `seconds` old."""
+    """`reports.stats`' and `reports.trend`'s answers for the dashboard, those slow to count
+    kept per reader and period: coordinators share theirs (the parts the page shows are the
+    same for every coordinator), each head has their own (their figures leave out the
+    complaints about them). Askers of the same figures at once wait for one count. The person
+    is re-read at every request all the same (server.py); only the figures may be a minute
+    or two old, as the page says when it counted them."""
 
     def __init__(
         self,
         seconds: float = REPORT_SECONDS,
         slow: float = SLOW_REPORT_SECONDS,
+        stale: float = STALE_SECONDS,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._seconds, self._slow, self._timer = seconds, slow, timer
-        self._kept: dict[tuple[object, ...], tuple[float, Report]] = {}
-        self._counting: dict[tuple[object, ...], asyncio.Future[Report]] = {}
+        self._seconds, self._slow, self._stale, self._timer = seconds, slow, stale, timer
+        self._kept: dict[Key, tuple[float, Any]] = {}
+        self._counting: dict[Key, asyncio.Task[Any]] = {}
 
     async def stats(self, deps: Deps, person: Staff, period: Period) -> Report:
-        whose: object = "coordinators" if person.role is Role.COORDINATOR else person.id
-        key = (whose, period.start, period.end)
-        now = self._timer()
-        self._kept = {k: v for k, v in self._kept.items() if now - v[0] < self._seconds}
-        if key in self._kept:
-            return self._kept[key][1]
-        if key in self._counting:
-            return await asyncio.shield(self._counting[key])
-        counting = asyncio.ensure_future(reports.stats(deps, person, period))
-        self._counting[key] = counting
-        try:
-            report = await asyncio.shield(counting)
-        finally:
-            self._counting.pop(key, None)
-        if self._timer() - now >= self._slow:
-            self._kept[key] = (now, report)
+        key = ("stats", _whose(person), period.start, period.end)
+        report: Report = await self._kept_or_counted(
+            key, lambda: _lean(reports.stats(deps, person, period))
+        )
         return report
+
+    async def trend(
+        self, deps: Deps, person: Staff, period: Period, department: str | None
+    ) -> list[Stretch]:
+        key = ("trend", _whose(person), department, period.start, period.end)
+        parts: list[Stretch] = await self._kept_or_counted(
+            key, lambda: reports.trend(deps, person, period, department)
+        )
+        return parts
+
+    async def settled(self) -> None:
+        """Every count under way has ended (for tests)."""
+        await asyncio.gather(*self._counting.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Counts under way are dropped (the server is stopping: the store closes next)."""
+        for task in self._counting.values():
+            task.cancel()
+        await self.settled()
+
+    async def _kept_or_counted(self, key: Key, count: Callable[[], Awaitable[T]]) -> T:
+        now = self._timer()
+        self._kept = {k: v for k, v in self._kept.items() if now - v[0] < self._stale}
+        kept = self._kept.get(key)
+        if kept is not None:
+            at, value = kept
+            if now - at >= self._seconds and key not in self._counting:
+                self._count(key, count)  # for the next askers; this one reads what is kept
+            return cast(T, value)
+        counting = self._counting.get(key) or self._count(key, count)
+        return cast(T, await asyncio.shield(counting))
+
+    def _count(self, key: Key, count: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        async def counted() -> T:
+            began = self._timer()
+            try:
+                value = await count()
+            finally:
+                self._counting.pop(key, None)
+            if self._timer() - began >= self._slow:
+                self._kept[key] = (began, value)
+            else:  # quick again: counted afresh for each asker
+                self._kept.pop(key, None)
+            return value
+
+        task = asyncio.ensure_future(counted())
+        self._counting[key] = task
+        # A count nobody waits for (in the background) may fail: it is counted again later.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return task
+
+
+def _whose(person: Staff) -> object:
+    return "coordinators" if person.role is Role.COORDINATOR else person.id
+
+
+async def _lean(counting: Awaitable[Report]) -> Report:
+    """The report without every wait of the period (a year's are millions of numbers): their
+    medians are counted already, and nothing the page shows reads them."""
+    report = await counting
+
+    def lean(m: DepartmentMetrics) -> DepartmentMetrics:
+        counts = dataclasses.replace(
+            m.counts, accept_seconds=array(WAIT), resolve_seconds=array(WAIT)
+        )
+        return dataclasses.replace(m, counts=counts)
+
+    return dataclasses.replace(
+        report,
+        departments=[lean(m) for m in report.departments],
+        district=lean(report.district) if report.district is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -226,7 +299,7 @@ async def trend(page: Page, who: Asker, period: Period, department: str | None) 
     department's (if one is asked for) beside the district's."""
     deps, t = page.deps, who.t
     shown = dashboard.department_beside_district(who.person, department)
-    parts = await reports.trend(deps, who.person, period, shown)
+    parts = await page.reports.trend(deps, who.person, period, shown)
     return {
         "weeks": [
             {

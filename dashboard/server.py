@@ -38,6 +38,7 @@ class DashboardServer:
     """The dashboard's aiohttp server on `host:port`, started and stopped by the runtime."""
 
     def __init__(self, page: api.Page, token: str, host: str, port: int) -> None:
+        self._page = page
         self._app = make_app(page, token)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -59,6 +60,7 @@ class DashboardServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._page.reports.close()
 
 
 def make_app(page: api.Page, token: str) -> web.Application:
