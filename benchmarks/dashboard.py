@@ -125,7 +125,10 @@ async def handlers_while_polled(
         base = bot.dashboard_url
         stop = asyncio.Event()
 
-        async def page(signed: str) -> None:
+        async def page(signed: str, n: int) -> None:
+            # Opened one after another over the first pause, not all in the same instant.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause * n / pages)
             async with aiohttp.ClientSession() as http:
                 listed = await _get(http, base, signed, "overdue", {})
                 asks = _requests(listed["issues"][0]["id"])
@@ -140,7 +143,7 @@ async def handlers_while_polled(
                         await asyncio.wait_for(stop.wait(), pause)
 
         signed = list(people.values())
-        tasks = [asyncio.create_task(page(signed[n % 2])) for n in range(pages)]
+        tasks = [asyncio.create_task(page(signed[n % 2], n)) for n in range(pages)]
         try:
             yield
         finally:

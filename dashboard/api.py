@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 from array import array
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,14 @@ from rendering.reports import percent
 from rendering.timeline import timeline_lines
 
 JSON = dict[str, Any]
+
+
+class Encoded(str):
+    """An answer already in JSON (the map's, kept: a city's is a megabyte, not encoded again
+    for every asker)."""
+
+    __slots__ = ()
+
 
 # The rates the page shows, each as a share (0 to 1, None: no data) and as /stats prints it.
 RATES = (
@@ -117,6 +126,11 @@ class Reports:
         )
         return parts
 
+    async def kept(self, key: Key, count: Callable[[], Awaitable[T]]) -> T:
+        """Anything else kept as the reports are, however quick to count (the map: its
+        thousands of points take a while to put into words and JSON)."""
+        return await self._kept_or_counted(("kept", *key), count, always=True)
+
     async def settled(self) -> None:
         """Every count under way has ended (for tests)."""
         await asyncio.gather(*self._counting.values(), return_exceptions=True)
@@ -127,26 +141,28 @@ class Reports:
             task.cancel()
         await self.settled()
 
-    async def _kept_or_counted(self, key: Key, count: Callable[[], Awaitable[T]]) -> T:
+    async def _kept_or_counted(
+        self, key: Key, count: Callable[[], Awaitable[T]], always: bool = False
+    ) -> T:
         now = self._timer()
         self._kept = {k: v for k, v in self._kept.items() if now - v[0] < self._stale}
         kept = self._kept.get(key)
         if kept is not None:
             at, value = kept
             if now - at >= self._seconds and key not in self._counting:
-                self._count(key, count)  # for the next askers; this one reads what is kept
+                self._count(key, count, always)  # for the next askers; this one reads the kept
             return cast(T, value)
-        counting = self._counting.get(key) or self._count(key, count)
+        counting = self._counting.get(key) or self._count(key, count, always)
         return cast(T, await asyncio.shield(counting))
 
-    def _count(self, key: Key, count: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+    def _count(self, key: Key, count: Callable[[], Awaitable[T]], always: bool) -> asyncio.Task[T]:
         async def counted() -> T:
             began = self._timer()
             try:
                 value = await count()
             finally:
                 self._counting.pop(key, None)
-            if self._timer() - began >= self._slow:
+            if always or self._timer() - began >= self._slow:
                 self._kept[key] = (began, value)
             else:  # quick again: counted afresh for each asker
                 self._kept.pop(key, None)
@@ -369,31 +385,43 @@ async def issue(page: Page, who: Asker, issue_id: int) -> JSON:
     }
 
 
-async def points(page: Page, who: Asker, department: str | None) -> JSON:
-    """The open issues with a pin, the newest first, for the map."""
+async def points(page: Page, who: Asker, department: str | None) -> Encoded:
+    """The open issues with a pin, the newest first, for the map: kept a minute per reader
+    (coordinators share theirs), department and language, and counted again behind the
+    scenes (`Reports`)."""
+    dashboard.department_in_view(who.person, department)  # a head asking for another: refused
+    key = ("map", _whose(who.person), department, who.t.language)
+    return await page.reports.kept(key, lambda: _points(page, who, department))
+
+
+async def _points(page: Page, who: Asker, department: str | None) -> Encoded:
     deps, t = page.deps, who.t
     found = await dashboard.pins(deps, who.person, department)
     now = deps.clock.now()
     org = deps.org
-    return {
-        "points": [
-            {
-                "id": pin.id,
-                "number": pin.number,
-                "lat": pin.location.latitude,
-                "lon": pin.location.longitude,
-                "category": pin.category,
-                "category_name": category_name(pin.category, org, t),
-                "status": pin.status.value,
-                "status_name": status_name(pin.status, t),
-                "overdue": pin.due is not None and pin.due < now,
-                "urgent": pin.urgent,
-            }
-            for pin in found.pins
-        ],
-        "total": found.total,
-        "shown": len(found.pins),
-    }
+    categories = {c: category_name(c, org, t) for c in {pin.category for pin in found.pins}}
+    statuses = {s: status_name(s, t) for s in {pin.status for pin in found.pins}}
+    return _encoded(
+        {
+            "points": [
+                {
+                    "id": pin.id,
+                    "number": pin.number,
+                    "lat": pin.location.latitude,
+                    "lon": pin.location.longitude,
+                    "category": pin.category,
+                    "category_name": categories[pin.category],
+                    "status": pin.status.value,
+                    "status_name": statuses[pin.status],
+                    "overdue": pin.due is not None and pin.due < now,
+                    "urgent": pin.urgent,
+                }
+                for pin in found.pins
+            ],
+            "total": found.total,
+            "shown": len(found.pins),
+        }
+    )
 
 
 async def workload(page: Page, who: Asker, period: Period, department: str | None) -> JSON:
@@ -420,6 +448,10 @@ async def workload(page: Page, who: Asker, period: Period, department: str | Non
             if shown is None or p.department == shown
         ]
     }
+
+
+def _encoded(body: JSON) -> Encoded:
+    return Encoded(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 def period_problem(t: Texts, bad: BadPeriod) -> str:
