@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -20,6 +21,8 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,14 @@ from emulator import BotApiEmulator, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from rendering.reports import charts_of
-from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
+from tests.harness import (
+    FakeClock,
+    Harness,
+    TrackingApplication,
+    settings_for,
+    start_bot,
+    stop_bot,
+)
 
 
 class TimedApplication(TrackingApplication):
@@ -61,16 +71,25 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(
-    database: Path, org_file: Path, export_meanwhile: str | None = None
+    database: Path,
+    org_file: Path,
+    export_meanwhile: str | None = None,
+    meanwhile: Callable[[Harness], AbstractAsyncContextManager[None]] | None = None,
+    **overrides: Any,
 ) -> dict[str, float]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
-    /export of it is being built."""
+    /export of it is being built; with `meanwhile`, while it runs (say, the dashboard polled);
+    `overrides`: settings."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
     workdir = Path(tempfile.mkdtemp())
-    settings = settings_for(api, workdir, database_url=f"sqlite:///{database}", org_file=org_file)
+    settings = settings_for(
+        api, workdir, database_url=f"sqlite:///{database}", org_file=org_file, **overrides
+    )
     bot = await start_bot(api, settings, FakeClock(END), application_class=TimedApplication)
+    alongside = meanwhile(bot) if meanwhile is not None else contextlib.nullcontext()
+    await alongside.__aenter__()
     app = bot.app
     assert isinstance(app, TimedApplication)
     luck = random.Random(3)
@@ -111,6 +130,7 @@ async def handler_latency(
         number = luck.choice(open_issues).number
         await workers[0].send(f"/issue {number}")
     timings = list(app.timings)
+    await alongside.__aexit__(None, None, None)
     exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
         await asyncio.wait_for(bot.resources.exports.idle(), 600)

@@ -5,22 +5,31 @@ dashboard/server.py reads the request and writes the answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import dataclasses
+import json
+import time
+from array import array
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from casework.issues import Issue
 from casework.metrics import (
     PERIOD_MAX_DAYS,
+    WAIT,
     BadPeriod,
     DepartmentMetrics,
     Period,
     PeriodTooLong,
+    Stretch,
     parse_period,
 )
 from casework.people import Staff
 from casework.roles import Role
 from casework.services import Deps, dashboard, reports, views
+from casework.services.reports import Report
 from dashboard.initdata import SignedIn
 from dashboard.strings import page_strings
 from rendering import dates
@@ -38,6 +47,14 @@ from rendering.reports import percent
 from rendering.timeline import timeline_lines
 
 JSON = dict[str, Any]
+
+
+class Encoded(str):
+    """An answer already in JSON (the map's, kept: a city's is a megabyte, not encoded again
+    for every asker)."""
+
+    __slots__ = ()
+
 
 # The rates the page shows, each as a share (0 to 1, None: no data) and as /stats prints it.
 RATES = (
@@ -60,15 +77,136 @@ PERIODS = (
 )
 
 
+# A report that took longer than this to count is kept for the next askers of the same
+# figures (benchmarks/dashboard.py: a year's ranking at a million issues takes ~0.9 s, a
+# year's trend ~0.15 s; a wall screen and a dozen phones ask for them every minute or so).
+SLOW_REPORT_SECONDS = 0.1
+# Kept figures this old are counted again, in the background: meanwhile, askers get the kept
+# ones (so that only the very first asker of a year's figures waits for them) …
+REPORT_SECONDS = 60.0
+# … unless they are older than this (nobody asked for a while): then they wait for the count.
+STALE_SECONDS = 600.0
+
+T = TypeVar("T")
+Key = tuple[object, ...]
+
+
+class Reports:
+    """`reports.stats`' and `reports.trend`'s answers for the dashboard, those slow to count
+    kept per reader and period: coordinators share theirs (the parts the page shows are the
+    same for every coordinator), each head has their own (their figures leave out the
+    complaints about them). Askers of the same figures at once wait for one count. The person
+    is re-read at every request all the same (server.py); only the figures may be a minute
+    or two old, as the page says when it counted them."""
+
+    def __init__(
+        self,
+        seconds: float = REPORT_SECONDS,
+        slow: float = SLOW_REPORT_SECONDS,
+        stale: float = STALE_SECONDS,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seconds, self._slow, self._stale, self._timer = seconds, slow, stale, timer
+        self._kept: dict[Key, tuple[float, Any]] = {}
+        self._counting: dict[Key, asyncio.Task[Any]] = {}
+
+    async def stats(self, deps: Deps, person: Staff, period: Period) -> Report:
+        key = ("stats", _whose(person), period.start, period.end)
+        report: Report = await self._kept_or_counted(
+            key, lambda: _lean(reports.stats(deps, person, period))
+        )
+        return report
+
+    async def trend(
+        self, deps: Deps, person: Staff, period: Period, department: str | None
+    ) -> list[Stretch]:
+        key = ("trend", _whose(person), department, period.start, period.end)
+        parts: list[Stretch] = await self._kept_or_counted(
+            key, lambda: reports.trend(deps, person, period, department)
+        )
+        return parts
+
+    async def kept(self, key: Key, count: Callable[[], Awaitable[T]]) -> T:
+        """Anything else kept as the reports are, however quick to count (the map: its
+        thousands of points take a while to put into words and JSON)."""
+        return await self._kept_or_counted(("kept", *key), count, always=True)
+
+    async def settled(self) -> None:
+        """Every count under way has ended (for tests)."""
+        await asyncio.gather(*self._counting.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Counts under way are dropped (the server is stopping: the store closes next)."""
+        for task in self._counting.values():
+            task.cancel()
+        await self.settled()
+
+    async def _kept_or_counted(
+        self, key: Key, count: Callable[[], Awaitable[T]], always: bool = False
+    ) -> T:
+        now = self._timer()
+        self._kept = {k: v for k, v in self._kept.items() if now - v[0] < self._stale}
+        kept = self._kept.get(key)
+        if kept is not None:
+            at, value = kept
+            if now - at >= self._seconds and key not in self._counting:
+                self._count(key, count, always)  # for the next askers; this one reads the kept
+            return cast(T, value)
+        counting = self._counting.get(key) or self._count(key, count, always)
+        return cast(T, await asyncio.shield(counting))
+
+    def _count(self, key: Key, count: Callable[[], Awaitable[T]], always: bool) -> asyncio.Task[T]:
+        async def counted() -> T:
+            began = self._timer()
+            try:
+                value = await count()
+            finally:
+                self._counting.pop(key, None)
+            if always or self._timer() - began >= self._slow:
+                self._kept[key] = (began, value)
+            else:  # quick again: counted afresh for each asker
+                self._kept.pop(key, None)
+            return value
+
+        task = asyncio.ensure_future(counted())
+        self._counting[key] = task
+        # A count nobody waits for (in the background) may fail: it is counted again later.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return task
+
+
+def _whose(person: Staff) -> object:
+    return "coordinators" if person.role is Role.COORDINATOR else person.id
+
+
+async def _lean(counting: Awaitable[Report]) -> Report:
+    """The report without every wait of the period (a year's are millions of numbers): their
+    medians are counted already, and nothing the page shows reads them."""
+    report = await counting
+
+    def lean(m: DepartmentMetrics) -> DepartmentMetrics:
+        counts = dataclasses.replace(
+            m.counts, accept_seconds=array(WAIT), resolve_seconds=array(WAIT)
+        )
+        return dataclasses.replace(m, counts=counts)
+
+    return dataclasses.replace(
+        report,
+        departments=[lean(m) for m in report.departments],
+        district=lean(report.district) if report.district is not None else None,
+    )
+
+
 @dataclass(frozen=True)
 class Page:
-    """What the dashboard's answers need besides the store: the default language and the
-    map's tiles (settings)."""
+    """What the dashboard's answers need besides the store: the default language, the map's
+    tiles (settings), and the reports kept a while."""
 
     deps: Deps
     default_language: str
     tiles_url: str | None = None
     tiles_attribution: str | None = None
+    reports: Reports = field(default_factory=Reports)
 
 
 @dataclass(frozen=True)
@@ -118,7 +256,7 @@ def me(page: Page, who: Asker) -> JSON:
 async def ranking(page: Page, who: Asker, period: Period) -> JSON:
     """The departments ranked as /stats ranks them (a head: their own), and the district."""
     deps, t = page.deps, who.t
-    report = await reports.stats(deps, who.person, period)
+    report = await page.reports.stats(deps, who.person, period)
     rated = [m for m in report.departments if m.has_ranked_rates]
     ranks = {m.department: n for n, m in enumerate(rated, start=1)} if report.everywhere else {}
     departments = [
@@ -177,7 +315,7 @@ async def trend(page: Page, who: Asker, period: Period, department: str | None) 
     department's (if one is asked for) beside the district's."""
     deps, t = page.deps, who.t
     shown = dashboard.department_beside_district(who.person, department)
-    parts = await reports.trend(deps, who.person, period, shown)
+    parts = await page.reports.trend(deps, who.person, period, shown)
     return {
         "weeks": [
             {
@@ -247,31 +385,43 @@ async def issue(page: Page, who: Asker, issue_id: int) -> JSON:
     }
 
 
-async def points(page: Page, who: Asker, department: str | None) -> JSON:
-    """The open issues with a pin, the newest first, for the map."""
+async def points(page: Page, who: Asker, department: str | None) -> Encoded:
+    """The open issues with a pin, the newest first, for the map: kept a minute per reader
+    (coordinators share theirs), department and language, and counted again behind the
+    scenes (`Reports`)."""
+    dashboard.department_in_view(who.person, department)  # a head asking for another: refused
+    key = ("map", _whose(who.person), department, who.t.language)
+    return await page.reports.kept(key, lambda: _points(page, who, department))
+
+
+async def _points(page: Page, who: Asker, department: str | None) -> Encoded:
     deps, t = page.deps, who.t
     found = await dashboard.pins(deps, who.person, department)
     now = deps.clock.now()
     org = deps.org
-    return {
-        "points": [
-            {
-                "id": pin.id,
-                "number": pin.number,
-                "lat": pin.location.latitude,
-                "lon": pin.location.longitude,
-                "category": pin.category,
-                "category_name": category_name(pin.category, org, t),
-                "status": pin.status.value,
-                "status_name": status_name(pin.status, t),
-                "overdue": pin.due is not None and pin.due < now,
-                "urgent": pin.urgent,
-            }
-            for pin in found.pins
-        ],
-        "total": found.total,
-        "shown": len(found.pins),
-    }
+    categories = {c: category_name(c, org, t) for c in {pin.category for pin in found.pins}}
+    statuses = {s: status_name(s, t) for s in {pin.status for pin in found.pins}}
+    return _encoded(
+        {
+            "points": [
+                {
+                    "id": pin.id,
+                    "number": pin.number,
+                    "lat": pin.location.latitude,
+                    "lon": pin.location.longitude,
+                    "category": pin.category,
+                    "category_name": categories[pin.category],
+                    "status": pin.status.value,
+                    "status_name": statuses[pin.status],
+                    "overdue": pin.due is not None and pin.due < now,
+                    "urgent": pin.urgent,
+                }
+                for pin in found.pins
+            ],
+            "total": found.total,
+            "shown": len(found.pins),
+        }
+    )
 
 
 async def workload(page: Page, who: Asker, period: Period, department: str | None) -> JSON:
@@ -279,7 +429,7 @@ async def workload(page: Page, who: Asker, period: Period, department: str | Non
     is overdue), and their closings in the period."""
     deps, t = page.deps, who.t
     shown = dashboard.department_in_view(who.person, department)
-    report = await reports.stats(deps, who.person, period)
+    report = await page.reports.stats(deps, who.person, period)
     label = dates.period(report.period, deps.zone, t)
     return {
         "people": [
@@ -298,6 +448,10 @@ async def workload(page: Page, who: Asker, period: Period, department: str | Non
             if shown is None or p.department == shown
         ]
     }
+
+
+def _encoded(body: JSON) -> Encoded:
+    return Encoded(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 def period_problem(t: Texts, bad: BadPeriod) -> str:

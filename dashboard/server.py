@@ -10,6 +10,7 @@ Nothing about the person or the issues is logged (no access log: paths name issu
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,13 +32,14 @@ UNSIGNED = {"error": "unsigned"}
 FORBIDDEN = {"error": "forbidden"}
 NOT_FOUND = {"error": "not_found"}
 
-Handler = Callable[[web.Request, api.Asker], Awaitable[api.JSON]]
+Handler = Callable[[web.Request, api.Asker], Awaitable[api.JSON | api.Encoded]]
 
 
 class DashboardServer:
     """The dashboard's aiohttp server on `host:port`, started and stopped by the runtime."""
 
     def __init__(self, page: api.Page, token: str, host: str, port: int) -> None:
+        self._page = page
         self._app = make_app(page, token)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -59,6 +61,7 @@ class DashboardServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._page.reports.close()
 
 
 def make_app(page: api.Page, token: str) -> web.Application:
@@ -101,7 +104,7 @@ def make_app(page: api.Page, token: str) -> web.Application:
             raise errors.IssueNotFound() from None
         return await api.issue(page, who, issue_id)
 
-    async def points(request: web.Request, who: api.Asker) -> api.JSON:
+    async def points(request: web.Request, who: api.Asker) -> api.Encoded:
         return await api.points(page, who, _department(request))
 
     async def workload(request: web.Request, who: api.Asker) -> api.JSON:
@@ -141,8 +144,14 @@ def _department(request: web.Request) -> str | None:
     return request.query.get("department") or None
 
 
-def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+def _json(body: dict[str, Any] | api.Encoded, status: int = 200) -> web.Response:
+    text = body if isinstance(body, api.Encoded) else json.dumps(body, ensure_ascii=False)
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def _no_such_thing(request: web.Request) -> web.Response:

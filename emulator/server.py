@@ -872,10 +872,15 @@ def _check_markup(markup: JSON | None, *, private: bool) -> None:
                     )
 
 
+# Telegram opens only HTTPS; the emulator, the playground's Telegram, opens this machine's
+# plain HTTP too (the playground serves the dashboard itself, on the loopback).
+_WEB_APP_PREFIXES = ("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")
+
+
 def _check_web_app(web_app: object) -> None:
-    """A Mini App's address: Telegram opens only HTTPS."""
+    """A Mini App's address: HTTPS (or, here alone, this machine's)."""
     url = web_app.get("url") if isinstance(web_app, dict) else None
-    if not isinstance(url, str) or not url.startswith("https://"):
+    if not isinstance(url, str) or not url.startswith(_WEB_APP_PREFIXES):
         raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
 

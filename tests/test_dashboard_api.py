@@ -12,6 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from casework.people import Staff
+from casework.services import dashboard
+from dashboard import api
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
 from rendering.i18n import texts
 from tests.flows import log_issue
@@ -269,3 +272,35 @@ async def test_english_follows_the_persons_choice_else_their_telegram_app(
     assert (await opened_by(bot, http, head).ok("me"))["language"] == "en"
     me = await opened_by(bot, http, coordinator).ok("me")
     assert me["language"] == "en" and me["periods"][0]["label"] == "Last 7 days"
+
+
+async def test_slow_figures_are_kept_per_reader_and_period_and_counted_again_behind_the_scenes(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser, member: EmulatedUser
+) -> None:
+    await closed_issue(worker, head, member)
+    deps = bot.resources.deps
+    seconds = [0.0]
+    kept = api.Reports(seconds=60, stale=600, slow=0, timer=lambda: seconds[0])  # all "slow"
+    page = api.Page(deps, "zh", reports=kept)
+    coordinator = await dashboard.viewer(deps, 9001)
+    roads_head = await dashboard.viewer(deps, head.id)
+    month = api.period_of(page, "month")
+
+    async def open_now(person: Staff) -> int:
+        ranking = await api.ranking(page, api.Asker(person, texts("zh")), month)
+        return int(ranking["departments"][0]["counts"]["open"])
+
+    before = await open_now(coordinator)
+    await log_issue(worker)
+    seconds[0] = 59.0
+    still = await open_now(coordinator)
+    theirs = await open_now(roads_head)  # a head's own, counted when they first ask
+    seconds[0] = 60.0
+    while_counted_again = await open_now(coordinator)
+    await kept.settled()
+    after = await open_now(coordinator)
+    await log_issue(worker)
+    seconds[0] = 60.0 + 600.0  # nobody asked for ten minutes: not shown, counted first
+    long_after = await open_now(coordinator)
+
+    assert (before, still, theirs, while_counted_again, after, long_after) == (0, 0, 1, 0, 1, 2)
