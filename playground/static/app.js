@@ -64,7 +64,7 @@
  *   drill_stuck_hint      "有一步做错了，可点“重新开始”重来。" / "A step went wrong; press Start again to try afresh."
  *   contact_card          "联系人名片" / "Contact card" (the 📎 menu's contacts, private chats only; else contact)
  *   group_empty           "群里还没有消息。" / "No messages in this group yet." (a group has no Start button)
- *   dashboard_open        tooltip of 📊 in a coordinator's or a head's chat ("打开驾驶舱" / "Open the dashboard")
+ *   dashboard_open        tooltip of 📊 in a coordinator's or a head's chat ("打开数据看板" / "Open the dashboard")
  *   close                 the dashboard's Close ("关闭" / "Close")
  */
 "use strict";
