@@ -18,6 +18,7 @@ def test_the_page_has_every_word_in_each_language_and_chinese_in_the_hotlines_wo
     assert chinese["satisfaction_rate"] == "满意率"
     assert chinese["overdue_title"] == "超期工单"
     assert chinese["workload_title"] == "工作量"
+    assert chinese["title"] == "数据看板"  # as the bot's menu button calls it
     assert page_strings("en")["title"] == "Coordination dashboard"
 
 
