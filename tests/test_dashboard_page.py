@@ -254,6 +254,16 @@ async def test_a_coordinator_sees_the_ranking_stats_gives_and_opens_an_overdue_i
     await dialog.locator("#issue-close").click()
     await expect(dialog).to_be_hidden()
 
+    # The person switches Telegram to its dark theme while it is open: the page follows.
+    panel = page.locator("#ranking")
+    await expect(panel).to_have_css("background-color", "rgb(255, 255, 255)")
+    await page.evaluate(
+        "theme => window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: theme})",
+        DARK,
+    )
+    await expect(panel).to_have_css("background-color", "rgb(33, 45, 59)")  # DARK's bg_color
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+
     # The same in Telegram's dark theme, and on a phone: one column, nothing off the side.
     dark = await watched.open(browser, opened_by(bot, coordinator, DARK), WALL, dark=True)
     await expect(dark.locator("#ranking-table tbody tr").first).to_be_visible()

@@ -82,8 +82,8 @@ function themeParams() {
 
 const COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 
-function applyTheme() {
-  const params = themeParams();
+function applyTheme(given) {
+  const params = given || themeParams();
   const root = document.documentElement;
   if (params) {
     for (const [key, value] of Object.entries(params)) {
@@ -98,6 +98,40 @@ function applyTheme() {
   }
   const dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   root.dataset.theme = dark ? "dark" : "light";
+}
+
+// Telegram's side of a Mini App, without its script (which the page does not load): the events
+// it sends the app (https://core.telegram.org/api/web-events) and the two the page sends it.
+function postEvent(eventType, eventData) {
+  const data = eventData || {};
+  try {
+    if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent(eventType, JSON.stringify(data));
+    else if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType, eventData: data }), "*");
+  } catch (_) {
+    // Not inside Telegram: nobody to tell.
+  }
+}
+
+function receiveEvent(eventType, eventData) {
+  if (eventType === "theme_changed" && eventData && eventData.theme_params) {
+    applyTheme(eventData.theme_params);
+    if (state.ranking) refresh().catch(() => {});
+  }
+}
+
+function listenToTelegram() {
+  window.Telegram = window.Telegram || {};
+  window.Telegram.WebView = { receiveEvent };
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || window.parent === window) return;
+    let parsed = null;
+    try {
+      parsed = JSON.parse(event.data);
+    } catch (_) {
+      return;
+    }
+    if (parsed && typeof parsed.eventType === "string") receiveEvent(parsed.eventType, parsed.eventData);
+  });
 }
 
 function luminance(hex) {
@@ -641,7 +675,10 @@ function setUp() {
 }
 
 async function main() {
+  listenToTelegram();
   applyTheme();
+  postEvent("web_app_ready");
+  postEvent("web_app_expand"); // a dashboard wants the whole height
   state.init = initData();
   if (window.matchMedia) {
     window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
