@@ -332,6 +332,16 @@ async def test_a_head_sees_their_department_beside_the_district_as_stats_gives_i
     )
     await expect(mine.locator('td[data-column="closing_rate"]')).to_have_text(closing.group(1))
     await expect(rows.last).to_contain_text(words["district"])
+    # Another period from the chooser: the figures /stats gives for that one.
+    await head.send("/stats week")
+    week = re.search(r"按时签收率：(\S+?)（", head.messages[-2].text)
+    assert week, head.messages[-2].text
+    month_label = await page.locator("#ranking .period-label").inner_text()
+    await page.locator("#period").select_option("week")
+    await expect(page.locator("#ranking .period-label")).not_to_have_text(month_label)
+    await expect(mine.locator('td[data-column="on_time_acceptance_rate"]')).to_have_text(
+        week.group(1)
+    )
     # Only their department's overdue issues; the water one is not theirs.
     await expect(page.locator(".issue-row", has_text=overdue)).to_be_visible()
     await expect(page.locator(".issue-row", has_text="和平里")).to_have_count(0)
