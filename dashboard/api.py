@@ -113,7 +113,7 @@ class Reports:
     async def stats(self, deps: Deps, person: Staff, period: Period) -> Report:
         key = ("stats", _whose(person), period.start, period.end)
         report: Report = await self._kept_or_counted(
-            key, lambda: _lean(reports.stats(deps, person, period))
+            key, lambda: _lean(reports.stats(deps, person, period, medians=False))
         )
         return report
 
@@ -126,10 +126,11 @@ class Reports:
         )
         return parts
 
-    async def kept(self, key: Key, count: Callable[[], Awaitable[T]]) -> T:
-        """Anything else kept as the reports are, however quick to count (the map: its
-        thousands of points take a while to put into words and JSON)."""
-        return await self._kept_or_counted(("kept", *key), count, always=True)
+    async def kept(self, key: Key, count: Callable[[], Awaitable[T]], always: bool = False) -> T:
+        """Anything else kept as the reports are (if slow to count: the overdue issues of a
+        whole city on a busy machine), or `always` (the map: its thousands of points take a
+        while to put into words and JSON)."""
+        return await self._kept_or_counted(("kept", *key), count, always)
 
     async def settled(self) -> None:
         """Every count under way has ended (for tests)."""
@@ -339,7 +340,14 @@ def _days(first: date, last: date, t: Texts) -> str:
 
 
 async def overdue(page: Page, who: Asker, department: str | None) -> JSON:
-    """The overdue issues, most overdue first, at most `dashboard.OVERDUE_SHOWN`."""
+    """The overdue issues, most overdue first, at most `dashboard.OVERDUE_SHOWN` (kept a
+    minute when slow to count, as reports are)."""
+    dashboard.department_in_view(who.person, department)  # a head asking for another: refused
+    key = ("overdue", _whose(who.person), department, who.t.language)
+    return await page.reports.kept(key, lambda: _overdue(page, who, department))
+
+
+async def _overdue(page: Page, who: Asker, department: str | None) -> JSON:
     deps, t = page.deps, who.t
     found = await dashboard.overdue(deps, who.person, department)
     now = deps.clock.now()
@@ -391,7 +399,7 @@ async def points(page: Page, who: Asker, department: str | None) -> Encoded:
     scenes (`Reports`)."""
     dashboard.department_in_view(who.person, department)  # a head asking for another: refused
     key = ("map", _whose(who.person), department, who.t.language)
-    return await page.reports.kept(key, lambda: _points(page, who, department))
+    return await page.reports.kept(key, lambda: _points(page, who, department), always=True)
 
 
 async def _points(page: Page, who: Asker, department: str | None) -> Encoded:
