@@ -1,4 +1,4 @@
-"""Benchmarks of issues 7, 9 and 19, in one run (minutes; not part of the test suite):
+"""Benchmarks of issues 7, 9, 19 and 21, in one run (minutes; not part of the test suite):
 
     .venv/bin/python -m benchmarks                       a million issues (the default)
     .venv/bin/python -m benchmarks --issues 100000       a smaller, quicker run
@@ -28,7 +28,7 @@ from emulator import BotApiEmulator, EmulatedUser
 ROOT = Path(__file__).parent.parent
 HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
 STAFF_IDS = range(STAFF_BASE, STAFF_BASE + 2000)
-STAGES = ("dataset", "at_scale", "lookups", "sweep", "flows", "burst")
+STAGES = ("dataset", "at_scale", "lookups", "dashboard", "sweep", "flows", "burst")
 
 
 @contextlib.asynccontextmanager
@@ -287,6 +287,8 @@ def table(results: dict[str, Any]) -> str:
         if busy := found.get("intake"):
             without, looked_up = busy["without_lookups"], busy["with_lookups"]
             rows.append(("handler latency p50 / p99 at scale, by run", f"without the lookups {_runs(without)} ms; with them {_runs(looked_up)} ms", "not slower"))  # fmt: skip
+    if board := results.get("dashboard"):
+        rows += dashboard_rows(board)
     for name, v in results.get("sweep", {}).items():
         spread = (
             f" [{v['sweep_min_ms']:.1f}-{v['sweep_max_ms']:.1f}]" if "sweep_min_ms" in v else ""
@@ -303,6 +305,24 @@ def table(results: dict[str, Any]) -> str:
 
 def _runs(runs: list[dict[str, Any]]) -> str:
     return ", ".join(f"{v['p50_ms']:.1f} / {v['p99_ms']:.1f}" for v in runs)
+
+
+def dashboard_rows(board: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The dashboard's requests (the slowest kept and the slowest first count) and the bot's
+    steps while it is polled."""
+    asked = {k: v for k, v in board["requests"].items() if isinstance(v, dict) and "p99_ms" in v}
+    slowest = max(asked, key=lambda k: asked[k]["p99_ms"])
+    first = max(asked, key=lambda k: asked[k]["first_ms"])
+    rows = [
+        ("dashboard requests, the slowest p50 / p99", f"{asked[slowest]['p50_ms']:.1f} / {asked[slowest]['p99_ms']:.1f} ms ({slowest})", "p99 < 200 ms"),
+        ("  the slowest first count (then kept)", f"{asked[first]['first_ms']:.0f} ms ({first})", ""),
+        ("handler latency without the dashboard", f"{board['handlers']['p50_ms']:.1f} / {board['handlers']['p99_ms']:.1f} ms", "p99 < 50 ms"),
+    ]  # fmt: skip
+    for key, label in (("handlers_while_polled", "  while 20 pages refresh every 10 s"),
+                       ("handlers_while_polled_hard", "  while 2 pages ask without a pause")):  # fmt: skip
+        if polled := board.get(key):
+            rows.append((label, f"{polled['p50_ms']:.1f} / {polled['p99_ms']:.1f} ms ({polled['dashboard_requests']} requests, p99 {polled['dashboard_p99_ms']:.0f} ms)", ""))  # fmt: skip
+    return rows
 
 
 def main() -> int:
@@ -366,6 +386,16 @@ def main() -> int:
             check=True, cwd=ROOT,
         )  # fmt: skip
         measured("lookups", json.loads(lookups_file.read_text()))
+
+    if "dashboard" in stages:
+        print("measuring the dashboard's requests and the bot while it is polled …", flush=True)
+        dashboard_file = workdir / "dashboard.json"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.dashboard", str(big / "duban.sqlite3"),
+             str(big / "org.toml"), str(dashboard_file)],
+            check=True, cwd=ROOT,
+        )  # fmt: skip
+        measured("dashboard", json.loads(dashboard_file.read_text()))
 
     if "sweep" in stages:
         print("measuring the sweep …", flush=True)

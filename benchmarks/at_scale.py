@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -21,7 +22,8 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,14 @@ from emulator import BotApiEmulator, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from rendering.reports import charts_of
-from tests.harness import FakeClock, TrackingApplication, settings_for, start_bot, stop_bot
+from tests.harness import (
+    FakeClock,
+    Harness,
+    TrackingApplication,
+    settings_for,
+    start_bot,
+    stop_bot,
+)
 
 WORKERS = range(20)  # the workers who log an issue each (STAFF_BASE + n)
 LOG_A_NEW_ONE = "登记新工单"  # the button past the citizen's history and the issues nearby
@@ -86,18 +95,25 @@ async def handler_latency(
     org_file: Path,
     export_meanwhile: str | None = None,
     lookups: IntakeLookups | None = None,
+    meanwhile: Callable[[Harness], AbstractAsyncContextManager[None]] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The people's steps timed; with `export_meanwhile` (a period), while a coordinator's
     /export of it is being built; with `lookups`, each /new with a pin and a citizen's phone
     (and "Log a new issue" pressed where the issues nearby or the citizen's history are shown).
     The two steps that look up with a pin and a phone (the word that ends the location step,
-    and the phone step's answer) are also timed apart, with or without them."""
+    and the phone step's answer) are also timed apart, with or without them. With `meanwhile`,
+    while it runs (say, the dashboard polled); `overrides`: settings."""
     # A reused data set remembers the updates of earlier runs: number these past them.
     api = BotApiEmulator(first_update_id=int(time.time() * 1000))
     await api.start()
     workdir = Path(tempfile.mkdtemp())
-    settings = settings_for(api, workdir, database_url=f"sqlite:///{database}", org_file=org_file)
+    settings = settings_for(
+        api, workdir, database_url=f"sqlite:///{database}", org_file=org_file, **(overrides or {})
+    )
     bot = await start_bot(api, settings, FakeClock(END), application_class=TimedApplication)
+    alongside = meanwhile(bot) if meanwhile is not None else contextlib.nullcontext()
+    await alongside.__aenter__()
     app = bot.app
     assert isinstance(app, TimedApplication)
     luck = random.Random(3)
@@ -154,6 +170,7 @@ async def handler_latency(
         name: _figures(took) | ({"lists_shown": shown[name]} if lookups else {})
         for name, took in app.labelled.items()
     }
+    await alongside.__aexit__(None, None, None)
     exporting = exporter is not None and bot.resources.exports.running(exporter) is not None
     if exporter is not None:
         await asyncio.wait_for(bot.resources.exports.idle(), 600)

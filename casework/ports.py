@@ -149,6 +149,26 @@ class IssuePage:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """An open issue where it was pinned, for a map: what colours and filters its point."""
+
+    id: int
+    number: str
+    location: Location
+    category: str
+    department: str
+    status: Status
+    urgent: bool
+    due: datetime | None  # the deadline it is waiting on now (to accept, or to resolve)
+
+
+@dataclass(frozen=True)
+class PinPage:
+    pins: list[Pin]  # the newest first
+    total: int  # every open issue with a pin in the scope
+
+
+@dataclass(frozen=True)
 class Viewer:
     """Whose list of a department's issues it is, for the complaints in it (as
     casework/lifecycle.py `relations` says): a head sees the department's complaints, a member
@@ -279,6 +299,13 @@ class IssueRepository(Protocol):
     async def overdue(
         self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
     ) -> IssuePage: ...
+    async def pinned(
+        self, department: str | None, limit: int, viewer: Viewer | None = None
+    ) -> PinPage:
+        """Open issues with a pin (of one department, or all), the newest `limit`, and how
+        many there are; of the complaints, those the viewer may see."""
+        ...
+
     async def open_counts(
         self, now: datetime, hidden_from: int | None = None
     ) -> list[DepartmentLoad]:

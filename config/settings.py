@@ -76,6 +76,14 @@ class Settings(StorageSettings):
     # Where Telegram is blocked: every Bot API call goes through this HTTP or SOCKS5 proxy
     # (config/proxy.py). It may hold a password: a secret, as the token is.
     telegram_proxy: SecretStr | None = None
+    # The dashboard (a Telegram Mini App, issue 21): where the bot's process serves it
+    # (`host:port`; empty: not at all), the public HTTPS address Telegram opens (behind a
+    # reverse proxy with TLS; empty: no menu button, and /dashboard says it is not set up), and
+    # the map's tiles (a URL template with {z}/{x}/{y}; empty: the points on a plain background).
+    dashboard_listen: str = ""
+    dashboard_url: str = ""
+    map_tiles_url: str = ""
+    map_tiles_attribution: str = ""
 
     @field_validator("bot_token")
     @classmethod
@@ -100,6 +108,33 @@ class Settings(StorageSettings):
         parse_proxy(url)  # its ValueError says what is wrong, without the URL
         return SecretStr(url)
 
+    @field_validator("dashboard_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            parse_listen(value)  # its ValueError says what is wrong
+        return value
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _opened_by_telegram(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (value.startswith("https://") or _on_this_machine(value)):
+            raise ValueError("must start with https:// (Telegram opens only HTTPS addresses)")
+        return value
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (
+            value.startswith(("https://", "http://"))
+            and all(part in value for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("must be an http(s) URL with {z}, {x} and {y} in it")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -117,6 +152,11 @@ class Settings(StorageSettings):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def dashboard_address(self) -> tuple[str, int] | None:
+        """Where the dashboard is served (`DASHBOARD_LISTEN`), if it is."""
+        return parse_listen(self.dashboard_listen) if self.dashboard_listen else None
 
     @property
     def proxy(self) -> Proxy | None:
@@ -139,6 +179,20 @@ class Settings(StorageSettings):
         if base.endswith("/bot{token}"):
             return base[: -len("/bot{token}")] + "/file/bot{token}"
         return base + "/file"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`127.0.0.1:8080`, `[::1]:8080`, `0.0.0.0:8080` → host and port."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("must be host:port, for example 127.0.0.1:8080")
+    return host, int(port)
+
+
+def _on_this_machine(url: str) -> bool:
+    """An http:// address on this machine (the playground's; Telegram itself opens HTTPS)."""
+    return url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
 
 
 def load_settings(**overrides: object) -> Settings:

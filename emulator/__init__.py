@@ -2,5 +2,13 @@
 
 from emulator.people import EmulatedGroup, EmulatedUser
 from emulator.server import BotApiEmulator, BotMessage, Button
+from emulator.webapp import sign_init_data
 
-__all__ = ["BotApiEmulator", "BotMessage", "Button", "EmulatedGroup", "EmulatedUser"]
+__all__ = [
+    "BotApiEmulator",
+    "BotMessage",
+    "Button",
+    "EmulatedGroup",
+    "EmulatedUser",
+    "sign_init_data",
+]

@@ -97,6 +97,7 @@ class Button:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    web_app: str | None = None  # the address of the Mini App it opens
 
 
 @dataclass
@@ -126,7 +127,9 @@ class BotMessage:
         if not self.markup or "inline_keyboard" not in self.markup:
             return []
         return [
-            Button(b["text"], b.get("callback_data"), b.get("url"))
+            Button(
+                b["text"], b.get("callback_data"), b.get("url"), (b.get("web_app") or {}).get("url")
+            )
             for row in self.markup["inline_keyboard"]
             for b in row
         ]
@@ -252,6 +255,7 @@ class BotApiEmulator:
         self.messages: dict[tuple[int, int], BotMessage] = {}
         self.answers: dict[str, CallbackAnswer] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.menu_buttons: dict[int | None, JSON] = {}  # chat id (None: everyone's) -> button
         self.known_chats: set[int] = set()
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
@@ -480,6 +484,7 @@ class BotApiEmulator:
         self.answers.clear()
         self.keyboards.clear()
         self.force_replies.clear()
+        self.menu_buttons.clear()
         self.incoming.clear()
         self.received_at.clear()
         self.files.clear()
@@ -720,7 +725,31 @@ class BotApiEmulator:
         return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_path": file_id}
 
     async def _m_setchatmenubutton(self, params: JSON) -> bool:
+        """A private chat's menu button (without a chat, everyone's default): the commands,
+        a Mini App (`web_app`, HTTPS only), or the default (`menu_button` left out)."""
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type")
+        if kind not in ("commands", "web_app", "default"):
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        if kind == "web_app":
+            if not str(button.get("text") or "").strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            _check_web_app(button.get("web_app"))
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat_id = int(chat_id)
+            if chat_id < 0:
+                raise ApiError(400, "Bad Request: chat is not private")
+        if kind == "default":
+            self.menu_buttons.pop(chat_id, None)
+        else:
+            self.menu_buttons[chat_id] = button
         return True
+
+    def menu_button(self, chat_id: int) -> JSON:
+        """The menu button a private chat shows now: its own, else everyone's, else
+        Telegram's default (the commands)."""
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "default"}
 
     async def _m_close(self, params: JSON) -> bool:
         return True
@@ -818,6 +847,11 @@ def _check_markup(markup: JSON | None, *, private: bool) -> None:
         return
     if "inline_keyboard" in markup:
         _check_inline_markup(markup)
+        apps = [b for row in markup["inline_keyboard"] for b in row if "web_app" in b]
+        if apps and not private:
+            raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+        for button in apps:
+            _check_web_app(button["web_app"])
     elif "keyboard" in markup:
         rows = markup["keyboard"]
         if not rows or not all(rows):
@@ -836,6 +870,18 @@ def _check_markup(markup: JSON | None, *, private: bool) -> None:
                     raise ApiError(
                         400, f"Bad Request: {asks[0]} buttons are allowed only in private chats"
                     )
+
+
+# Telegram opens only HTTPS; the emulator, the playground's Telegram, opens this machine's
+# plain HTTP too (the playground serves the dashboard itself, on the loopback).
+_WEB_APP_PREFIXES = ("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")
+
+
+def _check_web_app(web_app: object) -> None:
+    """A Mini App's address: HTTPS (or, here alone, this machine's)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith(_WEB_APP_PREFIXES):
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
 
 def _check_inline_markup(markup: JSON | None) -> None:

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from casework.people import Staff
 from casework.services import access
 from handlers.context import BotContext
+from handlers.dashboard import drop_menu_button, keep_menu_button, menu_mark
 from rendering.menus import command_menu, menu_version
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ async def keep_menu(context: BotContext, person: Staff, update: Update) -> None:
     if not _private(update):
         return
     language = context.language or context.resources.settings.default_language
-    wanted = menu_version(person.role, language)
+    # The menu button goes with it: the dashboard's for coordinators and heads, if it is set up.
+    mark = menu_mark(person, context.resources.settings.dashboard_url)
+    wanted = menu_version(person.role, language) + mark
     if person.menu == wanted:
         return
     try:
@@ -38,6 +41,8 @@ async def keep_menu(context: BotContext, person: Staff, update: Update) -> None:
         )
     except TelegramError as exc:  # a menu is a convenience: the update goes on; tried next time
         log.warning("could not set the command menu of staff #%s: %s", person.id, exc)
+        return
+    if not await keep_menu_button(context, person, context.t, person.menu, mark):
         return
     await access.menu_set(context.deps, person.id, wanted)
 
@@ -51,6 +56,7 @@ async def drop_menu(context: BotContext, staff_id: int, telegram_id: int, update
     except TelegramError as exc:
         log.warning("could not remove the command menu of staff #%s: %s", staff_id, exc)
         return
+    await drop_menu_button(context, staff_id, telegram_id)
     await access.menu_set(context.deps, staff_id, None)
 
 

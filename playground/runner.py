@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from telegram import Update
 
 from casework.organisation import Organisation
+from casework.roles import Role
 from casework.services import Deps
 from config.org import parse_organisation
 from config.settings import Settings
@@ -48,6 +49,7 @@ DELIVERY_WAIT_SECONDS = 30.0  # for what each sweep of a move queued to go out
 TELEGRAM_LANGUAGE = {"zh": "zh-hans", "en": "en"}
 Move = Literal["hour", "day", "morning", "deadline"]
 MOVES: tuple[str, ...] = ("hour", "day", "morning", "deadline")
+DASHBOARD_ROLES = (Role.COORDINATOR, Role.HEAD)
 
 
 class PlaygroundSettings(Settings):
@@ -157,6 +159,9 @@ class Playground:
             sweep_interval_seconds=self.sweep_seconds,
             telegram_proxy=None,
             database_lock_wait_seconds=5,
+            # The dashboard, served by the bot in this process on a port of its own; the
+            # playground's page reaches it through its own server (web.py, /dashboard/).
+            dashboard_listen="127.0.0.1:0",
         )
 
     async def start(self) -> None:
@@ -224,6 +229,25 @@ class Playground:
     def machinery(self) -> Machinery:
         assert isinstance(self.app, StoppingApplication) and self.app.machinery is not None
         return self.app.machinery
+
+    def opens_dashboard(self, person: Person) -> bool:
+        """A coordinator's or a department head's own chat: the people the bot gives the
+        dashboard's menu button."""
+        if person.kind != "private":
+            return False
+        return any(
+            entry.telegram_id == person.chat_id and entry.active and entry.role in DASHBOARD_ROLES
+            for entry in self.district.org.roster
+        )
+
+    @property
+    def dashboard_port(self) -> int | None:
+        """Where the running bot serves the dashboard (on the loopback), if it does."""
+        if self.app is None or not isinstance(self.app, StoppingApplication):
+            return None
+        machinery = self.app.machinery
+        server = machinery.dashboard if machinery is not None else None
+        return server.port if server is not None else None
 
     def drill(self, drill_id: str) -> Drill | None:
         return next((d for d in self.drills if d.id == drill_id), None)

@@ -64,6 +64,8 @@ PAGE = {
     "action_upload_document": N_("sending a file…"),
     "action_upload_photo": N_("sending a photo…"),
     "action_find_location": N_("choosing a location…"),
+    "dashboard_open": N_("Open the dashboard"),
+    "close": N_("Close"),
 }
 
 

@@ -17,13 +17,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, ClientError, ClientSession, WSCloseCode, WSMsgType, web
 from babel.dates import format_datetime
 
 from casework.organisation import LANGUAGES
-from emulator import BotMessage
+from emulator import BotMessage, sign_init_data
 from emulator.server import _ALLOWED_TAGS
-from playground.runner import MOVES, TELEGRAM_LANGUAGE, Person, Playground
+from playground.runner import MOVES, TELEGRAM_LANGUAGE, TOKEN, Person, Playground
 from playground.strings import page_strings
 from rendering.i18n import N_, texts
 
@@ -60,6 +60,9 @@ def make_app(playground: Playground, *, exposed: bool = False) -> web.Applicatio
     app.router.add_post("/api/drills/{drill_id}/start", _start_drill)
     app.router.add_get("/api/drills/current", _current_drill)
     app.router.add_get("/api/live", _live)
+    app.router.add_post("/api/chats/{chat_id}/dashboard", _open_dashboard)
+    app.router.add_get("/dashboard", _to_the_dashboard)
+    app.router.add_get("/dashboard/{rest:.*}", _dashboard)
     return app
 
 
@@ -131,6 +134,7 @@ def person_json(playground: Playground, person: Person) -> dict[str, Any]:
         "kind": person.kind,
         "language": person.language,
         "commands": [{"command": c["command"], "description": c["description"]} for c in menu],
+        "dashboard": playground.opens_dashboard(person),
     }
     if person.member is not None:
         shown["member"] = person.member
@@ -546,3 +550,51 @@ async def _live(request: web.Request) -> web.WebSocketResponse:
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await forwarding
     return socket
+
+
+# ----------------------------------------------------------------------------- the dashboard
+async def _open_dashboard(request: web.Request) -> web.Response:
+    """📊 in a coordinator's or a head's chat: the address of the dashboard as Telegram opens
+    it, with the init data it signs for this person (by the bot's clock) in the fragment."""
+    playground = request.app[PLAYGROUND]
+    person = _person(request)
+    if not playground.opens_dashboard(person):
+        raise Refused(403, N_("Only coordinators and department heads have the dashboard."))
+    init = sign_init_data(TOKEN, person.user.as_user(), playground.clock.now(), chat_type="sender")
+    fragment = urllib.parse.urlencode(
+        {"tgWebAppData": init, "tgWebAppVersion": "8.0", "tgWebAppPlatform": "web"},
+        quote_via=urllib.parse.quote,
+    )
+    return web.json_response({"url": f"/dashboard/#{fragment}"})
+
+
+async def _to_the_dashboard(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/dashboard/")
+
+
+async def _dashboard(request: web.Request) -> web.Response:
+    """The dashboard the bot serves (on the loopback, a port of its own), passed on as it is:
+    the page and its data at the playground's own address, as a reverse proxy would."""
+    port = request.app[PLAYGROUND].dashboard_port
+    if port is None:  # the bot is restarting (Reset)
+        raise web.HTTPServiceUnavailable()
+    url = f"http://127.0.0.1:{port}/dashboard/{request.match_info['rest']}"
+    headers = (
+        {"Authorization": request.headers["Authorization"]}
+        if "Authorization" in request.headers
+        else {}
+    )
+    try:
+        async with (
+            ClientSession() as session,
+            session.get(url, params=request.query, headers=headers, allow_redirects=False) as got,
+        ):
+            body = await got.read()
+            passed = {
+                name: got.headers[name]
+                for name in ("Content-Type", "Cache-Control", "Location")
+                if name in got.headers
+            }
+            return web.Response(status=got.status, body=body, headers=passed)
+    except ClientError:
+        raise web.HTTPBadGateway() from None

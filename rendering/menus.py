@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("overdue", N_("Overdue issues"), _DEPARTMENTS),
     Command("stats", N_("Department performance: /stats month"), _REPORTS),
     Command("export", N_("Spreadsheet export: /export month"), _REPORTS),
+    Command("dashboard", N_("The dashboard: ranking, trends, overdue issues, map"), _REPORTS),
     Command("issue", N_("Show an issue: /issue 2611-0042")),
     Command(
         "find",

@@ -19,7 +19,10 @@ from casework.services import Deps, calendar_years, reports, updates
 from casework.services.access import sync_organisation
 from config.logs import RepeatedErrors
 from config.settings import Settings
+from dashboard.api import Page
+from dashboard.server import DashboardServer
 from handlers import (
+    dashboard,
     fallback,
     finding,
     following,
@@ -69,6 +72,7 @@ class Machinery:
     sweeper: Sweeper
     alarm: SavingAlarm
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    dashboard: DashboardServer | None = None  # when DASHBOARD_LISTEN is set
 
 
 class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -167,6 +171,7 @@ def build_application(
             machinery.tasks.append(asyncio.create_task(sweeper.run(), name="sweeper"))
         app.bot_data.resources = resources
         _running(app).machinery = machinery
+        machinery.dashboard = await _serve_dashboard(settings, deps)
         if cut_short := await reports.tell_of_exports_cut_short(deps):
             log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
         # Updates fetched but not handled before the last stop (a crash) are handled first.
@@ -178,6 +183,8 @@ def build_application(
         resources, machinery = app.bot_data.resources, _running(app).machinery
         if resources is None or machinery is None:
             return
+        if machinery.dashboard is not None:  # its requests read the store: stopped first
+            await machinery.dashboard.stop()
         await machinery.sender.stop(0)  # if the application never ran, so never stopped
         for task in machinery.tasks:
             task.cancel()
@@ -214,6 +221,22 @@ def build_application(
     )
     register_handlers(app)
     return app
+
+
+async def _serve_dashboard(settings: Settings, deps: Deps) -> DashboardServer | None:
+    """The dashboard's server, in this process, if DASHBOARD_LISTEN says where."""
+    address = settings.dashboard_address
+    if address is None:
+        return None
+    page = Page(
+        deps,
+        settings.default_language,
+        tiles_url=settings.map_tiles_url or None,
+        tiles_attribution=settings.map_tiles_attribution or None,
+    )
+    server = DashboardServer(page, settings.bot_token.get_secret_value(), *address)
+    await server.start()
+    return server
 
 
 def _say_which_calendar(deps: Deps) -> None:
@@ -271,6 +294,7 @@ def register_handlers(app: BotApplication) -> None:
         finding,
         overdue,
         stats,
+        dashboard,
         redaction,
         messages,
         fallback,

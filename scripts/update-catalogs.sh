@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh test >/dev/null
 .venv/bin/pybabel extract --project duban --no-location --sort-output \
-    --keyword n_:1,2 --output-file locales/messages.pot bot.py casework config exports handlers playground rendering runtime 2>&1 | grep -v "^extracting" || true
+    --keyword n_:1,2 --output-file locales/messages.pot bot.py casework config dashboard exports handlers playground rendering runtime 2>&1 | grep -v "^extracting" || true
 for locale in zh_CN en; do
     po="locales/$locale/LC_MESSAGES/messages.po"
     if [ -f "$po" ]; then

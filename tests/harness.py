@@ -94,6 +94,13 @@ class Harness:
         return locate(self.settings.database_url).path
 
     @property
+    def dashboard_url(self) -> str:
+        """Where the bot serves the dashboard (a harness started with DASHBOARD_LISTEN)."""
+        server = self.machinery.dashboard
+        assert server is not None, "start the bot with dashboard_listen='127.0.0.1:0'"
+        return f"http://127.0.0.1:{server.port}/dashboard"
+
+    @property
     def resources(self) -> Resources:
         """What the handlers use: settings, the use cases' dependencies, exports."""
         resources = self.app.bot_data.resources

@@ -7,8 +7,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from benchmarks import at_scale, lookups, retention, sweep
-from benchmarks.__main__ import ROOT, full_flow, table
+from benchmarks import at_scale, dashboard, lookups, retention, sweep
+from benchmarks.__main__ import ROOT, dashboard_rows, full_flow, table
 from benchmarks.dataset import EXTENT, PARK, PARK_RADIUS_M, generate, hot_spot
 from casework.issues import Location
 from casework.nearby import distance_m, geo_cell
@@ -128,3 +128,24 @@ def test_the_flow_stage_plays_workers_and_heads_through_bot_py_and_the_echo_bot(
     assert flow["updates_per_second"] > 0 and flow["echo_updates_per_second"] > 0
     # Every step tells the department's people: more calls a round trip than the echo bot's.
     assert flow["api_calls_per_round_trip"] > flow["echo_api_calls_per_round_trip"]
+
+
+def test_the_dashboard_stage_asks_for_every_panel_as_a_coordinator_and_a_head(
+    tmp_path: Path,
+) -> None:
+    city = generate(tmp_path / "city", 3000)
+
+    asked = asyncio.run(dashboard.requests_timed(city.path, city.org_file, repeats=3))
+    polled = asyncio.run(dashboard.handlers_while_polled(city.path, city.org_file, 2, 0))
+    shown = "\n".join(
+        " ".join(row)
+        for row in dashboard_rows({"requests": asked, "handlers": polled,
+                                   "handlers_while_polled_hard": polled})
+    )  # fmt: skip
+
+    timed = {k for k, v in asked.items() if isinstance(v, dict) and "p99_ms" in v}
+    assert len(timed) == 18  # nine requests, by each of two people
+    assert all(asked[k]["p50_ms"] <= asked[k]["p99_ms"] for k in timed)
+    assert asked["map_points"]["shown"] <= asked["map_points"]["total"]
+    assert polled["updates"] > 100 and polled["dashboard_requests"] > 0
+    assert "p99 < 200 ms" in shown and "2 pages ask without a pause" in shown

@@ -207,3 +207,26 @@ async def test_a_persons_photo_and_the_bots_document_can_be_downloaded(
     assert downloaded == picture and api.files["street-light-small"] == picture
     assert api.files[document["file_id"]] == b"PK workbook"
     assert api.chat(PERSON)[-1].filename == "工单.xlsx"
+
+
+async def test_a_chat_keeps_the_menu_button_it_was_given_and_only_https_mini_apps(
+    api: BotApiEmulator, http: aiohttp.ClientSession, person: EmulatedUser
+) -> None:
+    def app(url: str) -> dict[str, Any]:
+        return {"type": "web_app", "text": "📊 数据看板", "web_app": {"url": url}}
+
+    https = app("https://duban.example.gov.cn/dashboard/")
+    given = await call(http, api, "setChatMenuButton", chat_id=person.id, menu_button=https)
+    plain = await call(http, api, "setChatMenuButton", chat_id=person.id,
+                       menu_button=app("http://duban.example.gov.cn/"))  # fmt: skip
+    api.known_chats.add(-1001)
+    in_a_group = await call(http, api, "sendMessage", chat_id=-1001, text="看板", reply_markup={
+        "inline_keyboard": [[{"text": "📊", "web_app": {"url": https["web_app"]["url"]}}]]
+    })  # fmt: skip
+    kept = api.menu_button(person.id)
+    await call(http, api, "setChatMenuButton", chat_id=person.id)  # back to the default
+
+    assert given == {"ok": True, "result": True} and kept == https
+    assert plain["description"] == "Bad Request: BUTTON_URL_INVALID"
+    assert in_a_group["description"] == "Bad Request: BUTTON_TYPE_INVALID"
+    assert api.menu_button(person.id) == {"type": "default"}

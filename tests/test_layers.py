@@ -13,7 +13,15 @@ OUTSIDE_STORAGE = [
     ROOT / "bot.py",
     *sorted(
         path
-        for folder in ("casework", "config", "exports", "handlers", "rendering", "runtime")
+        for folder in (
+            "casework",
+            "config",
+            "dashboard",
+            "exports",
+            "handlers",
+            "rendering",
+            "runtime",
+        )
         for path in (ROOT / folder).rglob("*.py")
     ),
 ]
@@ -64,6 +72,10 @@ def test_the_rules_and_the_storage_know_nothing_of_telegram() -> None:
 
 def test_no_handler_reaches_the_machinery_that_runs_the_bot() -> None:
     assert offenders(("handlers", "rendering", "exports"), ("runtime",)) == {}
+
+
+def test_the_dashboard_reads_through_the_use_cases_and_knows_no_telegram_client() -> None:
+    assert offenders(("dashboard",), ("telegram", "handlers", "runtime", "storage")) == {}
 
 
 def test_what_people_read_is_made_without_handlers() -> None:

@@ -45,7 +45,15 @@ from casework.people import (
     NewStaff,
     Staff,
 )
-from casework.ports import LookupScope, RunningExport, Store, StoreWriteFailed, Transaction
+from casework.ports import (
+    LookupScope,
+    Pin,
+    RunningExport,
+    Store,
+    StoreWriteFailed,
+    Transaction,
+    Viewer,
+)
 from casework.prompts import Prompt
 from casework.retention import RedactionRequest
 from casework.roles import Role
@@ -684,6 +692,71 @@ async def test_ended_issues_come_up_for_redaction_and_for_their_cards_longest_en
     assert [i.id for i in not_yet] == [closed.id]
     assert redacted == [withdrawn.id]
     assert with_cards == [closed.id, withdrawn.id] and cards_left == [withdrawn.id]
+
+
+async def test_the_map_reads_open_issues_with_a_pin_newest_first_within_the_limit(
+    store: Store,
+) -> None:
+    here = Location(31.23, 121.47)
+    async with store.transaction() as tx:
+        reporter = await person(tx, 440)
+        head = await person(tx, 441, Role.HEAD, "roads")
+        member = await person(tx, 442, Role.MEMBER, "roads")
+        made = {}
+        for n, (status, department, pinned, complaint_about) in enumerate(
+            [
+                (Status.PENDING, "roads", True, None),
+                (Status.ACCEPTED, "roads", True, None),
+                (Status.RESOLVED, "water", True, None),
+                (Status.RETURNED, "roads", True, None),
+                (Status.CLOSED, "roads", True, None),  # not open
+                (Status.WITHDRAWN, "roads", True, None),  # not open
+                (Status.ACCEPTED, "roads", False, None),  # no pin
+                (Status.PENDING, "roads", True, member.id),  # a complaint about the member
+            ],
+            1,
+        ):
+            issue = await tx.issues.create(
+                an_issue(
+                    reporter,
+                    f"2611-{n:04d}",
+                    status=status,
+                    department=department,
+                    location=dataclasses.replace(here, latitude=here.latitude + n / 1000)
+                    if pinned
+                    else None,
+                    created_at=START + n * H,
+                    urgent=n == 2,
+                    **(
+                        {
+                            "category": "conduct",
+                            "kind": IssueKind.COMPLAINT,
+                            "subject_id": complaint_about,
+                        }
+                        if complaint_about
+                        else {}
+                    ),
+                )
+            )
+            made[n] = issue
+        everything = await tx.issues.pinned(None, 3, None)
+        roads = await tx.issues.pinned("roads", 10, None)
+        for_head = await tx.issues.pinned("roads", 10, Viewer.of(head))
+        for_member = await tx.issues.pinned("roads", 10, Viewer.of(member))
+
+    assert [p.number for p in everything.pins] == ["2611-0008", "2611-0004", "2611-0003"]
+    assert everything.total == 5
+    assert [p.number for p in roads.pins] == ["2611-0008", "2611-0004", "2611-0002", "2611-0001"]
+    assert roads.total == 4
+    assert for_head.total == 4 and for_member.total == 3
+    second = next(p for p in roads.pins if p.number == "2611-0002")
+    assert second == Pin(
+        made[2].id, "2611-0002", Location(here.latitude + 0.002, here.longitude), "streetlight",
+        "roads", Status.ACCEPTED, True, made[2].resolve_by,
+    )  # fmt: skip
+    first = next(p for p in roads.pins if p.number == "2611-0001")
+    assert first.due == made[1].respond_by
+    assert next(p for p in everything.pins if p.number == "2611-0003").due is None
 
 
 async def test_what_people_hold_is_their_issues_in_progress_and_those_past_their_deadline(

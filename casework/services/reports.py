@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from casework import errors
 from casework.metrics import (
+    DISTRICT,
     DayCounts,
     DepartmentCounts,
     DepartmentMetrics,
@@ -73,12 +74,14 @@ def choose_period(deps: Deps, words: list[str]) -> Period:
     return parse_period(words, deps.clock.now(), deps.zone)
 
 
-async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
+async def stats(deps: Deps, actor: Staff, period: Period, medians: bool = True) -> Report:
     """The figures of the period, counted up to now: whole days from the daily figures, the
     pieces of days at either end from the timeline, the medians from the timeline. A head's
     report has their department's and the district's figures part by part of the period too
     (`stretches`), from the same daily figures read day by day: no more reading than the
-    period's totals take."""
+    period's totals take. Without `medians` (the dashboard, which shows none), every wait of
+    the period is not read: most of a year's time at a million issues; the rates, the score
+    and the ranking are the same."""
     now = deps.clock.now()
     end = min(period.end, now)
     pieces, days = whole_days(period.start, end, deps.zone)
@@ -87,7 +90,7 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         actor = await reload_actor(tx, actor)
         department = scope(actor)
         # The waits, for the medians (no view shows the district's): one part per department.
-        waits = await tx.metrics.waits(period.start, end, department)
+        waits = await tx.metrics.waits(period.start, end, department) if medians else []
         open_now = await tx.metrics.open_now(now, _hidden_from(actor))
         counted: list[DepartmentCounts] = []  # every department's, as the district's are
         by_person: dict[int, PersonCounts] = {}
@@ -157,6 +160,24 @@ async def stats(deps: Deps, actor: Staff, period: Period) -> Report:
         uneven=uneven(workload),
         flagged=flagged,
     )
+
+
+async def trend(deps: Deps, actor: Staff, period: Period, department: str | None) -> list[Stretch]:
+    """A department's figures (any, for a coordinator; a head's own) and the district's, part
+    by part of the period, as a head's /stats splits it (`stretches`), from the same daily
+    figures; without a department (None), the district's alone (and the department's zero)."""
+    now = deps.clock.now()
+    end = min(period.end, now)
+    pieces, days = whole_days(period.start, end, deps.zone)
+    code = department or DISTRICT
+    async with deps.store.reading() as tx:
+        actor = await reload_actor(tx, actor)
+        own = scope(actor)
+        if own is not None and department not in (None, own):
+            raise errors.NotAllowed("stats")
+        by_day = await tx.metrics.daily_by_day(*days, code) if days is not None else []
+        in_pieces = [(start, await tx.metrics.counted(start, stop)) for start, stop in pieces]
+    return _trend(code, period.start, end, by_day, in_pieces, deps.zone)
 
 
 def _hidden_from(actor: Staff) -> int | None:

@@ -64,6 +64,8 @@
  *   drill_stuck_hint      "有一步做错了，可点“重新开始”重来。" / "A step went wrong; press Start again to try afresh."
  *   contact_card          "联系人名片" / "Contact card" (the 📎 menu's contacts, private chats only; else contact)
  *   group_empty           "群里还没有消息。" / "No messages in this group yet." (a group has no Start button)
+ *   dashboard_open        tooltip of 📊 in a coordinator's or a head's chat ("打开数据看板" / "Open the dashboard")
+ *   close                 the dashboard's Close ("关闭" / "Close")
  */
 "use strict";
 
@@ -261,7 +263,11 @@ function makePane(person) {
       el("button", { type: "button", class: "lang", dataset: { lang: code }, onclick: () => setPersonLanguage(pane, code) }, code)
     )
   );
-  const head = el("header", { class: "chat-head" }, avatar, el("div", { class: "who" }, name, status), langs);
+  // Coordinators and heads have the bot's dashboard (a Mini App): 📊 opens it, signed for them.
+  const dashboardButton = person.dashboard
+    ? el("button", { type: "button", class: "icon dashboard-open", "data-t-title": "dashboard_open", onclick: () => openDashboard(person) }, "📊")
+    : null;
+  const head = el("header", { class: "chat-head" }, avatar, el("div", { class: "who" }, name, status), dashboardButton, langs);
   const messages = el("div", { class: "messages", role: "log" });
   const toasts = el("div", { class: "toasts" });
   const replyBar = el("div", { class: "reply-bar", hidden: true });
@@ -659,6 +665,23 @@ function toast(pane, text, kind = "") {
   box.append(note);
   setTimeout(() => note.classList.add("leaving"), 2600);
   setTimeout(() => note.remove(), 3000);
+}
+
+async function openDashboard(person) {
+  let opened;
+  try {
+    opened = await api("POST", `/api/chats/${person.chat_id}/dashboard`);
+  } catch (e) {
+    alertBox(e.message);
+    return;
+  }
+  const dialog = document.getElementById("dashboard-dialog");
+  document.getElementById("dashboard-who").textContent = person.name;
+  const frame = document.getElementById("dashboard-frame");
+  frame.src = opened.url;
+  dialog.onclose = () => frame.removeAttribute("src"); // its refreshes stop with it
+  translateStatic(dialog);
+  if (!dialog.open) dialog.showModal();
 }
 
 function alertBox(text) {

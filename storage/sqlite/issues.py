@@ -11,11 +11,21 @@ from datetime import datetime
 import aiosqlite
 
 from casework.following import FollowerCallBack
-from casework.issues import Issue, IssueKind, Location, Resolution, Solved, Source, Status, Verdict
+from casework.issues import (
+    OPEN_STATUSES,
+    Issue,
+    IssueKind,
+    Location,
+    Resolution,
+    Solved,
+    Source,
+    Status,
+    Verdict,
+)
 from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
 from casework.nearby import Nearby, cells_around, geo_cell, within
-from casework.ports import DepartmentLoad, IssuePage, LookupScope, Viewer
+from casework.ports import DepartmentLoad, IssuePage, LookupScope, Pin, PinPage, Viewer
 from casework.reminders import LadderMoved
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
@@ -93,6 +103,9 @@ def _seen_by(viewer: Viewer | None) -> tuple[str, dict[str, object]]:
         return "", {}
     return f" AND {_SEEN}", {"viewer": viewer.staff_id, "head": int(viewer.head)}
 
+
+# Word for word the condition of the partial index issues_open_pinned (migration 0028).
+_OPEN_PINNED = f"status IN {literals(*OPEN_STATUSES)} AND latitude IS NOT NULL"
 
 _BY_DEADLINE = f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END, id"
 _COLUMNS = (
@@ -443,6 +456,42 @@ class SqliteIssues:
             params,
         )
         return IssuePage(issues=issues, total=total)
+
+    async def pinned(
+        self, department: str | None, limit: int, viewer: Viewer | None = None
+    ) -> PinPage:
+        """From issues_open_pinned, the newest first: the map's points, and their count."""
+        seen, params = _seen_by(viewer)
+        where = f"{_OPEN_PINNED}{seen}"
+        if department is not None:
+            where += " AND department = :department"
+            params["department"] = department
+        total = await self._count_named(
+            f"SELECT count(*) FROM issues INDEXED BY issues_open_pinned WHERE {where}", params
+        )
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, number, latitude, longitude, category, department, status, urgent,"
+            f" CASE status WHEN {_PENDING} THEN respond_by WHEN {_ACCEPTED} THEN resolve_by END"
+            " AS due"
+            f" FROM issues INDEXED BY issues_open_pinned WHERE {where}"
+            " ORDER BY created_at DESC, id DESC LIMIT :limit",
+            {**params, "limit": limit},
+        )
+        pins = [
+            Pin(
+                row["id"],
+                row["number"],
+                Location(row["latitude"], row["longitude"]),
+                row["category"],
+                row["department"],
+                Status(row["status"]),
+                bool(row["urgent"]),
+                maybe_from_epoch(row["due"]),
+            )
+            for row in rows
+        ]
+        return PinPage(pins, total)
 
     async def open_counts(
         self, now: datetime, hidden_from: int | None = None

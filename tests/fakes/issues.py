@@ -21,6 +21,8 @@ from casework.ports import (
     Idle,
     IssuePage,
     LookupScope,
+    Pin,
+    PinPage,
     Viewer,
 )
 from casework.prompts import Prompt
@@ -51,6 +53,22 @@ def _looked_up(issue: Issue, lookup: Lookup) -> bool:
             held = runs(issue.description) + runs(issue.address or "")
             return all(any(word in run for run in held) for word in lookup.words)
     raise ValueError(f"{lookup.kind} is not looked up in a list")
+
+
+def _due(issue: Issue) -> datetime | None:
+    """The deadline an open issue waits on: to be accepted, or to be resolved."""
+    if issue.status is Status.PENDING:
+        return issue.respond_by
+    return issue.resolve_by if issue.status is Status.ACCEPTED else None
+
+
+def _seen(issue: Issue, viewer: Viewer | None) -> bool:
+    """Whether a department's list of issues for `viewer` holds this one (storage's `_SEEN`):
+    a case always; a complaint, not about the viewer, for a head or the one handling it."""
+    if viewer is None or not issue.is_complaint:
+        return True
+    handles = viewer.staff_id in (issue.assignee_id, issue.accepted_by)
+    return issue.subject_id != viewer.staff_id and (viewer.head or handles)
 
 
 def _may_see(issue: Issue, scope: LookupScope) -> bool:
@@ -186,6 +204,25 @@ class FakeIssues:
         self, department: str | None, now: datetime, limit: int, viewer: Viewer | None = None
     ) -> IssuePage:
         raise NotFaked("issues.overdue")
+
+    async def pinned(
+        self, department: str | None, limit: int, viewer: Viewer | None = None
+    ) -> PinPage:
+        found = [
+            i
+            for i in self._t.issues.values()
+            if i.status.is_open
+            and i.location is not None
+            and department in (None, i.department)
+            and _seen(i, viewer)
+        ]
+        found.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+        pins = [
+            Pin(i.id, i.number, i.location, i.category, i.department, i.status, i.urgent, _due(i))
+            for i in found[:limit]
+            if i.location is not None
+        ]
+        return PinPage(pins, len(found))
 
     async def open_counts(
         self, now: datetime, hidden_from: int | None = None

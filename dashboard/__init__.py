@@ -1,0 +1,1 @@
+"""The coordination office's dashboard: a Telegram Mini App served by the bot's own process."""
