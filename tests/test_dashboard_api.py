@@ -11,10 +11,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from casework.people import Staff
 from casework.services import dashboard
-from dashboard import api
+from dashboard import api, server
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
 from rendering.i18n import texts
 from tests.flows import log_issue
@@ -304,3 +305,31 @@ async def test_slow_figures_are_kept_per_reader_and_period_and_counted_again_beh
     long_after = await open_now(coordinator)
 
     assert (before, still, theirs, while_counted_again, after, long_after) == (0, 0, 1, 0, 1, 2)
+
+
+async def test_the_page_is_served_as_it_is_and_nothing_outside_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http: aiohttp.ClientSession
+) -> None:
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "index.html").write_text("<title>看板</title>", "utf-8")
+    (tmp_path / "vendor" / "echarts.min.js").write_text("var echarts;", "utf-8")
+    monkeypatch.setattr(server, "STATIC", tmp_path)
+    runner = web.AppRunner(server.make_app(None, "1:a"))  # type: ignore[arg-type]
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async def get(path: str) -> tuple[int, str]:
+        async with http.get(base + path, allow_redirects=False) as response:
+            return response.status, await response.text()
+
+    try:
+        assert await get("/dashboard/") == (200, "<title>看板</title>")
+        assert await get("/dashboard/vendor/echarts.min.js") == (200, "var echarts;")
+        assert (await get("/dashboard"))[0] == 302
+        assert (await get("/dashboard/../org.toml"))[0] == 404
+        assert await get("/dashboard/api/nothing") == (404, '{"error": "not_found"}')
+        assert await get("/dashboard/api/me") == (401, '{"error": "unsigned"}')
+    finally:
+        await runner.cleanup()
