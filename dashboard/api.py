@@ -44,6 +44,7 @@ from rendering.labels import (
     status_name,
 )
 from rendering.reports import percent
+from rendering.reports import score as score_text
 from rendering.timeline import timeline_lines
 
 JSON = dict[str, Any]
@@ -177,7 +178,12 @@ class Reports:
 
 
 def _whose(person: Staff) -> object:
-    return "coordinators" if person.role is Role.COORDINATOR else person.id
+    """Whose view a kept count is: the coordinators' (all see the same), or one head's in
+    their department (a head moved to another department, or given another role, is not
+    shown what was counted for them before)."""
+    if person.role is Role.COORDINATOR:
+        return "coordinators"
+    return (person.id, person.role.value, person.department)
 
 
 async def _lean(counting: Awaitable[Report]) -> Report:
@@ -294,7 +300,9 @@ def _figures(m: DepartmentMetrics, t: Texts, deps: Deps, scored: bool) -> JSON:
             "repeat_calls": c.repeat_calls,
             "duplicates": c.duplicates,
         },
-        "text": {name: str(percent(getattr(m, name), t)) for name in RATES},
+        # As /stats prints them, the score too (its rounding, not the page's).
+        "text": {name: str(percent(getattr(m, name), t)) for name in RATES}
+        | {"score": str(score_text(m.score if scored else None, t))},
     }
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from casework import errors
 from casework.metrics import BadPeriod
@@ -31,6 +33,7 @@ PREFIX = "/dashboard"
 UNSIGNED = {"error": "unsigned"}
 FORBIDDEN = {"error": "forbidden"}
 NOT_FOUND = {"error": "not_found"}
+FAILED = {"error": "failed"}
 
 Handler = Callable[[web.Request, api.Asker], Awaitable[api.JSON | api.Encoded]]
 
@@ -65,7 +68,7 @@ class DashboardServer:
 
 
 def make_app(page: api.Page, token: str) -> web.Application:
-    app = web.Application(middlewares=[_headers])
+    app = web.Application(middlewares=[_headers(_policy(page.tiles_url))])
 
     def signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
@@ -81,6 +84,9 @@ def make_app(page: api.Page, token: str) -> web.Application:
                 return _json(NOT_FOUND, 404)
             except errors.NotAllowed:
                 return _json(FORBIDDEN, 403)
+            except Exception:  # a bug: logged (no request data), answered as JSON all the same
+                log.exception("a dashboard request failed")
+                return _json(FAILED, 500)
 
         return answer
 
@@ -102,6 +108,8 @@ def make_app(page: api.Page, token: str) -> web.Application:
             issue_id = int(request.match_info["issue_id"])
         except ValueError:
             raise errors.IssueNotFound() from None
+        if not 0 < issue_id < 2**63:  # no issue has it, and SQLite cannot take it
+            raise errors.IssueNotFound()
         return await api.issue(page, who, issue_id)
 
     async def points(request: web.Request, who: api.Asker) -> api.Encoded:
@@ -169,12 +177,32 @@ async def _index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
-@web.middleware
-async def _headers(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Nothing sniffed, nothing of the address passed on to others."""
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+def _policy(tiles_url: str | None) -> str:
+    """The page may load and ask only the bot's own server (and the map tiles' host, if set):
+    should anything slip past the page's escaping, it could neither run a script from
+    elsewhere nor send data away."""
+    tiles = ""
+    if tiles_url:  # `https://{s}.tile.example.org/{z}/{x}/{y}.png`: any of its subdomains
+        parts = urllib.parse.urlsplit(tiles_url)
+        tiles = f" {parts.scheme}://{parts.netloc.replace('{s}', '*', 1)}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:{tiles}; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def _headers(policy: str) -> Middleware:
+    @web.middleware
+    async def headers(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Nothing sniffed, nothing of the address passed on to others, nothing loaded from
+        elsewhere."""
+        response = await handler(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+    return headers

@@ -11,9 +11,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yarl
 from aiohttp import web
 
-from casework.people import Staff
+from casework.people import NewStaff, Staff
+from casework.roles import Role
 from casework.services import dashboard
 from dashboard import api, server
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
@@ -314,22 +316,55 @@ async def test_the_page_is_served_as_it_is_and_nothing_outside_its_folder(
     (tmp_path / "index.html").write_text("<title>看板</title>", "utf-8")
     (tmp_path / "vendor" / "echarts.min.js").write_text("var echarts;", "utf-8")
     monkeypatch.setattr(server, "STATIC", tmp_path)
-    runner = web.AppRunner(server.make_app(None, "1:a"))  # type: ignore[arg-type]
+    tiles = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    page = api.Page(deps=None, default_language="zh", tiles_url=tiles)  # type: ignore[arg-type]
+    runner = web.AppRunner(server.make_app(page, "1:a"))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
 
     async def get(path: str) -> tuple[int, str]:
-        async with http.get(base + path, allow_redirects=False) as response:
+        # As sent: the client would tidy `..` away before the server's guard could see it.
+        url = yarl.URL(base + path, encoded=True)
+        async with http.get(url, allow_redirects=False) as response:
             return response.status, await response.text()
 
     try:
         assert await get("/dashboard/") == (200, "<title>看板</title>")
         assert await get("/dashboard/vendor/echarts.min.js") == (200, "var echarts;")
         assert (await get("/dashboard"))[0] == 302
-        assert (await get("/dashboard/../org.toml"))[0] == 404
+        for outside in (
+            "/dashboard/../org.toml",
+            "/dashboard/%2e%2e/org.toml",
+            "/dashboard/..%2forg.toml",
+        ):
+            assert (await get(outside))[0] == 404, outside
+        async with http.get(base + "/dashboard/") as response:
+            policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+        assert "img-src 'self' data: blob: https://*.tiles.example.org;" in policy
         assert await get("/dashboard/api/nothing") == (404, '{"error": "not_found"}')
         assert await get("/dashboard/api/me") == (401, '{"error": "unsigned"}')
     finally:
         await runner.cleanup()
+
+
+async def test_a_head_moved_to_another_department_is_not_shown_what_was_kept_for_the_first(
+    bot: Harness, http: aiohttp.ClientSession, worker: EmulatedUser, head: EmulatedUser
+) -> None:
+    roads = await log_issue(worker, "中山路路灯不亮", pin=(31.3, 121.5))
+    water = await log_issue(worker, "幸福小区停水", category="停水", pin=(31.2, 121.4))
+    page = opened_by(bot, http, head)
+    assert [p["number"] for p in (await page.ok("map"))["points"]] == [roads]  # kept a while
+    deps = bot.resources.deps
+    async with deps.store.transaction() as tx:  # let go, and invited back to head water
+        person = await tx.staff.by_telegram_id(head.id)
+        assert person is not None
+        await tx.staff.deactivate(person.id, bot.clock.now())
+        await tx.staff.restore(
+            person.id, NewStaff(head.id, person.name, Role.HEAD, "water"), bot.clock.now()
+        )
+
+    assert [p["number"] for p in (await page.ok("map"))["points"]] == [water]
+    assert [d["code"] for d in (await page.ok("ranking"))["departments"]] == ["water"]

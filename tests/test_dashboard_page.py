@@ -83,6 +83,7 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="no /usr/bin/chromium (apt-get install chromium, or ./scripts/install-browser.sh)",
 )
+HOSTILE = '<img src=x onerror="document.title=1"><script>document.title=2</script>'  # a note
 
 
 @pytest.fixture
@@ -187,6 +188,7 @@ async def closed_and_overdue(
     overdue = await log_issue(
         worker, "青山路8号路灯倒了，压着电线", "路灯故障", urgent=True, pin=(39.912, 116.405)
     )
+    await worker.send(f"/note {overdue} {HOSTILE}")  # typed text, shown as text, never run
     await log_issue(worker, "和平里小区停水三天", "停水", pin=(39.93, 116.41))
     bot.clock.advance(timedelta(days=2))  # every deadline of the urgent one has passed
     return closed, overdue
@@ -250,6 +252,8 @@ async def test_a_coordinator_sees_the_ranking_stats_gives_and_opens_an_overdue_i
     await expect(dialog.locator("#issue-card")).to_contain_text("青山路8号路灯倒了")
     await expect(dialog.locator("#issue-timeline li").first).to_be_visible()
     assert await dialog.locator("#issue-card script, #issue-card img").count() == 0
+    await expect(dialog.locator("#issue-timeline")).to_contain_text(HOSTILE)
+    assert await dialog.locator("#issue-timeline script, #issue-timeline img").count() == 0
     await shot(page, "dashboard-issue", readme=True)
     await dialog.locator("#issue-close").click()
     await expect(dialog).to_be_hidden()

@@ -424,10 +424,11 @@ function drawRanking(data, head) {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       series: [{
         type: "bar",
-        data: rows.map((entry) => Math.round(entry.score * 1000) / 10),
+        data: rows.map((entry) => entry.score * 100),
         itemStyle: { color: c.accent },
         barMaxWidth: 28,
-        label: { show: true, position: "right", color: c.text },
+        // The label is the server's text, as /stats prints it (its rounding, not JavaScript's).
+        label: { show: true, position: "right", color: c.text, formatter: (p) => scoreText(rows[p.dataIndex]) },
       }],
     };
   }
