@@ -514,6 +514,12 @@ class ExportRepository(Protocol):
         limit: int,
         hidden_from: int | None = None,
     ) -> list[ExportIssue]: ...
+    async def rows(
+        self, start: datetime, end: datetime, department: str | None, hidden_from: int | None
+    ) -> int:
+        """How many rows an export of the period holds: its issues and all their steps."""
+        ...
+
     async def events(
         self,
         start: datetime,

@@ -235,6 +235,20 @@ class Tables:
 MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
 
 
+# What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, 3,006,590 rows
+# of a year: the workbook 45.9 bytes a row, the zipped CSV files 11.7): rows × these tells
+# before building whether a file can be sent (`estimated_mb`).
+BYTES_PER_ROW = {False: 46.0, True: 11.7}  # as_csv
+SURELY_OVER = 1.15  # an estimate this far past the limit is refused; nearer, it is built
+
+
+def estimated_mb(rows: int, as_csv: bool) -> float:
+    """The file's size, about, without what every file has whatever its rows (its styles,
+    its figures' sheets): an estimate on the low side, so that only a file surely too large
+    is refused before it is built."""
+    return rows * BYTES_PER_ROW[as_csv] / 1_000_000
+
+
 class XlsxExport:
     """A write-only workbook, filled sheet by sheet in batches. A table longer than a sheet
     can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet

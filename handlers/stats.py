@@ -25,6 +25,7 @@ from casework.metrics import PERIOD_MAX_DAYS, BadPeriod, Period, PeriodTooLong
 from casework.people import Staff
 from casework.services import reports
 from exports.process import ExportJob, build_export
+from exports.workbook import SURELY_OVER, estimated_mb
 from handlers.context import BotContext, Resources
 from rendering import dates
 from rendering.i18n import Texts
@@ -137,6 +138,13 @@ class _Export:
         # On disk, not in memory (a year's workbook can be large), in a file with no name:
         # nothing is left behind whatever happens to the bot.
         with tempfile.TemporaryFile() as spool:
+            limit_mb = settings.telegram_upload_limit_mb
+            # Surely too large to send (a year of a city): said at once, not after minutes.
+            rows = await reports.export_size(deps, self.actor, self.period)
+            about_mb = estimated_mb(rows, self.as_csv)
+            if about_mb > limit_mb * SURELY_OVER:
+                await self._tell(_too_large(t, about_mb, limit_mb, self.as_csv, estimated=True))
+                return
             async with (
                 _showing(self.bot, self.chat_id, ChatAction.UPLOAD_DOCUMENT),
                 turns,  # waiting for its turn shows the same
@@ -149,7 +157,6 @@ class _Export:
                 )  # fmt: skip
                 await build_export(job, spool.fileno())
             size_mb = os.fstat(spool.fileno()).st_size / 1_000_000
-            limit_mb = settings.telegram_upload_limit_mb
             if size_mb > limit_mb:
                 await self._tell(_too_large(t, size_mb, limit_mb, self.as_csv))
                 return
@@ -203,8 +210,24 @@ async def _showing(bot: Bot, chat_id: int, action: str) -> AsyncIterator[None]:
                 raise
 
 
-def _too_large(t: Texts, size_mb: float, limit_mb: float, as_csv: bool) -> str:
-    size, limit = f"{size_mb:.1f}", f"{limit_mb:g}"
+def _too_large(
+    t: Texts, size_mb: float, limit_mb: float, as_csv: bool, estimated: bool = False
+) -> str:
+    size, limit = f"{size_mb:.1f}" if size_mb >= 1 else f"{size_mb:.2g}", f"{limit_mb:g}"
+    if estimated and as_csv:
+        return t._(
+            "The export would be about {size} MB, more than the {limit} MB a bot may send. Try"
+            " a shorter period.",
+            size=size,
+            limit=limit,
+        )
+    if estimated:
+        return t._(
+            "The workbook would be about {size} MB, more than the {limit} MB a bot may send. Try"
+            " a shorter period, or add csv for a smaller file (for example /export month csv).",
+            size=size,
+            limit=limit,
+        )
     if as_csv:
         return t._(
             "The export is {size} MB, more than the {limit} MB a bot may send. Try a shorter"

@@ -37,7 +37,7 @@ from exports.workbook import Tables, XlsxExport
 from rendering.i18n import texts
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.store import SqliteStore
-from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue
+from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue, logged
 from tests.harness import (
     START,
     TEST_ORG,
@@ -703,3 +703,22 @@ async def test_exports_beyond_those_built_at_once_wait_their_turn_showing_sendin
     assert happened == [
         f"start {coordinator.id}", f"end {coordinator.id}", f"start {head.id}", f"end {head.id}"
     ]  # fmt: skip
+
+
+async def test_an_export_surely_too_large_is_refused_at_once_from_its_rows_before_it_is_built(
+    small_upload_bot: Harness,
+) -> None:
+    coordinator = small_upload_bot.user(9001, "周敏")
+    for n in range(80):  # 160 rows: some 7 kB as a workbook, 2 kB as zipped CSV files
+        await logged(small_upload_bot.resources.deps, f"第{n}号路灯不亮")
+
+    await coordinator.send("/export")
+    await small_upload_bot.exported()
+
+    assert coordinator.last.kind == "text"
+    assert "工作簿约有 0.0 MB" not in coordinator.last.text  # said with its figure
+    assert "工作簿约有 " in coordinator.last.text and "0.005 MB" in coordinator.last.text
+    assert not small_upload_bot.api.calls_to("sendChatAction")  # nothing was built
+    await coordinator.send("/export month csv")  # small enough: built, and sent
+    await small_upload_bot.exported()
+    assert coordinator.last.kind == "document"

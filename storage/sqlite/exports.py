@@ -32,6 +32,15 @@ i.created_at >= max(:start, :after_at) AND i.created_at < :end
        OR coalesce(i.subject_id, 0) != :hidden_from)  -- never a complaint about the reader
 """
 
+# How many rows an export holds: its issues, and each one's steps (a range of the timeline's
+# index per issue). The period's first issue is counted too: `after_id` 0 is before any id.
+_ROWS = f"""
+SELECT count(*) + coalesce(sum((SELECT count(*) FROM issue_events e INDEXED BY issue_events_by_issue
+                                WHERE e.issue_id = i.id)), 0)
+FROM issues i INDEXED BY issues_by_creation
+WHERE {_IN_BATCH}
+"""
+
 _ISSUES = f"""
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
        i.address, i.latitude, i.longitude, i.citizen_name, i.citizen_phone,
@@ -120,6 +129,14 @@ class SqliteExports:
             )
             for row in rows
         ]
+
+    async def rows(
+        self, start: datetime, end: datetime, department: str | None, hidden_from: int | None
+    ) -> int:
+        params = _params(start, end, department, None, 0, hidden_from)
+        params["after_at"] = to_epoch(start) - 1  # (created_at, id) > (start - 1, 0): all of them
+        row = await fetch_one(self._conn, _ROWS, params)
+        return int(row[0]) if row else 0
 
     async def events(
         self,

@@ -477,6 +477,11 @@ class FakeExports:
     ) -> list[ExportIssue]:
         raise NotFaked("exports.issues")
 
+    async def rows(
+        self, start: datetime, end: datetime, department: str | None, hidden_from: int | None
+    ) -> int:
+        raise NotFaked("exports.rows")
+
     async def events(
         self,
         start: datetime,
