@@ -673,3 +673,57 @@ async def test_an_issue_merged_into_another_is_neither_a_late_handoff_nor_a_late
         ]
     for measure in MEASURES:
         assert getattr(roads.counts, measure) == getattr(straight, measure), measure
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["2026-10-20", "2026-12-10"], ["2026-11-01", "2026-11-30"], ["2026-11-05", "2026-12-01"]],
+)
+async def test_whole_months_and_the_days_around_them_agree_with_counting_the_timeline(
+    november: History, words: list[str]
+) -> None:
+    """A period of whole months and days before and after them: the months from their own
+    figures (kept by the database as each day's change), the days from the days'."""
+    await november.log(nov(2, 15), "G")  # a day's figure changed again: received on the 2nd
+    november.bot.clock.set(datetime(2026, 12, 15, 12, 0, tzinfo=SHANGHAI))
+    deps = november.deps
+    period = reports.choose_period(deps, words)
+    report = await figures(november, COORDINATOR, words)
+    async with deps.store.transaction() as tx:
+        straight = {c.department: c for c in await tx.metrics.counted(period.start, period.end)}
+
+    roads = next(m for m in report.departments if m.department == "roads")
+    assert roads.counts.received > 0
+    for metrics in report.departments:
+        counted = straight.get(metrics.department)
+        for measure in MEASURES:
+            assert getattr(metrics.counts, measure) == getattr(counted, measure, 0), measure
+    people = {p.name: (p.closed_in_period, p.resolved_in_period) for p in report.workload}
+    # A, which he handled: resolved on 4 November, 09:00 and closed at 11:00 that day.
+    assert people["刘强"] == ((1, 1) if period.start <= nov(4, 9) < period.end else (0, 0))
+
+
+async def test_a_heads_chart_by_month_has_each_months_figures_as_that_month_alone_would(
+    november: History,
+) -> None:
+    """Over more than three months a head's chart goes by calendar month, each whole month read
+    as one from its own figures: the same as asking for that month alone, day by day."""
+    await november.log(nov(2, 15), "G")  # a day's figure changed again: received on the 2nd
+    november.bot.clock.set(datetime(2026, 12, 15, 12, 0, tzinfo=SHANGHAI))
+
+    report = await figures(november, HEAD, ["2026-08-20", "2026-12-10"])
+
+    months = [(s.first, s.last) for s in report.trend]
+    assert months[0] == (date(2026, 8, 20), date(2026, 8, 31)) and len(months) == 5
+    for stretch in report.trend:
+        alone = await figures(november, HEAD, [str(stretch.first), str(stretch.last)])
+        [roads] = alone.departments
+        assert stretch.department.counts == dataclasses.replace(
+            roads.counts,
+            open_now=0,
+            overdue_now=0,
+            accept_seconds=stretch.department.counts.accept_seconds,
+            resolve_seconds=stretch.department.counts.resolve_seconds,
+        ), stretch.first
+    november_alone = next(s for s in report.trend if s.first == date(2026, 11, 1))
+    assert november_alone.department.counts.received == 7  # A to G, all logged to roads

@@ -24,6 +24,7 @@ from casework.metrics import (
     parse_period,
     ranked,
     stretches,
+    stride,
     total,
     uneven,
     whole_days,
@@ -98,7 +99,9 @@ async def stats(deps: Deps, actor: Staff, period: Period, medians: bool = True) 
             if department is None:
                 counted += await tx.metrics.daily(*days)
             else:
-                by_day = await tx.metrics.daily_by_day(*days, department)
+                by_day = await tx.metrics.daily_by_day(
+                    *days, department, _by_month(period.start, end, deps.zone)
+                )
                 counted += [d.district for d in by_day]
             _add_people(by_person, await tx.metrics.by_person(*days))
         in_pieces: list[tuple[datetime, list[DepartmentCounts]]] = []
@@ -175,7 +178,11 @@ async def trend(deps: Deps, actor: Staff, period: Period, department: str | None
         own = scope(actor)
         if own is not None and department not in (None, own):
             raise errors.NotAllowed("stats")
-        by_day = await tx.metrics.daily_by_day(*days, code) if days is not None else []
+        by_day = (
+            await tx.metrics.daily_by_day(*days, code, _by_month(period.start, end, deps.zone))
+            if days is not None
+            else []
+        )
         in_pieces = [(start, await tx.metrics.counted(start, stop)) for start, stop in pieces]
     return _trend(code, period.start, end, by_day, in_pieces, deps.zone)
 
@@ -202,6 +209,13 @@ def _with_counts(p: PersonLoad, counts: PersonCounts, viewer: Staff) -> PersonLo
         complaints=None if p.staff_id == viewer.id else counts.complaints,
         praised=counts.praised,
     )
+
+
+def _by_month(start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+    """Whether the chart of [start, end) goes by calendar month (`_trend`'s `stretches`): then
+    each whole month's figures may be read as one."""
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return stride(start.astimezone(zone).date(), last) == "month"
 
 
 def _trend(

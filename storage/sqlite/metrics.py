@@ -12,7 +12,7 @@ daily figures hold the rest): a few hours of steps, read in well under a millise
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
@@ -162,6 +162,53 @@ WHERE a.kind = {literal(EventKind.ACCEPTED)} AND a.at >= :start AND a.at < :end
 GROUP BY a.department
 """
 
+# The figures of whole days: the whole months among them from monthly_figures (0029, kept by
+# triggers), the days before and after those from daily_figures (`_whole_months`).
+_FIGURES = """
+SELECT department, measure, value FROM monthly_figures
+WHERE month >= :first_month AND month < :end_month
+UNION ALL
+SELECT department, measure, value FROM daily_figures WHERE day >= :head_from AND day < :head_to
+UNION ALL
+SELECT department, measure, value FROM daily_figures WHERE day >= :tail_from AND day < :tail_to
+"""
+
+
+# As `_FIGURES`, day by day, a whole month as its first day.
+_BY_DAY = """
+SELECT month || '-01' AS day, department, measure, value FROM monthly_figures
+WHERE month >= :first_month AND month < :end_month
+UNION ALL
+SELECT day, department, measure, value FROM daily_figures WHERE day >= :head_from AND day < :head_to
+UNION ALL
+SELECT day, department, measure, value FROM daily_figures WHERE day >= :tail_from AND day < :tail_to
+"""
+
+
+def _whole_months(first_day: date, end_day: date) -> dict[str, str]:
+    """[first_day, end_day) as the whole months within it and the days before and after them
+    (`_FIGURES`' parameters; an empty range is from a day to the same day)."""
+    first_month = first_day if first_day.day == 1 else _next_month(first_day)
+    end_month = end_day.replace(day=1)
+    if first_month >= end_month:  # no whole month: days alone
+        first_month = end_month = first_day
+        head_to = tail_from = end_day
+    else:
+        head_to, tail_from = first_month, end_month
+    return {
+        "first_month": first_month.isoformat()[:7],
+        "end_month": end_month.isoformat()[:7],
+        "head_from": first_day.isoformat(),
+        "head_to": head_to.isoformat(),
+        "tail_from": tail_from.isoformat(),
+        "tail_to": end_day.isoformat(),
+    }
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 # The kinds in the order of the condition of the partial index issue_events_waits (0011).
 _WAITS = f"""
 SELECT department, kind, group_concat(at - spell_started_at) AS seconds
@@ -263,9 +310,9 @@ class SqliteMetrics:
         found: dict[str, DepartmentCounts] = {}
         rows = await fetch_all(
             self._conn,
-            "SELECT department, measure, sum(value) AS value FROM daily_figures"
-            " WHERE day >= ? AND day < ? GROUP BY department, measure",
-            (first_day.isoformat(), end_day.isoformat()),
+            "SELECT department, measure, sum(value) AS value"
+            f" FROM ({_FIGURES}) WHERE instr(measure, ':') = 0 GROUP BY department, measure",
+            _whole_months(first_day, end_day),
         )
         for row in rows:
             if row["measure"] in MEASURES:
@@ -274,19 +321,23 @@ class SqliteMetrics:
         return list(found.values())
 
     async def daily_by_day(
-        self, first_day: date, end_day: date, department: str
+        self, first_day: date, end_day: date, department: str, months: bool = False
     ) -> list[DayCounts]:
         """The daily figures of whole days, day by day: one department's, and the whole
         district's (for a head's chart over time). The same range of the table `daily` reads,
         without the counts per person: a year is a few thousand rows."""
         found: dict[str, DayCounts] = {}
+        if months:  # whole months from their own figures, each as its first day
+            params: dict[str, str] = _whole_months(first_day, end_day)
+        else:
+            params = {"first_month": "", "end_month": "", "head_from": first_day.isoformat(),
+                      "head_to": end_day.isoformat(), "tail_from": "", "tail_to": ""}  # fmt: skip
         rows = await fetch_all(
             self._conn,
             "SELECT day, measure, sum(value) AS value,"
-            " coalesce(sum(CASE WHEN department = ? THEN value END), 0) AS own"
-            " FROM daily_figures WHERE day >= ? AND day < ? AND measure NOT LIKE ?"
-            " GROUP BY day, measure",
-            (department, first_day.isoformat(), end_day.isoformat(), f"{CLOSED_BY}%"),
+            " coalesce(sum(CASE WHEN department = :department THEN value END), 0) AS own"
+            f" FROM ({_BY_DAY}) WHERE measure NOT LIKE :per_person GROUP BY day, measure",
+            params | {"department": department, "per_person": f"{CLOSED_BY}%"},
         )
         for row in rows:
             measure = row["measure"]
@@ -312,9 +363,9 @@ class SqliteMetrics:
         # year's rows four times: 0.19 s of a year's /stats at a million issues.)
         rows = await fetch_all(
             self._conn,
-            "SELECT measure, sum(value) AS value FROM daily_figures"
-            " WHERE day >= ? AND day < ? AND instr(measure, ':') > 0 GROUP BY measure",
-            (first_day.isoformat(), end_day.isoformat()),
+            f"SELECT measure, sum(value) AS value FROM ({_FIGURES})"
+            " WHERE instr(measure, ':') > 0 GROUP BY measure",
+            _whole_months(first_day, end_day),
         )
         for row in rows:
             person = person_of(row["measure"])

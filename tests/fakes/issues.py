@@ -436,7 +436,7 @@ class FakeMetrics:
         raise NotFaked("metrics.daily")
 
     async def daily_by_day(
-        self, first_day: date, end_day: date, department: str
+        self, first_day: date, end_day: date, department: str, months: bool = False
     ) -> list[DayCounts]:
         raise NotFaked("metrics.daily_by_day")
 
