@@ -225,6 +225,17 @@ def _compare(ours: flows.RoundTrips, yardstick: flows.RoundTrips) -> dict[str, A
     }
 
 
+def in_a_process(module: str, city: Path, result: Path) -> Any:
+    """A stage that measures the city in a process of its own (its memory, its own event
+    loop): `python -m <module> DATABASE ORG_FILE RESULT.json`; what it recorded."""
+    subprocess.run(
+        [sys.executable, "-m", module, str(city / "duban.sqlite3"), str(city / "org.toml"),
+         str(result)],
+        check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(result.read_text())
+
+
 def machine() -> dict[str, str]:
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -369,33 +380,15 @@ def main() -> int:
 
     if "at_scale" in stages:
         print("measuring at scale (handlers, /stats, /export) …", flush=True)
-        scale_file = workdir / "at_scale.json"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.at_scale", str(big / "duban.sqlite3"),
-             str(big / "org.toml"), str(scale_file)],
-            check=True, cwd=ROOT,
-        )  # fmt: skip
-        measured("at_scale", json.loads(scale_file.read_text()))
+        measured("at_scale", in_a_process("benchmarks.at_scale", big, workdir / "at_scale.json"))
 
     if "lookups" in stages:
         print("measuring the lookups (/find, history, nearby) and the intake …", flush=True)
-        lookups_file = workdir / "lookups.json"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.lookups", str(big / "duban.sqlite3"),
-             str(big / "org.toml"), str(lookups_file)],
-            check=True, cwd=ROOT,
-        )  # fmt: skip
-        measured("lookups", json.loads(lookups_file.read_text()))
+        measured("lookups", in_a_process("benchmarks.lookups", big, workdir / "lookups.json"))
 
     if "dashboard" in stages:
         print("measuring the dashboard's requests and the bot while it is polled …", flush=True)
-        dashboard_file = workdir / "dashboard.json"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.dashboard", str(big / "duban.sqlite3"),
-             str(big / "org.toml"), str(dashboard_file)],
-            check=True, cwd=ROOT,
-        )  # fmt: skip
-        measured("dashboard", json.loads(dashboard_file.read_text()))
+        measured("dashboard", in_a_process("benchmarks.dashboard", big, workdir / "dashboard.json"))
 
     if "sweep" in stages:
         print("measuring the sweep …", flush=True)

@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
 from config.logs import configure_logging
 from emulator import BotApiEmulator, EmulatedUser
+from tests.browser import launched
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
 
 
@@ -100,3 +102,10 @@ async def quiet_bot(
     yield harness
     await stop_bot(harness)
     assert not harness.tracking.errors
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """The system's Chromium, headless (the browser tests: tests/browser.py)."""
+    async for launched_browser in launched():
+        yield launched_browser

@@ -28,7 +28,6 @@ from playwright.async_api import (
     Page,
     Request,
     Response,
-    async_playwright,
     expect,
 )
 
@@ -36,14 +35,11 @@ from dashboard.strings import page_strings
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
 from playground.runner import Playground
 from playground.web import make_app
+from tests.browser import ROOT, SHOTS, WAIT_MS, needs_chromium
 from tests.flows import answer, card_for, confirm_closed, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "data" / "screenshots"
 README_SHOTS = ROOT / "docs" / "screenshots"
-WAIT_MS = 15_000
 
 # Telegram's own themes, as its apps pass them to a Mini App (tgWebAppThemeParams).
 LIGHT = {
@@ -78,11 +74,7 @@ RANKED_LINE = re.compile(
     r" · 按时签收率 (?P<on_time_acceptance_rate>\S+) · 按时办结率 (?P<on_time_resolution_rate>\S+)"
 )
 
-# In CI (.ci/run installs Chromium first) the test always runs; elsewhere it needs the browser.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="no /usr/bin/chromium (apt-get install chromium, or ./scripts/install-browser.sh)",
-)
+pytestmark = needs_chromium
 HOSTILE = '<img src=x onerror="document.title=1"><script>document.title=2</script>'  # a note
 
 
@@ -94,16 +86,6 @@ async def bot(api: BotApiEmulator, tmp_path: Path, clock: FakeClock) -> AsyncIte
     )
     yield harness
     await stop_bot(harness)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 class Watched:

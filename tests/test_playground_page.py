@@ -20,23 +20,16 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, ConsoleMessage, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, expect
 
 from playground.runner import Playground
 from playground.strings import page_strings
 from playground.web import make_app
+from tests.browser import ROOT, SHOTS, WAIT_MS, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "data" / "screenshots"
 README_SHOT = ROOT / "docs" / "playground.png"
-WAIT_MS = 15_000  # the longest a step may take to show (a sweep, an export being built)
 
-# In CI (.ci/run installs Chromium first) the test always runs; elsewhere it needs the browser.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="no /usr/bin/chromium (apt-get install chromium, or ./scripts/install-browser.sh)",
-)
+pytestmark = needs_chromium
 
 
 @dataclass
@@ -63,16 +56,6 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     finally:
         await runner.cleanup()
         await playground.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture
