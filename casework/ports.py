@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -554,6 +554,10 @@ class UpdateRepository(Protocol):
     async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> None: ...
     async def unhandled(self) -> list[tuple[int, str]]: ...
     async def first_time(self, update_id: int, now: datetime) -> bool: ...
+    async def handled(self, update_id: int) -> bool:
+        """Whether the update was handled (marked by `first_time`) already."""
+        ...
+
     async def forget_before(self, before: datetime) -> int: ...
 
 
@@ -610,11 +614,20 @@ class Store(Protocol):
         each transaction that failed with `StoreWriteFailed`."""
         ...
 
+    def before_commit(self, hook: CommitHook) -> None:
+        """Await `hook(tx)` in each transaction that changed something, just before it commits:
+        what it writes commits with the change, or not at all."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class OutboxListener(Protocol):
     def __call__(self) -> None: ...
+
+
+class CommitHook(Protocol):
+    def __call__(self, tx: Transaction) -> Awaitable[None]: ...
 
 
 class WriteListener(Protocol):

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from casework.services import access
+from casework.services import access, updates
 from handlers.context import BotContext
 from handlers.finding import PREFIX as FOUND_PREFIX
 from handlers.menus import drop_menu, keep_menu
@@ -69,6 +69,7 @@ async def identify_person(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if update.callback_query is not None and not await _button_in_place(update, context):
         raise ApplicationHandlerStop
+    updates.arm()  # the person's step follows: its change carries the update's mark
 
 
 async def _button_in_place(update: Update, context: BotContext) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -138,6 +139,11 @@ def build_application(
             settings.database_url, wait_for_other_bot=settings.database_lock_wait_seconds
         )
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
+        # Each update is marked handled with the change it causes (exactly once), or at its end.
+        store.before_commit(updates.before_commit(deps))
+        processor = app.update_processor
+        assert isinstance(processor, PerPersonUpdateProcessor)
+        processor.finish = functools.partial(updates.finish, deps)
         known, imported = await sync_organisation(deps)
         deps = dataclasses.replace(deps, org=known)
         log.info(

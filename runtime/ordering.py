@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from casework.services import updates
+
+log = logging.getLogger(__name__)
 
 UNLIMITED = 1_000_000
 
@@ -28,23 +33,41 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         self._places = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        # Once the store is open: marks an update handled when its handling ends, if no change
+        # carried the mark (casework/services/updates.py).
+        self.finish: Callable[[updates.Handling], Awaitable[None]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _person_of(update)
         if key is None:
             async with self._places:
-                await coroutine
+                await self._handled(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock, self._places:  # the person's turn first, then a place
-                await coroutine
+                await self._handled(update, coroutine)
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:  # forget idle people, so the table stays small
                 del self._users[key]
                 del self._locks[key]
+
+    async def _handled(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle the update in its own context (its changes carry its mark); marked at the
+        end if none did. Cancelled (the bot stopping), it is not: it is handled again after
+        the restart."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        with updates.handling(update.update_id) as handled:
+            await coroutine
+            if self.finish is not None:
+                try:
+                    await self.finish(handled)
+                except Exception:  # the database cannot be written (said elsewhere, once)
+                    log.debug("update %s could not be marked handled", update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

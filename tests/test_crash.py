@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.crashloop import crash_loop
 
 
-async def test_killed_at_random_moments_and_restarted_nothing_saved_is_lost(
+async def test_killed_at_random_moments_and_restarted_no_step_is_lost_or_applied_twice(
     tmp_path: Path,
 ) -> None:
     report = await crash_loop(tmp_path, rounds=5)
@@ -23,4 +23,4 @@ async def test_killed_at_random_moments_and_restarted_nothing_saved_is_lost(
     assert report.undelivered == 0  # every saved change has all its messages delivered
     assert report.repeats <= report.could_repeat  # repeats only of messages in flight at a kill
     assert report.messages_expected >= 20 * 3  # the cards of the seeded issues, at least
-    assert report.notes_recorded >= report.notes_sent * 0.8  # only those in flight are lost
+    assert report.notes_lost == 0  # one killed before its commit is handled after the restart

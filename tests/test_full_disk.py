@@ -274,12 +274,14 @@ async def test_while_nothing_can_be_saved_each_step_gets_an_apology_and_the_log_
     filler = fill_the_disk(small_disk)
 
     for _ in range(3):
-        await head.send("/inbox")
+        await head.send("/new 中山路路灯不亮")  # a step that saves something
     bot.clock.advance(timedelta(seconds=61))
-    await head.send("/inbox")
+    await head.send("/new 中山路路灯不亮")
     await coordinator.wait_for(CANNOT_SAVE)
 
     assert sum("可能没有保存" in m.text for m in head.messages) == 4
+    await head.send("/inbox")  # a step that only reads still answers
+    assert "可能没有保存" not in head.last.text and "暂无" in head.last.text
     tracebacks = sorted(r.getMessage() for r in bot_log.records if r.exc_info)
     assert len(tracebacks) == 2
     assert tracebacks[0].startswith("handling an update failed (update ")

@@ -10,8 +10,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from casework.ports import Store, Transaction
+from casework.services import updates
 from emulator import EmulatedUser
-from tests.flows import answer, card_for, log_issue
+from tests.flows import answer, card_for, log_issue, rows
 from tests.harness import Harness
 
 
@@ -115,3 +116,27 @@ async def test_submitting_a_new_issue_opens_one_transaction_besides_the_gates(
     assert "已提交，编号" in summary.text and summary.has_button("备注")
     # The gate's admit, and the submission with the card recorded (before: 4).
     assert store.opened == 2
+
+
+async def test_a_heads_accept_saves_once_its_change_and_the_updates_mark_together(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
+) -> None:
+    await head.send("/start")
+    number = await log_issue(worker)
+    card = card_for(head, number)
+    saved_while_handling: list[int] = []
+
+    def on_write(saved: bool) -> None:  # after each commit; the update's own task is marked
+        handled = updates.being_handled()
+        if saved and handled is not None:
+            saved_while_handling.append(handled.update_id)
+
+    bot.resources.deps.store.on_write(on_write)
+
+    await head.press(card, "签收")
+
+    # One commit for the press: the acceptance, its notices, and the update marked handled
+    # (before: the gate's mark was a commit of its own, on disk, first).
+    pressed = bot.api.last_update_id
+    assert saved_while_handling == [pressed]
+    assert await rows(bot, "SELECT 1 FROM processed_updates WHERE update_id = ?", pressed) == [(1,)]

@@ -97,11 +97,12 @@ async def admit(
     telegram_name: str | None = None,
     pressed_on: tuple[int, int] | None = None,
 ) -> Admission:
-    """Mark an update handled (see services/updates.py) and find the active staff member who
-    sent it, and the card pressed (`pressed_on`: its chat and message), in one transaction:
-    every update passes here, so it is kept to one."""
+    """Whether the update was handled already (a repeat: see services/updates.py, which marks
+    it with the change it causes), and the active staff member who sent it, and the card
+    pressed (`pressed_on`: its chat and message), in one transaction: every update passes
+    here, so it is kept to one."""
     async with deps.store.transaction() as tx:
-        if not await tx.updates.first_time(update_id, deps.clock.now()):
+        if await tx.updates.handled(update_id):
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)

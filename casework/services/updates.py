@@ -1,18 +1,90 @@
-"""Telegram updates, durably: kept when fetched, handled once.
+"""Telegram updates, durably: kept when fetched, each step applied exactly once.
 
 Fetching a batch of updates confirms the previous batch to Telegram. Updates are therefore
 written to the database as they arrive, and handled from there after a restart if the bot died
-first. Each is marked handled just before it is handled: a repeat delivery is skipped, and a
-crash in the middle of handling one loses that one message (the person sees no answer and can
-send it again) rather than applying it twice. (The mark is made by `access.admit`, in the same transaction that
-finds who sent the update.)
+first. An update is marked handled in the same transaction as the change it causes (the first
+one during its handling that changes anything, with the outbox messages it queues): a crash
+before that commit leaves the update to be handled again after the restart, a crash after it
+leaves it done; the mark's primary key makes a second application fail and roll back. An update
+that changes nothing (a list, a card shown) is marked when its handling ends; one that failed
+and was answered with "may not have been saved" is marked too. Replies sent before a crash may
+be sent again after it (Telegram cannot make a send idempotent).
+
+The update being handled is kept in a context variable for its handling's task (runtime/
+ordering.py sets it, the gate arms it once the person's own step may follow): the store calls
+`mark_with_the_change` just before each commit that changed something.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from casework import errors
+from casework.ports import CommitHook, Transaction
 from casework.services import Deps
+
+
+@dataclass
+class Handling:
+    """The update being handled in this task, and whether it is marked handled yet."""
+
+    update_id: int
+    armed: bool = False  # past the gate: the next change is its step's, and carries the mark
+    marked: bool = False
+
+
+_HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[Handling]:
+    """For the handling of one update (in its own task): what `arm` and the store's hook see."""
+    handled = Handling(update_id)
+    token = _HANDLING.set(handled)
+    try:
+        yield handled
+    finally:
+        _HANDLING.reset(token)
+
+
+def being_handled() -> Handling | None:
+    """The update this task is handling, if any."""
+    return _HANDLING.get()
+
+
+def arm() -> None:
+    """The gate let the update through: the next transaction that changes anything is its
+    step's (the gate's own writes, such as a new Telegram name noted, come before and do not
+    carry the mark: they are the same when done again)."""
+    handled = _HANDLING.get()
+    if handled is not None:
+        handled.armed = True
+
+
+def before_commit(deps: Deps) -> CommitHook:
+    """The store's hook (`Store.before_commit`): the update's mark, in the transaction of the
+    change it causes."""
+
+    async def mark_with_the_change(tx: Transaction) -> None:
+        handled = _HANDLING.get()
+        if handled is None or not handled.armed or handled.marked:
+            return
+        if not await tx.updates.first_time(handled.update_id, deps.clock.now()):
+            raise errors.StaleStep()  # applied already (delivered twice at once): roll back
+        handled.marked = True
+
+    return mark_with_the_change
+
+
+async def finish(deps: Deps, handled: Handling) -> None:
+    """The update's handling ended: marked now if no change carried the mark (it changed
+    nothing, or stopped at the gate)."""
+    if not handled.marked:
+        await mark(deps, handled.update_id)
+        handled.marked = True
 
 
 async def keep(deps: Deps, updates: Sequence[tuple[int, str]]) -> None:
@@ -26,8 +98,16 @@ async def unhandled(deps: Deps) -> list[tuple[int, str]]:
         return await tx.updates.unhandled()
 
 
+async def mark(deps: Deps, update_id: int) -> None:
+    """Mark the update handled in a transaction of its own."""
+    handled = _HANDLING.get()
+    if handled is not None and handled.update_id == update_id:
+        handled.marked = True  # the hook must not try again in this very transaction
+    async with deps.store.transaction() as tx:
+        await tx.updates.first_time(update_id, deps.clock.now())
+
+
 async def answered_with_an_error(deps: Deps, update_id: int) -> None:
     """The person was told their action may not have been saved, and will send it again if
     they still want it: it must not also be handled again after a restart."""
-    async with deps.store.transaction() as tx:
-        await tx.updates.first_time(update_id, deps.clock.now())
+    await mark(deps, update_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from casework.ports import OutboxListener, StoreWriteFailed, WriteListener
+from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
 from storage.sqlite.access_log import SqliteAccessLog
 from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
@@ -69,6 +69,7 @@ class SqliteStore:
         self._lease = lease
         self._outbox_listeners: list[OutboxListener] = []
         self._write_listeners: list[WriteListener] = []
+        self._commit_hooks: list[CommitHook] = []
 
     @classmethod
     async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
@@ -96,6 +97,9 @@ class SqliteStore:
                 tx = SqliteTransaction(conn)
                 yield tx
                 changed = conn.total_changes != changes
+                if changed:  # committed with the change, or not at all
+                    for hook in self._commit_hooks:
+                        await hook(tx)
         except StoreWriteFailed:
             for write_listener in self._write_listeners:
                 write_listener(False)
@@ -118,6 +122,9 @@ class SqliteStore:
 
     def on_write(self, listener: WriteListener) -> None:
         self._write_listeners.append(listener)
+
+    def before_commit(self, hook: CommitHook) -> None:
+        self._commit_hooks.append(hook)
 
     async def close(self) -> None:
         try:

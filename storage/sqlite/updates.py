@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.sqlite.database import fetch_all, to_epoch
+from storage.sqlite.database import fetch_all, fetch_one, to_epoch
 
 
 class SqliteUpdates:
@@ -39,6 +39,12 @@ class SqliteUpdates:
             (update_id, to_epoch(now)),
         )
         return cur.rowcount == 1
+
+    async def handled(self, update_id: int) -> bool:
+        row = await fetch_one(
+            self._conn, "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
 
     async def forget_before(self, before: datetime) -> int:
         cur = await self._conn.execute(

@@ -248,6 +248,9 @@ class FakeUpdates:
         self._t.changed()
         return True
 
+    async def handled(self, update_id: int) -> bool:
+        return update_id in self._t.processed_updates
+
     async def forget_before(self, before: datetime) -> int:
         self._t.write()
         gone = [u for u, at in self._t.processed_updates.items() if at < whole_seconds(before)]

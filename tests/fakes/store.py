@@ -11,7 +11,7 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from casework.ports import OutboxListener, StoreWriteFailed, WriteListener
+from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
 from tests.fakes.issues import (
     FakeDrafts,
     FakeExports,
@@ -63,6 +63,7 @@ class FakeStore:
         self._turn = asyncio.Lock()
         self._outbox_listeners: list[OutboxListener] = []
         self._write_listeners: list[WriteListener] = []
+        self._commit_hooks: list[CommitHook] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeTransaction]:
@@ -78,6 +79,9 @@ class FakeStore:
                     write_listener(False)
                 raise
             changed = working.changes != self.tables.changes
+            if changed:  # committed with the change, or not at all
+                for hook in self._commit_hooks:
+                    await hook(tx)
             self.tables = working
         if changed:
             for write_listener in self._write_listeners:
@@ -96,6 +100,9 @@ class FakeStore:
 
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
+
+    def before_commit(self, hook: CommitHook) -> None:
+        self._commit_hooks.append(hook)
 
     def on_write(self, listener: WriteListener) -> None:
         self._write_listeners.append(listener)
