@@ -83,8 +83,9 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
     python-telegram-bot's own stop waits for every update being handled, however long (a reply
     to a chat that does not answer is tried for 30 s, then the apology for 30 more), and only
     then lets the bot cancel exports and stop the sender. Here they begin at once, and the
-    updates still being handled after `HANDLERS_STOP_SECONDS` are cancelled (each was marked
-    handled as it came in: its person sees no answer and sends it again, as after a crash).
+    updates still being handled after `HANDLERS_STOP_SECONDS` are cancelled: one whose change
+    was not yet committed is not marked handled either, and is handled again after the restart,
+    as after a crash (casework/services/updates.py).
     """
 
     machinery: Machinery | None = None
@@ -101,8 +102,8 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
                 await super().stop()
         except TimeoutError:
             log.warning(
-                "updates still being handled %g s after the stop began were cancelled; their"
-                " people see no answer and may send them again",
+                "updates still being handled %g s after the stop began were cancelled; those"
+                " whose change was not saved yet are handled again after the restart",
                 HANDLERS_STOP_SECONDS,
             )
         if winding_down is not None:

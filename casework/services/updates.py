@@ -34,6 +34,7 @@ class Handling:
     update_id: int
     armed: bool = False  # past the gate: the next change is its step's, and carries the mark
     marked: bool = False
+    marking: bool = False  # `mark` is writing it in a transaction of its own
 
 
 _HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
@@ -70,7 +71,7 @@ def before_commit(deps: Deps) -> CommitHook:
 
     async def mark_with_the_change(tx: Transaction) -> None:
         handled = _HANDLING.get()
-        if handled is None or not handled.armed or handled.marked:
+        if handled is None or not handled.armed or handled.marked or handled.marking:
             return
         if not await tx.updates.first_time(handled.update_id, deps.clock.now()):
             raise errors.StaleStep()  # applied already (delivered twice at once): roll back
@@ -84,7 +85,6 @@ async def finish(deps: Deps, handled: Handling) -> None:
     nothing, or stopped at the gate)."""
     if not handled.marked:
         await mark(deps, handled.update_id)
-        handled.marked = True
 
 
 async def keep(deps: Deps, updates: Sequence[tuple[int, str]]) -> None:
@@ -99,12 +99,20 @@ async def unhandled(deps: Deps) -> list[tuple[int, str]]:
 
 
 async def mark(deps: Deps, update_id: int) -> None:
-    """Mark the update handled in a transaction of its own."""
+    """Mark the update handled in a transaction of its own (marked in memory only once that
+    commits: if it fails, the end of the update's handling tries again)."""
     handled = _HANDLING.get()
-    if handled is not None and handled.update_id == update_id:
-        handled.marked = True  # the hook must not try again in this very transaction
-    async with deps.store.transaction() as tx:
-        await tx.updates.first_time(update_id, deps.clock.now())
+    ours = handled if handled is not None and handled.update_id == update_id else None
+    if ours is not None:
+        ours.marking = True  # the hook must not write it a second time in this transaction
+    try:
+        async with deps.store.transaction() as tx:
+            await tx.updates.first_time(update_id, deps.clock.now())
+    finally:
+        if ours is not None:
+            ours.marking = False
+    if ours is not None:
+        ours.marked = True
 
 
 async def answered_with_an_error(deps: Deps, update_id: int) -> None:
