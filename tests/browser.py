@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from playwright.async_api import Browser, async_playwright
+
+from playground.runner import Playground
+from playground.web import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,3 +37,29 @@ async def launched() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@dataclass
+class Running:
+    url: str
+    playground: Playground
+
+
+@asynccontextmanager
+async def playground_served(data: Path) -> AsyncIterator[Running]:
+    """The playground (the bot, its emulated Telegram, the page's server) on ports of its own
+    and a data folder of its own."""
+    playground = Playground(data=data, sweep_seconds=0.5)
+    await playground.start()
+    runner = web.AppRunner(make_app(playground))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    try:
+        yield Running(f"http://127.0.0.1:{port}", playground)
+    finally:
+        await runner.cleanup()
+        await playground.stop()

@@ -21,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import (
     Browser,
     ConsoleMessage,
@@ -33,9 +32,7 @@ from playwright.async_api import (
 
 from dashboard.strings import page_strings
 from emulator import BotApiEmulator, EmulatedUser, sign_init_data
-from playground.runner import Playground
-from playground.web import make_app
-from tests.browser import ROOT, SHOTS, WAIT_MS, needs_chromium
+from tests.browser import ROOT, SHOTS, WAIT_MS, needs_chromium, playground_served
 from tests.flows import answer, card_for, confirm_closed, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -341,16 +338,8 @@ async def test_a_head_sees_their_department_beside_the_district_as_stats_gives_i
 async def test_in_the_playground_the_coordinator_and_a_head_open_the_dashboard_from_their_chat(
     tmp_path: Path, browser: Browser
 ) -> None:
-    playground = Playground(data=tmp_path / "playground", sweep_seconds=0.5)
-    await playground.start()
-    runner = web.AppRunner(make_app(playground))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    origin = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
-    try:
+    async with playground_served(tmp_path / "playground") as served:
+        origin = served.url
         watched = Watched(origin)
         page = await watched.open(browser, origin, {"width": 1920, "height": 1000})
         words = page_strings("zh")
@@ -367,6 +356,3 @@ async def test_in_the_playground_the_coordinator_and_a_head_open_the_dashboard_f
             await page.locator("#dashboard-close").click()
             await expect(page.locator("#dashboard-dialog")).to_be_hidden()
         assert watched.errors == []
-    finally:
-        await runner.cleanup()
-        await playground.stop()

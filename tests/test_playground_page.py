@@ -15,47 +15,23 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, Locator, Page, expect
 
-from playground.runner import Playground
 from playground.strings import page_strings
-from playground.web import make_app
-from tests.browser import ROOT, SHOTS, WAIT_MS, needs_chromium
+from tests.browser import ROOT, SHOTS, WAIT_MS, Running, needs_chromium, playground_served
 
 README_SHOT = ROOT / "docs" / "playground.png"
 
 pytestmark = needs_chromium
 
 
-@dataclass
-class Running:
-    url: str
-    playground: Playground
-
-
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
-    """The playground (the bot, its emulated Telegram, the page's server) on ports of its own
-    and a data folder of its own."""
-    playground = Playground(data=tmp_path / "playground", sweep_seconds=0.5)
-    await playground.start()
-    runner = web.AppRunner(make_app(playground))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-    try:
-        yield Running(f"http://127.0.0.1:{port}", playground)
-    finally:
-        await runner.cleanup()
-        await playground.stop()
+    async with playground_served(tmp_path / "playground") as served:
+        yield served
 
 
 @pytest.fixture
