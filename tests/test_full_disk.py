@@ -92,7 +92,7 @@ async def on_the_bots_connection(bot: Harness, sql: str) -> None:
     store = bot.resources.deps.store
     assert isinstance(store, SqliteStore)
     async with store._database.transaction() as conn:
-        await conn.execute(sql)
+        await conn.execute_fetchall(sql)  # read to its end: a half-read one keeps a snapshot
 
 
 async def fill_the_database(bot: Harness, number: str) -> Callable[[], Awaitable[None]]:

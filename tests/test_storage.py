@@ -128,6 +128,46 @@ async def test_a_failed_transaction_saves_nothing(tmp_path: Path) -> None:
     await store.close()
 
 
+async def test_a_transaction_that_only_reads_does_not_wait_for_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    """A step that only reads (a list, a card) opens no write transaction: a write lock held
+    elsewhere does not hold it up (before issue 22 each waited for it, up to 5 s, then failed)."""
+    path = tmp_path / "db.sqlite3"
+    store = await SqliteStore.open(path)
+    async with store.transaction() as tx:
+        await tx.staff.add(NewStaff(80, "戊", Role.WORKER, None), START)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another connection holds the write lock
+    try:
+        async with asyncio.timeout(1):
+            async with store.transaction() as tx:
+                person = await tx.staff.by_telegram_id(80)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        await store.close()
+
+    assert person is not None and person.name == "戊"
+
+
+async def test_a_statement_that_would_write_outside_the_transaction_is_caught(
+    tmp_path: Path,
+) -> None:
+    """Only INSERT, UPDATE, DELETE and REPLACE open the transaction (storage/sqlite/database.py):
+    a write that starts otherwise is a bug, and is not let pass unnoticed."""
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(RuntimeError, match="outside the transaction"):
+            async with store._database.transaction() as conn:
+                await conn.execute(
+                    "WITH d(code) AS (SELECT 'x') INSERT INTO departments"
+                    " (code, name_zh, name_en, position) SELECT code, code, code, 9 FROM d"
+                )
+    finally:
+        await store.close()
+
+
 async def test_the_timeline_cannot_be_rewritten(tmp_path: Path) -> None:
     conn = await connect(tmp_path / "db.sqlite3")
     try:

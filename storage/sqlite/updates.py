@@ -31,8 +31,8 @@ class SqliteUpdates:
         return [(row["update_id"], row["payload"]) for row in rows]
 
     async def first_time(self, update_id: int, now: datetime) -> bool:
-        """Record the update as handled; False if it was recorded before (a repeat)."""
-        await self._conn.execute("DELETE FROM incoming_updates WHERE update_id = ?", (update_id,))
+        """Record the update as handled (it leaves `incoming_updates`, by migration 0030's
+        trigger); False if it was recorded before (a repeat)."""
         cur = await self._conn.execute(
             "INSERT INTO processed_updates (update_id, at) VALUES (?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
