@@ -103,11 +103,15 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
+            data, content_type = _body(request_data)
+            headers = {"User-Agent": self.USER_AGENT}
+            if content_type is not None:
+                headers["Content-Type"] = content_type
             async with self._session.request(
                 method,
                 url,
-                data=_body(request_data),
-                headers={"User-Agent": self.USER_AGENT},
+                data=data,
+                headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
             ) as response:
@@ -164,18 +168,22 @@ def _sum(*parts: float | None) -> float | None:
     return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
-    """The call's parameters the way Telegram takes them: a URL-encoded form, or a multipart
-    one when files go with it."""
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, str | None]:
+    """The call's parameters the way Telegram takes them, and their content type: JSON, or a
+    multipart form when files go with it. (JSON is one call to the json module; a URL-encoded
+    form quotes each field in Python, a tenth of the bot's CPU for a step: issue 22.)"""
     if request_data is None:
-        return None
+        return None, None
+    if not request_data.contains_files:  # objects as objects, as the Bot API documents
+        payload = json.dumps(request_data.parameters, ensure_ascii=False)
+        return payload.encode(), "application/json"
     # File names go as UTF-8, as browsers and python-telegram-bot's own client (httpx) send
     # them: aiohttp would percent-encode `督办-2026年11月.xlsx`, and the name shown would be
     # `%E7%9D%A3…`.
     form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
-    return form
+    return form, None  # aiohttp writes the multipart type, with its boundary
 
 
 class RetryingRequest(AiohttpRequest):
