@@ -322,7 +322,7 @@ def _nearby_counts(database: Path, pin: Location, policy: DuplicatePolicy) -> di
     the pin since the window began (the index's ranges, any status), those open, and those open
     within the radius (the use case shows the nearest few of them)."""
     sql, params = near_query(f"c{NEARBY_CATEGORY:02d}", pin, policy.radius_m, _since(policy))
-    rest = sql.split(" FROM ", 1)[1]
+    rest = "issues " + sql.split(" FROM issues ", 1)[1]  # the columns hold FROMs of their own
     any_status = rest.split(" AND status IN ")[0]
     with sqlite3.connect(database) as conn:
         [(read,)] = conn.execute(f"SELECT count(*) FROM {any_status}", params).fetchall()

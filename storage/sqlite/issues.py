@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
@@ -115,7 +114,13 @@ _COLUMNS = (
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
     " unreached, callback_given_up, issue_kind, subject_id, repeat_calls,"
-    " flagged_at, duplicates, respond_workdays, resolve_workdays"
+    " flagged_at, duplicates, respond_workdays, resolve_workdays,"
+    # Its photos and the departments assisting, in the same statement: each statement is a trip
+    # to the database thread, and most steps read an issue (issue 22).
+    " (SELECT json_group_array(file_id) FROM (SELECT file_id FROM issue_photos"
+    "  WHERE issue_photos.issue_id = issues.id ORDER BY position)) AS photo_ids,"
+    " (SELECT json_group_array(department) FROM (SELECT department FROM issue_assists"
+    "  WHERE issue_assists.issue_id = issues.id ORDER BY department)) AS assisting_departments"
 )
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
@@ -295,6 +300,7 @@ def near_query(
 class SqliteIssues:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._read: dict[int, Issue] = {}  # the issues as read (or saved) in this transaction
 
     async def next_sequence(self, month: str) -> int:
         row = await fetch_one(
@@ -341,13 +347,22 @@ class SqliteIssues:
         )
         if cur.rowcount != 1:
             return False
-        await self._save_assists(issue.id, issue.assisting)
-        # Rewritten only when what it holds changed (most steps change neither the words nor
-        # who may see them): a write to the index costs more than this comparison.
-        await self._conn.execute(
-            "UPDATE issue_words SET words = :words WHERE rowid = :id AND words != :words",
-            {"id": issue.id, "words": issue_words(issue)},
-        )
+        # Most steps change neither the departments assisting nor the words: those are written
+        # only if they changed since the issue was read in this transaction (a statement each
+        # saved, issue 22), else as before, where the words' index is rewritten only if its
+        # words changed (a write to the index costs more than the comparison).
+        before = self._read.get(issue.id)
+        self._read[issue.id] = issue
+        if before is None or before.version != expected_version:
+            before = None
+        if before is None or before.assisting != issue.assisting:
+            await self._save_assists(issue.id, issue.assisting)
+        words = issue_words(issue)
+        if before is None or issue_words(before) != words:
+            await self._conn.execute(
+                "UPDATE issue_words SET words = :words WHERE rowid = :id AND words != :words",
+                {"id": issue.id, "words": words},
+            )
         return True
 
     async def get(self, issue_id: int) -> Issue | None:
@@ -669,26 +684,15 @@ class SqliteIssues:
         return await self._complete(await fetch_all(self._conn, sql, params))
 
     async def _complete(self, rows: list[aiosqlite.Row]) -> list[Issue]:
-        """Issues from their rows, with their photos and assisting departments."""
-        if not rows:
-            return []
-        ids = json.dumps([row["id"] for row in rows])  # one parameter however many they are
-        photos: defaultdict[int, list[str]] = defaultdict(list)
-        assists: defaultdict[int, list[str]] = defaultdict(list)
-        # One query for both (a query is a round trip to the database's thread).
-        for issue_id, _, photo, department in await fetch_all(
-            self._conn,
-            "SELECT issue_id, position, file_id, NULL FROM issue_photos"
-            " WHERE issue_id IN (SELECT value FROM json_each(:ids))"
-            " UNION ALL SELECT issue_id, 0, NULL, department FROM issue_assists"
-            " WHERE issue_id IN (SELECT value FROM json_each(:ids)) ORDER BY 1, 2, 4",
-            {"ids": ids},
-        ):
-            if photo is not None:
-                photos[issue_id].append(photo)
-            else:
-                assists[issue_id].append(department)
-        return [_issue(row, photos[row["id"]], assists[row["id"]]) for row in rows]
+        """Issues from their rows (with their photos and assisting departments), remembered
+        as read: saving one changes only what changed (`save`)."""
+        issues = [
+            _issue(row, json.loads(row["photo_ids"]), json.loads(row["assisting_departments"]))
+            for row in rows
+        ]
+        for issue in issues:
+            self._read[issue.id] = issue
+        return issues
 
     async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:
         await self._conn.execute("DELETE FROM issue_assists WHERE issue_id = ?", (issue_id,))
