@@ -29,6 +29,7 @@ import heapq
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from telegram import Bot, InputMediaPhoto, ReplyKeyboardRemove
@@ -38,9 +39,11 @@ from casework.issues import Issue
 from casework.outbox import OutboxItem, Priority
 from casework.ports import StoreWriteFailed
 from casework.services import Deps, delivery
+from casework.services.delivery import Sent
 from config.logs import RepeatedErrors, redact
 from runtime.composer import Composer, Outgoing
 from runtime.failures import AlreadyShown, GiveUp, TryLater, Unreachable, after_failure
+from runtime.grouping import GroupCommit
 from runtime.pacing import Limits, UrgentSlots
 from runtime.requests import QUICK_RETRIES
 
@@ -106,6 +109,10 @@ class OutboxSender:
         self._stopping = False
         self._stopped = asyncio.Event()
         self._sending: set[asyncio.Task[Any]] = set()
+        # The workers that mark their messages as being sent (or record them sent) at the same
+        # moment do it in one transaction (group commit, runtime/grouping.py).
+        self.preparing = GroupCommit(partial(delivery.prepare_all, deps))
+        self.recording = GroupCommit(partial(delivery.sent_all, deps))
 
     def wake(self) -> None:
         """New messages were queued: deliver them now."""
@@ -323,7 +330,7 @@ class OutboxSender:
         await self._limits.person(item.chat_id)
         async with self._in_flight.taken(item.priority):
             try:
-                prepared = await delivery.prepare(self._deps, item)
+                prepared = await self.preparing(item)
             except StoreWriteFailed as exc:
                 self._database_failed(PREPARING, exc)
                 return ()  # not handed to Telegram: it stays due, and is read again
@@ -356,7 +363,7 @@ class OutboxSender:
         recorded either)."""
         assert item.id is not None
         try:
-            await delivery.sent(self._deps, item, message_id, shown, headline)
+            await self.recording(Sent(item, message_id, shown, headline))
         except Exception as exc:
             self._unrecorded[item.id] = _Unrecorded(item, message_id, shown, headline)
             self._database_failed(RECORDING, exc)

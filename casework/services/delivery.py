@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -83,86 +83,133 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
 
     A routine reminder takes in the other routine reminders due to the same person: they go
     as one list (`Delivery.listed`), most urgent first, rather than a message each."""
-    item_id = item.id
-    assert item_id is not None
+    (prepared,) = await prepare_all(deps, [item])
+    return prepared
+
+
+async def prepare_all(deps: Deps, items: Sequence[OutboxItem]) -> list[Delivery | None]:
+    """`prepare` for several messages in one transaction (the sender's workers that reach this
+    point together: runtime/grouping.py). What they share (their issue, its event, the people
+    named) is read once."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
-        if not await tx.outbox.attempting(item_id, now):
-            return None
-        recipient = await tx.staff.by_id(item.staff_id) if item.staff_id else None
-        if (
-            item.staff_id is not None
-            and (recipient is None or not recipient.active)
-            # An edit that removes a citizen's data from a chat goes all the same: the person
-            # still has the chat (it shows them nothing of the issue any more).
-            and not (recipient is not None and item.payload.get(ERASE))
-        ):
-            # Access ended since it was queued.
-            await tx.outbox.give_up(item_id, now, "recipient no longer has access")
-            return None
-        if recipient is not None and recipient.unreachable_since is not None:
-            await tx.outbox.give_up(item_id, now, "recipient cannot be reached")
-            return None
-        folded: tuple[int, ...] = ()
-        if item.kind is OutboxKind.REMINDER and item.priority == Priority.REMINDER:
-            # Room for the others beside what this message stands for already (itself, or the
-            # list it took in before a retry): a list holds LIST_AT_MOST in all, not one more.
-            room = LIST_AT_MOST - max(1, len(Listed.of(item)))
-            others = await tx.outbox.reminders_waiting(
-                item.chat_id, item.priority, now, max(0, room), besides=item_id
-            )
-            if others or LISTED in item.payload:
-                listed, folded = await _take_in(tx, item, others, now)
-                if not listed:
-                    await tx.outbox.give_up(item_id, now, MOVED_ON)
-                    return None
-                if len(listed) > 1:
-                    entries = sorted(listed, key=lambda r: reminders.urgency(r.issue))
-                    item = dataclasses.replace(item, issue_id=None)
-                    return Delivery(
-                        item, recipient, None, None, {}, [], listed=entries, folded=folded
-                    )
-                # One is left of the list: it goes as that issue's card, as a reminder alone.
-                (only,) = listed
-                payload = {"phase": str(only.issue.phase), "rung": only.rung.value}
-                item = dataclasses.replace(item, issue_id=only.issue.id, payload=payload)
-        issue = await tx.issues.get(item.issue_id) if item.issue_id else None
-        if (
-            item.kind is OutboxKind.REMINDER
-            and issue is not None
-            and str(issue.phase) != item.payload.get("phase")
-        ):
-            # The issue moved on after the reminder was queued (say, overnight): drop it.
-            await tx.outbox.give_up(item_id, now, MOVED_ON)
-            return None
-        event = await tx.timeline.get(item.event_id) if item.event_id else None
-        if item.kind is OutboxKind.PHOTOS and not (
-            issue is not None
-            and event is not None
-            and event.photos  # none left after a redaction
-            and recipient is not None
-            and lifecycle.may(issue, recipient, Action.VIEW)
-        ):
-            assert item.id is not None
-            await tx.outbox.give_up(item.id, deps.clock.now(), "no photos to show")
-            return None
-        named: set[int] = set()
-        if issue is not None:
-            named |= {
-                issue.reporter_id,
-                *(i for i in (issue.assignee_id, issue.accepted_by, issue.subject_id) if i),
-            }
-        if event is not None:
-            named |= {i for i in (event.actor_id, event.target_id) if i}
-        named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
-        people = await tx.staff.by_ids(named)
-        older, older_headline = False, None
-        if item.kind is OutboxKind.REFRESH and item.message_id is not None and issue is not None:
-            newest = await tx.cards.latest(item.chat_id, issue.id)
-            older = newest is not None and newest.message_id > item.message_id
-            if older:
-                this = await tx.cards.find(item.chat_id, item.message_id)
-                older_headline = this.headline if this is not None else None
+        reads = _Reads(tx)
+        return [await _prepare(tx, reads, item, now) for item in items]
+
+
+class _Reads:
+    """Issues, events and people read once in a transaction that changes none of them (one
+    preparing messages changes only the outbox)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+        self._issues: dict[int, Issue | None] = {}
+        self._events: dict[int, Event | None] = {}
+        self._staff: dict[int, Staff | None] = {}
+
+    async def issue(self, issue_id: int) -> Issue | None:
+        if issue_id not in self._issues:
+            self._issues[issue_id] = await self._tx.issues.get(issue_id)
+        return self._issues[issue_id]
+
+    async def event(self, event_id: int) -> Event | None:
+        if event_id not in self._events:
+            self._events[event_id] = await self._tx.timeline.get(event_id)
+        return self._events[event_id]
+
+    async def person(self, staff_id: int) -> Staff | None:
+        if staff_id not in self._staff:
+            self._staff[staff_id] = await self._tx.staff.by_id(staff_id)
+        return self._staff[staff_id]
+
+    async def people(self, ids: Collection[int]) -> dict[int, Staff]:
+        wanted = [i for i in ids if i not in self._staff]
+        if wanted:
+            found = await self._tx.staff.by_ids(wanted)
+            for staff_id in wanted:
+                self._staff[staff_id] = found.get(staff_id)
+        return {i: p for i in ids if (p := self._staff[i]) is not None}
+
+
+async def _prepare(
+    tx: Transaction, reads: _Reads, item: OutboxItem, now: datetime
+) -> Delivery | None:
+    item_id = item.id
+    assert item_id is not None
+    if not await tx.outbox.attempting(item_id, now):
+        return None
+    recipient = await reads.person(item.staff_id) if item.staff_id else None
+    if (
+        item.staff_id is not None
+        and (recipient is None or not recipient.active)
+        # An edit that removes a citizen's data from a chat goes all the same: the person
+        # still has the chat (it shows them nothing of the issue any more).
+        and not (recipient is not None and item.payload.get(ERASE))
+    ):
+        # Access ended since it was queued.
+        await tx.outbox.give_up(item_id, now, "recipient no longer has access")
+        return None
+    if recipient is not None and recipient.unreachable_since is not None:
+        await tx.outbox.give_up(item_id, now, "recipient cannot be reached")
+        return None
+    folded: tuple[int, ...] = ()
+    if item.kind is OutboxKind.REMINDER and item.priority == Priority.REMINDER:
+        # Room for the others beside what this message stands for already (itself, or the
+        # list it took in before a retry): a list holds LIST_AT_MOST in all, not one more.
+        room = LIST_AT_MOST - max(1, len(Listed.of(item)))
+        others = await tx.outbox.reminders_waiting(
+            item.chat_id, item.priority, now, max(0, room), besides=item_id
+        )
+        if others or LISTED in item.payload:
+            listed, folded = await _take_in(tx, reads, item, others, now)
+            if not listed:
+                await tx.outbox.give_up(item_id, now, MOVED_ON)
+                return None
+            if len(listed) > 1:
+                entries = sorted(listed, key=lambda r: reminders.urgency(r.issue))
+                item = dataclasses.replace(item, issue_id=None)
+                return Delivery(item, recipient, None, None, {}, [], listed=entries, folded=folded)
+            # One is left of the list: it goes as that issue's card, as a reminder alone.
+            (only,) = listed
+            payload = {"phase": str(only.issue.phase), "rung": only.rung.value}
+            item = dataclasses.replace(item, issue_id=only.issue.id, payload=payload)
+    issue = await reads.issue(item.issue_id) if item.issue_id else None
+    if (
+        item.kind is OutboxKind.REMINDER
+        and issue is not None
+        and str(issue.phase) != item.payload.get("phase")
+    ):
+        # The issue moved on after the reminder was queued (say, overnight): drop it.
+        await tx.outbox.give_up(item_id, now, MOVED_ON)
+        return None
+    event = await reads.event(item.event_id) if item.event_id else None
+    if item.kind is OutboxKind.PHOTOS and not (
+        issue is not None
+        and event is not None
+        and event.photos  # none left after a redaction
+        and recipient is not None
+        and lifecycle.may(issue, recipient, Action.VIEW)
+    ):
+        assert item.id is not None
+        await tx.outbox.give_up(item.id, now, "no photos to show")
+        return None
+    named: set[int] = set()
+    if issue is not None:
+        named |= {
+            issue.reporter_id,
+            *(i for i in (issue.assignee_id, issue.accepted_by, issue.subject_id) if i),
+        }
+    if event is not None:
+        named |= {i for i in (event.actor_id, event.target_id) if i}
+    named |= {int(item.payload[k]) for k in ("about", "by") if k in item.payload}
+    people = await reads.people(named)
+    older, older_headline = False, None
+    if item.kind is OutboxKind.REFRESH and item.message_id is not None and issue is not None:
+        newest = await tx.cards.latest(item.chat_id, issue.id)
+        older = newest is not None and newest.message_id > item.message_id
+        if older:
+            this = await tx.cards.find(item.chat_id, item.message_id)
+            older_headline = this.headline if this is not None else None
     actions: list[Action] = []
     visible, follower, owed = True, False, False
     if issue is not None and recipient is not None:
@@ -192,7 +239,7 @@ async def prepare(deps: Deps, item: OutboxItem) -> Delivery | None:
 
 
 async def _take_in(
-    tx: Transaction, item: OutboxItem, others: list[OutboxItem], now: datetime
+    tx: Transaction, reads: _Reads, item: OutboxItem, others: list[OutboxItem], now: datetime
 ) -> tuple[list[Reminded], tuple[int, ...]]:
     """Fold `others` into `item`, a reminder to the same person: the reminders it lists now
     (of issues that have not moved on since: those are dropped, as a reminder alone would be),
@@ -207,7 +254,7 @@ async def _take_in(
             latest[reminder.issue_id] = reminder
     listed: list[Reminded] = []
     for reminder in latest.values():
-        issue = await tx.issues.get(reminder.issue_id)
+        issue = await reads.issue(reminder.issue_id)
         if issue is not None and str(issue.phase) == reminder.phase:
             listed.append(Reminded(issue, _rung(reminder.rung)))
     kept = {r.issue.id for r in listed}
@@ -263,6 +310,17 @@ async def unreachable(deps: Deps, item: OutboxItem, error: str, blocked: bool) -
             )
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A message Telegram took: `message_id`, the new message's id (None for an edit); `shown`,
+    the issue as the message showed it; `headline`, the card's first line."""
+
+    item: OutboxItem
+    message_id: int | None
+    shown: Issue | None = None
+    headline: str | None = None
+
+
 async def sent(
     deps: Deps,
     item: OutboxItem,
@@ -276,25 +334,40 @@ async def sent(
     record could not refresh a card it did not know of yet, so the card is refreshed now:
     nobody is left with an old card whose buttons offer a step already taken.
     """
-    assert item.id is not None
+    await sent_all(deps, [Sent(item, message_id, shown, headline)])
+
+
+async def sent_all(deps: Deps, deliveries: Sequence[Sent]) -> list[None]:
+    """`sent` for several messages in one transaction (runtime/grouping.py)."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
-        await tx.outbox.mark_sent(item.id, now, message_id)
-        if (
-            item.kind not in (OutboxKind.EVENT, OutboxKind.REMINDER)
-            or not item.issue_id
-            or message_id is None
-        ):
-            return
-        card = Card(
-            item.chat_id, message_id, item.issue_id, item.staff_id, item.department, headline
-        )
-        await card_shown(tx, card, now)
-        if shown is None:
-            return
-        version = await tx.issues.version_of(item.issue_id)
-        if version is not None and version != shown.version:
-            await tx.outbox.add(card_refresh(card, f"v:{version}", now))
+        versions: dict[int, int | None] = {}
+        for done in deliveries:
+            await _sent(tx, done, now, versions)
+    return [None] * len(deliveries)
+
+
+async def _sent(
+    tx: Transaction, done: Sent, now: datetime, versions: dict[int, int | None]
+) -> None:
+    item, message_id = done.item, done.message_id
+    assert item.id is not None
+    await tx.outbox.mark_sent(item.id, now, message_id)
+    if item.kind not in (OutboxKind.EVENT, OutboxKind.REMINDER) or not item.issue_id:
+        return
+    if message_id is None:
+        return
+    card = Card(
+        item.chat_id, message_id, item.issue_id, item.staff_id, item.department, done.headline
+    )
+    await card_shown(tx, card, now)
+    if done.shown is None:
+        return
+    if item.issue_id not in versions:  # recording changes no issue: read once for them all
+        versions[item.issue_id] = await tx.issues.version_of(item.issue_id)
+    version = versions[item.issue_id]
+    if version is not None and version != done.shown.version:
+        await tx.outbox.add(card_refresh(card, f"v:{version}", now))
 
 
 async def retry(deps: Deps, item: OutboxItem, delay: timedelta, error: str) -> None:
