@@ -10,6 +10,7 @@ Cards stay in chats and are edited only when their issue changes, so they show d
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
@@ -24,10 +25,22 @@ def _locale(t: Texts) -> str:
     return _LOCALES.get(t.language, "zh_CN")
 
 
+@lru_cache(maxsize=4096)
+def _skeleton(pattern: str, d: date, locale: str) -> str:
+    """Babel's formatting of a day, kept: a card or a list names the same few days again and
+    again, and each formatting costs about 50 µs (issue 22)."""
+    return format_skeleton(pattern, d, locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _weekday(d: date, locale: str) -> str:
+    return format_date(d, "EEE", locale=locale)
+
+
 def when(moment: datetime, zone: ZoneInfo, t: Texts) -> str:
     """A moment as a date and a time: `11月25日 14:30`."""
     local = moment.astimezone(zone)
-    return f"{format_skeleton('MMMd', local, locale=_locale(t))} {local:%H:%M}"
+    return f"{_skeleton('MMMd', local.date(), _locale(t))} {local:%H:%M}"
 
 
 def soon(moment: datetime, zone: ZoneInfo, t: Texts, now: datetime) -> str:
@@ -47,15 +60,13 @@ def soon(moment: datetime, zone: ZoneInfo, t: Texts, now: datetime) -> str:
 
 def day(d: date, t: Texts) -> str:
     """A day with its weekday: `11月26日（周四）`, `Thu, Nov 26`."""
-    weekday = format_date(d, "EEE", locale=_locale(t))
-    return t._(
-        "{date} ({weekday})", date=format_skeleton("MMMd", d, locale=_locale(t)), weekday=weekday
-    )
+    locale = _locale(t)
+    return t._("{date} ({weekday})", date=_skeleton("MMMd", d, locale), weekday=_weekday(d, locale))
 
 
 def month(d: date, t: Texts) -> str:
     """`2026年11月`, `November 2026`."""
-    return format_skeleton("yMMMM", d, locale=_locale(t))
+    return _skeleton("yMMMM", d, _locale(t))
 
 
 def period(span: Period, zone: ZoneInfo, t: Texts) -> str:
@@ -70,16 +81,16 @@ def period(span: Period, zone: ZoneInfo, t: Texts) -> str:
     locale = _locale(t)
     return t._(
         "{first} – {last}",
-        first=format_skeleton(pattern, first, locale=locale),
-        last=format_skeleton(pattern, last, locale=locale),
+        first=_skeleton(pattern, first, locale),
+        last=_skeleton(pattern, last, locale),
     )
 
 
 def short_day(d: date, t: Texts) -> str:
     """A day on a chart's axis: `11月26日`, `Nov 26`."""
-    return format_skeleton("MMMd", d, locale=_locale(t))
+    return _skeleton("MMMd", d, _locale(t))
 
 
 def short_month(d: date, t: Texts) -> str:
     """A month on a chart's axis: `11月`, `Nov`."""
-    return format_skeleton("MMM", d, locale=_locale(t))
+    return _skeleton("MMM", d, _locale(t))
