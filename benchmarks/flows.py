@@ -25,6 +25,16 @@ class RoundTrips:
     started: float = 0.0
     finished: float = 0.0
     api_calls: int = 0  # Bot API calls the bot made meanwhile (answers, messages, edits)
+    # The bot process's CPU time (user and system) meanwhile: unlike the rates, it barely moves
+    # when other work shares the machine.
+    cpu_seconds: float = 0.0
+
+    def timing(self, pid: int) -> Timing:
+        return Timing(self, pid)
+
+    @property
+    def cpu_ms_per_trip(self) -> float:
+        return 1000 * self.cpu_seconds / len(self.latencies)
 
     @property
     def per_second(self) -> float:
@@ -41,6 +51,28 @@ class RoundTrips:
     @property
     def p99(self) -> float:
         return self.percentile(99)
+
+
+class Timing:
+    """Times a run of round trips: its start and end, and the CPU the bot used meanwhile."""
+
+    def __init__(self, trips: RoundTrips, pid: int) -> None:
+        self.trips, self.pid = trips, pid
+
+    def __enter__(self) -> Timing:
+        self.cpu = process_cpu_seconds(self.pid)
+        self.trips.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.trips.finished = time.perf_counter()
+        self.trips.cpu_seconds = process_cpu_seconds(self.pid) - self.cpu
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Person:
@@ -165,15 +197,14 @@ async def echo_round_trips(
         users = [EmulatedUser(api, 700_000 + n, f"echo{n}") for n in range(people)]
         await ready(api, users[0])
         calls = len(api.calls)
-        trips.started = time.perf_counter()
 
         async def talk(n: int) -> None:
             person = Person(api, users[n], trips)
             for k in range(trips_each):
                 await person.say(f"消息 {k}")
 
-        await run_concurrently(people, talk)
-        trips.finished = time.perf_counter()
+        with trips.timing(process.pid):
+            await run_concurrently(people, talk)
         trips.api_calls = len(api.calls) - calls
     finally:
         await stop(process)
