@@ -11,6 +11,7 @@ from casework import throttle
 from casework.outbox import Card
 from casework.people import Staff
 from casework.services import Deps
+from casework.services.updates import Fresh
 from casework.throttle import Throttle
 from config.logs import RepeatedErrors
 from config.settings import Settings
@@ -33,6 +34,8 @@ class Resources:
     exports: ExportJobs = field(default_factory=lambda: ExportJobs(EXPORTS_AT_ONCE))
     # How often each person has asked for figures and exports lately.
     stats_asked: Throttle = field(default_factory=lambda: Throttle(throttle.STATS))
+    # The updates fetched that the database had never seen: the gate need not ask it about them.
+    fresh_updates: Fresh = field(default_factory=Fresh)
     exports_asked: Throttle = field(default_factory=lambda: Throttle(throttle.EXPORTS))
 
 

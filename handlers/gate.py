@@ -29,6 +29,7 @@ async def identify_person(update: Update, context: BotContext) -> None:
         user.language_code if user else None,
         user.full_name if user else None,
         pressed_on=_pressed_on(update),
+        fresh=context.resources.fresh_updates.take(update.update_id),
     )
     if admission.repeat:
         log.info("update %s was delivered again; it was handled already", update.update_id)

@@ -182,7 +182,9 @@ def build_application(
         if cut_short := await reports.tell_of_exports_cut_short(deps):
             log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
         # Updates fetched but not handled before the last stop (a crash) are handled first.
-        updates_request.keep_with(lambda fetched: updates.keep(deps, fetched), resources.errors)
+        updates_request.keep_with(
+            lambda fetched: updates.keep(deps, fetched, resources.fresh_updates), resources.errors
+        )
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
 

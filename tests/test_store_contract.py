@@ -1074,18 +1074,21 @@ async def test_a_digest_is_claimed_once_a_day(store: Store, world: World) -> Non
 
 async def test_updates_are_kept_until_handled_and_handled_once(store: Store) -> None:
     async with store.transaction() as tx:
-        await tx.updates.keep([(2, "{two}"), (1, "{one}")], START)
+        new = await tx.updates.keep([(2, "{two}"), (1, "{one}")], START)
         kept = await tx.updates.unhandled()
         first = await tx.updates.first_time(1, START)
         repeat = await tx.updates.first_time(1, START + H)
-        await tx.updates.keep([(1, "{one again}")], START + H)  # fetched again: already handled
+        handled_again = await tx.updates.keep([(1, "{one again}")], START + H)  # already handled
+        waiting_again = await tx.updates.keep([(2, "{two again}"), (3, "{three}")], START + H)
         left = await tx.updates.unhandled()
         forgotten = await tx.updates.forget_before(START + DAY)
         after_forgetting = await tx.updates.first_time(1, START + DAY)
 
     assert kept == [(1, "{one}"), (2, "{two}")]
+    assert sorted(new) == [1, 2]  # neither handled nor kept before: fresh
     assert (first, repeat) == (True, False)
-    assert left == [(2, "{two}")]
+    assert handled_again == [] and waiting_again == [3]  # only the one never seen is fresh
+    assert left == [(2, "{two}"), (3, "{three}")]
     assert forgotten == 1 and after_forgetting is True
 
 

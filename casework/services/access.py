@@ -96,13 +96,15 @@ async def admit(
     language_code: str | None,
     telegram_name: str | None = None,
     pressed_on: tuple[int, int] | None = None,
+    fresh: bool = False,
 ) -> Admission:
     """Whether the update was handled already (a repeat: see services/updates.py, which marks
     it with the change it causes), and the active staff member who sent it, and the card
     pressed (`pressed_on`: its chat and message), in one transaction: every update passes
-    here, so it is kept to one."""
+    here, so it is kept to one. A `fresh` update (one the database had never seen when it was
+    fetched: updates.Fresh) cannot have been handled: it is not looked up."""
     async with deps.store.transaction() as tx:
-        if await tx.updates.handled(update_id):
+        if not fresh and await tx.updates.handled(update_id):
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)

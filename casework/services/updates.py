@@ -87,10 +87,37 @@ async def finish(deps: Deps, handled: Handling) -> None:
         await mark(deps, handled.update_id)
 
 
-async def keep(deps: Deps, updates: Sequence[tuple[int, str]]) -> None:
+class Fresh:
+    """The updates fetched that the database had never seen (neither handled nor kept): the
+    gate need not ask it whether they were handled (a trip to the database thread saved for
+    almost every update, issue 22). Only a copy of an update already kept can repeat, and it is
+    not fresh: an update left from before a restart, or fetched again, is asked about as before.
+    The database says which are fresh, as it keeps them; this holds that answer until the gate
+    takes it (the most recent `limit`: an update no handler takes never reaches the gate)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._ids: dict[int, None] = {}
+        self._limit = limit
+
+    def add(self, update_ids: Sequence[int]) -> None:
+        for update_id in update_ids:
+            self._ids[update_id] = None
+        while len(self._ids) > self._limit:
+            del self._ids[next(iter(self._ids))]
+
+    def take(self, update_id: int) -> bool:
+        """Whether the update is fresh (once: a second copy of it is not)."""
+        return self._ids.pop(update_id, False) is None
+
+
+async def keep(deps: Deps, updates: Sequence[tuple[int, str]], fresh: Fresh | None = None) -> None:
+    """Keep fetched updates until handled (`fresh` learns which the database had never seen,
+    once that is committed)."""
     if updates:
         async with deps.store.transaction() as tx:
-            await tx.updates.keep(updates, deps.clock.now())
+            kept = await tx.updates.keep(updates, deps.clock.now())
+        if fresh is not None:
+            fresh.add(kept)
 
 
 async def unhandled(deps: Deps) -> list[tuple[int, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,15 +15,21 @@ class SqliteUpdates:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> None:
-        """Keep fetched updates (id, raw JSON) until handled; ones handled before are skipped."""
-        await self._conn.executemany(
+    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
+        """Keep fetched updates (id, raw JSON) until handled; ones handled before are skipped.
+        The ids kept now for the first time."""
+        if not updates:
+            return []
+        rows = await fetch_all(
+            self._conn,
             "INSERT INTO incoming_updates (update_id, payload, received_at)"
-            " SELECT ?1, ?2, ?3 WHERE NOT EXISTS"
-            " (SELECT 1 FROM processed_updates WHERE update_id = ?1)"
-            " ON CONFLICT (update_id) DO NOTHING",
-            [(update_id, payload, to_epoch(now)) for update_id, payload in updates],
+            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?)"
+            " WHERE NOT EXISTS (SELECT 1 FROM processed_updates"
+            "  WHERE update_id = json_extract(value, '$[0]'))"
+            " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            (to_epoch(now), json.dumps([[update_id, payload] for update_id, payload in updates])),
         )
+        return [row[0] for row in rows]
 
     async def unhandled(self) -> list[tuple[int, str]]:
         rows = await fetch_all(

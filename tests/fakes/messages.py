@@ -227,13 +227,16 @@ class FakeUpdates:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> None:
+    async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
         self._t.write()
+        kept = []
         for update_id, payload in updates:
             known = update_id in self._t.processed_updates or update_id in self._t.incoming_updates
             if not known:
                 self._t.incoming_updates[update_id] = payload
                 self._t.changed()
+                kept.append(update_id)
+        return kept
 
     async def unhandled(self) -> list[tuple[int, str]]:
         return sorted(self._t.incoming_updates.items())
