@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from pathlib import Path
 
 import aiosqlite
@@ -26,23 +27,80 @@ from storage.sqlite.updates import SqliteUpdates
 
 
 class SqliteTransaction:
+    """A transaction's repositories, each made when first used: most transactions use two or
+    three of the sixteen (issue 22)."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.staff = SqliteStaff(conn)
-        self.organisation = SqliteOrganisation(conn)
-        self.invites = SqliteInvites(conn)
-        self.access_log = SqliteAccessLog(conn)
-        self.issues = SqliteIssues(conn)
-        self.timeline = SqliteTimeline(conn)
-        self.drafts = SqliteDrafts(conn)
-        self.prompts = SqlitePrompts(conn)
-        self.outbox = SqliteOutbox(conn)
-        self.cards = SqliteCards(conn)
-        self.digests = SqliteDigests(conn)
-        self.metrics = SqliteMetrics(conn)
-        self.exports = SqliteExports(conn)
-        self.running_exports = SqliteRunningExports(conn)
-        self.updates = SqliteUpdates(conn)
-        self.redaction_requests = SqliteRedactionRequests(conn)
+        self._conn = conn
+
+    @cached_property
+    def staff(self) -> SqliteStaff:
+        return SqliteStaff(self._conn)
+
+    @cached_property
+    def organisation(self) -> SqliteOrganisation:
+        return SqliteOrganisation(self._conn)
+
+    @cached_property
+    def invites(self) -> SqliteInvites:
+        return SqliteInvites(self._conn)
+
+    @cached_property
+    def access_log(self) -> SqliteAccessLog:
+        return SqliteAccessLog(self._conn)
+
+    @cached_property
+    def issues(self) -> SqliteIssues:
+        return SqliteIssues(self._conn)
+
+    @cached_property
+    def timeline(self) -> SqliteTimeline:
+        return SqliteTimeline(self._conn)
+
+    @cached_property
+    def drafts(self) -> SqliteDrafts:
+        return SqliteDrafts(self._conn)
+
+    @cached_property
+    def prompts(self) -> SqlitePrompts:
+        return SqlitePrompts(self._conn)
+
+    @cached_property
+    def outbox(self) -> SqliteOutbox:
+        return SqliteOutbox(self._conn)
+
+    @cached_property
+    def cards(self) -> SqliteCards:
+        return SqliteCards(self._conn)
+
+    @cached_property
+    def digests(self) -> SqliteDigests:
+        return SqliteDigests(self._conn)
+
+    @cached_property
+    def metrics(self) -> SqliteMetrics:
+        return SqliteMetrics(self._conn)
+
+    @cached_property
+    def exports(self) -> SqliteExports:
+        return SqliteExports(self._conn)
+
+    @cached_property
+    def running_exports(self) -> SqliteRunningExports:
+        return SqliteRunningExports(self._conn)
+
+    @cached_property
+    def updates(self) -> SqliteUpdates:
+        return SqliteUpdates(self._conn)
+
+    @cached_property
+    def redaction_requests(self) -> SqliteRedactionRequests:
+        return SqliteRedactionRequests(self._conn)
+
+    @property
+    def queued(self) -> bool:
+        """Whether the transaction queued messages in the outbox."""
+        return "outbox" in self.__dict__ and self.outbox.added > 0
 
 
 _FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less than a second
@@ -107,7 +165,7 @@ class SqliteStore:
         if changed:
             for write_listener in self._write_listeners:
                 write_listener(True)
-        if tx.outbox.added:  # committed: wake whoever delivers the outbox
+        if tx.queued:  # committed: wake whoever delivers the outbox
             for listener in self._outbox_listeners:
                 listener()
 
