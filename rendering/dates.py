@@ -25,15 +25,24 @@ def _locale(t: Texts) -> str:
     return _LOCALES.get(t.language, "zh_CN")
 
 
-@lru_cache(maxsize=4096)
 def _skeleton(pattern: str, d: date, locale: str) -> str:
     """Babel's formatting of a day, kept: a card or a list names the same few days again and
-    again, and each formatting costs about 50 µs (issue 22)."""
+    again, and each formatting costs about 50 µs (issue 22). Keyed by the day alone: two
+    datetimes of one moment in two zones are equal, and would share an entry."""
+    return _day_skeleton(pattern, date(d.year, d.month, d.day), locale)
+
+
+@lru_cache(maxsize=4096)
+def _day_skeleton(pattern: str, d: date, locale: str) -> str:
     return format_skeleton(pattern, d, locale=locale)
 
 
-@lru_cache(maxsize=1024)
 def _weekday(d: date, locale: str) -> str:
+    return _day_weekday(date(d.year, d.month, d.day), locale)
+
+
+@lru_cache(maxsize=1024)
+def _day_weekday(d: date, locale: str) -> str:
     return format_date(d, "EEE", locale=locale)
 
 

@@ -37,11 +37,20 @@ class GroupCommit(Generic[T, R]):
 
     async def __call__(self, piece: T) -> R:
         done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._waiting.append((piece, done))
-        async with self._lock:
+        entry = (piece, done)
+        self._waiting.append(entry)
+        try:
+            await self._lock.acquire()
+        except asyncio.CancelledError:  # gone before its turn: its piece is not written
+            if entry in self._waiting:
+                self._waiting.remove(entry)
+            raise
+        try:
             if not done.done():  # not written by the group before: this task writes the next
                 group, self._waiting = self._waiting, []
                 await self._write_group(group)
+        finally:
+            self._lock.release()
         return done.result()
 
     async def _write_group(self, group: list[tuple[T, asyncio.Future[R]]]) -> None:

@@ -1,16 +1,51 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from playwright.async_api import Browser
 
 from config.logs import configure_logging
 from emulator import BotApiEmulator, EmulatedUser
+from storage.sqlite import database, store
 from tests.browser import launched
 from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+
+# A statement that writes with no transaction open on the bot's connection: one starting WITH
+# (only INSERT, UPDATE, DELETE and REPLACE open the transaction, storage/sqlite/database.py), or
+# a schema change outside a migration (but a test's TEMP trigger). Each would commit alone,
+# apart from its step.
+_WRITES = re.compile(
+    r"\s*(WITH\b.*\b(INSERT|UPDATE|DELETE|REPLACE)\b|(CREATE|DROP|ALTER)\b(?!.*\bTEMP))",
+    re.I | re.S,
+)
+
+
+@pytest.fixture(autouse=True)
+def writes_outside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every test fails if the bot's connection ran a statement that wrote outside a
+    transaction (SQLite tells each statement as it runs; a test that makes one on purpose
+    empties the list)."""
+    escaped: list[str] = []
+    connect = database.connect
+
+    async def traced(path: Path) -> aiosqlite.Connection:
+        conn = await connect(path)
+
+        def seen(sql: str) -> None:
+            if not conn.in_transaction and _WRITES.match(sql):
+                escaped.append(sql)
+
+        await conn.set_trace_callback(seen)
+        return conn
+
+    monkeypatch.setattr(store, "connect", traced)
+    yield escaped
+    assert escaped == [], f"written outside a transaction: {escaped}"
 
 
 @pytest.fixture

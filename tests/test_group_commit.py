@@ -100,3 +100,20 @@ async def test_a_stop_that_cancels_the_writer_cancels_its_group_and_spares_the_n
     writes.release.set()
     assert await group("b") == "B"  # the next group is written as usual
     assert writes.groups == [["a"], ["b"]]
+
+
+async def test_a_piece_whose_task_is_gone_before_its_turn_is_not_written() -> None:
+    writes = Writes()
+    group = GroupCommit(writes)
+    first = asyncio.create_task(group("a"))
+    await writes.started.wait()
+    gone = asyncio.create_task(group("b"))
+    await until_waiting(group, 1)
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+
+    writes.release.set()
+    assert await first == "A"
+    assert await group("c") == "C"
+    assert writes.groups == [["a"], ["c"]]  # "b" left with its task
