@@ -974,9 +974,9 @@ async def test_a_message_is_attempted_then_sent_retried_or_given_up_and_purged_l
     async with store.transaction() as tx:
         await tx.outbox.add_many([message(k, 1) for k in ("sent", "retried", "failed")])
         sent, retried, failed = await tx.outbox.due(START, 10)
-        attempted = await tx.outbox.attempting(sent.id or 0, START)
-        await tx.outbox.mark_sent(sent.id or 0, START, 4242)
-        too_late = await tx.outbox.attempting(sent.id or 0, START)
+        attempted = await tx.outbox.attempting([sent.id or 0, retried.id or 0], START)
+        await tx.outbox.mark_sent([(sent.id or 0, 4242)], START)
+        too_late = await tx.outbox.attempting([sent.id or 0], START)
         await tx.outbox.retry_later(retried.id or 0, START + H, "timed out")
         await tx.outbox.give_up(failed.id or 0, START + H, "blocked")
         waiting = [i.key for i in await tx.outbox.due(START + H, 10)]
@@ -988,7 +988,7 @@ async def test_a_message_is_attempted_then_sent_retried_or_given_up_and_purged_l
         ]
         gone = await tx.outbox.get(sent.id or 0)
 
-    assert (attempted, too_late) == (True, False)
+    assert (attempted, too_late) == ({sent.id, retried.id}, set())
     assert waiting == ["retried"]
     assert delivered is not None and delivered.message_id == 4242 and delivered.attempts == 1
     assert purged == [0, 1, 1] and gone is None
@@ -1026,7 +1026,7 @@ async def test_the_reminders_to_a_chat_are_found_whatever_became_of_them_until_p
         )
         await tx.outbox.add(notice_item("a notice", 101, 1, Notice.DRAFT_DROPPED, START + H))
         by_key = {i.key: i for i in await tx.outbox.due(START + 3 * H, 10)}
-        await tx.outbox.mark_sent(by_key["sent"].id or 0, START + H, 77)
+        await tx.outbox.mark_sent([(by_key["sent"].id or 0, 77)], START + H)
         await tx.outbox.set_aside([(by_key["folded"].id or 0, "folded")], START + 2 * H)
         await tx.outbox.relist(by_key["listing"].id or 0, {"listed": "1:0:escalation"})
         found = await tx.outbox.reminders_to(101, START, 10)

@@ -94,7 +94,8 @@ async def prepare_all(deps: Deps, items: Sequence[OutboxItem]) -> list[Delivery 
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         reads = _Reads(tx)
-        return [await _prepare(tx, reads, item, now) for item in items]
+        attempted = await tx.outbox.attempting([i.id for i in items if i.id is not None], now)
+        return [await _prepare(tx, reads, item, now, item.id in attempted) for item in items]
 
 
 class _Reads:
@@ -132,11 +133,14 @@ class _Reads:
 
 
 async def _prepare(
-    tx: Transaction, reads: _Reads, item: OutboxItem, now: datetime
+    tx: Transaction, reads: _Reads, item: OutboxItem, now: datetime, attempted: bool
 ) -> Delivery | None:
+    """`attempted`: marked as being handed to Telegram (False: delivered or dropped since it
+    was read). (The messages of a group go to different chats, one worker a chat: none of them
+    takes another in as a list of reminders.)"""
     item_id = item.id
     assert item_id is not None
-    if not await tx.outbox.attempting(item_id, now):
+    if not attempted:
         return None
     recipient = await reads.person(item.staff_id) if item.staff_id else None
     if (
@@ -341,6 +345,10 @@ async def sent_all(deps: Deps, deliveries: Sequence[Sent]) -> list[None]:
     """`sent` for several messages in one transaction (runtime/grouping.py)."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
+        await tx.outbox.mark_sent(
+            [(done.item.id, done.message_id) for done in deliveries if done.item.id is not None],
+            now,
+        )
         versions: dict[int, int | None] = {}
         for done in deliveries:
             await _sent(tx, done, now, versions)
@@ -350,9 +358,8 @@ async def sent_all(deps: Deps, deliveries: Sequence[Sent]) -> list[None]:
 async def _sent(
     tx: Transaction, done: Sent, now: datetime, versions: dict[int, int | None]
 ) -> None:
+    """The card a delivery showed, recorded (its delivery is marked by `sent_all`)."""
     item, message_id = done.item, done.message_id
-    assert item.id is not None
-    await tx.outbox.mark_sent(item.id, now, message_id)
     if item.kind not in (OutboxKind.EVENT, OutboxKind.REMINDER) or not item.issue_id:
         return
     if message_id is None:

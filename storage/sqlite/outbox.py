@@ -144,21 +144,25 @@ class SqliteOutbox:
         row = await fetch_one(self._conn, "SELECT * FROM outbox WHERE id = ?", (item_id,))
         return None if row is None else _item(row)
 
-    async def attempting(self, item_id: int, now: datetime) -> bool:
-        """Note that the message is about to be handed to Telegram; False if it has been
-        delivered or dropped meanwhile (so it must not be sent)."""
-        cur = await self._conn.execute(
+    async def attempting(self, item_ids: Sequence[int], now: datetime) -> set[int]:
+        """Note that the messages are about to be handed to Telegram (one statement for a
+        group of them); those not delivered nor dropped meanwhile."""
+        if not item_ids:
+            return set()
+        rows = await fetch_all(
+            self._conn,
             "UPDATE outbox SET attempted_at = ?"
-            " WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
-            (to_epoch(now), item_id),
+            " WHERE id IN (SELECT value FROM json_each(?)) AND sent_at IS NULL AND failed_at IS NULL"
+            " RETURNING id",
+            (to_epoch(now), json.dumps(list(item_ids))),
         )
-        return cur.rowcount == 1
+        return {row[0] for row in rows}
 
-    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
-        await self._conn.execute(
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
+        await self._conn.executemany(
             "UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id),"
             " attempts = attempts + 1 WHERE id = ?",
-            (to_epoch(now), message_id, item_id),
+            [(to_epoch(now), message_id, item_id) for item_id, message_id in sent],
         )
 
     async def retry_later(self, item_id: int, due_at: datetime, error: str) -> None:

@@ -69,22 +69,26 @@ class FakeOutbox:
         message = self._t.outbox.get(item_id)
         return None if message is None else message.item
 
-    async def attempting(self, item_id: int, now: datetime) -> bool:
+    async def attempting(self, item_ids: Sequence[int], now: datetime) -> set[int]:
         self._t.write()
-        message = self._t.outbox.get(item_id)
-        if message is None or not message.waiting:
-            return False
-        message.attempted_at = whole_seconds(now)
-        self._t.changed()
-        return True
+        marked = set()
+        for item_id in item_ids:
+            message = self._t.outbox.get(item_id)
+            if message is not None and message.waiting:
+                message.attempted_at = whole_seconds(now)
+                self._t.changed()
+                marked.add(item_id)
+        return marked
 
-    async def mark_sent(self, item_id: int, now: datetime, message_id: int | None) -> None:
-        def sent(message: Message) -> None:
-            message.sent_at = whole_seconds(now)
-            if message_id is not None:
-                message.item = dataclasses.replace(message.item, message_id=message_id)
+    async def mark_sent(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
+        for item_id, message_id in sent:
 
-        self._attempted(item_id, sent)
+            def delivered(message: Message, message_id: int | None = message_id) -> None:
+                message.sent_at = whole_seconds(now)
+                if message_id is not None:
+                    message.item = dataclasses.replace(message.item, message_id=message_id)
+
+            self._attempted(item_id, delivered)
 
     async def retry_later(self, item_id: int, due_at: datetime, error: str) -> None:
         def later(message: Message) -> None:
