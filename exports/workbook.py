@@ -1,4 +1,4 @@
-"""Exports: an XLSX workbook (openpyxl, write-only, so memory stays flat however many rows),
+"""Exports: an XLSX workbook (XlsxWriter, row by row, so memory stays flat however many rows),
 or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
 `write_export` fills one from the use cases' batches."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -17,12 +18,10 @@ from datetime import datetime, timedelta
 from typing import IO, BinaryIO
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from casework.issues import EventKind, Source, Status, Verdict
 from casework.metrics import DepartmentMetrics, PersonLoad
@@ -250,113 +249,173 @@ def estimated_mb(rows: int, as_csv: bool) -> float:
 
 
 class XlsxExport:
-    """A write-only workbook, filled sheet by sheet in batches. A table longer than a sheet
-    can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet
-    has its columns' widths, its header row frozen and a filter on it, and times as
-    `yyyy-mm-dd hh:mm`."""
+    """A workbook written row by row, filled table by table in batches: XlsxWriter's
+    constant-memory mode, where each row goes to its sheet's temporary file as soon as the next
+    one begins, so memory stays flat however many rows. A table longer than a sheet can hold (a
+    year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet has its
+    columns' widths, its header row bold and frozen with a filter on it, and times as
+    `yyyy-mm-dd hh:mm`.
+
+    The tables are filled in their order (issues, timeline, metrics, people), as `write_export`
+    fills them: a sheet is written row after row, and the sheets stand in the order begun."""
 
     RATE_COLUMNS = range(3, 13)  # the rates, shown as percentages (after the rank and score)
     PEOPLE_RATES = (7, 9)  # a person's complaint and praise rates
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
-        self.book = Workbook(write_only=True)
+        # The file is given at `save`; until then the sheets' rows wait in temporary files.
+        self.book = xlsxwriter.Workbook(options={"constant_memory": True})
+        formats = _Formats(
+            bold=self.book.add_format({"bold": True}),
+            time=self.book.add_format({"num_format": TIME_FORMAT}),
+            percent=self.book.add_format({"num_format": "0.0%"}),
+        )
         t = tables.t
-        self.issues = _Table(self.book, t._("Issues"), tables.issue_columns(), rows_per_sheet)
-        self.timeline = _Table(self.book, t._("Timeline"), tables.event_columns(), rows_per_sheet)
-        self.metrics = _Table(self.book, t._("Metrics"), tables.metrics_columns(), rows_per_sheet)
-        self.people = _Table(self.book, t._("People"), tables.people_columns(), rows_per_sheet)
+        self._tables = [
+            _Table(self.book, formats, title, columns, rows_per_sheet)
+            for title, columns in (
+                (t._("Issues"), tables.issue_columns()),
+                (t._("Timeline"), tables.event_columns()),
+                (t._("Metrics"), tables.metrics_columns()),
+                (t._("People"), tables.people_columns()),
+            )
+        ]
+        self.issues, self.timeline, self.metrics, self.people = self._tables
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
+        table, issue_row = self._begun(self.issues), self.tables.issue_row
         for issue in rows:
-            self.issues.append(self.tables.issue_row(issue))
+            table.append(issue_row(issue))
 
     def add_events(self, rows: Iterable[ExportEvent]) -> None:
+        table, event_row = self._begun(self.timeline), self.tables.event_row
         for event in rows:
-            self.timeline.append(self.tables.event_row(event))
+            table.append(event_row(event))
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
         """The departments as ranked, best first."""
+        table = self._begun(self.metrics)
         for row in self.tables.metrics_rows(rows):
-            self.metrics.append(row, percent=self.RATE_COLUMNS)
+            table.append(row, percent=self.RATE_COLUMNS)
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
+        table = self._begun(self.people)
         for person in rows:
-            self.people.append(self.tables.people_row(person), percent=self.PEOPLE_RATES)
+            table.append(self.tables.people_row(person), percent=self.PEOPLE_RATES)
 
     def save(self, target: BinaryIO) -> None:
-        for table in (self.issues, self.timeline, self.metrics, self.people):
-            table.finish()
-        self.book.save(target)
+        for table in self._tables:  # tables with no rows still get their sheet and header
+            self._begun(table).finish()
+        self.book.filename = target  # (XlsxWriter writes the ZIP to a file object as well)
+        self.book.close()
+
+    def _begun(self, table: _Table) -> _Table:
+        """The table with its first sheet begun, after those of the tables before it."""
+        for each in self._tables:
+            each.begin()
+            if each is table:
+                break
+        return table
+
+
+@dataclass(frozen=True)
+class _Formats:
+    bold: Format
+    time: Format
+    percent: Format
 
 
 class _Table:
     """One table of the workbook, on as many sheets as it needs, each with the header."""
 
-    def __init__(self, book: Workbook, title: str, columns: Sequence[Column], rows: int) -> None:
-        self._book, self._title, self._columns, self._limit = book, title, columns, rows
+    def __init__(
+        self, book: Workbook, formats: _Formats, title: str, columns: Sequence[Column], rows: int
+    ) -> None:
+        self._book, self._formats, self._title = book, formats, title
+        self._columns, self._limit = columns, rows
         self._sheets = 0
-        self._sheet = self._next_sheet()
+        self._sheet: Worksheet | None = None
+        self._rows = 0  # on the current sheet, its header included
+
+    def begin(self) -> None:
+        if self._sheet is None:
+            self._sheet = self._next_sheet()
 
     def append(self, row: Row, percent: Container[int] = ()) -> None:
         if self._rows == self._limit:
             self.finish()
             self._sheet = self._next_sheet()
-        self._sheet.append(self._safe(row, percent))
+        assert self._sheet is not None, "begun"
+        _write(self._sheet, self._rows, row, self._formats, percent)
         self._rows += 1
 
     def finish(self) -> None:
-        """The filter over the sheet's rows, now that they are all written (a write-only
-        sheet writes it last)."""
-        last = get_column_letter(len(self._columns))
-        # (openpyxl's write-only sheet has the filter and the widths, its type stubs do not.)
-        self._sheet.auto_filter.ref = f"A1:{last}{self._rows}"  # type: ignore[attr-defined]
+        """The filter over the sheet's rows, now that they are all written."""
+        assert self._sheet is not None, "begun"
+        self._sheet.autofilter(0, 0, self._rows - 1, len(self._columns) - 1)
 
-    def _next_sheet(self) -> WriteOnlyWorksheet:
+    def _next_sheet(self) -> Worksheet:
         self._sheets += 1
         title = self._title if self._sheets == 1 else f"{self._title} ({self._sheets})"
-        # Next to the sheet it continues, not after the tables that follow.
-        index = self._book.sheetnames.index(self._sheet.title) + 1 if self._sheets > 1 else None
-        sheet: WriteOnlyWorksheet = self._book.create_sheet(title, index)
-        # A write-only sheet takes its widths and frozen panes before its first row.
-        for n, column in enumerate(self._columns, 1):
+        if self._sheets > 1 and self._book.worksheets()[-1] is not self._sheet:
+            # Next to the sheet it continues, not after the tables that follow: those are
+            # begun once this table is done.
+            raise RuntimeError(f"{title}: a table goes on after the next one was begun")
+        sheet: Worksheet = self._book.add_worksheet(title, worksheet_class=_Sheet)
+        for n, column in enumerate(self._columns):
             width = max(column.width, _display_width(column.title) + 4)  # + the filter's button
-            sheet.column_dimensions[get_column_letter(n)].width = width  # type: ignore[attr-defined]
-        sheet.freeze_panes = "A2"  # the header stays in sight
-        bold = []
-        for column in self._columns:
-            cell = WriteOnlyCell(sheet, value=column.title)
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
+            # In pixels, 7 a character: the file then records the width as it is here.
+            # (`set_column` would add the cell's padding to it.)
+            sheet.set_column_pixels(n, n, round(7 * width))
+        sheet.freeze_panes(1, 0)  # the header stays in sight
+        for n, column in enumerate(self._columns):
+            sheet.write_string(0, n, column.title, self._formats.bold)
         self._rows = 1
         return sheet
 
-    def _safe(self, row: Row, percent: Container[int]) -> list[object]:
-        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids.
-        Times read `yyyy-mm-dd hh:mm`."""
-        cells: list[object] = []
-        for n, value in enumerate(row):
-            if isinstance(value, str):
-                if ILLEGAL_CHARACTERS_RE.search(value):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if value.startswith("="):  # openpyxl would write it as a formula
-                    cell = WriteOnlyCell(self._sheet, value=value)
-                    cell.data_type = "s"
-                    cells.append(cell)
-                    continue
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = TIME_FORMAT
-                cells.append(cell)
-                continue
-            elif n in percent and isinstance(value, float):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = "0.0%"
-                cells.append(cell)
-                continue
-            cells.append(value)
-        return cells
+
+def _write(sheet: Worksheet, at: int, row: Row, formats: _Formats, percent: Container[int]) -> None:
+    """A row of cells. What people typed stays text: no formulas (`=…` is written as a
+    string), no characters XLSX forbids, at most the 32,767 characters a cell holds (cut
+    there). Times read `yyyy-mm-dd hh:mm`; rates, where asked, as percentages."""
+    for n, value in enumerate(row):
+        if isinstance(value, str):
+            if _ILLEGAL_CHARACTERS.search(value):
+                value = _ILLEGAL_CHARACTERS.sub("", value)
+            sheet.write_string(at, n, value)
+        elif value is None:
+            continue
+        elif isinstance(value, datetime):  # as its serial number, days since Excel's epoch
+            sheet.write_number(at, n, (value - _EXCEL_EPOCH) / _DAY, formats.time)
+        elif isinstance(value, bool):
+            sheet.write_boolean(at, n, value)
+        elif isinstance(value, int | float):
+            rate = isinstance(value, float) and n in percent
+            sheet.write_number(at, n, value, formats.percent if rate else None)
+        else:
+            sheet.write_string(at, n, str(value))
+
+
+# The control characters XLSX cannot hold, all but tab and the line breaks (as openpyxl, which
+# wrote the workbooks before, cleaned them).
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 0 (1900-based, with Excel's leap day 1900-02-29)
+_DAY = timedelta(days=1)
+
+
+class _Sheet(Worksheet):  # type: ignore[misc]  # (XlsxWriter has no type hints)
+    """A sheet that records each column's width on its own: XlsxWriter would record columns of
+    the same width side by side as one range, and a program reading the file by column (openpyxl
+    does) would find the width on the range's first column only."""
+
+    def _write_cols(self) -> None:
+        if not self.col_info:
+            return
+        self._xml_start_tag("cols")
+        for column in sorted(self.col_info):
+            self._write_col_info(column, column, self.col_info[column])
+        self._xml_end_tag("cols")
 
 
 def _display_width(text: str) -> int:

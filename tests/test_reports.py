@@ -589,6 +589,26 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
     assert {filtered[name].freeze_panes for name in book.sheetnames[1:4]} == {"A2"}
 
 
+def test_a_text_longer_than_a_cell_holds_is_cut_at_32767_characters_and_line_breaks_kept() -> None:
+    org = load_organisation(TEST_ORG)
+    at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    tables = Tables(texts("zh"), org, ZoneInfo("Asia/Shanghai"), with_phones=False, now=at)
+    export = XlsxExport(tables)
+    long = "路面塌陷" * 10_000  # 40,000 characters: more than Excel shows in a cell
+    export.add_events([
+        ExportEvent(1, "2611-0001", at, "陈建国", "note", None, long, None),
+        ExportEvent(2, "2611-0001", at, "陈建国", "note", None, "第一行\n第二行\t完\x01", None),
+    ])  # fmt: skip
+    spool = io.BytesIO()
+    export.save(spool)
+
+    timeline = load_workbook(spool)["办理记录"]
+    assert timeline["F2"].value == long[:32_767]
+    assert timeline["F3"].value == "第一行\n第二行\t完"
+    assert timeline["B2"].value == datetime(2026, 11, 25, 9, 0)
+    assert timeline["B2"].number_format == "yyyy-mm-dd hh:mm"
+
+
 async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     bot: Harness,
     worker: EmulatedUser,
