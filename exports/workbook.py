@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, BinaryIO
@@ -64,6 +64,14 @@ class Tables:
         self, t: Texts, org: Organisation, zone: ZoneInfo, with_phones: bool, now: datetime
     ) -> None:
         self.t, self.org, self.zone, self.with_phones, self.now = t, org, zone, with_phones, now
+        # Each name looked up once an export, not once a row (a month's timeline: 200,000).
+        self._status = _Names(lambda code: status_name(Status(code), t))
+        self._category = _Names(lambda code: category_name(code, org, t))
+        self._department = _Names(lambda code: department_name(code, org, t))
+        self._source = _Names(lambda code: source_name(Source(code), t))
+        self._step = _Names(lambda code: event_kind_name(EventKind(code), t))
+        self._verdict = _Names(lambda code: verdict_name(Verdict(code), t))
+        self._yes, self._no = t._("yes"), t._("no")
 
     def issue_columns(self) -> Sequence[Column]:
         t = self.t
@@ -89,14 +97,14 @@ class Tables:
         return columns
 
     def issue_row(self, issue: ExportIssue) -> Row:
-        t, org = self.t, self.org
+        t = self.t
         row: list[object] = [
             issue.number,
-            status_name(Status(issue.status), t),
-            category_name(issue.category, org, t),
-            department_name(issue.department, org, t),
+            self._status[issue.status],
+            self._category[issue.category],
+            self._department[issue.department],
             self._yes_no(issue.urgent),
-            source_name(Source(issue.source), t),
+            self._source[issue.source],
             issue.description,
             issue.address,
             issue.latitude,
@@ -119,7 +127,7 @@ class Tables:
             issue.resolution,
             issue.resolution_photos if issue.resolved_at is not None else None,
             issue.reopen_count,
-            verdict_name(Verdict(issue.callback), t) if issue.callback else None,
+            self._verdict[issue.callback] if issue.callback else None,
         ]
 
     def event_columns(self) -> Sequence[Column]:
@@ -131,16 +139,15 @@ class Tables:
         ]  # fmt: skip
 
     def event_row(self, event: ExportEvent) -> Row:
-        t = self.t
         return [
             event.number,
             self._local(event.at),
             event.actor,
-            event_kind_name(EventKind(event.kind), t),
-            department_name(event.department, self.org, t) if event.department else None,
+            self._step[event.kind],
+            self._department[event.department] if event.department else None,
             event.text,
             event.photos or None,
-            verdict_name(Verdict(event.verdict), t) if event.verdict else None,
+            self._verdict[event.verdict] if event.verdict else None,
         ]
 
     def metrics_columns(self) -> Sequence[Column]:
@@ -228,16 +235,30 @@ class Tables:
         return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
 
     def _yes_no(self, value: bool) -> str:
-        return self.t._("yes") if value else self.t._("no")
+        return self._yes if value else self._no
+
+
+class _Names(dict[str, str]):
+    """Names by their code, each found once by `name` when first asked for."""
+
+    def __init__(self, name: Callable[[str], str]) -> None:
+        super().__init__()
+        self._name = name
+
+    def __missing__(self, code: str) -> str:
+        self[code] = found = self._name(code)
+        return found
 
 
 MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
 
 
-# What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, 3,006,590 rows
-# of a year: the workbook 45.9 bytes a row, the zipped CSV files 11.7): rows × these tells
-# before building whether a file can be sent (`estimated_mb`).
-BYTES_PER_ROW = {False: 46.0, True: 11.7}  # as_csv
+# What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, a year of
+# 3,006,270 rows: the workbook 50.9 bytes a row, written by XlsxWriter, whose rows hold their text
+# in their cells (openpyxl's, with a table of the distinct texts, took 45.9; a month takes 51.6);
+# the zipped CSV files 11.7): rows × these tells before building whether a file can be sent
+# (`estimated_mb`).
+BYTES_PER_ROW = {False: 50.9, True: 11.7}  # as_csv
 SURELY_OVER = 1.15  # an estimate this far past the limit is refused; nearer, it is built
 
 
