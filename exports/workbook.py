@@ -1,5 +1,5 @@
-"""Exports: an XLSX workbook (XlsxWriter, row by row, so memory stays flat however many rows),
-or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
+"""Exports: an XLSX workbook (XlsxWriter's, its rows written here as the sheets' XML, row by
+row, so memory stays flat however many rows), or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
 `write_export` fills one from the use cases' batches."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import math
 import re
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -270,31 +272,34 @@ def estimated_mb(rows: int, as_csv: bool) -> float:
 
 
 class XlsxExport:
-    """A workbook written row by row, filled table by table in batches: XlsxWriter's
-    constant-memory mode, where each row goes to its sheet's temporary file as soon as the next
-    one begins, so memory stays flat however many rows. A table longer than a sheet can hold (a
-    year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet has its
-    columns' widths, its header row bold and frozen with a filter on it, and times as
-    `yyyy-mm-dd hh:mm`.
+    """A workbook filled table by table in batches, memory flat however many rows. A table
+    longer than a sheet can hold (a year's timeline in a big city) goes on in "Timeline (2)" and
+    so on. Each sheet has its columns' widths, its header row bold and frozen with a filter on
+    it, and times as `yyyy-mm-dd hh:mm`.
 
-    The tables are filled in their order (issues, timeline, metrics, people), as `write_export`
-    fills them: a sheet is written row after row, and the sheets stand in the order begun."""
+    XlsxWriter writes the workbook: its sheets with their headers, widths, panes and filters,
+    the styles, and the files that tie them together. The rows, the bulk of it, are written here
+    as the sheets' XML, each row one string, into a temporary file per sheet, and put into the
+    sheets when the workbook is saved: written cell by cell through XlsxWriter (in its
+    constant-memory mode), a month at a million issues took 12 s instead of 3 (BENCHMARKS.md, "A
+    month's export"). The tables are filled in their order (issues, timeline, metrics, people),
+    as `write_export` fills them: the sheets stand in the order begun."""
 
     RATE_COLUMNS = range(3, 13)  # the rates, shown as percentages (after the rank and score)
     PEOPLE_RATES = (7, 9)  # a person's complaint and praise rates
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
-        # The file is given at `save`; until then the sheets' rows wait in temporary files.
-        self.book = xlsxwriter.Workbook(options={"constant_memory": True})
-        formats = _Formats(
-            bold=self.book.add_format({"bold": True}),
-            time=self.book.add_format({"num_format": TIME_FORMAT}),
-            percent=self.book.add_format({"num_format": "0.0%"}),
-        )
+        self.book = xlsxwriter.Workbook()  # the file is given at `save`
+        bold = self.book.add_format({"bold": True})
+        time = self.book.add_format({"num_format": TIME_FORMAT})
+        percent = self.book.add_format({"num_format": "0.0%"})
+        # The rows' cells name their style by its number in the file: XlsxWriter numbers a
+        # style when a cell of its own first uses it, so these two are numbered now.
+        styles = _Styles(bold, time=time._get_xf_index(), percent=percent._get_xf_index())
         t = tables.t
         self._tables = [
-            _Table(self.book, formats, title, columns, rows_per_sheet)
+            _Table(self.book, styles, title, columns, rows_per_sheet)
             for title, columns in (
                 (t._("Issues"), tables.issue_columns()),
                 (t._("Timeline"), tables.event_columns()),
@@ -305,31 +310,45 @@ class XlsxExport:
         self.issues, self.timeline, self.metrics, self.people = self._tables
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
-        table, issue_row = self._begun(self.issues), self.tables.issue_row
-        for issue in rows:
-            table.append(issue_row(issue))
+        issue_row = self.tables.issue_row
+        self._begun(self.issues).extend(issue_row(issue) for issue in rows)
 
     def add_events(self, rows: Iterable[ExportEvent]) -> None:
-        table, event_row = self._begun(self.timeline), self.tables.event_row
-        for event in rows:
-            table.append(event_row(event))
+        event_row = self.tables.event_row
+        self._begun(self.timeline).extend(event_row(event) for event in rows)
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
         """The departments as ranked, best first."""
         table = self._begun(self.metrics)
-        for row in self.tables.metrics_rows(rows):
-            table.append(row, percent=self.RATE_COLUMNS)
+        table.extend(self.tables.metrics_rows(rows), percent=self.RATE_COLUMNS)
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
         table = self._begun(self.people)
-        for person in rows:
-            table.append(self.tables.people_row(person), percent=self.PEOPLE_RATES)
+        table.extend((self.tables.people_row(p) for p in rows), percent=self.PEOPLE_RATES)
 
     def save(self, target: BinaryIO) -> None:
+        sheets: dict[str, _SheetRows] = {}
         for table in self._tables:  # tables with no rows still get their sheet and header
             self._begun(table).finish()
-        self.book.filename = target  # (XlsxWriter writes the ZIP to a file object as well)
-        self.book.close()
+            sheets.update((f"xl/worksheets/sheet{s.sheet.index + 1}.xml", s) for s in table.sheets)
+        with tempfile.TemporaryFile() as spool:
+            self.book.filename = spool  # (XlsxWriter writes the ZIP to a file object as well)
+            self.book.close()
+            spool.seek(0)
+            with (
+                zipfile.ZipFile(spool) as written,
+                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book,
+            ):
+                for entry in written.infolist():
+                    content = written.read(entry)
+                    rows = sheets.pop(entry.filename, None)
+                    if rows is None:
+                        book.writestr(entry, content)
+                    else:
+                        with book.open(entry.filename, "w") as sheet:
+                            rows.into(content.decode("utf-8"), sheet)
+        if sheets:
+            raise RuntimeError(f"sheets not found in the workbook: {sorted(sheets)}")
 
     def _begun(self, table: _Table) -> _Table:
         """The table with its first sheet begun, after those of the tables before it."""
@@ -341,45 +360,78 @@ class XlsxExport:
 
 
 @dataclass(frozen=True)
-class _Formats:
-    bold: Format
-    time: Format
-    percent: Format
+class _Styles:
+    bold: Format  # the header's
+    time: int  # the style numbers of the rows' cells
+    percent: int
+
+
+class _SheetRows:
+    """A sheet's rows after its header, as the sheet's XML, in a temporary file until saved."""
+
+    def __init__(self, sheet: Worksheet, width: int) -> None:
+        self.sheet = sheet
+        self.rows = 1  # the header
+        self._last = xl_col_to_name(width - 1)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `into`)
+
+    def write(self, xml: str) -> None:
+        self._file.write(xml.encode("utf-8"))
+
+    def into(self, written: str, target: IO[bytes]) -> None:
+        """The sheet as XlsxWriter wrote it (its header the only row), with these rows after
+        the header, to `target`."""
+        head, tail = written.split("</sheetData>", 1)
+        head = _DIMENSION.sub(f'<dimension ref="A1:{self._last}{self.rows}"/>', head, count=1)
+        target.write(head.encode("utf-8"))
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, target, _COPY)
+        self._file.close()
+        target.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+_COPY = 1 << 20
 
 
 class _Table:
     """One table of the workbook, on as many sheets as it needs, each with the header."""
 
     def __init__(
-        self, book: Workbook, formats: _Formats, title: str, columns: Sequence[Column], rows: int
+        self, book: Workbook, styles: _Styles, title: str, columns: Sequence[Column], rows: int
     ) -> None:
-        self._book, self._formats, self._title = book, formats, title
+        self._book, self._styles, self._title = book, styles, title
         self._columns, self._limit = columns, rows
-        self._sheets = 0
-        self._sheet: Worksheet | None = None
-        self._rows = 0  # on the current sheet, its header included
+        self._letters = [xl_col_to_name(n) for n in range(len(columns))]
+        self.sheets: list[_SheetRows] = []
 
     def begin(self) -> None:
-        if self._sheet is None:
-            self._sheet = self._next_sheet()
+        if not self.sheets:
+            self._next_sheet()
 
-    def append(self, row: Row, percent: Container[int] = ()) -> None:
-        if self._rows == self._limit:
-            self.finish()
-            self._sheet = self._next_sheet()
-        assert self._sheet is not None, "begun"
-        _write(self._sheet, self._rows, row, self._formats, percent)
-        self._rows += 1
+    def extend(self, rows: Iterable[Row], percent: Container[int] = ()) -> None:
+        sheet = self.sheets[-1]
+        styles, letters = self._styles, self._letters
+        xml: list[str] = []
+        for row in rows:
+            if sheet.rows == self._limit:
+                sheet.write("".join(xml))
+                xml.clear()
+                self.finish()
+                sheet = self._next_sheet()
+            sheet.rows += 1
+            xml.append(_row_xml(sheet.rows, row, letters, styles, percent))
+        sheet.write("".join(xml))
 
     def finish(self) -> None:
         """The filter over the sheet's rows, now that they are all written."""
-        assert self._sheet is not None, "begun"
-        self._sheet.autofilter(0, 0, self._rows - 1, len(self._columns) - 1)
+        sheet = self.sheets[-1]
+        sheet.sheet.autofilter(0, 0, sheet.rows - 1, len(self._columns) - 1)
 
-    def _next_sheet(self) -> Worksheet:
-        self._sheets += 1
-        title = self._title if self._sheets == 1 else f"{self._title} ({self._sheets})"
-        if self._sheets > 1 and self._book.worksheets()[-1] is not self._sheet:
+    def _next_sheet(self) -> _SheetRows:
+        number = len(self.sheets) + 1
+        title = self._title if number == 1 else f"{self._title} ({number})"
+        if self.sheets and self._book.worksheets()[-1] is not self.sheets[-1].sheet:
             # Next to the sheet it continues, not after the tables that follow: those are
             # begun once this table is done.
             raise RuntimeError(f"{title}: a table goes on after the next one was begun")
@@ -391,36 +443,73 @@ class _Table:
             sheet.set_column_pixels(n, n, round(7 * width))
         sheet.freeze_panes(1, 0)  # the header stays in sight
         for n, column in enumerate(self._columns):
-            sheet.write_string(0, n, column.title, self._formats.bold)
-        self._rows = 1
-        return sheet
+            sheet.write_string(0, n, column.title, self._styles.bold)
+        rows = _SheetRows(sheet, len(self._columns))
+        self.sheets.append(rows)
+        return rows
 
 
-def _write(sheet: Worksheet, at: int, row: Row, formats: _Formats, percent: Container[int]) -> None:
-    """A row of cells. What people typed stays text: no formulas (`=…` is written as a
-    string), no characters XLSX forbids, at most the 32,767 characters a cell holds (cut
-    there). Times read `yyyy-mm-dd hh:mm`; rates, where asked, as percentages."""
+def _row_xml(
+    at: int, row: Row, letters: Sequence[str], styles: _Styles, percent: Container[int]
+) -> str:
+    """A row of the sheet, as XML. What people typed stays text: no formulas (`=…` is a
+    string), no characters XLSX forbids, at most the 32,767 characters a cell holds (cut there).
+    Times read `yyyy-mm-dd hh:mm`; rates, where asked, as percentages."""
+    xml = [f'<row r="{at}">']
     for n, value in enumerate(row):
         if isinstance(value, str):
-            if _ILLEGAL_CHARACTERS.search(value):
-                value = _ILLEGAL_CHARACTERS.sub("", value)
-            sheet.write_string(at, n, value)
+            if value:  # (an empty text is an empty cell)
+                xml.append(f'<c r="{letters[n]}{at}" t="inlineStr"><is>{_text(value)}</is></c>')
         elif value is None:
             continue
         elif isinstance(value, datetime):  # as its serial number, days since Excel's epoch
-            sheet.write_number(at, n, (value - _EXCEL_EPOCH) / _DAY, formats.time)
+            days = (value - _EXCEL_EPOCH) / _DAY
+            xml.append(f'<c r="{letters[n]}{at}" s="{styles.time}"><v>{days!r}</v></c>')
         elif isinstance(value, bool):
-            sheet.write_boolean(at, n, value)
-        elif isinstance(value, int | float):
-            rate = isinstance(value, float) and n in percent
-            sheet.write_number(at, n, value, formats.percent if rate else None)
+            xml.append(f'<c r="{letters[n]}{at}" t="b"><v>{value:d}</v></c>')
+        elif isinstance(value, int | float) and math.isfinite(value):
+            rate = f' s="{styles.percent}"' if isinstance(value, float) and n in percent else ""
+            xml.append(f'<c r="{letters[n]}{at}"{rate}><v>{value!r}</v></c>')
         else:
-            sheet.write_string(at, n, str(value))
+            xml.append(f'<c r="{letters[n]}{at}" t="inlineStr"><is>{_text(str(value))}</is></c>')
+    xml.append("</row>")
+    return "".join(xml)
 
 
+def _text(value: str) -> str:
+    """A cell's text as its `<t>` element."""
+    if _ILLEGAL_CHARACTERS.search(value):
+        value = _ILLEGAL_CHARACTERS.sub("", value)
+    if len(value) > MAX_TEXT // 2:  # (a character takes one or two of the 32,767)
+        value = _cut(value)
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:  # (a bare carriage return would be read as a line feed)
+        value = value.replace("\r", "&#13;")
+    if "_x" in value:  # text that reads like Excel's escape of a character stays as typed
+        value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<t xml:space="preserve">{value}</t>'
+    return f"<t>{value}</t>"
+
+
+def _cut(value: str) -> str:
+    """The text as long as a cell holds, counted as Excel counts (UTF-16 units)."""
+    encoded = value.encode("utf-16-le")
+    if len(encoded) <= 2 * MAX_TEXT:
+        return value
+    return encoded[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")  # no half a character
+
+
+MAX_TEXT = 32_767  # characters a cell holds
 # The control characters XLSX cannot hold, all but tab and the line breaks (as openpyxl, which
 # wrote the workbooks before, cleaned them).
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 0 (1900-based, with Excel's leap day 1900-02-29)
 _DAY = timedelta(days=1)
 
