@@ -256,11 +256,10 @@ MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
 
 
 # What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, a year of
-# 3,006,270 rows: the workbook 50.9 bytes a row, written by XlsxWriter, whose rows hold their text
-# in their cells (openpyxl's, with a table of the distinct texts, took 45.9; a month takes 51.6);
-# the zipped CSV files 11.7): rows × these tells before building whether a file can be sent
-# (`estimated_mb`).
-BYTES_PER_ROW = {False: 50.9, True: 11.7}  # as_csv
+# 3,006,270 rows: the workbook 51.3 bytes a row, its texts in their cells (openpyxl's workbook,
+# with a table of the distinct texts, took 45.9; a month takes 52.0); the zipped CSV files 11.7):
+# rows × these tells before building whether a file can be sent (`estimated_mb`).
+BYTES_PER_ROW = {False: 51.3, True: 11.7}  # as_csv
 SURELY_OVER = 1.15  # an estimate this far past the limit is refused; nearer, it is built
 
 
@@ -290,7 +289,9 @@ class XlsxExport:
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
-        self.book = xlsxwriter.Workbook()  # the file is given at `save`
+        # The file is given at `save`. In memory: what XlsxWriter writes is small (the rows are
+        # not in it), and no temporary file of it is left behind if the process is killed.
+        self.book = xlsxwriter.Workbook(options={"in_memory": True})
         bold = self.book.add_format({"bold": True})
         time = self.book.add_format({"num_format": TIME_FORMAT})
         percent = self.book.add_format({"num_format": "0.0%"})
