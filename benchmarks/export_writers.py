@@ -15,6 +15,8 @@ Each run measures three things:
 - reading: the issue and timeline batches read as the export reads them, and kept;
 - writing: those batches written into the file (rows built, cells written, the file saved);
 - whole: `write_export` as the export's process runs it, reading and writing in turn.
+Each in seconds of the clock and of CPU (this process's, all its threads): on a machine shared
+with other work, the CPU seconds move less.
 """
 
 from __future__ import annotations
@@ -89,23 +91,31 @@ async def measure(
         report = await reports.stats(deps, coordinator, reports.choose_period(deps, period))
         tables = Tables(t, deps.org, deps.zone, with_phones=True, now=report.at)
         read_s, write_s, whole_s = [], [], []
+        cpu: dict[str, list[float]] = {"read": [], "write": [], "whole": []}
         rows = size = 0
         for _ in range(runs):
             if not whole_only:  # (a year's rows, held, would take gigabytes)
-                started = time.perf_counter()
+                started, used = time.perf_counter(), time.process_time()
                 issues, events = await _read(deps, coordinator, report)
                 read_s.append(time.perf_counter() - started)
-                started = time.perf_counter()
+                cpu["read"].append(time.process_time() - used)
+                started, used = time.perf_counter(), time.process_time()
                 _write(tables, report, as_csv, issues, events)
                 write_s.append(time.perf_counter() - started)
+                cpu["write"].append(time.process_time() - used)
                 del issues, events
-                print(f"read {read_s[-1]:.2f} s, write {write_s[-1]:.2f} s", end=", ")
-            started = time.perf_counter()
+                print(
+                    f"read {read_s[-1]:.2f} s (CPU {cpu['read'][-1]:.2f}),"
+                    f" write {write_s[-1]:.2f} s (CPU {cpu['write'][-1]:.2f})",
+                    end=", ",
+                )
+            started, used = time.perf_counter(), time.process_time()
             with tempfile.TemporaryFile() as spool:
                 rows = await write_export(deps, coordinator, report, t, as_csv, spool)
                 size = spool.tell()
             whole_s.append(time.perf_counter() - started)
-            print(f"whole {whole_s[-1]:.2f} s")
+            cpu["whole"].append(time.process_time() - used)
+            print(f"whole {whole_s[-1]:.2f} s (CPU {cpu['whole'][-1]:.2f})")
         if profile is not None:  # the writing part alone, under cProfile
             issues, events = await _read(deps, coordinator, report)
             profiler = cProfile.Profile()
@@ -122,6 +132,7 @@ async def measure(
         "read_s": read_s,
         "write_s": write_s,
         "whole_s": whole_s,
+        "cpu_s": {name: [round(s, 2) for s in seconds] for name, seconds in cpu.items()},
         **(
             {}
             if whole_only
