@@ -346,7 +346,9 @@ class XlsxExport:
                     if rows is None:
                         book.writestr(entry, content)
                     else:
-                        with book.open(entry.filename, "w") as sheet:
+                        # A sheet past 2 GB (a million rows of long texts) needs ZIP64.
+                        large = rows.size() > _LARGE
+                        with book.open(entry.filename, "w", force_zip64=large) as sheet:
                             rows.into(content.decode("utf-8"), sheet)
         if sheets:
             raise RuntimeError(f"sheets not found in the workbook: {sorted(sheets)}")
@@ -379,6 +381,10 @@ class _SheetRows:
     def write(self, xml: str) -> None:
         self._file.write(xml.encode("utf-8"))
 
+    def size(self) -> int:
+        """The rows' bytes."""
+        return self._file.seek(0, io.SEEK_END)
+
     def into(self, written: str, target: IO[bytes]) -> None:
         """The sheet as XlsxWriter wrote it (its header the only row), with these rows after
         the header, to `target`."""
@@ -391,6 +397,7 @@ class _SheetRows:
         target.write(("</sheetData>" + tail).encode("utf-8"))
 
 
+_LARGE = 1 << 30  # bytes of rows: a sheet this large gets room for more than 2 GB (ZIP64)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _COPY = 1 << 20
 
