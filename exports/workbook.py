@@ -1,5 +1,5 @@
-"""Exports: an XLSX workbook (openpyxl, write-only, so memory stays flat however many rows),
-or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
+"""Exports: an XLSX workbook (XlsxWriter's, its rows written here as the sheets' XML, row by
+row, so memory stays flat however many rows), or the same tables as CSV files in a ZIP. Sheets: issues, timeline, metrics, people.
 `write_export` fills one from the use cases' batches."""
 
 from __future__ import annotations
@@ -7,22 +7,23 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import math
+import re
 import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, BinaryIO
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from casework.issues import EventKind, Source, Status, Verdict
 from casework.metrics import DepartmentMetrics, PersonLoad
@@ -65,6 +66,14 @@ class Tables:
         self, t: Texts, org: Organisation, zone: ZoneInfo, with_phones: bool, now: datetime
     ) -> None:
         self.t, self.org, self.zone, self.with_phones, self.now = t, org, zone, with_phones, now
+        # Each name looked up once an export, not once a row (a month's timeline: 200,000).
+        self._status = _Names(lambda code: status_name(Status(code), t))
+        self._category = _Names(lambda code: category_name(code, org, t))
+        self._department = _Names(lambda code: department_name(code, org, t))
+        self._source = _Names(lambda code: source_name(Source(code), t))
+        self._step = _Names(lambda code: event_kind_name(EventKind(code), t))
+        self._verdict = _Names(lambda code: verdict_name(Verdict(code), t))
+        self._yes, self._no = t._("yes"), t._("no")
 
     def issue_columns(self) -> Sequence[Column]:
         t = self.t
@@ -90,14 +99,14 @@ class Tables:
         return columns
 
     def issue_row(self, issue: ExportIssue) -> Row:
-        t, org = self.t, self.org
+        t = self.t
         row: list[object] = [
             issue.number,
-            status_name(Status(issue.status), t),
-            category_name(issue.category, org, t),
-            department_name(issue.department, org, t),
+            self._status[issue.status],
+            self._category[issue.category],
+            self._department[issue.department],
             self._yes_no(issue.urgent),
-            source_name(Source(issue.source), t),
+            self._source[issue.source],
             issue.description,
             issue.address,
             issue.latitude,
@@ -120,7 +129,7 @@ class Tables:
             issue.resolution,
             issue.resolution_photos if issue.resolved_at is not None else None,
             issue.reopen_count,
-            verdict_name(Verdict(issue.callback), t) if issue.callback else None,
+            self._verdict[issue.callback] if issue.callback else None,
         ]
 
     def event_columns(self) -> Sequence[Column]:
@@ -132,16 +141,15 @@ class Tables:
         ]  # fmt: skip
 
     def event_row(self, event: ExportEvent) -> Row:
-        t = self.t
         return [
             event.number,
             self._local(event.at),
             event.actor,
-            event_kind_name(EventKind(event.kind), t),
-            department_name(event.department, self.org, t) if event.department else None,
+            self._step[event.kind],
+            self._department[event.department] if event.department else None,
             event.text,
             event.photos or None,
-            verdict_name(Verdict(event.verdict), t) if event.verdict else None,
+            self._verdict[event.verdict] if event.verdict else None,
         ]
 
     def metrics_columns(self) -> Sequence[Column]:
@@ -229,16 +237,29 @@ class Tables:
         return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
 
     def _yes_no(self, value: bool) -> str:
-        return self.t._("yes") if value else self.t._("no")
+        return self._yes if value else self._no
+
+
+class _Names(dict[str, str]):
+    """Names by their code, each found once by `name` when first asked for."""
+
+    def __init__(self, name: Callable[[str], str]) -> None:
+        super().__init__()
+        self._name = name
+
+    def __missing__(self, code: str) -> str:
+        self[code] = found = self._name(code)
+        return found
 
 
 MAX_ROWS = 1_048_576  # rows an XLSX sheet can hold, its header included
 
 
-# What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, 3,006,590 rows
-# of a year: the workbook 45.9 bytes a row, the zipped CSV files 11.7): rows × these tells
-# before building whether a file can be sent (`estimated_mb`).
-BYTES_PER_ROW = {False: 46.0, True: 11.7}  # as_csv
+# What a row takes in the file, measured on the benchmark's city (BENCHMARKS.md, a year of
+# 3,006,270 rows: the workbook 51.3 bytes a row, its texts in their cells (openpyxl's workbook,
+# with a table of the distinct texts, took 45.9; a month takes 52.0); the zipped CSV files 11.7):
+# rows × these tells before building whether a file can be sent (`estimated_mb`).
+BYTES_PER_ROW = {False: 51.3, True: 11.7}  # as_csv
 SURELY_OVER = 1.15  # an estimate this far past the limit is refused; nearer, it is built
 
 
@@ -250,113 +271,269 @@ def estimated_mb(rows: int, as_csv: bool) -> float:
 
 
 class XlsxExport:
-    """A write-only workbook, filled sheet by sheet in batches. A table longer than a sheet
-    can hold (a year's timeline in a big city) goes on in "Timeline (2)" and so on. Each sheet
-    has its columns' widths, its header row frozen and a filter on it, and times as
-    `yyyy-mm-dd hh:mm`."""
+    """A workbook filled table by table in batches, memory flat however many rows. A table
+    longer than a sheet can hold (a year's timeline in a big city) goes on in "Timeline (2)" and
+    so on. Each sheet has its columns' widths, its header row bold and frozen with a filter on
+    it, and times as `yyyy-mm-dd hh:mm`.
+
+    XlsxWriter writes the workbook: its sheets with their headers, widths, panes and filters,
+    the styles, and the files that tie them together. The rows, the bulk of it, are written here
+    as the sheets' XML, each row one string, into a temporary file per sheet, and put into the
+    sheets when the workbook is saved: written cell by cell through XlsxWriter (in its
+    constant-memory mode), a month at a million issues took 12 s instead of 3 (BENCHMARKS.md, "A
+    month's export"). The tables are filled in their order (issues, timeline, metrics, people),
+    as `write_export` fills them: the sheets stand in the order begun."""
 
     RATE_COLUMNS = range(3, 13)  # the rates, shown as percentages (after the rank and score)
     PEOPLE_RATES = (7, 9)  # a person's complaint and praise rates
 
     def __init__(self, tables: Tables, rows_per_sheet: int = MAX_ROWS) -> None:
         self.tables = tables
-        self.book = Workbook(write_only=True)
+        # The file is given at `save`. In memory: what XlsxWriter writes is small (the rows are
+        # not in it), and no temporary file of it is left behind if the process is killed.
+        self.book = xlsxwriter.Workbook(options={"in_memory": True})
+        bold = self.book.add_format({"bold": True})
+        time = self.book.add_format({"num_format": TIME_FORMAT})
+        percent = self.book.add_format({"num_format": "0.0%"})
+        # The rows' cells name their style by its number in the file: XlsxWriter numbers a
+        # style when a cell of its own first uses it, so these two are numbered now.
+        styles = _Styles(bold, time=time._get_xf_index(), percent=percent._get_xf_index())
         t = tables.t
-        self.issues = _Table(self.book, t._("Issues"), tables.issue_columns(), rows_per_sheet)
-        self.timeline = _Table(self.book, t._("Timeline"), tables.event_columns(), rows_per_sheet)
-        self.metrics = _Table(self.book, t._("Metrics"), tables.metrics_columns(), rows_per_sheet)
-        self.people = _Table(self.book, t._("People"), tables.people_columns(), rows_per_sheet)
+        self._tables = [
+            _Table(self.book, styles, title, columns, rows_per_sheet)
+            for title, columns in (
+                (t._("Issues"), tables.issue_columns()),
+                (t._("Timeline"), tables.event_columns()),
+                (t._("Metrics"), tables.metrics_columns()),
+                (t._("People"), tables.people_columns()),
+            )
+        ]
+        self.issues, self.timeline, self.metrics, self.people = self._tables
 
     def add_issues(self, rows: Iterable[ExportIssue]) -> None:
-        for issue in rows:
-            self.issues.append(self.tables.issue_row(issue))
+        issue_row = self.tables.issue_row
+        self._begun(self.issues).extend(issue_row(issue) for issue in rows)
 
     def add_events(self, rows: Iterable[ExportEvent]) -> None:
-        for event in rows:
-            self.timeline.append(self.tables.event_row(event))
+        event_row = self.tables.event_row
+        self._begun(self.timeline).extend(event_row(event) for event in rows)
 
     def add_metrics(self, rows: Iterable[DepartmentMetrics]) -> None:
         """The departments as ranked, best first."""
-        for row in self.tables.metrics_rows(rows):
-            self.metrics.append(row, percent=self.RATE_COLUMNS)
+        table = self._begun(self.metrics)
+        table.extend(self.tables.metrics_rows(rows), percent=self.RATE_COLUMNS)
 
     def add_people(self, rows: Iterable[PersonLoad]) -> None:
-        for person in rows:
-            self.people.append(self.tables.people_row(person), percent=self.PEOPLE_RATES)
+        table = self._begun(self.people)
+        table.extend((self.tables.people_row(p) for p in rows), percent=self.PEOPLE_RATES)
 
     def save(self, target: BinaryIO) -> None:
-        for table in (self.issues, self.timeline, self.metrics, self.people):
-            table.finish()
-        self.book.save(target)
+        sheets: dict[str, _SheetRows] = {}
+        for table in self._tables:  # tables with no rows still get their sheet and header
+            self._begun(table).finish()
+            sheets.update((f"xl/worksheets/sheet{s.sheet.index + 1}.xml", s) for s in table.sheets)
+        with tempfile.TemporaryFile() as spool:
+            self.book.filename = spool  # (XlsxWriter writes the ZIP to a file object as well)
+            self.book.close()
+            spool.seek(0)
+            with (
+                zipfile.ZipFile(spool) as written,
+                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book,
+            ):
+                for entry in written.infolist():
+                    content = written.read(entry)
+                    rows = sheets.pop(entry.filename, None)
+                    if rows is None:
+                        book.writestr(entry, content)
+                    else:
+                        # A sheet past 2 GB (a million rows of long texts) needs ZIP64.
+                        large = rows.size() > _LARGE
+                        with book.open(entry.filename, "w", force_zip64=large) as sheet:
+                            rows.into(content.decode("utf-8"), sheet)
+        if sheets:
+            raise RuntimeError(f"sheets not found in the workbook: {sorted(sheets)}")
+
+    def _begun(self, table: _Table) -> _Table:
+        """The table with its first sheet begun, after those of the tables before it."""
+        for each in self._tables:
+            each.begin()
+            if each is table:
+                break
+        return table
+
+
+@dataclass(frozen=True)
+class _Styles:
+    bold: Format  # the header's
+    time: int  # the style numbers of the rows' cells
+    percent: int
+
+
+class _SheetRows:
+    """A sheet's rows after its header, as the sheet's XML, in a temporary file until saved."""
+
+    def __init__(self, sheet: Worksheet, width: int) -> None:
+        self.sheet = sheet
+        self.rows = 1  # the header
+        self._last = xl_col_to_name(width - 1)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `into`)
+
+    def write(self, xml: str) -> None:
+        self._file.write(xml.encode("utf-8"))
+
+    def size(self) -> int:
+        """The rows' bytes."""
+        return self._file.seek(0, io.SEEK_END)
+
+    def into(self, written: str, target: IO[bytes]) -> None:
+        """The sheet as XlsxWriter wrote it (its header the only row), with these rows after
+        the header, to `target`."""
+        head, tail = written.split("</sheetData>", 1)
+        head = _DIMENSION.sub(f'<dimension ref="A1:{self._last}{self.rows}"/>', head, count=1)
+        target.write(head.encode("utf-8"))
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, target, _COPY)
+        self._file.close()
+        target.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+_LARGE = 1 << 30  # bytes of rows: a sheet this large gets room for more than 2 GB (ZIP64)
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+_COPY = 1 << 20
 
 
 class _Table:
     """One table of the workbook, on as many sheets as it needs, each with the header."""
 
-    def __init__(self, book: Workbook, title: str, columns: Sequence[Column], rows: int) -> None:
-        self._book, self._title, self._columns, self._limit = book, title, columns, rows
-        self._sheets = 0
-        self._sheet = self._next_sheet()
+    def __init__(
+        self, book: Workbook, styles: _Styles, title: str, columns: Sequence[Column], rows: int
+    ) -> None:
+        self._book, self._styles, self._title = book, styles, title
+        self._columns, self._limit = columns, rows
+        self._letters = [xl_col_to_name(n) for n in range(len(columns))]
+        self.sheets: list[_SheetRows] = []
 
-    def append(self, row: Row, percent: Container[int] = ()) -> None:
-        if self._rows == self._limit:
-            self.finish()
-            self._sheet = self._next_sheet()
-        self._sheet.append(self._safe(row, percent))
-        self._rows += 1
+    def begin(self) -> None:
+        if not self.sheets:
+            self._next_sheet()
+
+    def extend(self, rows: Iterable[Row], percent: Container[int] = ()) -> None:
+        sheet = self.sheets[-1]
+        styles, letters = self._styles, self._letters
+        xml: list[str] = []
+        for row in rows:
+            if sheet.rows == self._limit:
+                sheet.write("".join(xml))
+                xml.clear()
+                self.finish()
+                sheet = self._next_sheet()
+            sheet.rows += 1
+            xml.append(_row_xml(sheet.rows, row, letters, styles, percent))
+        sheet.write("".join(xml))
 
     def finish(self) -> None:
-        """The filter over the sheet's rows, now that they are all written (a write-only
-        sheet writes it last)."""
-        last = get_column_letter(len(self._columns))
-        # (openpyxl's write-only sheet has the filter and the widths, its type stubs do not.)
-        self._sheet.auto_filter.ref = f"A1:{last}{self._rows}"  # type: ignore[attr-defined]
+        """The filter over the sheet's rows, now that they are all written."""
+        sheet = self.sheets[-1]
+        sheet.sheet.autofilter(0, 0, sheet.rows - 1, len(self._columns) - 1)
 
-    def _next_sheet(self) -> WriteOnlyWorksheet:
-        self._sheets += 1
-        title = self._title if self._sheets == 1 else f"{self._title} ({self._sheets})"
-        # Next to the sheet it continues, not after the tables that follow.
-        index = self._book.sheetnames.index(self._sheet.title) + 1 if self._sheets > 1 else None
-        sheet: WriteOnlyWorksheet = self._book.create_sheet(title, index)
-        # A write-only sheet takes its widths and frozen panes before its first row.
-        for n, column in enumerate(self._columns, 1):
+    def _next_sheet(self) -> _SheetRows:
+        number = len(self.sheets) + 1
+        title = self._title if number == 1 else f"{self._title} ({number})"
+        if self.sheets and self._book.worksheets()[-1] is not self.sheets[-1].sheet:
+            # Next to the sheet it continues, not after the tables that follow: those are
+            # begun once this table is done.
+            raise RuntimeError(f"{title}: a table goes on after the next one was begun")
+        sheet: Worksheet = self._book.add_worksheet(title, worksheet_class=_Sheet)
+        for n, column in enumerate(self._columns):
             width = max(column.width, _display_width(column.title) + 4)  # + the filter's button
-            sheet.column_dimensions[get_column_letter(n)].width = width  # type: ignore[attr-defined]
-        sheet.freeze_panes = "A2"  # the header stays in sight
-        bold = []
-        for column in self._columns:
-            cell = WriteOnlyCell(sheet, value=column.title)
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
-        self._rows = 1
-        return sheet
+            # In pixels, 7 a character: the file then records the width as it is here.
+            # (`set_column` would add the cell's padding to it.)
+            sheet.set_column_pixels(n, n, round(7 * width))
+        sheet.freeze_panes(1, 0)  # the header stays in sight
+        for n, column in enumerate(self._columns):
+            sheet.write_string(0, n, column.title, self._styles.bold)
+        rows = _SheetRows(sheet, len(self._columns))
+        self.sheets.append(rows)
+        return rows
 
-    def _safe(self, row: Row, percent: Container[int]) -> list[object]:
-        """What people typed stays text: no formulas (`=…`), no characters XLSX forbids.
-        Times read `yyyy-mm-dd hh:mm`."""
-        cells: list[object] = []
-        for n, value in enumerate(row):
-            if isinstance(value, str):
-                if ILLEGAL_CHARACTERS_RE.search(value):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if value.startswith("="):  # openpyxl would write it as a formula
-                    cell = WriteOnlyCell(self._sheet, value=value)
-                    cell.data_type = "s"
-                    cells.append(cell)
-                    continue
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = TIME_FORMAT
-                cells.append(cell)
-                continue
-            elif n in percent and isinstance(value, float):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = "0.0%"
-                cells.append(cell)
-                continue
-            cells.append(value)
-        return cells
+
+def _row_xml(
+    at: int, row: Row, letters: Sequence[str], styles: _Styles, percent: Container[int]
+) -> str:
+    """A row of the sheet, as XML. What people typed stays text: no formulas (`=…` is a
+    string), no characters XLSX forbids, at most the 32,767 characters a cell holds (cut there).
+    Times read `yyyy-mm-dd hh:mm`; rates, where asked, as percentages."""
+    xml = [f'<row r="{at}">']
+    for n, value in enumerate(row):
+        if isinstance(value, str):
+            if value:  # (an empty text is an empty cell)
+                xml.append(f'<c r="{letters[n]}{at}" t="inlineStr"><is>{_text(value)}</is></c>')
+        elif value is None:
+            continue
+        elif isinstance(value, datetime):  # as its serial number, days since Excel's epoch
+            days = (value - _EXCEL_EPOCH) / _DAY
+            xml.append(f'<c r="{letters[n]}{at}" s="{styles.time}"><v>{days!r}</v></c>')
+        elif isinstance(value, bool):
+            xml.append(f'<c r="{letters[n]}{at}" t="b"><v>{value:d}</v></c>')
+        elif isinstance(value, int | float) and math.isfinite(value):
+            rate = f' s="{styles.percent}"' if isinstance(value, float) and n in percent else ""
+            xml.append(f'<c r="{letters[n]}{at}"{rate}><v>{value!r}</v></c>')
+        else:
+            xml.append(f'<c r="{letters[n]}{at}" t="inlineStr"><is>{_text(str(value))}</is></c>')
+    xml.append("</row>")
+    return "".join(xml)
+
+
+def _text(value: str) -> str:
+    """A cell's text as its `<t>` element."""
+    if _ILLEGAL_CHARACTERS.search(value):
+        value = _ILLEGAL_CHARACTERS.sub("", value)
+    if len(value) > MAX_TEXT // 2:  # (a character takes one or two of the 32,767)
+        value = _cut(value)
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:  # (a bare carriage return would be read as a line feed)
+        value = value.replace("\r", "&#13;")
+    if "_x" in value:  # text that reads like Excel's escape of a character stays as typed
+        value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<t xml:space="preserve">{value}</t>'
+    return f"<t>{value}</t>"
+
+
+def _cut(value: str) -> str:
+    """The text as long as a cell holds, counted as Excel counts (UTF-16 units)."""
+    encoded = value.encode("utf-16-le")
+    if len(encoded) <= 2 * MAX_TEXT:
+        return value
+    return encoded[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")  # no half a character
+
+
+MAX_TEXT = 32_767  # characters a cell holds
+# The control characters XLSX cannot hold, all but tab and the line breaks (as openpyxl, which
+# wrote the workbooks before, cleaned them).
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 0 (1900-based, with Excel's leap day 1900-02-29)
+_DAY = timedelta(days=1)
+
+
+class _Sheet(Worksheet):  # type: ignore[misc]  # (XlsxWriter has no type hints)
+    """A sheet that records each column's width on its own: XlsxWriter would record columns of
+    the same width side by side as one range, and a program reading the file by column (openpyxl
+    does) would find the width on the range's first column only."""
+
+    def _write_cols(self) -> None:
+        if not self.col_info:
+            return
+        self._xml_start_tag("cols")
+        for column in sorted(self.col_info):
+            self._write_col_info(column, column, self.col_info[column])
+        self._xml_end_tag("cols")
 
 
 def _display_width(text: str) -> int:

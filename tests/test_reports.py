@@ -589,6 +589,31 @@ def test_a_timeline_longer_than_a_sheet_goes_on_in_the_next_sheet() -> None:
     assert {filtered[name].freeze_panes for name in book.sheetnames[1:4]} == {"A2"}
 
 
+def test_typed_text_reads_back_as_typed_and_is_cut_at_32767_characters() -> None:
+    org = load_organisation(TEST_ORG)
+    at = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    tables = Tables(texts("zh"), org, ZoneInfo("Asia/Shanghai"), with_phones=False, now=at)
+    export = XlsxExport(tables)
+    long = "路面塌陷" * 10_000  # 40,000 characters: more than Excel shows in a cell
+    typed = [long, "第一行\n第二行\t完\x01", " <b>井盖</b> & 路灯\r\n ", "1 < 2 > 0 &amp;"]
+    export.add_events(
+        [
+            ExportEvent(n, "2611-0001", at, "陈建国", "note", None, text, None)
+            for n, text in enumerate(typed)
+        ]
+    )
+    spool = io.BytesIO()
+    export.save(spool)
+
+    timeline = load_workbook(spool)["办理记录"]
+    assert timeline["F2"].value == long[:32_767]
+    assert timeline["F3"].value == "第一行\n第二行\t完"  # a control character XLSX forbids dropped
+    assert timeline["F4"].value == " <b>井盖</b> & 路灯\r\n "
+    assert timeline["F5"].value == "1 < 2 > 0 &amp;"
+    assert timeline["B2"].value == datetime(2026, 11, 25, 9, 0)
+    assert timeline["B2"].number_format == "yyyy-mm-dd hh:mm"
+
+
 async def test_the_weekly_ranking_goes_to_the_coordinators_on_monday_morning(
     bot: Harness,
     worker: EmulatedUser,
