@@ -78,7 +78,7 @@ async def seed(database: Path, issues: int) -> list[str]:
     assert worker is not None
     numbers = []
     for n in range(issues):
-        draft, _ = await intake.start(deps, worker, 1001, description=f"第{n}盏路灯不亮")
+        draft = (await intake.start(deps, worker, 1001, description=f"第{n}盏路灯不亮")).draft
         await intake.update(
             deps,
             worker,
