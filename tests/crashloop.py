@@ -7,11 +7,12 @@ fake Bot API, lets it work for a random moment while a head keeps writing notes 
 kills it. Meanwhile a worker takes steps that answer a question waiting for their words, over
 and over: presses 💬 Note on an issue (the question waits), sends a photo whose caption is the
 note; presses it again and types the note; presses it again, then sends `/new` (the question
-put aside, a draft started), then `/cancel` (the draft dropped). After every kill the database
-must pass `PRAGMA integrity_check`, and the worker's state must be what the last of their
-updates marked handled left (a question waiting after a press, a draft after `/new`, neither
-after a note or `/cancel`; each note marked handled on the timeline). At the end the bot runs
-until it has handled everything, and then:
+put aside, a draft started), then `/cancel` (the draft dropped); in about half the rounds what
+the bot sends the worker hangs until the kill. After every kill the database must pass
+`PRAGMA integrity_check`, and the worker's state must be what the last of their updates marked
+handled left (a question waiting after a press, a draft after `/new`, neither after a note or
+`/cancel`; each note marked handled on the timeline). At the end the bot runs until it has
+handled everything, and then:
 
 - no update was applied twice (each note, sent once, is on the timeline at most once);
 - every change that was saved has all its messages delivered;
@@ -28,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import signal
@@ -225,6 +227,11 @@ class Asker:
         return (asked, drafts) != (int(what == "ask"), int(what == "new"))
 
 
+def called_since(api: BotApiEmulator, calls: int) -> bool:
+    """Whether the bot has called the Bot API since it had made `calls` calls."""
+    return len(api.calls) > calls
+
+
 NOTES = "SELECT text FROM issue_events WHERE kind = 'note'"
 
 
@@ -278,10 +285,23 @@ async def _loop(
     asking = asyncio.create_task(asker.run(random.Random(luck.random())))
     try:
         for _ in range(rounds):
+            # Every other round or so, what the bot sends the worker hangs (a slow network) until
+            # the kill: the worker's step is then killed at its first reply, after its commit.
+            slow = api.hold(ASKER) if luck.random() < 0.5 else None
+            calls = len(api.calls)
             bot = await start(api, workdir, database)
-            await asyncio.sleep(luck.uniform(0.3, 1.2))  # a random moment of its work
-            bot.send_signal(signal.SIGKILL)
+            # A random moment of its work: counted from its first call to the Bot API (a
+            # second or more after it was started, on a busy machine; counted from the start,
+            # nearly every kill came before it handled anything).
+            try:
+                await api.wait_until(functools.partial(called_since, api, calls), 60)
+                await asyncio.sleep(luck.uniform(0.3, 1.2))
+            finally:
+                bot.send_signal(signal.SIGKILL)
             await bot.wait()
+            if slow is not None:
+                del api.holds[ASKER]
+                slow.set()  # what the killed bot had sent arrives (the worker's chat is not counted)
             if query(database, "PRAGMA integrity_check") != [("ok",)]:
                 integrity_failures += 1
             unlike += asker.unlike_the_last_step(database)
@@ -302,11 +322,12 @@ async def _loop(
     bot = await start(api, workdir, database)
     try:
         # The head typed faster than one person's steps are taken (each its own commit on
-        # disk): after many rounds the bot has thousands of them to catch up on.
+        # disk): after many rounds the bot has thousands of them to catch up on (at 20 a
+        # second at least, on a busy machine).
         await eventually(
             database,
             f"SELECT max(update_id) >= {last_update} FROM processed_updates",
-            timeout=max(120.0, 3.0 * rounds),
+            timeout=max(120.0, 3.0 * rounds, last_update / 20),
         )
         await eventually(
             database,
