@@ -194,7 +194,7 @@ class Asker:
                     case _:
                         update_id = await worker.send("/cancel")
                 self.sent.append((update_id, what, cycle))
-                await asyncio.sleep(luck.uniform(0.01, 0.06))
+                await asyncio.sleep(luck.uniform(0.03, 0.15))  # slower than the head
             cycle += 1
 
     def unlike_the_last_step(self, database: Path) -> bool:
@@ -329,10 +329,15 @@ async def _loop(
             f"SELECT max(update_id) >= {last_update} FROM processed_updates",
             timeout=max(120.0, 3.0 * rounds, last_update / 20),
         )
+        # Then the messages queued: the cards' refreshes go before some of them.
+        [(waiting,)] = query(
+            database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        )
         await eventually(
             database,
             f"SELECT count(*) = 0 FROM outbox WHERE kind IN {MESSAGE_KINDS}"
             " AND sent_at IS NULL AND failed_at IS NULL",
+            timeout=max(120.0, waiting / 20),
         )
     except BaseException:  # never left running on its own: it would keep the database busy
         bot.kill()
