@@ -53,11 +53,12 @@ async def on_photo(update: Update, context: BotContext) -> None:
     card = await _replied_card(message, context)
     words = prompt is not None and prompt.awaits_words
     if prompt is not None and words and (card is None or card.issue_id == prompt.issue_id):
-        # Refused while a reason is asked: a reason takes words.
-        await issues.add_prompt_photo(context.deps, context.staff, file_id)
+        # Refused while a reason is asked: a reason takes words. With a caption, the photo is
+        # kept and the step taken in one transaction.
         if caption.strip():
-            await _answer_prompt(message, context, caption)
+            await _answer_prompt(message, context, caption, (file_id,))
         else:
+            await issues.add_prompt_photo(context.deps, context.staff, file_id)
             await message.reply_text(context.t._("Photo kept. Now write the text, please."))
         return
     if card is not None:  # a reply to an issue's card: a note on that issue
@@ -71,7 +72,8 @@ async def on_photo(update: Update, context: BotContext) -> None:
                 )
             )
         return
-    draft = await _draft(update, context)
+    # An expired draft is told, and replaced by the new one in its transaction (`intake.start`).
+    draft = await _draft(update, context, drop_expired=False)
     if draft is not None:
         await new_issue.on_photo(update, context, draft)
         return
@@ -114,10 +116,13 @@ async def cancel(update: Update, context: BotContext) -> None:
         await message.reply_text(t._("There is nothing to cancel."))
 
 
-async def _answer_prompt(message: Message, context: BotContext, text: str) -> None:
-    """The words a step was waiting for: take the step, then show the card as it is now."""
+async def _answer_prompt(
+    message: Message, context: BotContext, text: str, photos: tuple[str, ...] = ()
+) -> None:
+    """The words a step was waiting for (with a photo, if they were its caption): take the
+    step, then show the card as it is now."""
     t = context.t
-    taken = await issues.answer(context.deps, context.staff, text)
+    taken = await issues.answer(context.deps, context.staff, text, photos)
     done = Html("✓ " + steps.done(taken.action, t, taken.event, taken.issue))
     if taken.card is None:  # moved out of the person's reach (transferred away)
         await message.reply_html(Html(done + " " + taken.issue.number))
@@ -141,9 +146,9 @@ async def _replied_card(message: Message, context: BotContext) -> Card | None:
     return await delivery.card_at(context.deps, message.chat.id, replied.message_id)
 
 
-async def _draft(update: Update, context: BotContext) -> Draft | None:
+async def _draft(update: Update, context: BotContext, *, drop_expired: bool = True) -> Draft | None:
     try:
-        return await intake.current(context.deps, context.staff)
+        return await intake.current(context.deps, context.staff, drop_expired=drop_expired)
     except errors.DraftExpired as refusal:  # told; the message is then taken as if none was open
         await refusals.answer(update, context, refusal)
         return None

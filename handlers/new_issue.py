@@ -32,7 +32,7 @@ from casework.intake import (
 )
 from casework.issues import Source
 from casework.nearby import Nearby
-from casework.services import intake, issues
+from casework.services import intake
 from handlers.context import BotContext
 from handlers.refusals import answer
 from handlers.showing import edit_markup, edit_text
@@ -48,29 +48,41 @@ REPLY_KEYBOARD_STEPS = {Step.LOCATION, Step.PHOTOS, Step.CITIZEN_NAME, Step.CITI
 
 
 async def new_issue(update: Update, context: BotContext) -> None:
-    """`/new [description]`: start a draft, or pick up the unfinished one."""
+    """`/new [description]`: start a draft, or pick up the unfinished one. A question waiting
+    for the person's words is put aside (their next words go to the draft), in the same
+    transaction."""
     message = update.effective_message
     assert message is not None and update.effective_chat is not None
-    if await issues.put_prompt_aside(context.deps, context.staff):
+    words = (message.text or "").split(maxsplit=1)  # the text after /new, lines kept
+    text = words[1].strip() if len(words) > 1 else None
+    await _start(message, context, description=text or None, put_prompt_aside=True)
+
+
+async def _start(
+    message: Message,
+    context: BotContext,
+    description: str | None = None,
+    photo: str | None = None,
+    *,
+    put_prompt_aside: bool = False,
+) -> None:
+    t = context.t
+    started = await intake.start(
+        context.deps,
+        context.staff,
+        message.chat.id,
+        description,
+        photo,
+        put_prompt_aside=put_prompt_aside,
+    )
+    if started.prompt_put_aside:
         await message.reply_text(
-            context.t._(
+            t._(
                 "The step you had started on another issue was cancelled; nothing was changed "
                 "there. Press its button again when you are ready."
             )
         )
-    words = (message.text or "").split(maxsplit=1)  # the text after /new, lines kept
-    text = words[1].strip() if len(words) > 1 else None
-    await _start(message, context, description=text or None)
-
-
-async def _start(
-    message: Message, context: BotContext, description: str | None = None, photo: str | None = None
-) -> None:
-    t = context.t
-    draft, resumed = await intake.start(
-        context.deps, context.staff, message.chat.id, description, photo
-    )
-    if resumed:
+    if started.resumed:
         await message.reply_text(
             t._("You have an unfinished issue; let us carry on with it. /cancel drops it.")
         )
@@ -81,7 +93,7 @@ async def _start(
                     text=_shortened(description) if description else t._("a photo"),
                 )
             )
-    await ask(message, context, draft)
+    await ask(message, context, started.draft)
 
 
 def _shortened(text: str, limit: int = 200) -> str:

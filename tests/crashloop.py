@@ -4,16 +4,23 @@
 
 The suite runs a short version (tests/test_crash.py). Each round starts the bot against the
 fake Bot API, lets it work for a random moment while a head keeps writing notes on issues, then
-kills it. After every kill the database must pass `PRAGMA integrity_check`. At the end the bot
-runs until it has handled everything, and then:
+kills it. Meanwhile a worker takes steps that answer a question waiting for their words, over
+and over: presses 💬 Note on an issue (the question waits), sends a photo whose caption is the
+note; presses it again and types the note; presses it again, then sends `/new` (the question
+put aside, a draft started), then `/cancel` (the draft dropped); in about half the rounds what
+the bot sends the worker hangs until the kill. After every kill the database must pass
+`PRAGMA integrity_check`, and the worker's state must be what the last of their updates marked
+handled left (a question waiting after a press, a draft after `/new`, neither after a note or
+`/cancel`; each note marked handled on the timeline). At the end the bot runs until it has
+handled everything, and then:
 
 - no update was applied twice (each note, sent once, is on the timeline at most once);
 - every change that was saved has all its messages delivered;
 - a message arrived twice only if it was in flight (marked attempted, not yet sent) at a kill.
 
-- no update was lost: each note sent is on the timeline (an update is marked handled in the
-  transaction of the change it causes: killed before that commit, it is handled again after
-  the restart; after it, never again).
+- no update was lost: each note sent (the head's, and the worker's with a photo or typed) is
+  on the timeline (an update is marked handled in the transaction of the change it causes:
+  killed before that commit, it is handled again after the restart; after it, never again).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import signal
@@ -40,12 +48,15 @@ from casework.services import Deps, intake
 from casework.services.access import sync_organisation
 from config.org import load_organisation
 from emulator import BotApiEmulator, EmulatedUser
+from emulator.server import BotMessage
 from storage.sqlite.store import SqliteStore
 from tests.harness import TEST_ORG, FakeClock
 
 BOT = Path(__file__).parent.parent / "bot.py"
 KNOWN_CHATS = (1001, 2001, 2002, 2003, 3001, 9001, -1001)  # the roster, and the roads group
-MESSAGE_KINDS = "('event', 'reminder', 'notice', 'digest', 'report')"
+# A note's photos go as a message of their own (one photo each here: one message).
+MESSAGE_KINDS = "('event', 'reminder', 'notice', 'digest', 'report', 'photos')"
+ASKER = 1001  # the worker whose steps answer a waiting question (the roster's worker)
 
 
 @dataclasses.dataclass
@@ -61,6 +72,17 @@ class Report:
     could_repeat: int
     undelivered: int
     integrity_failures: int
+    # The worker's steps that answer a waiting question (`Asker`).
+    photo_notes_sent: int
+    photo_notes_lost: int
+    photo_notes_applied_twice: int
+    typed_notes_sent: int
+    typed_notes_lost: int
+    typed_notes_applied_twice: int
+    new_while_asked_sent: int
+    # Kills after which the worker's state was not what their last update marked handled left
+    # (a step marked handled and lost, or half applied).
+    states_unlike_the_last_step: int
 
     def __str__(self) -> str:
         return "\n".join(f"{f.name}: {getattr(self, f.name)}" for f in dataclasses.fields(self))
@@ -78,7 +100,7 @@ async def seed(database: Path, issues: int) -> list[str]:
     assert worker is not None
     numbers = []
     for n in range(issues):
-        draft, _ = await intake.start(deps, worker, 1001, description=f"第{n}盏路灯不亮")
+        draft = (await intake.start(deps, worker, 1001, description=f"第{n}盏路灯不亮")).draft
         await intake.update(
             deps,
             worker,
@@ -129,6 +151,102 @@ async def eventually(database: Path, sql: str, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@dataclasses.dataclass
+class Asker:
+    """The worker's steps that answer a question waiting for their words, each sent once, in
+    cycles: ("ask", "photo", "ask", "typed", "ask", "new", "cancel")."""
+
+    api: BotApiEmulator
+    issue_ids: list[int]
+    sent: list[tuple[int, str, int]] = dataclasses.field(default_factory=list)  # id, what, cycle
+    staff_id: int = 0
+
+    CYCLE = ("ask", "photo", "ask", "typed", "ask", "new", "cancel")
+
+    async def run(self, luck: random.Random) -> None:
+        worker = EmulatedUser(self.api, ASKER, "王芳")
+        pressed_on = BotMessage(chat_id=ASKER, message_id=1, kind="text", text="")
+        cycle = 0
+        while True:
+            issue_id = luck.choice(self.issue_ids)
+            for what in self.CYCLE:
+                match what:
+                    case "ask":  # the card's 💬 Note, pressed (its data as the card carries it)
+                        update_id = await self.api.push_update(
+                            {
+                                "callback_query": {
+                                    "id": self.api.next_callback_id(),
+                                    "from": worker.as_user(),
+                                    "message": self.api._as_json(pressed_on),
+                                    "chat_instance": f"ci-{ASKER}",
+                                    "data": f"i:{issue_id}:note",
+                                }
+                            }
+                        )
+                    case "photo":
+                        update_id = await worker.send_photo(
+                            photo_of(cycle), caption=photo_note(cycle)
+                        )
+                    case "typed":
+                        update_id = await worker.send(typed_note(cycle))
+                    case "new":
+                        update_id = await worker.send(f"/new 第{cycle}件新问题")
+                    case _:
+                        update_id = await worker.send("/cancel")
+                self.sent.append((update_id, what, cycle))
+                await asyncio.sleep(luck.uniform(0.03, 0.15))  # slower than the head
+            cycle += 1
+
+    def unlike_the_last_step(self, database: Path) -> bool:
+        """Whether the worker's state (the bot not running) is not what the last of their
+        updates marked handled left."""
+        if not self.sent:
+            return False
+        handled = {
+            update_id
+            for (update_id,) in query(
+                database,
+                f"SELECT update_id FROM processed_updates WHERE update_id >= {self.sent[0][0]}",
+            )
+        }
+        done = [(what, cycle) for update_id, what, cycle in self.sent if update_id in handled]
+        if not done:
+            return False
+        notes = {text for (text,) in query(database, NOTES)}
+        for what, cycle in done:  # every note marked handled is on the timeline
+            if (what == "photo" and photo_note(cycle) not in notes) or (
+                what == "typed" and typed_note(cycle) not in notes
+            ):
+                return True
+        what, cycle = done[-1]
+        [(asked, drafts)] = query(
+            database,
+            f"SELECT (SELECT count(*) FROM prompts WHERE staff_id = {self.staff_id}),"
+            f" (SELECT count(*) FROM drafts WHERE staff_id = {self.staff_id})",
+        )
+        return (asked, drafts) != (int(what == "ask"), int(what == "new"))
+
+
+def called_since(api: BotApiEmulator, calls: int) -> bool:
+    """Whether the bot has called the Bot API since it had made `calls` calls."""
+    return len(api.calls) > calls
+
+
+NOTES = "SELECT text FROM issue_events WHERE kind = 'note'"
+
+
+def photo_of(cycle: int) -> str:
+    return f"crash-photo-{cycle}"
+
+
+def photo_note(cycle: int) -> str:
+    return f"第{cycle}条带图备注"
+
+
+def typed_note(cycle: int) -> str:
+    return f"第{cycle}条打字备注"
+
+
 async def crash_loop(workdir: Path, rounds: int, seed_value: int = 20261125) -> Report:
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     database = workdir / "duban.sqlite3"
@@ -160,15 +278,33 @@ async def _loop(
             notes_sent += 1
             await asyncio.sleep(luck.uniform(0.005, 0.03))  # people type at their own pace
 
+    asker = Asker(api, [issue_id for (issue_id,) in query(database, "SELECT id FROM issues")])
+    [(asker.staff_id,)] = query(database, f"SELECT id FROM staff WHERE telegram_id = {ASKER}")
+    unlike = 0
     writer = asyncio.create_task(traffic())
+    asking = asyncio.create_task(asker.run(random.Random(luck.random())))
     try:
         for _ in range(rounds):
+            # Every other round or so, what the bot sends the worker hangs (a slow network) until
+            # the kill: the worker's step is then killed at its first reply, after its commit.
+            slow = api.hold(ASKER) if luck.random() < 0.5 else None
+            calls = len(api.calls)
             bot = await start(api, workdir, database)
-            await asyncio.sleep(luck.uniform(0.3, 1.2))  # a random moment of its work
-            bot.send_signal(signal.SIGKILL)
+            # A random moment of its work: counted from its first call to the Bot API (a
+            # second or more after it was started, on a busy machine; counted from the start,
+            # nearly every kill came before it handled anything).
+            try:
+                await api.wait_until(functools.partial(called_since, api, calls), 60)
+                await asyncio.sleep(luck.uniform(0.3, 1.2))
+            finally:
+                bot.send_signal(signal.SIGKILL)
             await bot.wait()
+            if slow is not None:
+                del api.holds[ASKER]
+                slow.set()  # what the killed bot had sent arrives (the worker's chat is not counted)
             if query(database, "PRAGMA integrity_check") != [("ok",)]:
                 integrity_failures += 1
+            unlike += asker.unlike_the_last_step(database)
             in_flight.update(
                 row[0]
                 for row in query(
@@ -177,24 +313,31 @@ async def _loop(
                 )
             )
     finally:
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        for task in (writer, asking):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     last_update = api.last_update_id
     bot = await start(api, workdir, database)
     try:
         # The head typed faster than one person's steps are taken (each its own commit on
-        # disk): after many rounds the bot has thousands of them to catch up on.
+        # disk): after many rounds the bot has thousands of them to catch up on (at 20 a
+        # second at least, on a busy machine).
         await eventually(
             database,
             f"SELECT max(update_id) >= {last_update} FROM processed_updates",
-            timeout=max(120.0, 3.0 * rounds),
+            timeout=max(120.0, 3.0 * rounds, last_update / 20),
+        )
+        # Then the messages queued: the cards' refreshes go before some of them.
+        [(waiting,)] = query(
+            database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
         )
         await eventually(
             database,
             f"SELECT count(*) = 0 FROM outbox WHERE kind IN {MESSAGE_KINDS}"
             " AND sent_at IS NULL AND failed_at IS NULL",
+            timeout=max(120.0, waiting / 20),
         )
     except BaseException:  # never left running on its own: it would keep the database busy
         bot.kill()
@@ -204,13 +347,26 @@ async def _loop(
     await asyncio.wait_for(bot.wait(), 60)
     if query(database, "PRAGMA integrity_check") != [("ok",)]:
         integrity_failures += 1
+    unlike += asker.unlike_the_last_step(database)
 
-    notes = [
-        text for (text,) in query(database, "SELECT text FROM issue_events WHERE kind = 'note'")
-    ]
+    asked_photos = [c for _, what, c in asker.sent if what == "photo"]
+    typed = [typed_note(c) for _, what, c in asker.sent if what == "typed"]
+    the_workers = {photo_note(c) for c in asked_photos} | set(typed)
+    every_note = [text for (text,) in query(database, NOTES)]
+    notes = [text for text in every_note if text not in the_workers]  # the head's
+    photos = Counter(
+        (text, photos)
+        for text, photos in query(
+            database, "SELECT text, photos FROM issue_events WHERE kind = 'note' AND photos != '[]'"
+        )
+    )
+    by_text = Counter(every_note)
+    # Replies to the worker come straight from the handlers, not the outbox: their chat is
+    # left out of the messages' count.
     sent_rows = query(
         database,
-        f"SELECT id, chat_id FROM outbox WHERE kind IN {MESSAGE_KINDS} AND sent_at IS NOT NULL",
+        f"SELECT id, chat_id FROM outbox WHERE kind IN {MESSAGE_KINDS} AND sent_at IS NOT NULL"
+        f" AND chat_id != {ASKER}",
     )
     [(undelivered,)] = query(
         database,
@@ -218,7 +374,11 @@ async def _loop(
         " AND last_error NOT LIKE 'superseded%' AND last_error != 'the issue moved on'",
     )
     # Replies to the head's /note commands come straight from the handlers, not the outbox.
-    bot_messages = [m for m in api.sent if not (m.chat_id == head.id and "备注已记入" in m.text)]
+    bot_messages = [
+        m
+        for m in api.sent
+        if not (m.chat_id == head.id and "备注已记入" in m.text) and m.chat_id != ASKER
+    ]
     expected: Counter[int] = Counter(int(chat) for _, chat in sent_rows)
     received: Counter[int] = Counter(m.chat_id for m in bot_messages)
     return Report(
@@ -233,6 +393,16 @@ async def _loop(
         could_repeat=sum(in_flight[row_id] for row_id, _ in sent_rows),
         undelivered=undelivered + sum((expected - received).values()),
         integrity_failures=integrity_failures,
+        photo_notes_sent=len(asked_photos),
+        photo_notes_lost=sum(
+            1 for c in asked_photos if photos[(photo_note(c), f'["{photo_of(c)}"]')] == 0
+        ),
+        photo_notes_applied_twice=sum(by_text[photo_note(c)] > 1 for c in asked_photos),
+        typed_notes_sent=len(typed),
+        typed_notes_lost=sum(by_text[text] == 0 for text in typed),
+        typed_notes_applied_twice=sum(by_text[text] > 1 for text in typed),
+        new_while_asked_sent=sum(what == "new" for _, what, _ in asker.sent),
+        states_unlike_the_last_step=unlike,
     )
 
 
@@ -254,6 +424,9 @@ def main() -> int:
         and report.notes_lost == 0
         and report.undelivered == 0
         and report.repeats <= report.could_repeat
+        and report.photo_notes_lost == report.photo_notes_applied_twice == 0
+        and report.typed_notes_lost == report.typed_notes_applied_twice == 0
+        and report.states_unlike_the_last_step == 0
     )
     print("OK" if healthy else "PROBLEMS FOUND")
     return 0 if healthy else 1

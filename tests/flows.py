@@ -59,7 +59,7 @@ async def logged(
     else a shared pin (unless `pin` is False)."""
     worker = await access.identify(deps, 1001)
     assert worker is not None
-    draft, _ = await intake.start(deps, worker, 1001, description)
+    draft = (await intake.start(deps, worker, 1001, description)).draft
     ready = dataclasses.replace(
         draft,
         step=Step.SUMMARY,

@@ -65,7 +65,7 @@ async def log_many(deps: Deps, count: int) -> dict[str, Logged]:
     logged = {}
     for n in range(count):
         department = n % DEPARTMENTS
-        draft, _ = await intake.start(deps, worker, WORKER, f"第{n}号路灯不亮")
+        draft = (await intake.start(deps, worker, WORKER, f"第{n}号路灯不亮")).draft
         ready = dataclasses.replace(
             draft,
             step=Step.SUMMARY,

@@ -232,7 +232,7 @@ async def complain(h: History, at: datetime, department: str, about: int | None)
     h.bot.clock.set(at)
     worker = await h.person(REPORTER)
     subject = await h.person(about) if about is not None else None
-    draft, _ = await intake.start(h.deps, worker, REPORTER, "态度恶劣")
+    draft = (await intake.start(h.deps, worker, REPORTER, "态度恶劣")).draft
 
     def filled(d: Draft) -> Draft:
         return dataclasses.replace(

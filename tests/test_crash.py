@@ -2,8 +2,9 @@
 
 The short version of the crash loop (`python -m tests.crashloop` runs it for longer): the bot
 is a separate process (`python bot.py`) against the fake Bot API, with issues whose cards and
-reminders are due and a head writing notes all the while; it is killed at random moments and
-started again, five times.
+reminders are due, a head writing notes all the while and a worker answering questions that
+wait for their words (a note's photo with its caption, a typed note, `/new` while one waits); it
+is killed at random moments and started again, five times.
 """
 
 from __future__ import annotations
@@ -24,3 +25,9 @@ async def test_killed_at_random_moments_and_restarted_no_step_is_lost_or_applied
     assert report.repeats <= report.could_repeat  # repeats only of messages in flight at a kill
     assert report.messages_expected >= 20 * 3  # the cards of the seeded issues, at least
     assert report.notes_lost == 0  # one killed before its commit is handled after the restart
+    # The steps that answer a waiting question: each once, none lost; after every kill the
+    # worker's question and draft are what their last update marked handled left.
+    assert report.photo_notes_sent > 0 and report.new_while_asked_sent > 0
+    assert report.photo_notes_lost == report.photo_notes_applied_twice == 0
+    assert report.typed_notes_lost == report.typed_notes_applied_twice == 0
+    assert report.states_unlike_the_last_step == 0

@@ -103,7 +103,7 @@ class History:
         None (closed by the reporter's confirmation)."""
         self.bot.clock.set(at)
         worker = await self.person(1001)
-        draft, _ = await intake.start(self.deps, worker, 1001, description)
+        draft = (await intake.start(self.deps, worker, 1001, description)).draft
 
         def filled(d: Draft) -> Draft:
             return dataclasses.replace(

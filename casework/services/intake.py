@@ -37,9 +37,16 @@ from casework.ports import Transaction
 from casework.repeats import repeat_flag
 from casework.retention import phone_spellings
 from casework.roles import Role
-from casework.services import Deps, reload_actor
+from casework.services import Deps, issues, reload_actor
 from casework.services.notify import announce, card_shown, flag_to_coordinators
 from casework.services.views import Shown, shown
+
+
+@dataclass(frozen=True)
+class Started:
+    draft: Draft
+    resumed: bool  # the person's unfinished draft, picked up (nothing of what they sent added)
+    prompt_put_aside: bool  # a question waiting for their words was dropped (`put_prompt_aside`)
 
 
 async def start(
@@ -48,27 +55,36 @@ async def start(
     chat_id: int,
     description: str | None = None,
     photo: str | None = None,
-) -> tuple[Draft, bool]:
-    """A new draft, or the unfinished one (and True) if the person already has one."""
+    *,
+    put_prompt_aside: bool = False,
+) -> Started:
+    """A new draft (in place of one expired), or the unfinished one if the person already has
+    one. `put_prompt_aside`: `/new` takes the typed text that follows, so a question waiting for
+    the person's words is dropped, in the same transaction (a kill falls before both or after
+    both)."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         actor = await reload_actor(tx, actor)
+        put_aside = put_prompt_aside and await issues.put_aside(tx, actor, now)
         existing = await tx.drafts.get(actor.id)
         if existing is not None and not existing.expired(now):
-            return existing, True
+            return Started(existing, True, put_aside)
         draft = new_draft(secrets.token_hex(3), now, description, photo)
         await tx.drafts.put(actor.id, chat_id, draft)
-        return draft, False
+        return Started(draft, False, put_aside)
 
 
-async def current(deps: Deps, actor: Staff) -> Draft | None:
-    """The person's open draft, if any. One idle too long is dropped (`DraftExpired`)."""
+async def current(deps: Deps, actor: Staff, *, drop_expired: bool = True) -> Draft | None:
+    """The person's open draft, if any. One idle too long is refused (`DraftExpired`), and
+    dropped unless `drop_expired` is False: what the message starts next replaces it (`start`),
+    in that one transaction."""
     now = deps.clock.now()
     async with deps.store.transaction() as tx:
         draft = await tx.drafts.get(actor.id)
         if draft is None or not draft.expired(now):
             return draft
-        await tx.drafts.delete(actor.id)
+        if drop_expired:
+            await tx.drafts.delete(actor.id)
     raise errors.DraftExpired()
 
 

@@ -223,14 +223,17 @@ async def note(deps: Deps, actor: Staff, number_text: str, text: str) -> Taken:
         return await _take(tx, deps, actor, issue, AddNote(text), now, None, None)
 
 
-async def answer(deps: Deps, actor: Staff, text: str) -> Taken:
+async def answer(deps: Deps, actor: Staff, text: str, photos: tuple[str, ...] = ()) -> Taken:
     """Take the step the person's prompt was waiting for, with their words (and the photos sent
-    before them, `add_prompt_photo`).
+    before them, `add_prompt_photo`; `photos`: one sent with the words as its caption, kept on
+    the prompt as `add_prompt_photo` keeps it, with the same checks, in this transaction).
 
     A refusal that typing again cannot fix (the issue moved on, no right to it) ends the
-    prompt; a text that is empty or too long leaves it open for another try.
+    prompt; a text that is empty or too long leaves it open for another try (with the photos
+    sent now kept on it).
     """
     now = deps.clock.now()
+    refused: errors.CaseworkError | None = None
     try:
         async with deps.store.transaction() as tx:
             actor = await reload_actor(tx, actor)
@@ -239,13 +242,29 @@ async def answer(deps: Deps, actor: Staff, text: str) -> Taken:
                 raise errors.NothingAsked()
             if not prompt.awaits_words:  # the call-back's questions are answered by taps
                 raise errors.ButtonsWanted()
-            command = _command_for(prompt, text, prompt.photos)
-            issue = await _issue(tx, prompt.issue_id)
-            await tx.prompts.delete(actor.id)  # answered, in the same transaction as the step
-            return await _take(tx, deps, actor, issue, command, now, None, None)
+            if photos:
+                prompt = _with_photos(prompt, photos, now)
+            try:
+                command = _command_for(prompt, text, prompt.photos)
+                issue = await _issue(tx, prompt.issue_id)
+                taken = await _take(tx, deps, actor, issue, command, now, None, None)
+            except (errors.WrongState, errors.NotAllowed, errors.IssueNotFound):
+                raise  # the prompt ends (below)
+            except errors.CaseworkError as refusal:
+                if not photos:
+                    raise
+                # Refused before anything was changed: the photo is kept, as it was before the
+                # words were read, for the next try.
+                await tx.prompts.put(actor.id, prompt)
+                refused = refusal
+            else:
+                await tx.prompts.delete(actor.id)  # answered, in the same transaction as the step
+                return taken
     except (errors.WrongState, errors.NotAllowed, errors.IssueNotFound):
         await drop_prompt(deps, actor)
         raise
+    assert refused is not None
+    raise refused
 
 
 async def _check(tx: Transaction, issue: Issue, actor: Staff, action: Action) -> None:
@@ -385,31 +404,35 @@ async def waiting_prompt(deps: Deps, actor: Staff) -> Prompt | None:
 
 async def add_prompt_photo(deps: Deps, actor: Staff, file_id: str) -> Prompt:
     """Keep a photo sent while a resolution or a note is being written."""
+    now = deps.clock.now()
     async with deps.store.transaction() as tx:
         prompt = await tx.prompts.get(actor.id)
-        if prompt is None or prompt.expired(deps.clock.now()):
+        if prompt is None or prompt.expired(now):
             raise errors.NothingAsked()
-        if prompt.action not in (Action.RESOLVE, Action.NOTE):
-            raise errors.PhotoNotExpected()
-        if len(prompt.photos) >= PHOTOS_MAX:
-            raise errors.TooManyPhotos(PHOTOS_MAX)
-        kept = dataclasses.replace(
-            prompt, photos=(*prompt.photos, file_id), updated_at=deps.clock.now()
-        )
+        kept = _with_photos(prompt, (file_id,), now)
         await tx.prompts.put(actor.id, kept)
         return kept
 
 
-async def put_prompt_aside(deps: Deps, actor: Staff) -> bool:
+def _with_photos(prompt: Prompt, photos: tuple[str, ...], now: datetime) -> Prompt:
+    """The prompt with these photos kept: only a resolution or a note takes photos, at most
+    `PHOTOS_MAX` of them."""
+    if prompt.action not in (Action.RESOLVE, Action.NOTE):
+        raise errors.PhotoNotExpected()
+    if len(prompt.photos) + len(photos) > PHOTOS_MAX:
+        raise errors.TooManyPhotos(PHOTOS_MAX)
+    return dataclasses.replace(prompt, photos=(*prompt.photos, *photos), updated_at=now)
+
+
+async def put_aside(tx: Transaction, actor: Staff, now: datetime) -> bool:
     """The person started something else that takes typed text (a new issue): drop the
     question waiting for their answer, so their next words do not answer it. True if one was
-    still waiting."""
-    async with deps.store.transaction() as tx:
-        prompt = await tx.prompts.get(actor.id)
-        if prompt is None:
-            return False
-        await tx.prompts.delete(actor.id)
-    return not prompt.expired(deps.clock.now())
+    still waiting. (In the transaction of what they started: `intake.start`.)"""
+    prompt = await tx.prompts.get(actor.id)
+    if prompt is None:
+        return False
+    await tx.prompts.delete(actor.id)
+    return not prompt.expired(now)
 
 
 async def drop_prompt(deps: Deps, actor: Staff) -> bool:
