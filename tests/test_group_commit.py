@@ -40,16 +40,26 @@ async def until_waiting(group: GroupCommit[str, str], count: int) -> None:
     assert len(group._waiting) == count
 
 
+Tasks = list[asyncio.Task[str]]
+
+
+async def behind_a(group: GroupCommit[str, str], writes: Writes, *pieces: str) -> Tasks:
+    """ "a" being written (held until `writes.release`), and `pieces` handed in meanwhile: the
+    tasks, "a"'s first."""
+    first = asyncio.create_task(group("a"))
+    await writes.started.wait()
+    others = [asyncio.create_task(group(piece)) for piece in pieces]
+    await until_waiting(group, len(pieces))
+    return [first, *others]
+
+
 async def test_pieces_handed_in_while_a_group_is_written_go_together_in_the_next() -> None:
     writes = Writes()
     group = GroupCommit(writes)
-    first = asyncio.create_task(group("a"))
-    await writes.started.wait()
-    others = [asyncio.create_task(group(piece)) for piece in ("b", "c", "d")]
-    await until_waiting(group, 3)
+    tasks = await behind_a(group, writes, "b", "c", "d")
 
     writes.release.set()
-    results = await asyncio.gather(first, *others)
+    results = await asyncio.gather(*tasks)
 
     assert results == ["A", "B", "C", "D"]
     assert writes.groups == [["a"], ["b", "c", "d"]]  # two transactions, not four
@@ -59,13 +69,10 @@ async def test_pieces_handed_in_while_a_group_is_written_go_together_in_the_next
 async def test_a_piece_that_fails_fails_alone_and_the_others_are_written() -> None:
     writes = Writes()
     group = GroupCommit(writes)
-    first = asyncio.create_task(group("a"))
-    await writes.started.wait()
-    others = [asyncio.create_task(group(piece)) for piece in ("b", "bad", "c")]
-    await until_waiting(group, 3)
+    tasks = await behind_a(group, writes, "b", "bad", "c")
 
     writes.release.set()
-    results = await asyncio.gather(first, *others, return_exceptions=True)
+    results = await asyncio.gather(*tasks, return_exceptions=True)
 
     assert results[:2] == ["A", "B"] and results[3] == "C"
     assert isinstance(results[2], ValueError)
@@ -75,14 +82,11 @@ async def test_a_piece_that_fails_fails_alone_and_the_others_are_written() -> No
 async def test_when_the_database_cannot_be_written_every_piece_of_the_group_hears_it() -> None:
     writes = Writes()
     group = GroupCommit(writes)
-    first = asyncio.create_task(group("a"))
-    await writes.started.wait()
-    others = [asyncio.create_task(group(piece)) for piece in ("b", "c")]
-    await until_waiting(group, 2)
+    tasks = await behind_a(group, writes, "b", "c")
 
     writes.fail_with = StoreWriteFailed("SQLITE_FULL")
     writes.release.set()
-    results = await asyncio.gather(first, *others, return_exceptions=True)
+    results = await asyncio.gather(*tasks, return_exceptions=True)
 
     assert all(isinstance(r, StoreWriteFailed) for r in results)
     assert writes.groups == [["a"], ["b", "c"]]  # not tried one by one: it cannot work
