@@ -148,10 +148,17 @@ class Draft:
 
     # --- serialisation, so storage keeps no knowledge of the fields ---
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        # Field by field, not `dataclasses.asdict`, which copies every value deeply (a draft is
+        # written at every step of the wizard).
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data["step"] = self.step.value
         data["updated_at"] = self.updated_at.isoformat()
         data["photos"] = list(self.photos)
+        if self.location is not None:
+            data["location"] = {
+                "latitude": self.location.latitude,
+                "longitude": self.location.longitude,
+            }
         return data
 
     @classmethod
