@@ -415,6 +415,13 @@ class OutboxRepository(Protocol):
     async def supersede_reminders(
         self, waiting: Sequence[tuple[int, int]], now: datetime
     ) -> int: ...
+    async def supersede_edits(
+        self, issue_id: int, cards: Sequence[tuple[int, int]], now: datetime
+    ) -> int:
+        """Drop the edits of these cards (chat, message) of the issue still waiting, not yet
+        attempted, and not erasing a citizen's data: a newer one replaces them."""
+        ...
+
     async def add_many(self, items: Sequence[OutboxItem]) -> int: ...
     async def due(
         self, now: datetime, limit: int, held: Collection[int] = ()

@@ -140,3 +140,29 @@ async def test_the_lines_kept_above_cards_go_with_the_citizens_data(
     assert before > 0 and after == 0
     [(cards,)] = await rows(bot, "SELECT count(*) FROM cards")
     assert cards > 0  # the cards themselves stay: only what they said above them went
+
+
+async def test_steps_taken_while_a_chat_waits_edit_its_card_once_not_once_a_step(
+    bot: Harness, worker: EmulatedUser, head: EmulatedUser
+) -> None:
+    """Each edit shows the issue as it is when it goes: an edit of a card still waiting when
+    the next step queues another is dropped, and the card is edited once for both."""
+    await head.send("/start")
+    number = await log_issue(worker, phone=None)
+    await bot.drain()
+    [first] = showing(worker, number)
+    release = bot.api.hold(worker.id)  # the worker's chat is slow: what goes to it waits
+    bot.api.processed = bot.tracking.handled  # a step is done when handled, not delivered
+    await step(head, card_for(head, number), "acc")  # an edit of the worker's card queued
+    await step(head, card_for(head, number), "res")
+    await answer(head, "已更换灯泡")  # and another of the same card, while the first waits
+    release.set()
+    await bot.drain()
+
+    [(superseded,)] = await rows(
+        bot, "SELECT count(*) FROM outbox WHERE last_error = 'superseded by a newer edit'"
+    )
+    assert superseded == 1
+    # Edited once with the issue as it is now (a line pointing to the live card below), and
+    # once more as the older copy: not once for each step as well.
+    assert first.edits == 2 and not first.buttons and "⬇️" in first.text

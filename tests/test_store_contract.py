@@ -36,7 +36,7 @@ from casework.issues import (
 from casework.lookup import Lookup, LookupKind
 from casework.metrics import Held
 from casework.organisation import RosterEntry
-from casework.outbox import Card, Notice, OutboxItem, OutboxKind, Priority, notice_item
+from casework.outbox import ERASE, Card, Notice, OutboxItem, OutboxKind, Priority, notice_item
 from casework.people import (
     AccessAction,
     AccessEntry,
@@ -1004,6 +1004,34 @@ async def test_a_newer_reminder_replaces_only_the_same_persons_older_one(
 
     assert replaced == 1
     assert [i.key for i in waiting] == ["old-2"]
+
+
+async def test_a_newer_edit_of_a_card_replaces_the_waiting_ones_but_not_an_erasing_one(
+    store: Store, world: World
+) -> None:
+    def edit(key: str, chat: int, message_id: int, erase: bool = False) -> OutboxItem:
+        item = dataclasses.replace(
+            message(key, 1), kind=OutboxKind.REFRESH, chat_id=chat, message_id=message_id
+        )
+        return dataclasses.replace(item, payload={ERASE: "1"} if erase else {})
+
+    async with store.transaction() as tx:
+        await tx.outbox.add_many(
+            [
+                edit("card 7, first", 101, 7),
+                edit("card 7, on its way", 101, 7),
+                edit("card 7, erasing", 101, 7, erase=True),
+                edit("card 8", 101, 8),
+                dataclasses.replace(edit("another issue's", 101, 7), issue_id=2),
+            ]
+        )
+        waiting = {i.key: i for i in await tx.outbox.due(START, 10)}
+        await tx.outbox.attempting([waiting["card 7, on its way"].id or 0], START)
+        replaced = await tx.outbox.supersede_edits(1, [(101, 7)], START)
+        left = sorted(i.key for i in await tx.outbox.due(START, 10))
+
+    assert replaced == 1  # only the first: the others are on their way, erasing, or elsewhere
+    assert left == ["another issue's", "card 7, erasing", "card 7, on its way", "card 8"]
 
 
 async def test_the_reminders_to_a_chat_are_found_whatever_became_of_them_until_purged(

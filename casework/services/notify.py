@@ -128,6 +128,11 @@ async def refresh_cards(
         for card in newest.values()
         if (card.chat_id, card.message_id) != skip
     ]
+    # An edit of the same card queued by a step before and not sent yet would show the same
+    # (each edit shows the issue as it is when it goes): only the newest goes, once.
+    await tx.outbox.supersede_edits(
+        issue.id, [(card.chat_id, card.message_id) for card in newest.values()], now
+    )
     await tx.outbox.add_many(refreshes)
 
 

@@ -8,11 +8,12 @@ from datetime import datetime
 
 import aiosqlite
 
-from casework.outbox import Card, OutboxItem, OutboxKind
+from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
 from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
 from storage.sqlite.sql import literal
 
 _REMINDER = literal(OutboxKind.REMINDER)
+_REFRESH = literal(OutboxKind.REFRESH)
 _INSERT = (
     "INSERT INTO outbox (key, kind, chat_id, staff_id, department, issue_id, event_id,"
     " message_id, payload, priority, created_at, due_at)"
@@ -108,6 +109,24 @@ class SqliteOutbox:
             [(to_epoch(now), i, staff_id) for i, staff_id in waiting if i in held],
         )
         return self._conn.total_changes - before
+
+    async def supersede_edits(
+        self, issue_id: int, cards: Sequence[tuple[int, int]], now: datetime
+    ) -> int:
+        """Drop the waiting edits of these cards of the issue (on the partial index of the
+        issue's waiting messages, migration 0008): a newer edit shows the issue as it is then."""
+        if not cards:
+            return 0
+        cur = await self._conn.execute(
+            "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer edit'"
+            " WHERE issue_id = ? AND sent_at IS NULL AND failed_at IS NULL"
+            f" AND kind = {_REFRESH} AND attempted_at IS NULL"
+            f" AND json_extract(payload, '$.{ERASE}') IS NULL"
+            " AND (chat_id, message_id) IN"
+            " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
+            (to_epoch(now), issue_id, json.dumps([list(card) for card in cards])),
+        )
+        return int(cur.rowcount)
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """Queue several messages at once; how many were new (keys never queued before)."""

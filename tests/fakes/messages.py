@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from casework.outbox import Card, OutboxItem, OutboxKind
+from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
 from casework.ports import RunningExport
 from tests.fakes.tables import Message, Tables, stored, whole_seconds
 
@@ -54,6 +54,27 @@ class FakeOutbox:
         ]
         for message in replaced:
             message.failed_at, message.last_error = whole_seconds(now), SUPERSEDED
+        return self._t.changed(len(replaced))
+
+    async def supersede_edits(
+        self, issue_id: int, cards: Sequence[tuple[int, int]], now: datetime
+    ) -> int:
+        if not cards:
+            return 0
+        self._t.write()
+        wanted = set(cards)
+        replaced = [
+            m
+            for m in self._t.outbox.values()
+            if m.waiting
+            and m.attempted_at is None
+            and m.item.kind is OutboxKind.REFRESH
+            and m.item.issue_id == issue_id
+            and ERASE not in m.item.payload
+            and (m.item.chat_id, m.item.message_id) in wanted
+        ]
+        for message in replaced:
+            message.failed_at, message.last_error = whole_seconds(now), "superseded by a newer edit"
         return self._t.changed(len(replaced))
 
     async def due(self, now: datetime, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
