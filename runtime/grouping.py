@@ -32,8 +32,6 @@ class GroupCommit(Generic[T, R]):
         self._write = write
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._lock = asyncio.Lock()
-        self.groups = 0  # how many were written, and
-        self.pieces = 0  # how many pieces they held (for the benchmark's figures)
 
     async def __call__(self, piece: T) -> R:
         done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
@@ -69,8 +67,6 @@ class GroupCommit(Generic[T, R]):
             for _, done in group:
                 done.cancel()
             raise
-        self.groups += 1
-        self.pieces += len(group)
         for (_, done), result in zip(group, results, strict=True):
             done.set_result(result)
 
