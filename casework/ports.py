@@ -623,6 +623,13 @@ class Store(Protocol):
         steps people take nor holds them up. Writing through it fails."""
         ...
 
+    def peek(self) -> AbstractAsyncContextManager[Transaction]:
+        """Quick reads that need no snapshot of their own (who sent an update, what question
+        waits for them): each read sees what was last committed, and none waits for the steps
+        people take nor holds them up. Never read here what a change will be decided on: read
+        that again in the change's transaction. Writing through it fails."""
+        ...
+
     def on_outbox_added(self, listener: OutboxListener) -> None:
         """Call `listener` after each commit that queued new outbox messages."""
         ...

@@ -7,6 +7,7 @@ timeline's trigger, the figures' queries) is tested in tests/test_storage.py and
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 from collections.abc import AsyncIterator
@@ -158,6 +159,30 @@ async def test_a_reading_sees_what_was_committed_and_cannot_write(store: Store) 
     assert found is not None
     async with store.transaction() as tx:
         assert await tx.staff.by_telegram_id(81) is None
+
+
+async def test_a_peek_sees_the_last_commit_without_waiting_for_a_step_under_way(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        await person(tx, 82)
+
+    async def peeked(telegram_id: int) -> Staff | None:
+        async with store.peek() as seen:
+            return await seen.staff.by_telegram_id(telegram_id)
+
+    async with store.transaction() as step:
+        await person(step, 83)  # a step under way, not committed
+        # Waiting for the step's turn here would never end: the step waits for this.
+        committed = await asyncio.wait_for(peeked(82), 5)
+        uncommitted = await asyncio.wait_for(peeked(83), 5)
+    with pytest.raises(StoreWriteFailed, match="readonly"):
+        async with store.peek() as seen:
+            await person(seen, 84)
+
+    assert committed is not None and uncommitted is None
+    assert await peeked(83) is not None  # committed since
+    assert await peeked(84) is None
 
 
 async def test_listeners_hear_of_saved_changes_and_of_messages_queued(

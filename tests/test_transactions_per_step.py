@@ -33,6 +33,10 @@ class CountingStore:
         self.opened += 1  # a read moved aside is still one more trip
         return self.store.reading()
 
+    def peek(self) -> AbstractAsyncContextManager[Transaction]:
+        self.opened += 1
+        return self.store.peek()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 

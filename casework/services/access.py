@@ -100,25 +100,37 @@ async def admit(
 ) -> Admission:
     """Whether the update was handled already (a repeat: see services/updates.py, which marks
     it with the change it causes), and the active staff member who sent it, and the card
-    pressed (`pressed_on`: its chat and message), in one transaction: every update passes
-    here, so it is kept to one. A `fresh` update (one the database had never seen when it was
-    fetched: updates.Fresh) cannot have been handled: it is not looked up."""
-    async with deps.store.transaction() as tx:
+    pressed (`pressed_on`: its chat and message). Every update passes here, so it only peeks
+    (`Store.peek`): it takes no turn of the steps', unless what the person's Telegram app says
+    of them is news to the record, which is written then. The step re-reads the person in its
+    own transaction. A `fresh` update (one the database had never seen when it was fetched:
+    updates.Fresh) cannot have been handled: it is not looked up."""
+    async with deps.store.peek() as tx:
         if not fresh and await tx.updates.handled(update_id):
             return Admission(repeat=True)
         if telegram_id is None:
             return Admission(repeat=False)
         known = await tx.staff.by_telegram_id(telegram_id)
-        person = (
-            await _identify(tx, telegram_id, language_code, telegram_name, known)
-            if known is not None
-            else None
-        )
+        person = known if known is not None and known.active else None
         card = await tx.cards.find(*pressed_on) if pressed_on is not None and person else None
-        former = known if known is not None and person is None and known.menu else None
-        return Admission(
-            repeat=False, person=person, card=card, menu_to_drop=former.id if former else None
-        )
+    if person is not None and _news_to_record(person, language_code, telegram_name):
+        async with deps.store.transaction() as tx:
+            person = await _identify(tx, telegram_id, language_code, telegram_name)
+        card = card if person is not None else None
+    former = known if known is not None and person is None and known.menu else None
+    return Admission(
+        repeat=False, person=person, card=card, menu_to_drop=former.id if former else None
+    )
+
+
+def _news_to_record(person: Staff, language_code: str | None, telegram_name: str | None) -> bool:
+    """Whether `_identify` would note something of the person: what their Telegram app says
+    of them changed, or they were unreachable (and now wrote to the bot)."""
+    return (
+        person.telegram_language != language_code
+        or (telegram_name is not None and person.telegram_name != telegram_name)
+        or person.unreachable_since is not None
+    )
 
 
 async def _identify(

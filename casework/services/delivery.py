@@ -66,13 +66,14 @@ class Delivery:
 
 async def due(deps: Deps, limit: int, held: Collection[int] = ()) -> list[OutboxItem]:
     """The most urgent messages due, up to `limit`, leaving out those in `held` (already
-    being delivered)."""
-    async with deps.store.transaction() as tx:
+    being delivered). A peek: each is marked as attempted in the transaction that prepares
+    it, which skips any delivered or dropped since (`prepare_all`)."""
+    async with deps.store.peek() as tx:
         return await tx.outbox.due(deps.clock.now(), limit, held)
 
 
 async def next_due_at(deps: Deps) -> datetime | None:
-    async with deps.store.transaction() as tx:
+    async with deps.store.peek() as tx:
         return await tx.outbox.next_due_at()
 
 

@@ -79,12 +79,15 @@ async def current(deps: Deps, actor: Staff, *, drop_expired: bool = True) -> Dra
     dropped unless `drop_expired` is False: what the message starts next replaces it (`start`),
     in that one transaction."""
     now = deps.clock.now()
-    async with deps.store.transaction() as tx:
+    async with deps.store.peek() as tx:  # routing the message: its step reads the draft again
         draft = await tx.drafts.get(actor.id)
-        if draft is None or not draft.expired(now):
-            return draft
-        if drop_expired:
-            await tx.drafts.delete(actor.id)
+    if draft is None or not draft.expired(now):
+        return draft
+    if drop_expired:
+        async with deps.store.transaction() as tx:
+            again = await tx.drafts.get(actor.id)
+            if again is not None and again.expired(now):
+                await tx.drafts.delete(actor.id)
     raise errors.DraftExpired()
 
 

@@ -395,7 +395,9 @@ async def _record(tx: Transaction, deps: Deps, event: Event, before: Issue, afte
 
 
 async def waiting_prompt(deps: Deps, actor: Staff) -> Prompt | None:
-    async with deps.store.transaction() as tx:
+    """The question waiting for the person's words, if any: a peek, to route their message
+    (the step that takes the answer reads it again)."""
+    async with deps.store.peek() as tx:
         prompt = await tx.prompts.get(actor.id)
     if prompt is None or prompt.expired(deps.clock.now()):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,24 @@ class Database:
 
     A read-only connection (`begin`) begins plain transactions, each one snapshot, which never
     wait for the writer nor hold it up.
+
+    A read-only connection that never begins a transaction needs no turns (`in_turn=False`):
+    each statement reads what was last committed, in one trip, whatever other tasks read on it
+    at the same time (issue 22: the quick look every update takes first).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, begin: str | None = None) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, begin: str | None = None, *, in_turn: bool = True
+    ) -> None:
+        if begin is not None and not in_turn:
+            raise ValueError("a connection that begins transactions takes them in turn")
         self._conn = conn
         self._begin = begin
         # One connection is shared by every asyncio task; the lock keeps one task's
         # statements from landing inside another task's open transaction.
-        self._lock = asyncio.Lock()
+        self._lock: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if in_turn else nullcontext()
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -115,15 +115,21 @@ async def _fill_words(database: Database) -> None:
 
 
 class SqliteStore:
-    """The bot's connection for every step (one at a time, each taking the write lock), and a
+    """The bot's connection for every step (one at a time, each taking the write lock), a
     second one for long reads: figures and reports read there never wait for a step nor hold
-    one up (WAL lets readers and the writer go on together)."""
+    one up (WAL lets readers and the writer go on together), and a third for quick looks
+    (`peek`), shared by every task at once."""
 
     def __init__(
-        self, database: Database, reader: Database | None = None, lease: Lease | None = None
+        self,
+        database: Database,
+        reader: Database | None = None,
+        lease: Lease | None = None,
+        glancer: Database | None = None,
     ) -> None:
         self._database = database
         self._reader = reader or database
+        self._glancer = glancer or self._reader
         self._lease = lease
         self._outbox_listeners: list[OutboxListener] = []
         self._write_listeners: list[WriteListener] = []
@@ -133,14 +139,16 @@ class SqliteStore:
     async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
         """The store of the database at `path`; the bot gives it its `lease` to hold while it is
         open (storage/sqlite/lease.py)."""
-        database = Database(await connect(path))
+        opened = [database := Database(await connect(path))]
         try:
             await _fill_words(database)
-            reader = Database(await connect_read_only(path), begin="BEGIN")
+            opened.append(reader := Database(await connect_read_only(path), begin="BEGIN"))
+            opened.append(glancer := Database(await connect_read_only(path), in_turn=False))
         except BaseException:
-            await database.close()
+            for each in reversed(opened):
+                await each.close()
             raise
-        return cls(database, reader, lease)
+        return cls(database, reader, lease, glancer)
 
     @classmethod
     async def open_read_only(cls, path: Path) -> SqliteStore:
@@ -175,6 +183,13 @@ class SqliteStore:
         async with self._reader.transaction() as conn:
             yield SqliteTransaction(conn)
 
+    @asynccontextmanager
+    async def peek(self) -> AsyncIterator[SqliteTransaction]:
+        """Reads on the glancing connection: each statement sees what was last committed, taking
+        nobody's turn; writing fails."""
+        async with self._glancer.transaction() as conn:
+            yield SqliteTransaction(conn)
+
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
 
@@ -186,6 +201,8 @@ class SqliteStore:
 
     async def close(self) -> None:
         try:
+            if self._glancer not in (self._reader, self._database):
+                await self._glancer.close()
             if self._reader is not self._database:
                 await self._reader.close()
             await self._database.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
 from tests.fakes.issues import (
@@ -97,6 +97,10 @@ class FakeStore:
         snapshot = copy.deepcopy(self.tables)
         snapshot.writable = False
         yield FakeTransaction(snapshot)
+
+    def peek(self) -> AbstractAsyncContextManager[FakeTransaction]:
+        """What was last committed, as `reading` sees it."""
+        return self.reading()
 
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
