@@ -68,6 +68,7 @@ from casework.metrics import (
 from casework.people import Staff
 from casework.services import intake, issues, merging, reports
 from storage.sqlite import metrics as sqlite_metrics
+from storage.sqlite.database import SqliteStatements
 from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.schema import discover, migrate
 from tests.harness import Harness
@@ -617,7 +618,7 @@ async def test_call_backs_from_before_the_three_questions_count_for_satisfaction
         )
         await migrate(db)
 
-        [roads] = await SqliteMetrics(db).counted(nov(4, 0), nov(5, 0))
+        [roads] = await SqliteMetrics(SqliteStatements(db)).counted(nov(4, 0), nov(5, 0))
 
     m = compute(roads)
     assert (roads.satisfied, roads.unreachable) == (1, 1)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import aiosqlite
-
 from casework.people import AccessAction, AccessEntry, DeactivationRequest
 from casework.roles import Role
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, to_epoch
+from storage.statements import Row, Statements
 
 _CAME_IN = (AccessAction.JOINED.value, AccessAction.ROSTER_ADDED.value)
 
 
-def _entry(row: aiosqlite.Row) -> AccessEntry:
+def _entry(row: Row) -> AccessEntry:
     return AccessEntry(
         at=from_epoch(row["at"]),
         action=AccessAction(row["action"]),
@@ -27,11 +26,11 @@ def _entry(row: aiosqlite.Row) -> AccessEntry:
 
 
 class SqliteAccessLog:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def add(self, entry: AccessEntry) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT INTO access_log (at, actor_id, action, target_id, role, department, name)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -49,8 +48,7 @@ class SqliteAccessLog:
         ids = sorted(set(staff_ids))
         if not ids:
             return {}
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT * FROM access_log WHERE target_id IN (SELECT value FROM json_each(?))"
             " AND action IN (?, ?) ORDER BY at, id",
             (_json(ids), *_CAME_IN),
@@ -58,14 +56,14 @@ class SqliteAccessLog:
         return {row["target_id"]: _entry(row) for row in rows}  # the latest wins
 
     async def recent(self, limit: int) -> list[AccessEntry]:
-        rows = await fetch_all(
-            self._conn, "SELECT * FROM access_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
+        rows = await self._db.fetch_all(
+            "SELECT * FROM access_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
         )
         return [_entry(row) for row in rows]
 
     async def request_of(self, target_id: int) -> DeactivationRequest | None:
-        row = await fetch_one(
-            self._conn, "SELECT * FROM deactivation_requests WHERE target_id = ?", (target_id,)
+        row = await self._db.fetch_one(
+            "SELECT * FROM deactivation_requests WHERE target_id = ?", (target_id,)
         )
         if row is None:
             return None
@@ -74,14 +72,14 @@ class SqliteAccessLog:
         )
 
     async def put_request(self, request: DeactivationRequest) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT OR REPLACE INTO deactivation_requests (target_id, requested_by, requested_at)"
             " VALUES (?, ?, ?)",
             (request.target_id, request.requested_by, to_epoch(request.requested_at)),
         )
 
     async def drop_request(self, target_id: int) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "DELETE FROM deactivation_requests WHERE target_id = ?", (target_id,)
         )
 

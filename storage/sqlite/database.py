@@ -15,6 +15,7 @@ import aiosqlite
 from casework.ports import StoreWriteFailed
 from storage.sqlite.files import make_private_file
 from storage.sqlite.schema import migrate
+from storage.statements import Params, Row
 
 BUSY_TIMEOUT_MS = 5000
 # What SQLite answers when the file cannot be written: the disk is full (or the database hit
@@ -159,6 +160,35 @@ def from_epoch(seconds: int) -> datetime:
 
 def maybe_from_epoch(seconds: int | None) -> datetime | None:
     return None if seconds is None else from_epoch(seconds)
+
+
+class SqliteStatements:
+    """`storage.statements.Statements` on an aiosqlite connection: each call one trip to the
+    database thread."""
+
+    engine = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    @property
+    def changes(self) -> int:
+        return self._conn.total_changes
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        rows: list[Row] = list(await self._conn.execute_fetchall(sql, params))
+        return rows
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await fetch_one(self._conn, sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
+        cursor = await self._conn.executemany(sql, rows)
+        return cursor.rowcount
 
 
 async def fetch_all(

@@ -5,27 +5,26 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from casework.callbacks import Answers
 from casework.commands import Action
 from casework.intake import Draft
 from casework.issues import WithdrawReason
 from casework.ports import Idle
 from casework.prompts import Prompt
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, to_epoch
+from storage.statements import Statements
 
 
 class SqliteDrafts:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def get(self, staff_id: int) -> Draft | None:
-        row = await fetch_one(self._conn, "SELECT data FROM drafts WHERE staff_id = ?", (staff_id,))
+        row = await self._db.fetch_one("SELECT data FROM drafts WHERE staff_id = ?", (staff_id,))
         return None if row is None else Draft.from_dict(json.loads(row["data"]))
 
     async def put(self, staff_id: int, chat_id: int, draft: Draft) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT INTO drafts (staff_id, chat_id, data, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (staff_id) DO UPDATE SET chat_id = excluded.chat_id,"
             " data = excluded.data, updated_at = excluded.updated_at",
@@ -38,20 +37,20 @@ class SqliteDrafts:
         )
 
     async def delete(self, staff_id: int) -> bool:
-        cur = await self._conn.execute("DELETE FROM drafts WHERE staff_id = ?", (staff_id,))
-        return cur.rowcount == 1
+        changed = await self._db.execute("DELETE FROM drafts WHERE staff_id = ?", (staff_id,))
+        return changed == 1
 
     async def idle_since(self, before: datetime) -> list[Idle]:
         """Drafts untouched since `before`."""
-        return await _idle(self._conn, "drafts", before)
+        return await _idle(self._db, "drafts", before)
 
 
 class SqlitePrompts:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def get(self, staff_id: int) -> Prompt | None:
-        row = await fetch_one(self._conn, "SELECT * FROM prompts WHERE staff_id = ?", (staff_id,))
+        row = await self._db.fetch_one("SELECT * FROM prompts WHERE staff_id = ?", (staff_id,))
         if row is None:
             return None
         data = json.loads(row["data"])
@@ -75,7 +74,7 @@ class SqlitePrompts:
             "photos": list(prompt.photos),
             "answers": prompt.answers.to_dict() if prompt.answers is not None else None,
         }
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT INTO prompts (staff_id, chat_id, issue_id, action, data, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET"
             " chat_id = excluded.chat_id, issue_id = excluded.issue_id,"
@@ -91,16 +90,15 @@ class SqlitePrompts:
         )
 
     async def delete(self, staff_id: int) -> bool:
-        cur = await self._conn.execute("DELETE FROM prompts WHERE staff_id = ?", (staff_id,))
-        return cur.rowcount == 1
+        changed = await self._db.execute("DELETE FROM prompts WHERE staff_id = ?", (staff_id,))
+        return changed == 1
 
     async def idle_since(self, before: datetime) -> list[Idle]:
-        return await _idle(self._conn, "prompts", before)
+        return await _idle(self._db, "prompts", before)
 
 
-async def _idle(conn: aiosqlite.Connection, table: str, before: datetime) -> list[Idle]:
-    rows = await fetch_all(
-        conn,
+async def _idle(db: Statements, table: str, before: datetime) -> list[Idle]:
+    rows = await db.fetch_all(
         f"SELECT staff_id, chat_id, updated_at FROM {table} WHERE updated_at <= ?",
         (to_epoch(before),),
     )

@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from casework.issues import EventKind, IssueKind, Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
+from storage.statements import Statements
 
 # An issue's result stands while it is resolved or closed; reopened, it is being worked on again
 # (the earlier result is on its timeline).
@@ -84,8 +83,8 @@ ORDER BY batch.key, e.id
 
 
 class SqliteExports:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def issues(
         self,
@@ -98,7 +97,7 @@ class SqliteExports:
     ) -> list[ExportIssue]:
         """Issues logged in the period (of one department, or all), after the cursor."""
         params = _params(start, end, department, after, limit, hidden_from)
-        rows = await fetch_all(self._conn, _ISSUES, params)
+        rows = await self._db.fetch_all(_ISSUES, params)
         return [
             ExportIssue(
                 id=row["id"],
@@ -135,7 +134,7 @@ class SqliteExports:
     ) -> int:
         params = _params(start, end, department, None, 0, hidden_from)
         params["after_at"] = to_epoch(start) - 1  # (created_at, id) > (start - 1, 0): all of them
-        row = await fetch_one(self._conn, _ROWS, params)
+        row = await self._db.fetch_one(_ROWS, params)
         return int(row[0]) if row else 0
 
     async def events(
@@ -148,13 +147,13 @@ class SqliteExports:
         hidden_from: int | None = None,
     ) -> EventPage:
         """The timelines of the next `limit` issues logged in the period after the cursor."""
-        ids = await fetch_all(
-            self._conn, _ISSUE_IDS, _params(start, end, department, after, limit, hidden_from)
+        ids = await self._db.fetch_all(
+            _ISSUE_IDS, _params(start, end, department, after, limit, hidden_from)
         )
         if not ids:
             return EventPage([], None)
         batch = json.dumps([row["id"] for row in ids])
-        rows = await fetch_all(self._conn, _EVENTS, {"ids": batch})
+        rows = await self._db.fetch_all(_EVENTS, {"ids": batch})
         events = [
             ExportEvent(
                 id=row["id"],
@@ -196,28 +195,27 @@ def _params(
 class SqliteRunningExports:
     """Exports being built, on record (migration 0014)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def start(self, export: RunningExport, now: datetime) -> str | None:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "INSERT INTO exports_running (staff_id, chat_id, period, requested_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (staff_id) DO NOTHING RETURNING staff_id",
             (export.staff_id, export.chat_id, export.period, to_epoch(now)),
         )
         if row is not None:
             return None
-        building = await fetch_one(
-            self._conn, "SELECT period FROM exports_running WHERE staff_id = ?", (export.staff_id,)
+        building = await self._db.fetch_one(
+            "SELECT period FROM exports_running WHERE staff_id = ?", (export.staff_id,)
         )
         return building["period"] if building is not None else ""
 
     async def end(self, staff_id: int) -> None:
-        await self._conn.execute("DELETE FROM exports_running WHERE staff_id = ?", (staff_id,))
+        await self._db.execute("DELETE FROM exports_running WHERE staff_id = ?", (staff_id,))
 
     async def take_all(self) -> list[RunningExport]:
-        rows = await fetch_all(
-            self._conn, "DELETE FROM exports_running RETURNING staff_id, chat_id, period"
+        rows = await self._db.fetch_all(
+            "DELETE FROM exports_running RETURNING staff_id, chat_id, period"
         )
         return [RunningExport(row["staff_id"], row["chat_id"], row["period"]) for row in rows]

@@ -7,8 +7,6 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from casework.following import FollowerCallBack
 from casework.issues import (
     OPEN_STATUSES,
@@ -26,7 +24,7 @@ from casework.metrics import Held
 from casework.nearby import Nearby, cells_around, geo_cell, within
 from casework.ports import DepartmentLoad, IssuePage, LookupScope, Pin, PinPage, Viewer
 from casework.reminders import LadderMoved
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
 from storage.sqlite.words import (
     assist_token,
@@ -35,6 +33,7 @@ from storage.sqlite.words import (
     match,
     reporter_token,
 )
+from storage.statements import Row, Statements
 
 _OPEN = literals(*(s for s in Status if s.is_open))
 _PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
@@ -136,7 +135,7 @@ _TO_REDACT = f"{_ENDED} AND (redacted_at IS NULL OR redacted_at <= updated_at)"
 _CARDS_TO_RETIRE = f"{_ENDED} AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 
 
-def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) -> Issue:
+def _issue(row: Row, photos: Sequence[str], assisting: Sequence[str]) -> Issue:
     location = None
     if row["latitude"] is not None and row["longitude"] is not None:
         location = Location(row["latitude"], row["longitude"])
@@ -187,7 +186,7 @@ def _issue(row: aiosqlite.Row, photos: Sequence[str], assisting: Sequence[str]) 
     )
 
 
-def _resolution(row: aiosqlite.Row) -> Resolution | None:
+def _resolution(row: Row) -> Resolution | None:
     if row["resolved_at"] is None:
         return None
     photos = tuple(json.loads(row["resolution_photos"]))
@@ -298,13 +297,12 @@ def near_query(
 
 
 class SqliteIssues:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
         self._read: dict[int, Issue] = {}  # the issues as read (or saved) in this transaction
 
     async def next_sequence(self, month: str) -> int:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "INSERT INTO issue_counters (month, last) VALUES (?, 1)"
             " ON CONFLICT (month) DO UPDATE SET last = last + 1 RETURNING last",
             (month,),
@@ -315,20 +313,19 @@ class SqliteIssues:
     async def create(self, issue: Issue) -> Issue:
         values = _values(issue)
         names = ", ".join(values)
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             f"INSERT INTO issues ({names}) VALUES ({', '.join(':' + n for n in values)})"
             " RETURNING id",
             values,
         )
         assert row is not None
         issue_id = int(row[0])
-        await self._conn.executemany(
+        await self._db.execute_many(
             "INSERT INTO issue_photos (issue_id, position, file_id) VALUES (?, ?, ?)",
             [(issue_id, i, file_id) for i, file_id in enumerate(issue.photos)],
         )
         await self._save_assists(issue_id, issue.assisting)
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
             (issue_id, issue_words(dataclasses.replace(issue, id=issue_id))),
         )
@@ -341,11 +338,11 @@ class SqliteIssues:
         values = _values(issue)
         values.update(id=issue.id, expected_version=expected_version)
         assignments = ", ".join(f"{n} = :{n}" for n in _values(issue))
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             f"UPDATE issues SET {assignments} WHERE id = :id AND version = :expected_version",
             values,
         )
-        if cur.rowcount != 1:
+        if changed != 1:
             return False
         # Most steps change neither the departments assisting nor the words: those are written
         # only if they changed since the issue was read in this transaction (a statement each
@@ -359,7 +356,7 @@ class SqliteIssues:
             await self._save_assists(issue.id, issue.assisting)
         words = issue_words(issue)
         if before is None or issue_words(before) != words:
-            await self._conn.execute(
+            await self._db.execute(
                 "UPDATE issue_words SET words = :words WHERE rowid = :id AND words != :words",
                 {"id": issue.id, "words": words},
             )
@@ -370,7 +367,7 @@ class SqliteIssues:
         return found[0] if found else None
 
     async def version_of(self, issue_id: int) -> int | None:
-        row = await fetch_one(self._conn, "SELECT version FROM issues WHERE id = ?", (issue_id,))
+        row = await self._db.fetch_one("SELECT version FROM issues WHERE id = ?", (issue_id,))
         return None if row is None else int(row[0])
 
     async def by_number(self, number: str) -> Issue | None:
@@ -427,8 +424,7 @@ class SqliteIssues:
     async def next_deadline(self, after: datetime) -> datetime | None:
         """The earliest deadline of an open issue later than `after`: to respond, of those
         pending; to resolve, of those in progress (each range on its partial index)."""
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "SELECT min(due) FROM ("
             f" SELECT min(respond_by) AS due FROM issues WHERE status = {_PENDING}"
             " AND respond_by > :after"
@@ -440,8 +436,7 @@ class SqliteIssues:
 
     async def next_reminder(self, after: datetime) -> datetime | None:
         # A range of the partial index issues_by_next_reminder (migration 0003).
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "SELECT min(next_reminder_at) FROM issues WHERE next_reminder_at > ?",
             (to_epoch(after),),
         )
@@ -449,7 +444,7 @@ class SqliteIssues:
 
     async def passed_reminders(self, moved: Sequence[LadderMoved]) -> None:
         """Record how far each ladder has gone, if its issue is still in that phase."""
-        await self._conn.executemany(
+        await self._db.execute_many(
             "UPDATE issues SET reminders_sent = ?, next_reminder_at = ? WHERE id = ? AND phase = ?",
             [(m.passed, _maybe_epoch(m.next_at), m.issue_id, m.phase) for m in moved],
         )
@@ -484,8 +479,7 @@ class SqliteIssues:
         total = await self._count_named(
             f"SELECT count(*) FROM issues INDEXED BY issues_open_pinned WHERE {where}", params
         )
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT id, number, latitude, longitude, category, department, status, urgent,"
             f" CASE status WHEN {_PENDING} THEN respond_by WHEN {_ACCEPTED} THEN resolve_by END"
             " AS due"
@@ -513,8 +507,7 @@ class SqliteIssues:
     ) -> list[DepartmentLoad]:
         """Per department: issues pending, in progress, and overdue now (without the
         complaints about `hidden_from`, the reader)."""
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT department, sum(status = {_PENDING}) AS pending,"
             f" sum(status = {_ACCEPTED}) AS accepted, sum({_OVERDUE}) AS overdue"
             f" FROM issues WHERE {_IN_HAND}"
@@ -531,8 +524,7 @@ class SqliteIssues:
     async def held_by(self, staff_ids: Collection[int], now: datetime) -> dict[int, Held]:
         """A range of issues_held_open per person (the index alone; `IN` implies its
         `assignee_id IS NOT NULL`)."""
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT assignee_id, count(*) AS open, total(resolve_by < :now) AS overdue"
             " FROM issues INDEXED BY issues_held_open"
             f" WHERE {HELD_NOW} AND assignee_id IN (SELECT value FROM json_each(:ids))"
@@ -549,8 +541,7 @@ class SqliteIssues:
         )
 
     async def with_cards_to_retire(self, ended_before: datetime, limit: int) -> list[int]:
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT id FROM issues INDEXED BY issues_with_cards_to_retire"
             f" WHERE {_CARDS_TO_RETIRE} AND updated_at < ? ORDER BY updated_at LIMIT ?",
             (to_epoch(ended_before), limit),
@@ -558,13 +549,13 @@ class SqliteIssues:
         return [row[0] for row in rows]
 
     async def cards_retired(self, issue_ids: Sequence[int], now: datetime) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE issues SET cards_retired_at = ? WHERE id IN (SELECT value FROM json_each(?))",
             (to_epoch(now), json.dumps(list(issue_ids))),
         )
 
     async def forget_photos(self, issue_id: int) -> None:
-        await self._conn.execute("DELETE FROM issue_photos WHERE issue_id = ?", (issue_id,))
+        await self._db.execute("DELETE FROM issue_photos WHERE issue_id = ?", (issue_id,))
 
     async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
         return await self._load(
@@ -586,7 +577,7 @@ class SqliteIssues:
         that the scope may see, newest first; counted up to `most`."""
         matching, params = find_query(lookup, scope)
         # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
-        rows = await fetch_all(self._conn, f"{matching} LIMIT :most", {**params, "most": most})
+        rows = await self._db.fetch_all(f"{matching} LIMIT :most", {**params, "most": most})
         ids = [row[0] for row in rows]
         issues = await self._load(
             f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))"
@@ -598,8 +589,8 @@ class SqliteIssues:
     async def fill_words(self, limit: int) -> int:
         """Index the words of issues on record before the index was (migration 0022), up to
         `limit` of them; how many were."""
-        rows = await fetch_all(
-            self._conn, "SELECT issue_id FROM issue_words_to_fill LIMIT ?", (limit,)
+        rows = await self._db.fetch_all(
+            "SELECT issue_id FROM issue_words_to_fill LIMIT ?", (limit,)
         )
         if not rows:
             return 0
@@ -607,36 +598,34 @@ class SqliteIssues:
         issues = await self._load(
             f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))", (ids,)
         )
-        await self._conn.execute(
+        await self._db.execute(
             "DELETE FROM issue_words WHERE rowid IN (SELECT value FROM json_each(?))", (ids,)
         )
-        await self._conn.executemany(
+        await self._db.execute_many(
             "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
             [(issue.id, issue_words(issue)) for issue in issues],
         )
-        await self._conn.execute(
+        await self._db.execute(
             "DELETE FROM issue_words_to_fill WHERE issue_id IN (SELECT value FROM json_each(?))",
             (ids,),
         )
         return len(rows)
 
     async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT OR IGNORE INTO issue_followers (issue_id, staff_id, since) VALUES (?, ?, ?)",
             (issue_id, staff_id, to_epoch(at)),
         )
 
     async def followers(self, issue_id: int) -> list[int]:
-        found = await fetch_all(
-            self._conn,
+        found = await self._db.fetch_all(
             "SELECT staff_id FROM issue_followers WHERE issue_id = ? ORDER BY staff_id",
             (issue_id,),
         )
         return [int(row[0]) for row in found]
 
     async def follower_call_back(self, issue_id: int, staff_id: int) -> FollowerCallBack | None:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "SELECT solved, called_back_at FROM issue_followers WHERE issue_id = ? AND staff_id = ?",
             (issue_id, staff_id),
         )
@@ -651,7 +640,7 @@ class SqliteIssues:
         self, issue_id: int, staff_id: int, call_back: FollowerCallBack
     ) -> None:
         at = call_back.called_back_at
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE issue_followers SET solved = ?, called_back_at = ?"
             " WHERE issue_id = ? AND staff_id = ?",
             (
@@ -670,20 +659,20 @@ class SqliteIssues:
         return within(found, at, radius_m)[:limit]
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
-        row = await fetch_one(self._conn, sql, params)
+        row = await self._db.fetch_one(sql, params)
         return int(row[0]) if row else 0
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
-        row = await fetch_one(self._conn, sql, params)
+        row = await self._db.fetch_one(sql, params)
         return int(row[0]) if row else 0
 
     async def _load_named(self, sql: str, params: dict[str, object]) -> list[Issue]:
-        return await self._complete(await fetch_all(self._conn, sql, params))
+        return await self._complete(await self._db.fetch_all(sql, params))
 
     async def _load(self, sql: str, params: tuple[object, ...]) -> list[Issue]:
-        return await self._complete(await fetch_all(self._conn, sql, params))
+        return await self._complete(await self._db.fetch_all(sql, params))
 
-    async def _complete(self, rows: list[aiosqlite.Row]) -> list[Issue]:
+    async def _complete(self, rows: list[Row]) -> list[Issue]:
         """Issues from their rows (with their photos and assisting departments), remembered
         as read: saving one changes only what changed (`save`)."""
         issues = [
@@ -695,8 +684,8 @@ class SqliteIssues:
         return issues
 
     async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:
-        await self._conn.execute("DELETE FROM issue_assists WHERE issue_id = ?", (issue_id,))
-        await self._conn.executemany(
+        await self._db.execute("DELETE FROM issue_assists WHERE issue_id = ?", (issue_id,))
+        await self._db.execute_many(
             "INSERT OR IGNORE INTO issue_assists (issue_id, department) VALUES (?, ?)",
             [(issue_id, d) for d in sorted(assisting)],
         )

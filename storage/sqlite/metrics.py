@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from casework.issues import (
     Contact,
     EventKind,
@@ -45,9 +43,10 @@ from casework.metrics import (
     person_of,
 )
 from casework.roles import Role
-from storage.sqlite.database import fetch_all, to_epoch
+from storage.sqlite.database import to_epoch
 from storage.sqlite.issues import HELD_NOW
 from storage.sqlite.sql import literal, literals
+from storage.statements import Row, Statements
 
 # Every kind, status and role below comes from casework's enums (storage/sqlite/sql.py).
 _HANDOFFS = (EventKind.SUBMITTED, EventKind.REROUTED, EventKind.TRANSFERRED)
@@ -293,12 +292,12 @@ ORDER BY department, name, id
 
 
 class SqliteMetrics:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def tally(self, tallies: Sequence[Tally]) -> None:
         """Add to the daily figures (in the transaction of the step that causes them)."""
-        await self._conn.executemany(
+        await self._db.execute_many(
             "INSERT INTO daily_figures (day, department, measure, value) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (day, department, measure) DO UPDATE SET value = value + excluded.value",
             [(t.day.isoformat(), t.department, t.measure, t.delta) for t in tallies],
@@ -308,8 +307,7 @@ class SqliteMetrics:
         """The daily figures of whole days, added up per department (from the first day to the
         one before `end_day`)."""
         found: dict[str, DepartmentCounts] = {}
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT department, measure, sum(value) AS value"
             f" FROM ({_FIGURES}) WHERE instr(measure, ':') = 0 GROUP BY department, measure",
             _whole_months(first_day, end_day),
@@ -332,8 +330,7 @@ class SqliteMetrics:
         else:
             params = {"first_month": "", "end_month": "", "head_from": first_day.isoformat(),
                       "head_to": end_day.isoformat(), "tail_from": "", "tail_to": ""}  # fmt: skip
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT day, measure, sum(value) AS value,"
             " coalesce(sum(CASE WHEN department = :department THEN value END), 0) AS own"
             f" FROM ({_BY_DAY}) WHERE measure NOT LIKE :per_person GROUP BY day, measure",
@@ -361,8 +358,7 @@ class SqliteMetrics:
         # One pass over the days' rows: a person's measures are the ones with a colon
         # (`closed_by:42`), a department's have none. (A pass per kind of measure read a
         # year's rows four times: 0.19 s of a year's /stats at a million issues.)
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT measure, sum(value) AS value FROM ({_FIGURES})"
             " WHERE instr(measure, ':') > 0 GROUP BY measure",
             _whole_months(first_day, end_day),
@@ -480,6 +476,6 @@ class SqliteMetrics:
             )
         return found
 
-    async def _rows(self, sql: str, params: Mapping[str, object]) -> list[aiosqlite.Row]:
-        rows = await fetch_all(self._conn, sql, params)
+    async def _rows(self, sql: str, params: Mapping[str, object]) -> list[Row]:
+        rows = await self._db.fetch_all(sql, params)
         return list(rows)

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import aiosqlite
-
 from casework.durations import Limit, WorkingDays
 from casework.organisation import Category, Department, Names, Organisation
-from storage.sqlite.database import fetch_all
+from storage.statements import Row, Statements
 
 
 class SqliteOrganisation:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def sync(self, org: Organisation) -> None:
         """Make the tables match the file. What the file no longer lists is kept, inactive,
         because issues on record still point at it."""
-        await self._conn.execute("UPDATE departments SET active = 0")
-        await self._conn.execute("UPDATE categories SET active = 0")
-        await self._conn.executemany(
+        await self._db.execute("UPDATE departments SET active = 0")
+        await self._db.execute("UPDATE categories SET active = 0")
+        await self._db.execute_many(
             "INSERT INTO departments (code, name_zh, name_en, group_chat_id, position, active)"
             " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO UPDATE SET"
             " name_zh = excluded.name_zh, name_en = excluded.name_en,"
@@ -35,7 +33,7 @@ class SqliteOrganisation:
         updates = ", ".join(
             f"{name}_s = excluded.{name}_s, {name}_wd = excluded.{name}_wd" for name in limits
         )
-        await self._conn.executemany(
+        await self._db.execute_many(
             f"INSERT INTO categories (code, name_zh, name_en, department, {columns}, position,"
             " active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (code) DO"
             " UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,"
@@ -55,14 +53,14 @@ class SqliteOrganisation:
         )
 
     async def active_department_codes(self) -> list[str]:
-        rows = await fetch_all(
-            self._conn, "SELECT code FROM departments WHERE active = 1 ORDER BY position"
+        rows = await self._db.fetch_all(
+            "SELECT code FROM departments WHERE active = 1 ORDER BY position"
         )
         return [row["code"] for row in rows]
 
     async def active_category_codes(self) -> list[str]:
-        rows = await fetch_all(
-            self._conn, "SELECT code FROM categories WHERE active = 1 ORDER BY position"
+        rows = await self._db.fetch_all(
+            "SELECT code FROM categories WHERE active = 1 ORDER BY position"
         )
         return [row["code"] for row in rows]
 
@@ -70,8 +68,8 @@ class SqliteOrganisation:
         """The departments and categories the file no longer lists, as they last were."""
         departments = [
             Department(row["code"], Names(row["name_zh"], row["name_en"]), row["group_chat_id"])
-            for row in await fetch_all(
-                self._conn, "SELECT * FROM departments WHERE active = 0 ORDER BY position"
+            for row in await self._db.fetch_all(
+                "SELECT * FROM departments WHERE active = 0 ORDER BY position"
             )
         ]
         categories = [
@@ -84,8 +82,8 @@ class SqliteOrganisation:
                 _limit(row, "urgent_respond_within"),
                 _limit(row, "urgent_resolve_within"),
             )
-            for row in await fetch_all(
-                self._conn, "SELECT * FROM categories WHERE active = 0 ORDER BY position"
+            for row in await self._db.fetch_all(
+                "SELECT * FROM categories WHERE active = 0 ORDER BY position"
             )
         ]
         return departments, categories
@@ -101,7 +99,7 @@ def _stored(limit: Limit) -> tuple[int, int | None]:
     return int(limit.total_seconds()), None
 
 
-def _limit(row: aiosqlite.Row, name: str) -> Limit:
+def _limit(row: Row, name: str) -> Limit:
     workdays = row[f"{name}_wd"]
     if workdays is not None:
         return WorkingDays(workdays)

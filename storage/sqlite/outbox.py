@@ -6,11 +6,10 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, to_epoch
 from storage.sqlite.sql import literal
+from storage.statements import Row, Statements
 
 _REMINDER = literal(OutboxKind.REMINDER)
 _REFRESH = literal(OutboxKind.REFRESH)
@@ -57,7 +56,7 @@ def _values(items: Sequence[OutboxItem]) -> list[tuple[object, ...]]:
     ]
 
 
-def _item(row: aiosqlite.Row) -> OutboxItem:
+def _item(row: Row) -> OutboxItem:
     return OutboxItem(
         id=row["id"],
         key=row["key"],
@@ -77,15 +76,15 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
 
 
 class SqliteOutbox:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
         self.added = 0  # how many new messages this transaction queued
 
     async def add(self, item: OutboxItem) -> bool:
         """Queue a message; False if one with the same key was ever queued."""
-        cur = await self._conn.execute(_INSERT, _values([item])[0])
-        self.added += cur.rowcount
-        return cur.rowcount == 1
+        changed = await self._db.execute(_INSERT, _values([item])[0])
+        self.added += changed
+        return changed == 1
 
     async def supersede_reminders(self, waiting: Sequence[tuple[int, int]], now: datetime) -> int:
         """Drop undelivered reminders of these (issue, person) pairs: newer ones replace them."""
@@ -94,21 +93,20 @@ class SqliteOutbox:
             return 0
         # Mostly none are waiting (the last ones went long ago): find the issues that have some.
         marks = ", ".join("?" * len(issues))
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT DISTINCT issue_id FROM outbox WHERE issue_id IN ({marks})"
             f" AND sent_at IS NULL AND failed_at IS NULL AND kind = {_REMINDER}",
             issues,
         )
         held = {row[0] for row in rows}
-        before = self._conn.total_changes
-        await self._conn.executemany(
+        before = self._db.changes
+        await self._db.execute_many(
             "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer reminder'"
             " WHERE issue_id = ? AND staff_id = ? AND sent_at IS NULL AND failed_at IS NULL"
             f" AND kind = {_REMINDER}",
             [(to_epoch(now), i, staff_id) for i, staff_id in waiting if i in held],
         )
-        return self._conn.total_changes - before
+        return self._db.changes - before
 
     async def supersede_edits(
         self, issue_id: int, cards: Sequence[tuple[int, int]], now: datetime
@@ -117,7 +115,7 @@ class SqliteOutbox:
         issue's waiting messages, migration 0008): a newer edit shows the issue as it is then."""
         if not cards:
             return 0
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer edit'"
             " WHERE issue_id = ? AND sent_at IS NULL AND failed_at IS NULL"
             f" AND kind = {_REFRESH} AND attempted_at IS NULL"
@@ -126,15 +124,15 @@ class SqliteOutbox:
             " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
             (to_epoch(now), issue_id, json.dumps([list(card) for card in cards])),
         )
-        return int(cur.rowcount)
+        return int(changed)
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """Queue several messages at once; how many were new (keys never queued before)."""
         if not items:
             return 0
-        before = self._conn.total_changes
-        await self._conn.executemany(_INSERT, _values(items))
-        added = self._conn.total_changes - before
+        before = self._db.changes
+        await self._db.execute_many(_INSERT, _values(items))
+        added = self._db.changes - before
         self.added += added
         return added
 
@@ -142,8 +140,7 @@ class SqliteOutbox:
         """Undelivered messages due by `now`, most urgent first, oldest first; of the first
         `limit`, those not in `held` (the sender reads again and again while it sends: what it
         holds already is not read in full each time)."""
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?"
             " ORDER BY priority, due_at, id LIMIT ?",
             (to_epoch(now), limit),
@@ -152,15 +149,14 @@ class SqliteOutbox:
         if not wanted:
             return []
         marks = ", ".join("?" * len(wanted))
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY priority, due_at, id",
             wanted,
         )
         return [_item(row) for row in rows]
 
     async def get(self, item_id: int) -> OutboxItem | None:
-        row = await fetch_one(self._conn, "SELECT * FROM outbox WHERE id = ?", (item_id,))
+        row = await self._db.fetch_one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return None if row is None else _item(row)
 
     async def attempting(self, item_ids: Sequence[int], now: datetime) -> set[int]:
@@ -168,8 +164,7 @@ class SqliteOutbox:
         group of them); those not delivered nor dropped meanwhile."""
         if not item_ids:
             return set()
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "UPDATE outbox SET attempted_at = ?"
             " WHERE id IN (SELECT value FROM json_each(?)) AND sent_at IS NULL AND failed_at IS NULL"
             " RETURNING id",
@@ -178,20 +173,20 @@ class SqliteOutbox:
         return {row[0] for row in rows}
 
     async def mark_sent(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
-        await self._conn.executemany(
+        await self._db.execute_many(
             "UPDATE outbox SET sent_at = ?, message_id = coalesce(?, message_id),"
             " attempts = attempts + 1 WHERE id = ?",
             [(to_epoch(now), message_id, item_id) for item_id, message_id in sent],
         )
 
     async def retry_later(self, item_id: int, due_at: datetime, error: str) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
             (to_epoch(due_at), error, item_id),
         )
 
     async def give_up(self, item_id: int, now: datetime, error: str) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
             (to_epoch(now), error, item_id),
         )
@@ -200,8 +195,7 @@ class SqliteOutbox:
         self, chat_id: int, priority: int, now: datetime, limit: int, besides: int
     ) -> list[OutboxItem]:
         # A range of the index outbox_waiting_by_chat (migration 0015).
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT * FROM outbox WHERE chat_id = ? AND priority = ? AND due_at <= ?"
             f" AND sent_at IS NULL AND failed_at IS NULL AND kind = {_REMINDER} AND id != ?"
             " ORDER BY due_at, id LIMIT ?",
@@ -210,8 +204,7 @@ class SqliteOutbox:
         return [_item(row) for row in rows]
 
     async def reminders_to(self, chat_id: int, since: datetime, limit: int) -> list[OutboxItem]:
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT * FROM outbox WHERE chat_id = ? AND kind = {_REMINDER} AND created_at >= ?"
             " ORDER BY created_at, id LIMIT ?",
             (chat_id, to_epoch(since), limit),
@@ -219,42 +212,41 @@ class SqliteOutbox:
         return [_item(row) for row in rows]
 
     async def set_aside(self, reasons: Sequence[tuple[int, str]], now: datetime) -> None:
-        await self._conn.executemany(
+        await self._db.execute_many(
             "UPDATE outbox SET failed_at = ?, last_error = ?"
             " WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
             [(to_epoch(now), reason, item_id) for item_id, reason in reasons],
         )
 
     async def relist(self, item_id: int, payload: dict[str, str]) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE outbox SET payload = ?, issue_id = NULL WHERE id = ?",
             (json.dumps(payload, ensure_ascii=False), item_id),
         )
 
     async def next_due_at(self) -> datetime | None:
-        row = await fetch_one(
-            self._conn, "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        row = await self._db.fetch_one(
+            "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
         )
         return None if row is None or row[0] is None else from_epoch(row[0])
 
     async def purge_done_before(self, before: datetime, limit: int) -> int:
         # A range of the index outbox_done (migration 0013), whose expression and condition
         # the query repeats word for word.
-        cur = await self._conn.execute(
+        return await self._db.execute(
             "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_done"
             " WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)"
             " AND coalesce(sent_at, failed_at) < ? ORDER BY coalesce(sent_at, failed_at) LIMIT ?)",
             (to_epoch(before), limit),
         )
-        return cur.rowcount
 
 
 class SqliteCards:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def add(self, card: Card) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT OR REPLACE INTO cards"
             " (chat_id, message_id, issue_id, staff_id, department, headline)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -269,8 +261,7 @@ class SqliteCards:
         )
 
     async def find(self, chat_id: int, message_id: int) -> Card | None:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "SELECT * FROM cards WHERE chat_id = ? AND message_id = ?",
             (chat_id, message_id),
         )
@@ -278,8 +269,7 @@ class SqliteCards:
 
     async def latest(self, chat_id: int, issue_id: int) -> Card | None:
         # A range of cards_by_issue, which holds the table's key (chat, message) after the issue.
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "SELECT * FROM cards INDEXED BY cards_by_issue WHERE issue_id = ? AND chat_id = ?"
             " ORDER BY message_id DESC LIMIT 1",
             (issue_id, chat_id),
@@ -287,16 +277,14 @@ class SqliteCards:
         return None if row is None else _card(row)
 
     async def of_issue(self, issue_id: int) -> list[Card]:
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT * FROM cards WHERE issue_id = ? ORDER BY chat_id, message_id",
             (issue_id,),
         )
         return [_card(row) for row in rows]
 
     async def of_issues(self, issue_ids: Sequence[int]) -> list[Card]:
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT * FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))"
             " ORDER BY issue_id, chat_id, message_id",
             (json.dumps(list(issue_ids)),),
@@ -304,20 +292,19 @@ class SqliteCards:
         return [_card(row) for row in rows]
 
     async def drop_headlines(self, issue_id: int) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE cards SET headline = NULL WHERE issue_id = ? AND headline IS NOT NULL",
             (issue_id,),
         )
 
     async def forget(self, issue_ids: Sequence[int]) -> int:
-        cur = await self._conn.execute(
+        return await self._db.execute(
             "DELETE FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(issue_ids)),),
         )
-        return cur.rowcount
 
 
-def _card(row: aiosqlite.Row) -> Card:
+def _card(row: Row) -> Card:
     return Card(
         chat_id=row["chat_id"],
         message_id=row["message_id"],
@@ -329,12 +316,12 @@ def _card(row: aiosqlite.Row) -> Card:
 
 
 class SqliteDigests:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def claim(self, day: str, kind: str) -> bool:
         """True the first time a digest of this kind is claimed for this day."""
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             "INSERT INTO digests (day, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", (day, kind)
         )
-        return cur.rowcount == 1
+        return changed == 1

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from casework.retention import RedactionRequest
-from storage.sqlite.database import fetch_one, from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, to_epoch
+from storage.statements import Statements
 
 
 class SqliteRedactionRequests:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def add(self, request: RedactionRequest) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "INSERT INTO redaction_requests (token, staff_id, issue_ids, created_at)"
             " VALUES (?, ?, ?, ?)",
             (
@@ -28,8 +27,7 @@ class SqliteRedactionRequests:
         )
 
     async def take(self, token: str, staff_id: int) -> RedactionRequest | None:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "DELETE FROM redaction_requests WHERE token = ? AND staff_id = ?"
             " RETURNING token, staff_id, issue_ids, created_at",
             (token, staff_id),
@@ -44,7 +42,6 @@ class SqliteRedactionRequests:
         )
 
     async def forget_before(self, before: datetime) -> int:
-        cur = await self._conn.execute(
+        return await self._db.execute(
             "DELETE FROM redaction_requests WHERE created_at < ?", (to_epoch(before),)
         )
-        return cur.rowcount

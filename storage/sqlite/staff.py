@@ -6,13 +6,12 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from casework.organisation import RosterEntry
 from casework.people import NewStaff, Staff
 from casework.ports import RosterImport
 from casework.roles import Role
-from storage.sqlite.database import fetch_all, fetch_one, maybe_from_epoch, to_epoch
+from storage.sqlite.database import maybe_from_epoch, to_epoch
+from storage.statements import Row, Statements
 
 _COLUMNS = (
     "id, telegram_id, name, role, department, active, language, telegram_language,"
@@ -20,7 +19,7 @@ _COLUMNS = (
 )
 
 
-def _staff(row: aiosqlite.Row) -> Staff:
+def _staff(row: Row) -> Staff:
     return Staff(
         id=row["id"],
         telegram_id=row["telegram_id"],
@@ -39,8 +38,8 @@ def _staff(row: aiosqlite.Row) -> Staff:
 
 
 class SqliteStaff:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def by_telegram_id(self, telegram_id: int) -> Staff | None:
         return await self._one(f"SELECT {_COLUMNS} FROM staff WHERE telegram_id = ?", telegram_id)
@@ -49,8 +48,7 @@ class SqliteStaff:
         return await self._one(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", staff_id)
 
     async def add(self, person: NewStaff, now: datetime) -> Staff:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "INSERT INTO staff (telegram_id, name, role, department, telegram_name, joined_at)"
             f" VALUES (?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
             (
@@ -68,8 +66,7 @@ class SqliteStaff:
     async def restore(self, staff_id: int, person: NewStaff, now: datetime) -> Staff:
         """Give a deactivated person access again, with the name and role of their new
         invitation (no longer the roster's to end)."""
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "UPDATE staff SET name = ?, role = ?, department = ?, telegram_name = ?, active = 1,"
             " deactivated_at = NULL, joined_at = ?, from_roster = 0"
             f" WHERE id = ? RETURNING {_COLUMNS}",
@@ -90,8 +87,7 @@ class SqliteStaff:
         where, params = "active = 1", ()
         if department is not None:
             where, params = "active = 1 AND department = ?", (department,)  # type: ignore[assignment]
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM staff WHERE {where}"
             " ORDER BY department IS NULL, department, role, name, id",
             params,
@@ -109,55 +105,54 @@ class SqliteStaff:
         if department is not None:
             sql += " AND department = ?"
             params.append(department)
-        rows = await fetch_all(self._conn, sql + " ORDER BY id", params)
+        rows = await self._db.fetch_all(sql + " ORDER BY id", params)
         return [_staff(row) for row in rows]
 
     async def by_ids(self, staff_ids: Iterable[int]) -> dict[int, Staff]:
         ids = sorted(set(staff_ids))
         if not ids:
             return {}
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM staff WHERE id IN ({', '.join('?' * len(ids))})",
             ids,
         )
         return {row["id"]: _staff(row) for row in rows}
 
     async def deactivate(self, staff_id: int, now: datetime) -> bool:
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             "UPDATE staff SET active = 0, deactivated_at = ? WHERE id = ? AND active = 1",
             (to_epoch(now), staff_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def set_menu(self, staff_id: int, menu: str | None) -> None:
-        await self._conn.execute("UPDATE staff SET menu = ? WHERE id = ?", (menu, staff_id))
+        await self._db.execute("UPDATE staff SET menu = ? WHERE id = ?", (menu, staff_id))
 
     async def set_language(self, staff_id: int, language: str | None) -> None:
-        await self._conn.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))
+        await self._db.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))
 
     async def note_telegram_name(self, staff_id: int, telegram_name: str | None) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE staff SET telegram_name = ? WHERE id = ? AND telegram_name IS NOT ?",
             (telegram_name, staff_id, telegram_name),
         )
 
     async def note_telegram_language(self, staff_id: int, language_code: str | None) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS NOT ?",
             (language_code, staff_id, language_code),
         )
 
     async def mark_unreachable(self, staff_id: int, now: datetime) -> bool:
         """True if the person was reachable until now (so the coordinators must hear)."""
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             "UPDATE staff SET unreachable_since = ? WHERE id = ? AND unreachable_since IS NULL",
             (to_epoch(now), staff_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def mark_reachable(self, staff_id: int) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE staff SET unreachable_since = NULL"
             " WHERE id = ? AND unreachable_since IS NOT NULL",
             (staff_id,),
@@ -186,8 +181,7 @@ class SqliteStaff:
             }
             # Another role or department is new access: it starts now (joined_at), so links
             # made under the old role die with it.
-            rows = await fetch_all(
-                self._conn,
+            rows = await self._db.fetch_all(
                 "UPDATE staff SET name = :name, role = :role, department = :department,"
                 " from_roster = 1, joined_at = CASE WHEN (role, department)"
                 " IS NOT (:role, :department) THEN :now ELSE joined_at END"
@@ -199,8 +193,7 @@ class SqliteStaff:
             changed += [row[0] for row in rows if row[1]]
             if not entry.active:
                 continue
-            row = await fetch_one(
-                self._conn,
+            row = await self._db.fetch_one(
                 "INSERT INTO staff (telegram_id, name, role, department, joined_at, from_roster)"
                 " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (telegram_id) DO NOTHING RETURNING id",
                 (entry.telegram_id, entry.name, entry.role.value, entry.department, epoch),
@@ -209,8 +202,7 @@ class SqliteStaff:
                 added.append(row[0])
         ended = [e.telegram_id for e in listed if not e.active]
         kept = [e.telegram_id for e in listed if e.active]
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "UPDATE staff SET active = 0, deactivated_at = ? WHERE active = 1 AND"
             " (telegram_id IN (SELECT value FROM json_each(?)) OR (from_roster = 1"
             " AND telegram_id NOT IN (SELECT value FROM json_each(?)))) RETURNING id",
@@ -220,5 +212,5 @@ class SqliteStaff:
         return RosterImport(added=added, updated=updated, removed=removed, changed=changed)
 
     async def _one(self, sql: str, *params: object) -> Staff | None:
-        row = await fetch_one(self._conn, sql, params)
+        row = await self._db.fetch_one(sql, params)
         return None if row is None else _staff(row)

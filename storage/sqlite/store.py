@@ -11,7 +11,7 @@ import aiosqlite
 
 from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
 from storage.sqlite.access_log import SqliteAccessLog
-from storage.sqlite.database import Database, connect, connect_read_only
+from storage.sqlite.database import Database, SqliteStatements, connect, connect_read_only
 from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
 from storage.sqlite.exports import SqliteExports, SqliteRunningExports
 from storage.sqlite.invites import SqliteInvites
@@ -31,71 +31,71 @@ class SqliteTransaction:
     three of the sixteen (issue 22)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+        self._db = SqliteStatements(conn)
 
     @cached_property
     def staff(self) -> SqliteStaff:
-        return SqliteStaff(self._conn)
+        return SqliteStaff(self._db)
 
     @cached_property
     def organisation(self) -> SqliteOrganisation:
-        return SqliteOrganisation(self._conn)
+        return SqliteOrganisation(self._db)
 
     @cached_property
     def invites(self) -> SqliteInvites:
-        return SqliteInvites(self._conn)
+        return SqliteInvites(self._db)
 
     @cached_property
     def access_log(self) -> SqliteAccessLog:
-        return SqliteAccessLog(self._conn)
+        return SqliteAccessLog(self._db)
 
     @cached_property
     def issues(self) -> SqliteIssues:
-        return SqliteIssues(self._conn)
+        return SqliteIssues(self._db)
 
     @cached_property
     def timeline(self) -> SqliteTimeline:
-        return SqliteTimeline(self._conn)
+        return SqliteTimeline(self._db)
 
     @cached_property
     def drafts(self) -> SqliteDrafts:
-        return SqliteDrafts(self._conn)
+        return SqliteDrafts(self._db)
 
     @cached_property
     def prompts(self) -> SqlitePrompts:
-        return SqlitePrompts(self._conn)
+        return SqlitePrompts(self._db)
 
     @cached_property
     def outbox(self) -> SqliteOutbox:
-        return SqliteOutbox(self._conn)
+        return SqliteOutbox(self._db)
 
     @cached_property
     def cards(self) -> SqliteCards:
-        return SqliteCards(self._conn)
+        return SqliteCards(self._db)
 
     @cached_property
     def digests(self) -> SqliteDigests:
-        return SqliteDigests(self._conn)
+        return SqliteDigests(self._db)
 
     @cached_property
     def metrics(self) -> SqliteMetrics:
-        return SqliteMetrics(self._conn)
+        return SqliteMetrics(self._db)
 
     @cached_property
     def exports(self) -> SqliteExports:
-        return SqliteExports(self._conn)
+        return SqliteExports(self._db)
 
     @cached_property
     def running_exports(self) -> SqliteRunningExports:
-        return SqliteRunningExports(self._conn)
+        return SqliteRunningExports(self._db)
 
     @cached_property
     def updates(self) -> SqliteUpdates:
-        return SqliteUpdates(self._conn)
+        return SqliteUpdates(self._db)
 
     @cached_property
     def redaction_requests(self) -> SqliteRedactionRequests:
-        return SqliteRedactionRequests(self._conn)
+        return SqliteRedactionRequests(self._db)
 
     @property
     def queued(self) -> bool:
@@ -110,7 +110,7 @@ async def _fill_words(database: Database) -> None:
     """Index the words of the issues on record from before the index (migration 0022)."""
     while True:
         async with database.transaction() as conn:
-            if not await SqliteIssues(conn).fill_words(_FILL_BATCH):
+            if not await SqliteIssues(SqliteStatements(conn)).fill_words(_FILL_BATCH):
                 return
 
 

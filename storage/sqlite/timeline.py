@@ -6,12 +6,11 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from casework.issues import Contact, Event, EventKind, Solved, Spell, Verdict, WithdrawReason
 from casework.retention import BlankedEvent
-from storage.sqlite.database import fetch_all, fetch_one, from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literals
+from storage.statements import Row, Statements
 
 _COLUMNS = (
     "id, issue_id, at, actor_id, kind, department, text, photos, target_id, withdraw_reason,"
@@ -30,7 +29,7 @@ _ASIDE = literals(
 )
 
 
-def _event(row: aiosqlite.Row) -> Event:
+def _event(row: Row) -> Event:
     return Event(
         id=row["id"],
         issue_id=row["issue_id"],
@@ -59,12 +58,11 @@ def _epoch(moment: datetime | None) -> int | None:
 
 
 class SqliteTimeline:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def append(self, issue_id: int, event: Event) -> Event:
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             "INSERT INTO issue_events (issue_id, at, actor_id, kind, department, text, photos,"
             " target_id, withdraw_reason, on_behalf, due_at, verdict, spell, spell_started_at,"
             " spell_due_at, spell_department, contacted, solved)"
@@ -95,23 +93,21 @@ class SqliteTimeline:
         return _event(row)
 
     async def of_issue(self, issue_id: int) -> list[Event]:
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ? ORDER BY id",
             (issue_id,),
         )
         return [_event(row) for row in rows]
 
     async def get(self, event_id: int) -> Event | None:
-        row = await fetch_one(
-            self._conn, f"SELECT {_COLUMNS} FROM issue_events WHERE id = ?", (event_id,)
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM issue_events WHERE id = ?", (event_id,)
         )
         return None if row is None else _event(row)
 
     async def latest_step(self, issue_id: int) -> Event | None:
         """The last event that moved the issue on (notes, assisting and redactions aside)."""
-        row = await fetch_one(
-            self._conn,
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM issue_events WHERE issue_id = ?"
             f" AND kind NOT IN {_ASIDE} ORDER BY id DESC LIMIT 1",
             (issue_id,),
@@ -120,8 +116,7 @@ class SqliteTimeline:
 
     async def flagged(self, start: datetime, end: datetime, limit: int) -> list[str]:
         # One range of the index on (kind, at), then each issue by its key: a handful a week.
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "SELECT i.number FROM issue_events e INDEXED BY issue_events_by_kind_and_time"
             " JOIN issues i ON i.id = e.issue_id"
             " WHERE e.kind = ? AND e.at >= ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT ?",
@@ -131,7 +126,7 @@ class SqliteTimeline:
 
     async def redact(self, blanked: Sequence[BlankedEvent], now: datetime) -> None:
         # The trigger of migration 0013 allows exactly this change, once per step.
-        await self._conn.executemany(
+        await self._db.execute_many(
             "UPDATE issue_events SET text = ?, photos = '[]', redacted_at = ?"
             " WHERE id = ? AND redacted_at IS NULL",
             [(b.text, to_epoch(now), b.event_id) for b in blanked],

@@ -6,22 +6,20 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
-from storage.sqlite.database import fetch_all, fetch_one, to_epoch
+from storage.sqlite.database import to_epoch
+from storage.statements import Statements
 
 
 class SqliteUpdates:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Statements) -> None:
+        self._db = db
 
     async def keep(self, updates: Sequence[tuple[int, str]], now: datetime) -> list[int]:
         """Keep fetched updates (id, raw JSON) until handled; ones handled before are skipped.
         The ids kept now for the first time."""
         if not updates:
             return []
-        rows = await fetch_all(
-            self._conn,
+        rows = await self._db.fetch_all(
             "INSERT INTO incoming_updates (update_id, payload, received_at)"
             " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?)"
             " WHERE NOT EXISTS (SELECT 1 FROM processed_updates"
@@ -32,29 +30,28 @@ class SqliteUpdates:
         return [row[0] for row in rows]
 
     async def unhandled(self) -> list[tuple[int, str]]:
-        rows = await fetch_all(
-            self._conn, "SELECT update_id, payload FROM incoming_updates ORDER BY update_id"
+        rows = await self._db.fetch_all(
+            "SELECT update_id, payload FROM incoming_updates ORDER BY update_id"
         )
         return [(row["update_id"], row["payload"]) for row in rows]
 
     async def first_time(self, update_id: int, now: datetime) -> bool:
         """Record the update as handled (it leaves `incoming_updates`, by migration 0030's
         trigger); False if it was recorded before (a repeat)."""
-        cur = await self._conn.execute(
+        changed = await self._db.execute(
             "INSERT INTO processed_updates (update_id, at) VALUES (?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
             (update_id, to_epoch(now)),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     async def handled(self, update_id: int) -> bool:
-        row = await fetch_one(
-            self._conn, "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
 
     async def forget_before(self, before: datetime) -> int:
-        cur = await self._conn.execute(
+        return await self._db.execute(
             "DELETE FROM processed_updates WHERE at < ?", (to_epoch(before),)
         )
-        return cur.rowcount
