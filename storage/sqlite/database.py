@@ -138,6 +138,12 @@ class Database:
                     raise StoreWriteFailed(f"{exc.sqlite_errorname}: {exc}") from exc
                 raise
 
+    @asynccontextmanager
+    async def statements(self) -> AsyncIterator[SqliteStatements]:
+        """`transaction()`, for the repositories."""
+        async with self.transaction() as conn:
+            yield SqliteStatements(conn)
+
     async def close(self) -> None:
         await self._conn.close()
 

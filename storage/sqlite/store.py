@@ -1,107 +1,13 @@
-"""The SQLite store: one database, its repositories, one way to open a transaction."""
+"""The SQLite store: one database file, its three connections (storage/sql_store.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from functools import cached_property
 from pathlib import Path
 
-import aiosqlite
-
-from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
-from storage.sqlite.access_log import SqliteAccessLog
-from storage.sqlite.database import Database, SqliteStatements, connect, connect_read_only
-from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
-from storage.sqlite.exports import SqliteExports, SqliteRunningExports
-from storage.sqlite.invites import SqliteInvites
+from storage.sql_store import SqlStore
+from storage.sqlite.database import Database, connect, connect_read_only
 from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.lease import Lease
-from storage.sqlite.metrics import SqliteMetrics
-from storage.sqlite.organisation import SqliteOrganisation
-from storage.sqlite.outbox import SqliteCards, SqliteDigests, SqliteOutbox
-from storage.sqlite.redactions import SqliteRedactionRequests
-from storage.sqlite.staff import SqliteStaff
-from storage.sqlite.timeline import SqliteTimeline
-from storage.sqlite.updates import SqliteUpdates
-
-
-class SqliteTransaction:
-    """A transaction's repositories, each made when first used: most transactions use two or
-    three of the sixteen (issue 22)."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._db = SqliteStatements(conn)
-
-    @cached_property
-    def staff(self) -> SqliteStaff:
-        return SqliteStaff(self._db)
-
-    @cached_property
-    def organisation(self) -> SqliteOrganisation:
-        return SqliteOrganisation(self._db)
-
-    @cached_property
-    def invites(self) -> SqliteInvites:
-        return SqliteInvites(self._db)
-
-    @cached_property
-    def access_log(self) -> SqliteAccessLog:
-        return SqliteAccessLog(self._db)
-
-    @cached_property
-    def issues(self) -> SqliteIssues:
-        return SqliteIssues(self._db)
-
-    @cached_property
-    def timeline(self) -> SqliteTimeline:
-        return SqliteTimeline(self._db)
-
-    @cached_property
-    def drafts(self) -> SqliteDrafts:
-        return SqliteDrafts(self._db)
-
-    @cached_property
-    def prompts(self) -> SqlitePrompts:
-        return SqlitePrompts(self._db)
-
-    @cached_property
-    def outbox(self) -> SqliteOutbox:
-        return SqliteOutbox(self._db)
-
-    @cached_property
-    def cards(self) -> SqliteCards:
-        return SqliteCards(self._db)
-
-    @cached_property
-    def digests(self) -> SqliteDigests:
-        return SqliteDigests(self._db)
-
-    @cached_property
-    def metrics(self) -> SqliteMetrics:
-        return SqliteMetrics(self._db)
-
-    @cached_property
-    def exports(self) -> SqliteExports:
-        return SqliteExports(self._db)
-
-    @cached_property
-    def running_exports(self) -> SqliteRunningExports:
-        return SqliteRunningExports(self._db)
-
-    @cached_property
-    def updates(self) -> SqliteUpdates:
-        return SqliteUpdates(self._db)
-
-    @cached_property
-    def redaction_requests(self) -> SqliteRedactionRequests:
-        return SqliteRedactionRequests(self._db)
-
-    @property
-    def queued(self) -> bool:
-        """Whether the transaction queued messages in the outbox."""
-        return "outbox" in self.__dict__ and self.outbox.added > 0
-
 
 _FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less than a second
 
@@ -109,31 +15,15 @@ _FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less th
 async def _fill_words(database: Database) -> None:
     """Index the words of the issues on record from before the index (migration 0022)."""
     while True:
-        async with database.transaction() as conn:
-            if not await SqliteIssues(SqliteStatements(conn)).fill_words(_FILL_BATCH):
+        async with database.statements() as db:
+            if not await SqliteIssues(db).fill_words(_FILL_BATCH):
                 return
 
 
-class SqliteStore:
-    """The bot's connection for every step (one at a time, each taking the write lock), a
-    second one for long reads: figures and reports read there never wait for a step nor hold
-    one up (WAL lets readers and the writer go on together), and a third for quick looks
-    (`peek`), shared by every task at once."""
+class SqliteStore(SqlStore):
+    """A SQLite database's store (WAL lets the readers and the writer go on together)."""
 
-    def __init__(
-        self,
-        database: Database,
-        reader: Database | None = None,
-        lease: Lease | None = None,
-        glancer: Database | None = None,
-    ) -> None:
-        self._database = database
-        self._reader = reader or database
-        self._glancer = glancer or self._reader
-        self._lease = lease
-        self._outbox_listeners: list[OutboxListener] = []
-        self._write_listeners: list[WriteListener] = []
-        self._commit_hooks: list[CommitHook] = []
+    _database: Database  # the writing connection (tests reach it to run SQLite's own SQL)
 
     @classmethod
     async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
@@ -154,58 +44,3 @@ class SqliteStore:
     async def open_read_only(cls, path: Path) -> SqliteStore:
         """The store of a database the bot has opened, for reading only (writing fails)."""
         return cls(Database(await connect_read_only(path), begin="BEGIN"))
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
-        try:
-            async with self._database.transaction() as conn:
-                changes = conn.total_changes
-                tx = SqliteTransaction(conn)
-                yield tx
-                changed = conn.total_changes != changes
-                if changed:  # committed with the change, or not at all
-                    for hook in self._commit_hooks:
-                        await hook(tx)
-        except StoreWriteFailed:
-            for write_listener in self._write_listeners:
-                write_listener(False)
-            raise
-        if changed:
-            for write_listener in self._write_listeners:
-                write_listener(True)
-        if tx.queued:  # committed: wake whoever delivers the outbox
-            for listener in self._outbox_listeners:
-                listener()
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[SqliteTransaction]:
-        """A transaction on the reading connection: it sees one snapshot, and writing fails."""
-        async with self._reader.transaction() as conn:
-            yield SqliteTransaction(conn)
-
-    @asynccontextmanager
-    async def peek(self) -> AsyncIterator[SqliteTransaction]:
-        """Reads on the glancing connection: each statement sees what was last committed, taking
-        nobody's turn; writing fails."""
-        async with self._glancer.transaction() as conn:
-            yield SqliteTransaction(conn)
-
-    def on_outbox_added(self, listener: OutboxListener) -> None:
-        self._outbox_listeners.append(listener)
-
-    def on_write(self, listener: WriteListener) -> None:
-        self._write_listeners.append(listener)
-
-    def before_commit(self, hook: CommitHook) -> None:
-        self._commit_hooks.append(hook)
-
-    async def close(self) -> None:
-        try:
-            if self._glancer not in (self._reader, self._database):
-                await self._glancer.close()
-            if self._reader is not self._database:
-                await self._reader.close()
-            await self._database.close()
-        finally:
-            if self._lease is not None:
-                self._lease.release()
