@@ -1,7 +1,8 @@
 """Where the bot keeps everything that matters, chosen in one place.
 
 `open_store` reads the `DATABASE_URL` setting (storage/location.py) and picks the
-implementation: today SQLite (`storage.sqlite`), embedded, the default. Callers see the
+implementation: SQLite (`storage.sqlite`), embedded, the default, or PostgreSQL
+(`storage.postgres`). Callers see the
 `casework.ports.Store` interface only: intent-named async methods that return plain
 `casework` objects; another database can stand beside SQLite by implementing it, and being
 picked here. What goes wrong naming, opening or copying a store is a `StorageError`
@@ -21,7 +22,7 @@ from storage.errors import (
     StorageError,
     UnknownStore,
 )
-from storage.location import SQLITE, absolute, describe, locate, scheme_of
+from storage.location import POSTGRESQL, SQLITE, absolute, describe, locate, scheme_of
 from storage.sqlite import backup, open_sqlite
 
 
@@ -32,6 +33,10 @@ async def open_store(url: str, *, read_only: bool = False, wait_for_other_bot: f
     Read-only: for another process reading what the bot keeps (such as the export's): its
     reads never hold up the bot's steps, and any write fails."""
     location = locate(url)
+    if location.kind == POSTGRESQL:
+        from storage.postgres import open_postgres  # psycopg is loaded only when it is used
+
+        return await open_postgres(location.url, read_only)
     return await open_sqlite(location.path, read_only, wait_for_other_bot)
 
 

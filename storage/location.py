@@ -2,8 +2,10 @@
 
 A plain path (as `DATABASE_PATH` always was) or `sqlite:///PATH` is a SQLite database file:
 `sqlite:///data/duban.sqlite3` is relative to the bot's folder, `sqlite:////var/lib/duban/
-duban.sqlite3` (four slashes) absolute, as SQLAlchemy has it. Any other scheme is refused with
-a line saying what this release opens; a PostgreSQL store will add its own.
+duban.sqlite3` (four slashes) absolute, as SQLAlchemy has it. `postgresql://USER:PASSWORD@HOST/
+DATABASE` (or `postgres://`) is a PostgreSQL database, in libpq's own URL form: a Unix socket as
+`postgresql://USER@/DATABASE?host=/var/run/postgresql`. Any other scheme is refused with a line
+saying what this release opens.
 """
 
 from __future__ import annotations
@@ -15,16 +17,22 @@ from urllib.parse import urlsplit
 from storage.errors import UnknownStore
 
 SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
 _SQLITE_SCHEMES = ("sqlite", "sqlite3")
-_WHAT_OPENS = "this release opens SQLite: a file path, or sqlite:///PATH"
+_POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+_WHAT_OPENS = (
+    "this release opens SQLite (a file path, or sqlite:///PATH)"
+    " and PostgreSQL (postgresql://USER:PASSWORD@HOST/DATABASE)"
+)
 
 
 @dataclass(frozen=True)
 class Location:
-    """Where a store is: its kind, and (SQLite) its database file."""
+    """Where a store is: its kind, and its database file (SQLite) or URL (PostgreSQL)."""
 
     kind: str
-    path: Path
+    path: Path = Path()
+    url: str = ""
 
 
 def scheme_of(url: str) -> str:
@@ -33,7 +41,9 @@ def scheme_of(url: str) -> str:
     if not separator:
         return SQLITE
     scheme = scheme.lower()
-    return SQLITE if scheme in _SQLITE_SCHEMES else scheme
+    if scheme in _SQLITE_SCHEMES:
+        return SQLITE
+    return POSTGRESQL if scheme in _POSTGRESQL_SCHEMES else scheme
 
 
 def locate(url: str) -> Location:
@@ -44,6 +54,10 @@ def locate(url: str) -> Location:
     if "://" not in text:
         return Location(SQLITE, _sqlite_file(text))
     scheme = scheme_of(text)
+    if scheme == POSTGRESQL:
+        if not urlsplit(text).path.strip("/"):
+            raise UnknownStore("a postgresql URL names its database: postgresql://HOST/DATABASE")
+        return Location(POSTGRESQL, url=text)
     if scheme != SQLITE:
         # Only the scheme is repeated: the rest of a URL may hold a password.
         raise UnknownStore(f"{scheme}:// is not a store this release can open ({_WHAT_OPENS})")
@@ -70,14 +84,19 @@ def describe(url: str) -> str:
     """The database `url` names, for a line to the operator: a SQLite file's path; for any
     other URL its scheme and host, never its user or password."""
     try:
-        return str(locate(url).path)
+        location = locate(url)
     except UnknownStore:
-        parts = urlsplit(url.strip())
-        return f"{parts.scheme}://{parts.hostname or ''}{'/…' if parts.path else ''}"
+        location = None
+    if location is not None and location.kind == SQLITE:
+        return str(location.path)
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.hostname or ''}{'/…' if parts.path else ''}"
 
 
 def absolute(url: str) -> str:
     """The same store, named so that a process started in another folder (the export's) finds
-    it: a relative SQLite path made absolute."""
+    it: a relative SQLite path made absolute (any other URL is the same everywhere)."""
     location = locate(url)
+    if location.kind != SQLITE:
+        return location.url
     return f"sqlite:///{location.path.absolute()}"

@@ -1,7 +1,7 @@
 """What both engines' stores share: a transaction's repositories, and the one way to open a
 transaction, with the hooks and listeners around its commit. The repositories' SQL is written
 once for both (storage/statements.py); where the engines differ, a repository asks
-`Statements.engine`, or the engine's transaction gives its own repository."""
+`Statements.dialect`, or the engine's transaction gives its own repository."""
 
 from __future__ import annotations
 

@@ -27,8 +27,8 @@ class Statements(Protocol):
     """One transaction's (or one connection's) way to run SQL."""
 
     @property
-    def engine(self) -> str:
-        """`sqlite` or `postgresql`: which SQL a repository must write where they differ."""
+    def dialect(self) -> Dialect:
+        """Where the engines' SQL differs, this one's."""
         ...
 
     @property
@@ -44,4 +44,64 @@ class Statements(Protocol):
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
         """Run a statement once for each set of parameters; the rows changed in all."""
+        ...
+
+
+class Dialect(Protocol):
+    """Where SQLite's SQL and PostgreSQL's differ: each engine's forms of the same thing
+    (storage/sqlite/dialect.py, storage/postgres/statements.py). A repository writes
+    `db.dialect.each()` where it means "the values of this JSON list", and so on."""
+
+    name: str
+
+    def each(self, marker: str = "?", of: str = "bigint") -> str:
+        """The values of a JSON list parameter (`marker`), as a subquery: `IN {each()}`. `of`:
+        their SQL type, which PostgreSQL needs to compare them."""
+        ...
+
+    def pairs(self, marker: str = "?", first: str = "bigint", second: str = "bigint") -> str:
+        """The pairs of a JSON list of two-item lists, as a subquery of columns `a` and `b`."""
+        ...
+
+    def numbered(self, marker: str = "?") -> str:
+        """The values of a JSON list of ids as a FROM item of columns `value` and `key` (its
+        place in the list), to name `AS` something."""
+        ...
+
+    def json_length(self, column: str) -> str:
+        """The length of the JSON list in `column` (text)."""
+        ...
+
+    def joined(self, expression: str) -> str:
+        """An aggregate: the whole numbers `expression` gives, joined by commas."""
+        ...
+
+    def json_field(self, column: str, key: str) -> str:
+        """The value of `key` in the JSON object in `column` (NULL if absent or null)."""
+        ...
+
+    def list_of(self, column: str, source: str, order: str) -> str:
+        """A subquery: the values of `column` in `source` (a table and its WHERE) as a JSON
+        list (text) in `order`; `[]` for none."""
+        ...
+
+    def phone_tail(self, column: str) -> str:
+        """The last four characters of `column`, as the tail index has them."""
+        ...
+
+    def words_value(self, marker: str) -> str:
+        """What issue_words.words keeps of the parameter `marker` (`words(…)`'s text)."""
+        ...
+
+    def words(self, tokens: str) -> str:
+        """The parameter for `words_value`: the index's tokens (storage/sqlite/words.py)."""
+        ...
+
+    def words_match(self, marker: str) -> str:
+        """The condition that issue_words matches the query `marker` (`words_query`'s)."""
+        ...
+
+    def words_query(self, words: Iterable[str], scope: Iterable[str]) -> str:
+        """The query: each of `words` a phrase of its pairs, all of them, and one of the
+        `scope` tokens if any are given (storage/sqlite/words.py)."""
         ...

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,7 +14,18 @@ from config.logs import configure_logging
 from emulator import BotApiEmulator, EmulatedUser
 from storage.sqlite import database, store
 from tests.browser import launched
-from tests.harness import TEST_ORG, FakeClock, Harness, settings_for, start_bot, stop_bot
+from tests.harness import (
+    ENGINE,
+    POSTGRES,
+    TEST_ORG,
+    FakeClock,
+    Harness,
+    settings_for,
+    start_bot,
+    stop_bot,
+)
+from tests.postgres_server import Databases, throwaway_server
+from tests.postgres_server import binaries as postgres_binaries
 
 # A statement that writes with no transaction open on the bot's connection: one starting WITH
 # (only INSERT, UPDATE, DELETE and REPLACE open the transaction, storage/sqlite/database.py), or
@@ -46,6 +58,46 @@ def writes_outside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[li
     monkeypatch.setattr(store, "connect", traced)
     yield escaped
     assert escaped == [], f"written outside a transaction: {escaped}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On a PostgreSQL run, what only SQLite has is not tested (the SQLite run tests it)."""
+    if ENGINE == "sqlite":
+        return
+    skip = pytest.mark.skip(reason=f"SQLite only; this run is on {ENGINE}")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[Databases]:
+    """A throwaway PostgreSQL server for the session (of each test worker). Without PostgreSQL
+    installed its tests are skipped; in CI they fail, as CI always runs both engines."""
+    if postgres_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs every test on PostgreSQL too, and PostgreSQL is not installed")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with throwaway_server() as url:
+        yield Databases(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine_of_the_run(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The engine every bot of this run keeps its data in (tests/harness.py `ENGINE`)."""
+    if ENGINE == "postgresql":
+        POSTGRES.databases = request.getfixturevalue("postgres_databases")
+    yield ENGINE
+    POSTGRES.databases = None
+
+
+@pytest.fixture(autouse=True)
+def drop_the_tests_databases(engine_of_the_run: str) -> Iterator[None]:
+    """On PostgreSQL, the databases a test made are dropped at its end."""
+    yield
+    if POSTGRES.databases is not None:
+        POSTGRES.databases.drop_all()
+        POSTGRES.by_folder.clear()
 
 
 @pytest.fixture

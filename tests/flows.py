@@ -6,12 +6,14 @@ import dataclasses
 from typing import Any
 
 import aiosqlite
+import psycopg
 
 from casework.intake import Step
 from casework.issues import Location, Source
 from casework.services import Deps, access, intake
 from emulator import BotMessage, EmulatedUser
-from tests.harness import Harness
+from storage.postgres.statements import translate
+from tests.harness import ENGINE, Harness
 
 
 async def log_issue(
@@ -100,9 +102,26 @@ async def answer(person: EmulatedUser, text: str) -> None:
 
 
 async def rows(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """Read the bot's database directly, to check what was (or was not) saved."""
+    """Read the bot's database directly, to check what was (or was not) saved (on PostgreSQL
+    too: the SQL as the repositories write it, `?` for each parameter)."""
+    if ENGINE == "postgresql":
+        async with await psycopg.AsyncConnection.connect(bot.settings.database_url) as conn:
+            cursor = await conn.execute(translate(sql), list(params))
+            return [tuple(row) for row in await cursor.fetchall()]
     async with aiosqlite.connect(bot.database) as db, db.execute(sql, params) as cur:
         return [tuple(row) for row in await cur.fetchall()]
+
+
+async def columns_of(bot: Harness, table: str) -> list[str]:
+    """The columns of a table of the bot's database, in order."""
+    if ENGINE == "postgresql":
+        sql = (
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+            " ORDER BY ordinal_position"
+        )
+    else:
+        sql = "SELECT name FROM pragma_table_info(?)"
+    return [name for (name,) in await rows(bot, sql, table)]
 
 
 async def events(bot: Harness, number: str | None = None) -> list[str]:

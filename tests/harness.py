@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from telegram import Update
 
 from casework.organisation import Organisation
@@ -18,6 +20,7 @@ from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication, Resources
 from runtime.app import Machinery, StoppingApplication, build_application
 from storage import locate
+from tests.postgres_server import Databases
 
 DATA = Path(__file__).parent / "data"
 TEST_ORG = DATA / "org.toml"
@@ -143,11 +146,44 @@ class Harness:
         return self.app
 
 
+# The engine the suite runs on: SQLite, unless TEST_DATABASE=postgresql (scripts/run-tests.sh
+# runs the suite on each). On PostgreSQL, tests/conftest.py gives `POSTGRES` a throwaway
+# server for the session, and each bot a fresh database on it.
+ENGINE = os.environ.get("TEST_DATABASE", "sqlite")
+if ENGINE not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"TEST_DATABASE={ENGINE}: sqlite or postgresql")
+
+
+# What a step raises when the store was closed under it, on each engine (aiosqlite's "no active
+# connection"; psycopg's "the connection is closed").
+CLOSED_STORE_ERRORS: tuple[type[Exception], ...] = (ValueError, psycopg.OperationalError)
+
+
+class _Postgres:
+    databases: Databases | None = None
+    # One database per test folder, as SQLite has one file there: a bot started again with
+    # settings made again for the same folder finds what it kept.
+    by_folder: dict[Path, str] = {}  # noqa: RUF012
+
+
+POSTGRES = _Postgres()
+
+
+def database_url_for(tmp_path: Path) -> str:
+    """A new database for one bot: a file in the test's folder, or a fresh PostgreSQL one."""
+    if ENGINE == "sqlite":
+        return f"sqlite:///{tmp_path / 'duban.sqlite3'}"
+    assert POSTGRES.databases is not None, "tests/conftest.py starts the server"
+    if tmp_path not in POSTGRES.by_folder:
+        POSTGRES.by_folder[tmp_path] = POSTGRES.databases.fresh_now()
+    return POSTGRES.by_folder[tmp_path]
+
+
 def settings_for(api: BotApiEmulator, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_token": api.token,
         "bot_api_base_url": api.base_url,
-        "database_url": f"sqlite:///{tmp_path / 'duban.sqlite3'}",
+        "database_url": database_url_for(tmp_path),
         "org_file": TEST_ORG,
         "timezone": "Asia/Shanghai",
         "default_language": "zh",

@@ -20,6 +20,8 @@ from storage.sqlite.backup import backup
 from tests.flows import log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file, pragmas and tools
+
 BOT = Path(__file__).parent.parent / "bot.py"
 
 

@@ -334,6 +334,7 @@ async def test_back_leaves_the_call_back_and_the_next_words_are_not_the_citizens
     assert worker.last.text.startswith("现在不需要输入内容。")
 
 
+@pytest.mark.sqlite_only
 async def test_an_issue_closed_before_the_three_questions_is_called_back_the_old_way(
     bot: Harness, worker: EmulatedUser, head: EmulatedUser, coordinator: EmulatedUser
 ) -> None:

@@ -36,8 +36,12 @@ def test_a_path_or_a_sqlite_url_names_a_sqlite_file(url: str, file: str) -> None
         ("sqlite://db.internal/duban.sqlite3", "names no host"),
         ("sqlite:///duban.sqlite3?mode=ro", "takes no options"),
         ("sqlite:///:memory:", "would lose everything at a stop"),
-        ("postgresql://duban:s3cret@db.internal/duban", "postgresql:// is not a store"),
-        ("mysql://db/duban", "this release opens SQLite: a file path, or sqlite:///PATH"),
+        ("mysql://duban:s3cret@db.internal/duban", "mysql:// is not a store"),
+        (
+            "mysql://db/duban",
+            r"this release opens SQLite \(a file path, or sqlite:///PATH\) and PostgreSQL",
+        ),
+        ("postgresql://duban:s3cret@db.internal", "a postgresql URL names its database"),
     ],
 )
 def test_what_names_no_store_this_release_opens_is_refused_saying_why(url: str, said: str) -> None:
@@ -45,6 +49,21 @@ def test_what_names_no_store_this_release_opens_is_refused_saying_why(url: str, 
         locate(url)
 
     assert "s3cret" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://duban:s3cret@db.internal:5433/duban",
+        "postgres://duban@/duban?host=/var/run/postgresql",
+    ],
+)
+def test_a_postgresql_url_names_a_postgresql_database_as_libpq_reads_it(url: str) -> None:
+    location = locate(url)
+
+    assert location.kind == "postgresql"
+    assert location.url == url  # handed to libpq as it is: its every option works
+    assert absolute(url) == url  # the same from any folder
 
 
 def test_the_database_is_named_to_the_operator_without_a_password() -> None:

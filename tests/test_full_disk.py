@@ -27,6 +27,8 @@ from storage.sqlite.store import SqliteStore
 from tests.flows import log_issue, rows
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file, pragmas and tools
+
 CANNOT_SAVE = "无法向数据库保存数据"
 SAVES_AGAIN = "已恢复正常保存数据"
 NEW_CARD = "贵单位有新工单"

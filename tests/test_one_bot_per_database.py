@@ -17,6 +17,8 @@ from storage import DatabaseInUse, open_store
 from tests.harness import TEST_ORG, Harness
 from tests.test_process import BOT, bot_environment
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file, pragmas and tools
+
 Start = Callable[..., "asyncio.Future[asyncio.subprocess.Process]"]
 
 

@@ -3,12 +3,20 @@ as a link that opens a map (issue 16, point 8)."""
 
 from __future__ import annotations
 
+import json
+
 from emulator import EmulatedUser
 from tests.flows import rows, to_summary
 from tests.harness import Harness
 
 PIN = (31.2304, 121.4737)
-DRAFT_PLACE = "SELECT data ->> '$.address', data ->> '$.location.latitude' FROM drafts"
+
+
+async def draft_place(bot: Harness) -> tuple[str | None, float | None]:
+    """The address and the pin's latitude of the one draft kept."""
+    [(data,)] = await rows(bot, "SELECT data FROM drafts")
+    draft = json.loads(data)
+    return draft["address"], (draft["location"] or {}).get("latitude")
 
 
 async def log_with(worker: EmulatedUser, *where: str | tuple[float, float]) -> str:
@@ -30,7 +38,7 @@ async def test_a_pin_then_the_address_in_words_keeps_both_with_the_address_first
     assert "已收到定位" in asked.text and "请再输入文字地址" in asked.text
     await worker.send("中山路12号东门")
 
-    [(address, latitude)] = await rows(bot, DRAFT_PLACE)
+    address, latitude = await draft_place(bot)
     assert address == "中山路12号东门" and latitude == PIN[0]
 
 
@@ -111,7 +119,7 @@ async def test_a_venue_chosen_on_telegrams_map_brings_its_address(
     await worker.share_venue(*PIN, "人民公园", "南京西路231号")
 
     assert "请发送现场照片" in worker.last.text
-    [(address,)] = await rows(bot, "SELECT json_extract(data, '$.address') FROM drafts")
+    address, _ = await draft_place(bot)
     assert address == "人民公园 南京西路231号"
 
 
@@ -123,7 +131,7 @@ async def test_a_venue_whose_address_is_its_name_is_named_once(
 
     await worker.share_venue(*PIN, "人民公园", "人民公园")  # some apps repeat the name
 
-    [(address,)] = await rows(bot, "SELECT json_extract(data, '$.address') FROM drafts")
+    address, _ = await draft_place(bot)
     assert address == "人民公园"
 
 
@@ -137,5 +145,5 @@ async def test_skip_typed_right_after_a_pin_keeps_the_pin(
     await worker.send("跳过")
 
     assert "请发送现场照片" in worker.last.text
-    [(address, latitude)] = await rows(bot, DRAFT_PLACE)
+    address, latitude = await draft_place(bot)
     assert address is None and latitude == PIN[0]

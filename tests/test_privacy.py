@@ -6,7 +6,7 @@ import pytest
 
 from emulator import EmulatedUser
 from tests.flows import answer, call_back, card_for
-from tests.harness import Harness
+from tests.harness import CLOSED_STORE_ERRORS, Harness
 
 PHONE = "13987654321"
 CITIZEN = "欧阳娜娜"
@@ -42,7 +42,7 @@ async def test_a_full_run_logs_no_citizen_data_and_no_token(
     )
     await coordinator.send("/issue 2611-0001")
     await coordinator.send("/export")
-    bot.expected_errors.append(ValueError)
+    bot.expected_errors.extend(CLOSED_STORE_ERRORS)
     await bot.resources.deps.store.close()  # and an error, logged with its traceback
     await worker.send(f"/note 2611-0001 {PHONE}")
 

@@ -184,16 +184,34 @@ async def test_a_database_that_cannot_be_opened_stops_the_bot_with_a_clear_line(
     assert f"bot.py: database {database}: cannot be opened: file is not a database" in output
 
 
+async def test_a_postgresql_server_out_of_reach_stops_the_bot_with_one_line_and_no_password(
+    api: BotApiEmulator, tmp_path: Path
+) -> None:
+    code, output = await run_to_end(
+        tmp_path,
+        bot_environment(
+            BOT_TOKEN=api.token,
+            BOT_API_BASE_URL=api.base_url,
+            DATABASE_URL="postgresql://duban:s3cret@127.0.0.1:1/duban",  # nothing listens there
+            ORG_FILE=str(TEST_ORG),
+        ),
+    )
+
+    assert code == 2
+    assert "Traceback" not in output and "s3cret" not in output
+    assert "bot.py: database postgresql://127.0.0.1/…: cannot be reached: " in output, output
+
+
 async def test_a_database_url_this_release_cannot_open_stops_the_bot_with_one_line(
     tmp_path: Path,
 ) -> None:
     code, output = await run_to_end(
         tmp_path,
-        bot_environment(BOT_TOKEN="1:x", DATABASE_URL="postgresql://duban:s3cret@db/duban"),
+        bot_environment(BOT_TOKEN="1:x", DATABASE_URL="mysql://duban:s3cret@db/duban"),
     )
 
     assert code == 2
     assert output.strip().splitlines() == [
-        "bot.py: DATABASE_URL is invalid: postgresql:// is not a store this release can open"
-        " (this release opens SQLite: a file path, or sqlite:///PATH)"
+        "bot.py: DATABASE_URL is invalid: mysql:// is not a store this release can open"
+        " (this release opens SQLite (a file path, or sqlite:///PATH) and PostgreSQL (postgresql://USER:PASSWORD@HOST/DATABASE))"
     ]

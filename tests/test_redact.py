@@ -142,6 +142,7 @@ async def test_a_refusal_after_a_redaction_still_names_who_took_the_last_step(
     assert late is not None and "网格员王芳 已确认结案" in (late.text or "")
 
 
+@pytest.mark.sqlite_only
 async def test_a_removed_phone_is_nowhere_in_the_database_file(
     bot: Harness, worker: EmulatedUser, coordinator: EmulatedUser
 ) -> None:

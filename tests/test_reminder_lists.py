@@ -86,7 +86,8 @@ async def test_twenty_issues_due_at_once_come_to_each_person_as_one_list_most_ur
     # other reminders to them set aside as listed in it.
     [(sent, listed_with)] = await rows(
         bot,
-        "SELECT sum(sent_at IS NOT NULL), sum(last_error LIKE 'superseded%: listed with rem:%')"
+        "SELECT count(*) FILTER (WHERE sent_at IS NOT NULL),"
+        " count(*) FILTER (WHERE last_error LIKE 'superseded%: listed with rem:%')"
         " FROM outbox WHERE kind = 'reminder'",
     )
     assert (sent, listed_with) == (2, 38)

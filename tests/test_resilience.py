@@ -49,6 +49,7 @@ async def bot_with_quick_timeout(
     await stop_bot(harness)
 
 
+@pytest.mark.sqlite_only
 async def test_a_locked_database_is_reported_and_nothing_saved_is_lost(
     bot_with_quick_timeout: Harness,
 ) -> None:

@@ -19,7 +19,16 @@ from emulator import EmulatedGroup, EmulatedUser
 from exports.workbook import write_export
 from rendering.i18n import texts
 from storage.sqlite.database import connect
-from tests.flows import call_back, card_for, confirm_closed, events, log_issue, past_history, rows
+from tests.flows import (
+    call_back,
+    card_for,
+    columns_of,
+    confirm_closed,
+    events,
+    log_issue,
+    past_history,
+    rows,
+)
 from tests.harness import Harness
 from tests.test_metrics import COORDINATOR, History, figures, november  # noqa: F401
 
@@ -318,12 +327,7 @@ async def test_typed_updates_are_not_kept_once_handled(bot: Harness, worker: Emu
 
     assert await rows(bot, "SELECT * FROM incoming_updates") == []
     # Only ids and times are remembered, to skip a repeat; they go after a week.
-    assert [
-        c for (c,) in await rows(bot, "SELECT name FROM pragma_table_info('processed_updates')")
-    ] == [
-        "update_id",
-        "at",
-    ]
+    assert await columns_of(bot, "processed_updates") == ["update_id", "at"]
 
 
 # ------------------------------------------------------------------------------ the record
@@ -366,6 +370,7 @@ async def test_redaction_changes_no_figure_and_the_export_still_works(
 # ------------------------------------------------------------------------------ the timeline
 
 
+@pytest.mark.sqlite_only
 async def test_the_timeline_allows_only_a_redaction_once_and_still_no_deletion(
     bot: Harness, worker: EmulatedUser, head: EmulatedUser
 ) -> None:

@@ -161,14 +161,14 @@ def test_a_database_this_release_cannot_open_is_named_without_its_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BOT_TOKEN", "123:abc")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://duban:s3cret@db.internal/duban")
+    monkeypatch.setenv("DATABASE_URL", "mysql://duban:s3cret@db.internal/duban")
 
     with pytest.raises(SettingsError) as refusal:
         load_settings()
 
     assert str(refusal.value) == (
-        "DATABASE_URL is invalid: postgresql:// is not a store this release can open"
-        " (this release opens SQLite: a file path, or sqlite:///PATH)"
+        "DATABASE_URL is invalid: mysql:// is not a store this release can open"
+        " (this release opens SQLite (a file path, or sqlite:///PATH) and PostgreSQL (postgresql://USER:PASSWORD@HOST/DATABASE))"
     )
 
 

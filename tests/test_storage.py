@@ -18,6 +18,8 @@ from storage.sqlite.schema import Migration, discover, migrate
 from storage.sqlite.store import SqliteStore
 from tests.harness import START
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file, pragmas and tools
+
 
 async def test_the_database_is_opened_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
     tmp_path: Path,

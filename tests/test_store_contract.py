@@ -62,23 +62,29 @@ from config.org import load_organisation
 from storage import open_store
 from tests.fakes import FakeStore
 from tests.harness import START, TEST_ORG
+from tests.postgres_server import Databases
 
 ORG = load_organisation(TEST_ORG)
 H, DAY = timedelta(hours=1), timedelta(days=1)
 
 
-@pytest.fixture(params=["sqlite", "fake"])
+@pytest.fixture(params=["sqlite", "postgresql", "fake"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """A store with the test organisation's departments and categories, and nobody in it."""
-    store: Store = (
-        await open_store(str(tmp_path / "duban.sqlite3"), wait_for_other_bot=0)
-        if request.param == "sqlite"
-        else FakeStore()
-    )
+    store: Store
+    if request.param == "sqlite":
+        store = await open_store(str(tmp_path / "duban.sqlite3"), wait_for_other_bot=0)
+    elif request.param == "postgresql":
+        databases: Databases = request.getfixturevalue("postgres_databases")
+        store = await open_store(await databases.fresh(), wait_for_other_bot=0)
+    else:
+        store = FakeStore()
     async with store.transaction() as tx:
         await tx.organisation.sync(ORG)
     yield store
     await store.close()
+    if request.param == "postgresql":
+        databases.drop_all()
 
 
 @dataclass(frozen=True)

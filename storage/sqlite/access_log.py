@@ -49,7 +49,7 @@ class SqliteAccessLog:
         if not ids:
             return {}
         rows = await self._db.fetch_all(
-            "SELECT * FROM access_log WHERE target_id IN (SELECT value FROM json_each(?))"
+            f"SELECT * FROM access_log WHERE target_id IN {self._db.dialect.each()}"
             " AND action IN (?, ?) ORDER BY at, id",
             (_json(ids), *_CAME_IN),
         )
@@ -73,8 +73,9 @@ class SqliteAccessLog:
 
     async def put_request(self, request: DeactivationRequest) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO deactivation_requests (target_id, requested_by, requested_at)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO deactivation_requests (target_id, requested_by, requested_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (target_id) DO UPDATE SET"
+            " requested_by = excluded.requested_by, requested_at = excluded.requested_at",
             (request.target_id, request.requested_by, to_epoch(request.requested_at)),
         )
 

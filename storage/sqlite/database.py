@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 from casework.ports import StoreWriteFailed
+from storage.sqlite.dialect import SQLITE
 from storage.sqlite.files import make_private_file
 from storage.sqlite.schema import migrate
 from storage.statements import Params, Row
@@ -172,7 +173,7 @@ class SqliteStatements:
     """`storage.statements.Statements` on an aiosqlite connection: each call one trip to the
     database thread."""
 
-    engine = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn

@@ -2,7 +2,7 @@
 
 Each batch goes on along the created-at index from where the last one ended, the issues in the
 order they were logged (ties by id), so an export reads only its period, once, with no sorting:
-the index is entered at the cursor's created_at (`created_at >= max(start, cursor)`: SQLite does
+the index is entered at the cursor's created_at (`created_at >= from_at`, the later of the two: SQLite does
 not seek on the row value by itself), and `(created_at, id) > cursor` settles ties by id, which
 the index holds after created_at.
 """
@@ -16,7 +16,7 @@ from casework.issues import EventKind, IssueKind, Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
 from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
 from storage.sqlite.sql import literal, literals
-from storage.statements import Statements
+from storage.statements import Dialect, Statements
 
 # An issue's result stands while it is resolved or closed; reopened, it is being worked on again
 # (the earlier result is on its timeline).
@@ -24,10 +24,10 @@ _RESULT_STANDS = literals(Status.RESOLVED, Status.CLOSED)
 _ANSWERED = literals(EventKind.ACCEPTED, EventKind.RETURNED)  # the steps that end a wait
 
 _IN_BATCH = f"""
-i.created_at >= max(:start, :after_at) AND i.created_at < :end
+i.created_at >= :from_at AND i.created_at < :end
   AND (i.created_at, i.id) > (:after_at, :after_id)
-  AND (:department IS NULL OR i.department = :department)
-  AND (:hidden_from IS NULL OR i.issue_kind = {literal(IssueKind.CASE)}
+  AND (CAST(:department AS TEXT) IS NULL OR i.department = :department)
+  AND (CAST(:hidden_from AS BIGINT) IS NULL OR i.issue_kind = {literal(IssueKind.CASE)}
        OR coalesce(i.subject_id, 0) != :hidden_from)  -- never a complaint about the reader
 """
 
@@ -40,7 +40,9 @@ FROM issues i INDEXED BY issues_by_creation
 WHERE {_IN_BATCH}
 """
 
-_ISSUES = f"""
+
+def _issues_sql(d: Dialect) -> str:
+    return f"""
 SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i.description,
        i.address, i.latitude, i.longitude, i.citizen_name, i.citizen_phone,
        r.name AS reporter, h.name AS handler, i.created_at,
@@ -56,7 +58,7 @@ SELECT i.id, i.number, i.status, i.category, i.department, i.urgent, i.source, i
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolution END AS resolution,
        CASE WHEN i.status IN {_RESULT_STANDS} THEN i.resolved_at END AS resolved_at,
        CASE WHEN i.status IN {_RESULT_STANDS}
-            THEN json_array_length(i.resolution_photos) ELSE 0 END AS resolution_photos
+            THEN {d.json_length("i.resolution_photos")} ELSE 0 END AS resolution_photos
 FROM issues i INDEXED BY issues_by_creation
 LEFT JOIN staff r ON r.id = i.reporter_id
 LEFT JOIN staff h ON h.id = i.assignee_id
@@ -65,16 +67,19 @@ WHERE {_IN_BATCH}
 ORDER BY i.created_at, i.id LIMIT :limit
 """
 
+
 _ISSUE_IDS = f"""
 SELECT i.id, i.created_at FROM issues i INDEXED BY issues_by_creation
 WHERE {_IN_BATCH}
 ORDER BY i.created_at, i.id LIMIT :limit
 """
 
-_EVENTS = """
+
+def _events_sql(d: Dialect) -> str:
+    return f"""
 SELECT e.id, i.number, e.at, a.name AS actor, e.kind, e.department, e.text, e.verdict,
-       json_array_length(e.photos) AS photos
-FROM json_each(:ids) AS batch
+       {d.json_length("e.photos")} AS photos
+FROM {d.numbered(":ids")} AS batch
 JOIN issues i ON i.id = batch.value
 JOIN issue_events e ON e.issue_id = i.id
 LEFT JOIN staff a ON a.id = e.actor_id
@@ -85,6 +90,8 @@ ORDER BY batch.key, e.id
 class SqliteExports:
     def __init__(self, db: Statements) -> None:
         self._db = db
+        self._issues = _issues_sql(db.dialect)
+        self._events = _events_sql(db.dialect)
 
     async def issues(
         self,
@@ -97,7 +104,7 @@ class SqliteExports:
     ) -> list[ExportIssue]:
         """Issues logged in the period (of one department, or all), after the cursor."""
         params = _params(start, end, department, after, limit, hidden_from)
-        rows = await self._db.fetch_all(_ISSUES, params)
+        rows = await self._db.fetch_all(self._issues, params)
         return [
             ExportIssue(
                 id=row["id"],
@@ -134,6 +141,7 @@ class SqliteExports:
     ) -> int:
         params = _params(start, end, department, None, 0, hidden_from)
         params["after_at"] = to_epoch(start) - 1  # (created_at, id) > (start - 1, 0): all of them
+        params["from_at"] = to_epoch(start)
         row = await self._db.fetch_one(_ROWS, params)
         return int(row[0]) if row else 0
 
@@ -153,7 +161,7 @@ class SqliteExports:
         if not ids:
             return EventPage([], None)
         batch = json.dumps([row["id"] for row in ids])
-        rows = await self._db.fetch_all(_EVENTS, {"ids": batch})
+        rows = await self._db.fetch_all(self._events, {"ids": batch})
         events = [
             ExportEvent(
                 id=row["id"],
@@ -181,12 +189,13 @@ def _params(
     limit: int,
     hidden_from: int | None = None,
 ) -> dict[str, object]:
+    after_at = to_epoch(after.created_at) if after else to_epoch(start)
     return {
         "hidden_from": hidden_from,
-        "start": to_epoch(start),
+        "from_at": max(to_epoch(start), after_at),
         "end": to_epoch(end),
         "department": department,
-        "after_at": to_epoch(after.created_at) if after else to_epoch(start),
+        "after_at": after_at,
         "after_id": after.issue_id if after else 0,
         "limit": limit,
     }

@@ -25,15 +25,15 @@ from casework.nearby import Nearby, cells_around, geo_cell, within
 from casework.ports import DepartmentLoad, IssuePage, LookupScope, Pin, PinPage, Viewer
 from casework.reminders import LadderMoved
 from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.sqlite.dialect import SQLITE
 from storage.sqlite.sql import literal, literals
 from storage.sqlite.words import (
     assist_token,
     department_token,
     issue_words,
-    match,
     reporter_token,
 )
-from storage.statements import Row, Statements
+from storage.statements import Dialect, Row, Statements
 
 _OPEN = literals(*(s for s in Status if s.is_open))
 _PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
@@ -66,11 +66,9 @@ _MAY_SEE = (
     " OR accepted_by = :viewer))"
     " OR (department != :department AND EXISTS (SELECT 1 FROM issue_assists"
     " WHERE issue_assists.issue_id = issues.id AND issue_assists.department = :department)))"
-    " AND (:group IS NULL OR (department = :group"
+    " AND (CAST(:group AS TEXT) IS NULL OR (department = :group"
     f" AND issue_kind = {literal(IssueKind.CASE)}))"
 )
-# Word for word the expression of the index issues_by_phone_tail (migration 0022).
-_PHONE_TAIL = "substr(phone_digits, -4)"
 
 
 def _may_see(scope: LookupScope) -> dict[str, object]:
@@ -113,24 +111,27 @@ _COLUMNS = (
     " phase, phase_started_at, reminders_sent, next_reminder_at, callback, praised,"
     " accepted_at, closures, redacted_at, resolution, resolution_photos, resolved_at,"
     " unreached, callback_given_up, issue_kind, subject_id, repeat_calls,"
-    " flagged_at, duplicates, respond_workdays, resolve_workdays,"
-    # Its photos and the departments assisting, in the same statement: each statement is a trip
-    # to the database thread, and most steps read an issue (issue 22).
-    " (SELECT json_group_array(file_id) FROM (SELECT file_id FROM issue_photos"
-    "  WHERE issue_photos.issue_id = issues.id ORDER BY position)) AS photo_ids,"
-    " (SELECT json_group_array(department) FROM (SELECT department FROM issue_assists"
-    "  WHERE issue_assists.issue_id = issues.id ORDER BY department)) AS assisting_departments"
+    " flagged_at, duplicates, respond_workdays, resolve_workdays"
 )
+
+
+def columns(dialect: Dialect) -> str:
+    """An issue's columns, with its photos and the departments assisting, in the same statement:
+    each statement is a trip to the database, and most steps read an issue (issue 22)."""
+    photos = dialect.list_of(
+        "file_id", "issue_photos WHERE issue_photos.issue_id = issues.id", "position"
+    )
+    assisting = dialect.list_of(
+        "department", "issue_assists WHERE issue_assists.issue_id = issues.id", "department"
+    )
+    return f"{_COLUMNS}, {photos} AS photo_ids, {assisting} AS assisting_departments"
+
+
 # Word for word the conditions of the partial indexes of migration 0013: SQLite uses a partial
 # index only for a query that repeats its condition.
 _ENDED = f"status IN {literals(Status.CLOSED, Status.WITHDRAWN)}"
 # Nearby, same problem: one range of the index of 0025 per cell (`geo_cell IN` implies its
 # condition, `geo_cell IS NOT NULL`; said again, SQLite would read the category's every cell).
-_NEAR = (
-    f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_nearby WHERE category = ?"
-    " AND geo_cell IN (SELECT value FROM json_each(?)) AND created_at >= ?"
-    f" AND status IN {_OPEN}"
-)
 _TO_REDACT = f"{_ENDED} AND (redacted_at IS NULL OR redacted_at <= updated_at)"
 _CARDS_TO_RETIRE = f"{_ENDED} AND (cards_retired_at IS NULL OR cards_retired_at <= updated_at)"
 
@@ -246,7 +247,9 @@ def _maybe_epoch(moment: datetime | None) -> int | None:
     return None if moment is None else to_epoch(moment)
 
 
-def find_query(lookup: Lookup, scope: LookupScope) -> tuple[str, dict[str, object]]:
+def find_query(
+    lookup: Lookup, scope: LookupScope, dialect: Dialect = SQLITE
+) -> tuple[str, dict[str, object]]:
     """The ids /find lists, newest first, and their parameters: each kind of lookup on its own
     index (benchmarks/lookups.py shows the plans)."""
     params = _may_see(scope)
@@ -258,14 +261,14 @@ def find_query(lookup: Lookup, scope: LookupScope) -> tuple[str, dict[str, objec
         params["key"] = lookup.key
     elif lookup.kind is LookupKind.TAIL:
         source = "issues INDEXED BY issues_by_phone_tail"
-        where = f"phone_digits IS NOT NULL AND {_PHONE_TAIL} = :key"
+        where = f"phone_digits IS NOT NULL AND {dialect.phone_tail('phone_digits')} = :key"
         params["key"] = lookup.key
     elif lookup.kind is LookupKind.WORDS:
         # The index's matches, newest first (FTS5 reads its lists by rowid, backwards), each
         # joined to its issue to check who may see it.
         source = "issue_words JOIN issues ON issues.id = issue_words.rowid"
-        where = "issue_words MATCH :match"
-        params["match"] = match(lookup.words, _scope_tokens(scope))
+        where = dialect.words_match(":match")
+        params["match"] = dialect.words_query(lookup.words, _scope_tokens(scope))
         newest = "issue_words.rowid DESC"
     else:
         raise ValueError(f"{lookup.kind} is not looked up in a list")
@@ -274,37 +277,51 @@ def find_query(lookup: Lookup, scope: LookupScope) -> tuple[str, dict[str, objec
 
 
 def citizen_query(
-    spellings: Sequence[str], since: datetime, limit: int
+    spellings: Sequence[str], since: datetime, limit: int, dialect: Dialect = SQLITE
 ) -> tuple[str, tuple[object, ...]]:
     """The citizen's issues at intake (`of_citizen`) and their parameters: one short range of
     the index of 0013 per spelling, a citizen having a handful of issues (benchmarks/lookups.py
     shows the plan)."""
     sql = (
-        f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_by_citizen_phone"
+        f"SELECT {columns(dialect)} FROM issues INDEXED BY issues_by_citizen_phone"
         " WHERE citizen_phone IS NOT NULL"
-        " AND citizen_phone IN (SELECT value FROM json_each(?)) AND created_at >= ?"
+        f" AND citizen_phone IN {dialect.each(of='text')} AND created_at >= ?"
         f" ORDER BY {_ENDED}, created_at DESC, id DESC LIMIT ?"
     )
     return sql, (json.dumps(list(spellings)), to_epoch(since), limit)
 
 
 def near_query(
-    category: str, at: Location, radius_m: float, since: datetime
+    category: str, at: Location, radius_m: float, since: datetime, dialect: Dialect = SQLITE
 ) -> tuple[str, tuple[object, ...]]:
     """The open issues of a category in the cells around a pin (`near`, before the distance
-    is measured) and their parameters (benchmarks/lookups.py shows the plan)."""
-    return _NEAR, (category, json.dumps(cells_around(at, radius_m)), to_epoch(since))
+    is measured) and their parameters (benchmarks/lookups.py shows the plan): one range of the
+    index of 0025 per cell (`geo_cell IN` implies its condition, `geo_cell IS NOT NULL`; said
+    again, SQLite would read the category's every cell)."""
+    sql = (
+        f"SELECT {columns(dialect)} FROM issues INDEXED BY issues_nearby WHERE category = ?"
+        f" AND geo_cell IN {dialect.each()} AND created_at >= ?"
+        f" AND status IN {_OPEN}"
+    )
+    return sql, (category, json.dumps(cells_around(at, radius_m)), to_epoch(since))
 
 
 class SqliteIssues:
     def __init__(self, db: Statements) -> None:
         self._db = db
+        self._columns = columns(db.dialect)
+        self._words_insert = (
+            f"INSERT INTO issue_words (rowid, words) VALUES (?, {db.dialect.words_value('?')})"
+        )
         self._read: dict[int, Issue] = {}  # the issues as read (or saved) in this transaction
+
+    def _words(self, issue: Issue) -> str:
+        return self._db.dialect.words(issue_words(issue))
 
     async def next_sequence(self, month: str) -> int:
         row = await self._db.fetch_one(
             "INSERT INTO issue_counters (month, last) VALUES (?, 1)"
-            " ON CONFLICT (month) DO UPDATE SET last = last + 1 RETURNING last",
+            " ON CONFLICT (month) DO UPDATE SET last = issue_counters.last + 1 RETURNING last",
             (month,),
         )
         assert row is not None
@@ -326,8 +343,8 @@ class SqliteIssues:
         )
         await self._save_assists(issue_id, issue.assisting)
         await self._db.execute(
-            "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
-            (issue_id, issue_words(dataclasses.replace(issue, id=issue_id))),
+            self._words_insert,
+            (issue_id, self._words(dataclasses.replace(issue, id=issue_id))),
         )
         found = await self.get(issue_id)
         assert found is not None
@@ -356,14 +373,17 @@ class SqliteIssues:
             await self._save_assists(issue.id, issue.assisting)
         words = issue_words(issue)
         if before is None or issue_words(before) != words:
+            words = self._db.dialect.words(words)
+            d = self._db.dialect
             await self._db.execute(
-                "UPDATE issue_words SET words = :words WHERE rowid = :id AND words != :words",
+                f"UPDATE issue_words SET words = {d.words_value(':words')}"
+                f" WHERE rowid = :id AND words != {d.words_value(':words')}",
                 {"id": issue.id, "words": words},
             )
         return True
 
     async def get(self, issue_id: int) -> Issue | None:
-        found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE id = ?", (issue_id,))
+        found = await self._load(f"SELECT {self._columns} FROM issues WHERE id = ?", (issue_id,))
         return found[0] if found else None
 
     async def version_of(self, issue_id: int) -> int | None:
@@ -371,13 +391,13 @@ class SqliteIssues:
         return None if row is None else int(row[0])
 
     async def by_number(self, number: str) -> Issue | None:
-        found = await self._load(f"SELECT {_COLUMNS} FROM issues WHERE number = ?", (number,))
+        found = await self._load(f"SELECT {self._columns} FROM issues WHERE number = ?", (number,))
         return found[0] if found else None
 
     async def logged_since(self, since: datetime, limit: int) -> list[Issue]:
         # A range of the index issues_by_creation (migration 0004).
         return await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE created_at >= ? ORDER BY created_at, id LIMIT ?",
+            f"SELECT {self._columns} FROM issues WHERE created_at >= ? ORDER BY created_at, id LIMIT ?",
             (to_epoch(since), limit),
         )
 
@@ -388,7 +408,7 @@ class SqliteIssues:
         # and only the page's rows are read from the table.
         order = f"status NOT IN {_OPEN}, created_at DESC, id DESC"
         issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE id IN"
+            f"SELECT {self._columns} FROM issues WHERE id IN"
             f" (SELECT id FROM issues WHERE reporter_id = ? ORDER BY {order} LIMIT ? OFFSET ?)"
             f" ORDER BY {order}",
             (staff_id, limit, offset),
@@ -407,7 +427,7 @@ class SqliteIssues:
             params["department"] = department
         total = await self._count_named(f"SELECT count(*) FROM issues WHERE {where}", params)
         issues = await self._load_named(
-            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE}"
+            f"SELECT {self._columns} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE}"
             " LIMIT :limit OFFSET :offset",
             {**params, "limit": limit, "offset": offset},
         )
@@ -416,7 +436,7 @@ class SqliteIssues:
     async def reminders_due(self, now: datetime, limit: int) -> list[Issue]:
         """Issues with a reminder rung due by `now`, the longest waiting first."""
         return await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE next_reminder_at <= ?"
+            f"SELECT {self._columns} FROM issues WHERE next_reminder_at <= ?"
             " ORDER BY next_reminder_at LIMIT ?",
             (to_epoch(now), limit),
         )
@@ -429,7 +449,7 @@ class SqliteIssues:
             f" SELECT min(respond_by) AS due FROM issues WHERE status = {_PENDING}"
             " AND respond_by > :after"
             f" UNION ALL SELECT min(resolve_by) FROM issues WHERE status = {_ACCEPTED}"
-            " AND resolve_by > :after)",
+            " AND resolve_by > :after) AS deadlines",
             {"after": to_epoch(after)},
         )
         return maybe_from_epoch(row[0]) if row is not None else None
@@ -462,7 +482,7 @@ class SqliteIssues:
             params["department"] = department
         total = await self._count_named(f"SELECT count(*) FROM issues WHERE {where}", params)
         issues = await self._load_named(
-            f"SELECT {_COLUMNS} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE} LIMIT :limit",
+            f"SELECT {self._columns} FROM issues WHERE {where} ORDER BY {_BY_DEADLINE} LIMIT :limit",
             params,
         )
         return IssuePage(issues=issues, total=total)
@@ -508,10 +528,11 @@ class SqliteIssues:
         """Per department: issues pending, in progress, and overdue now (without the
         complaints about `hidden_from`, the reader)."""
         rows = await self._db.fetch_all(
-            f"SELECT department, sum(status = {_PENDING}) AS pending,"
-            f" sum(status = {_ACCEPTED}) AS accepted, sum({_OVERDUE}) AS overdue"
+            f"SELECT department, count(*) FILTER (WHERE status = {_PENDING}) AS pending,"
+            f" count(*) FILTER (WHERE status = {_ACCEPTED}) AS accepted,"
+            f" count(*) FILTER (WHERE {_OVERDUE}) AS overdue"
             f" FROM issues WHERE {_IN_HAND}"
-            f" AND (:hidden_from IS NULL OR issue_kind = {literal(IssueKind.CASE)}"
+            f" AND (CAST(:hidden_from AS BIGINT) IS NULL OR issue_kind = {literal(IssueKind.CASE)}"
             "      OR coalesce(subject_id, 0) != :hidden_from)"
             " GROUP BY department",
             {"now": to_epoch(now), "hidden_from": hidden_from},
@@ -525,9 +546,9 @@ class SqliteIssues:
         """A range of issues_held_open per person (the index alone; `IN` implies its
         `assignee_id IS NOT NULL`)."""
         rows = await self._db.fetch_all(
-            "SELECT assignee_id, count(*) AS open, total(resolve_by < :now) AS overdue"
+            "SELECT assignee_id, count(*) AS open, count(*) FILTER (WHERE resolve_by < :now) AS overdue"
             " FROM issues INDEXED BY issues_held_open"
-            f" WHERE {HELD_NOW} AND assignee_id IN (SELECT value FROM json_each(:ids))"
+            f" WHERE {HELD_NOW} AND assignee_id IN {self._db.dialect.each(':ids')}"
             " GROUP BY assignee_id",
             {"now": to_epoch(now), "ids": json.dumps(sorted(staff_ids))},
         )
@@ -535,7 +556,7 @@ class SqliteIssues:
 
     async def to_redact(self, ended_before: datetime, limit: int) -> list[Issue]:
         return await self._load(
-            f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_to_redact"
+            f"SELECT {self._columns} FROM issues INDEXED BY issues_to_redact"
             f" WHERE {_TO_REDACT} AND updated_at < ? ORDER BY updated_at LIMIT ?",
             (to_epoch(ended_before), limit),
         )
@@ -550,7 +571,7 @@ class SqliteIssues:
 
     async def cards_retired(self, issue_ids: Sequence[int], now: datetime) -> None:
         await self._db.execute(
-            "UPDATE issues SET cards_retired_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+            f"UPDATE issues SET cards_retired_at = ? WHERE id IN {self._db.dialect.each()}",
             (to_epoch(now), json.dumps(list(issue_ids))),
         )
 
@@ -559,28 +580,28 @@ class SqliteIssues:
 
     async def with_citizen_phone(self, spellings: Sequence[str]) -> list[Issue]:
         return await self._load(
-            f"SELECT {_COLUMNS} FROM issues INDEXED BY issues_by_citizen_phone"
+            f"SELECT {self._columns} FROM issues INDEXED BY issues_by_citizen_phone"
             " WHERE citizen_phone IS NOT NULL"
-            " AND citizen_phone IN (SELECT value FROM json_each(?)) ORDER BY created_at, id",
+            f" AND citizen_phone IN {self._db.dialect.each(of='text')} ORDER BY created_at, id",
             (json.dumps(list(spellings)),),
         )
 
     async def of_citizen(
         self, spellings: Sequence[str], since: datetime, limit: int
     ) -> list[Issue]:
-        return await self._load(*citizen_query(spellings, since, limit))
+        return await self._load(*citizen_query(spellings, since, limit, self._db.dialect))
 
     async def find(
         self, lookup: Lookup, scope: LookupScope, limit: int, offset: int, most: int
     ) -> IssuePage:
         """Issues with the citizen's phone (whole, or its last four digits), or with the words,
         that the scope may see, newest first; counted up to `most`."""
-        matching, params = find_query(lookup, scope)
+        matching, params = find_query(lookup, scope, self._db.dialect)
         # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
         rows = await self._db.fetch_all(f"{matching} LIMIT :most", {**params, "most": most})
         ids = [row[0] for row in rows]
         issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))"
+            f"SELECT {self._columns} FROM issues WHERE id IN {self._db.dialect.each()}"
             " ORDER BY id DESC",
             (json.dumps(ids[offset : offset + limit]),),
         )
@@ -596,24 +617,25 @@ class SqliteIssues:
             return 0
         ids = json.dumps([row[0] for row in rows])
         issues = await self._load(
-            f"SELECT {_COLUMNS} FROM issues WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+            f"SELECT {self._columns} FROM issues WHERE id IN {self._db.dialect.each()}", (ids,)
         )
         await self._db.execute(
-            "DELETE FROM issue_words WHERE rowid IN (SELECT value FROM json_each(?))", (ids,)
+            f"DELETE FROM issue_words WHERE rowid IN {self._db.dialect.each()}",
+            (ids,),
         )
         await self._db.execute_many(
-            "INSERT INTO issue_words (rowid, words) VALUES (?, ?)",
-            [(issue.id, issue_words(issue)) for issue in issues],
+            self._words_insert, [(issue.id, self._words(issue)) for issue in issues]
         )
         await self._db.execute(
-            "DELETE FROM issue_words_to_fill WHERE issue_id IN (SELECT value FROM json_each(?))",
+            f"DELETE FROM issue_words_to_fill WHERE issue_id IN {self._db.dialect.each()}",
             (ids,),
         )
         return len(rows)
 
     async def follow(self, issue_id: int, staff_id: int, at: datetime) -> None:
         await self._db.execute(
-            "INSERT OR IGNORE INTO issue_followers (issue_id, staff_id, since) VALUES (?, ?, ?)",
+            "INSERT INTO issue_followers (issue_id, staff_id, since) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (issue_id, staff_id, to_epoch(at)),
         )
 
@@ -655,7 +677,7 @@ class SqliteIssues:
         self, category: str, at: Location, radius_m: float, since: datetime, limit: int
     ) -> list[Nearby]:
         # One short range of the index of 0025 per cell around the pin, then the distance.
-        found = await self._load(*near_query(category, at, radius_m, since))
+        found = await self._load(*near_query(category, at, radius_m, since, self._db.dialect))
         return within(found, at, radius_m)[:limit]
 
     async def _count_named(self, sql: str, params: dict[str, object]) -> int:
@@ -686,6 +708,6 @@ class SqliteIssues:
     async def _save_assists(self, issue_id: int, assisting: frozenset[str]) -> None:
         await self._db.execute("DELETE FROM issue_assists WHERE issue_id = ?", (issue_id,))
         await self._db.execute_many(
-            "INSERT OR IGNORE INTO issue_assists (issue_id, department) VALUES (?, ?)",
+            "INSERT INTO issue_assists (issue_id, department) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(issue_id, d) for d in sorted(assisting)],
         )

@@ -57,8 +57,8 @@ _PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
 # Waits whose deadline fell in the period: handoffs (to respond) and acceptances (to resolve).
 _DUE = f"""
 SELECT department,
-       total(kind IN {literals(*_HANDOFFS)}) AS responses_due,
-       total(kind IN {literals(*_STARTS_RESOLVING)}) AS resolutions_due
+       count(*) FILTER (WHERE kind IN {literals(*_HANDOFFS)}) AS responses_due,
+       count(*) FILTER (WHERE kind IN {literals(*_STARTS_RESOLVING)}) AS resolutions_due
 FROM issue_events INDEXED BY issue_events_by_deadline
 WHERE kind IN {literals(*_HANDOFFS, *_STARTS_RESOLVING)}
   AND due_at >= :start AND due_at < :end
@@ -71,13 +71,13 @@ _RESPONSE, _RESOLUTION = literal(Spell.RESPONSE), literal(Spell.RESOLUTION)
 _DUPLICATE = literal(WithdrawReason.DUPLICATE)
 _ENDED = f"""
 SELECT spell_department AS department,
-       total(spell = {_RESPONSE} AND kind IN {literals(*_ANSWERS)}
+       count(*) FILTER (WHERE spell = {_RESPONSE} AND kind IN {literals(*_ANSWERS)}
              AND at <= spell_due_at) AS answered_in_time,
-       total(spell = {_RESPONSE} AND kind = {literal(EventKind.WITHDRAWN)}
+       count(*) FILTER (WHERE spell = {_RESPONSE} AND kind = {literal(EventKind.WITHDRAWN)}
              AND (at <= spell_due_at OR withdraw_reason = {_DUPLICATE})) AS withdrawn_early,
-       total(spell = {_RESOLUTION} AND kind = {literal(EventKind.RESOLVED)}
+       count(*) FILTER (WHERE spell = {_RESOLUTION} AND kind = {literal(EventKind.RESOLVED)}
              AND at <= spell_due_at) AS resolved_in_time,
-       total(spell = {_RESOLUTION}
+       count(*) FILTER (WHERE spell = {_RESOLUTION}
              AND (kind = {literal(EventKind.TRANSFERRED)} AND at <= spell_due_at
                   OR kind = {literal(EventKind.WITHDRAWN)} AND withdraw_reason = {_DUPLICATE})
             ) AS moved_early
@@ -210,10 +210,10 @@ def _next_month(day: date) -> date:
 
 # The kinds in the order of the condition of the partial index issue_events_waits (0011).
 _WAITS = f"""
-SELECT department, kind, group_concat(at - spell_started_at) AS seconds
+SELECT department, kind, {{joined}} AS seconds
 FROM issue_events INDEXED BY issue_events_waits
 WHERE department IN (SELECT code FROM departments  -- a seek per department, with no statistics
-                     WHERE :department IS NULL OR code = :department)  -- a head's: theirs
+                     WHERE CAST(:department AS TEXT) IS NULL OR code = :department)  -- a head's: theirs
   AND kind IN {literals(EventKind.ACCEPTED, EventKind.RESOLVED)} AND spell_started_at IS NOT NULL
   AND at >= :start AND at < :end
 GROUP BY department, kind
@@ -222,10 +222,10 @@ GROUP BY department, kind
 _OPEN_NOW = f"""
 SELECT department,
        count(*) AS open,
-       total((status = {_PENDING} AND respond_by < :now)
+       count(*) FILTER (WHERE (status = {_PENDING} AND respond_by < :now)
              OR (status = {_ACCEPTED} AND resolve_by < :now)) AS overdue
 FROM issues WHERE status IN ({_PENDING}, {_ACCEPTED})
-  AND (:hidden_from IS NULL OR issue_kind = {literal(IssueKind.CASE)}
+  AND (CAST(:hidden_from AS BIGINT) IS NULL OR issue_kind = {literal(IssueKind.CASE)}
        OR coalesce(subject_id, 0) != :hidden_from)  -- never a complaint about the reader
 GROUP BY department
 """
@@ -233,7 +233,7 @@ GROUP BY department
 # What each person holds now and how much of it is overdue: the partial index
 # issues_held_open (0018) alone, which holds only the issues in progress with someone assigned.
 _HELD = f"""
-SELECT assignee_id AS staff_id, count(*) AS n, total(resolve_by < :now) AS overdue
+SELECT assignee_id AS staff_id, count(*) AS n, count(*) FILTER (WHERE resolve_by < :now) AS overdue
 FROM issues INDEXED BY issues_held_open
 WHERE {HELD_NOW}
 GROUP BY assignee_id
@@ -299,7 +299,8 @@ class SqliteMetrics:
         """Add to the daily figures (in the transaction of the step that causes them)."""
         await self._db.execute_many(
             "INSERT INTO daily_figures (day, department, measure, value) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (day, department, measure) DO UPDATE SET value = value + excluded.value",
+            " ON CONFLICT (day, department, measure)"
+            " DO UPDATE SET value = daily_figures.value + excluded.value",
             [(t.day.isoformat(), t.department, t.measure, t.delta) for t in tallies],
         )
 
@@ -309,7 +310,7 @@ class SqliteMetrics:
         found: dict[str, DepartmentCounts] = {}
         rows = await self._db.fetch_all(
             "SELECT department, measure, sum(value) AS value"
-            f" FROM ({_FIGURES}) WHERE instr(measure, ':') = 0 GROUP BY department, measure",
+            f" FROM ({_FIGURES}) AS figures WHERE measure NOT LIKE '%:%' GROUP BY department, measure",
             _whole_months(first_day, end_day),
         )
         for row in rows:
@@ -333,7 +334,7 @@ class SqliteMetrics:
         rows = await self._db.fetch_all(
             "SELECT day, measure, sum(value) AS value,"
             " coalesce(sum(CASE WHEN department = :department THEN value END), 0) AS own"
-            f" FROM ({_BY_DAY}) WHERE measure NOT LIKE :per_person GROUP BY day, measure",
+            f" FROM ({_BY_DAY}) AS figures WHERE measure NOT LIKE :per_person GROUP BY day, measure",
             params | {"department": department, "per_person": f"{CLOSED_BY}%"},
         )
         for row in rows:
@@ -359,8 +360,8 @@ class SqliteMetrics:
         # (`closed_by:42`), a department's have none. (A pass per kind of measure read a
         # year's rows four times: 0.19 s of a year's /stats at a million issues.)
         rows = await self._db.fetch_all(
-            f"SELECT measure, sum(value) AS value FROM ({_FIGURES})"
-            " WHERE instr(measure, ':') > 0 GROUP BY measure",
+            f"SELECT measure, sum(value) AS value FROM ({_FIGURES}) AS figures"
+            " WHERE measure LIKE '%:%' GROUP BY measure",
             _whole_months(first_day, end_day),
         )
         for row in rows:
@@ -435,7 +436,8 @@ class SqliteMetrics:
         a third of the time of a row each.)"""
         found: dict[str, DepartmentCounts] = {}
         period = {"start": to_epoch(start), "end": to_epoch(end), "department": department}
-        for row in await self._rows(_WAITS, period):
+        sql = _WAITS.format(joined=self._db.dialect.joined("at - spell_started_at"))
+        for row in await self._rows(sql, period):
             counts = found.setdefault(row["department"], DepartmentCounts(row["department"]))
             accepted = row["kind"] == EventKind.ACCEPTED
             waits = counts.accept_seconds if accepted else counts.resolve_seconds

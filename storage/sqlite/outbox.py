@@ -119,9 +119,8 @@ class SqliteOutbox:
             "UPDATE outbox SET failed_at = ?, last_error = 'superseded by a newer edit'"
             " WHERE issue_id = ? AND sent_at IS NULL AND failed_at IS NULL"
             f" AND kind = {_REFRESH} AND attempted_at IS NULL"
-            f" AND json_extract(payload, '$.{ERASE}') IS NULL"
-            " AND (chat_id, message_id) IN"
-            " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
+            f" AND {self._db.dialect.json_field('payload', ERASE)} IS NULL"
+            f" AND (chat_id, message_id) IN (SELECT a, b FROM {self._db.dialect.pairs()} AS card)",
             (to_epoch(now), issue_id, json.dumps([list(card) for card in cards])),
         )
         return int(changed)
@@ -166,7 +165,7 @@ class SqliteOutbox:
             return set()
         rows = await self._db.fetch_all(
             "UPDATE outbox SET attempted_at = ?"
-            " WHERE id IN (SELECT value FROM json_each(?)) AND sent_at IS NULL AND failed_at IS NULL"
+            f" WHERE id IN {self._db.dialect.each()} AND sent_at IS NULL AND failed_at IS NULL"
             " RETURNING id",
             (to_epoch(now), json.dumps(list(item_ids))),
         )
@@ -247,9 +246,11 @@ class SqliteCards:
 
     async def add(self, card: Card) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO cards"
+            "INSERT INTO cards"
             " (chat_id, message_id, issue_id, staff_id, department, headline)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO UPDATE SET"
+            " issue_id = excluded.issue_id, staff_id = excluded.staff_id,"
+            " department = excluded.department, headline = excluded.headline",
             (
                 card.chat_id,
                 card.message_id,
@@ -285,7 +286,7 @@ class SqliteCards:
 
     async def of_issues(self, issue_ids: Sequence[int]) -> list[Card]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))"
+            f"SELECT * FROM cards WHERE issue_id IN {self._db.dialect.each()}"
             " ORDER BY issue_id, chat_id, message_id",
             (json.dumps(list(issue_ids)),),
         )
@@ -299,7 +300,7 @@ class SqliteCards:
 
     async def forget(self, issue_ids: Sequence[int]) -> int:
         return await self._db.execute(
-            "DELETE FROM cards WHERE issue_id IN (SELECT value FROM json_each(?))",
+            f"DELETE FROM cards WHERE issue_id IN {self._db.dialect.each()}",
             (json.dumps(list(issue_ids)),),
         )
 

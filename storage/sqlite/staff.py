@@ -133,13 +133,13 @@ class SqliteStaff:
 
     async def note_telegram_name(self, staff_id: int, telegram_name: str | None) -> None:
         await self._db.execute(
-            "UPDATE staff SET telegram_name = ? WHERE id = ? AND telegram_name IS NOT ?",
+            "UPDATE staff SET telegram_name = ? WHERE id = ? AND telegram_name IS DISTINCT FROM ?",
             (telegram_name, staff_id, telegram_name),
         )
 
     async def note_telegram_language(self, staff_id: int, language_code: str | None) -> None:
         await self._db.execute(
-            "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS NOT ?",
+            "UPDATE staff SET telegram_language = ? WHERE id = ? AND telegram_language IS DISTINCT FROM ?",
             (language_code, staff_id, language_code),
         )
 
@@ -184,9 +184,9 @@ class SqliteStaff:
             rows = await self._db.fetch_all(
                 "UPDATE staff SET name = :name, role = :role, department = :department,"
                 " from_roster = 1, joined_at = CASE WHEN (role, department)"
-                " IS NOT (:role, :department) THEN :now ELSE joined_at END"
+                " IS DISTINCT FROM (:role, :department) THEN :now ELSE joined_at END"
                 " WHERE telegram_id = :telegram_id AND (name, role, department, from_roster)"
-                " IS NOT (:name, :role, :department, 1) RETURNING id, joined_at = :now",
+                " IS DISTINCT FROM (:name, :role, :department, 1) RETURNING id, joined_at = :now",
                 values,
             )
             updated += len(rows)
@@ -204,8 +204,8 @@ class SqliteStaff:
         kept = [e.telegram_id for e in listed if e.active]
         rows = await self._db.fetch_all(
             "UPDATE staff SET active = 0, deactivated_at = ? WHERE active = 1 AND"
-            " (telegram_id IN (SELECT value FROM json_each(?)) OR (from_roster = 1"
-            " AND telegram_id NOT IN (SELECT value FROM json_each(?)))) RETURNING id",
+            f" (telegram_id IN {self._db.dialect.each()} OR (from_roster = 1"
+            f" AND telegram_id NOT IN {self._db.dialect.each()})) RETURNING id",
             (epoch, json.dumps(ended), json.dumps(kept)),
         )
         removed = sorted(row[0] for row in rows)

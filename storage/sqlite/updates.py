@@ -21,9 +21,8 @@ class SqliteUpdates:
             return []
         rows = await self._db.fetch_all(
             "INSERT INTO incoming_updates (update_id, payload, received_at)"
-            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?)"
-            " WHERE NOT EXISTS (SELECT 1 FROM processed_updates"
-            "  WHERE update_id = json_extract(value, '$[0]'))"
+            f" SELECT a, b, ? FROM {self._db.dialect.pairs(second='text')} AS batch"
+            " WHERE NOT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = batch.a)"
             " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
             (to_epoch(now), json.dumps([[update_id, payload] for update_id, payload in updates])),
         )
