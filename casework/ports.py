@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -637,6 +637,11 @@ class Store(Protocol):
     def on_write(self, listener: WriteListener) -> None:
         """Call `listener(True)` after each commit that saved a change, `listener(False)` after
         each transaction that failed with `StoreWriteFailed`."""
+        ...
+
+    def on_lease_lost(self, listener: Callable[[], None]) -> None:
+        """Call `listener` if this process may no longer be the one bot on the database (its
+        lease on it lost), so that it stops before another bot sends what it would."""
         ...
 
     def before_commit(self, hook: CommitHook) -> None:

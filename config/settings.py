@@ -73,6 +73,9 @@ class Settings(StorageSettings):
     telegram_timeout_seconds: float = Field(default=10.0, gt=0)
     telegram_upload_limit_mb: float = Field(default=50.0, gt=0)
     database_lock_wait_seconds: float = Field(default=30.0, ge=0)
+    # A standby (issue 23): this bot waits, as long as it takes, for the one running on the
+    # database to stop, then takes over (instead of giving up after DATABASE_LOCK_WAIT_SECONDS).
+    standby: bool = False
     # Where Telegram is blocked: every Bot API call goes through this HTTP or SOCKS5 proxy
     # (config/proxy.py). It may hold a password: a secret, as the token is.
     telegram_proxy: SecretStr | None = None

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import json
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,8 +138,14 @@ def build_application(
 
     async def open_runtime(app: BotApplication) -> None:
         store = await open_store(
-            settings.database_url, wait_for_other_bot=settings.database_lock_wait_seconds
+            settings.database_url,
+            wait_for_other_bot=math.inf
+            if settings.standby
+            else settings.database_lock_wait_seconds,
         )
+        # No longer the one bot on the database (PostgreSQL: the lock's connection lost):
+        # stop, cleanly, before another bot sends what this one would.
+        store.on_lease_lost(app.stop_running)
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
         # Each update is marked handled with the change it causes (exactly once), or at its end.
         store.before_commit(updates.before_commit(deps))

@@ -36,7 +36,7 @@ async def open_store(url: str, *, read_only: bool = False, wait_for_other_bot: f
     if location.kind == POSTGRESQL:
         from storage.postgres import open_postgres  # psycopg is loaded only when it is used
 
-        return await open_postgres(location.url, read_only)
+        return await open_postgres(location.url, read_only, wait_for_other_bot)
     return await open_sqlite(location.path, read_only, wait_for_other_bot)
 
 

@@ -5,7 +5,7 @@ once for both (storage/statements.py); where the engines differ, a repository as
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cached_property
 from typing import Protocol
@@ -35,7 +35,13 @@ class Connection(Protocol):
 
 
 class Lease(Protocol):
-    def release(self) -> None: ...
+    """What makes this process the one bot on the database, let go when the store closes."""
+
+    def watch(self, on_lost: Callable[[], None]) -> None:
+        """Call `on_lost` if the lease is lost while the store is open."""
+        ...
+
+    async def release(self) -> None: ...
 
 
 class SqlTransaction:
@@ -178,6 +184,10 @@ class SqlStore:
     def on_write(self, listener: WriteListener) -> None:
         self._write_listeners.append(listener)
 
+    def on_lease_lost(self, listener: Callable[[], None]) -> None:
+        if self._lease is not None:
+            self._lease.watch(listener)
+
     def before_commit(self, hook: CommitHook) -> None:
         self._commit_hooks.append(hook)
 
@@ -190,4 +200,4 @@ class SqlStore:
             await self._database.close()
         finally:
             if self._lease is not None:
-                self._lease.release()
+                await self._lease.release()

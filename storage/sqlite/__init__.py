@@ -20,7 +20,7 @@ async def open_sqlite(path: Path, read_only: bool, wait_for_other_bot: float) ->
         try:
             return await SqliteStore.open(path, lease)
         except BaseException:
-            lease.release()
+            await lease.release()
             raise
     # A folder that cannot be made, a file that is not a database, no permission: one line.
     except (OSError, sqlite3.Error) as exc:

@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from storage.errors import DatabaseInUse
@@ -59,7 +60,12 @@ class Lease:
         os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         return cls(descriptor)
 
-    def release(self) -> None:
+    def watch(self, on_lost: Callable[[], None]) -> None:
+        """Nothing: the lock is the kernel's, on this machine's file, and holds while the
+        process lives."""
+        del on_lost
+
+    async def release(self) -> None:
         if self._descriptor is None:
             return
         fcntl.flock(self._descriptor, fcntl.LOCK_UN)

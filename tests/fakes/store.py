@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
@@ -104,6 +104,10 @@ class FakeStore:
 
     def on_outbox_added(self, listener: OutboxListener) -> None:
         self._outbox_listeners.append(listener)
+
+    def on_lease_lost(self, listener: Callable[[], None]) -> None:
+        """Nothing: the fake is this process's alone."""
+        del listener
 
     def before_commit(self, hook: CommitHook) -> None:
         self._commit_hooks.append(hook)

@@ -1,0 +1,132 @@
+"""One active bot per PostgreSQL database: a session-level advisory lock, held on a connection
+of its own for as long as the bot runs.
+
+A second bot on the same database waits for the lock (a standby, or an overlapping redeploy)
+and takes over as soon as the first lets go. PostgreSQL lets go when the holder's connection
+ends: at once when its process dies (the server sees the socket close), and within about 11
+seconds when its machine is gone, by the TCP keepalives this connection asks the server for
+(idle 5 s, then 3 probes 2 s apart). The holder checks its connection every few seconds; if
+it is gone (the database restarted, the network cut), another bot may hold the lock by now,
+so the holder stops at once (`on_lost`) rather than send what the other will send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from storage.errors import CannotOpen, DatabaseInUse
+
+log = logging.getLogger(__name__)
+
+# The lock's key: the same for every bot, one lock per database (advisory locks are per
+# database), so bots on other databases of the same server never wait for each other.
+KEY = 0x6475_6261_6E01  # "duban" 1
+POLL_SECONDS = 0.5  # how often a waiting bot tries the lock
+CHECK_SECONDS = 3.0  # how often the holder checks its connection
+KEEPALIVES = (
+    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3"
+)
+
+
+class PgLease:
+    """The advisory lock that makes this process the active bot on the database."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+        self._watch: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def take(cls, url: str, wait_seconds: float) -> PgLease:
+        """Hold the lock, waiting up to `wait_seconds` (`math.inf`: as long as it takes) for
+        the bot holding it to stop."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise CannotOpen(f"cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
+        try:
+            await conn.execute(KEEPALIVES)
+            await _name(conn, f"duban bot (pid {os.getpid()}, waiting)")
+            loop = asyncio.get_running_loop()
+            give_up_at = loop.time() + wait_seconds
+            told = False
+            while not await _try(conn):
+                holder = await _holder(conn)
+                if loop.time() >= give_up_at:
+                    raise DatabaseInUse(
+                        f"another bot ({holder}) is running on it; stop that one first: two bots"
+                        " on one database would send every message twice"
+                    )
+                if not told:
+                    log.warning(
+                        "another bot (%s) is running on this database; %s",
+                        holder,
+                        "standing by to take over when it stops"
+                        if math.isinf(wait_seconds)
+                        else f"waiting up to {wait_seconds:g} s for it to stop",
+                    )
+                    told = True
+                await asyncio.sleep(POLL_SECONDS)
+            await _name(conn, f"duban bot (pid {os.getpid()})")
+        except BaseException:
+            await conn.close()
+            raise
+        if told:
+            log.warning("the other bot stopped: this one takes over")
+        return cls(conn)
+
+    def watch(self, on_lost: Callable[[], None]) -> None:
+        """Check the lock's connection every few seconds; call `on_lost` once if it is gone."""
+        self._watch = asyncio.get_running_loop().create_task(self._check(on_lost))
+
+    async def _check(self, on_lost: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(CHECK_SECONDS)
+            try:
+                await asyncio.wait_for(self._conn.execute("SELECT 1"), CHECK_SECONDS)
+            except (psycopg.Error, TimeoutError):
+                log.critical(
+                    "lost the connection that holds this bot's lock on the database: another"
+                    " bot may take over now, so this one stops"
+                )
+                on_lost()
+                return
+
+    async def release(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        await self._conn.close()  # the lock goes with the session
+
+
+async def _try(conn: psycopg.AsyncConnection[Any]) -> bool:
+    cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (KEY,))
+    row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def _holder(conn: psycopg.AsyncConnection[Any]) -> str:
+    """Who holds the lock, as its session names itself (its pid, and its machine's address)."""
+    cursor = await conn.execute(
+        "SELECT a.application_name, coalesce(host(a.client_addr), 'this machine')"
+        " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted"
+        " AND (l.classid::bigint << 32) | l.objid::bigint = %s AND l.database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (KEY,),
+    )
+    row = await cursor.fetchone()
+    return f"{row[0]} at {row[1]}" if row else "a bot starting up"
+
+
+async def _name(conn: psycopg.AsyncConnection[Any], name: str) -> None:
+    """Name the session as the waiting bot's `_holder` shows it."""
+    await conn.execute("SELECT set_config('application_name', %s, false)", (name,))
