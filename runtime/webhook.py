@@ -12,6 +12,11 @@ is handled from there after the restart (casework/services/updates.py `unhandled
 update fetched but not handled is. The same copy delivered twice (an answer lost after the
 commit) is kept once and applied once, as a polled update fetched twice is.
 
+getUpdates brings up to 100 updates, kept in one transaction; Telegram POSTs each update alone,
+up to 40 at once. The updates that arrive while one group is being kept are kept together in
+the next transaction (runtime/grouping.py, group commit with no wait), so a burst costs a
+commit per group, not per update.
+
 Why the queue, and not a server of the bot's own (PTB's "custom webhook" examples put updates
 on `Application.update_queue` from any web framework): the queue is the documented way in
 (`ApplicationBuilder.update_queue`), PTB's server stays as it is (its secret check, its stop
@@ -25,13 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
 
 from config.logs import RepeatedErrors
 from config.settings import Settings
+from runtime.grouping import GroupCommit
 
 KeepUpdates = Callable[[list[tuple[int, str]]], Awaitable[None]]
 KEEPING = "keeping updates received by webhook"
@@ -46,11 +52,15 @@ class KeepingQueue(asyncio.Queue[object]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._keep: KeepUpdates | None = None
+        self._keep: GroupCommit[tuple[int, str], None] | None = None
         self._errors: RepeatedErrors | None = None
 
     def keep_with(self, keep: KeepUpdates, errors: RepeatedErrors) -> None:
-        self._keep, self._errors = keep, errors
+        async def keep_group(group: Sequence[tuple[int, str]]) -> list[None]:
+            await keep(list(group))
+            return [None] * len(group)
+
+        self._keep, self._errors = GroupCommit(keep_group), errors
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and self._keep is not None:
@@ -58,7 +68,7 @@ class KeepingQueue(asyncio.Queue[object]):
             # read back with Update.de_json after a restart.
             payload = json.dumps(item.to_dict(), ensure_ascii=False)
             try:
-                await self._keep([(item.update_id, payload)])
+                await self._keep((item.update_id, payload))
             except Exception as exc:
                 # The database is failing: handle the update anyway (its sender is told what
                 # went wrong), as a polled one is, rather than hold up everyone behind it.

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,19 +20,23 @@ from aiohttp import web
 from telegram import Update
 
 import runtime.app
+from casework.services import updates
 from emulator import BotApiEmulator, EmulatedUser
 from emulator.server import WEBHOOK_CONFLICT, Delivery
 from runtime.webhook import KeepingQueue
 from tests.flows import card_for, log_issue, rows
 from tests.harness import (
+    TEST_ORG,
     WEBHOOK_SECRET,
     FakeClock,
     Harness,
     TrackingApplication,
+    free_port,
     start_bot,
     stop_bot,
     webhook_settings,
 )
+from tests.test_process import BOT, bot_environment, run_to_end
 
 
 @pytest.fixture
@@ -99,20 +106,25 @@ async def test_the_webhook_is_set_at_start_with_its_secret_and_the_updates_polli
     assert api.webhook is not None and api.webhook.secret == WEBHOOK_SECRET
 
 
-async def test_a_forged_or_missing_secret_is_refused_and_nothing_is_kept_or_handled(
-    bot: Harness, api: BotApiEmulator, head: EmulatedUser
-) -> None:
-    forged = {
-        "update_id": 999,
+def a_start(update_id: int, person: EmulatedUser) -> dict[str, Any]:
+    """An update: `person` sent /start."""
+    return {
+        "update_id": update_id,
         "message": {
-            "message_id": 1,
+            "message_id": update_id,
             "date": int(time.time()),
-            "chat": head.as_chat(),
-            "from": head.as_user(),
+            "chat": person.as_chat(),
+            "from": person.as_user(),
             "text": "/start",
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
+
+
+async def test_a_forged_or_missing_secret_is_refused_and_nothing_is_kept_or_handled(
+    bot: Harness, api: BotApiEmulator, head: EmulatedUser
+) -> None:
+    forged = a_start(999, head)
 
     assert await post_to_the_webhook(bot, forged, "not-the-secret") == 403
     assert await post_to_the_webhook(bot, forged, None) == 403
@@ -130,13 +142,12 @@ async def test_the_webhook_is_answered_only_once_the_update_is_kept(
     assert isinstance(queue, KeepingQueue)
     keeping, go_on = asyncio.Event(), asyncio.Event()
     committed: list[float] = []
-    keep = queue._keep
-    assert keep is not None
+    resources = bot.resources
 
-    async def slow_keep(updates: list[tuple[int, str]]) -> None:
+    async def slow_keep(fetched: list[tuple[int, str]]) -> None:
         keeping.set()
         await go_on.wait()
-        await keep(updates)
+        await updates.keep(resources.deps, fetched, resources.fresh_updates)
         committed.append(time.monotonic())
 
     queue.keep_with(slow_keep, bot.resources.errors)
@@ -156,6 +167,40 @@ async def test_the_webhook_is_answered_only_once_the_update_is_kept(
 def helps(person: EmulatedUser) -> list[str]:
     """The messages listing what the person can do (/start's and /help's answer)."""
     return [m.text for m in person.messages if "您可以：" in m.text]
+
+
+async def test_updates_posted_at_once_are_kept_together_and_each_handled_once(
+    bot: Harness, api: BotApiEmulator
+) -> None:
+    queue = bot.app.update_queue
+    assert isinstance(queue, KeepingQueue)
+    resources = bot.resources
+    groups: list[list[int]] = []
+
+    async def counted_keep(fetched: list[tuple[int, str]]) -> None:
+        groups.append([update_id for update_id, _ in fetched])
+        await updates.keep(resources.deps, fetched, resources.fresh_updates)
+
+    queue.keep_with(counted_keep, resources.errors)
+    people = [bot.user(7000 + n, f"路人{n}") for n in range(20)]
+    for person in people:
+        api.known_chats.add(person.id)
+    ids = range(500, 520)
+
+    # As Telegram does with several connections: 20 POSTs at once.
+    answers = await asyncio.gather(
+        *(
+            post_to_the_webhook(bot, a_start(u, p), WEBHOOK_SECRET)
+            for u, p in zip(ids, people, strict=True)
+        )
+    )
+    for update_id in ids:
+        await bot.tracking.handled(update_id)
+
+    assert answers == [200] * 20
+    assert sorted(u for group in groups for u in group) == list(ids)
+    assert len(groups) < 20  # those that came while a group was kept went in the next
+    assert all(len(person.messages) == 1 for person in people)
 
 
 class HoldingApplication(TrackingApplication):
@@ -199,11 +244,11 @@ async def test_an_update_kept_and_answered_but_not_handled_is_handled_after_the_
     again = await start_bot(api, settings, clock)
     try:
         await api.wait_until(lambda: len(helps(worker)) == 2)
-        await again.tracking.handled(update_id)
-        assert update_id in await handled(again)
-        assert delivered(api, update_id) == [200]  # from the database, not delivered again
     finally:
-        await stop_bot(again)
+        await stop_bot(again)  # (its updates' handling done, each marked)
+
+    assert update_id in await handled(again)
+    assert delivered(api, update_id) == [200]  # from the database, not delivered again
     assert not again.tracking.errors
 
 
@@ -289,3 +334,90 @@ async def test_the_emulator_posts_again_an_update_not_answered_200_with_the_secr
     assert [secret for secret, _ in received] == ["s-1"] * 3
     assert all(body["update_id"] == update_id for _, body in received)
     assert json.dumps(received[0][1]) == json.dumps(received[2][1])  # the same update
+
+
+# ------------------------------------------------------------ `python bot.py` by webhook
+
+
+def webhook_environment(api: BotApiEmulator, tmp_path: Path, port: int) -> dict[str, str]:
+    return bot_environment(
+        BOT_TOKEN=api.token,
+        BOT_API_BASE_URL=api.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'duban.sqlite3'}",
+        ORG_FILE=str(TEST_ORG),
+        LOG_LEVEL="DEBUG",
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+        WEBHOOK_PORT=str(port),
+    )
+
+
+async def test_the_bot_process_takes_updates_by_webhook_and_leaves_it_set_at_a_clean_stop(
+    api: BotApiEmulator, tmp_path: Path
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(BOT),
+        cwd=tmp_path,
+        env=webhook_environment(api, tmp_path, free_port()),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        worker = EmulatedUser(api, 1001, "王芳")
+        await worker.send("/start")  # may come before the webhook is set: it waits at Telegram
+        await worker.wait_for("欢迎", timeout=30)
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.stdout is not None
+    log = (await process.stdout.read()).decode()
+
+    assert code == 0
+    assert "updates by webhook http://127.0.0.1:" in log
+    assert "Traceback" not in log
+    assert WEBHOOK_SECRET not in log
+    assert api.token.split(":")[1] not in log
+    assert api.calls_to("getUpdates") == []
+    assert api.webhook is not None  # left set: Telegram keeps what comes until the next start
+    assert api.calls_to("deleteWebhook") == []
+
+
+async def test_a_webhook_port_already_taken_stops_the_bot_with_one_line(
+    api: BotApiEmulator, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = await run_to_end(tmp_path, webhook_environment(api, tmp_path, port))
+
+    assert code == 2
+    assert "Traceback" not in output
+    assert (
+        f"bot.py: cannot listen for webhooks on 127.0.0.1:{port}/hook (WEBHOOK_LISTEN,"
+        " WEBHOOK_PORT): Address already in use"
+    ) in output.splitlines()
+
+
+async def test_a_webhook_the_bot_api_refuses_stops_the_bot_with_one_line(
+    api: BotApiEmulator, tmp_path: Path
+) -> None:
+    api.fail(
+        400,
+        method="setWebhook",
+        description="Bad Request: bad webhook: Failed to resolve host: Name or service not known",
+    )
+    port = free_port()
+
+    code, output = await run_to_end(tmp_path, webhook_environment(api, tmp_path, port))
+
+    assert code == 2
+    assert output.strip().splitlines()[-1] == (
+        f"bot.py: the Bot API refused WEBHOOK_URL http://127.0.0.1:{port}/hook: Bad webhook:"
+        " failed to resolve host: name or service not known"  # as python-telegram-bot puts it
+    )
+    assert WEBHOOK_SECRET not in output
