@@ -127,10 +127,10 @@ def build_application(
     background_sweeps: bool = True,
     application_class: type[StoppingApplication] = StoppingApplication,
 ) -> BotApplication:
-    """The bot, ready for `run_polling`, or `run_webhook` with WEBHOOK_URL set. Storage opens in `post_init`; exports and the sender
-    stop as the application stops (`StoppingApplication.stop`: the Bot API client is still
-    open then; python-telegram-bot closes it in `shutdown`, before `post_shutdown`); storage
-    closes in `post_shutdown`."""
+    """The bot, ready for `run_polling` (or `run_webhook`, with WEBHOOK_URL set). Storage
+    opens in `post_init`; exports and the sender stop as the application stops
+    (`StoppingApplication.stop`: the Bot API client is still open then; python-telegram-bot
+    closes it in `shutdown`, before `post_shutdown`); storage closes in `post_shutdown`."""
     check_catalogs()
     # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
