@@ -169,6 +169,19 @@ def helps(person: EmulatedUser) -> list[str]:
     return [m.text for m in person.messages if "您可以：" in m.text]
 
 
+async def test_an_update_delivered_twice_as_when_an_answer_is_lost_is_applied_once(
+    bot: Harness, api: BotApiEmulator, head: EmulatedUser
+) -> None:
+    again = a_start(900, head)
+
+    assert await post_to_the_webhook(bot, again, WEBHOOK_SECRET) == 200
+    assert await post_to_the_webhook(bot, again, WEBHOOK_SECRET) == 200
+    await head.send("/help")  # handled after both copies: one person's updates go in order
+
+    assert len([m for m in head.messages if "欢迎" in m.text]) == 1
+    assert len(helps(head)) == 2  # /start's, once, and /help's
+
+
 async def test_updates_posted_at_once_are_kept_together_and_each_handled_once(
     bot: Harness, api: BotApiEmulator
 ) -> None:
