@@ -15,8 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
@@ -58,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bot.py: {problem}", file=sys.stderr)
         return 2
     token = settings.bot_token.get_secret_value()
-    passwords = settings.proxy_passwords  # the proxy's, if its URL holds one
+    passwords = settings.secrets  # the proxy's password, the webhook's secret
     configure_logging(settings.log_level, token, passwords=passwords)
 
-    from runtime.app import build_application  # after logging, so its imports log cleanly
+    # after logging, so their imports log cleanly
+    from runtime.app import ALLOWED_UPDATES, build_application
+    from runtime.webhook import webhook_options
 
     try:
         app = build_application(settings, org)
@@ -71,16 +72,26 @@ def main(argv: list[str] | None = None) -> int:
     api = redact(settings.bot_api_base_url, token)
     if (proxy := settings.proxy) is not None:
         api += f" through the proxy {proxy.shown}"
-    log.info("starting; Bot API at %s", api)
+    webhook = settings.webhook_url
+    listening = f"{settings.webhook_listen}:{settings.webhook_port}{settings.webhook_route}"
+    if webhook:
+        log.info("starting; Bot API at %s; updates by webhook %s on %s", api, webhook, listening)
+    else:
+        log.info("starting; Bot API at %s", api)
     # The loop is the bot's own, not closed by run_polling: when the start fails, the Bot API
     # client it opened is closed on it before the one line that says why.
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         # Pending updates are kept: what staff sent while the bot was down is still handled.
-        app.run_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False
-        )
+        # By webhook, setWebhook is called at start and the webhook left set at the stop:
+        # Telegram keeps what comes meanwhile and delivers it once the bot answers again.
+        if webhook:
+            app.run_webhook(**webhook_options(settings, ALLOWED_UPDATES), close_loop=False)
+        else:
+            app.run_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=False
+            )
     # The database cannot be opened, is in use by another bot, or has a newer schema.
     except StorageError as problem:
         print(f"bot.py: database {describe(settings.database_url)}: {problem}", file=sys.stderr)
@@ -97,7 +108,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except NetworkError as problem:
         reason = redact(str(problem), token, passwords=passwords)
-        print(f"bot.py: cannot reach the Bot API at {api}: {reason}", file=sys.stderr)
+        if isinstance(problem, BadRequest) and webhook and "webhook" in reason.lower():
+            print(f"bot.py: the Bot API refused WEBHOOK_URL {webhook}: {reason}", file=sys.stderr)
+        else:
+            print(f"bot.py: cannot reach the Bot API at {api}: {reason}", file=sys.stderr)
+        return 2
+    # The webhook server cannot listen where it is told (the port taken, the address not this
+    # machine's). (Telegram was given the URL just before: it keeps the updates meanwhile.)
+    except OSError as problem:
+        if not (webhook and _raised_in("tornado", problem)):
+            log.critical("stopped by an unexpected error: %s", problem, exc_info=problem)
+            return 1
+        print(
+            f"bot.py: cannot listen for webhooks on {listening} (WEBHOOK_LISTEN, WEBHOOK_PORT):"
+            f" {problem.strerror or problem}",
+            file=sys.stderr,
+        )
         return 2
     except Exception as problem:
         # The traceback goes through the log, whose filter blots out the token.
@@ -108,6 +134,16 @@ def main(argv: list[str] | None = None) -> int:
         loop.close()
     log.info("stopped")
     return 0
+
+
+def _raised_in(package: str, problem: BaseException) -> bool:
+    """Whether the error was raised in code of that package (its traceback passes through it)."""
+    frame = problem.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__", "").partition(".")[0] == package:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def token_given(env_file: Path = Path(".env")) -> bool:

@@ -5,6 +5,8 @@ The names are fixed (deployments and outside checks rely on them); see `.env.exa
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 import zoneinfo
 from pathlib import Path
 from typing import Literal, Self
@@ -87,6 +89,15 @@ class Settings(StorageSettings):
     dashboard_url: str = ""
     map_tiles_url: str = ""
     map_tiles_attribution: str = ""
+    # Webhooks (README, "Webhooks"): with WEBHOOK_URL set, Telegram delivers updates to that
+    # public HTTPS address (a reverse proxy with TLS) instead of the bot fetching them; the bot
+    # listens on WEBHOOK_LISTEN:WEBHOOK_PORT at WEBHOOK_PATH (the URL's own path unless set).
+    # WEBHOOK_SECRET, required with it, is the header every delivery must carry: a secret.
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = ""
 
     @field_validator("bot_token")
     @classmethod
@@ -138,6 +149,61 @@ class Settings(StorageSettings):
             raise ValueError("must be an http(s) URL with {z}, {x} and {y} in it")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _called_by_telegram(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        if not (value.startswith("https://") or _on_this_machine(value)):
+            raise ValueError("must start with https:// (Telegram delivers only to HTTPS addresses)")
+        parts = urllib.parse.urlsplit(value)
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "must be an address with a host and a path, and no ?query or #fragment,"
+                " for example https://duban.example.gov.cn/telegram"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:  # `WEBHOOK_SECRET=` in .env: not set
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError(
+                "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule); make"
+                " one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return SecretStr(secret)
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _a_host(cls, value: str) -> str:
+        value = value.strip().removeprefix("[").removesuffix("]")
+        if not value:
+            raise ValueError("must be an address to listen on, for example 127.0.0.1")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _a_path(cls, value: str) -> str:
+        value = value.strip()
+        if value and (not value.startswith("/") or any(c in value for c in "?# ")):
+            raise ValueError("must be a path starting with /, for example /telegram")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_has_its_secret(self) -> Self:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET is not set: it is required with WEBHOOK_URL (every delivery"
+                " must carry it); make one with:"
+                " python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -162,6 +228,19 @@ class Settings(StorageSettings):
         return parse_listen(self.dashboard_listen) if self.dashboard_listen else None
 
     @property
+    def webhook_route(self) -> str:
+        """The path the webhook server answers at: WEBHOOK_PATH, else WEBHOOK_URL's own."""
+        path = self.webhook_path or urllib.parse.urlsplit(self.webhook_url).path
+        return path or "/"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Besides the token: what is kept out of logs and printed errors (the proxy's
+        password, the webhook's secret)."""
+        secret = self.webhook_secret
+        return (*self.proxy_passwords, *((secret.get_secret_value(),) if secret else ()))
+
+    @property
     def proxy(self) -> Proxy | None:
         """The proxy the Bot API is reached through, if any."""
         url = self.telegram_proxy
@@ -182,6 +261,10 @@ class Settings(StorageSettings):
         if base.endswith("/bot{token}"):
             return base[: -len("/bot{token}")] + "/file/bot{token}"
         return base + "/file"
+
+
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -213,7 +296,7 @@ def load_storage_settings() -> StorageSettings:
         raise SettingsError(describe_errors(exc)) from None
 
 
-_NOT_ECHOED = {"BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH", "TELEGRAM_PROXY"}
+_NOT_ECHOED = {"BOT_TOKEN", "DATABASE_URL", "DATABASE_PATH", "TELEGRAM_PROXY", "WEBHOOK_SECRET"}
 
 
 def describe_errors(exc: ValidationError) -> str:

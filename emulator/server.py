@@ -1,7 +1,8 @@
 """A Telegram Bot API emulator on 127.0.0.1 that the real bot talks to over HTTP.
 
 It keeps what the bot sent (per chat, with edits), hands out updates through getUpdates with
-offsets and long polling, answers as Telegram does to the mistakes Telegram rejects (too-long
+offsets and long polling, or (once the bot calls setWebhook) POSTs them to the bot's webhook
+with its secret header, answers as Telegram does to the mistakes Telegram rejects (too-long
 texts, bad HTML, over-long button data, unchanged edits, unknown or blocked chats), and can be
 told to fail for a while (429 with retry_after, 5xx, slow answers) to test the bot's resilience.
 """
@@ -21,8 +22,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from http import HTTPStatus
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 JSON = dict[str, Any]
@@ -30,6 +33,7 @@ JSON = dict[str, Any]
 # Parameters Telegram takes as plain strings; everything else arrives JSON-encoded.
 _STRING_PARAMS = {
     "text",
+    "secret_token",
     "caption",
     "parse_mode",
     "callback_query_id",
@@ -84,6 +88,14 @@ CHAT_ACTIONS = {
     "upload_document", "choose_sticker", "find_location", "record_video_note",
     "upload_video_note",
 }  # fmt: skip
+
+
+# Webhooks: Telegram's rule for the secret, and its answer to getUpdates while one is set.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete"
+    " the webhook first"
+)
 
 
 class ApiError(Exception):
@@ -190,6 +202,26 @@ class Fault:
     description: str | None = None  # the error's description, if not the usual one
 
 
+@dataclass
+class Webhook:
+    """Where updates go once the bot called setWebhook, as Telegram keeps it."""
+
+    url: str
+    secret: str | None
+    allowed_updates: list[str] | None
+    max_connections: int
+
+
+@dataclass
+class Delivery:
+    """One POST of an update to the webhook, and the bot's answer (0: none: the connection was
+    refused or dropped, or the answer did not come within `BotApiEmulator.webhook_timeout`)."""
+
+    update_id: int
+    status: int
+    at: float
+
+
 _STRAY_LT = re.compile(r"<(?!/?(?:" + "|".join(map(re.escape, _ALLOWED_TAGS)) + r")\b)")
 
 
@@ -284,6 +316,16 @@ class BotApiEmulator:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        # Webhooks: the one set (None: updates wait for getUpdates), each POST made, and how
+        # long to wait before delivering again after an answer that was not 200 (doubling up
+        # to the most; Telegram's own pauses are longer) and for an answer.
+        self.webhook: Webhook | None = None
+        self.deliveries: list[Delivery] = []
+        self.webhook_retry_seconds = 0.05
+        self.webhook_retry_most_seconds = 1.0
+        self.webhook_timeout = 10.0
+        self._delivering: asyncio.Task[None] | None = None
+        self._client: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ server
     async def start(self) -> str:
@@ -305,6 +347,11 @@ class BotApiEmulator:
         async with self._changed:  # end pending long polls now, not at their timeout
             self._closing = True
             self._changed.notify_all()
+        if self._delivering is not None:
+            self._delivering.cancel()
+            await asyncio.gather(self._delivering, return_exceptions=True)
+        if self._client is not None:
+            await self._client.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -423,6 +470,15 @@ class BotApiEmulator:
         return update_id
 
     @property
+    def pending_update_count(self) -> int:
+        """Updates not yet confirmed: fetched by no getUpdates since, or not answered 200 by the
+        webhook."""
+        return len(self._pending())
+
+    def _pending(self) -> list[JSON]:
+        return [u for u in self._updates if u["update_id"] >= self._offset]
+
+    @property
     def last_update_id(self) -> int:
         return self._updates[-1]["update_id"] if self._updates else 0
 
@@ -530,8 +586,106 @@ class BotApiEmulator:
             "supports_inline_queries": False,
         }
 
-    async def _m_deletewebhook(self, params: JSON) -> bool:
+    async def _m_setwebhook(self, params: JSON) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # as Telegram: an empty URL removes the webhook
+            return await self._m_deletewebhook(params)
+        # Telegram delivers only to HTTPS; here, this machine's plain HTTP too (the tests').
+        if not url.startswith(_WEB_APP_PREFIXES):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not _WEBHOOK_SECRET.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        allowed = params.get("allowed_updates")
+        async with self._changed:
+            if params.get("drop_pending_updates"):
+                self._offset = self.last_update_id + 1
+            self.webhook = Webhook(
+                url, str(secret) if secret else None, list(allowed) if allowed else None,
+                connections,
+            )  # fmt: skip
+            self._changed.notify_all()
+        if self._delivering is None:
+            self._client = aiohttp.ClientSession()
+            self._delivering = asyncio.create_task(
+                self._deliver_by_webhook(), name="webhook-delivery"
+            )
         return True
+
+    async def _m_deletewebhook(self, params: JSON) -> bool:
+        async with self._changed:
+            if params.get("drop_pending_updates"):
+                self._offset = self.last_update_id + 1
+            self.webhook = None
+            self._changed.notify_all()
+        return True
+
+    async def _m_getwebhookinfo(self, params: JSON) -> JSON:
+        hook = self.webhook
+        info: JSON = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": self.pending_update_count,
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            failed = [d for d in self.deliveries if d.status != 200]
+            if failed:
+                info["last_error_date"] = int(time.time())
+                info["last_error_message"] = _delivery_error(failed[-1].status)
+        return info
+
+    async def _deliver_by_webhook(self) -> None:
+        """Telegram's side of a webhook: each pending update in turn, POSTed as JSON with the
+        secret header; an answer of 200 confirms it, any other answer (or none) has it delivered
+        again after a pause, and the updates after it wait (one connection, in order: a
+        simplification of Telegram's several)."""
+        pause = self.webhook_retry_seconds
+        while True:
+            async with self._changed:
+                await self._changed.wait_for(
+                    lambda: self._closing or (self.webhook is not None and bool(self._pending()))
+                )
+                if self._closing:
+                    return
+                hook, update = self.webhook, self._pending()[0]
+            assert hook is not None
+            status = await self._post(hook, update)
+            self.deliveries.append(Delivery(update["update_id"], status, time.monotonic()))
+            if status == 200:
+                pause = self.webhook_retry_seconds
+                async with self._changed:
+                    self._offset = max(self._offset, update["update_id"] + 1)
+                    self._changed.notify_all()
+                continue
+            await self._changed_now()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.webhook_retry_most_seconds)
+
+    async def _post(self, hook: Webhook, update: JSON) -> int:
+        assert self._client is not None
+        headers = {"Content-Type": "application/json"}
+        if hook.secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret
+        try:
+            async with self._client.post(
+                hook.url,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return 0
 
     async def _m_setmycommands(self, params: JSON) -> bool:
         scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
@@ -565,18 +719,23 @@ class BotApiEmulator:
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         async with self._changed:
+            if self.webhook is not None:
+                raise ApiError(409, WEBHOOK_CONFLICT)
             if offset:
                 self._offset = max(self._offset, offset)
-
-            def pending() -> list[JSON]:
-                return [u for u in self._updates if u["update_id"] >= self._offset]
-
-            if not pending() and timeout > 0:
+            if not self._pending() and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self._closing or bool(pending())), timeout
+                        self._changed.wait_for(
+                            lambda: (
+                                self._closing or self.webhook is not None or bool(self._pending())
+                            )
+                        ),
+                        timeout,
                     )
-            return pending()[:limit]
+            if self.webhook is not None:  # set while this call waited
+                raise ApiError(409, WEBHOOK_CONFLICT)
+            return self._pending()[:limit]
 
     async def _m_sendmessage(self, params: JSON) -> JSON:
         text = params.get("text") or ""
@@ -931,6 +1090,17 @@ async def _read_params(request: web.Request) -> JSON:
     for key, value in request.query.items():
         params.setdefault(key, value)
     return params
+
+
+def _delivery_error(status: int) -> str:
+    """getWebhookInfo's last_error_message, in Telegram's words."""
+    if status == 0:
+        return "Connection refused"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    return f"Wrong response from the webhook: {status} {phrase}"
 
 
 def _describe_status(status: int) -> str:

@@ -51,6 +51,7 @@ from runtime.requests import RetryingRequest, UpdatesRequest
 from runtime.saving import SavingAlarm
 from runtime.sender import OutboxSender
 from runtime.sweeper import Sweeper
+from runtime.webhook import KeepingQueue
 from storage import open_store
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ HANDLERS_STOP_SECONDS = 5.0
 GATE_GROUP = -1
 DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
+# The updates the bot takes, polled (getUpdates) or by webhook (setWebhook): every kind.
+ALLOWED_UPDATES = Update.ALL_TYPES
 
 
 @dataclass
@@ -125,10 +128,10 @@ def build_application(
     background_sweeps: bool = True,
     application_class: type[StoppingApplication] = StoppingApplication,
 ) -> BotApplication:
-    """The bot, ready for `run_polling`. Storage opens in `post_init`; exports and the sender
-    stop as the application stops (`StoppingApplication.stop`: the Bot API client is still
-    open then; python-telegram-bot closes it in `shutdown`, before `post_shutdown`); storage
-    closes in `post_shutdown`."""
+    """The bot, ready for `run_polling` (or `run_webhook`, with WEBHOOK_URL set). Storage
+    opens in `post_init`; exports and the sender stop as the application stops
+    (`StoppingApplication.stop`: the Bot API client is still open then; python-telegram-bot
+    closes it in `shutdown`, before `post_shutdown`); storage closes in `post_shutdown`."""
     check_catalogs()
     # Opt in to python-telegram-bot's coming behaviour: durations (retry_after) as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -188,12 +191,16 @@ def build_application(
         machinery.dashboard = await _serve_dashboard(settings, deps)
         if cut_short := await reports.tell_of_exports_cut_short(deps):
             log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
-        # Updates fetched but not handled before the last stop (a crash) are handled first.
-        updates_request.keep_with(
-            lambda fetched: updates.keep(deps, fetched, resources.fresh_updates), resources.errors
-        )
+        # Updates fetched or received but not handled before the last stop (a crash) are
+        # handled first (queued before the queue keeps what is put on it: they are kept).
         for _update_id, payload in await updates.unhandled(deps):
             await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
+        # From now on what arrives is kept before it is confirmed to Telegram: by the next
+        # getUpdates (polling), or by the answer to its POST (webhook: runtime/webhook.py).
+        keeper = (update_queue if settings.webhook_url else updates_request).keep_with
+        keeper(
+            lambda fetched: updates.keep(deps, fetched, resources.fresh_updates), resources.errors
+        )
 
     async def close_runtime(app: BotApplication) -> None:
         resources, machinery = app.bot_data.resources, _running(app).machinery
@@ -214,6 +221,7 @@ def build_application(
     # Both clients go through the proxy, if there is one: getUpdates as much as the rest.
     proxy = settings.proxy
     updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token, proxy=proxy)
+    update_queue = KeepingQueue()
     app: BotApplication = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -229,6 +237,7 @@ def build_application(
             )
         )
         .get_updates_request(updates_request)
+        .update_queue(update_queue)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(PerPersonUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(open_runtime)

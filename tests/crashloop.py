@@ -1,6 +1,7 @@
 """The crash loop: `python bot.py` is killed with SIGKILL at random moments while people use it.
 
     python -m tests.crashloop --rounds 200        the long run (minutes); prints a report
+    python -m tests.crashloop --webhook           the same, the bot taking updates by webhook
 
 The suite runs a short version (tests/test_crash.py). Each round starts the bot against the
 fake Bot API, lets it work for a random moment while a head keeps writing notes on issues, then
@@ -21,6 +22,10 @@ handled everything, and then:
 - no update was lost: each note sent (the head's, and the worker's with a photo or typed) is
   on the timeline (an update is marked handled in the transaction of the change it causes:
   killed before that commit, it is handled again after the restart; after it, never again).
+
+By webhook (`--webhook`), the emulator POSTs each update to the bot and delivers it again until
+the bot answers 200; killed before an update was kept, the bot never answered, and the update
+comes again; killed after, it is in the database, handled from there after the restart.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,7 +56,7 @@ from config.org import load_organisation
 from emulator import BotApiEmulator, EmulatedUser
 from emulator.server import BotMessage
 from storage.sqlite.store import SqliteStore
-from tests.harness import TEST_ORG, FakeClock
+from tests.harness import TEST_ORG, WEBHOOK_SECRET, FakeClock, free_port
 
 BOT = Path(__file__).parent.parent / "bot.py"
 KNOWN_CHATS = (1001, 2001, 2002, 2003, 3001, 9001, -1001)  # the roster, and the roads group
@@ -123,10 +129,21 @@ def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql))
 
 
-async def start(api: BotApiEmulator, workdir: Path, database: Path) -> asyncio.subprocess.Process:
+async def start(
+    api: BotApiEmulator, workdir: Path, database: Path, webhook_port: int | None = None
+) -> asyncio.subprocess.Process:
+    """`python bot.py`, polling, or by webhook on that port (the same in every round)."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "WEBHOOK_"))
     }
+    if webhook_port is not None:
+        env.update(
+            WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/hook",
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            WEBHOOK_PORT=str(webhook_port),
+        )
     env.update(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
@@ -247,19 +264,30 @@ def typed_note(cycle: int) -> str:
     return f"第{cycle}条打字备注"
 
 
-async def crash_loop(workdir: Path, rounds: int, seed_value: int = 20261125) -> Report:
+async def crash_loop(
+    workdir: Path, rounds: int, seed_value: int = 20261125, webhook: bool = False
+) -> Report:
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     database = workdir / "duban.sqlite3"
     api = BotApiEmulator()
+    # By webhook, deliveries refused while the bot is down are tried again at most every
+    # 0.2 s (Telegram waits longer): the bot is back within a moment.
+    api.webhook_retry_most_seconds = 0.2
     await api.start()
+    bot_starts = functools.partial(start, webhook_port=free_port() if webhook else None)
     try:
-        return await _loop(api, workdir, database, rounds, random.Random(seed_value))
+        return await _loop(api, workdir, database, rounds, random.Random(seed_value), bot_starts)
     finally:
         await api.stop()
 
 
 async def _loop(
-    api: BotApiEmulator, workdir: Path, database: Path, rounds: int, luck: random.Random
+    api: BotApiEmulator,
+    workdir: Path,
+    database: Path,
+    rounds: int,
+    luck: random.Random,
+    start: Callable[[BotApiEmulator, Path, Path], Awaitable[asyncio.subprocess.Process]] = start,
 ) -> Report:
     numbers = await seed(database, issues=20)
     api.known_chats.update(KNOWN_CHATS)
@@ -414,12 +442,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--workdir", type=Path, default=Path("data/crashloop"))
+    parser.add_argument("--webhook", action="store_true", help="the bot takes updates by webhook")
     arguments = parser.parse_args()
     # The bot runs in a folder of its own: a relative path would name another database there.
     arguments.workdir = arguments.workdir.resolve()
     for leftover in arguments.workdir.glob("duban.sqlite3*"):
         leftover.unlink()
-    report = asyncio.run(crash_loop(arguments.workdir, arguments.rounds, arguments.seed))
+    report = asyncio.run(
+        crash_loop(arguments.workdir, arguments.rounds, arguments.seed, arguments.webhook)
+    )
     print(report)
     healthy = (
         report.integrity_failures == 0

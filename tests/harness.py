@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,8 @@ from config.org import load_organisation
 from config.settings import Settings
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from handlers.context import BotApplication, Resources
-from runtime.app import Machinery, StoppingApplication, build_application
+from runtime.app import ALLOWED_UPDATES, Machinery, StoppingApplication, build_application
+from runtime.webhook import webhook_options
 from storage import locate
 from tests.postgres_server import Databases
 
@@ -195,6 +197,32 @@ def settings_for(api: BotApiEmulator, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+WEBHOOK_SECRET = "webhook-secret_of-the-tests"
+
+
+def webhook_settings(api: BotApiEmulator, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for the bot in webhook mode: Telegram (the emulator) POSTs updates to it on a
+    free port of 127.0.0.1 (behind no proxy: the public URL is the local one)."""
+    port = free_port()
+    values: dict[str, Any] = {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+    }
+    values.update(overrides)
+    return settings_for(api, tmp_path, **values)
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now. (The webhook's URL, port included, goes to
+    Telegram before python-telegram-bot's server listens, so the port is chosen first.)"""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 async def start_bot(
     api: BotApiEmulator,
     settings: Settings,
@@ -211,14 +239,17 @@ async def start_bot(
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(timeout=5, allowed_updates=Update.ALL_TYPES)
+    if settings.webhook_url:  # as `run_webhook` starts it (bot.py)
+        await app.updater.start_webhook(**webhook_options(settings, ALLOWED_UPDATES))
+    else:
+        await app.updater.start_polling(timeout=5, allowed_updates=ALLOWED_UPDATES)
     await app.start()
     api.processed = tracking.finished
     return Harness(api=api, app=app, clock=clock, settings=settings, org=org)
 
 
 async def stop_bot(harness: Harness) -> None:
-    """Stop the bot in the order `run_polling` does at SIGTERM."""
+    """Stop the bot in the order `run_polling` (`run_webhook`) does at SIGTERM."""
     app = harness.app
     harness.api.processed = None
     assert app.updater is not None

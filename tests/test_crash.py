@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.crashloop import crash_loop
+from tests.crashloop import Report, crash_loop
 
 
 async def test_killed_at_random_moments_and_restarted_no_step_is_lost_or_applied_twice(
@@ -19,6 +19,18 @@ async def test_killed_at_random_moments_and_restarted_no_step_is_lost_or_applied
 ) -> None:
     report = await crash_loop(tmp_path, rounds=5)
 
+    nothing_lost_nothing_doubled(report)
+
+
+async def test_by_webhook_killed_at_random_moments_and_restarted_no_step_is_lost_or_applied_twice(
+    tmp_path: Path,
+) -> None:
+    report = await crash_loop(tmp_path, rounds=5, webhook=True)
+
+    nothing_lost_nothing_doubled(report)
+
+
+def nothing_lost_nothing_doubled(report: Report) -> None:
     assert report.integrity_failures == 0  # PRAGMA integrity_check after every kill
     assert report.notes_applied_twice == 0  # updates delivered again are applied once
     assert report.undelivered == 0  # every saved change has all its messages delivered

@@ -21,7 +21,6 @@ from storage.postgres import lease as pg_lease
 from tests.harness import START
 from tests.postgres_server import Databases
 
-
 ACTIVE = r"^duban bot \(pid \d+\)$"  # the lock's session of the bot that holds it
 
 

@@ -22,6 +22,11 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SWEEP_INTERVAL_SECONDS",
         "LOG_LEVEL",
         "TELEGRAM_PROXY",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEBHOOK_LISTEN",
+        "WEBHOOK_PORT",
+        "WEBHOOK_PATH",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no developer's .env is read
@@ -277,3 +282,64 @@ def test_the_proxy_password_is_not_shown_when_settings_are_printed(
     assert "s3cret" not in repr(settings)
     assert "s3cret" not in str(settings.model_dump())
     assert "s3cret" not in repr(settings.proxy)
+
+
+def test_updates_are_polled_unless_a_webhook_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+
+    settings = load_settings()
+
+    assert settings.webhook_url == ""
+    assert settings.webhook_secret is None
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)
+
+
+def test_the_webhook_listens_at_its_urls_path_unless_told_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("WEBHOOK_URL", "https://duban.example.gov.cn/telegram/duban")
+    monkeypatch.setenv("WEBHOOK_SECRET", "Abc_123-xyz")
+
+    assert load_settings().webhook_route == "/telegram/duban"
+    monkeypatch.setenv("WEBHOOK_PATH", "/hook")
+    settings = load_settings()
+    assert settings.webhook_route == "/hook"
+    assert "Abc_123-xyz" not in repr(settings)
+    assert "Abc_123-xyz" in settings.secrets  # kept out of the logs with the token
+
+
+@pytest.mark.parametrize(
+    ("environment", "said"),
+    [
+        (
+            {"WEBHOOK_URL": "https://duban.example.gov.cn/telegram"},
+            "WEBHOOK_SECRET is not set: it is required with WEBHOOK_URL",
+        ),
+        (
+            {"WEBHOOK_URL": "http://duban.example.gov.cn/telegram", "WEBHOOK_SECRET": "s"},
+            "WEBHOOK_URL is invalid: must start with https:// (Telegram delivers only to HTTPS",
+        ),
+        (
+            {"WEBHOOK_URL": "https://duban.example.gov.cn/t", "WEBHOOK_SECRET": "密码 s3cret"},
+            "WEBHOOK_SECRET is invalid: must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+        ),
+        (
+            {"WEBHOOK_URL": "https://x.example/t", "WEBHOOK_SECRET": "s", "WEBHOOK_PORT": "0"},
+            "WEBHOOK_PORT is invalid: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_a_webhook_set_up_wrongly_stops_the_bot_with_one_line_never_repeating_the_secret(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], said: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(SettingsError) as refusal:
+        load_settings()
+
+    [line] = str(refusal.value).splitlines()
+    assert line.startswith(said), line
+    assert "s3cret" not in line
