@@ -20,10 +20,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
 
 from benchmarks import flows, sweep
 from benchmarks.dataset import STAFF_BASE, generate, org_toml
 from emulator import BotApiEmulator, EmulatedUser
+from tests.postgres_server import throwaway_server
 
 ROOT = Path(__file__).parent.parent
 HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
@@ -37,10 +41,14 @@ async def bot_against_fake_api(
 ) -> AsyncIterator[tuple[BotApiEmulator, asyncio.subprocess.Process]]:
     """A fresh database, the benchmark organisation, the fake Bot API and the bot running
     against it with the limits off; the fake server outlives the bot, for the echo bot."""
-    database = workdir / f"{name}.sqlite3"
     org_file = workdir / "org.toml"
     org_toml(org_file)
-    _fresh(database)
+    database: Path | str
+    if POSTGRES.server_url is not None:
+        database = POSTGRES.fresh(name)
+    else:
+        database = workdir / f"{name}.sqlite3"
+        _fresh(database)
     api = BotApiEmulator()
     await api.start()
     api.known_chats.update(STAFF_IDS)
@@ -173,6 +181,25 @@ async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
 
 
 _MESSAGES = {"sendmessage", "editmessagetext", "sendphoto", "senddocument"}
+
+
+class _Postgres:
+    """With `--engine postgresql`: the throwaway server the bots of the flows run on (a
+    durable one: fsync on, as SQLite's synchronous = FULL), each stage on a database of its
+    own."""
+
+    server_url: str | None = None
+
+    def fresh(self, name: str) -> str:
+        assert self.server_url is not None
+        with psycopg.connect(self.server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE bench_{name}")
+        parts = urlsplit(self.server_url)
+        return urlunsplit(parts._replace(path=f"/bench_{name}"))
+
+
+POSTGRES = _Postgres()
 
 
 def _fresh(database: Path) -> None:
@@ -356,6 +383,13 @@ def main() -> int:
     )
     parser.add_argument("--reuse", action="store_true", help="reuse the data set of the last run")
     parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: the flows' bots run on a throwaway PostgreSQL server (from the"
+        " system's packages) started for the run; the other stages are SQLite's",
+    )
+    parser.add_argument(
         "--stages",
         default=",".join(STAGES),
         help=f"measure only these (of {','.join(STAGES)}); the other figures are kept from the "
@@ -406,9 +440,13 @@ def main() -> int:
         measured("sweep", sweep.measure(workdir, (10_000, 100_000)))
 
     if "flows" in stages:
-        print("measuring the flows against the echo bot …", flush=True)
-        measured("flow", asyncio.run(full_flow(workdir, 30, echo)))
-        measured("intake", asyncio.run(intake_flow(workdir, 40, echo)))
+        print(f"measuring the flows against the echo bot ({arguments.engine}) …", flush=True)
+        with contextlib.ExitStack() as server:
+            if arguments.engine == "postgresql":
+                POSTGRES.server_url = server.enter_context(throwaway_server(durable=True))
+            measured("flow", asyncio.run(full_flow(workdir, 30, echo)))
+            measured("intake", asyncio.run(intake_flow(workdir, 40, echo)))
+            POSTGRES.server_url = None
 
     if "burst" in stages:
         print("measuring the burst of reminders …", flush=True)

@@ -119,15 +119,16 @@ class Person:
 
 
 def bot_environment(
-    api: BotApiEmulator, database: Path, org_file: Path, rate_limit: bool
+    api: BotApiEmulator, database: Path | str, org_file: Path, rate_limit: bool
 ) -> dict[str, str]:
+    """The bot's settings for a run: `database` a SQLite file, or a database URL."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
     }
     env.update(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database if isinstance(database, str) else f"sqlite:///{database}",
         ORG_FILE=str(org_file),
         SWEEP_INTERVAL_SECONDS="1",
         TELEGRAM_RATE_LIMIT="true" if rate_limit else "false",

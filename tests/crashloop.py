@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
+
 from casework.intake import Step
 from casework.issues import Source
 from casework.services import Deps, intake
@@ -55,7 +57,7 @@ from casework.services.access import sync_organisation
 from config.org import load_organisation
 from emulator import BotApiEmulator, EmulatedUser
 from emulator.server import BotMessage
-from storage.sqlite.store import SqliteStore
+from storage import locate, open_store
 from tests.harness import TEST_ORG, WEBHOOK_SECRET, FakeClock, free_port
 
 BOT = Path(__file__).parent.parent / "bot.py"
@@ -89,15 +91,45 @@ class Report:
     # Kills after which the worker's state was not what their last update marked handled left
     # (a step marked handled and lost, or half applied).
     states_unlike_the_last_step: int
+    # With a standby: seconds from each kill to the standby's first fetch of updates.
+    takeovers: list[float] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         return "\n".join(f"{f.name}: {getattr(self, f.name)}" for f in dataclasses.fields(self))
 
 
-async def seed(database: Path, issues: int) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """The database the bot runs on, as the loop reads it behind the bot's back: a SQLite
+    file, or a PostgreSQL database (its URL)."""
+
+    url: str
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Target:
+        return cls(f"sqlite:///{path}")
+
+    @property
+    def postgresql(self) -> bool:
+        return self.url.startswith("postgresql://")
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.postgresql:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                return [tuple(row) for row in conn.execute(sql.encode()).fetchall()]
+        with sqlite3.connect(locate(self.url).path, timeout=30) as conn:
+            return list(conn.execute(sql))
+
+    def intact(self) -> bool:
+        """SQLite's own check of the file (PostgreSQL has none to run: its writes are logged
+        before they are applied, and a killed client cannot harm the server's files)."""
+        return self.postgresql or self.query("PRAGMA integrity_check") == [("ok",)]
+
+
+async def seed(database: Target, issues: int) -> list[str]:
     """Issues logged three hours ago: their cards and reminders are due. Their numbers."""
     org = load_organisation(TEST_ORG)
-    store = await SqliteStore.open(database)
+    store = await open_store(database.url, wait_for_other_bot=0)
     clock = FakeClock(datetime.now(UTC) - timedelta(hours=3))  # the bot runs on real time
     deps = Deps(store=store, org=org, clock=clock, zone=ZoneInfo("Asia/Shanghai"))
     await sync_organisation(deps)
@@ -124,15 +156,15 @@ async def seed(database: Path, issues: int) -> list[str]:
     return numbers
 
 
-def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database, timeout=30) as conn:
-        return list(conn.execute(sql))
-
-
 async def start(
-    api: BotApiEmulator, workdir: Path, database: Path, webhook_port: int | None = None
+    api: BotApiEmulator,
+    workdir: Path,
+    database: Target,
+    webhook_port: int | None = None,
+    standby: bool = False,
 ) -> asyncio.subprocess.Process:
-    """`python bot.py`, polling, or by webhook on that port (the same in every round)."""
+    """`python bot.py`, polling, or by webhook on that port (the same in every round); a
+    `standby` waits for the bot running on the database to go, then takes over."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -147,7 +179,8 @@ async def start(
     env.update(
         BOT_TOKEN=api.token,
         BOT_API_BASE_URL=api.base_url,
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database.url,
+        STANDBY="true" if standby else "false",
         ORG_FILE=str(TEST_ORG),
         SWEEP_INTERVAL_SECONDS="0.2",
         TELEGRAM_RATE_LIMIT="false",
@@ -159,10 +192,10 @@ async def start(
     )  # fmt: skip
 
 
-async def eventually(database: Path, sql: str, timeout: float = 120.0) -> None:
+async def eventually(database: Target, sql: str, timeout: float = 120.0) -> None:
     """Wait for the bot (another process) to reach a state only the database shows."""
     deadline = time.monotonic() + timeout
-    while query(database, sql) != [(1,)]:
+    while database.query(sql) != [(1,)]:
         if time.monotonic() > deadline:
             raise AssertionError(f"the bot did not get there in time: {sql}")
         await asyncio.sleep(0.05)
@@ -214,34 +247,40 @@ class Asker:
                 await asyncio.sleep(luck.uniform(0.03, 0.15))  # slower than the head
             cycle += 1
 
-    def unlike_the_last_step(self, database: Path) -> bool:
+    def unlike_the_last_step(self, database: Target) -> bool:
         """Whether the worker's state (the bot not running) is not what the last of their
         updates marked handled left."""
         if not self.sent:
             return False
         handled = {
             update_id
-            for (update_id,) in query(
-                database,
+            for (update_id,) in database.query(
                 f"SELECT update_id FROM processed_updates WHERE update_id >= {self.sent[0][0]}",
             )
         }
         done = [(what, cycle) for update_id, what, cycle in self.sent if update_id in handled]
         if not done:
             return False
-        notes = {text for (text,) in query(database, NOTES)}
+        notes = {text for (text,) in database.query(NOTES)}
         for what, cycle in done:  # every note marked handled is on the timeline
             if (what == "photo" and photo_note(cycle) not in notes) or (
                 what == "typed" and typed_note(cycle) not in notes
             ):
                 return True
         what, cycle = done[-1]
-        [(asked, drafts)] = query(
-            database,
+        [(asked, drafts)] = database.query(
             f"SELECT (SELECT count(*) FROM prompts WHERE staff_id = {self.staff_id}),"
             f" (SELECT count(*) FROM drafts WHERE staff_id = {self.staff_id})",
         )
         return (asked, drafts) != (int(what == "ask"), int(what == "new"))
+
+
+TAKEOVER_MOST = 15.0  # seconds from the active bot's death to the standby's first fetch
+
+
+def took_over(api: BotApiEmulator, calls: int) -> bool:
+    """Whether a bot has fetched updates (or set its webhook) since the `calls`th call."""
+    return any(c.method in ("getUpdates", "setWebhook") for c in api.calls[calls:])
 
 
 def called_since(api: BotApiEmulator, calls: int) -> bool:
@@ -265,10 +304,18 @@ def typed_note(cycle: int) -> str:
 
 
 async def crash_loop(
-    workdir: Path, rounds: int, seed_value: int = 20261125, webhook: bool = False
+    workdir: Path,
+    rounds: int,
+    seed_value: int = 20261125,
+    webhook: bool = False,
+    database: Target | None = None,
+    failover: bool = False,
 ) -> Report:
+    """`rounds` kills; on `database` (a SQLite file in `workdir` if none is given). With
+    `failover`, a standby waits beside the bot in every round and takes over at the kill, and
+    a new standby is started beside it."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
-    database = workdir / "duban.sqlite3"
+    database = database or Target.sqlite(workdir / "duban.sqlite3")
     api = BotApiEmulator()
     # By webhook, deliveries refused while the bot is down are tried again at most every
     # 0.2 s (Telegram waits longer): the bot is back within a moment.
@@ -276,7 +323,9 @@ async def crash_loop(
     await api.start()
     bot_starts = functools.partial(start, webhook_port=free_port() if webhook else None)
     try:
-        return await _loop(api, workdir, database, rounds, random.Random(seed_value), bot_starts)
+        return await _loop(
+            api, workdir, database, rounds, random.Random(seed_value), bot_starts, failover
+        )
     finally:
         await api.stop()
 
@@ -284,10 +333,11 @@ async def crash_loop(
 async def _loop(
     api: BotApiEmulator,
     workdir: Path,
-    database: Path,
+    database: Target,
     rounds: int,
     luck: random.Random,
-    start: Callable[[BotApiEmulator, Path, Path], Awaitable[asyncio.subprocess.Process]] = start,
+    start: Callable[..., Awaitable[asyncio.subprocess.Process]] = start,
+    failover: bool = False,
 ) -> Report:
     numbers = await seed(database, issues=20)
     api.known_chats.update(KNOWN_CHATS)
@@ -309,18 +359,26 @@ async def _loop(
             # the worker and refreshes the one before, one chat's messages one after another.
             await asyncio.sleep(luck.uniform(0.1, 0.3))
 
-    asker = Asker(api, [issue_id for (issue_id,) in query(database, "SELECT id FROM issues")])
-    [(asker.staff_id,)] = query(database, f"SELECT id FROM staff WHERE telegram_id = {ASKER}")
+    takeovers: list[float] = []
+    asker = Asker(api, [issue_id for (issue_id,) in database.query("SELECT id FROM issues")])
+    [(asker.staff_id,)] = database.query(f"SELECT id FROM staff WHERE telegram_id = {ASKER}")
     unlike = 0
     writer = asyncio.create_task(traffic())
     asking = asyncio.create_task(asker.run(random.Random(luck.random())))
     try:
+        bot = standby = None
+        if failover:
+            bot = await start(api, workdir, database)
         for _ in range(rounds):
             # Every other round or so, what the bot sends the worker hangs (a slow network) until
             # the kill: the worker's step is then killed at its first reply, after its commit.
             slow = api.hold(ASKER) if luck.random() < 0.5 else None
             calls = len(api.calls)
-            bot = await start(api, workdir, database)
+            if failover:
+                standby = await start(api, workdir, database, standby=True)
+            else:
+                bot = await start(api, workdir, database)
+            assert bot is not None
             # A random moment of its work: counted from its first call to the Bot API (a
             # second or more after it was started, on a busy machine; counted from the start,
             # nearly every kill came before it handled anything).
@@ -329,25 +387,36 @@ async def _loop(
                 await asyncio.sleep(luck.uniform(0.3, 1.2))
             finally:
                 bot.send_signal(signal.SIGKILL)
+            killed_at, calls = time.monotonic(), len(api.calls)
             await bot.wait()
             if slow is not None:
                 del api.holds[ASKER]
                 slow.set()  # what the killed bot had sent arrives (the worker's chat is not counted)
-            if query(database, "PRAGMA integrity_check") != [("ok",)]:
+            if not database.intact():
                 integrity_failures += 1
-            unlike += asker.unlike_the_last_step(database)
             in_flight.update(
                 row[0]
-                for row in query(
-                    database,
-                    "SELECT id FROM outbox WHERE attempted_at IS NOT NULL AND sent_at IS NULL",
+                for row in database.query(
+                    "SELECT id FROM outbox WHERE attempted_at IS NOT NULL AND sent_at IS NULL"
                 )
             )
+            if standby is None:
+                unlike += asker.unlike_the_last_step(database)
+                continue
+            # The standby takes over: it fetches updates (or sets its webhook) from now on.
+            # (The worker's state is not checked here: the standby may be handling it already.)
+            await api.wait_until(functools.partial(took_over, api, calls), TAKEOVER_MOST * 4)
+            takeovers.append(time.monotonic() - killed_at)
+            bot, standby = standby, None
     finally:
         for task in (writer, asking):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for process in (bot, standby) if failover else ():
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
 
     last_update = api.last_update_id
     bot = await start(api, workdir, database)
@@ -361,8 +430,8 @@ async def _loop(
             timeout=max(120.0, 3.0 * rounds, last_update / 20),
         )
         # Then the messages queued: the cards' refreshes go before some of them.
-        [(waiting,)] = query(
-            database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        [(waiting,)] = database.query(
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
         )
         await eventually(
             database,
@@ -376,31 +445,29 @@ async def _loop(
         raise
     bot.send_signal(signal.SIGTERM)
     await asyncio.wait_for(bot.wait(), 60)
-    if query(database, "PRAGMA integrity_check") != [("ok",)]:
+    if not database.intact():
         integrity_failures += 1
     unlike += asker.unlike_the_last_step(database)
 
     asked_photos = [c for _, what, c in asker.sent if what == "photo"]
     typed = [typed_note(c) for _, what, c in asker.sent if what == "typed"]
     the_workers = {photo_note(c) for c in asked_photos} | set(typed)
-    every_note = [text for (text,) in query(database, NOTES)]
+    every_note = [text for (text,) in database.query(NOTES)]
     notes = [text for text in every_note if text not in the_workers]  # the head's
     photos = Counter(
         (text, photos)
-        for text, photos in query(
-            database, "SELECT text, photos FROM issue_events WHERE kind = 'note' AND photos != '[]'"
+        for text, photos in database.query(
+            "SELECT text, photos FROM issue_events WHERE kind = 'note' AND photos != '[]'"
         )
     )
     by_text = Counter(every_note)
     # Replies to the worker come straight from the handlers, not the outbox: their chat is
     # left out of the messages' count.
-    sent_rows = query(
-        database,
+    sent_rows = database.query(
         f"SELECT id, chat_id FROM outbox WHERE kind IN {MESSAGE_KINDS} AND sent_at IS NOT NULL"
         f" AND chat_id != {ASKER}",
     )
-    [(undelivered,)] = query(
-        database,
+    [(undelivered,)] = database.query(
         f"SELECT count(*) FROM outbox WHERE kind IN {MESSAGE_KINDS} AND failed_at IS NOT NULL"
         " AND last_error NOT LIKE 'superseded%' AND last_error != 'the issue moved on'",
     )
@@ -434,6 +501,7 @@ async def _loop(
         typed_notes_applied_twice=sum(by_text[text] > 1 for text in typed),
         new_while_asked_sent=sum(what == "new" for _, what, _ in asker.sent),
         states_unlike_the_last_step=unlike,
+        takeovers=[round(t, 2) for t in takeovers],
     )
 
 
@@ -443,13 +511,27 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--workdir", type=Path, default=Path("data/crashloop"))
     parser.add_argument("--webhook", action="store_true", help="the bot takes updates by webhook")
+    parser.add_argument(
+        "--database",
+        help="a database URL to run on (postgresql://…, empty); default: a SQLite file in workdir",
+    )
+    parser.add_argument(
+        "--failover", action="store_true", help="a standby beside the bot takes over at each kill"
+    )
     arguments = parser.parse_args()
     # The bot runs in a folder of its own: a relative path would name another database there.
     arguments.workdir = arguments.workdir.resolve()
     for leftover in arguments.workdir.glob("duban.sqlite3*"):
         leftover.unlink()
     report = asyncio.run(
-        crash_loop(arguments.workdir, arguments.rounds, arguments.seed, arguments.webhook)
+        crash_loop(
+            arguments.workdir,
+            arguments.rounds,
+            arguments.seed,
+            arguments.webhook,
+            Target(arguments.database) if arguments.database else None,
+            arguments.failover,
+        )
     )
     print(report)
     healthy = (
@@ -461,6 +543,7 @@ def main() -> int:
         and report.photo_notes_lost == report.photo_notes_applied_twice == 0
         and report.typed_notes_lost == report.typed_notes_applied_twice == 0
         and report.states_unlike_the_last_step == 0
+        and all(seconds <= TAKEOVER_MOST for seconds in report.takeovers)
     )
     print("OK" if healthy else "PROBLEMS FOUND")
     return 0 if healthy else 1

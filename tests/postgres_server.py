@@ -37,9 +37,11 @@ def binaries() -> Path | None:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[str]:
+def throwaway_server(durable: bool = False) -> Iterator[str]:
     """Start a server; yield the URL of its `postgres` database (user `duban`, no password,
-    over the socket); stop it and remove its files at the end."""
+    over the socket); stop it and remove its files at the end. Not `durable` (the tests'):
+    no fsync, for speed; `durable` (the benchmarks'): PostgreSQL's defaults, every commit on
+    disk."""
     bin_dir = binaries()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -57,12 +59,13 @@ def throwaway_server() -> Iterator[str]:
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
             "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
-        # Only the socket in the folder; no fsync (a test server: speed, not durability).
+        # Only the socket in the folder.
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{socket_dir}'"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c max_connections=200"
         )
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
             str(folder / "server.log"), "start")  # fmt: skip
         try:
