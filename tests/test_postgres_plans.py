@@ -1,0 +1,110 @@
+"""Every query the bot runs on PostgreSQL can use an index on the tables that grow (issue 23,
+point 1: "every hot query on an index").
+
+A day's flows run on PostgreSQL (an issue logged, handed off, accepted, resolved, called back
+and closed; /find by phone, by its last four digits and by words; the lists; the sweep's
+reminders; the figures), every statement the repositories send is recorded, and each is
+EXPLAINed with sequential scans disabled: a plan that still reads a growing table from end to
+end has no index it could use. (SQLite's queries name their index, `INDEXED BY`, and fail
+without it; PostgreSQL's planner chooses for itself, so this is its check.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from emulator import BotApiEmulator
+from storage.postgres.statements import PgStatements, adapt, translate
+from storage.statements import Params, Row
+from tests.flows import answer, call_back, card_for, log_issue
+from tests.harness import FakeClock, settings_for, start_bot, stop_bot
+from tests.postgres_server import Databases
+
+# The tables that grow with the city's work (the others hold the organisation, a few dozen
+# rows read whole, or the exports being built: one row per person exporting, taken whole at
+# start-up).
+GROWING = {
+    "issues", "issue_events", "issue_photos", "issue_assists", "issue_followers",
+    "issue_words", "outbox", "cards", "staff", "access_log", "invites", "drafts", "prompts",
+    "processed_updates", "incoming_updates", "daily_figures", "monthly_figures",
+    "redaction_requests", "deactivation_requests",
+}  # fmt: skip
+
+
+async def test_every_statement_of_a_days_flows_can_use_an_index_on_the_growing_tables(
+    api: BotApiEmulator,
+    tmp_path: Path,
+    clock: FakeClock,
+    postgres_databases: Databases,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: dict[str, Params] = {}
+    fetch_all, execute, execute_many = (
+        PgStatements.fetch_all,
+        PgStatements.execute,
+        PgStatements.execute_many,
+    )
+
+    async def fetched(self: PgStatements, sql: str, params: Params = ()) -> list[Row]:
+        ran.setdefault(sql, params)
+        return await fetch_all(self, sql, params)
+
+    async def executed(self: PgStatements, sql: str, params: Params = ()) -> int:
+        ran.setdefault(sql, params)
+        return await execute(self, sql, params)
+
+    async def executed_many(self: PgStatements, sql: str, rows: Iterable[Params]) -> int:
+        batch = list(rows)
+        if batch:
+            ran.setdefault(sql, batch[0])
+        return await execute_many(self, sql, batch)
+
+    monkeypatch.setattr(PgStatements, "fetch_all", fetched)
+    monkeypatch.setattr(PgStatements, "execute", executed)
+    monkeypatch.setattr(PgStatements, "execute_many", executed_many)
+    url = await postgres_databases.fresh()
+    bot = await start_bot(api, settings_for(api, tmp_path, database_url=url), clock)
+    try:
+        worker, head = bot.user(1001, "王芳"), bot.user(2001, "建国")
+        await head.send("/start")
+        number = await log_issue(worker)
+        await log_issue(worker, description="井盖缺失", urgent=True)
+        await head.press(card_for(head, number), "签收")
+        await head.press(card_for(head, number), "办结")
+        await answer(head, "已修好")
+        await call_back(worker, card_for(worker, number))
+        for command in ("/find 13812345678", "/find 5678", "/find 路灯", "/mine", "/stats"):
+            await worker.send(command)
+        await head.send("/inbox")
+        clock.advance(timedelta(days=3))
+        await bot.sweep()
+        await bot.drain()
+    finally:
+        await stop_bot(bot)
+
+    unindexed = {}
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        adapt(conn)  # parameters as the bot sends them
+        await conn.execute("SET enable_seqscan = off")
+        for sql, params in ran.items():
+            if not re.match(r"\s*(SELECT|WITH|UPDATE|DELETE|INSERT)", sql, re.I):
+                continue
+            cursor = await conn.execute(f"EXPLAIN {translate(sql)}", _params(params))
+            plan = "\n".join(row[0] for row in await cursor.fetchall())
+            scanned = set(re.findall(r"Seq Scan on (\w+)", plan)) & GROWING
+            if scanned:
+                unindexed[" ".join(sql.split())[:160]] = sorted(scanned)
+
+    assert len(ran) > 60, len(ran)  # the flows reached most of the repositories
+    assert unindexed == {}
+
+
+def _params(params: Params) -> Any:
+    return params if isinstance(params, dict) else list(params)
