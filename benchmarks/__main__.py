@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from benchmarks import flows, sweep
+from benchmarks import flows, sweep, to_postgres
 from benchmarks.dataset import STAFF_BASE, generate, org_toml
 from emulator import BotApiEmulator, EmulatedUser
 from tests.postgres_server import throwaway_server
@@ -132,7 +132,7 @@ def burst_database(workdir: Path) -> tuple[Path, Path]:
     return sweep.open_issues(workdir / "burst", count=31, due=31, now=now - timedelta(minutes=1))
 
 
-async def burst(database: Path, org_file: Path, workers: int) -> dict[str, Any]:
+async def burst(database: Path | str, org_file: Path, workers: int) -> dict[str, Any]:
     """About 1,000 reminders fall due at once while `workers` workers each log an issue; the
     limits on, as in production."""
     api = BotApiEmulator()
@@ -208,7 +208,7 @@ def _fresh(database: Path) -> None:
         leftover.unlink()
 
 
-async def _until_drained(database: Path, timeout: float) -> None:
+async def _until_drained(database: Path | str, timeout: float) -> None:
     """Wait until the bot has recorded every reminder as sent. (The fake server's changes
     cannot tell: the last one comes before the bot writes down that it was sent.)"""
     deadline = time.monotonic() + timeout
@@ -218,14 +218,19 @@ async def _until_drained(database: Path, timeout: float) -> None:
         await asyncio.sleep(0.1)
 
 
-def _reminders_left(database: Path) -> int:
+def _reminders_left(database: Path | str) -> int:
     import sqlite3
 
+    sql = (
+        "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
+        " AND sent_at IS NULL AND failed_at IS NULL"
+    )
+    if isinstance(database, str):  # a PostgreSQL database's URL
+        with psycopg.connect(database) as pg:
+            [(left,)] = pg.execute(sql).fetchall()
+        return int(left)
     with sqlite3.connect(database, timeout=30) as conn:
-        [(left,)] = conn.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
-            " AND sent_at IS NULL AND failed_at IS NULL"
-        ).fetchall()
+        [(left,)] = conn.execute(sql).fetchall()
     return int(left)
 
 
@@ -449,9 +454,16 @@ def main() -> int:
             POSTGRES.server_url = None
 
     if "burst" in stages:
-        print("measuring the burst of reminders …", flush=True)
-        database, org_file = burst_database(workdir)
-        measured("burst", asyncio.run(burst(database, org_file, 40)))
+        print(f"measuring the burst of reminders ({arguments.engine}) …", flush=True)
+        burst_file, org_file = burst_database(workdir)
+        with contextlib.ExitStack() as server:
+            database: Path | str = burst_file
+            if arguments.engine == "postgresql":
+                POSTGRES.server_url = server.enter_context(throwaway_server(durable=True))
+                database = POSTGRES.fresh("burst")
+                to_postgres.copy(burst_file, database)
+            measured("burst", asyncio.run(burst(database, org_file, 40)))
+            POSTGRES.server_url = None
 
     print()
     print(table(results))

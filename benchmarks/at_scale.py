@@ -91,7 +91,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(
-    database: Path,
+    database: Path | str,
     org_file: Path,
     export_meanwhile: str | None = None,
     lookups: IntakeLookups | None = None,
@@ -109,7 +109,11 @@ async def handler_latency(
     await api.start()
     workdir = Path(tempfile.mkdtemp())
     settings = settings_for(
-        api, workdir, database_url=f"sqlite:///{database}", org_file=org_file, **(overrides or {})
+        api,
+        workdir,
+        database_url=database if isinstance(database, str) else f"sqlite:///{database}",
+        org_file=org_file,
+        **(overrides or {}),
     )
     bot = await start_bot(api, settings, FakeClock(END), application_class=TimedApplication)
     alongside = meanwhile(bot) if meanwhile is not None else contextlib.nullcontext()
