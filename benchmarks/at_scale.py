@@ -207,14 +207,15 @@ def _figures(took: list[float]) -> dict[str, float]:
     }
 
 
-async def reports_at_scale(database: Path, org_file: Path) -> dict[str, float]:
+async def reports_at_scale(database: Path | str, org_file: Path) -> dict[str, float]:
     from zoneinfo import ZoneInfo
 
     from casework.services import Deps
     from config.org import load_organisation
-    from storage.sqlite.store import SqliteStore
+    from storage import open_store
 
-    store = await SqliteStore.open(database)
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    store = await open_store(url, wait_for_other_bot=0)
     deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     async with store.transaction() as tx:
