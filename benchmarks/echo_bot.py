@@ -6,6 +6,7 @@ as the real bot (BOT_TOKEN, BOT_API_BASE_URL).
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from telegram import Update
@@ -37,6 +38,9 @@ def main() -> None:
     )
     app.add_handler(MessageHandler(filters.ALL, echo))
     app.add_handler(CallbackQueryHandler(answer))
+    # A loop of its own: run_polling asks asyncio for the current one, which Python 3.12 and
+    # 3.13 warn is missing (DeprecationWarning) and 3.14 refuses (RuntimeError).
+    asyncio.set_event_loop(asyncio.new_event_loop())
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 
 

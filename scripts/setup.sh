@@ -12,8 +12,9 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-    echo "setup: .venv must be Python 3.11 (found $(.venv/bin/python -V)); remove .venv and set PYTHON" >&2
+# The Pythons the project supports (pyproject.toml requires-python; README, "Deployment").
+if ! .venv/bin/python -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then
+    echo "setup: .venv must be Python 3.11, 3.12 or 3.13 (found $(.venv/bin/python -V)); remove .venv and set PYTHON" >&2
     exit 2
 fi
 
