@@ -1,9 +1,14 @@
 """督办 Duban: the entry point.
 
 python bot.py              start the bot (settings from the environment and .env)
+python bot.py run          start the bot, never the playground: without BOT_TOKEN it stops
+                           with a line (a service's command: Dockerfile, deploy/duban.service)
 python bot.py playground   start the playground: the bot against its built-in Telegram, and a
                            page of phones to try it (also what `python bot.py` does when no
                            BOT_TOKEN is set, in the environment or in .env)
+python bot.py check        whether the running bot is healthy, from its database: exit 0 if
+                           so, 1 if not, a line a check (updates, outbox, sweep)
+python bot.py backup FILE  copy the database while the bot runs
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
+from casework import health
+from casework.health import OUTBOX_WITHIN
+from casework.services.health import figures as health_figures
 from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from rendering.i18n import CatalogsMissing
-from storage import StorageError, backup_store, describe
+from storage import StorageError, backup_store, describe, open_store
 
 log = logging.getLogger("bot")
 
@@ -45,10 +54,23 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "playground", help="try the bot in a browser, against its built-in Telegram (no token)"
     )
+    commands.add_parser("run", help="start the bot (never the playground: BOT_TOKEN required)")
+    check = commands.add_parser(
+        "check", help="whether the running bot is healthy (exit 0) or not (exit 1), and why"
+    )
+    check.add_argument(
+        "--outbox-within",
+        type=float,
+        default=OUTBOX_WITHIN.total_seconds(),
+        metavar="SECONDS",
+        help="how long the oldest message due may wait unsent (default: %(default)g)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "backup":
         return make_backup(arguments.file)
-    if arguments.command == "playground" or not token_given():
+    if arguments.command == "check":
+        return check_health(timedelta(seconds=arguments.outbox_within))
+    if arguments.command == "playground" or (arguments.command is None and not token_given()):
         return run_playground()
     try:
         settings = load_settings()
@@ -164,6 +186,37 @@ def run_playground() -> int:
     configure_logging(level if level in logging.getLevelNamesMapping() else "INFO", TOKEN)
 
     return serve_playground()
+
+
+def check_health(outbox_within: timedelta, now: datetime | None = None) -> int:
+    """`bot.py check`: the findings of casework/health.py on what the bot keeps in its database
+    (read only: the running bot is neither waited for nor held up), a line each, the failing
+    ones first; 0 if all are fine, 1 if not (or the database cannot be read). Only
+    DATABASE_URL is needed (no token)."""
+    try:
+        settings = load_storage_settings()
+    except SettingsError as problem:
+        print(f"bot.py check: {problem}", file=sys.stderr)
+        return 1
+    at = now or datetime.now(UTC)
+    try:
+        findings = asyncio.run(read_health(settings.database_url, at, outbox_within))
+    except Exception as problem:  # no database, an older schema, a disk that fails: one line
+        print(f"bot.py check: database {describe(settings.database_url)}: {problem}")
+        return 1
+    for finding in sorted(findings, key=lambda f: f.ok):
+        print(finding)
+    return 0 if health.healthy(findings) else 1
+
+
+async def read_health(
+    url: str, now: datetime, outbox_within: timedelta = OUTBOX_WITHIN
+) -> list[health.Finding]:
+    store = await open_store(url, read_only=True)
+    try:
+        return health.judge(await health_figures(store, now), now, outbox_within)
+    finally:
+        await store.close()
 
 
 def make_backup(target: Path) -> int:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from casework.following import FollowerCallBack
+from casework.health import Backlog, Heartbeat
 from casework.intake import Draft
 from casework.issues import Event, Issue, Location, Status
 from casework.lookup import Lookup
@@ -461,6 +462,11 @@ class OutboxRepository(Protocol):
         ...
 
     async def next_due_at(self) -> datetime | None: ...
+    async def backlog(self, now: datetime) -> Backlog:
+        """The messages due by `now` and not yet delivered nor given up: how many, and when the
+        oldest of them fell due (`bot.py check`, the metrics)."""
+        ...
+
     async def purge_done_before(self, before: datetime, limit: int) -> int:
         """Forget up to `limit` messages delivered (or given up) before `before`; how many."""
         ...
@@ -579,6 +585,16 @@ class UpdateRepository(Protocol):
     async def forget_before(self, before: datetime) -> int: ...
 
 
+class HeartbeatRepository(Protocol):
+    """When each of the bot's loops last did its work (casework/health.py)."""
+
+    async def beat(self, heartbeat: Heartbeat) -> None:
+        """Record it, in place of that loop's last one."""
+        ...
+
+    async def all(self) -> list[Heartbeat]: ...
+
+
 class Transaction(Protocol):
     """Everything done through one transaction is saved together, or not at all."""
 
@@ -614,6 +630,8 @@ class Transaction(Protocol):
     def updates(self) -> UpdateRepository: ...
     @property
     def redaction_requests(self) -> RedactionRequestRepository: ...
+    @property
+    def heartbeats(self) -> HeartbeatRepository: ...
 
 
 class Store(Protocol):

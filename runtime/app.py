@@ -16,9 +16,11 @@ from telegram import BotCommandScopeAllGroupChats, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from casework.clock import Clock, SystemClock
+from casework.health import UPDATES_EVERY, Beat
 from casework.organisation import LANGUAGES, Organisation
 from casework.services import Deps, calendar_years, reports, updates
 from casework.services.access import sync_organisation
+from casework.services.health import Pulse
 from config.logs import RepeatedErrors
 from config.settings import Settings
 from dashboard.api import Page
@@ -61,6 +63,10 @@ log = logging.getLogger(__name__)
 # being handled get to finish; both start at once.
 SENDER_STOP_SECONDS = 5.0
 HANDLERS_STOP_SECONDS = 5.0
+# The whole stop, from SIGTERM to the process's end: both waits above, the exports' people told
+# (3 s at most), the store closed. deploy/duban.service's TimeoutStopSec is this
+# (tests/test_packaging.py), Docker's 10 s is above it.
+STOP_DEADLINE_SECONDS = 8
 GATE_GROUP = -1
 DONE_GROUP = 100  # after every handler: the update was handled without failing
 MAX_CONCURRENT_UPDATES = 64
@@ -198,8 +204,12 @@ def build_application(
         # From now on what arrives is kept before it is confirmed to Telegram: by the next
         # getUpdates (polling), or by the answer to its POST (webhook: runtime/webhook.py).
         keeper = (update_queue if settings.webhook_url else updates_request).keep_with
+        # Each answered fetch (polling) is also the updates' heartbeat (bot.py check), written
+        # at most every 30 s.
+        pulse = Pulse(Beat.UPDATES, UPDATES_EVERY)
         keeper(
-            lambda fetched: updates.keep(deps, fetched, resources.fresh_updates), resources.errors
+            lambda fetched: updates.keep(deps, fetched, resources.fresh_updates, pulse),
+            resources.errors,
         )
 
     async def close_runtime(app: BotApplication) -> None:

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from datetime import date, timedelta
 
-from casework.services import Deps, calendar_years, housekeeping, overdue, reminders, reports
+from casework.health import Beat, Heartbeat
+from casework.services import (
+    Deps,
+    calendar_years,
+    health,
+    housekeeping,
+    overdue,
+    reminders,
+    reports,
+)
 from config.logs import RepeatedErrors
 
 log = logging.getLogger(__name__)
@@ -27,7 +36,7 @@ class Sweeper:
     async def sweep_once(self) -> None:
         """One pass: reminders due, the morning digest, idle drafts and questions, a year the
         working-day calendar does not know (the coordinators told once), and the retention
-        policy."""
+        policy; then its heartbeat (`bot.py check`: the sweep is on time)."""
         queued = await reminders.sweep(self._deps)
         digests = await overdue.queue_morning_digest(self._deps)
         digests += await reports.queue_weekly_report(self._deps)
@@ -56,6 +65,8 @@ class Sweeper:
                 retained.messages,
                 retained.invitations,
             )
+        every = timedelta(seconds=self._interval)
+        await health.record(self._deps.store, Heartbeat(Beat.SWEEP, self._deps.clock.now(), every))
 
     async def run(self) -> None:
         while True:

@@ -14,6 +14,7 @@ from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteLi
 from storage.sqlite.access_log import SqliteAccessLog
 from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
 from storage.sqlite.exports import SqliteExports, SqliteRunningExports
+from storage.sqlite.heartbeats import SqliteHeartbeats
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.metrics import SqliteMetrics
@@ -46,7 +47,7 @@ class Lease(Protocol):
 
 class SqlTransaction:
     """A transaction's repositories, each made when first used: most transactions use two or
-    three of the sixteen (issue 22)."""
+    three of the seventeen (issue 22)."""
 
     def __init__(self, db: Statements) -> None:
         self._db = db
@@ -114,6 +115,10 @@ class SqlTransaction:
     @cached_property
     def redaction_requests(self) -> SqliteRedactionRequests:
         return SqliteRedactionRequests(self._db)
+
+    @cached_property
+    def heartbeats(self) -> SqliteHeartbeats:
+        return SqliteHeartbeats(self._db)
 
     @property
     def queued(self) -> bool:

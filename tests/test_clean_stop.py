@@ -14,10 +14,9 @@ import pytest
 import handlers.stats
 from emulator import BotApiEmulator
 from exports.process import ExportJob, build_export
+from runtime.app import STOP_DEADLINE_SECONDS as STOP_DEADLINE
 from tests.harness import FakeClock, settings_for, start_bot, stop_bot
 from tests.test_reports import export_job
-
-STOP_DEADLINE = 8  # seconds, as the README says: under the 10 s Docker waits before it kills
 
 
 async def test_a_stop_while_an_export_is_built_tells_its_person_within_the_deadline(

@@ -21,6 +21,7 @@ from casework.callbacks import Answers
 from casework.commands import Action
 from casework.durations import WorkingDays
 from casework.following import FollowerCallBack
+from casework.health import Beat, Heartbeat
 from casework.intake import Draft, Step
 from casework.issues import (
     Contact,
@@ -1023,6 +1024,47 @@ async def test_a_message_is_attempted_then_sent_retried_or_given_up_and_purged_l
     assert waiting == ["retried"]
     assert delivered is not None and delivered.message_id == 4242 and delivered.attempts == 1
     assert purged == [0, 1, 1] and gone is None
+
+
+async def test_the_backlog_counts_the_messages_due_and_not_sent_and_when_the_oldest_fell_due(
+    store: Store, world: World
+) -> None:
+    async with store.transaction() as tx:
+        empty = await tx.outbox.backlog(START)
+        await tx.outbox.add_many(
+            [
+                message("sent", 1, due_in=-2 * H),
+                message("given-up", 1, due_in=-2 * H),
+                message("waiting-long", 1, due_in=-H),
+                message("waiting", 2),
+                message("later", 2, due_in=H),  # a retry's, or quiet hours': not due yet
+            ]
+        )
+        sent, given_up, *_ = await tx.outbox.due(START, 10)
+        await tx.outbox.mark_sent([(sent.id or 0, 1)], START)
+        await tx.outbox.give_up(given_up.id or 0, START, "blocked")
+        backlog = await tx.outbox.backlog(START)
+        later = await tx.outbox.backlog(START + 2 * H)
+
+    assert (empty.due, empty.oldest_due_at) == (0, None)
+    assert (backlog.due, backlog.oldest_due_at) == (2, START - H)
+    assert (later.due, later.oldest_due_at) == (3, START - H)
+
+
+async def test_a_heartbeat_replaces_the_last_of_its_loop(store: Store) -> None:
+    async with store.transaction() as tx:
+        none = await tx.heartbeats.all()
+        await tx.heartbeats.beat(Heartbeat(Beat.SWEEP, START, timedelta(seconds=60)))
+        await tx.heartbeats.beat(Heartbeat(Beat.UPDATES, START, timedelta(seconds=30)))
+        await tx.heartbeats.beat(Heartbeat(Beat.SWEEP, START + H, timedelta(seconds=0.5)))
+    async with store.peek() as peek:
+        seen = await peek.heartbeats.all()
+
+    assert none == []
+    assert sorted(seen, key=lambda h: h.beat) == [
+        Heartbeat(Beat.SWEEP, START + H, timedelta(seconds=0.5)),
+        Heartbeat(Beat.UPDATES, START, timedelta(seconds=30)),
+    ]
 
 
 async def test_a_newer_reminder_replaces_only_the_same_persons_older_one(

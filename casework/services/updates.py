@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from casework import errors
 from casework.ports import CommitHook, Transaction
 from casework.services import Deps
+from casework.services.health import Pulse
 
 
 @dataclass
@@ -110,14 +111,29 @@ class Fresh:
         return self._ids.pop(update_id, False) is None
 
 
-async def keep(deps: Deps, updates: Sequence[tuple[int, str]], fresh: Fresh | None = None) -> None:
+async def keep(
+    deps: Deps,
+    updates: Sequence[tuple[int, str]],
+    fresh: Fresh | None = None,
+    pulse: Pulse | None = None,
+) -> None:
     """Keep fetched updates until handled (`fresh` learns which the database had never seen,
-    once that is committed)."""
-    if updates:
-        async with deps.store.transaction() as tx:
-            kept = await tx.updates.keep(updates, deps.clock.now())
-        if fresh is not None:
-            fresh.add(kept)
+    once that is committed). Every answered fetch, empty or not, is the updates' heartbeat
+    (`pulse`, written when due: with the updates, or alone)."""
+    now = deps.clock.now()
+    beat = pulse is not None and pulse.due(now)
+    if not updates and not beat:
+        return
+    async with deps.store.transaction() as tx:
+        kept = await tx.updates.keep(updates, now) if updates else []
+        if beat:
+            assert pulse is not None
+            await pulse.write(tx, now)
+    if beat:
+        assert pulse is not None
+        pulse.written(now)
+    if fresh is not None:
+        fresh.add(kept)
 
 
 async def unhandled(deps: Deps) -> list[tuple[int, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,9 @@ async def open_sqlite(path: Path, read_only: bool, wait_for_other_bot: float) ->
     """The store of the database file at `path` (see `storage.open_store`)."""
     try:
         if read_only:
+            # Looked for before aiosqlite tries: its failed connect outlives a closing loop.
+            if not await asyncio.to_thread(path.is_file):
+                raise CannotOpen("cannot be opened: no database file there (the bot makes it)")
             return await SqliteStore.open_read_only(path)
         lease = await Lease.take(path, wait_for_other_bot)
         try:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from casework.health import Backlog
 from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
 from storage.sqlite.database import from_epoch, to_epoch
 from storage.sqlite.sql import literal
@@ -228,6 +229,17 @@ class SqliteOutbox:
             "SELECT min(due_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
         )
         return None if row is None or row[0] is None else from_epoch(row[0])
+
+    async def backlog(self, now: datetime) -> Backlog:
+        # On a partial index of the waiting messages alone (outbox_due, or the chats' one): its
+        # cost is the backlog's size, never the outbox's history.
+        row = await self._db.fetch_one(
+            "SELECT count(*), min(due_at) FROM outbox"
+            " WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= ?",
+            (to_epoch(now),),
+        )
+        assert row is not None
+        return Backlog(row[0], None if row[1] is None else from_epoch(row[1]))
 
     async def purge_done_before(self, before: datetime, limit: int) -> int:
         # A range of the index outbox_done (migration 0013), whose expression and condition

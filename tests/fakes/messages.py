@@ -1,5 +1,5 @@
 """Messages in memory: the outbox, the cards already sent, digests claimed, Telegram updates
-fetched and handled, exports being built."""
+fetched and handled, exports being built, the heartbeats of the bot's loops."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
+from casework.health import Backlog, Heartbeat
 from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
 from casework.ports import RunningExport
 from tests.fakes.tables import Message, Tables, stored, whole_seconds
@@ -172,6 +173,14 @@ class FakeOutbox:
     async def next_due_at(self) -> datetime | None:
         return min((m.item.due_at for m in self._t.outbox.values() if m.waiting), default=None)
 
+    async def backlog(self, now: datetime) -> Backlog:
+        due = [
+            m.item.due_at
+            for m in self._t.outbox.values()
+            if m.waiting and m.item.due_at <= whole_seconds(now)
+        ]
+        return Backlog(len(due), min(due, default=None))
+
     async def purge_done_before(self, before: datetime, limit: int) -> int:
         self._t.write()
         done = sorted(
@@ -285,6 +294,19 @@ class FakeUpdates:
         for update_id in gone:
             del self._t.processed_updates[update_id]
         return self._t.changed(len(gone))
+
+
+class FakeHeartbeats:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def beat(self, heartbeat: Heartbeat) -> None:
+        self._t.write()
+        self._t.heartbeats[heartbeat.beat] = stored(heartbeat)
+        self._t.changed()
+
+    async def all(self) -> list[Heartbeat]:
+        return [self._t.heartbeats[beat] for beat in sorted(self._t.heartbeats)]
 
 
 class FakeRunningExports:

@@ -24,6 +24,7 @@ from tests.fakes.issues import (
 from tests.fakes.messages import (
     FakeCards,
     FakeDigests,
+    FakeHeartbeats,
     FakeOutbox,
     FakeRunningExports,
     FakeUpdates,
@@ -50,6 +51,7 @@ class FakeTransaction:
         self.running_exports = FakeRunningExports(tables)
         self.updates = FakeUpdates(tables)
         self.redaction_requests = FakeRedactionRequests(tables)
+        self.heartbeats = FakeHeartbeats(tables)
 
 
 class FakeStore:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from casework.following import FollowerCallBack
+from casework.health import Beat, Heartbeat
 from casework.intake import Draft
 from casework.issues import Event, Issue
 from casework.metrics import Tally
@@ -114,6 +115,7 @@ class Tables:
     incoming_updates: dict[int, str] = field(default_factory=dict)
     processed_updates: dict[int, datetime] = field(default_factory=dict)
     running_exports: dict[int, RunningExport] = field(default_factory=dict)
+    heartbeats: dict[Beat, Heartbeat] = field(default_factory=dict)
 
     def write(self) -> None:
         """About to write: refused on a reading, as SQLite's read-only connection refuses any
