@@ -98,6 +98,10 @@ class Settings(StorageSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_path: str = ""
+    # Prometheus metrics (runtime/metrics.py): served on METRICS_HOST:METRICS_PORT at /metrics;
+    # off while METRICS_PORT is unset or empty (0: any free port, for tests).
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("bot_token")
     @classmethod
@@ -128,6 +132,19 @@ class Settings(StorageSettings):
         value = value.strip()
         if value:
             parse_listen(value)  # its ValueError says what is wrong
+        return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_host")
+    @classmethod
+    def _a_host(cls, value: str) -> str:
+        value = value.strip().removeprefix("[").removesuffix("]")  # [::1] as ::1
+        if not value or any(c.isspace() or c in "/[]@" for c in value):
+            raise ValueError("must be a host name or address, for example 127.0.0.1")
         return value
 
     @field_validator("dashboard_url")

@@ -48,6 +48,7 @@ from handlers.gate import identify_person
 from handlers.refusals import answering_refusals
 from rendering.i18n import check_catalogs
 from rendering.menus import command_menu, group_menu
+from runtime.metrics import MetricsServer
 from runtime.ordering import PerPersonUpdateProcessor
 from runtime.requests import RetryingRequest, UpdatesRequest
 from runtime.saving import SavingAlarm
@@ -84,6 +85,7 @@ class Machinery:
     alarm: SavingAlarm
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     dashboard: DashboardServer | None = None  # when DASHBOARD_LISTEN is set
+    metrics: MetricsServer | None = None  # when METRICS_PORT is set
 
 
 class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -195,6 +197,12 @@ def build_application(
         app.bot_data.resources = resources
         _running(app).machinery = machinery
         machinery.dashboard = await _serve_dashboard(settings, deps)
+        sender.counters = processor.counters  # one set of counters for the metrics
+        if settings.metrics_port is not None:
+            machinery.metrics = MetricsServer(
+                deps, processor.counters, settings.metrics_host, settings.metrics_port
+            )
+            await machinery.metrics.start()
         if cut_short := await reports.tell_of_exports_cut_short(deps):
             log.info("%d export(s) cut short by the last stop; their people are told", cut_short)
         # Updates fetched or received but not handled before the last stop (a crash) are
@@ -218,6 +226,8 @@ def build_application(
             return
         if machinery.dashboard is not None:  # its requests read the store: stopped first
             await machinery.dashboard.stop()
+        if machinery.metrics is not None:  # so do its scrapes
+            await machinery.metrics.stop()
         await machinery.sender.stop(0)  # if the application never ran, so never stopped
         for task in machinery.tasks:
             task.cancel()

@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from casework.services import updates
+from runtime.metrics import Counters
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         # Once the store is open: marks an update handled when its handling ends, if no change
         # carried the mark (casework/services/updates.py).
         self.finish: Callable[[updates.Handling], Awaitable[None]] | None = None
+        self.counters = Counters()  # updates handled, for the metrics (runtime/metrics.py)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _person_of(update)
@@ -63,6 +65,7 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
             return
         with updates.handling(update.update_id) as handled:
             await coroutine
+            self.counters.updates_handled += 1
             if self.finish is not None:
                 try:
                     await self.finish(handled)

@@ -44,6 +44,7 @@ from config.logs import RepeatedErrors, redact
 from runtime.composer import Composer, Outgoing
 from runtime.failures import AlreadyShown, GiveUp, TryLater, Unreachable, after_failure
 from runtime.grouping import GroupCommit
+from runtime.metrics import Counters
 from runtime.pacing import Limits, UrgentSlots
 from runtime.requests import QUICK_RETRIES
 
@@ -54,6 +55,13 @@ READING = "outbox: reading what is due"
 PREPARING = "outbox: marking a message as being sent"
 RECORDING = "outbox: recording a delivery"
 NOTING = "outbox: recording a failed attempt"
+# Telegram's refusals and failures, counted by what follows (runtime/metrics.py).
+_COUNTED: dict[type, str] = {
+    TryLater: "retried",
+    Unreachable: "unreachable",
+    AlreadyShown: "not_modified",
+    GiveUp: "given_up",
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class OutboxSender:
         self._sending: set[asyncio.Task[Any]] = set()
         # The workers that mark their messages as being sent (or record them sent) at the same
         # moment do it in one transaction (group commit, runtime/grouping.py).
+        self.counters = Counters()  # for the metrics (runtime/metrics.py)
         self.preparing = GroupCommit(partial(delivery.prepare_all, deps))
         self.recording = GroupCommit(partial(delivery.sent_all, deps))
 
@@ -368,6 +377,7 @@ class OutboxSender:
             self._unrecorded[item.id] = _Unrecorded(item, message_id, shown, headline)
             self._database_failed(RECORDING, exc)
         else:
+            self.counters.delivered += 1
             if not self._unrecorded:  # recording works for all, not just for this one
                 self._database_worked(RECORDING)
 
@@ -380,6 +390,7 @@ class OutboxSender:
         outcome = after_failure(error, item.attempts, to_a_person=item.staff_id is not None)
         if isinstance(outcome, TryLater | GiveUp) and outcome.pause_all:  # Telegram's 429
             self._paused_until = asyncio.get_running_loop().time() + outcome.pause_all
+        self.counters.not_delivered[_COUNTED[type(outcome)]] += 1
         match outcome:
             case TryLater(delay=delay, error=why):
                 await delivery.retry(deps, item, delay, self._stored(why))
