@@ -42,8 +42,16 @@ async def open_store(url: str, *, read_only: bool = False, wait_for_other_bot: f
 
 def backup_store(url: str, target: Path) -> int:
     """A consistent copy of the database, made while the bot runs, written to `target`; its
-    size in bytes. SQLite only: another database is copied with its own tools."""
-    if scheme_of(url) != SQLITE:
+    size in bytes. SQLite only: another database is copied with its own tools (PostgreSQL's
+    pg_dump, which the refusal names)."""
+    scheme = scheme_of(url)
+    if scheme in ("postgresql", "postgres"):
+        raise BackupError(
+            f"bot.py backup copies SQLite databases only; {describe(url)} is PostgreSQL:"
+            " back it up with pg_dump -Fc (a consistent copy while the bot runs), restore it"
+            ' with pg_restore (README, "Backups")'
+        )
+    if scheme != SQLITE:
         raise BackupError(
             f"bot.py backup copies SQLite databases only; {describe(url)} is not one:"
             " back it up with its own tools"

@@ -195,12 +195,14 @@ def test_a_backup_finishes_while_the_database_is_being_written(tmp_path: Path) -
     assert size > 20_000_000
 
 
-def test_a_backup_of_a_database_other_than_sqlite_is_refused_saying_so(tmp_path: Path) -> None:
+def test_a_backup_of_a_postgresql_database_is_refused_naming_pg_dump(tmp_path: Path) -> None:
     with pytest.raises(BackupError) as refusal:
         backup_store("postgresql://duban:s3cret@db.internal/duban", tmp_path / "copy")
 
     assert str(refusal.value) == (
-        "bot.py backup copies SQLite databases only; postgresql://db.internal/… is not one:"
-        " back it up with its own tools"
+        "bot.py backup copies SQLite databases only; postgresql://db.internal/… is PostgreSQL:"
+        " back it up with pg_dump -Fc (a consistent copy while the bot runs), restore it with"
+        ' pg_restore (README, "Backups")'
     )
+    assert "s3cret" not in str(refusal.value)
     assert not (tmp_path / "copy").exists()
