@@ -32,11 +32,13 @@ RUN groupadd --system --gid 10001 duban \
     && install -d -o duban -g duban -m 0700 /var/lib/duban
 COPY --from=build /opt/duban /opt/duban
 COPY --from=build /src /app
+# matplotlib's font cache (the charts) is kept in the volume: built once, not at every start.
 ENV PATH=/opt/duban/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DATABASE_URL=sqlite:////var/lib/duban/duban.sqlite3 \
-    ORG_FILE=/var/lib/duban/org.toml
+    ORG_FILE=/var/lib/duban/org.toml \
+    MPLCONFIGDIR=/var/lib/duban/.matplotlib
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/duban"]
