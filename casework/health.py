@@ -148,3 +148,16 @@ def span(delta: timedelta) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def webhook_delivering(
+    url: str, pending: int, last_error_at: datetime | None, since: datetime | None
+) -> bool:
+    """By webhook there is no fetch to beat with: Telegram's getWebhookInfo says whether it
+    delivers. It does while the webhook is set and no delivery failed since the last look
+    (`since`) with updates left waiting; a failure long ago, or one that left nothing waiting,
+    is over."""
+    if not url:
+        return False
+    failing = last_error_at is not None and (since is None or last_error_at >= since)
+    return not (failing and pending > 0)

@@ -141,7 +141,7 @@ class Settings(StorageSettings):
 
     @field_validator("metrics_host")
     @classmethod
-    def _a_host(cls, value: str) -> str:
+    def _a_metrics_host(cls, value: str) -> str:
         value = value.strip().removeprefix("[").removesuffix("]")  # [::1] as ::1
         if not value or any(c.isspace() or c in "/[]@" for c in value):
             raise ValueError("must be a host name or address, for example 127.0.0.1")

@@ -10,15 +10,16 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommandScopeAllGroupChats, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from casework.clock import Clock, SystemClock
-from casework.health import UPDATES_EVERY, Beat
+from casework.health import UPDATES_EVERY, Beat, Heartbeat, webhook_delivering
 from casework.organisation import LANGUAGES, Organisation
-from casework.services import Deps, calendar_years, reports, updates
+from casework.services import Deps, calendar_years, health, reports, updates
 from casework.services.access import sync_organisation
 from casework.services.health import Pulse
 from config.logs import RepeatedErrors
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 # being handled get to finish; both start at once.
 SENDER_STOP_SECONDS = 5.0
 HANDLERS_STOP_SECONDS = 5.0
+ASKING_FOR_THE_WEBHOOK = "asking Telegram whether it delivers to the webhook"
 # The whole stop, from SIGTERM to the process's end: both waits above, the exports' people told
 # (3 s at most), the store closed. deploy/duban.service's TimeoutStopSec is this
 # (tests/test_packaging.py), Docker's 10 s is above it.
@@ -215,6 +217,12 @@ def build_application(
         # Each answered fetch (polling) is also the updates' heartbeat (bot.py check), written
         # at most every 30 s.
         pulse = Pulse(Beat.UPDATES, UPDATES_EVERY)
+        if settings.webhook_url:  # no fetch to beat with: Telegram's word that it delivers
+            machinery.tasks.append(
+                asyncio.create_task(
+                    _webhook_heartbeat(app.bot, deps, resources.errors), name="webhook-heartbeat"
+                )
+            )
         keeper(
             lambda fetched: updates.keep(deps, fetched, resources.fresh_updates, pulse),
             resources.errors,
@@ -266,6 +274,26 @@ def build_application(
     )
     register_handlers(app)
     return app
+
+
+async def _webhook_heartbeat(bot: ExtBot[None], deps: Deps, errors: RepeatedErrors) -> None:
+    """By webhook, the updates' heartbeat (bot.py check): every `UPDATES_EVERY`, getWebhookInfo
+    answered, the webhook set, and no delivery failed since the last look with updates left
+    waiting (casework/health.py `webhook_delivering`)."""
+    since: datetime | None = None
+    while True:
+        looked = datetime.now(UTC)  # Telegram's times are the world's, not the bot's clock
+        try:
+            info = await bot.get_webhook_info()
+        except Exception as exc:  # the Bot API out of reach: no beat, said once
+            errors.failed(ASKING_FOR_THE_WEBHOOK, exc)
+        else:
+            errors.worked(ASKING_FOR_THE_WEBHOOK)
+            if webhook_delivering(info.url, info.pending_update_count, info.last_error_date, since):
+                now = deps.clock.now()
+                await health.record(deps.store, Heartbeat(Beat.UPDATES, now, UPDATES_EVERY))
+        since = looked
+        await asyncio.sleep(UPDATES_EVERY.total_seconds())
 
 
 async def _serve_dashboard(settings: Settings, deps: Deps) -> DashboardServer | None:

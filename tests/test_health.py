@@ -5,6 +5,7 @@ it is not. Each case runs the real bot against the fake Bot API on the test's cl
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from datetime import timedelta
@@ -21,6 +22,7 @@ from casework.health import (
     healthy,
     judge,
     span,
+    webhook_delivering,
 )
 from emulator import BotApiEmulator, EmulatedUser
 from runtime.app import STOP_DEADLINE_SECONDS
@@ -34,9 +36,10 @@ MINUTE = timedelta(minutes=1)
 async def check(
     bot: Harness, capsys: pytest.CaptureFixture[str], **options: float
 ) -> tuple[int, str]:
-    """`bot.py check` on the bot's database at the bot's clock (in a thread: it runs an event
-    loop of its own): its exit code and what it printed."""
+    """`bot.py check` on the bot's database (DATABASE_URL, as the bot's) at the bot's clock (in
+    a thread: it runs an event loop of its own): its exit code and what it printed."""
     within = timedelta(seconds=options.get("outbox_within", 600))
+    os.environ["DATABASE_URL"] = bot.settings.database_url  # put back by the fixture below
     capsys.readouterr()
     code = await asyncio.to_thread(entry.check_health, within, bot.clock.now())
     return code, capsys.readouterr().out
@@ -46,7 +49,7 @@ async def check(
 def database_of_the_bot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`bot.py check` reads DATABASE_URL, as the bot does (no .env from the working folder)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'duban.sqlite3'}")
+    monkeypatch.setenv("DATABASE_URL", "")  # each test's own, set by `check`; then put back
     monkeypatch.delenv("DATABASE_PATH", raising=False)
 
 
@@ -147,6 +150,7 @@ async def test_a_bot_that_never_swept_nor_polled_is_unhealthy_saying_so(
     assert "sweep: NOT OK: no sweep recorded yet" in printed
 
 
+@pytest.mark.sqlite_only  # SQLite's file
 async def test_a_check_without_a_database_says_it_cannot_open_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,6 +203,7 @@ def test_spans_read_as_a_person_would_say_them() -> None:
     ]
 
 
+@pytest.mark.sqlite_only  # a process of its own, on a SQLite file
 async def test_the_bot_process_is_healthy_by_bot_py_check_and_stops_within_its_deadline(
     api: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -258,3 +263,17 @@ async def test_bot_py_run_without_a_token_stops_with_a_line_and_starts_no_playgr
         "bot.py: BOT_TOKEN is not set: put it in the environment or in .env"
     ]
     assert not (tmp_path / "data").exists()
+
+
+def test_by_webhook_telegram_delivering_is_the_updates_heartbeat() -> None:
+    # getWebhookInfo's answer, looked at every 30 s (runtime/app.py `_webhook_heartbeat`).
+    last_look = START
+    failed_since = START + timedelta(seconds=10)
+    failed_before = START - MINUTE
+
+    assert webhook_delivering("https://duban.example/hook", 0, None, last_look)
+    assert webhook_delivering("https://duban.example/hook", 3, None, last_look)  # a burst
+    assert webhook_delivering("https://duban.example/hook", 3, failed_before, last_look)
+    assert webhook_delivering("https://duban.example/hook", 0, failed_since, last_look)
+    assert not webhook_delivering("https://duban.example/hook", 3, failed_since, last_look)
+    assert not webhook_delivering("", 0, None, last_look)  # no webhook set: nothing comes
