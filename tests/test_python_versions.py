@@ -38,11 +38,13 @@ def test_no_query_binds_numbered_parameters() -> None:
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.11's sqlite3 binds it silently")
-def test_a_numbered_parameter_bound_to_a_sequence_fails_the_suite() -> None:
-    # pyproject.toml's filter turns what Python 3.12 and 3.13 only warn about into an error.
+def test_a_named_parameter_bound_to_a_sequence_fails_the_suite() -> None:
+    # pyproject.toml's filter turns what Python 3.12 and 3.13 only warn about into an error,
+    # as 3.14 makes it. (3.12.1 warns of `?1` too; 3.13 no longer does: CPython kept numbered
+    # parameters bound to a sequence. The test above keeps them out all the same.)
     conn = sqlite3.connect(":memory:")
     try:
         with pytest.raises((DeprecationWarning, sqlite3.ProgrammingError)):
-            conn.execute("SELECT ?1", (1,))
+            conn.execute("SELECT :a", (1,))
     finally:
         conn.close()
