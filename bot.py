@@ -33,6 +33,9 @@ from rendering.i18n import CatalogsMissing
 from storage import StorageError, backup_store, describe, open_store
 
 log = logging.getLogger("bot")
+# The exit status when the bot stopped because it lost its lease on the database: not 0, so
+# that systemd's Restart=on-failure (and any supervisor) starts it again.
+LEASE_LOST = 3
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, token, passwords=passwords)
 
     # after logging, so their imports log cleanly
-    from runtime.app import ALLOWED_UPDATES, build_application
+    from runtime.app import ALLOWED_UPDATES, StoppingApplication, build_application
     from runtime.webhook import webhook_options
 
     try:
@@ -154,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         loop.run_until_complete(app.bot.shutdown())  # a no-op if the application shut it
         loop.close()
+    if isinstance(app, StoppingApplication) and app.lease_lost:
+        log.critical("stopped: no longer the one bot on the database; start again to stand by")
+        return LEASE_LOST
     log.info("stopped")
     return 0
 

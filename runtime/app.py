@@ -103,6 +103,9 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
     """
 
     machinery: Machinery | None = None
+    # Stopped because another bot may hold the database now (its lease lost): bot.py exits
+    # with LEASE_LOST, so that a supervisor starts it again (as a standby, if one took over).
+    lease_lost = False
 
     async def stop(self) -> None:
         resources, machinery = self.bot_data.resources, self.machinery
@@ -156,9 +159,15 @@ def build_application(
             if settings.standby
             else settings.database_lock_wait_seconds,
         )
+
         # No longer the one bot on the database (PostgreSQL: the lock's connection lost):
         # stop, cleanly, before another bot sends what this one would.
-        store.on_lease_lost(app.stop_running)
+        def lease_lost() -> None:
+            if isinstance(app, StoppingApplication):
+                app.lease_lost = True
+            app.stop_running()
+
+        store.on_lease_lost(lease_lost)
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
         # Each update is marked handled with the change it causes (exactly once), or at its end.
         store.before_commit(updates.before_commit(deps))

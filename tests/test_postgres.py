@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from bot import LEASE_LOST
 from casework.people import NewStaff
+from casework.ports import StoreWriteFailed
 from casework.roles import Role
+from emulator import BotApiEmulator
 from storage import DatabaseInUse, open_store
 from storage.postgres import lease as pg_lease
-from tests.harness import START
+from tests.harness import START, TEST_ORG
 from tests.postgres_server import Databases
+from tests.test_process import BOT, bot_environment
 
 ACTIVE = r"^duban bot \(pid \d+\)$"  # the lock's session of the bot that holds it
 
@@ -99,6 +105,39 @@ async def test_the_active_bot_stops_when_it_loses_its_lock(
         await store.close()
 
 
+async def test_a_connection_the_server_ended_is_opened_again_and_only_the_use_under_it_fails(
+    postgres_databases: Databases,
+) -> None:
+    url = await postgres_databases.fresh()
+    store = await open_store(url, wait_for_other_bot=0)
+    try:
+        async with store.transaction() as tx:
+            await tx.staff.add(NewStaff(7, "某人", Role.WORKER, None), START)
+        ended = await backends_of(url, "^duban$")  # the store's connections, not the lock's
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for pid in ended:
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+        # Each connection is found broken when next used: that use fails as a failed save
+        # (the step is tried again, as after any failure), and the next one has a new one.
+        with pytest.raises(StoreWriteFailed, match="connection was lost"):
+            async with store.transaction() as tx:
+                await tx.staff.add(NewStaff(8, "某人", Role.WORKER, None), START)
+        async with store.transaction() as tx:
+            await tx.staff.add(NewStaff(9, "某人", Role.WORKER, None), START)
+        for reads in (store.peek, store.reading):
+            with pytest.raises(StoreWriteFailed, match="connection was lost"):
+                async with reads() as seen:
+                    await seen.staff.by_telegram_id(7)
+            async with reads() as seen:
+                found = [await seen.staff.by_telegram_id(n) for n in (7, 8, 9)]
+            assert [p is not None for p in found] == [True, False, True]
+    finally:
+        await store.close()
+
+    assert len(ended) == 3  # the writing, reading and glancing connections
+
+
 async def test_the_timeline_and_the_access_log_are_append_only(
     postgres_databases: Databases,
 ) -> None:
@@ -113,3 +152,30 @@ async def test_the_timeline_and_the_access_log_are_append_only(
                 await conn.execute(statement)
         [[count]] = await (await conn.execute("SELECT count(*) FROM access_log")).fetchall()
     assert count == 1
+
+
+async def test_a_bot_that_loses_its_lock_stops_with_a_status_that_gets_it_restarted(
+    api: BotApiEmulator, tmp_path: Path, postgres_databases: Databases
+) -> None:
+    url = await postgres_databases.fresh()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(BOT), cwd=tmp_path,
+        env=bot_environment(
+            BOT_TOKEN=api.token, BOT_API_BASE_URL=api.base_url, DATABASE_URL=url,
+            ORG_FILE=str(TEST_ORG),
+        ),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await api.wait_until(lambda: bool(api.calls_to("getUpdates")), 60)  # it runs
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for pid in await backends_of(url, ACTIVE):  # its lock's session, ended
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert process.returncode == LEASE_LOST != 0  # systemd's Restart=on-failure restarts it
+    assert "no longer the one bot on the database" in (out + err).decode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +41,18 @@ _CANNOT_WRITE = (
 async def connect(url: str, *, read_only: bool = False) -> psycopg.AsyncConnection[Any]:
     """A connection to the database `url` names; `read_only`: one that cannot write."""
     try:
+        # TCP keepalives: a connection a firewall or the network dropped in silence is found
+        # out within about a minute, not after the system's retransmissions (a quarter of an
+        # hour). (Ignored over a Unix socket.)
         conn = await psycopg.AsyncConnection.connect(
-            url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True
+            url,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            autocommit=True,
+            application_name="duban",  # the lock's session names itself apart (lease.py)
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
         )
     except psycopg.OperationalError as exc:
         raise CannotOpen(f"cannot be reached: {_first_line(exc)}") from exc
@@ -63,8 +73,13 @@ def _first_line(exc: Exception) -> str:
 
 
 class Database:
-    """One connection. `transaction()` yields its statements, in turn with the other tasks
-    (`in_turn`), inside BEGIN … COMMIT (`begin`), or each statement on its own (a peek)."""
+    """One connection. `statements()` yields its statements, in turn with the other tasks
+    (`in_turn`), inside BEGIN … COMMIT (`begin`), or each statement on its own (a peek).
+
+    A connection found closed or broken (the server restarted, a DBA ended the session, the
+    network dropped it) is opened again (`reopen`) before the next transaction; the one it
+    broke under fails as the database failing (`StoreWriteFailed`), and is tried again as any
+    step is after a failure."""
 
     def __init__(
         self,
@@ -72,19 +87,33 @@ class Database:
         begin: str | None = "BEGIN",
         *,
         in_turn: bool = True,
+        reopen: Callable[[], Awaitable[psycopg.AsyncConnection[Any]]] | None = None,
     ) -> None:
         if begin is not None and not in_turn:
             raise ValueError("a connection that begins transactions takes them in turn")
         self._conn = conn
         self._begin = begin
+        self._reopen = reopen
+        self._reopening = asyncio.Lock()
         self._lock: AbstractAsyncContextManager[object] = (
             asyncio.Lock() if in_turn else nullcontext()
         )
 
+    async def _usable(self) -> psycopg.AsyncConnection[Any]:
+        async with self._reopening:
+            if (self._conn.closed or self._conn.broken) and self._reopen is not None:
+                with suppress(psycopg.Error):
+                    await self._conn.close()
+                try:
+                    self._conn = await self._reopen()
+                except CannotOpen as exc:
+                    raise StoreWriteFailed(str(exc)) from exc
+            return self._conn
+
     @asynccontextmanager
     async def statements(self) -> AsyncIterator[PgStatements]:
         async with self._lock:
-            conn = self._conn
+            conn = await self._usable()
             statements = PgStatements(conn)
             try:
                 if self._begin is not None:
@@ -98,6 +127,8 @@ class Database:
 
                 if isinstance(exc, _CANNOT_WRITE):
                     raise StoreWriteFailed(_cannot_write(exc)) from exc
+                if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
+                    raise StoreWriteFailed(f"the connection was lost: {_first_line(exc)}") from exc
                 raise
 
     @property

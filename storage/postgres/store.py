@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+
 from storage.postgres.database import Database, connect, migrate
 from storage.sql_store import Lease, SqlStore
+
+_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 
 
 class PostgresStore(SqlStore):
     """A PostgreSQL database's store. The reading connection reads in REPEATABLE READ snapshots
-    that never wait for the steps; the glancing one reads each statement on its own."""
+    that never wait for the steps; the glancing one reads each statement on its own. Each
+    connection is opened again when it is found broken."""
 
     @classmethod
     async def open(cls, url: str, lease: Lease | None = None) -> PostgresStore:
-        opened = [database := Database(await connect(url))]
+        writing = functools.partial(connect, url)
+        reading = functools.partial(connect, url, read_only=True)
+        opened = [database := Database(await writing(), reopen=writing)]
         try:
             await migrate(database.connection)
-            reader = Database(
-                await connect(url, read_only=True), begin="BEGIN ISOLATION LEVEL REPEATABLE READ"
-            )
-            opened.append(reader)
-            opened.append(
-                glancer := Database(await connect(url, read_only=True), None, in_turn=False)
-            )
+            opened.append(reader := Database(await reading(), _SNAPSHOT, reopen=reading))
+            opened.append(glancer := Database(await reading(), None, in_turn=False, reopen=reading))
         except BaseException:
             for each in reversed(opened):
                 await each.close()
@@ -31,8 +33,5 @@ class PostgresStore(SqlStore):
     @classmethod
     async def open_read_only(cls, url: str) -> PostgresStore:
         """The store for reading only (writing fails), for another process (the export's)."""
-        return cls(
-            Database(
-                await connect(url, read_only=True), begin="BEGIN ISOLATION LEVEL REPEATABLE READ"
-            )
-        )
+        reading = functools.partial(connect, url, read_only=True)
+        return cls(Database(await reading(), _SNAPSHOT, reopen=reading))
