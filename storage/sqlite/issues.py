@@ -105,9 +105,7 @@ _OPEN_PINNED = f"status IN {literals(*OPEN_STATUSES)} AND latitude IS NOT NULL"
 
 # An issue in hand with no deadline (reopened with none) first, as SQLite sorts a NULL; said
 # for PostgreSQL, which would put it last.
-_BY_DEADLINE = (
-    f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END NULLS FIRST, id"
-)
+_BY_DEADLINE = f"CASE status WHEN {_PENDING} THEN respond_by ELSE resolve_by END NULLS FIRST, id"
 _COLUMNS = (
     "id, number, status, description, category, department, reporter_id, assignee_id,"
     " accepted_by, urgent, source, latitude, longitude, address, citizen_name, citizen_phone,"
