@@ -95,13 +95,15 @@ class Database:
         self._begin = begin
         self._reopen = reopen
         self._reopening = asyncio.Lock()
+        self._closed = False  # closed by the store: never opened again
         self._lock: AbstractAsyncContextManager[object] = (
             asyncio.Lock() if in_turn else nullcontext()
         )
 
     async def _usable(self) -> psycopg.AsyncConnection[Any]:
         async with self._reopening:
-            if (self._conn.closed or self._conn.broken) and self._reopen is not None:
+            lost = self._conn.closed or self._conn.broken
+            if lost and self._reopen is not None and not self._closed:
                 with suppress(psycopg.Error):
                     await self._conn.close()
                 try:
@@ -127,7 +129,8 @@ class Database:
 
                 if isinstance(exc, _CANNOT_WRITE):
                     raise StoreWriteFailed(_cannot_write(exc)) from exc
-                if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
+                lost = conn.closed or conn.broken
+                if isinstance(exc, psycopg.OperationalError) and lost and not self._closed:
                     raise StoreWriteFailed(f"the connection was lost: {_first_line(exc)}") from exc
                 raise
 
@@ -136,6 +139,7 @@ class Database:
         return self._conn
 
     async def close(self) -> None:
+        self._closed = True
         await self._conn.close()
 
 
