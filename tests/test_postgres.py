@@ -28,6 +28,7 @@ from tests.postgres_server import Databases
 from tests.test_process import BOT, bot_environment
 
 ACTIVE = r"^duban bot \(pid \d+\)$"  # the lock's session of the bot that holds it
+WAITING = r"^duban bot \(pid \d+, waiting\)$"  # a waiting bot's
 
 
 async def backends_of(url: str, name: str) -> list[int]:
@@ -71,6 +72,13 @@ async def test_a_standby_takes_over_at_once_when_the_active_bots_session_dies(
     standby = asyncio.create_task(open_store(url, wait_for_other_bot=math.inf))
     try:
         await asyncio.wait_for(refused.wait(), 5)  # the standby waits for the lock
+        assert not standby.done()
+        # The server ends the standby's waiting session (a restart): it waits on, anew.
+        refused.clear()
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for pid in await backends_of(url, WAITING):
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await asyncio.wait_for(refused.wait(), 5)
         assert not standby.done()
 
         # The active bot's process dies: the server ends its session that holds the lock.

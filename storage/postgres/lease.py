@@ -46,19 +46,25 @@ class PgLease:
     @classmethod
     async def take(cls, url: str, wait_seconds: float) -> PgLease:
         """Hold the lock, waiting up to `wait_seconds` (`math.inf`: as long as it takes) for
-        the bot holding it to stop."""
+        the bot holding it to stop. A waiting connection the server ends (a restart) is opened
+        again, and the wait goes on."""
+        conn = await _connect(url)
         try:
-            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.OperationalError as exc:
-            raise CannotOpen(f"cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
-        try:
-            await conn.execute(KEEPALIVES)
-            await _name(conn, f"duban bot (pid {os.getpid()}, waiting)")
             loop = asyncio.get_running_loop()
             give_up_at = loop.time() + wait_seconds
             told = False
-            while not await _try(conn):
-                holder = await _holder(conn)
+            while True:
+                try:
+                    if await _try(conn):
+                        break
+                    holder = await _holder(conn)
+                except psycopg.OperationalError:
+                    if conn.closed or conn.broken:  # the server ended the session: again
+                        await conn.close()
+                        await asyncio.sleep(POLL_SECONDS)
+                        conn = await _connect(url)
+                        continue
+                    raise
                 if loop.time() >= give_up_at:
                     raise DatabaseInUse(
                         f"another bot ({holder}) is running on it; stop that one first: two bots"
@@ -105,6 +111,21 @@ class PgLease:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
         await self._conn.close()  # the lock goes with the session
+
+
+async def _connect(url: str) -> psycopg.AsyncConnection[Any]:
+    """The lock's own session, named as a waiting bot's, with the keepalives asked for."""
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise CannotOpen(f"cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
+    try:
+        await conn.execute(KEEPALIVES)
+        await _name(conn, f"duban bot (pid {os.getpid()}, waiting)")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 async def _try(conn: psycopg.AsyncConnection[Any]) -> bool:
