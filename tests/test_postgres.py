@@ -146,6 +146,27 @@ async def test_a_connection_the_server_ended_is_opened_again_and_only_the_use_un
     assert len(ended) == 3  # the writing, reading and glancing connections
 
 
+async def test_the_writing_connection_is_not_opened_again_once_the_lock_is_gone(
+    postgres_databases: Databases,
+) -> None:
+    url = await postgres_databases.fresh()
+    store = await open_store(url, wait_for_other_bot=0)
+    try:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for pid in await backends_of(url, "^duban"):  # a restart: every session ends
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(StoreWriteFailed, match="connection was lost"):
+            async with store.transaction() as tx:
+                await tx.staff.add(NewStaff(8, "某人", Role.WORKER, None), START)
+        # Another bot may hold the lock by now: this one writes nothing more (and stops, as
+        # its lease's watch tells it: test_the_active_bot_stops_when_it_loses_its_lock).
+        with pytest.raises(StoreWriteFailed, match="no longer holds the database's lock"):
+            async with store.transaction() as tx:
+                await tx.staff.add(NewStaff(9, "某人", Role.WORKER, None), START)
+    finally:
+        await store.close()
+
+
 async def test_the_timeline_and_the_access_log_are_append_only(
     postgres_databases: Databases,
 ) -> None:

@@ -88,6 +88,16 @@ class PgLease:
             log.warning("the other bot stopped: this one takes over")
         return cls(conn)
 
+    async def held(self) -> bool:
+        """Whether the lock's session is still there (and so the lock still this bot's)."""
+        if self._conn.closed or self._conn.broken:
+            return False
+        try:
+            await asyncio.wait_for(self._conn.execute("SELECT 1"), CHECK_SECONDS)
+        except (psycopg.Error, TimeoutError):
+            return False
+        return True
+
     def watch(self, on_lost: Callable[[], None]) -> None:
         """Check the lock's connection every few seconds; call `on_lost` once if it is gone."""
         self._watch = asyncio.get_running_loop().create_task(self._check(on_lost))

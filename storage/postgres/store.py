@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
+import psycopg
+
+from storage.errors import CannotOpen
 from storage.postgres.database import Database, connect, migrate
-from storage.sql_store import Lease, SqlStore
+from storage.postgres.lease import PgLease
+from storage.sql_store import SqlStore
 
 _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 
@@ -16,9 +21,16 @@ class PostgresStore(SqlStore):
     connection is opened again when it is found broken."""
 
     @classmethod
-    async def open(cls, url: str, lease: Lease | None = None) -> PostgresStore:
-        writing = functools.partial(connect, url)
+    async def open(cls, url: str, lease: PgLease | None = None) -> PostgresStore:
         reading = functools.partial(connect, url, read_only=True)
+
+        async def writing() -> psycopg.AsyncConnection[Any]:
+            # The writing connection is opened again only while this bot still holds the lock:
+            # after a server restart, another bot may hold it already.
+            if lease is not None and not await lease.held():
+                raise CannotOpen("this bot no longer holds the database's lock")
+            return await connect(url)
+
         opened = [database := Database(await writing(), reopen=writing)]
         try:
             await migrate(database.connection)
