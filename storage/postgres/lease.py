@@ -145,14 +145,13 @@ async def _try(conn: psycopg.AsyncConnection[Any]) -> bool:
 
 
 async def _holder(conn: psycopg.AsyncConnection[Any]) -> str:
-    """Who holds the lock, as its session names itself (its pid, and its machine's address)."""
+    """Who holds the lock, as its session names itself once it holds it (`duban bot (pid N)`),
+    and its machine's address."""
     cursor = await conn.execute(
-        "SELECT a.application_name, coalesce(host(a.client_addr), 'this machine')"
-        " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted"
-        " AND (l.classid::bigint << 32) | l.objid::bigint = %s AND l.database ="
-        " (SELECT oid FROM pg_database WHERE datname = current_database())",
-        (KEY,),
+        "SELECT application_name, coalesce(host(client_addr), 'this machine')"
+        " FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name ~ %s ORDER BY backend_start LIMIT 1",
+        (r"^duban bot \(pid \d+\)$",),
     )
     row = await cursor.fetchone()
     return f"{row[0]} at {row[1]}" if row else "a bot starting up"
