@@ -23,6 +23,7 @@ from psycopg import errors as pg_errors
 
 from casework.ports import StoreWriteFailed
 from storage.errors import CannotOpen, MigrationError
+from storage.migrations import pending
 from storage.postgres.statements import PgStatements, adapt
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -192,16 +193,8 @@ async def migrate(
         )
         cursor = await conn.execute("SELECT version FROM schema_migrations ORDER BY version")
         done = {row[0] for row in await cursor.fetchall()}
-        newest_known = max((m.version for m in migrations), default=0)
-        if done and max(done) > newest_known:
-            raise MigrationError(
-                f"the database is at schema version {max(done)}, newer than this code "
-                f"({newest_known}); run the newer release or restore a backup"
-            )
         applied = []
-        for migration in migrations:
-            if migration.version in done:
-                continue
+        for migration in pending(migrations, done):
             try:
                 async with conn.transaction():
                     await conn.execute(migration.sql.encode())  # a whole file, as one script

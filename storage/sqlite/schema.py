@@ -15,6 +15,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.errors import MigrationError
+from storage.migrations import pending
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -72,16 +73,8 @@ async def migrate(
     """Apply every migration not yet recorded; return the versions applied now."""
     migrations = discover() if migrations is None else migrations
     done = set(await applied_versions(conn))
-    newest_known = max((m.version for m in migrations), default=0)
-    if done and max(done) > newest_known:
-        raise MigrationError(
-            f"the database is at schema version {max(done)}, newer than this code "
-            f"({newest_known}); run the newer release or restore a backup"
-        )
     applied = []
-    for migration in migrations:
-        if migration.version in done:
-            continue
+    for migration in pending(migrations, done):
         await conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in migration.statements():
