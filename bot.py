@@ -30,12 +30,10 @@ from config.logs import configure_logging, redact
 from config.org import OrgFileError, load_organisation
 from config.settings import SettingsError, load_settings, load_storage_settings
 from rendering.i18n import CatalogsMissing
+from runtime.exits import LEASE_LOST
 from storage import StorageError, backup_store, describe, open_store
 
 log = logging.getLogger("bot")
-# The exit status when the bot stopped because it lost its lease on the database: not 0, so
-# that systemd's Restart=on-failure (and any supervisor) starts it again.
-LEASE_LOST = 3
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -36,6 +36,13 @@ class StoreWriteFailed(Exception):
     did was saved; the same write may work later, when the operator has made room."""
 
 
+class StoreUnreachable(StoreWriteFailed):
+    """The store's server cannot be reached (the connection to it lost), or this bot no longer
+    holds the database (another bot may, now). Nothing was saved. Unlike a full disk, what comes
+    in must not be handled anyway (another bot may be handling it): it is left where it came
+    from, to come again."""
+
+
 @dataclass(frozen=True)
 class RosterImport:
     added: list[int]  # staff ids

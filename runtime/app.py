@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,9 +50,10 @@ from handlers.gate import identify_person
 from handlers.refusals import answering_refusals
 from rendering.i18n import check_catalogs
 from rendering.menus import command_menu, group_menu
+from runtime.exits import LEASE_LOST
 from runtime.metrics import MetricsServer
 from runtime.ordering import PerPersonUpdateProcessor
-from runtime.requests import RetryingRequest, UpdatesRequest
+from runtime.requests import Fence, RetryingRequest, UpdatesRequest
 from runtime.saving import SavingAlarm
 from runtime.sender import OutboxSender
 from runtime.sweeper import Sweeper
@@ -106,6 +108,27 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
     # Stopped because another bot may hold the database now (its lease lost): bot.py exits
     # with LEASE_LOST, so that a supervisor starts it again (as a standby, if one took over).
     lease_lost = False
+    # Set when the lease is lost: ends the process if its stop has not ended it in time.
+    _lost_deadline: threading.Timer | None = None
+
+    def stop_for_lost_lease(self) -> None:
+        """Stop, cleanly if it can be done in STOP_DEADLINE_SECONDS. Whatever lost the lease
+        (the network to the database cut) may leave the stop waiting on the database for
+        minutes, and nobody would start this bot again meanwhile: past the deadline the
+        process ends at once, with LEASE_LOST. (Nothing is lost by it: this bot can save
+        nothing any more, and another may hold the database now.)"""
+        if self.lease_lost:
+            return
+        self.lease_lost = True
+        self._lost_deadline = threading.Timer(STOP_DEADLINE_SECONDS, _end_now)
+        self._lost_deadline.daemon = True
+        self._lost_deadline.start()
+        self.stop_running()
+
+    def stopped_in_time(self) -> None:
+        """The stop is done: the deadline of `stop_for_lost_lease` no longer applies."""
+        if self._lost_deadline is not None:
+            self._lost_deadline.cancel()
 
     async def stop(self) -> None:
         resources, machinery = self.bot_data.resources, self.machinery
@@ -125,6 +148,16 @@ class StoppingApplication(Application[Any, Any, Any, Any, Any, Any]):
             )
         if winding_down is not None:
             await winding_down
+
+
+def _end_now() -> None:
+    log.critical(
+        "stopped: no longer the one bot on the database, and the stop did not end within %d s;"
+        " ended at once",
+        STOP_DEADLINE_SECONDS,
+    )
+    logging.shutdown()
+    os._exit(LEASE_LOST)
 
 
 async def _wind_down(resources: Resources, machinery: Machinery) -> None:
@@ -163,9 +196,11 @@ def build_application(
         # No longer the one bot on the database (PostgreSQL: the lock's connection lost):
         # stop, cleanly, before another bot sends what this one would.
         def lease_lost() -> None:
+            fence.close()  # nothing more leaves for Telegram, from this moment
             if isinstance(app, StoppingApplication):
-                app.lease_lost = True
-            app.stop_running()
+                app.stop_for_lost_lease()
+            else:
+                app.stop_running()
 
         store.on_lease_lost(lease_lost)
         deps = Deps(store=store, org=org, clock=the_clock, zone=settings.zone)
@@ -253,11 +288,16 @@ def build_application(
         await resources.deps.store.close()
         app.bot_data.resources = None
         _running(app).machinery = None
+        if isinstance(app, StoppingApplication):
+            app.stopped_in_time()
 
     token = settings.bot_token.get_secret_value()
     # Both clients go through the proxy, if there is one: getUpdates as much as the rest.
     proxy = settings.proxy
-    updates_request = UpdatesRequest(settings.telegram_timeout_seconds, secret=token, proxy=proxy)
+    fence = Fence()  # closed when the lease on the database is lost
+    updates_request = UpdatesRequest(
+        settings.telegram_timeout_seconds, secret=token, proxy=proxy, fence=fence
+    )
     update_queue = KeepingQueue()
     app: BotApplication = (
         ApplicationBuilder()
@@ -271,6 +311,7 @@ def build_application(
                 connection_pool_size=64,
                 secret=token,
                 proxy=proxy,
+                fence=fence,
             )
         )
         .get_updates_request(updates_request)

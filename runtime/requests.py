@@ -29,6 +29,7 @@ import aiohttp_socks
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from casework.ports import StoreUnreachable
 from config.logs import RepeatedErrors, redact
 from config.proxy import Proxy
 
@@ -39,6 +40,18 @@ PAUSES = (0.3, 1.0)  # seconds before the second and third tries
 # quick retry here would be a second request to the chat 0.3 s later, outside them).
 QUICK_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar("quick_retries", default=True)
 Timeout = float | object | None  # a number of seconds, None (no limit) or BaseRequest.DEFAULT_NONE
+
+
+class Fence:
+    """Closed when this bot no longer holds the database (its lease lost: another bot may hold
+    it now, and send what this one would): from then on no call leaves for Telegram, neither a
+    message nor a retry of one, nor a fetch of updates. Shared by the bot's two clients."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class AiohttpRequest(BaseRequest):
@@ -52,11 +65,13 @@ class AiohttpRequest(BaseRequest):
         connection_pool_size: int = 1,
         secret: str = "",
         proxy: Proxy | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self._timeout = timeout
         self._pool_size = connection_pool_size
         self._secret = secret  # the token: kept out of the errors raised
         self._proxy = proxy
+        self._fence = fence or Fence()
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -91,6 +106,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
+        if self._fence.closed:
+            raise NetworkError("not sent: this bot no longer holds the database")
         read, write, connect, pool = (
             self._seconds(t) for t in (read_timeout, write_timeout, connect_timeout, pool_timeout)
         )
@@ -249,6 +266,12 @@ class UpdatesRequest(RetryingRequest):
                 await self._keep(
                     [(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in fetched]
                 )
+            except StoreUnreachable as exc:
+                # Another bot may hold the database now: the updates are left with Telegram
+                # (not confirmed), for whichever bot keeps them next.
+                if self._errors is not None:
+                    self._errors.failed(KEEPING, exc)
+                raise NetworkError(f"{KEEPING}: {exc}") from exc
             except Exception as exc:
                 # The database is failing: handle the updates anyway (each will tell its
                 # sender what went wrong) rather than hold up everyone.

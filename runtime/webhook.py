@@ -35,6 +35,7 @@ from typing import Any
 
 from telegram import Update
 
+from casework.ports import StoreUnreachable
 from config.logs import RepeatedErrors
 from config.settings import Settings
 from runtime.grouping import GroupCommit
@@ -69,6 +70,12 @@ class KeepingQueue(asyncio.Queue[object]):
             payload = json.dumps(item.to_dict(), ensure_ascii=False)
             try:
                 await self._keep((item.update_id, payload))
+            except StoreUnreachable as exc:
+                # Another bot may hold the database now: not answered 200, so Telegram
+                # delivers the update again, to whichever bot keeps it.
+                if self._errors is not None:
+                    self._errors.failed(KEEPING, exc)
+                raise
             except Exception as exc:
                 # The database is failing: handle the update anyway (its sender is told what
                 # went wrong), as a polled one is, rather than hold up everyone behind it.

@@ -16,11 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot import LEASE_LOST
 from casework.people import NewStaff
 from casework.ports import StoreWriteFailed
 from casework.roles import Role
 from emulator import BotApiEmulator
+from runtime.exits import LEASE_LOST
 from storage import DatabaseInUse, open_store
 from storage.postgres import lease as pg_lease
 from tests.harness import START, TEST_ORG
@@ -35,7 +35,9 @@ async def backends_of(url: str, name: str) -> list[int]:
     """The server's processes of the sessions whose name matches the regular expression."""
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         cursor = await conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name ~ %s", (name,)
+            "SELECT pid FROM pg_stat_activity WHERE application_name ~ %s"
+            " AND datname = current_database()",
+            (name,),
         )
         return [row[0] for row in await cursor.fetchall()]
 

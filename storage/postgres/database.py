@@ -10,6 +10,7 @@ statement reads what was last committed, shared by every task at once.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,14 +22,17 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
-from casework.ports import StoreWriteFailed
+from casework.ports import StoreUnreachable, StoreWriteFailed
 from storage.errors import CannotOpen, MigrationError
 from storage.migrations import pending
 from storage.postgres.statements import PgStatements, adapt
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10
+# A rollback is a trip to the server and back: one that takes longer is not coming.
+ROLLBACK_SECONDS = 3
 
 # What PostgreSQL answers when it cannot write: a read-only transaction, a full disk, out of
 # memory or connections, an I/O error (classes 25006, 53 and 58).
@@ -39,28 +43,43 @@ _CANNOT_WRITE = (
 )
 
 
+# A connection a firewall or the network dropped in silence is found out within seconds, not
+# after the system's retransmissions (a quarter of an hour): idle, by TCP keepalives (5 s, then
+# 3 probes 2 s apart); while a statement waits for its answer, when what was sent has not been
+# acknowledged for 10 s (an acknowledgement is the server's system's, at once, however long the
+# statement then runs). The statement fails, as on any lost connection, instead of leaving a
+# step, or the bot's stop, waiting. (Ignored over a Unix socket.)
+CLIENT_KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+# And the server's side: a session whose machine is gone (powered off, cut off) is ended
+# within about 11 seconds (idle 5 s, then 3 probes 2 s apart), and with it the lock it held
+# (lease.py) and any transaction it had open, whose row locks would stop the bot taking over.
+SERVER_KEEPALIVES = (
+    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3"
+)
+
+
 async def connect(url: str, *, read_only: bool = False) -> psycopg.AsyncConnection[Any]:
     """A connection to the database `url` names; `read_only`: one that cannot write."""
     try:
-        # TCP keepalives: a connection a firewall or the network dropped in silence is found
-        # out within about a minute, not after the system's retransmissions (a quarter of an
-        # hour). (Ignored over a Unix socket.)
         conn = await psycopg.AsyncConnection.connect(
             url,
             connect_timeout=CONNECT_TIMEOUT_S,
             autocommit=True,
             application_name="duban",  # the lock's session names itself apart (lease.py)
-            keepalives=1,
-            keepalives_idle=30,
-            keepalives_interval=10,
-            keepalives_count=3,
+            **CLIENT_KEEPALIVES,
         )
     except psycopg.OperationalError as exc:
         raise CannotOpen(f"cannot be reached: {_first_line(exc)}") from exc
     adapt(conn)
     try:
         # Times are kept as whole seconds since 1970 (UTC): no session time zone is relied on.
-        await conn.execute("SET TIME ZONE 'UTC'")
+        await conn.execute("SET TIME ZONE 'UTC'; " + SERVER_KEEPALIVES)
         if read_only:
             await conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     except BaseException:
@@ -110,7 +129,7 @@ class Database:
                 try:
                     self._conn = await self._reopen()
                 except CannotOpen as exc:
-                    raise StoreWriteFailed(str(exc)) from exc
+                    raise StoreUnreachable(str(exc)) from exc
             return self._conn
 
     @asynccontextmanager
@@ -132,7 +151,7 @@ class Database:
                     raise StoreWriteFailed(_cannot_write(exc)) from exc
                 lost = conn.closed or conn.broken
                 if isinstance(exc, psycopg.OperationalError) and lost and not self._closed:
-                    raise StoreWriteFailed(f"the connection was lost: {_first_line(exc)}") from exc
+                    raise StoreUnreachable(f"the connection was lost: {_first_line(exc)}") from exc
                 raise
 
     @property
@@ -145,8 +164,20 @@ class Database:
 
 
 async def _rollback(conn: psycopg.AsyncConnection[Any]) -> None:
-    with suppress(psycopg.Error):  # the connection is gone: so is the transaction
-        await conn.execute("ROLLBACK")
+    """End the transaction. A connection that does not answer in time (its network cut) is
+    closed instead, and so not waited for while the bot stops: the server rolls back what a
+    session had open when it ends."""
+    try:
+        async with asyncio.timeout(ROLLBACK_SECONDS):
+            await conn.execute("ROLLBACK")
+    except TimeoutError:
+        log.warning(
+            "the database did not answer a rollback in %g s: its connection is closed",
+            ROLLBACK_SECONDS,
+        )
+        await conn.close()
+    except psycopg.Error:  # the connection is gone: so is the transaction
+        pass
 
 
 def _cannot_write(exc: Exception) -> str:

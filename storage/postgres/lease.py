@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from storage.errors import CannotOpen, DatabaseInUse
+from storage.postgres.database import CLIENT_KEEPALIVES, SERVER_KEEPALIVES
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,6 @@ log = logging.getLogger(__name__)
 KEY = 0x6475_6261_6E01  # "duban" 1
 POLL_SECONDS = 0.5  # how often a waiting bot tries the lock
 CHECK_SECONDS = 3.0  # how often the holder checks its connection
-KEEPALIVES = (
-    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3"
-)
 
 
 class PgLease:
@@ -42,6 +40,9 @@ class PgLease:
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
         self._watch: asyncio.Task[None] | None = None
+        # Checks that did not answer in time, being cancelled (psycopg waits up to 10 s for
+        # the server to confirm): kept until they end, and cut short at `release`.
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     @classmethod
     async def take(cls, url: str, wait_seconds: float) -> PgLease:
@@ -92,11 +93,21 @@ class PgLease:
         """Whether the lock's session is still there (and so the lock still this bot's)."""
         if self._conn.closed or self._conn.broken:
             return False
+        return await self._answers()
+
+    async def _answers(self) -> bool:
+        """Whether the lock's session answers within CHECK_SECONDS. Silence is an answer
+        too: the network cut, or this machine frozen long enough for the server to end the
+        session; the check is then cancelled in the background, not waited for."""
+        check = asyncio.ensure_future(self._conn.execute("SELECT 1"))
         try:
-            await asyncio.wait_for(self._conn.execute("SELECT 1"), CHECK_SECONDS)
-        except (psycopg.Error, TimeoutError):
-            return False
-        return True
+            done, _ = await asyncio.wait({check}, timeout=CHECK_SECONDS)
+        finally:
+            if not check.done():  # no answer in time, or this bot stopping meanwhile
+                check.cancel()
+                self._abandoned.add(check)
+                check.add_done_callback(_forgotten(self._abandoned))
+        return check in done and check.exception() is None
 
     def watch(self, on_lost: Callable[[], None]) -> None:
         """Check the lock's connection every few seconds; call `on_lost` once if it is gone."""
@@ -105,9 +116,7 @@ class PgLease:
     async def _check(self, on_lost: Callable[[], None]) -> None:
         while True:
             await asyncio.sleep(CHECK_SECONDS)
-            try:
-                await asyncio.wait_for(self._conn.execute("SELECT 1"), CHECK_SECONDS)
-            except (psycopg.Error, TimeoutError):
+            if not await self._answers():
                 log.critical(
                     "lost the connection that holds this bot's lock on the database: another"
                     " bot may take over now, so this one stops"
@@ -120,17 +129,32 @@ class PgLease:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
+        for check in list(self._abandoned):  # cancelled again: psycopg closes it at once
+            check.cancel()
+            with contextlib.suppress(BaseException):
+                await check
         await self._conn.close()  # the lock goes with the session
+
+
+def _forgotten(checks: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    def forget(check: asyncio.Future[Any]) -> None:
+        checks.discard(check)
+        if not check.cancelled():
+            check.exception()  # retrieved: how it ended does not matter any more
+
+    return forget
 
 
 async def _connect(url: str) -> psycopg.AsyncConnection[Any]:
     """The lock's own session, named as a waiting bot's, with the keepalives asked for."""
     try:
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
+        conn = await psycopg.AsyncConnection.connect(
+            url, autocommit=True, connect_timeout=10, **CLIENT_KEEPALIVES
+        )
     except psycopg.OperationalError as exc:
         raise CannotOpen(f"cannot be reached: {str(exc).strip().splitlines()[0]}") from exc
     try:
-        await conn.execute(KEEPALIVES)
+        await conn.execute(SERVER_KEEPALIVES)
         await _name(conn, f"duban bot (pid {os.getpid()}, waiting)")
     except BaseException:
         await conn.close()
