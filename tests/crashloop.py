@@ -2,6 +2,10 @@
 
     python -m tests.crashloop --rounds 200        the long run (minutes); prints a report
     python -m tests.crashloop --webhook           the same, the bot taking updates by webhook
+    python -m tests.crashloop --failover          a standby beside the bot takes over at each kill
+    python -m tests.crashloop --failover --endings killed,vanished,"cut off" --database URL
+                                                  also the active bot's machine gone, its network
+                                                  cut (URL: postgresql over TCP; as root)
 
 The suite runs a short version (tests/test_crash.py). Each round starts the bot against the
 fake Bot API, lets it work for a random moment while a head keeps writing notes on issues, then
@@ -34,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import enum
 import functools
 import os
 import random
@@ -57,8 +62,11 @@ from casework.services.access import sync_organisation
 from config.org import load_organisation
 from emulator import BotApiEmulator, EmulatedUser
 from emulator.server import BotMessage
+from runtime.app import STOP_DEADLINE_SECONDS
+from runtime.exits import LEASE_LOST
 from storage import locate, open_store
 from tests.harness import TEST_ORG, WEBHOOK_SECRET, FakeClock, free_port
+from tests.network_cut import cut_off, tcp_connections
 
 BOT = Path(__file__).parent.parent / "bot.py"
 KNOWN_CHATS = (1001, 2001, 2002, 2003, 3001, 9001, -1001)  # the roster, and the roads group
@@ -93,6 +101,9 @@ class Report:
     states_unlike_the_last_step: int
     # With a standby: seconds from each kill to the standby's first fetch of updates.
     takeovers: list[float] = dataclasses.field(default_factory=list)
+    # The bots not killed but cut off (`Ending`): each one's exit status, and the seconds it
+    # took to stop once it ran cut off.
+    cut_off: list[tuple[int, float]] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         return "\n".join(f"{f.name}: {getattr(self, f.name)}" for f in dataclasses.fields(self))
@@ -186,10 +197,36 @@ async def start(
         TELEGRAM_RATE_LIMIT="false",
         LOG_LEVEL="WARNING",
     )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, str(BOT), cwd=workdir, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    # What each bot logs, kept in the workdir as bot-PID.log (a failed run's first witness).
+    starting = workdir / f"bot-starting-{time.time_ns()}.log"
+    with starting.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(BOT), cwd=workdir, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    starting.rename(log_of(workdir, process))
+    return process
+
+
+def log_of(workdir: Path, process: asyncio.subprocess.Process) -> Path:
+    return workdir / f"bot-{process.pid}.log"
+
+
+class StandbyTookOver:
+    """Whether the standby holds the database's lock (its log says so) and has fetched updates
+    since. (A bot cut off from the database may still fetch, over a new connection, until it
+    finds its lock gone: a fetch alone does not tell which bot made it.)"""
+
+    def __init__(self, api: BotApiEmulator, log: Path) -> None:
+        self._api, self._log = api, log
+        self._since: int | None = None
+
+    def __call__(self) -> bool:
+        if self._since is None:
+            if "this one takes over" not in self._log.read_text("utf-8", errors="replace"):
+                return False
+            self._since = len(self._api.calls)
+        return took_over(self._api, self._since)
 
 
 async def eventually(database: Target, sql: str, timeout: float = 120.0) -> None:
@@ -276,6 +313,22 @@ class Asker:
 
 
 TAKEOVER_MOST = 15.0  # seconds from the active bot's death to the standby's first fetch
+# Seconds a bot running cut off from the database takes to stop by itself: its lock's check
+# (every 3 s, each given 3 s), then its stop's deadline (runtime/app.py).
+CUT_OFF_STOPS_MOST = 3.0 + 3.0 + STOP_DEADLINE_SECONDS + 1.0
+
+
+class Ending(enum.Enum):
+    """How the active bot ends in a round."""
+
+    KILLED = "killed"  # SIGKILL: its sockets close, and the server knows at once
+    # Its machine gone: frozen (SIGSTOP), every packet of its connections dropped, so the
+    # server finds its sessions dead by their keepalives only; after the takeover it comes
+    # back (SIGCONT), still cut off.
+    VANISHED = "vanished"
+    # Its network cut while it runs (connections it opens after that go through: the network
+    # to Telegram back, the database's lock not taken again).
+    CUT_OFF = "cut off"
 
 
 def took_over(api: BotApiEmulator, calls: int) -> bool:
@@ -289,6 +342,8 @@ def called_since(api: BotApiEmulator, calls: int) -> bool:
 
 
 NOTES = "SELECT text FROM issue_events WHERE kind = 'note'"
+# The messages handed to Telegram and not yet recorded sent: they may arrive twice.
+IN_FLIGHT = "SELECT id FROM outbox WHERE attempted_at IS NOT NULL AND sent_at IS NULL"
 
 
 def photo_of(cycle: int) -> str:
@@ -310,10 +365,12 @@ async def crash_loop(
     webhook: bool = False,
     database: Target | None = None,
     failover: bool = False,
+    endings: tuple[Ending, ...] = (Ending.KILLED,),
 ) -> Report:
     """`rounds` kills; on `database` (a SQLite file in `workdir` if none is given). With
     `failover`, a standby waits beside the bot in every round and takes over at the kill, and
-    a new standby is started beside it."""
+    a new standby is started beside it. The rounds end the active bot in the `endings`' ways in
+    turn (all but KILLED need `failover`, PostgreSQL over TCP, and root for iptables)."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     database = database or Target.sqlite(workdir / "duban.sqlite3")
     api = BotApiEmulator()
@@ -324,7 +381,14 @@ async def crash_loop(
     bot_starts = functools.partial(start, webhook_port=free_port() if webhook else None)
     try:
         return await _loop(
-            api, workdir, database, rounds, random.Random(seed_value), bot_starts, failover
+            api,
+            workdir,
+            database,
+            rounds,
+            random.Random(seed_value),
+            bot_starts,
+            failover,
+            endings,
         )
     finally:
         await api.stop()
@@ -338,6 +402,7 @@ async def _loop(
     luck: random.Random,
     start: Callable[..., Awaitable[asyncio.subprocess.Process]] = start,
     failover: bool = False,
+    endings: tuple[Ending, ...] = (Ending.KILLED,),
 ) -> Report:
     numbers = await seed(database, issues=20)
     api.known_chats.update(KNOWN_CHATS)
@@ -365,11 +430,16 @@ async def _loop(
     unlike = 0
     writer = asyncio.create_task(traffic())
     asking = asyncio.create_task(asker.run(random.Random(luck.random())))
+    stopped_themselves: list[tuple[int, float]] = []
+    cut = contextlib.ExitStack()
     try:
-        bot = standby = None
-        if failover:
+        bot = standby = gone = None
+        if failover:  # the first bot active (fetching updates) before a standby starts
             bot = await start(api, workdir, database)
-        for _ in range(rounds):
+            await api.wait_until(functools.partial(took_over, api, len(api.calls)), 60)
+        for round_number in range(rounds):
+            ending = endings[round_number % len(endings)]
+            assert failover or ending is Ending.KILLED
             # Every other round or so, what the bot sends the worker hangs (a slow network) until
             # the kill: the worker's step is then killed at its first reply, after its commit.
             slow = api.hold(ASKER) if luck.random() < 0.5 else None
@@ -386,37 +456,61 @@ async def _loop(
                 await api.wait_until(functools.partial(called_since, api, calls), 60)
                 await asyncio.sleep(luck.uniform(0.3, 1.2))
             finally:
-                bot.send_signal(signal.SIGKILL)
+                if ending is Ending.KILLED:
+                    bot.send_signal(signal.SIGKILL)
+                elif ending is Ending.VANISHED:
+                    bot.send_signal(signal.SIGSTOP)
             killed_at, calls = time.monotonic(), len(api.calls)
-            await bot.wait()
+            if ending is Ending.KILLED:
+                await bot.wait()
+            else:  # not a packet of its connections goes from now on
+                cut.enter_context(cut_off(tcp_connections(bot.pid)))
+                gone = bot
             if slow is not None:
                 del api.holds[ASKER]
                 slow.set()  # what the killed bot had sent arrives (the worker's chat is not counted)
             if not database.intact():
                 integrity_failures += 1
-            in_flight.update(
-                row[0]
-                for row in database.query(
-                    "SELECT id FROM outbox WHERE attempted_at IS NOT NULL AND sent_at IS NULL"
-                )
-            )
+            in_flight.update(row[0] for row in database.query(IN_FLIGHT))
             if standby is None:
                 unlike += asker.unlike_the_last_step(database)
                 continue
             # The standby takes over: it fetches updates (or sets its webhook) from now on.
             # (The worker's state is not checked here: the standby may be handling it already.)
-            await api.wait_until(functools.partial(took_over, api, calls), TAKEOVER_MOST * 4)
+            taken = (
+                functools.partial(took_over, api, calls)
+                if ending is Ending.KILLED
+                else StandbyTookOver(api, log_of(workdir, standby))
+            )
+            await api.wait_until(taken, TAKEOVER_MOST * 4)
             takeovers.append(time.monotonic() - killed_at)
             bot, standby = standby, None
+            if gone is not None:
+                # Running cut off from the database (its machine back): the bot must find its
+                # lock gone and stop by itself. (It cannot have sent anything meanwhile: every
+                # message is marked attempted in the database first.)
+                running_since = killed_at
+                if ending is Ending.VANISHED:
+                    gone.send_signal(signal.SIGCONT)
+                    running_since = time.monotonic()
+                code = await asyncio.wait_for(gone.wait(), CUT_OFF_STOPS_MOST * 4)
+                stopped_themselves.append((code, round(time.monotonic() - running_since, 2)))
+                gone = None
+                cut.close()
     finally:
         for task in (writer, asking):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for process in (bot, standby) if failover else ():
+        killed_last = False
+        for process in (bot, standby, gone) if failover else ():
             if process is not None and process.returncode is None:
                 process.kill()
                 await process.wait()
+                killed_last = True
+        cut.close()
+        if killed_last:  # the bot active at the end is killed too: what it had in flight counts
+            in_flight.update(row[0] for row in database.query(IN_FLIGHT))
 
     last_update = api.last_update_id
     bot = await start(api, workdir, database)
@@ -502,6 +596,7 @@ async def _loop(
         new_while_asked_sent=sum(what == "new" for _, what, _ in asker.sent),
         states_unlike_the_last_step=unlike,
         takeovers=[round(t, 2) for t in takeovers],
+        cut_off=stopped_themselves,
     )
 
 
@@ -518,6 +613,13 @@ def main() -> int:
     parser.add_argument(
         "--failover", action="store_true", help="a standby beside the bot takes over at each kill"
     )
+    parser.add_argument(
+        "--endings",
+        default=Ending.KILLED.value,
+        help="with --failover, how the active bot ends, round after round: a comma-separated"
+        f" list of {', '.join(e.value for e in Ending)} (all but the first need a postgresql"
+        " URL over TCP and root, for iptables)",
+    )
     arguments = parser.parse_args()
     # The bot runs in a folder of its own: a relative path would name another database there.
     arguments.workdir = arguments.workdir.resolve()
@@ -531,6 +633,7 @@ def main() -> int:
             arguments.webhook,
             Target(arguments.database) if arguments.database else None,
             arguments.failover,
+            tuple(Ending(name.strip()) for name in arguments.endings.split(",")),
         )
     )
     print(report)
@@ -544,6 +647,9 @@ def main() -> int:
         and report.typed_notes_lost == report.typed_notes_applied_twice == 0
         and report.states_unlike_the_last_step == 0
         and all(seconds <= TAKEOVER_MOST for seconds in report.takeovers)
+        and all(
+            code == LEASE_LOST and seconds <= CUT_OFF_STOPS_MOST for code, seconds in report.cut_off
+        )
     )
     print("OK" if healthy else "PROBLEMS FOUND")
     return 0 if healthy else 1

@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL server for the tests, from the system's packages: `initdb` in a
-temporary folder, listening on a Unix socket there only, stopped at the end.
+temporary folder, listening on a Unix socket there (the URL it gives) and on 127.0.0.1 at a free
+port (`over_tcp`: for the test of a machine that vanishes, whose TCP connections the server must
+find dead), stopped at the end.
 
 PostgreSQL refuses to run as root: as root (CI), the server runs as the `postgres` user that
 Debian's package creates. Without PostgreSQL installed, `binaries()` is None and the tests that
@@ -12,6 +14,7 @@ import asyncio
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -39,7 +42,7 @@ def binaries() -> Path | None:
 @contextmanager
 def throwaway_server(durable: bool = False) -> Iterator[str]:
     """Start a server; yield the URL of its `postgres` database (user `duban`, no password,
-    over the socket); stop it and remove its files at the end. Not `durable` (the tests'):
+    over the socket, which the port in the URL names); stop it and remove its files at the end. Not `durable` (the tests'):
     no fsync, for speed; `durable` (the benchmarks'): PostgreSQL's defaults, every commit on
     disk."""
     bin_dir = binaries()
@@ -59,21 +62,37 @@ def throwaway_server(durable: bool = False) -> Iterator[str]:
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
             "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
-        # Only the socket in the folder.
+        # The socket in the folder, and 127.0.0.1 at the same port.
+        port = _free_port()
         options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{socket_dir}'"
-            " -c max_connections=200"
+            f"-c listen_addresses='127.0.0.1' -c port={port}"
+            f" -c unix_socket_directories='{socket_dir}' -c max_connections=200"
         )
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
             str(folder / "server.log"), "start")  # fmt: skip
         try:
-            yield f"postgresql://{USER}@/postgres?host={socket_dir}"
+            yield f"postgresql://{USER}@/postgres?host={socket_dir}&port={port}"
         finally:
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def over_tcp(url: str) -> str:
+    """The same database over TCP to 127.0.0.1 (a URL of `throwaway_server`'s, or of a
+    database on it)."""
+    parts = urlsplit(url)
+    port = dict(pair.split("=", 1) for pair in parts.query.split("&"))["port"]
+    return urlunsplit(parts._replace(netloc=f"{USER}@127.0.0.1:{port}", query=""))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class Databases:
