@@ -2,8 +2,14 @@
 
     .venv/bin/python -m benchmarks                       a million issues (the default)
     .venv/bin/python -m benchmarks --issues 100000       a smaller, quicker run
+    .venv/bin/python -m benchmarks --engine postgresql   every stage on PostgreSQL
 
 It prints a table of the figures next to their targets and writes them to a JSON file.
+
+On PostgreSQL (`--engine postgresql`), the city is generated as SQLite's (the `dataset` stage)
+and copied into a local server started for the run (benchmarks/engines.py: its files, and the
+city's copy, kept under the workdir for the next run on the same data set); every stage runs
+its bots and reads against it.
 """
 
 from __future__ import annotations
@@ -16,23 +22,23 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from benchmarks import flows, sweep, to_postgres
 from benchmarks.dataset import STAFF_BASE, generate, org_toml
+from benchmarks.engines import Database, Server, city_on, local_server
 from emulator import BotApiEmulator, EmulatedUser
-from tests.postgres_server import throwaway_server
 
 ROOT = Path(__file__).parent.parent
 HEAD_OF = STAFF_BASE + 1020  # + department number: the heads of the benchmark organisation
 STAFF_IDS = range(STAFF_BASE, STAFF_BASE + 2000)
 STAGES = ("dataset", "at_scale", "lookups", "dashboard", "sweep", "flows", "burst")
+ON_THE_CITY = ("at_scale", "lookups", "dashboard")  # the stages that measure the city
 
 
 @contextlib.asynccontextmanager
@@ -44,7 +50,7 @@ async def bot_against_fake_api(
     org_file = workdir / "org.toml"
     org_toml(org_file)
     database: Path | str
-    if POSTGRES.server_url is not None:
+    if POSTGRES.server is not None:
         database = POSTGRES.fresh(name)
     else:
         database = workdir / f"{name}.sqlite3"
@@ -184,19 +190,14 @@ _MESSAGES = {"sendmessage", "editmessagetext", "sendphoto", "senddocument"}
 
 
 class _Postgres:
-    """With `--engine postgresql`: the throwaway server the bots of the flows run on (a
-    durable one: fsync on, as SQLite's synchronous = FULL), each stage on a database of its
-    own."""
+    """With `--engine postgresql`: the run's server (benchmarks/engines.py) the bots of the
+    flows run on, each stage on a database of its own."""
 
-    server_url: str | None = None
+    server: Server | None = None
 
     def fresh(self, name: str) -> str:
-        assert self.server_url is not None
-        with psycopg.connect(self.server_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE bench_{name}")
-        parts = urlsplit(self.server_url)
-        return urlunsplit(parts._replace(path=f"/bench_{name}"))
+        assert self.server is not None
+        return self.server.fresh(f"bench_{name}")
 
 
 POSTGRES = _Postgres()
@@ -266,12 +267,12 @@ def _cpu(figures: dict[str, Any]) -> str:
     )
 
 
-def in_a_process(module: str, city: Path, result: Path) -> Any:
+def in_a_process(module: str, database: Database, org_file: Path, result: Path) -> Any:
     """A stage that measures the city in a process of its own (its memory, its own event
-    loop): `python -m <module> DATABASE ORG_FILE RESULT.json`; what it recorded."""
+    loop): `python -m <module> DATABASE ORG_FILE RESULT.json`, the database a SQLite file or
+    a PostgreSQL URL; what it recorded."""
     subprocess.run(
-        [sys.executable, "-m", module, str(city / "duban.sqlite3"), str(city / "org.toml"),
-         str(result)],
+        [sys.executable, "-m", module, str(database), str(org_file), str(result)],
         check=True, cwd=ROOT,
     )  # fmt: skip
     return json.loads(result.read_text())
@@ -299,11 +300,21 @@ def machine() -> dict[str, str]:
 def table(results: dict[str, Any]) -> str:
     """The figures measured so far, next to their targets (a stage not yet run is left out)."""
     rows: list[tuple[str, str, str]] = []
+    if engines := results.get("engines"):
+        stages_on: dict[str, list[str]] = {}
+        for stage, engine in engines.items():
+            stages_on.setdefault(engine, []).append(stage)
+        rows.append(("measured on", "; ".join(f"{e}: {', '.join(s)}" for e, s in stages_on.items()), ""))  # fmt: skip
     if data := results.get("dataset"):
         rows += [
             ("data set", f"{data['issues']:,} issues, {data['events']:,} steps in {data['seconds']:.0f} s", ""),
             ("database bytes per issue", f"{data['bytes_per_issue']:.0f}", ""),
         ]  # fmt: skip
+    if pg := results.get("postgresql_city"):
+        issues = results.get("dataset", {}).get("issues")
+        per_issue = f", {pg['bytes'] / issues:.0f} bytes per issue" if issues else ""
+        copy = "copied in {:.0f} s".format(pg["copy_seconds"]) if pg["copy_seconds"] else "the copy kept from an earlier run"  # fmt: skip
+        rows.append(("the city on PostgreSQL", f"{pg['bytes'] / 1e9:.2f} GB{per_issue}; {copy}", ""))  # fmt: skip
     if flow := results.get("flow"):
         rows += [
             ("worker-to-head flow, updates/s", f"{flow['updates_per_second']:.1f} (echo bot {flow['echo_updates_per_second']:.1f})", ""),
@@ -391,8 +402,8 @@ def main() -> int:
         "--engine",
         choices=("sqlite", "postgresql"),
         default="sqlite",
-        help="postgresql: the flows' bots run on a throwaway PostgreSQL server (from the"
-        " system's packages) started for the run; the other stages are SQLite's",
+        help="postgresql: every stage on a local PostgreSQL server (from the system's packages)"
+        " started for the run, the city copied into it (its files kept in WORKDIR/postgres)",
     )
     parser.add_argument(
         "--stages",
@@ -411,11 +422,37 @@ def main() -> int:
     if set(stages) != set(STAGES) and output.exists():
         results = json.loads(output.read_text())
     results["machine"] = machine()
+    engines: dict[str, str] = results.setdefault("engines", {})
 
     def measured(stage: str, figures: Any) -> None:
         results[stage] = figures
+        if stage not in ("dataset", "postgresql_city"):  # generated as SQLite's, whichever
+            engines[stage] = arguments.engine
         output.write_text(json.dumps(results, indent=2))  # kept as we go
 
+    with contextlib.ExitStack() as running:
+        server: Server | None = None
+        if arguments.engine == "postgresql" and set(stages) - {"dataset"}:
+            server = running.enter_context(local_server(workdir / "postgres"))
+            POSTGRES.server = server
+            running.callback(setattr, POSTGRES, "server", None)
+        measure_stages(stages, arguments, workdir, echo, server, measured)
+
+    print()
+    print(table(results))
+    print(f"\nfigures written to {output}")
+    return 0
+
+
+def measure_stages(
+    stages: list[str],
+    arguments: argparse.Namespace,
+    workdir: Path,
+    echo: Path,
+    server: Server | None,
+    measured: Callable[[str, Any], None],
+) -> None:
+    """Each stage asked for, in order, on SQLite or (given a `server`) on PostgreSQL."""
     big = workdir / "city"
     if "dataset" in stages:
         print("generating the data set …", flush=True)
@@ -428,47 +465,44 @@ def main() -> int:
         size = (big / "duban.sqlite3").stat().st_size
         measured("dataset", dataset | {"bytes_per_issue": size / dataset["issues"]})
 
+    city: Database = big / "duban.sqlite3"
+    if server is not None and set(stages) & set(ON_THE_CITY):
+        print(
+            "the city on PostgreSQL (copied unless a copy of this data set is kept) …", flush=True
+        )
+        copied = city_on(server, big)
+        city = copied["url"]
+        measured("postgresql_city", {k: v for k, v in copied.items() if k != "url"})
+
     if "at_scale" in stages:
         print("measuring at scale (handlers, /stats, /export) …", flush=True)
-        measured("at_scale", in_a_process("benchmarks.at_scale", big, workdir / "at_scale.json"))
+        measured("at_scale", in_a_process("benchmarks.at_scale", city, big / "org.toml", workdir / "at_scale.json"))  # fmt: skip
 
     if "lookups" in stages:
         print("measuring the lookups (/find, history, nearby) and the intake …", flush=True)
-        measured("lookups", in_a_process("benchmarks.lookups", big, workdir / "lookups.json"))
+        measured("lookups", in_a_process("benchmarks.lookups", city, big / "org.toml", workdir / "lookups.json"))  # fmt: skip
 
     if "dashboard" in stages:
         print("measuring the dashboard's requests and the bot while it is polled …", flush=True)
-        measured("dashboard", in_a_process("benchmarks.dashboard", big, workdir / "dashboard.json"))
+        measured("dashboard", in_a_process("benchmarks.dashboard", city, big / "org.toml", workdir / "dashboard.json"))  # fmt: skip
 
     if "sweep" in stages:
-        print("measuring the sweep …", flush=True)
-        measured("sweep", sweep.measure(workdir, (10_000, 100_000)))
+        print(f"measuring the sweep ({arguments.engine}) …", flush=True)
+        measured("sweep", sweep.measure(workdir, (10_000, 100_000), server=server))
 
     if "flows" in stages:
         print(f"measuring the flows against the echo bot ({arguments.engine}) …", flush=True)
-        with contextlib.ExitStack() as server:
-            if arguments.engine == "postgresql":
-                POSTGRES.server_url = server.enter_context(throwaway_server(durable=True))
-            measured("flow", asyncio.run(full_flow(workdir, 30, echo)))
-            measured("intake", asyncio.run(intake_flow(workdir, 40, echo)))
-            POSTGRES.server_url = None
+        measured("flow", asyncio.run(full_flow(workdir, 30, echo)))
+        measured("intake", asyncio.run(intake_flow(workdir, 40, echo)))
 
     if "burst" in stages:
         print(f"measuring the burst of reminders ({arguments.engine}) …", flush=True)
         burst_file, org_file = burst_database(workdir)
-        with contextlib.ExitStack() as server:
-            database: Path | str = burst_file
-            if arguments.engine == "postgresql":
-                POSTGRES.server_url = server.enter_context(throwaway_server(durable=True))
-                database = POSTGRES.fresh("burst")
-                to_postgres.copy(burst_file, database)
-            measured("burst", asyncio.run(burst(database, org_file, 40)))
-            POSTGRES.server_url = None
-
-    print()
-    print(table(results))
-    print(f"\nfigures written to {output}")
-    return 0
+        database: Database = burst_file
+        if server is not None:
+            database = POSTGRES.fresh("burst")
+            to_postgres.copy(burst_file, database)
+        measured("burst", asyncio.run(burst(database, org_file, 40)))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
     python -m benchmarks.at_scale DATABASE ORG_FILE RESULT.json
 
+DATABASE: a SQLite file, or a PostgreSQL database's URL (`--engine postgresql`).
+
 - handler latency: the bot in-process (the real application, against the fake Bot API), people
   logging issues, listing, looking up, accepting and resolving, each update timed from its
   arrival to the end of its handling; then the same while a coordinator's month export is being
@@ -31,6 +33,7 @@ from typing import Any
 from telegram import Update
 
 from benchmarks.dataset import END, STAFF_BASE
+from benchmarks.engines import Database, from_argument, open_measured, url_of
 from casework.roles import Role
 from casework.services import reports
 from emulator import BotApiEmulator, EmulatedUser
@@ -91,7 +94,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def handler_latency(
-    database: Path | str,
+    database: Database,
     org_file: Path,
     export_meanwhile: str | None = None,
     lookups: IntakeLookups | None = None,
@@ -111,7 +114,7 @@ async def handler_latency(
     settings = settings_for(
         api,
         workdir,
-        database_url=database if isinstance(database, str) else f"sqlite:///{database}",
+        database_url=url_of(database),
         org_file=org_file,
         **(overrides or {}),
     )
@@ -207,15 +210,13 @@ def _figures(took: list[float]) -> dict[str, float]:
     }
 
 
-async def reports_at_scale(database: Path | str, org_file: Path) -> dict[str, float]:
+async def reports_at_scale(database: Database, org_file: Path) -> dict[str, float]:
     from zoneinfo import ZoneInfo
 
     from casework.services import Deps
     from config.org import load_organisation
-    from storage import open_store
 
-    url = database if isinstance(database, str) else f"sqlite:///{database}"
-    store = await open_store(url, wait_for_other_bot=0)
+    store = await open_measured(database)
     deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     async with store.transaction() as tx:
@@ -254,7 +255,7 @@ async def reports_at_scale(database: Path | str, org_file: Path) -> dict[str, fl
     return results
 
 
-async def main(database: Path, org_file: Path, result: Path) -> None:
+async def main(database: Database, org_file: Path, result: Path) -> None:
     logging.basicConfig(level=logging.ERROR)  # the generated cards exist on no fake server
     figures: dict[str, Any] = {"handlers": await handler_latency(database, org_file)}
     figures["handlers_during_export"] = await handler_latency(database, org_file, "2026-10")
@@ -264,4 +265,4 @@ async def main(database: Path, org_file: Path, result: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
+    asyncio.run(main(from_argument(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))

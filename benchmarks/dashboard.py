@@ -2,6 +2,8 @@
 
     python -m benchmarks.dashboard DATABASE ORG_FILE RESULT.json
 
+DATABASE: a SQLite file, or a PostgreSQL database's URL (`--engine postgresql`).
+
 - each data request, as the page makes it (over HTTP to the bot's own server, signed by the
   emulator, the person re-read each time), by a coordinator and by a head: p50 and p99 of the
   round trip;
@@ -27,6 +29,7 @@ import aiohttp
 
 from benchmarks.at_scale import handler_latency, percentile
 from benchmarks.dataset import END
+from benchmarks.engines import Database, from_argument
 from casework.roles import Role
 from dashboard import api as dashboard_api
 from emulator import sign_init_data
@@ -76,7 +79,7 @@ async def _get(
         return await response.json()
 
 
-async def requests_timed(database: Path, org_file: Path, repeats: int) -> dict[str, Any]:
+async def requests_timed(database: Database, org_file: Path, repeats: int) -> dict[str, Any]:
     """Each request `repeats` times in a row per person, timed at the client."""
     found: dict[str, Any] = {}
 
@@ -113,7 +116,7 @@ async def requests_timed(database: Path, org_file: Path, repeats: int) -> dict[s
 
 
 async def handlers_while_polled(
-    database: Path, org_file: Path, pages: int, pause: float
+    database: Database, org_file: Path, pages: int, pause: float
 ) -> dict[str, Any]:
     """People's steps while `pages` pages (half a coordinator's, half a head's) ask for every
     panel, then wait `pause` seconds, again and again (0: without a pause)."""
@@ -158,7 +161,7 @@ async def handlers_while_polled(
     }
 
 
-async def main(database: Path, org_file: Path, result: Path) -> None:
+async def main(database: Database, org_file: Path, result: Path) -> None:
     logging.basicConfig(level=logging.ERROR)  # the generated cards exist on no fake server
     repeats = int(os.environ.get("DASHBOARD_REPEATS", "20"))
     figures: dict[str, Any] = {"load_before": os.getloadavg()}
@@ -174,4 +177,4 @@ async def main(database: Path, org_file: Path, result: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
+    asyncio.run(main(from_argument(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))

@@ -2,6 +2,8 @@
 
     python -m benchmarks.lookups DATABASE ORG_FILE RESULT.json [RUNS [INTAKE_ROUNDS]]
 
+DATABASE: a SQLite file, or a PostgreSQL database's URL (`--engine postgresql`).
+
 Each lookup is timed `RUNS` times through the use case that calls it, on the generated data set
 (benchmarks/dataset.py):
 
@@ -19,8 +21,8 @@ Each lookup is timed `RUNS` times through the use case that calls it, on the gen
   issue), within the organisation file's radius and days (200 m and 7 days by default).
 
 The machine is shared: medians and the 99th percentile of many runs, and the load average
-while they ran. Also the query plan of each kind of lookup (EXPLAIN QUERY PLAN), to show it
-uses its index. Then, as the intake must not get slower for these lookups, the at-scale stage's
+while they ran. Also the query plan of each kind of lookup (SQLite's EXPLAIN QUERY PLAN,
+PostgreSQL's EXPLAIN), to show it uses its index. Then, as the intake must not get slower for these lookups, the at-scale stage's
 handler latency (`benchmarks.at_scale.handler_latency`) twice on the same city: as that stage
 runs it (no pin, no citizen's phone), and with every worker giving a pin where open issues of
 the category are and the phone of a citizen with earlier issues (both lists shown, "Log a new
@@ -36,7 +38,6 @@ import functools
 import json
 import logging
 import os
-import sqlite3
 import statistics
 import sys
 import time
@@ -55,6 +56,7 @@ from benchmarks.dataset import (
     citizen_phone,
     hot_spot,
 )
+from benchmarks.engines import Database, dialect_of, fetch, from_argument, open_measured, plan_of
 from casework.intake import (
     HISTORY_READ,
     HISTORY_WINDOW,
@@ -71,13 +73,12 @@ from casework.lookup import Lookup, read_lookup
 from casework.nearby import distance_m
 from casework.organisation import DuplicatePolicy
 from casework.people import Staff
-from casework.ports import LookupScope
+from casework.ports import LookupScope, Store
 from casework.retention import phone_spellings
 from casework.roles import Role
 from casework.services import Deps, intake, views
 from config.org import load_organisation
 from storage.sqlite.issues import citizen_query, find_query, near_query
-from storage.sqlite.store import SqliteStore
 from tests.harness import FakeClock
 
 RUNS = 200
@@ -107,9 +108,18 @@ def queries(issues: int, number: str) -> dict[str, str]:
     }
 
 
-async def measure(database: Path, org_file: Path, runs: int) -> dict[str, Any]:
-    issues = await asyncio.to_thread(_count, database)
-    store = await SqliteStore.open(database)
+async def measure(database: Database, org_file: Path, runs: int) -> dict[str, Any]:
+    issues = await _count(database)
+    store = await open_measured(database)
+    try:
+        return await _measure(database, store, org_file, runs, issues)
+    finally:  # closed on a failure too: its thread would keep the process from ending
+        await store.close()
+
+
+async def _measure(
+    database: Database, store: Store, org_file: Path, runs: int, issues: int
+) -> dict[str, Any]:
     deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     async with store.transaction() as tx:
@@ -134,7 +144,7 @@ async def measure(database: Path, org_file: Path, runs: int) -> dict[str, Any]:
                 figures = await timed(functools.partial(_find, deps, person, lookup), runs)
                 results["lookups"][f"{name} / {who}"] = {"typed": typed, **figures}
     takers = {"worker": worker, "coordinator": coordinator}  # who takes a citizen's call
-    phones = await asyncio.to_thread(history_phones, database, issues)
+    phones = await history_phones(database, issues)
     results["history"] = {}
     async with load.sampled("history"):
         for name, typed in phones.items():
@@ -149,15 +159,14 @@ async def measure(database: Path, org_file: Path, runs: int) -> dict[str, Any]:
             draft = at_nearby(pin)
             for who, person in takers.items():
                 figures = await timed(functools.partial(_nearby, deps, person, draft), runs)
-                within = await asyncio.to_thread(_nearby_counts, database, pin, policy)
+                within = await _nearby_counts(database, pin, policy)
                 results["nearby"][f"{name} / {who}"] = {
                     "pin": [pin.latitude, pin.longitude], **figures, **within,
                 }  # fmt: skip
     async with load.sampled("wizard_steps"):
         results["wizard_steps"] = await wizard_steps(deps, worker, phones["a_few_issues"], runs)
-    await store.close()
-    results["plans"] = await asyncio.to_thread(_plans, database, people, issues, middle.number)
-    results["plans"] |= await asyncio.to_thread(_lookup_plans, database, phones, policy)
+    results["plans"] = await _plans(database, people, issues, middle.number)
+    results["plans"] |= await _lookup_plans(database, phones, policy)
     results["load_average"] = load.figures
     return results
 
@@ -267,18 +276,19 @@ class Load:
             }  # fmt: skip
 
 
-def history_phones(database: Path, issues: int) -> dict[str, str]:
+async def history_phones(database: Database, issues: int) -> dict[str, str]:
     """The phones whose history is looked up: the citizen with the most issues in the last 90
     days before the data set's "now" (a few: a citizen calls about three times in two years),
     a phone never on record, /find's phone typed as a person would, `+86 133 1984 0399` (at a
-    million issues), and the first typed so too."""
+    million issues), and the first typed so too. (Issues logged without a phone, as the
+    at-scale stage logs them, are no citizen's.)"""
     since = int((END - HISTORY_WINDOW).timestamp())
-    with sqlite3.connect(database) as conn:
-        [(few,)] = conn.execute(
-            "SELECT citizen_phone FROM issues WHERE created_at >= ? GROUP BY citizen_phone"
-            " ORDER BY count(*) DESC, citizen_phone LIMIT 1",
-            (since,),
-        ).fetchall()
+    [(few,)] = await fetch(
+        database,
+        "SELECT citizen_phone FROM issues WHERE citizen_phone IS NOT NULL AND created_at >= ?"
+        " GROUP BY citizen_phone ORDER BY count(*) DESC, citizen_phone LIMIT 1",
+        (since,),
+    )
     phone = queries(issues, "")["phone"]
     return {
         "a_few_issues": few,
@@ -317,16 +327,19 @@ def _since(policy: DuplicatePolicy) -> datetime:
     return END - nearby_window(policy)
 
 
-def _nearby_counts(database: Path, pin: Location, policy: DuplicatePolicy) -> dict[str, int]:
+async def _nearby_counts(
+    database: Database, pin: Location, policy: DuplicatePolicy
+) -> dict[str, int]:
     """What the nearby lookup reads and keeps: the issues of the category in the cells around
     the pin since the window began (the index's ranges, any status), those open, and those open
     within the radius (the use case shows the nearest few of them)."""
-    sql, params = near_query(f"c{NEARBY_CATEGORY:02d}", pin, policy.radius_m, _since(policy))
+    sql, params = near_query(
+        f"c{NEARBY_CATEGORY:02d}", pin, policy.radius_m, _since(policy), dialect_of(database)
+    )
     rest = "issues " + sql.split(" FROM issues ", 1)[1]  # the columns hold FROMs of their own
     any_status = rest.split(" AND status IN ")[0]
-    with sqlite3.connect(database) as conn:
-        [(read,)] = conn.execute(f"SELECT count(*) FROM {any_status}", params).fetchall()
-        pins = conn.execute(f"SELECT latitude, longitude FROM {rest}", params).fetchall()
+    [(read,)] = await fetch(database, f"SELECT count(*) FROM {any_status}", params)
+    pins = await fetch(database, f"SELECT latitude, longitude FROM {rest}", params)
     close = [at for at in pins if distance_m(pin, Location(*at)) <= policy.radius_m]
     return {
         "read_in_cells": int(read),
@@ -335,55 +348,54 @@ def _nearby_counts(database: Path, pin: Location, policy: DuplicatePolicy) -> di
     }
 
 
-def _count(database: Path) -> int:
-    with sqlite3.connect(database) as conn:
-        return int(conn.execute("SELECT max(id) FROM issues").fetchone()[0])
+async def _count(database: Database) -> int:
+    [(issues,)] = await fetch(database, "SELECT max(id) FROM issues")
+    return int(issues)
 
 
-def _plans(database: Path, people: dict[str, Staff], issues: int, number: str) -> dict[str, Any]:
-    """EXPLAIN QUERY PLAN of the ids each kind of lookup reads (the page takes them by id)."""
+async def _plans(
+    database: Database, people: dict[str, Staff], issues: int, number: str
+) -> dict[str, Any]:
+    """The plan of the ids each kind of lookup reads (the page takes them by id)."""
     plans: dict[str, Any] = {}
-    with sqlite3.connect(database) as conn:
-        for name, typed in queries(issues, number).items():
-            lookup = read_lookup(typed)
-            params: dict[str, object] = {"key": lookup.key}
-            if lookup.kind.name == "NUMBER":
-                sql = "SELECT id FROM issues WHERE number = :key"
-            else:
-                sql, params = find_query(lookup, LookupScope.of(people["head_d00"]))
-            rows = conn.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 8", params).fetchall()
-            plans[name] = [row[3] for row in rows]
+    dialect = dialect_of(database)
+    for name, typed in queries(issues, number).items():
+        lookup = read_lookup(typed)
+        params: dict[str, object] = {"key": lookup.key}
+        if lookup.kind.name == "NUMBER":
+            sql = "SELECT id FROM issues WHERE number = :key"
+        else:
+            sql, params = find_query(lookup, LookupScope.of(people["head_d00"]), dialect)
+        plans[name] = await plan_of(database, f"{sql} LIMIT 8", params)
     return plans
 
 
-def _lookup_plans(
-    database: Path, phones: dict[str, str], policy: DuplicatePolicy
+async def _lookup_plans(
+    database: Database, phones: dict[str, str], policy: DuplicatePolicy
 ) -> dict[str, Any]:
-    """EXPLAIN QUERY PLAN of what the citizen's history and the issues nearby read."""
-    plans: dict[str, Any] = {}
+    """The plans of what the citizen's history and the issues nearby read."""
+    dialect = dialect_of(database)
     asked: dict[str, tuple[str, tuple[object, ...]]] = {
         f"history {name}": citizen_query(
-            phone_spellings(check_phone(typed)), END - HISTORY_WINDOW, HISTORY_READ
+            phone_spellings(check_phone(typed)), END - HISTORY_WINDOW, HISTORY_READ, dialect
         )
         for name, typed in phones.items()
     }
     for name, pin in nearby_pins().items():
         category = f"c{NEARBY_CATEGORY:02d}"
-        asked[f"nearby {name}"] = near_query(category, pin, policy.radius_m, _since(policy))
-    with sqlite3.connect(database) as conn:
-        for name, (sql, params) in asked.items():
-            rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-            plans[name] = [row[3] for row in rows]
-    return plans
+        asked[f"nearby {name}"] = near_query(
+            category, pin, policy.radius_m, _since(policy), dialect
+        )
+    return {name: await plan_of(database, sql, params) for name, (sql, params) in asked.items()}
 
 
 async def intake_latency(
-    database: Path, org_file: Path, rounds: int = INTAKE_ROUNDS
+    database: Database, org_file: Path, rounds: int = INTAKE_ROUNDS
 ) -> dict[str, Any]:
     """The at-scale stage's handler latency, `rounds` times each way, one after the other: as
     that stage runs it, and with both lookups in every worker's /new (a pin at the hot spot of
     the category they log, and the phone of a citizen who called in the last days)."""
-    phones = await asyncio.to_thread(_recent_phones, database, len(at_scale.WORKERS))
+    phones = await _recent_phones(database, len(at_scale.WORKERS))
     pin = hot_spot(INTAKE_CATEGORY)
     lookups = at_scale.IntakeLookups((pin.latitude, pin.longitude), tuple(phones))
     load = Load()
@@ -399,14 +411,13 @@ async def intake_latency(
     return figures
 
 
-def _recent_phones(database: Path, count: int) -> list[str]:
+async def _recent_phones(database: Database, count: int) -> list[str]:
     """The phones of the citizens of the newest issues: each has a history at intake."""
-    with sqlite3.connect(database) as conn:
-        rows = conn.execute(
-            "SELECT citizen_phone FROM issues WHERE citizen_phone IS NOT NULL"
-            " ORDER BY id DESC LIMIT ?",
-            (count * 4,),
-        ).fetchall()
+    rows = await fetch(
+        database,
+        "SELECT citizen_phone FROM issues WHERE citizen_phone IS NOT NULL ORDER BY id DESC LIMIT ?",
+        (count * 4,),
+    )
     return list(dict.fromkeys(phone for (phone,) in rows))[:count]
 
 
@@ -467,7 +478,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 async def main(
-    database: Path, org_file: Path, result: Path, runs: int, intake_rounds: int = INTAKE_ROUNDS
+    database: Database, org_file: Path, result: Path, runs: int, intake_rounds: int = INTAKE_ROUNDS
 ) -> dict[str, Any]:
     logging.basicConfig(level=logging.ERROR)  # the generated cards exist on no fake server
     figures = await measure(database, org_file, runs)
@@ -482,4 +493,6 @@ async def main(
 if __name__ == "__main__":
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else RUNS
     rounds = int(sys.argv[5]) if len(sys.argv) > 5 else INTAKE_ROUNDS
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), runs, rounds))
+    asyncio.run(
+        main(from_argument(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), runs, rounds)
+    )

@@ -1,4 +1,5 @@
-"""The reminder sweep against a database of N open issues, of which a fixed number are due."""
+"""The reminder sweep against a database of N open issues, of which a fixed number are due: on
+SQLite, or (given a server, `--engine postgresql`) on PostgreSQL, the same issues copied over."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import shutil
 import sqlite3
 import statistics
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from benchmarks import to_postgres
 from benchmarks.dataset import END, _schema_and_roster, org_toml
+from benchmarks.engines import Database, Server, open_measured
 from casework.services import Deps, reminders
 from config.org import load_organisation
-from storage.sqlite.store import SqliteStore
 from tests.harness import FakeClock
 
 
@@ -50,9 +53,9 @@ def open_issues(workdir: Path, count: int, due: int, now: datetime = END) -> tup
     return database, org_file
 
 
-async def time_sweep(database: Path, org_file: Path) -> tuple[float, float, int]:
+async def time_sweep(database: Database, org_file: Path) -> tuple[float, float, int]:
     """Seconds for a sweep with reminders due, then for one with nothing due; reminders queued."""
-    store = await SqliteStore.open(database)
+    store = await open_measured(database)
     deps = Deps(store=store, org=load_organisation(org_file), clock=FakeClock(END),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     started = time.perf_counter()
@@ -67,25 +70,24 @@ async def time_sweep(database: Path, org_file: Path) -> tuple[float, float, int]
 
 
 def measure(
-    workdir: Path, sizes: tuple[int, ...], dues: tuple[int, ...] = (10, 100), runs: int = 5
+    workdir: Path,
+    sizes: tuple[int, ...],
+    dues: tuple[int, ...] = (10, 100),
+    runs: int = 5,
+    server: Server | None = None,
 ) -> dict[str, dict[str, float]]:
     """For each number of open issues and of due issues: the sweep's time, and an idle sweep's,
     the median of `runs` sweeps, each on a fresh copy of the same database (written to disk
-    first: a commit's fsync must not also flush the copy)."""
+    first: a commit's fsync must not also flush the copy). With a `server`, on PostgreSQL: the
+    SQLite database copied into a database there once, and each run on a copy of that one."""
     figures = {}
     for size in sizes:
         for due in dues:
-            database, org_file = open_issues(workdir / f"sweep{size}", size, due)
-            with sqlite3.connect(database) as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            master = database.with_name("master.sqlite3")
-            shutil.copyfile(database, master)
+            built, org_file = open_issues(workdir / f"sweep{size}", size, due)
+            fresh_copy = _copies(built) if server is None else _copies_on(server, built)
             busy, idle = [], []
             for _ in range(runs):
-                for leftover in database.parent.glob("duban.sqlite3*"):
-                    leftover.unlink()
-                shutil.copyfile(master, database)
-                os.sync()
+                database = fresh_copy()
                 took, quiet, queued = asyncio.run(time_sweep(database, org_file))
                 busy.append(took)
                 idle.append(quiet)
@@ -100,3 +102,33 @@ def measure(
                 "idle_sweep_ms": 1000 * statistics.median(idle),
             }
     return figures
+
+
+def _copies(database: Path) -> Callable[[], Path]:
+    """`database` kept aside; each call puts a copy of it back in its place, on disk."""
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    master = database.with_name("master.sqlite3")
+    shutil.copyfile(database, master)
+
+    def fresh() -> Path:
+        for leftover in database.parent.glob("duban.sqlite3*"):
+            leftover.unlink()
+        shutil.copyfile(master, database)
+        os.sync()
+        return database
+
+    return fresh
+
+
+def _copies_on(server: Server, database: Path) -> Callable[[], str]:
+    """`database` copied into the server once (`to_postgres`); each call makes a database of
+    the server a copy of that one (`CREATE DATABASE … TEMPLATE`), on disk."""
+    to_postgres.copy(database, server.fresh("bench_sweep_master"))
+
+    def fresh() -> str:
+        url = server.fresh("bench_sweep", template="bench_sweep_master")
+        server.checkpoint()
+        return url
+
+    return fresh

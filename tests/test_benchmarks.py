@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from benchmarks import at_scale, dashboard, lookups, retention, sweep
 from benchmarks.__main__ import ROOT, dashboard_rows, full_flow, table
 from benchmarks.dataset import EXTENT, PARK, PARK_RADIUS_M, generate, hot_spot
+from benchmarks.engines import city_on, local_server
 from casework.issues import Location
 from casework.nearby import distance_m, geo_cell
+from tests.postgres_server import binaries
 
 DEPARTMENT_PEOPLE = 33  # heads and members of each department in the benchmark's organisation
 
@@ -149,3 +157,46 @@ def test_the_dashboard_stage_asks_for_every_panel_as_a_coordinator_and_a_head(
     assert asked["map_points"]["shown"] <= asked["map_points"]["total"]
     assert polled["updates"] > 100 and polled["dashboard_requests"] > 0
     assert "p99 < 200 ms" in shown and "2 pages ask without a pause" in shown
+
+
+def test_every_stage_of_a_small_city_runs_on_postgresql_with_the_same_findings(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if binaries() is None and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    city = generate(tmp_path / "city", 3000)
+    (city.path.parent / "dataset.json").write_text(json.dumps({"issues": 3000, "seed": 7}))
+    # Looked up on SQLite first, before any stage logs an issue in the city.
+    on_sqlite = asyncio.run(lookups.main(city.path, city.org_file, tmp_path / "l.json", 1, 0))
+    lite_reports = asyncio.run(at_scale.reports_at_scale(city.path, city.org_file))
+
+    # Its files where the server's user can reach them (not in pytest's private folder).
+    kept = Path(tempfile.mkdtemp(prefix="duban-pg-bench-"))
+    request.addfinalizer(lambda: shutil.rmtree(kept, ignore_errors=True))
+    with local_server(kept) as server:
+        copied = city_on(server, city.path.parent)
+        reused = city_on(server, city.path.parent)  # the same data set: the copy is kept
+        url = copied["url"]
+        reports = asyncio.run(at_scale.reports_at_scale(url, city.org_file))
+        found = asyncio.run(lookups.main(url, city.org_file, tmp_path / "pg.json", 1, 1))
+        busy = asyncio.run(at_scale.handler_latency(url, city.org_file, "2026-10"))
+        swept = sweep.measure(tmp_path, (1000,), (10,), runs=2, server=server)
+    with local_server(kept) as server:  # its files kept between runs
+        again = city_on(server, city.path.parent)
+
+    assert copied["copy_seconds"] > 0 and reused["copy_seconds"] is None
+    assert again["copy_seconds"] is None and again["url"] == url
+    # The same city looked up on both engines finds the same.
+    assert {k: v["found"] for k, v in found["lookups"].items()} == {
+        k: v["found"] for k, v in on_sqlite["lookups"].items()
+    }
+    assert found["history"]["a_few_issues / worker"]["found"] >= 2
+    assert {k: v["found"] for k, v in found["history"].items()} == {
+        k: v["found"] for k, v in on_sqlite["history"].items()
+    }
+    # PostgreSQL's plans, read from its EXPLAIN: the issue's number on its unique index.
+    assert any("Index" in step and "issues" in step for step in found["plans"]["number"])
+    assert found["intake"]["with_lookups"][0]["steps"]["phone"]["lists_shown"] == 20
+    assert reports["export_year_rows"] == lite_reports["export_year_rows"] > 0
+    assert busy["updates"] > 100 and "export_still_running" in busy
+    assert swept["1000 open, 10 due"]["reminders_queued"] == 10 * DEPARTMENT_PEOPLE
