@@ -20,8 +20,8 @@ from pathlib import Path
 
 from casework.issues import Location
 from casework.nearby import EARTH_RADIUS_M, distance_m, geo_cell
+from storage.repositories.words import words_of
 from storage.sqlite.database import connect
-from storage.sqlite.words import words_of
 
 DEPARTMENTS = 30
 CATEGORIES = 40

@@ -78,7 +78,7 @@ from casework.retention import phone_spellings
 from casework.roles import Role
 from casework.services import Deps, intake, views
 from config.org import load_organisation
-from storage.sqlite.issues import citizen_query, find_query, near_query
+from storage.repositories.issues import citizen_query, find_query, near_query
 from tests.harness import FakeClock
 
 RUNS = 200

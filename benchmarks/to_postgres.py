@@ -24,7 +24,7 @@ import psycopg
 
 from storage.postgres.database import migrate
 from storage.postgres.statements import POSTGRESQL
-from storage.sqlite.words import words_of
+from storage.repositories.words import words_of
 
 # In an order the foreign keys allow (they are off during the copy, but a reader of this list
 # should not have to wonder).

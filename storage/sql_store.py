@@ -11,19 +11,19 @@ from functools import cached_property
 from typing import Protocol
 
 from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
-from storage.sqlite.access_log import SqliteAccessLog
-from storage.sqlite.drafts import SqliteDrafts, SqlitePrompts
-from storage.sqlite.exports import SqliteExports, SqliteRunningExports
-from storage.sqlite.heartbeats import SqliteHeartbeats
-from storage.sqlite.invites import SqliteInvites
-from storage.sqlite.issues import SqliteIssues
-from storage.sqlite.metrics import SqliteMetrics
-from storage.sqlite.organisation import SqliteOrganisation
-from storage.sqlite.outbox import SqliteCards, SqliteDigests, SqliteOutbox
-from storage.sqlite.redactions import SqliteRedactionRequests
-from storage.sqlite.staff import SqliteStaff
-from storage.sqlite.timeline import SqliteTimeline
-from storage.sqlite.updates import SqliteUpdates
+from storage.repositories.access_log import SqlAccessLog
+from storage.repositories.drafts import SqlDrafts, SqlPrompts
+from storage.repositories.exports import SqlExports, SqlRunningExports
+from storage.repositories.heartbeats import SqlHeartbeats
+from storage.repositories.invites import SqlInvites
+from storage.repositories.issues import SqlIssues
+from storage.repositories.metrics import SqlMetrics
+from storage.repositories.organisation import SqlOrganisation
+from storage.repositories.outbox import SqlCards, SqlDigests, SqlOutbox
+from storage.repositories.redactions import SqlRedactionRequests
+from storage.repositories.staff import SqlStaff
+from storage.repositories.timeline import SqlTimeline
+from storage.repositories.updates import SqlUpdates
 from storage.statements import Statements
 
 
@@ -53,72 +53,72 @@ class SqlTransaction:
         self._db = db
 
     @cached_property
-    def staff(self) -> SqliteStaff:
-        return SqliteStaff(self._db)
+    def staff(self) -> SqlStaff:
+        return SqlStaff(self._db)
 
     @cached_property
-    def organisation(self) -> SqliteOrganisation:
-        return SqliteOrganisation(self._db)
+    def organisation(self) -> SqlOrganisation:
+        return SqlOrganisation(self._db)
 
     @cached_property
-    def invites(self) -> SqliteInvites:
-        return SqliteInvites(self._db)
+    def invites(self) -> SqlInvites:
+        return SqlInvites(self._db)
 
     @cached_property
-    def access_log(self) -> SqliteAccessLog:
-        return SqliteAccessLog(self._db)
+    def access_log(self) -> SqlAccessLog:
+        return SqlAccessLog(self._db)
 
     @cached_property
-    def issues(self) -> SqliteIssues:
-        return SqliteIssues(self._db)
+    def issues(self) -> SqlIssues:
+        return SqlIssues(self._db)
 
     @cached_property
-    def timeline(self) -> SqliteTimeline:
-        return SqliteTimeline(self._db)
+    def timeline(self) -> SqlTimeline:
+        return SqlTimeline(self._db)
 
     @cached_property
-    def drafts(self) -> SqliteDrafts:
-        return SqliteDrafts(self._db)
+    def drafts(self) -> SqlDrafts:
+        return SqlDrafts(self._db)
 
     @cached_property
-    def prompts(self) -> SqlitePrompts:
-        return SqlitePrompts(self._db)
+    def prompts(self) -> SqlPrompts:
+        return SqlPrompts(self._db)
 
     @cached_property
-    def outbox(self) -> SqliteOutbox:
-        return SqliteOutbox(self._db)
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self._db)
 
     @cached_property
-    def cards(self) -> SqliteCards:
-        return SqliteCards(self._db)
+    def cards(self) -> SqlCards:
+        return SqlCards(self._db)
 
     @cached_property
-    def digests(self) -> SqliteDigests:
-        return SqliteDigests(self._db)
+    def digests(self) -> SqlDigests:
+        return SqlDigests(self._db)
 
     @cached_property
-    def metrics(self) -> SqliteMetrics:
-        return SqliteMetrics(self._db)
+    def metrics(self) -> SqlMetrics:
+        return SqlMetrics(self._db)
 
     @cached_property
-    def exports(self) -> SqliteExports:
-        return SqliteExports(self._db)
+    def exports(self) -> SqlExports:
+        return SqlExports(self._db)
 
     @cached_property
-    def running_exports(self) -> SqliteRunningExports:
-        return SqliteRunningExports(self._db)
+    def running_exports(self) -> SqlRunningExports:
+        return SqlRunningExports(self._db)
 
     @cached_property
-    def updates(self) -> SqliteUpdates:
-        return SqliteUpdates(self._db)
+    def updates(self) -> SqlUpdates:
+        return SqlUpdates(self._db)
 
     @cached_property
-    def redaction_requests(self) -> SqliteRedactionRequests:
-        return SqliteRedactionRequests(self._db)
+    def redaction_requests(self) -> SqlRedactionRequests:
+        return SqlRedactionRequests(self._db)
 
     @cached_property
-    def heartbeats(self) -> SqliteHeartbeats:
-        return SqliteHeartbeats(self._db)
+    def heartbeats(self) -> SqlHeartbeats:
+        return SqlHeartbeats(self._db)
 
     @property
     def queued(self) -> bool:

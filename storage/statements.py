@@ -94,7 +94,7 @@ class Dialect(Protocol):
         ...
 
     def words(self, tokens: str) -> str:
-        """The parameter for `words_value`: the index's tokens (storage/sqlite/words.py)."""
+        """The parameter for `words_value`: the index's tokens (storage/repositories/words.py)."""
         ...
 
     def words_match(self, marker: str) -> str:
@@ -103,5 +103,5 @@ class Dialect(Protocol):
 
     def words_query(self, words: Iterable[str], scope: Iterable[str]) -> str:
         """The query: each of `words` a phrase of its pairs, all of them, and one of the
-        `scope` tokens if any are given (storage/sqlite/words.py)."""
+        `scope` tokens if any are given (storage/repositories/words.py)."""
         ...

@@ -67,9 +67,9 @@ from casework.metrics import (
 )
 from casework.people import Staff
 from casework.services import intake, issues, merging, reports
-from storage.sqlite import metrics as sqlite_metrics
+from storage.repositories import metrics as sql_metrics
+from storage.repositories.metrics import SqlMetrics
 from storage.sqlite.database import SqliteStatements
-from storage.sqlite.metrics import SqliteMetrics
 from storage.sqlite.schema import discover, migrate
 from tests.harness import Harness
 
@@ -618,7 +618,7 @@ async def test_call_backs_from_before_the_three_questions_count_for_satisfaction
         )
         await migrate(db)
 
-        [roads] = await SqliteMetrics(SqliteStatements(db)).counted(nov(4, 0), nov(5, 0))
+        [roads] = await SqlMetrics(SqliteStatements(db)).counted(nov(4, 0), nov(5, 0))
 
     m = compute(roads)
     assert (roads.satisfied, roads.unreachable) == (1, 1)
@@ -631,7 +631,7 @@ async def test_the_call_backs_are_counted_from_their_own_covering_index(tmp_path
     """EXPLAIN QUERY PLAN on a database with no statistics (the bot never runs ANALYZE)."""
     async with aiosqlite.connect(tmp_path / "plan.sqlite3", isolation_level=None) as db:
         await migrate(db)
-        query = f"EXPLAIN QUERY PLAN {sqlite_metrics._CALLBACKS}"
+        query = f"EXPLAIN QUERY PLAN {sql_metrics._CALLBACKS}"
         params = {"start": 0, "end": 1}
         plan = " | ".join(row[3] for row in await db.execute_fetchall(query, params))
 

@@ -35,7 +35,7 @@ from exports.jobs import ExportJobs
 from exports.process import ROOT, ExportFailed, ExportJob, build_export
 from exports.workbook import Tables, XlsxExport
 from rendering.i18n import texts
-from storage.sqlite.metrics import SqliteMetrics
+from storage.repositories.metrics import SqlMetrics
 from storage.sqlite.store import SqliteStore
 from tests.flows import answer, call_back, card_for, confirm_closed, events, log_issue, logged
 from tests.harness import (
@@ -331,14 +331,14 @@ async def test_stats_that_take_a_while_hold_up_nobody_elses_steps(
 ) -> None:
     number = await log_issue(worker)
     reading, go_on = asyncio.Event(), asyncio.Event()
-    read_people = SqliteMetrics.people
+    read_people = SqlMetrics.people
 
-    async def slow_people(metrics: SqliteMetrics, now: datetime) -> list[PersonLoad]:
+    async def slow_people(metrics: SqlMetrics, now: datetime) -> list[PersonLoad]:
         reading.set()
         await go_on.wait()  # two years at a million issues: over a second of reading
         return await read_people(metrics, now)
 
-    monkeypatch.setattr(SqliteMetrics, "people", slow_people)
+    monkeypatch.setattr(SqlMetrics, "people", slow_people)
     asked = asyncio.create_task(coordinator.send("/stats"))
     try:
         await asyncio.wait_for(reading.wait(), 10)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator import BotApiEmulator, EmulatedUser
-from storage.sqlite.updates import SqliteUpdates
+from storage.repositories.updates import SqlUpdates
 from tests.flows import card_for, events, log_issue
 from tests.harness import FakeClock, Harness, settings_for, start_bot, stop_bot
 
@@ -99,17 +99,17 @@ async def test_an_update_answered_with_an_apology_is_not_handled_again_after_a_r
 ) -> None:
     number = await log_issue(worker)
     bot.expected_errors.append(sqlite3.OperationalError)
-    real = SqliteUpdates.first_time
+    real = SqlUpdates.first_time
     calls = 0
 
-    async def locked_once(self: SqliteUpdates, update_id: int, now: datetime) -> bool:
+    async def locked_once(self: SqlUpdates, update_id: int, now: datetime) -> bool:
         nonlocal calls
         calls += 1
         if calls == 1:  # the database is locked just as the update comes in
             raise sqlite3.OperationalError("database is locked")
         return await real(self, update_id, now)
 
-    monkeypatch.setattr(SqliteUpdates, "first_time", locked_once)
+    monkeypatch.setattr(SqlUpdates, "first_time", locked_once)
     await worker.send(f"/note {number} 明天去现场")
     assert "可能没有保存" in worker.last.text
     await worker.send(f"/note {number} 明天去现场")  # sent again, as the person was told

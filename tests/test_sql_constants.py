@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import storage.sqlite.metrics
+import storage.repositories.metrics
 from casework.issues import EventKind, IssueKind, Spell, Status, Verdict
 from casework.outbox import OutboxKind
 from casework.people import AccessAction
 from casework.roles import Role
-from storage.sqlite.sql import literal, literals
+from storage.repositories.sql import literal, literals
 
 STORAGE = Path(storage.__file__).parent
 CONSTANTS: tuple[type[StrEnum], ...] = (
@@ -32,7 +32,7 @@ def queries_of(module: object) -> dict[str, str]:
 
 
 def test_the_figures_queries_name_only_kinds_that_exist() -> None:
-    queries = queries_of(storage.sqlite.metrics)
+    queries = queries_of(storage.repositories.metrics)
     kinds = {
         # An event's kind (`kind`, `e.kind`), not an issue's (`issue_kind`: case or complaint).
         name: re.findall(r"(?<!_)kind (?:IN \(([^)]*)\)|= ('[a-z_]+'))", sql)

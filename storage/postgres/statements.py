@@ -13,7 +13,7 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Dumper, Loader
 from psycopg.rows import RowMaker
 
-from storage.sqlite.words import pairs
+from storage.repositories.words import pairs
 from storage.statements import Params, Row
 
 

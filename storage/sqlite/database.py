@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,20 +152,6 @@ def cannot_write(error: sqlite3.Error) -> bool:
     """Whether SQLite failed because the file cannot be written (not a bug, not a lock)."""
     code = getattr(error, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _CANNOT_WRITE
-
-
-def to_epoch(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: the bot keeps every time zone-aware")
-    return int(moment.timestamp())
-
-
-def from_epoch(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def maybe_from_epoch(seconds: int | None) -> datetime | None:
-    return None if seconds is None else from_epoch(seconds)
 
 
 class SqliteStatements:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from storage.sqlite.words import match
+from storage.repositories.words import match
 
 
 class SqliteDialect:

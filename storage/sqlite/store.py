@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.repositories.issues import SqlIssues
 from storage.sql_store import SqlStore
 from storage.sqlite.database import Database, connect, connect_read_only
-from storage.sqlite.issues import SqliteIssues
 from storage.sqlite.lease import Lease
 
 _FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less than a second
@@ -16,7 +16,7 @@ async def _fill_words(database: Database) -> None:
     """Index the words of the issues on record from before the index (migration 0022)."""
     while True:
         async with database.statements() as db:
-            if not await SqliteIssues(db).fill_words(_FILL_BATCH):
+            if not await SqlIssues(db).fill_words(_FILL_BATCH):
                 return
 
 

@@ -130,7 +130,7 @@ class FakeStaff:
             self._put(dataclasses.replace(person, unreachable_since=None))
 
     async def import_roster(self, entries: Iterable[RosterEntry], now: datetime) -> RosterImport:
-        """As storage/sqlite/staff.py does it (tests/test_store_contract.py holds them to it)."""
+        """As storage/repositories/staff.py does it (tests/test_store_contract.py holds them to it)."""
         self._t.write()
         listed, today = list(entries), whole_seconds(now)
         added: list[int] = []

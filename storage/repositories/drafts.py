@@ -11,11 +11,11 @@ from casework.intake import Draft
 from casework.issues import WithdrawReason
 from casework.ports import Idle
 from casework.prompts import Prompt
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.epochs import from_epoch, to_epoch
 from storage.statements import Statements
 
 
-class SqliteDrafts:
+class SqlDrafts:
     def __init__(self, db: Statements) -> None:
         self._db = db
 
@@ -45,7 +45,7 @@ class SqliteDrafts:
         return await _idle(self._db, "drafts", before)
 
 
-class SqlitePrompts:
+class SqlPrompts:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

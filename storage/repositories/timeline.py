@@ -8,8 +8,8 @@ from datetime import datetime
 
 from casework.issues import Contact, Event, EventKind, Solved, Spell, Verdict, WithdrawReason
 from casework.retention import BlankedEvent
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
-from storage.sqlite.sql import literals
+from storage.epochs import from_epoch, maybe_from_epoch, to_epoch
+from storage.repositories.sql import literals
 from storage.statements import Row, Statements
 
 _COLUMNS = (
@@ -57,7 +57,7 @@ def _epoch(moment: datetime | None) -> int | None:
     return None if moment is None else to_epoch(moment)
 
 
-class SqliteTimeline:
+class SqlTimeline:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

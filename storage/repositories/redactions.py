@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 
 from casework.retention import RedactionRequest
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.epochs import from_epoch, to_epoch
 from storage.statements import Statements
 
 
-class SqliteRedactionRequests:
+class SqlRedactionRequests:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

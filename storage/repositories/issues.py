@@ -24,15 +24,15 @@ from casework.metrics import Held
 from casework.nearby import Nearby, cells_around, geo_cell, within
 from casework.ports import DepartmentLoad, IssuePage, LookupScope, Pin, PinPage, Viewer
 from casework.reminders import LadderMoved
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
-from storage.sqlite.dialect import SQLITE
-from storage.sqlite.sql import literal, literals
-from storage.sqlite.words import (
+from storage.epochs import from_epoch, maybe_from_epoch, to_epoch
+from storage.repositories.sql import literal, literals
+from storage.repositories.words import (
     assist_token,
     department_token,
     issue_words,
     reporter_token,
 )
+from storage.sqlite.dialect import SQLITE
 from storage.statements import Dialect, Row, Statements
 
 _OPEN = literals(*(s for s in Status if s.is_open))
@@ -308,7 +308,7 @@ def near_query(
     return sql, (category, json.dumps(cells_around(at, radius_m)), to_epoch(since))
 
 
-class SqliteIssues:
+class SqlIssues:
     def __init__(self, db: Statements) -> None:
         self._db = db
         self._columns = columns(db.dialect)

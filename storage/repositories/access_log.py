@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from casework.people import AccessAction, AccessEntry, DeactivationRequest
 from casework.roles import Role
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.epochs import from_epoch, to_epoch
 from storage.statements import Row, Statements
 
 _CAME_IN = (AccessAction.JOINED.value, AccessAction.ROSTER_ADDED.value)
@@ -25,7 +25,7 @@ def _entry(row: Row) -> AccessEntry:
     )
 
 
-class SqliteAccessLog:
+class SqlAccessLog:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from casework.health import Backlog
 from casework.outbox import ERASE, Card, OutboxItem, OutboxKind
-from storage.sqlite.database import from_epoch, to_epoch
-from storage.sqlite.sql import literal
+from storage.epochs import from_epoch, to_epoch
+from storage.repositories.sql import literal
 from storage.statements import Row, Statements
 
 _REMINDER = literal(OutboxKind.REMINDER)
@@ -76,7 +76,7 @@ def _item(row: Row) -> OutboxItem:
     )
 
 
-class SqliteOutbox:
+class SqlOutbox:
     def __init__(self, db: Statements) -> None:
         self._db = db
         self.added = 0  # how many new messages this transaction queued
@@ -252,7 +252,7 @@ class SqliteOutbox:
         )
 
 
-class SqliteCards:
+class SqlCards:
     def __init__(self, db: Statements) -> None:
         self._db = db
 
@@ -328,7 +328,7 @@ def _card(row: Row) -> Card:
     )
 
 
-class SqliteDigests:
+class SqlDigests:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

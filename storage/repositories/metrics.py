@@ -43,12 +43,12 @@ from casework.metrics import (
     person_of,
 )
 from casework.roles import Role
-from storage.sqlite.database import to_epoch
-from storage.sqlite.issues import HELD_NOW
-from storage.sqlite.sql import literal, literals
+from storage.epochs import to_epoch
+from storage.repositories.issues import HELD_NOW
+from storage.repositories.sql import literal, literals
 from storage.statements import Row, Statements
 
-# Every kind, status and role below comes from casework's enums (storage/sqlite/sql.py).
+# Every kind, status and role below comes from casework's enums (storage/repositories/sql.py).
 _HANDOFFS = (EventKind.SUBMITTED, EventKind.REROUTED, EventKind.TRANSFERRED)
 _ANSWERS = (EventKind.ACCEPTED, EventKind.RETURNED, EventKind.TRANSFERRED)  # a handoff answered
 _STARTS_RESOLVING = (EventKind.ACCEPTED, EventKind.REOPENED)
@@ -291,7 +291,7 @@ ORDER BY department, name, id
 """
 
 
-class SqliteMetrics:
+class SqlMetrics:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

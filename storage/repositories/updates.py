@@ -6,11 +6,11 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from storage.sqlite.database import to_epoch
+from storage.epochs import to_epoch
 from storage.statements import Statements
 
 
-class SqliteUpdates:
+class SqlUpdates:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

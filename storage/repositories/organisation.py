@@ -9,7 +9,7 @@ from casework.organisation import Category, Department, Names, Organisation
 from storage.statements import Row, Statements
 
 
-class SqliteOrganisation:
+class SqlOrganisation:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from casework.issues import EventKind, IssueKind, Status
 from casework.ports import EventPage, ExportCursor, ExportEvent, ExportIssue, RunningExport
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
-from storage.sqlite.sql import literal, literals
+from storage.epochs import from_epoch, maybe_from_epoch, to_epoch
+from storage.repositories.sql import literal, literals
 from storage.statements import Dialect, Statements
 
 # An issue's result stands while it is resolved or closed; reopened, it is being worked on again
@@ -87,7 +87,7 @@ ORDER BY batch.key, e.id
 """
 
 
-class SqliteExports:
+class SqlExports:
     def __init__(self, db: Statements) -> None:
         self._db = db
         self._issues = _issues_sql(db.dialect)
@@ -201,7 +201,7 @@ def _params(
     }
 
 
-class SqliteRunningExports:
+class SqlRunningExports:
     """Exports being built, on record (migration 0014)."""
 
     def __init__(self, db: Statements) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from casework.people import Invite, InviteDraft
 from casework.roles import Role
-from storage.sqlite.database import from_epoch, maybe_from_epoch, to_epoch
+from storage.epochs import from_epoch, maybe_from_epoch, to_epoch
 from storage.statements import Row, Statements
 
 _COLUMNS = (
@@ -31,7 +31,7 @@ def _invite(row: Row) -> Invite:
     )
 
 
-class SqliteInvites:
+class SqlInvites:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

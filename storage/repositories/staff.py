@@ -10,7 +10,7 @@ from casework.organisation import RosterEntry
 from casework.people import NewStaff, Staff
 from casework.ports import RosterImport
 from casework.roles import Role
-from storage.sqlite.database import maybe_from_epoch, to_epoch
+from storage.epochs import maybe_from_epoch, to_epoch
 from storage.statements import Row, Statements
 
 _COLUMNS = (
@@ -37,7 +37,7 @@ def _staff(row: Row) -> Staff:
     )
 
 
-class SqliteStaff:
+class SqlStaff:
     def __init__(self, db: Statements) -> None:
         self._db = db
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from casework.health import Beat, Heartbeat
-from storage.sqlite.database import from_epoch, to_epoch
+from storage.epochs import from_epoch, to_epoch
 from storage.statements import Statements
 
 
-class SqliteHeartbeats:
+class SqlHeartbeats:
     def __init__(self, db: Statements) -> None:
         self._db = db
 
