@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         loop.run_until_complete(app.bot.shutdown())  # a no-op if the application shut it
         loop.close()
+        if isinstance(app, StoppingApplication):  # the stop is over (however it ended)
+            app.stopped_in_time()
     if isinstance(app, StoppingApplication) and app.lease_lost:
         log.critical("stopped: no longer the one bot on the database; start again to stand by")
         return LEASE_LOST

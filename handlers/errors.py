@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from casework.ports import StoreUnreachable
 from casework.services import access, updates
 from handlers.context import BotContext
 from rendering.i18n import pick_language, texts
@@ -37,6 +38,10 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if error is not None:
         _failed(context, HANDLING, error, f"update {update.update_id}")
+    if isinstance(error, StoreUnreachable):
+        # Kept, not handled: the bot that holds the database handles it (this one once it
+        # is back, or the standby): no apology asking to try again, nor marked handled.
+        raise ApplicationHandlerStop
     t = texts(await _language_of(update, context))
     sorry = t._(
         "Sorry, something went wrong and your last action may not have been saved. "

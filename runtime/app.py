@@ -273,6 +273,13 @@ def build_application(
         )
 
     async def close_runtime(app: BotApplication) -> None:
+        try:
+            await _close(app)
+        finally:  # the stop is over, however it ended: no deadline left to keep
+            if isinstance(app, StoppingApplication):
+                app.stopped_in_time()
+
+    async def _close(app: BotApplication) -> None:
         resources, machinery = app.bot_data.resources, _running(app).machinery
         if resources is None or machinery is None:
             return
@@ -288,8 +295,6 @@ def build_application(
         await resources.deps.store.close()
         app.bot_data.resources = None
         _running(app).machinery = None
-        if isinstance(app, StoppingApplication):
-            app.stopped_in_time()
 
     token = settings.bot_token.get_secret_value()
     # Both clients go through the proxy, if there is one: getUpdates as much as the rest.

@@ -10,7 +10,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cached_property
 from typing import Protocol
 
-from casework.ports import CommitHook, OutboxListener, StoreWriteFailed, WriteListener
+from casework.ports import (
+    CommitHook,
+    OutboxListener,
+    StoreUnreachable,
+    StoreWriteFailed,
+    WriteListener,
+)
 from storage.repositories.access_log import SqlAccessLog
 from storage.repositories.drafts import SqlDrafts, SqlPrompts
 from storage.repositories.exports import SqlExports, SqlRunningExports
@@ -40,6 +46,12 @@ class Lease(Protocol):
 
     def watch(self, on_lost: Callable[[], None]) -> None:
         """Call `on_lost` if the lease is lost while the store is open."""
+        ...
+
+    async def confirm(self, db: Statements) -> None:
+        """Before a transaction that changed something commits, on its own connection: raise
+        `StoreUnreachable` (nothing is saved) if this process no longer holds the lease, lest
+        two bots save and send the same things while the watch has not noticed yet."""
         ...
 
     async def release(self) -> None: ...
@@ -157,8 +169,12 @@ class SqlStore:
                 yield tx
                 changed = db.changes != changes
                 if changed:  # committed with the change, or not at all
+                    if self._lease is not None:
+                        await self._lease.confirm(db)
                     for hook in self._commit_hooks:
                         await hook(tx)
+        except StoreUnreachable:  # not the disk: the database out of reach, or another bot's
+            raise
         except StoreWriteFailed:
             for write_listener in self._write_listeners:
                 write_listener(False)

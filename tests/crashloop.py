@@ -208,6 +208,12 @@ async def start(
     return process
 
 
+async def _stopped(process: asyncio.subprocess.Process, since: float) -> tuple[int, float]:
+    """The process's exit status, and the seconds from `since` to its end."""
+    code = await process.wait()
+    return code, round(time.monotonic() - since, 2)
+
+
 def log_of(workdir: Path, process: asyncio.subprocess.Process) -> Path:
     return workdir / f"bot-{process.pid}.log"
 
@@ -466,6 +472,8 @@ async def _loop(
             else:  # not a packet of its connections goes from now on
                 cut.enter_context(cut_off(tcp_connections(bot.pid)))
                 gone = bot
+                if ending is Ending.CUT_OFF:  # it runs on: its stop is timed from the cut
+                    stopping = asyncio.create_task(_stopped(bot, killed_at))
             if slow is not None:
                 del api.holds[ASKER]
                 slow.set()  # what the killed bot had sent arrives (the worker's chat is not counted)
@@ -489,12 +497,10 @@ async def _loop(
                 # Running cut off from the database (its machine back): the bot must find its
                 # lock gone and stop by itself. (It cannot have sent anything meanwhile: every
                 # message is marked attempted in the database first.)
-                running_since = killed_at
                 if ending is Ending.VANISHED:
                     gone.send_signal(signal.SIGCONT)
-                    running_since = time.monotonic()
-                code = await asyncio.wait_for(gone.wait(), CUT_OFF_STOPS_MOST * 4)
-                stopped_themselves.append((code, round(time.monotonic() - running_since, 2)))
+                    stopping = asyncio.create_task(_stopped(gone, time.monotonic()))
+                stopped_themselves.append(await asyncio.wait_for(stopping, CUT_OFF_STOPS_MOST * 4))
                 gone = None
                 cut.close()
     finally:

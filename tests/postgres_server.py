@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -60,7 +61,14 @@ def throwaway_server(durable: bool = False) -> Iterator[str]:
         subprocess.run(args, check=True, capture_output=True, user=user, cwd=folder)
 
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
+        # Trusted over the socket in the folder (only this user can reach it); over TCP, a
+        # password, made for this server alone: any local user can reach 127.0.0.1.
+        password = secrets.token_urlsafe(16)
+        (folder / "password").write_text(password)
+        if run_as is not None:
+            os.chown(folder / "password", run_as.pw_uid, run_as.pw_gid)
+        run(str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth-local=trust",
+            "--auth-host=scram-sha-256", f"--pwfile={folder / 'password'}",
             "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
         # The socket in the folder, and 127.0.0.1 at the same port.
         port = _free_port()
@@ -73,7 +81,7 @@ def throwaway_server(durable: bool = False) -> Iterator[str]:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
             str(folder / "server.log"), "start")  # fmt: skip
         try:
-            yield f"postgresql://{USER}@/postgres?host={socket_dir}&port={port}"
+            yield f"postgresql://{USER}:{password}@/postgres?host={socket_dir}&port={port}"
         finally:
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
@@ -85,7 +93,7 @@ def over_tcp(url: str) -> str:
     database on it)."""
     parts = urlsplit(url)
     port = dict(pair.split("=", 1) for pair in parts.query.split("&"))["port"]
-    return urlunsplit(parts._replace(netloc=f"{USER}@127.0.0.1:{port}", query=""))
+    return urlunsplit(parts._replace(netloc=f"{parts.netloc}127.0.0.1:{port}", query=""))
 
 
 def _free_port() -> int:

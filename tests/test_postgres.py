@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from casework.people import NewStaff
-from casework.ports import StoreWriteFailed
+from casework.ports import StoreUnreachable, StoreWriteFailed
 from casework.roles import Role
 from emulator import BotApiEmulator
 from runtime.exits import LEASE_LOST
@@ -165,6 +165,31 @@ async def test_the_writing_connection_is_not_opened_again_once_the_lock_is_gone(
         with pytest.raises(StoreWriteFailed, match="no longer holds the database's lock"):
             async with store.transaction() as tx:
                 await tx.staff.add(NewStaff(9, "某人", Role.WORKER, None), START)
+    finally:
+        await store.close()
+
+
+async def test_once_the_lock_is_another_bots_nothing_more_is_saved_though_the_connection_works(
+    postgres_databases: Databases,
+) -> None:
+    url = await postgres_databases.fresh()
+    store = await open_store(url, wait_for_other_bot=0)
+    try:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+            for pid in await backends_of(url, ACTIVE):  # the lock's session only
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # Before its watch notices (it looks every 3 s), a standby may hold the lock already:
+        # a step this bot takes now saves nothing, nor marks a message to send.
+        standby = await open_store(url, wait_for_other_bot=5)
+        try:
+            with pytest.raises(StoreUnreachable, match="no longer holds the database's lock"):
+                async with store.transaction() as tx:
+                    await tx.staff.add(NewStaff(8, "某人", Role.WORKER, None), START)
+            async with standby.transaction() as tx:
+                assert await tx.staff.by_telegram_id(8) is None
+                await tx.staff.add(NewStaff(9, "某人", Role.WORKER, None), START)
+        finally:
+            await standby.close()
     finally:
         await store.close()
 

@@ -57,10 +57,13 @@ CLIENT_KEEPALIVES: dict[str, Any] = {
     "tcp_user_timeout": 10_000,
 }
 # And the server's side: a session whose machine is gone (powered off, cut off) is ended
-# within about 11 seconds (idle 5 s, then 3 probes 2 s apart), and with it the lock it held
-# (lease.py) and any transaction it had open, whose row locks would stop the bot taking over.
+# within about 11 seconds (idle 5 s, then 3 probes 2 s apart; and if the server was sending
+# it an answer, which keepalives do not probe, when that has gone unacknowledged for 10 s),
+# and with it the lock it held (lease.py) and any transaction it had open, whose row locks
+# would stop the bot taking over.
 SERVER_KEEPALIVES = (
-    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3"
+    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3;"
+    " SET tcp_user_timeout = 10000"
 )
 
 

@@ -22,14 +22,21 @@ from typing import Any
 
 import psycopg
 
+from casework.ports import StoreUnreachable
 from storage.errors import CannotOpen, DatabaseInUse
 from storage.postgres.database import CLIENT_KEEPALIVES, SERVER_KEEPALIVES
+from storage.statements import Statements
 
 log = logging.getLogger(__name__)
 
 # The lock's key: the same for every bot, one lock per database (advisory locks are per
 # database), so bots on other databases of the same server never wait for each other.
 KEY = 0x6475_6261_6E01  # "duban" 1
+# Whether the lock's session still holds it (pg_locks shows a bigint key as two halves).
+_HELD = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    f" AND pid = ? AND classid = {KEY >> 32} AND objid = {KEY & 0xFFFF_FFFF} AND objsubid = 1)"
+)
 POLL_SECONDS = 0.5  # how often a waiting bot tries the lock
 CHECK_SECONDS = 3.0  # how often the holder checks its connection
 
@@ -39,6 +46,7 @@ class PgLease:
 
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
+        self._backend = conn.info.backend_pid  # the lock's session, as pg_locks names it
         self._watch: asyncio.Task[None] | None = None
         # Checks that did not answer in time, being cancelled (psycopg waits up to 10 s for
         # the server to confirm): kept until they end, and cut short at `release`.
@@ -108,6 +116,16 @@ class PgLease:
                 self._abandoned.add(check)
                 check.add_done_callback(_forgotten(self._abandoned))
         return check in done and check.exception() is None
+
+    async def confirm(self, db: Statements) -> None:
+        """The lock is still this bot's session's, asked on the writing connection before each
+        commit: should the lock's session end while the writing connection works (a server
+        ending that one session; the watch notices within seconds), a standby may hold the lock
+        in half a second, and this bot must not save (nor so mark a message to send) meanwhile.
+        One more trip per step that writes."""
+        row = await db.fetch_one(_HELD, (self._backend,))
+        if row is None or not row[0]:
+            raise StoreUnreachable("this bot no longer holds the database's lock")
 
     def watch(self, on_lost: Callable[[], None]) -> None:
         """Check the lock's connection every few seconds; call `on_lost` once if it is gone."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from storage.errors import DatabaseInUse
 from storage.sqlite.files import make_private_file
+from storage.statements import Statements
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class Lease:
         """Nothing: the lock is the kernel's, on this machine's file, and holds while the
         process lives."""
         del on_lost
+
+    async def confirm(self, db: Statements) -> None:
+        """Nothing to check: the system holds the file's lock until this process ends."""
 
     async def release(self) -> None:
         if self._descriptor is None:
