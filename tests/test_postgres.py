@@ -42,6 +42,16 @@ async def backends_of(url: str, name: str) -> list[int]:
         return [row[0] for row in await cursor.fetchall()]
 
 
+async def end_sessions(url: str, name: str) -> list[int]:
+    """End the sessions whose name matches, as the server does when their process dies (or
+    as an administrator does); their processes' ids."""
+    ended = await backends_of(url, name)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+        for pid in ended:
+            await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return ended
+
+
 async def test_a_second_bot_on_the_database_is_refused_naming_the_one_running(
     postgres_databases: Databases,
 ) -> None:
@@ -77,16 +87,12 @@ async def test_a_standby_takes_over_at_once_when_the_active_bots_session_dies(
         assert not standby.done()
         # The server ends the standby's waiting session (a restart): it waits on, anew.
         refused.clear()
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, WAITING):
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, WAITING)
         await asyncio.wait_for(refused.wait(), 5)
         assert not standby.done()
 
         # The active bot's process dies: the server ends its session that holds the lock.
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, ACTIVE):
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, ACTIVE)
         took_over = await asyncio.wait_for(standby, 5)
     finally:
         standby.cancel()
@@ -107,9 +113,7 @@ async def test_the_active_bot_stops_when_it_loses_its_lock(
     lost = asyncio.Event()
     store.on_lease_lost(lost.set)
     try:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, ACTIVE):  # the lock's session only
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, ACTIVE)  # the lock's session only
         await asyncio.wait_for(lost.wait(), 5)
     finally:
         await store.close()
@@ -123,10 +127,7 @@ async def test_a_connection_the_server_ended_is_opened_again_and_only_the_use_un
     try:
         async with store.transaction() as tx:
             await tx.staff.add(NewStaff(7, "某人", Role.WORKER, None), START)
-        ended = await backends_of(url, "^duban$")  # the store's connections, not the lock's
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in ended:
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        ended = await end_sessions(url, "^duban$")  # the store's connections, not the lock's
 
         # Each connection is found broken when next used: that use fails as a failed save
         # (the step is tried again, as after any failure), and the next one has a new one.
@@ -154,9 +155,7 @@ async def test_the_writing_connection_is_not_opened_again_once_the_lock_is_gone(
     url = await postgres_databases.fresh()
     store = await open_store(url, wait_for_other_bot=0)
     try:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, "^duban"):  # a restart: every session ends
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, "^duban")  # a restart: every session ends
         with pytest.raises(StoreWriteFailed, match="connection was lost"):
             async with store.transaction() as tx:
                 await tx.staff.add(NewStaff(8, "某人", Role.WORKER, None), START)
@@ -175,9 +174,7 @@ async def test_once_the_lock_is_another_bots_nothing_more_is_saved_though_the_co
     url = await postgres_databases.fresh()
     store = await open_store(url, wait_for_other_bot=0)
     try:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, ACTIVE):  # the lock's session only
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, ACTIVE)  # the lock's session only
         # Before its watch notices (it looks every 3 s), a standby may hold the lock already:
         # a step this bot takes now saves nothing, nor marks a message to send.
         standby = await open_store(url, wait_for_other_bot=5)
@@ -224,9 +221,7 @@ async def test_a_bot_that_loses_its_lock_stops_with_a_status_that_gets_it_restar
     )  # fmt: skip
     try:
         await api.wait_until(lambda: bool(api.calls_to("getUpdates")), 60)  # it runs
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
-            for pid in await backends_of(url, ACTIVE):  # its lock's session, ended
-                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await end_sessions(url, ACTIVE)  # its lock's session, ended
         out, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         if process.returncode is None:
