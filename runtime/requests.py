@@ -53,6 +53,14 @@ class Fence:
     def close(self) -> None:
         self.closed = True
 
+    def check(self) -> None:
+        if self.closed:
+            raise Fenced("not sent: this bot no longer holds the database")
+
+
+class Fenced(NetworkError):
+    """A call refused by the closed `Fence`: never tried again."""
+
 
 class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session: form fields as python-telegram-bot encodes them,
@@ -106,8 +114,7 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
-        if self._fence.closed:
-            raise NetworkError("not sent: this bot no longer holds the database")
+        self._fence.check()
         read, write, connect, pool = (
             self._seconds(t) for t in (read_timeout, write_timeout, connect_timeout, pool_timeout)
         )
@@ -229,7 +236,7 @@ class RetryingRequest(AiohttpRequest):
                     pool_timeout,
                 )  # fmt: skip
             except NetworkError as exc:  # timeouts and dropped connections included
-                if pause is None:
+                if pause is None or isinstance(exc, Fenced):
                     raise
                 log.info("Bot API call failed (%s); trying again", type(exc).__name__)
             else:
@@ -260,6 +267,9 @@ class UpdatesRequest(RetryingRequest):
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         code, payload = await super().do_request(url, method, *args, **kwargs)
+        if url.endswith("/getUpdates"):
+            # A long poll answered after the lease was lost: its updates are left with Telegram.
+            self._fence.check()
         if code == 200 and self._keep is not None and url.endswith("/getUpdates"):
             fetched = json.loads(payload).get("result") or []
             try:
