@@ -155,8 +155,7 @@ def _end_now() -> None:
         "stopped: no longer the one bot on the database, and the stop did not end within %d s;"
         " ended at once",
         STOP_DEADLINE_SECONDS,
-    )
-    logging.shutdown()
+    )  # written out as it is logged (each record is flushed): nothing else to wait for
     os._exit(LEASE_LOST)
 
 
