@@ -364,6 +364,15 @@ async def _plans(
         params: dict[str, object] = {"key": lookup.key}
         if lookup.kind.name == "NUMBER":
             sql = "SELECT id FROM issues WHERE number = :key"
+        elif lookup.kind.name == "WORDS" and dialect.words_windows:
+            # The first window, read by the key, and the index's matches below the windows
+            # (`SqlIssues.find`).
+            scope, window = LookupScope.of(people["head_d00"]), dialect.words_windows[0]
+            sql, params = find_query(lookup, scope, dialect, ceiling=issues, window=window)
+            plans[f"{name}, newest {window}"] = await plan_of(database, f"{sql} LIMIT 8", params)
+            below = issues - sum(dialect.words_windows)
+            sql, params = find_query(lookup, scope, dialect, ceiling=below)
+            name = f"{name}, below {below}"
         else:
             sql, params = find_query(lookup, LookupScope.of(people["head_d00"]), dialect)
         plans[name] = await plan_of(database, f"{sql} LIMIT 8", params)

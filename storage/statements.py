@@ -54,6 +54,12 @@ class Dialect(Protocol):
 
     name: str
 
+    words_windows: tuple[int, ...]
+    """How many of the words index's newest rows /find reads, window after window, by their
+    key before it asks the index for the matches below them; none: the index is read in one
+    pass. (SQLite's FTS5 gives its matches newest first and stops at a page's worth;
+    PostgreSQL's GIN index gives all of a common word's at once, in no order.)"""
+
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         """The values of a JSON list parameter (`marker`), as a subquery: `IN {each()}`. `of`:
         their SQL type, which PostgreSQL needs to compare them."""

@@ -16,16 +16,19 @@ from typing import Any
 import psycopg
 import pytest
 
+from casework.lookup import read_lookup
 from casework.people import NewStaff
-from casework.ports import StoreUnreachable, StoreWriteFailed
+from casework.ports import LookupScope, StoreUnreachable, StoreWriteFailed
 from casework.roles import Role
 from emulator import BotApiEmulator
 from runtime.exits import LEASE_LOST
 from storage import DatabaseInUse, open_store
 from storage.postgres import lease as pg_lease
+from storage.postgres.statements import POSTGRESQL
 from tests.harness import START, TEST_ORG
 from tests.postgres_server import Databases
 from tests.test_process import BOT, bot_environment
+from tests.test_store_contract import ORG, an_issue, person
 
 ACTIVE = r"^duban bot \(pid \d+\)$"  # the lock's session of the bot that holds it
 WAITING = r"^duban bot \(pid \d+, waiting\)$"  # a waiting bot's
@@ -189,6 +192,52 @@ async def test_once_the_lock_is_another_bots_nothing_more_is_saved_though_the_co
             await standby.close()
     finally:
         await store.close()
+
+
+async def test_find_by_words_lists_the_same_newest_first_whether_it_reads_the_newest_rows_first_or_not(
+    postgres_databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The GIN index gives all of a common word's matches at once, in no order; /find reads the
+    # newest rows of the words index first, window after window, and asks the index only for
+    # the matches below them (PostgresDialect.words_windows). Narrow windows reach every part.
+    store = await open_store(await postgres_databases.fresh(), wait_for_other_bot=0)
+    try:
+        async with store.transaction() as tx:
+            await tx.organisation.sync(ORG)
+            worker, other = await person(tx, 401), await person(tx, 402)
+            head = await person(tx, 403, Role.HEAD, "roads")
+            coordinator = await person(tx, 404, Role.COORDINATOR)
+            texts = ["路灯不亮", "井盖丢失", "路灯闪烁", "路面井盖丢失"]
+            made = [
+                await tx.issues.create(
+                    an_issue(worker if n % 3 else other, f"2611-{n:04d}",
+                             description=texts[n % 4], department=("roads", "water")[n % 2])
+                )
+                for n in range(14)
+            ]  # fmt: skip
+
+        async def found(windows: tuple[int, ...]) -> dict[tuple[str, str, int], list[int]]:
+            monkeypatch.setattr(POSTGRESQL, "words_windows", windows)
+            lists = {}
+            async with store.transaction() as tx:
+                for name, who in [("worker", worker), ("head", head), ("all", coordinator)]:
+                    for typed in ("路灯", "井盖丢失", "闪烁", "不存在"):
+                        for most in (3, 20):
+                            page = await tx.issues.find(
+                                read_lookup(typed), LookupScope.of(who), most, 0, most
+                            )
+                            lists[name, typed, most] = [issue.id for issue in page.issues]
+            return lists
+
+        in_one_pass = await found(())
+        narrow, one_by_one = await found((2, 3)), await found((1,))
+    finally:
+        await store.close()
+
+    lamps = [issue.id for issue in reversed(made) if "路灯" in issue.description]
+    assert in_one_pass["all", "路灯", 20] == lamps and in_one_pass["all", "路灯", 3] == lamps[:3]
+    assert in_one_pass["all", "不存在", 20] == []
+    assert narrow == in_one_pass and one_by_one == in_one_pass
 
 
 async def test_the_timeline_and_the_access_log_are_append_only(

@@ -137,3 +137,33 @@ async def test_find_by_phone_reads_its_matches_newest_first_from_the_phones_inde
         plan = "\n".join(row[0] for row in await cursor.fetchall())
 
     assert f"Index Scan Backward using {index} on issues" in plan, plan
+
+
+async def test_find_by_words_reads_the_newest_rows_by_their_key_and_asks_the_words_index_below(
+    postgres_databases: Databases,
+) -> None:
+    # A common word's matches number tens of thousands at the benchmark's scale: all of them
+    # from the GIN index, sorted, took 180 ms for a coordinator's /find (BENCHMARKS.md). Its
+    # newest page is among the newest rows, read in the key's order; the index is asked only
+    # for the matches below them, few when that part is reached.
+    url = await postgres_databases.fresh()
+    lookup = read_lookup("井盖丢失")
+    head = LookupScope(staff_id=1, everything=False, department="roads", head=True)
+    windowed = find_query(lookup, head, POSTGRESQL, ceiling=100_000, window=4096)
+    below = find_query(lookup, head, POSTGRESQL, ceiling=30_000)
+    plans = []
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        adapt(conn)
+        await conn.execute("SET enable_seqscan = off")
+        for sql, params in (windowed, below):
+            # Sorting off for the window, as the planner does for a page of a long range (an
+            # empty table's range is sorted as cheaply).
+            await conn.execute(f"SET enable_sort = {'off' if sql is windowed[0] else 'on'}")
+            cursor = await conn.execute(
+                f"EXPLAIN (COSTS OFF) {translate(sql)} LIMIT 50", params | {"most": 50}
+            )
+            plans.append("\n".join(row[0] for row in await cursor.fetchall()))
+
+    assert "Index Scan Backward using issue_words_pkey on issue_words" in plans[0], plans[0]
+    assert "issue_words_search" not in plans[0], plans[0]
+    assert "Bitmap Index Scan on issue_words_search" in plans[1], plans[1]

@@ -250,10 +250,17 @@ def _maybe_epoch(moment: datetime | None) -> int | None:
 
 
 def find_query(
-    lookup: Lookup, scope: LookupScope, dialect: Dialect = SQLITE
+    lookup: Lookup,
+    scope: LookupScope,
+    dialect: Dialect = SQLITE,
+    *,
+    ceiling: int | None = None,
+    window: int | None = None,
 ) -> tuple[str, dict[str, object]]:
     """The ids /find lists, newest first, and their parameters: each kind of lookup on its own
-    index (benchmarks/lookups.py shows the plans)."""
+    index (benchmarks/lookups.py shows the plans). A lookup by words may be asked of the words
+    index's rows up to `ceiling` (an issue's id) only: the newest `window` of them, read by
+    their key, or, with no window, the index's matches among them (`Dialect.words_windows`)."""
     params = _may_see(scope)
     newest = "issues.id DESC"
     if lookup.kind is LookupKind.PHONE:
@@ -268,9 +275,22 @@ def find_query(
     elif lookup.kind is LookupKind.WORDS:
         # The index's matches, newest first (FTS5 reads its lists by rowid, backwards), each
         # joined to its issue to check who may see it.
-        source = "issue_words JOIN issues ON issues.id = issue_words.rowid"
+        words = "issue_words"
         where = dialect.words_match(":match")
         params["match"] = dialect.words_query(lookup.words, _scope_tokens(scope))
+        if ceiling is not None and window is not None:  # ordered and limited: by the key
+            words = (
+                "(SELECT rowid, words FROM issue_words WHERE rowid > :floor AND rowid <= :ceiling"
+                " ORDER BY rowid DESC LIMIT :window) AS issue_words"
+            )
+            params.update(floor=ceiling - window, ceiling=ceiling, window=window)
+        elif ceiling is not None:
+            # All the index's matches at once, then those below the ceiling (OFFSET 0: the
+            # subquery is planned on its own, the ceiling not pushed into it).
+            words = f"(SELECT rowid FROM issue_words WHERE {where} OFFSET 0) AS issue_words"
+            where = "issue_words.rowid <= :ceiling"
+            params["ceiling"] = ceiling
+        source = f"{words} JOIN issues ON issues.id = issue_words.rowid"
         newest = "issue_words.rowid DESC"
     else:
         raise ValueError(f"{lookup.kind} is not looked up in a list")
@@ -598,16 +618,41 @@ class SqlIssues:
     ) -> IssuePage:
         """Issues with the citizen's phone (whole, or its last four digits), or with the words,
         that the scope may see, newest first; counted up to `most`."""
-        matching, params = find_query(lookup, scope, self._db.dialect)
-        # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
-        rows = await self._db.fetch_all(f"{matching} LIMIT :most", {**params, "most": most})
-        ids = [row[0] for row in rows]
+        if lookup.kind is LookupKind.WORDS and self._db.dialect.words_windows:
+            ids = await self._find_words_in_windows(lookup, scope, most)
+        else:
+            matching, params = find_query(lookup, scope, self._db.dialect)
+            # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
+            rows = await self._db.fetch_all(f"{matching} LIMIT :most", {**params, "most": most})
+            ids = [row[0] for row in rows]
         issues = await self._load(
             f"SELECT {self._columns} FROM issues WHERE id IN {self._db.dialect.each()}"
             " ORDER BY id DESC",
             (json.dumps(ids[offset : offset + limit]),),
         )
         return IssuePage(issues=issues, total=len(ids))
+
+    async def _find_words_in_windows(
+        self, lookup: Lookup, scope: LookupScope, most: int
+    ) -> list[int]:
+        """The ids `find` lists, up to `most`, from the newest rows of the words index window
+        after window, and from the index's matches below the last window if they are still
+        too few: each part newest first and below the one before."""
+        top = await self._db.fetch_one("SELECT max(rowid) FROM issue_words")
+        ceiling = top[0] if top is not None else None
+        ids: list[int] = []
+        for window in (*self._db.dialect.words_windows, None):
+            if ceiling is None or ceiling <= 0 or len(ids) >= most:
+                break
+            matching, params = find_query(
+                lookup, scope, self._db.dialect, ceiling=ceiling, window=window
+            )
+            rows = await self._db.fetch_all(
+                f"{matching} LIMIT :most", {**params, "most": most - len(ids)}
+            )
+            ids += [row[0] for row in rows]
+            ceiling = ceiling - window if window is not None else None
+        return ids
 
     async def fill_words(self, limit: int) -> int:
         """Index the words of issues on record before the index was (migration 0022), up to

@@ -9,6 +9,7 @@ from storage.repositories.words import match
 
 class SqliteDialect:
     name = "sqlite"
+    words_windows: tuple[int, ...] = ()  # FTS5 reads its lists newest first
 
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         del of  # SQLite compares by value
