@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.ext import ApplicationBuilder
 
 import handlers.stats
+import runtime.app
 from emulator import BotApiEmulator
 from exports.process import ExportJob, build_export
 from runtime.app import STOP_DEADLINE_SECONDS as STOP_DEADLINE
+from runtime.app import StoppingApplication
 from tests.harness import FakeClock, settings_for, start_bot, stop_bot
 from tests.test_reports import export_job
 
@@ -111,3 +115,39 @@ async def test_a_cancelled_export_kills_its_process(
             await building
 
     assert started[0].returncode is not None  # killed, and waited for: no process left
+
+
+def a_bot_whose_lease_is_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[StoppingApplication, threading.Event]:
+    """A bot told its lease is lost (another may hold the database: it must stop), whose stop
+    is never run here, as a stop waiting on a cut connection never ends; and whether it was
+    ended at once (`os._exit(LEASE_LOST)`, which would end the tests too)."""
+    ended = threading.Event()
+    monkeypatch.setattr(runtime.app, "_end_now", ended.set)
+    monkeypatch.setattr(runtime.app, "STOP_DEADLINE_SECONDS", 0.05)
+    app = ApplicationBuilder().application_class(StoppingApplication).token("1:a").build()
+    assert isinstance(app, StoppingApplication)
+    app.stop_for_lost_lease()
+    return app, ended
+
+
+def test_a_bot_that_lost_its_lease_and_does_not_stop_in_time_is_ended_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, ended = a_bot_whose_lease_is_lost(monkeypatch)
+
+    assert ended.wait(timeout=5)
+    assert app.lease_lost  # bot.py's exit status: LEASE_LOST, to be started again
+
+
+def test_a_bot_that_stopped_in_time_after_losing_its_lease_is_not_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, ended = a_bot_whose_lease_is_lost(monkeypatch)
+    app.stopped_in_time()
+    deadline = app._lost_deadline
+    assert deadline is not None
+    deadline.join(timeout=5)  # the deadline's thread, cancelled, has ended
+
+    assert not deadline.is_alive() and not ended.is_set()
