@@ -11,6 +11,7 @@ import pytest
 from casework.issues import Location
 from casework.nearby import cells_around, distance_m, geo_cell
 from storage.repositories import issues as sql_issues
+from storage.sqlite.dialect import SQLITE
 from storage.sqlite.schema import discover, migrate
 from tests.harness import START
 
@@ -71,7 +72,7 @@ async def test_the_nearby_search_reads_its_index_one_range_per_cell(tmp_path: Pa
     """EXPLAIN QUERY PLAN on a database with no statistics (the bot never runs ANALYZE)."""
     async with aiosqlite.connect(tmp_path / "plan.sqlite3", isolation_level=None) as db:
         await migrate(db)
-        near, _ = sql_issues.near_query("streetlight", Location(39.9, 116.4), 100, START)
+        near, _ = sql_issues.near_query("streetlight", Location(39.9, 116.4), 100, START, SQLITE)
         query = f"EXPLAIN QUERY PLAN {near}"
         plan = " | ".join(
             row[3] for row in await db.execute_fetchall(query, ("streetlight", "[1, 2]", 0))

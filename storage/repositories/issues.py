@@ -32,7 +32,6 @@ from storage.repositories.words import (
     issue_words,
     reporter_token,
 )
-from storage.sqlite.dialect import SQLITE
 from storage.statements import Dialect, Row, Statements
 
 _OPEN = literals(*(s for s in Status if s.is_open))
@@ -252,7 +251,7 @@ def _maybe_epoch(moment: datetime | None) -> int | None:
 def find_query(
     lookup: Lookup,
     scope: LookupScope,
-    dialect: Dialect = SQLITE,
+    dialect: Dialect,
     *,
     ceiling: int | None = None,
     window: int | None = None,
@@ -299,7 +298,7 @@ def find_query(
 
 
 def citizen_query(
-    spellings: Sequence[str], since: datetime, limit: int, dialect: Dialect = SQLITE
+    spellings: Sequence[str], since: datetime, limit: int, dialect: Dialect
 ) -> tuple[str, tuple[object, ...]]:
     """The citizen's issues at intake (`of_citizen`) and their parameters: one short range of
     the index of 0013 per spelling, a citizen having a handful of issues (benchmarks/lookups.py
@@ -314,7 +313,7 @@ def citizen_query(
 
 
 def near_query(
-    category: str, at: Location, radius_m: float, since: datetime, dialect: Dialect = SQLITE
+    category: str, at: Location, radius_m: float, since: datetime, dialect: Dialect
 ) -> tuple[str, tuple[object, ...]]:
     """The open issues of a category in the cells around a pin (`near`, before the distance
     is measured) and their parameters (benchmarks/lookups.py shows the plan): one range of the
