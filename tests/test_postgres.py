@@ -25,7 +25,6 @@ from runtime.exits import LEASE_LOST
 from storage import DatabaseInUse, open_store
 from storage.postgres import lease as pg_lease
 from storage.postgres.statements import POSTGRESQL
-from storage.postgres.store import PostgresStore
 from tests.harness import START, TEST_ORG
 from tests.postgres_server import Databases
 from tests.test_process import BOT, bot_environment
@@ -193,38 +192,6 @@ async def test_once_the_lock_is_another_bots_nothing_more_is_saved_though_the_co
             await standby.close()
     finally:
         await store.close()
-
-
-async def test_a_statement_that_would_write_outside_the_transaction_is_caught(
-    postgres_databases: Databases,
-) -> None:
-    # The writing connection opens its transaction with the first INSERT, UPDATE, DELETE or
-    # MERGE (storage/postgres/statements.py); a write that starts otherwise would be committed
-    # on its own, apart from the rest of its step: a bug, refused as it shows.
-    store = await PostgresStore.open(await postgres_databases.fresh())
-    with_insert = (
-        "WITH d(code) AS (SELECT 'x') INSERT INTO departments"
-        " (code, name_zh, name_en, position) SELECT code, code, code, 9 FROM d"
-    )
-
-    async def fail_after_a_first_write() -> None:
-        async with store._database.statements() as db:
-            await db.execute("UPDATE departments SET position = 10 WHERE code = 'x'")
-            await db.execute(with_insert.replace("'x'", "'y'"))  # inside the transaction
-            raise RuntimeError("after a first write, all is rolled back")
-
-    try:
-        with pytest.raises(RuntimeError, match="outside the transaction"):
-            async with store._database.statements() as db:
-                await db.execute(with_insert)
-        with pytest.raises(RuntimeError, match="after a first write"):
-            await fail_after_a_first_write()
-        async with store._database.statements() as db:
-            rows = await db.fetch_all("SELECT code, position FROM departments ORDER BY code")
-    finally:
-        await store.close()
-
-    assert [(row[0], row[1]) for row in rows] == [("x", 9)]  # the one let pass, on its own
 
 
 async def test_find_by_words_lists_the_same_newest_first_whether_it_reads_the_newest_rows_first_or_not(

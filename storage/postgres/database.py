@@ -97,9 +97,7 @@ def _first_line(exc: Exception) -> str:
 
 class Database:
     """One connection. `statements()` yields its statements, in turn with the other tasks
-    (`in_turn`), inside BEGIN … COMMIT (`begin`), or each statement on its own (a peek). The
-    writing connection's transaction is opened by its first write (`on_first_write`,
-    `PgStatements`), and committed only if it was.
+    (`in_turn`), inside BEGIN … COMMIT (`begin`), or each statement on its own (a peek).
 
     A connection found closed or broken (the server restarted, a DBA ended the session, the
     network dropped it) is opened again (`reopen`) before the next transaction; the one it
@@ -112,14 +110,12 @@ class Database:
         begin: str | None = "BEGIN",
         *,
         in_turn: bool = True,
-        on_first_write: bool = False,
         reopen: Callable[[], Awaitable[psycopg.AsyncConnection[Any]]] | None = None,
     ) -> None:
         if begin is not None and not in_turn:
             raise ValueError("a connection that begins transactions takes them in turn")
         self._conn = conn
         self._begin = begin
-        self._lazily = on_first_write
         self._reopen = reopen
         self._reopening = asyncio.Lock()
         self._closed = False  # closed by the store: never opened again
@@ -143,17 +139,15 @@ class Database:
     async def statements(self) -> AsyncIterator[PgStatements]:
         async with self._lock:
             conn = await self._usable()
-            lazily = self._begin is not None and self._lazily
-            statements = PgStatements(conn, self._begin if lazily else None)
+            statements = PgStatements(conn)
             try:
-                if self._begin is not None and not lazily:
+                if self._begin is not None:
                     await conn.execute(self._begin)
                 yield statements
-                if (self._begin is not None and not lazily) or statements.began:
+                if self._begin is not None:
                     await conn.execute("COMMIT")
             except BaseException as exc:
-                begun = (self._begin is not None and not lazily) or statements.began
-                if begun and not conn.closed:
+                if self._begin is not None and not conn.closed:
                     await asyncio.shield(_rollback(conn))
 
                 if isinstance(exc, _CANNOT_WRITE):

@@ -4,8 +4,7 @@ and `:name` parameters written as psycopg's `%s` and `%(name)s`."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -207,42 +206,19 @@ def adapt(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 class PgStatements:
-    """The statements of one turn on a connection in autocommit mode. With `begin`, the
-    transaction is opened by the first statement that writes (INSERT, UPDATE, DELETE, MERGE),
-    sent with it in one trip (`began` then says so): a step that only reads opens none and
-    commits nothing, and one that writes saves a trip, as on SQLite (storage/sqlite/
-    database.py). The reads before the first write see what they would inside it: READ
-    COMMITTED reads what was last committed at each statement either way."""
-
     dialect = POSTGRESQL
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any], begin: str | None = None) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
         self._changes = 0
-        self._begin = begin
-        self.began = False
 
     @property
     def changes(self) -> int:
         return self._changes
 
-    @asynccontextmanager
-    async def _opening(self, statement: str) -> AsyncIterator[None]:
-        """Around a statement's execution: BEGIN first, in the same trip (psycopg's pipeline),
-        if the statement is the turn's first write."""
-        if self._begin is None or self.began or not statement.lstrip().upper().startswith(_WRITES):
-            yield
-            return
-        self.began = True  # from here on, a failure rolls back
-        async with self._conn.pipeline():
-            await self._conn.execute(self._begin)
-            yield
-
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        statement = translate(sql)
         async with self._conn.cursor(row_factory=pg_rows) as cursor:
-            async with self._opening(statement):
-                await cursor.execute(statement, _params(params))
+            await cursor.execute(translate(sql), _params(params))
             rows: list[Row] = list(await cursor.fetchall()) if cursor.description else []
             self._count(cursor)
             return rows
@@ -252,38 +228,26 @@ class PgStatements:
         return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        statement = translate(sql)
         async with self._conn.cursor() as cursor:
-            async with self._opening(statement):
-                await cursor.execute(statement, _params(params))
+            await cursor.execute(translate(sql), _params(params))
             return self._count(cursor)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
         batch = [_params(row) for row in rows]
         if not batch:
             return 0
-        statement = translate(sql)
         async with self._conn.cursor() as cursor:
-            async with self._opening(statement):
-                await cursor.executemany(statement, batch)
+            await cursor.executemany(translate(sql), batch)
             changed = max(cursor.rowcount, 0)
-            self._wrote(changed)
+            self._changes += changed
             return changed
 
     def _count(self, cursor: psycopg.AsyncCursor[Any]) -> int:
         """The rows the statement changed (its status says which kind it was: `UPDATE 3`)."""
         status = cursor.statusmessage or ""
         changed = max(cursor.rowcount, 0) if status.startswith(_WRITES) else 0
-        self._wrote(changed)
-        return changed
-
-    def _wrote(self, changed: int) -> None:
-        if changed and self._begin is not None and not self.began:
-            raise RuntimeError(
-                "a statement wrote outside the transaction: only INSERT, UPDATE, DELETE and"
-                " MERGE open one (a statement starting WITH does not)"
-            )
         self._changes += changed
+        return changed
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")

@@ -31,7 +31,7 @@ class PostgresStore(SqlStore):
                 raise CannotOpen("this bot no longer holds the database's lock")
             return await connect(url)
 
-        opened = [database := Database(await writing(), on_first_write=True, reopen=writing)]
+        opened = [database := Database(await writing(), reopen=writing)]
         try:
             await migrate(database.connection)
             opened.append(reader := Database(await reading(), _SNAPSHOT, reopen=reading))
