@@ -78,7 +78,12 @@ from casework.retention import phone_spellings
 from casework.roles import Role
 from casework.services import Deps, intake, views
 from config.org import load_organisation
-from storage.repositories.issues import citizen_query, find_query, near_query
+from storage.repositories.issues import (
+    citizen_query,
+    find_query,
+    near_query,
+    words_matched_query,
+)
 from tests.harness import FakeClock
 
 RUNS = 200
@@ -364,15 +369,18 @@ async def _plans(
         params: dict[str, object] = {"key": lookup.key}
         if lookup.kind.name == "NUMBER":
             sql = "SELECT id FROM issues WHERE number = :key"
-        elif lookup.kind.name == "WORDS" and dialect.words_windows:
-            # The first window, read by the key, and the index's matches below the windows
-            # (`SqlIssues.find`).
-            scope, window = LookupScope.of(people["head_d00"]), dialect.words_windows[0]
-            sql, params = find_query(lookup, scope, dialect, ceiling=issues, window=window)
-            plans[f"{name}, newest {window}"] = await plan_of(database, f"{sql} LIMIT 8", params)
-            below = issues - sum(dialect.words_windows)
-            sql, params = find_query(lookup, scope, dialect, ceiling=below)
-            name = f"{name}, below {below}"
+        elif lookup.kind.name == "WORDS" and (parts := dialect.words_in_parts) is not None:
+            # Its three parts (`SqlIssues.find`): the newest rows by their key, the index's
+            # matches below them, and the rows below by their key.
+            scope, below = LookupScope.of(people["head_d00"]), issues - parts.newest
+            sql, params = find_query(lookup, scope, dialect, ceiling=issues, window=parts.newest)
+            plans[f"{name}, newest {parts.newest}"] = await plan_of(
+                database, f"{sql} LIMIT 8", params
+            )
+            sql, params = words_matched_query(lookup, scope, dialect, below, parts.few + 1)
+            plans[f"{name}, matches below"] = await plan_of(database, sql, params)
+            sql, params = find_query(lookup, scope, dialect, ceiling=below, window=below)
+            name = f"{name}, below by the key"
         else:
             sql, params = find_query(lookup, LookupScope.of(people["head_d00"]), dialect)
         plans[name] = await plan_of(database, f"{sql} LIMIT 8", params)

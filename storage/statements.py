@@ -11,6 +11,7 @@ snapshot open.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -47,6 +48,16 @@ class Statements(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class WordsParts:
+    """/find by words in parts (`Dialect.words_in_parts`): the `newest` rows of the words index
+    read by their key first; then the index's matches below them if there are at most `few`,
+    else the rows below read by their key until the page is full."""
+
+    newest: int
+    few: int
+
+
 class Dialect(Protocol):
     """Where SQLite's SQL and PostgreSQL's differ: each engine's forms of the same thing
     (storage/sqlite/dialect.py, storage/postgres/statements.py). A repository writes
@@ -54,11 +65,10 @@ class Dialect(Protocol):
 
     name: str
 
-    words_windows: tuple[int, ...]
-    """How many of the words index's newest rows /find reads, window after window, by their
-    key before it asks the index for the matches below them; none: the index is read in one
-    pass. (SQLite's FTS5 gives its matches newest first and stops at a page's worth;
-    PostgreSQL's GIN index gives all of a common word's at once, in no order.)"""
+    words_in_parts: WordsParts | None
+    """How /find reads the words index (`SqlIssues.find`): None, in one pass, newest first
+    (SQLite's FTS5 reads its lists so, and stops at the page); or in parts, where the index
+    gives all of a word's matches at once in no order (PostgreSQL's GIN)."""
 
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         """The values of a JSON list parameter (`marker`), as a subquery: `IN {each()}`. `of`:

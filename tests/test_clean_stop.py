@@ -118,14 +118,14 @@ async def test_a_cancelled_export_kills_its_process(
 
 
 def a_bot_whose_lease_is_lost(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, deadline: float
 ) -> tuple[StoppingApplication, threading.Event]:
     """A bot told its lease is lost (another may hold the database: it must stop), whose stop
     is never run here, as a stop waiting on a cut connection never ends; and whether it was
     ended at once (`os._exit(LEASE_LOST)`, which would end the tests too)."""
     ended = threading.Event()
     monkeypatch.setattr(runtime.app, "_end_now", ended.set)
-    monkeypatch.setattr(runtime.app, "STOP_DEADLINE_SECONDS", 0.05)
+    monkeypatch.setattr(runtime.app, "STOP_DEADLINE_SECONDS", deadline)
     app = ApplicationBuilder().application_class(StoppingApplication).token("1:a").build()
     assert isinstance(app, StoppingApplication)
     app.stop_for_lost_lease()
@@ -135,7 +135,7 @@ def a_bot_whose_lease_is_lost(
 def test_a_bot_that_lost_its_lease_and_does_not_stop_in_time_is_ended_at_the_deadline(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app, ended = a_bot_whose_lease_is_lost(monkeypatch)
+    app, ended = a_bot_whose_lease_is_lost(monkeypatch, deadline=0.05)
 
     assert ended.wait(timeout=5)
     assert app.lease_lost  # bot.py's exit status: LEASE_LOST, to be started again
@@ -144,7 +144,7 @@ def test_a_bot_that_lost_its_lease_and_does_not_stop_in_time_is_ended_at_the_dea
 def test_a_bot_that_stopped_in_time_after_losing_its_lease_is_not_ended(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app, ended = a_bot_whose_lease_is_lost(monkeypatch)
+    app, ended = a_bot_whose_lease_is_lost(monkeypatch, deadline=60)
     app.stopped_in_time()
     deadline = app._lost_deadline
     assert deadline is not None

@@ -14,7 +14,7 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.rows import RowMaker
 
 from storage.repositories.words import pairs
-from storage.statements import Params, Row
+from storage.statements import Params, Row, WordsParts
 
 
 class PgRow:
@@ -110,10 +110,10 @@ class PostgresDialect:
     indexes, lower case, and a query a tsquery of the same phrases."""
 
     name = "postgresql"
-    # A common word's matches are found among the newest few thousand rows, read in the key's
-    # order at about 0.2 µs a row; the GIN index is asked only for what lies below them, the
-    # matches of a word rare of late, few (BENCHMARKS.md, "/find by words on PostgreSQL").
-    words_windows: tuple[int, ...] = (4096, 65536)
+    # A common word's page is among the newest few thousand rows, read in the key's order at
+    # about 0.2 µs a row; a rarer word's matches, up to 2,000, come from the GIN index at a
+    # few µs each (BENCHMARKS.md, "/find by words on PostgreSQL").
+    words_in_parts: WordsParts | None = WordsParts(newest=4096, few=2000)
 
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         return f"(SELECT CAST(value AS {of}) FROM json_array_elements_text(CAST({marker} AS json)))"

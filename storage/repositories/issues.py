@@ -32,7 +32,7 @@ from storage.repositories.words import (
     issue_words,
     reporter_token,
 )
-from storage.statements import Dialect, Row, Statements
+from storage.statements import Dialect, Row, Statements, WordsParts
 
 _OPEN = literals(*(s for s in Status if s.is_open))
 _PENDING, _ACCEPTED = literal(Status.PENDING), literal(Status.ACCEPTED)
@@ -255,11 +255,13 @@ def find_query(
     *,
     ceiling: int | None = None,
     window: int | None = None,
+    among: Sequence[int] | None = None,
 ) -> tuple[str, dict[str, object]]:
     """The ids /find lists, newest first, and their parameters: each kind of lookup on its own
-    index (benchmarks/lookups.py shows the plans). A lookup by words may be asked of the words
-    index's rows up to `ceiling` (an issue's id) only: the newest `window` of them, read by
-    their key, or, with no window, the index's matches among them (`Dialect.words_windows`)."""
+    index (benchmarks/lookups.py shows the plans). A lookup by words may be asked of part of
+    the words index (`SqlIssues.find` on PostgreSQL): the rows with ids in (`ceiling` -
+    `window`, `ceiling`], read newest first by their key, stopping at the page; or the issues
+    `among` the index's matches found by `words_matched_query`."""
     params = _may_see(scope)
     newest = "issues.id DESC"
     if lookup.kind is LookupKind.PHONE:
@@ -271,30 +273,44 @@ def find_query(
         source = "issues INDEXED BY issues_by_phone_tail"
         where = f"phone_digits IS NOT NULL AND {dialect.phone_tail('phone_digits')} = :key"
         params["key"] = lookup.key
+    elif lookup.kind is LookupKind.WORDS and among is not None:
+        source = "issues"
+        where = f"issues.id IN {dialect.each(':among')}"
+        params["among"] = json.dumps(list(among))
     elif lookup.kind is LookupKind.WORDS:
         # The index's matches, newest first (FTS5 reads its lists by rowid, backwards), each
         # joined to its issue to check who may see it.
         words = "issue_words"
         where = dialect.words_match(":match")
         params["match"] = dialect.words_query(lookup.words, _scope_tokens(scope))
-        if ceiling is not None and window is not None:  # ordered and limited: by the key
+        if ceiling is not None and window is not None:
+            # The LIMIT keeps the words' condition out of the subquery, which the planner
+            # would otherwise answer from the words index, all of a common word's matches.
             words = (
                 "(SELECT rowid, words FROM issue_words WHERE rowid > :floor AND rowid <= :ceiling"
                 " ORDER BY rowid DESC LIMIT :window) AS issue_words"
             )
             params.update(floor=ceiling - window, ceiling=ceiling, window=window)
-        elif ceiling is not None:
-            # All the index's matches at once, then those below the ceiling (OFFSET 0: the
-            # subquery is planned on its own, the ceiling not pushed into it).
-            words = f"(SELECT rowid FROM issue_words WHERE {where} OFFSET 0) AS issue_words"
-            where = "issue_words.rowid <= :ceiling"
-            params["ceiling"] = ceiling
         source = f"{words} JOIN issues ON issues.id = issue_words.rowid"
         newest = "issue_words.rowid DESC"
     else:
         raise ValueError(f"{lookup.kind} is not looked up in a list")
     sql = f"SELECT issues.id FROM {source} WHERE {where} AND {_MAY_SEE} ORDER BY {newest}"
     return sql, params
+
+
+def words_matched_query(
+    lookup: Lookup, scope: LookupScope, dialect: Dialect, ceiling: int, enough: int
+) -> tuple[str, dict[str, object]]:
+    """Up to `enough` of the words index's matches with ids up to `ceiling`, in no order, and
+    their parameters: from the words index, which finds them all at once (the subquery planned
+    on its own, OFFSET 0: neither the ceiling nor the limit makes the planner read the key)."""
+    sql = (
+        f"SELECT rowid FROM (SELECT rowid FROM issue_words WHERE {dialect.words_match(':match')}"
+        " OFFSET 0) AS issue_words WHERE rowid <= :ceiling LIMIT :enough"
+    )
+    match = dialect.words_query(lookup.words, _scope_tokens(scope))
+    return sql, {"match": match, "ceiling": ceiling, "enough": enough}
 
 
 def citizen_query(
@@ -617,13 +633,12 @@ class SqlIssues:
     ) -> IssuePage:
         """Issues with the citizen's phone (whole, or its last four digits), or with the words,
         that the scope may see, newest first; counted up to `most`."""
-        if lookup.kind is LookupKind.WORDS and self._db.dialect.words_windows:
-            ids = await self._find_words_in_windows(lookup, scope, most)
+        parts = self._db.dialect.words_in_parts
+        if lookup.kind is LookupKind.WORDS and parts is not None:
+            ids = await self._find_words_in_parts(lookup, scope, most, parts)
         else:
-            matching, params = find_query(lookup, scope, self._db.dialect)
             # The ids up to `most` at once (a few dozen numbers): they count, and hold the page.
-            rows = await self._db.fetch_all(f"{matching} LIMIT :most", {**params, "most": most})
-            ids = [row[0] for row in rows]
+            ids = await self._ids(*find_query(lookup, scope, self._db.dialect), most)
         issues = await self._load(
             f"SELECT {self._columns} FROM issues WHERE id IN {self._db.dialect.each()}"
             " ORDER BY id DESC",
@@ -631,27 +646,41 @@ class SqlIssues:
         )
         return IssuePage(issues=issues, total=len(ids))
 
-    async def _find_words_in_windows(
-        self, lookup: Lookup, scope: LookupScope, most: int
+    async def _find_words_in_parts(
+        self, lookup: Lookup, scope: LookupScope, most: int, parts: WordsParts
     ) -> list[int]:
-        """The ids `find` lists, up to `most`, from the newest rows of the words index window
-        after window, and from the index's matches below the last window if they are still
-        too few: each part newest first and below the one before."""
+        """The ids `find` lists, up to `most`, in three parts, each newest first and below the
+        one before (`Dialect.words_in_parts`): the newest rows of the words index, read by
+        their key (a common word's page is among them); if they hold too few, the index's
+        matches below them, if they are few; if they are many, the rows below, read by their
+        key until the page is full (a word common once, rare lately)."""
         top = await self._db.fetch_one("SELECT max(rowid) FROM issue_words")
-        ceiling = top[0] if top is not None else None
-        ids: list[int] = []
-        for window in (*self._db.dialect.words_windows, None):
-            if ceiling is None or ceiling <= 0 or len(ids) >= most:
-                break
-            matching, params = find_query(
-                lookup, scope, self._db.dialect, ceiling=ceiling, window=window
+        if top is None or top[0] is None:
+            return []
+        ceiling = int(top[0])
+        ids = await self._ids(
+            *find_query(lookup, scope, self._db.dialect, ceiling=ceiling, window=parts.newest),
+            most,
+        )
+        ceiling -= parts.newest
+        if len(ids) >= most or ceiling <= 0:
+            return ids
+        matched_sql, matched_params = words_matched_query(
+            lookup, scope, self._db.dialect, ceiling, parts.few + 1
+        )
+        matched = [row[0] for row in await self._db.fetch_all(matched_sql, matched_params)]
+        if len(matched) <= parts.few:  # all of them: the newest that may be seen
+            return ids + await self._ids(
+                *find_query(lookup, scope, self._db.dialect, among=matched), most - len(ids)
             )
-            rows = await self._db.fetch_all(
-                f"{matching} LIMIT :most", {**params, "most": most - len(ids)}
-            )
-            ids += [row[0] for row in rows]
-            ceiling = ceiling - window if window is not None else None
-        return ids
+        return ids + await self._ids(
+            *find_query(lookup, scope, self._db.dialect, ceiling=ceiling, window=ceiling),
+            most - len(ids),
+        )
+
+    async def _ids(self, sql: str, params: dict[str, object], most: int) -> list[int]:
+        rows = await self._db.fetch_all(f"{sql} LIMIT :most", {**params, "most": most})
+        return [row[0] for row in rows]
 
     async def fill_words(self, limit: int) -> int:
         """Index the words of issues on record before the index was (migration 0022), up to

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from storage.repositories.words import match
+from storage.statements import WordsParts
 
 
 class SqliteDialect:
     name = "sqlite"
-    words_windows: tuple[int, ...] = ()  # FTS5 reads its lists newest first
+    words_in_parts: WordsParts | None = None  # FTS5 reads its lists newest first
 
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         del of  # SQLite compares by value
