@@ -262,9 +262,10 @@ async def test_find_by_words_lists_the_same_pages_and_total_whichever_parts_it_r
         in_parts = {
             parts: await found(parts)
             for parts in [
-                WordsParts(newest=1, few=0), WordsParts(newest=1, few=1000),
-                WordsParts(newest=2, few=3), WordsParts(newest=5, few=1),
-                WordsParts(newest=7, few=2), WordsParts(newest=4096, few=2000),
+                WordsParts(newest=1, then=1, few=0), WordsParts(newest=1, then=3, few=1000),
+                WordsParts(newest=2, then=2, few=3), WordsParts(newest=5, then=4, few=1),
+                WordsParts(newest=7, then=20, few=2), WordsParts(newest=3, then=100, few=0),
+                WordsParts(newest=4096, then=65536, few=2000),
             ]
         }  # fmt: skip
     finally:

@@ -113,7 +113,7 @@ class PostgresDialect:
     # A common word's page is among the newest few thousand rows, read in the key's order at
     # about 0.2 µs a row; a rarer word's matches, up to 2,000, come from the GIN index at a
     # few µs each (BENCHMARKS.md, "/find by words on PostgreSQL").
-    words_in_parts: WordsParts | None = WordsParts(newest=4096, few=2000)
+    words_in_parts: WordsParts | None = WordsParts(newest=4096, then=65536, few=2000)
 
     def each(self, marker: str = "?", of: str = "bigint") -> str:
         return f"(SELECT CAST(value AS {of}) FROM json_array_elements_text(CAST({marker} AS json)))"

@@ -649,10 +649,11 @@ class SqlIssues:
     async def _find_words_in_parts(
         self, lookup: Lookup, scope: LookupScope, most: int, parts: WordsParts
     ) -> list[int]:
-        """The ids `find` lists, up to `most`, in three parts, each newest first and below the
-        one before (`Dialect.words_in_parts`): the newest rows of the words index, read by
-        their key (a common word's page is among them); if they hold too few, the index's
-        matches below them, if they are few; if they are many, the rows below, read by their
+        """The ids `find` lists, up to `most`, in parts, each newest first and below the one
+        before (`Dialect.words_in_parts`): the newest rows of the words index, read by their
+        key (a common word's page is among them); the rows below them likewise, if as many
+        matches there as among the newest would fill the page; if that is still too few, the
+        index's matches below, if they are few; if they are many, the rows below, read by their
         key until the page is full (a word common once, rare lately)."""
         top = await self._db.fetch_one("SELECT max(rowid) FROM issue_words")
         if top is None or top[0] is None:
@@ -663,6 +664,13 @@ class SqlIssues:
             most,
         )
         ceiling -= parts.newest
+        # As many matches in the next rows as in the newest would fill the page: read them.
+        if len(ids) * parts.then >= (most - len(ids)) * parts.newest and ceiling > 0:
+            ids += await self._ids(
+                *find_query(lookup, scope, self._db.dialect, ceiling=ceiling, window=parts.then),
+                most - len(ids),
+            )
+            ceiling -= parts.then
         if len(ids) >= most or ceiling <= 0:
             return ids
         matched_sql, matched_params = words_matched_query(
