@@ -1,0 +1,149 @@
+"""/find by words on PostgreSQL for a word common once and rare lately, beside one pass of the
+GIN index (issue 23 point 6; the city of the dataset stage spreads every word evenly):
+
+    .venv/bin/python -m benchmarks.seasonal_words                  400,000 issues
+    .venv/bin/python -m benchmarks.seasonal_words --issues 1000000 --recent 200000
+
+On a throwaway PostgreSQL server (PostgreSQL's defaults, every commit on disk): `--issues`
+issues of five everyday problems, and heating that does not work (暖气不热) in one issue of
+sixteen but none among the last `--recent` (the winter's complaints, looked up in summer). Each
+word is looked up by a coordinator, a department's head and a worker, `--runs` times each,
+through `SqlIssues.find` as /find calls it: in parts (`PostgresDialect.words_in_parts`), and in
+one pass of the index (none), medians and the slowest in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from casework.lookup import read_lookup
+from casework.people import NewStaff
+from casework.ports import LookupScope
+from casework.roles import Role
+from config.org import load_organisation
+from storage import open_store
+from storage.postgres.statements import POSTGRESQL
+from storage.repositories.words import words_of
+from storage.statements import WordsParts
+from tests.harness import START, TEST_ORG
+from tests.postgres_server import Databases, throwaway_server
+
+PROBLEMS = ["路灯不亮", "井盖丢失", "噪音扰民", "垃圾清运", "道路破损"]
+SEASONAL = "暖气不热"
+LOOKED_UP = ["暖气", "路灯", "噪音扰民"]
+MOST = 97  # /find's FIND_MOST + 1
+
+
+@contextmanager
+def parts(in_parts: WordsParts | None) -> Iterator[None]:
+    kept = POSTGRESQL.words_in_parts
+    POSTGRESQL.words_in_parts = in_parts
+    try:
+        yield
+    finally:
+        POSTGRESQL.words_in_parts = kept
+
+
+async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
+    """The issues and their words, written by SQL in bulk; the people who look them up."""
+    store = await open_store(url, wait_for_other_bot=0)
+    try:
+        async with store.transaction() as tx:
+            await tx.organisation.sync(load_organisation(TEST_ORG))
+            worker = await tx.staff.add(NewStaff(1, "王芳", Role.WORKER, None), START)
+            head = await tx.staff.add(NewStaff(2, "建国", Role.HEAD, "roads"), START)
+            coordinator = await tx.staff.add(NewStaff(3, "周敏", Role.COORDINATOR, None), START)
+    finally:
+        await store.close()
+    texts = [*PROBLEMS, SEASONAL]
+    words = [
+        (n, department, reporter, POSTGRESQL.words(words_of(text, None, reporter, department)))
+        for n, text in enumerate(texts)
+        for department in ("roads", "water")
+        for reporter in (worker.id, head.id)
+    ]
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(
+            "CREATE TEMP TABLE kinds (problem int, department text, reporter bigint,"
+            " words tsvector)"
+        )
+        async with conn.cursor() as cursor:
+            await cursor.executemany(
+                "INSERT INTO kinds VALUES (%s, %s, %s, CAST(%s AS tsvector))", words
+            )
+        # Issue g: the seasonal problem in one of sixteen but the last `recent`; half each
+        # department's; one in fifty the worker's.
+        await conn.execute(
+            "CREATE TEMP TABLE made AS SELECT g AS id,"
+            " CASE WHEN g <= %(old)s AND g %% 16 = 0 THEN %(seasonal)s ELSE g * 7 %% 5 END AS problem,"
+            " CASE WHEN g %% 2 = 0 THEN 'roads' ELSE 'water' END AS department,"
+            " CASE WHEN g %% 50 = 0 THEN %(worker)s ELSE %(head)s END AS reporter"
+            " FROM generate_series(1, %(issues)s) AS g",
+            {"old": issues - recent, "seasonal": len(PROBLEMS), "worker": worker.id,
+             "head": head.id, "issues": issues},
+        )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO issues (id, number, status, description, category, department,"
+            " reporter_id, urgent, source, created_at, updated_at, handed_at)"
+            " SELECT id, 'n' || id, 'pending', (CAST(%s AS text[]))[problem + 1], 'streetlight',"
+            " department, reporter, 0, 'hotline', 0, 0, 0 FROM made ORDER BY id",
+            (texts,),
+        )
+        await conn.execute(
+            "INSERT INTO issue_words (rowid, words) SELECT made.id, kinds.words FROM made"
+            " JOIN kinds USING (problem, department, reporter) ORDER BY made.id"
+        )
+        await conn.execute("VACUUM ANALYZE issues")
+        await conn.execute("VACUUM ANALYZE issue_words")
+    return {
+        "coordinator": LookupScope.of(coordinator),
+        "head": LookupScope.of(head),
+        "worker": LookupScope.of(worker),
+    }
+
+
+async def measure(url: str, scopes: dict[str, LookupScope], runs: int) -> None:
+    store = await open_store(url, wait_for_other_bot=0)
+    print(f"{'word':10s} {'who':12s} {'found':>5s}  in parts p50 / max  one pass p50 / max")
+    try:
+        for typed in LOOKED_UP:
+            for name, scope in scopes.items():
+                figures = []
+                for way in (POSTGRESQL.words_in_parts, None):
+                    with parts(way):
+                        times = []
+                        for _ in range(runs):
+                            async with store.transaction() as tx:
+                                started = time.perf_counter()
+                                page = await tx.issues.find(read_lookup(typed), scope, 8, 0, MOST)
+                                times.append(1000 * (time.perf_counter() - started))
+                    figures.append(f"{statistics.median(times):6.1f} / {max(times):6.1f} ms")
+                print(f"{typed:10s} {name:12s} {page.total:5d}  {figures[0]}  {figures[1]}")
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    arguments.add_argument("--issues", type=int, default=400_000)
+    arguments.add_argument("--recent", type=int, default=100_000)
+    arguments.add_argument("--runs", type=int, default=30)
+    options = arguments.parse_args()
+    with throwaway_server(durable=True) as server:
+        url = Databases(server).fresh_now()
+        started = time.perf_counter()
+        scopes = asyncio.run(city(url, options.issues, options.recent))
+        print(f"{options.issues:,} issues, the last {options.recent:,} without {SEASONAL},"
+              f" made in {time.perf_counter() - started:.0f} s")  # fmt: skip
+        asyncio.run(measure(url, scopes, options.runs))
+
+
+if __name__ == "__main__":
+    main()
