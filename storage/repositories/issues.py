@@ -664,8 +664,10 @@ class SqlIssues:
             most,
         )
         ceiling -= parts.newest
+        if len(ids) >= most or ceiling <= 0:
+            return ids
         # As many matches in the next rows as in the newest would fill the page: read them.
-        if len(ids) * parts.then >= (most - len(ids)) * parts.newest and ceiling > 0:
+        if len(ids) * parts.then >= (most - len(ids)) * parts.newest:
             ids += await self._ids(
                 *find_query(lookup, scope, self._db.dialect, ceiling=ceiling, window=parts.then),
                 most - len(ids),
