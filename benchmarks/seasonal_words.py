@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 
@@ -109,25 +110,34 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
     }
 
 
-async def measure(url: str, scopes: dict[str, LookupScope], runs: int) -> None:
+async def measure(url: str, scopes: dict[str, LookupScope], runs: int) -> dict[str, Any]:
+    """For each word and person: how many were found, whether in parts and in one pass found
+    the same (in the same order), and the median and slowest of each way, in milliseconds."""
     store = await open_store(url, wait_for_other_bot=0)
-    print(f"{'word':10s} {'who':12s} {'found':>5s}  in parts p50 / max  one pass p50 / max")
+    figures: dict[str, Any] = {}
     try:
         for typed in LOOKED_UP:
             for name, scope in scopes.items():
-                figures = []
+                found, times = [], []
                 for way in (POSTGRESQL.words_in_parts, None):
                     with parts(way):
-                        times = []
+                        taken = []
                         for _ in range(runs):
                             async with store.transaction() as tx:
                                 started = time.perf_counter()
                                 page = await tx.issues.find(read_lookup(typed), scope, 8, 0, MOST)
-                                times.append(1000 * (time.perf_counter() - started))
-                    figures.append(f"{statistics.median(times):6.1f} / {max(times):6.1f} ms")
-                print(f"{typed:10s} {name:12s} {page.total:5d}  {figures[0]}  {figures[1]}")
+                                taken.append(1000 * (time.perf_counter() - started))
+                    found.append(([issue.id for issue in page.issues], page.total))
+                    times.append((statistics.median(taken), max(taken)))
+                figures[f"{typed} / {name}"] = {
+                    "found": found[0][1],
+                    "same_either_way": found[0] == found[1],
+                    "in_parts_p50_ms": times[0][0], "in_parts_max_ms": times[0][1],
+                    "one_pass_p50_ms": times[1][0], "one_pass_max_ms": times[1][1],
+                }  # fmt: skip
     finally:
         await store.close()
+    return figures
 
 
 def main() -> None:
@@ -142,7 +152,15 @@ def main() -> None:
         scopes = asyncio.run(city(url, options.issues, options.recent))
         print(f"{options.issues:,} issues, the last {options.recent:,} without {SEASONAL},"
               f" made in {time.perf_counter() - started:.0f} s")  # fmt: skip
-        asyncio.run(measure(url, scopes, options.runs))
+        figures = asyncio.run(measure(url, scopes, options.runs))
+    print(f"{'word / who':22s} {'found':>5s}  in parts p50 / max   one pass p50 / max")
+    for name, each in figures.items():
+        print(
+            f"{name:22s} {each['found']:5d}"
+            f"  {each['in_parts_p50_ms']:6.1f} / {each['in_parts_max_ms']:6.1f} ms"
+            f"  {each['one_pass_p50_ms']:6.1f} / {each['one_pass_max_ms']:6.1f} ms"
+            + ("" if each["same_either_way"] else "  NOT THE SAME")
+        )
 
 
 if __name__ == "__main__":

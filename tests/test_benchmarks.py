@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import at_scale, dashboard, lookups, retention, sweep
+from benchmarks import at_scale, dashboard, lookups, retention, seasonal_words, sweep
 from benchmarks.__main__ import ROOT, dashboard_rows, full_flow, table
 from benchmarks.dataset import EXTENT, PARK, PARK_RADIUS_M, generate, hot_spot
 from benchmarks.engines import city_on, local_server
 from casework.issues import Location
 from casework.nearby import distance_m, geo_cell
-from tests.postgres_server import binaries
+from tests.postgres_server import Databases, binaries
 
 DEPARTMENT_PEOPLE = 33  # heads and members of each department in the benchmark's organisation
 
@@ -200,3 +200,16 @@ def test_every_stage_of_a_small_city_runs_on_postgresql_with_the_same_findings(
     assert reports["export_year_rows"] == lite_reports["export_year_rows"] > 0
     assert busy["updates"] > 100 and "export_still_running" in busy
     assert swept["1000 open, 10 due"]["reminders_queued"] == 10 * DEPARTMENT_PEOPLE
+
+
+async def test_the_seasonal_words_measure_finds_the_same_in_parts_as_in_one_pass(
+    postgres_databases: Databases,
+) -> None:
+    url = await postgres_databases.fresh()
+    scopes = await seasonal_words.city(url, issues=3000, recent=1000)
+    figures = await seasonal_words.measure(url, scopes, runs=1)
+
+    assert all(each["same_either_way"] for each in figures.values())
+    # Heating in one issue of sixteen of the 2,000 older ones: 125, a full page of them.
+    assert figures["暖气 / coordinator"]["found"] == seasonal_words.MOST
+    assert figures["路灯 / coordinator"]["found"] == seasonal_words.MOST
