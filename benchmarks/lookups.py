@@ -370,8 +370,9 @@ async def _plans(
         if lookup.kind.name == "NUMBER":
             sql = "SELECT id FROM issues WHERE number = :key"
         elif lookup.kind.name == "WORDS" and (parts := dialect.words_in_parts) is not None:
-            # Its three parts (`SqlIssues.find`): the newest rows by their key, the index's
-            # matches below them, and the rows below by their key.
+            # Its parts (`SqlIssues.find`): the newest rows by their key (the next rows
+            # likewise), the index's matches below them that may be seen, and the rows below
+            # by their key.
             scope, below = LookupScope.of(people["head_d00"]), issues - parts.newest
             sql, params = find_query(lookup, scope, dialect, ceiling=issues, window=parts.newest)
             plans[f"{name}, newest {parts.newest}"] = await plan_of(

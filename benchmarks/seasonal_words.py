@@ -110,22 +110,27 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
     }
 
 
-async def measure(url: str, scopes: dict[str, LookupScope], runs: int) -> dict[str, Any]:
-    """For each word and person: how many were found, whether in parts and in one pass found
-    the same (in the same order), and the median and slowest of each way, in milliseconds."""
+async def measure(
+    url: str, scopes: dict[str, LookupScope], runs: int, in_parts: WordsParts | None
+) -> dict[str, Any]:
+    """For each word and person: how many were found, whether in parts (`in_parts`) and in one
+    pass found the same ids in the same order, and the median and slowest of each way, in
+    milliseconds."""
     store = await open_store(url, wait_for_other_bot=0)
     figures: dict[str, Any] = {}
     try:
         for typed in LOOKED_UP:
             for name, scope in scopes.items():
                 found, times = [], []
-                for way in (POSTGRESQL.words_in_parts, None):
+                for way in (in_parts, None):
                     with parts(way):
                         taken = []
                         for _ in range(runs):
                             async with store.transaction() as tx:
                                 started = time.perf_counter()
-                                page = await tx.issues.find(read_lookup(typed), scope, 8, 0, MOST)
+                                page = await tx.issues.find(
+                                    read_lookup(typed), scope, MOST, 0, MOST
+                                )
                                 taken.append(1000 * (time.perf_counter() - started))
                     found.append(([issue.id for issue in page.issues], page.total))
                     times.append((statistics.median(taken), max(taken)))
@@ -152,7 +157,7 @@ def main() -> None:
         scopes = asyncio.run(city(url, options.issues, options.recent))
         print(f"{options.issues:,} issues, the last {options.recent:,} without {SEASONAL},"
               f" made in {time.perf_counter() - started:.0f} s")  # fmt: skip
-        figures = asyncio.run(measure(url, scopes, options.runs))
+        figures = asyncio.run(measure(url, scopes, options.runs, POSTGRESQL.words_in_parts))
     print(f"{'word / who':22s} {'found':>5s}  in parts p50 / max   one pass p50 / max")
     for name, each in figures.items():
         print(

@@ -52,8 +52,9 @@ class Statements(Protocol):
 class WordsParts:
     """/find by words in parts (`Dialect.words_in_parts`): the `newest` rows of the words index
     read by their key first; the `then` rows below them likewise, if as many matches there as
-    among the newest would fill the page; then the index's matches below them if there are
-    at most `few`, else the rows below read by their key until the page is full."""
+    among the newest would fill the page; then the index's matches below them that may be
+    seen, if there are at most `few`, else the rows below read by their key until the page is
+    full."""
 
     newest: int
     then: int

@@ -255,13 +255,11 @@ def find_query(
     *,
     ceiling: int | None = None,
     window: int | None = None,
-    among: Sequence[int] | None = None,
 ) -> tuple[str, dict[str, object]]:
     """The ids /find lists, newest first, and their parameters: each kind of lookup on its own
     index (benchmarks/lookups.py shows the plans). A lookup by words may be asked of part of
     the words index (`SqlIssues.find` on PostgreSQL): the rows with ids in (`ceiling` -
-    `window`, `ceiling`], read newest first by their key, stopping at the page; or the issues
-    `among` the index's matches found by `words_matched_query`."""
+    `window`, `ceiling`], read newest first by their key, stopping at the page."""
     params = _may_see(scope)
     newest = "issues.id DESC"
     if lookup.kind is LookupKind.PHONE:
@@ -273,10 +271,6 @@ def find_query(
         source = "issues INDEXED BY issues_by_phone_tail"
         where = f"phone_digits IS NOT NULL AND {dialect.phone_tail('phone_digits')} = :key"
         params["key"] = lookup.key
-    elif lookup.kind is LookupKind.WORDS and among is not None:
-        source = "issues"
-        where = f"issues.id IN {dialect.each(':among')}"
-        params["among"] = json.dumps(list(among))
     elif lookup.kind is LookupKind.WORDS:
         # The index's matches, newest first (FTS5 reads its lists by rowid, backwards), each
         # joined to its issue to check who may see it.
@@ -302,15 +296,23 @@ def find_query(
 def words_matched_query(
     lookup: Lookup, scope: LookupScope, dialect: Dialect, ceiling: int, enough: int
 ) -> tuple[str, dict[str, object]]:
-    """Up to `enough` of the words index's matches with ids up to `ceiling`, in no order, and
-    their parameters: from the words index, which finds them all at once (the subquery planned
-    on its own, OFFSET 0: neither the ceiling nor the limit makes the planner read the key)."""
-    sql = (
-        f"SELECT rowid FROM (SELECT rowid FROM issue_words WHERE {dialect.words_match(':match')}"
-        " OFFSET 0) AS issue_words WHERE rowid <= :ceiling LIMIT :enough"
+    """Up to `enough` of the issues with ids up to `ceiling` that match the words and that the
+    scope may see, in no order, and their parameters: the words index's matches found all at
+    once (the subquery planned on its own, OFFSET 0: neither the ceiling nor the limit makes
+    the planner read the key), each joined to its issue to check who may see it."""
+    params = _may_see(scope)
+    params.update(
+        match=dialect.words_query(lookup.words, _scope_tokens(scope)),
+        ceiling=ceiling,
+        enough=enough,
     )
-    match = dialect.words_query(lookup.words, _scope_tokens(scope))
-    return sql, {"match": match, "ceiling": ceiling, "enough": enough}
+    sql = (
+        "SELECT issues.id FROM (SELECT rowid FROM issue_words WHERE"
+        f" {dialect.words_match(':match')} OFFSET 0) AS issue_words"
+        " JOIN issues ON issues.id = issue_words.rowid"
+        f" WHERE issue_words.rowid <= :ceiling AND {_MAY_SEE} LIMIT :enough"
+    )
+    return sql, params
 
 
 def citizen_query(
@@ -653,8 +655,9 @@ class SqlIssues:
         before (`Dialect.words_in_parts`): the newest rows of the words index, read by their
         key (a common word's page is among them); the rows below them likewise, if as many
         matches there as among the newest would fill the page; if that is still too few, the
-        index's matches below, if they are few; if they are many, the rows below, read by their
-        key until the page is full (a word common once, rare lately)."""
+        matches below that may be seen, from the index, if they are few; if they are many, the
+        rows below, read by their key until the page is full (a word common once, rare
+        lately)."""
         top = await self._db.fetch_one("SELECT max(rowid) FROM issue_words")
         if top is None or top[0] is None:
             return []
@@ -679,16 +682,15 @@ class SqlIssues:
             lookup, scope, self._db.dialect, ceiling, parts.few + 1
         )
         matched = [row[0] for row in await self._db.fetch_all(matched_sql, matched_params)]
-        if len(matched) <= parts.few:  # all of them: the newest that may be seen
-            return ids + await self._ids(
-                *find_query(lookup, scope, self._db.dialect, among=matched), most - len(ids)
-            )
+        if len(matched) <= parts.few:  # all of them: the newest
+            return ids + sorted(matched, reverse=True)[: most - len(ids)]
         return ids + await self._ids(
             *find_query(lookup, scope, self._db.dialect, ceiling=ceiling, window=ceiling),
             most - len(ids),
         )
 
     async def _ids(self, sql: str, params: dict[str, object], most: int) -> list[int]:
+        """The first `most` ids `sql` (a `find_query`) gives."""
         rows = await self._db.fetch_all(f"{sql} LIMIT :most", {**params, "most": most})
         return [row[0] for row in rows]
 
