@@ -1,15 +1,18 @@
-"""/find by words on PostgreSQL for a word common once and rare lately, beside one pass of the
-GIN index (issue 23 point 6; the city of the dataset stage spreads every word evenly):
+"""/find by words on PostgreSQL for a word common once and rare lately, and for one whose
+matches the person may not see, beside one pass of the GIN index (issue 23 point 6; the city
+of the dataset stage spreads every word evenly and shows each person what they may see):
 
     .venv/bin/python -m benchmarks.seasonal_words                  400,000 issues
     .venv/bin/python -m benchmarks.seasonal_words --issues 1000000 --recent 200000
 
 On a throwaway PostgreSQL server (PostgreSQL's defaults, every commit on disk): `--issues`
 issues of five everyday problems, and heating that does not work (暖气不热) in one issue of
-sixteen but none among the last `--recent` (the winter's complaints, looked up in summer). Each
-word is looked up by a coordinator, a department's head and a worker, `--runs` times each,
-through `SqlIssues.find` as /find calls it: in parts (`PostgresDialect.words_in_parts`), and in
-one pass of the index (none), medians and the slowest in milliseconds.
+sixteen but none among the last `--recent` (the winter's complaints, looked up in summer), and
+one in forty a complaint about the head of roads (hidden from them, and from a group chat).
+Each word is looked up by a coordinator (in their chat, and in the roads' group chat), the
+head of roads and a worker, `--runs` times each, through `SqlIssues.find` as /find calls it: in
+parts (`PostgresDialect.words_in_parts`), and in one pass of the index (none), medians and the
+slowest in milliseconds.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from tests.postgres_server import Databases, throwaway_server
 
 PROBLEMS = ["路灯不亮", "井盖丢失", "噪音扰民", "垃圾清运", "道路破损"]
 SEASONAL = "暖气不热"
-LOOKED_UP = ["暖气", "路灯", "噪音扰民"]
+COMPLAINT = "工作人员态度差"  # about the head of roads: hidden from them, and in group chats
+LOOKED_UP = ["暖气", "路灯", "噪音扰民", "态度"]
 MOST = 97  # /find's FIND_MOST + 1
 
 
@@ -63,7 +67,7 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
             coordinator = await tx.staff.add(NewStaff(3, "周敏", Role.COORDINATOR, None), START)
     finally:
         await store.close()
-    texts = [*PROBLEMS, SEASONAL]
+    texts = [*PROBLEMS, SEASONAL, COMPLAINT]
     words = [
         (n, department, reporter, POSTGRESQL.words(words_of(text, None, reporter, department)))
         for n, text in enumerate(texts)
@@ -79,11 +83,12 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
             await cursor.executemany(
                 "INSERT INTO kinds VALUES (%s, %s, %s, CAST(%s AS tsvector))", words
             )
-        # Issue g: the seasonal problem in one of sixteen but the last `recent`; half each
-        # department's; one in fifty the worker's.
+        # Issue g: the seasonal problem in one of sixteen but the last `recent`; a complaint
+        # about the head in one of forty; half each department's; one in fifty the worker's.
         await conn.execute(
             "CREATE TEMP TABLE made AS SELECT g AS id,"
-            " CASE WHEN g <= %(old)s AND g %% 16 = 0 THEN %(seasonal)s ELSE g * 7 %% 5 END AS problem,"
+            " CASE WHEN g <= %(old)s AND g %% 16 = 0 THEN %(seasonal)s"
+            " WHEN g %% 40 = 3 THEN %(seasonal)s + 1 ELSE g * 7 %% 5 END AS problem,"
             " CASE WHEN g %% 2 = 0 THEN 'roads' ELSE 'water' END AS department,"
             " CASE WHEN g %% 50 = 0 THEN %(worker)s ELSE %(head)s END AS reporter"
             " FROM generate_series(1, %(issues)s) AS g",
@@ -92,10 +97,13 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
         )  # fmt: skip
         await conn.execute(
             "INSERT INTO issues (id, number, status, description, category, department,"
-            " reporter_id, urgent, source, created_at, updated_at, handed_at)"
+            " reporter_id, urgent, source, created_at, updated_at, handed_at, issue_kind,"
+            " subject_id)"
             " SELECT id, 'n' || id, 'pending', (CAST(%s AS text[]))[problem + 1], 'streetlight',"
-            " department, reporter, 0, 'hotline', 0, 0, 0 FROM made ORDER BY id",
-            (texts,),
+            " department, reporter, 0, 'hotline', 0, 0, 0,"
+            " CASE WHEN problem = %s THEN 'complaint' ELSE 'case' END,"
+            " CASE WHEN problem = %s THEN %s END FROM made ORDER BY id",
+            (texts, len(texts) - 1, len(texts) - 1, head.id),
         )
         await conn.execute(
             "INSERT INTO issue_words (rowid, words) SELECT made.id, kinds.words FROM made"
@@ -105,6 +113,7 @@ async def city(url: str, issues: int, recent: int) -> dict[str, LookupScope]:
         await conn.execute("VACUUM ANALYZE issue_words")
     return {
         "coordinator": LookupScope.of(coordinator),
+        "roads' group": LookupScope.of(coordinator, group="roads"),
         "head": LookupScope.of(head),
         "worker": LookupScope.of(worker),
     }

@@ -216,3 +216,6 @@ async def test_the_seasonal_words_measure_finds_the_same_in_parts_as_in_one_pass
     # Heating in one issue of sixteen of the 2,000 older ones: 125, a full page of them.
     assert figures["暖气 / coordinator"]["found"] == seasonal_words.MOST
     assert figures["路灯 / coordinator"]["found"] == seasonal_words.MOST
+    # The complaints about the head of roads: hidden from them, and from the group chat.
+    assert figures["态度 / coordinator"]["found"] == 3000 // 40
+    assert figures["态度 / head"]["found"] == figures["态度 / roads' group"]["found"] == 0
