@@ -388,14 +388,14 @@ async def _schema_and_roster(database: Path, org_file: Path) -> None:
     from casework.services import Deps
     from casework.services.access import sync_organisation
     from config.org import load_organisation
-    from storage.sqlite.database import Database
     from storage.sqlite.store import SqliteStore
+    from storage.sqlite.writer import Writer
 
     class _Clock:
         def now(self) -> datetime:
             return END - timedelta(days=365 * YEARS)
 
-    store = SqliteStore(Database(await connect(database)))
+    store = SqliteStore(await Writer.open(await connect(database)))
     deps = Deps(store=store, org=load_organisation(org_file), clock=_Clock(),
                 zone=ZoneInfo("Asia/Shanghai"))  # fmt: skip
     await sync_organisation(deps)

@@ -31,8 +31,10 @@ _CANNOT_WRITE = {
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open (creating it and its folder for the bot alone) and migrate the database at `path`."""
     make_private_file(path)
-    # isolation_level=None: no implicit transactions; `Database.transaction` opens them.
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    # isolation_level=None: no implicit transactions while it is migrated. Not bound to
+    # aiosqlite's thread: the writer runs a step's statements on the event loop's
+    # (storage/sqlite/writer.py), never while aiosqlite's thread runs one.
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -46,8 +48,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.execute("PRAGMA secure_delete = ON")
         await migrate(conn)
         # From here on, the first statement that writes (INSERT, UPDATE, DELETE, REPLACE) opens
-        # the transaction, with BEGIN IMMEDIATE, in its own trip to the database thread: see
-        # `Database`.
+        # the transaction, with BEGIN IMMEDIATE: see storage/sqlite/writer.py.
         conn.isolation_level = "IMMEDIATE"
     except BaseException:
         await conn.close()
@@ -72,69 +73,44 @@ def _read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
-class Database:
-    """The bot's connection. All access goes through `transaction()`, one at a time.
+class Reader:
+    """A read-only connection of the bot's (its writing one is storage/sqlite/writer.py).
 
-    The writing connection opens no transaction for reads: the first statement that writes
-    opens it (Python's sqlite3 issues BEGIN IMMEDIATE in the same call, `connect`), and it is
-    committed at the end; a transaction that only read commits nothing. Each statement is a
-    trip to aiosqlite's thread and back (about 65 µs of CPU here, against 1 µs for the
-    statement itself), so this saves two trips for each step that only reads and one for each
-    that writes (issue 22). The reads before the first write see what they would inside the
-    transaction: `transaction()` is held by one task at a time, and no other process writes the
-    database (one bot per database, storage/sqlite/lease.py; exports and backups only read).
-    IMMEDIATE: once a transaction writes, it holds the write lock to its end, so it cannot fail
-    halfway for want of it. Every statement's rows are read to the end (`fetch_all`,
-    `fetch_one`): one left half-read would keep its snapshot open outside any transaction, and
-    the next write would fail as "database is locked".
-
-    A read-only connection (`begin`) begins plain transactions, each one snapshot, which never
-    wait for the writer nor hold it up.
-
-    A read-only connection that never begins a transaction needs no turns (`in_turn=False`):
-    each statement reads what was last committed, in one trip, whatever other tasks read on it
-    at the same time (issue 22: the quick look every update takes first).
+    With `snapshots`, each transaction is one snapshot (BEGIN … COMMIT), taken in turn: for
+    long reads (figures, reports), which never wait for the writer nor hold it up (WAL).
+    Without, no transaction is ever begun and no turns are taken: each statement reads what was
+    last committed, in one trip to aiosqlite's thread, whatever other tasks read on it at the
+    same time (issue 22: the quick look every update takes first). Every statement's rows are
+    read to the end (`fetch_all`, `fetch_one`): one left half-read would keep a snapshot open.
     """
 
-    def __init__(
-        self, conn: aiosqlite.Connection, begin: str | None = None, *, in_turn: bool = True
-    ) -> None:
-        if begin is not None and not in_turn:
-            raise ValueError("a connection that begins transactions takes them in turn")
+    def __init__(self, conn: aiosqlite.Connection, *, snapshots: bool) -> None:
         self._conn = conn
-        self._begin = begin
-        # One connection is shared by every asyncio task; the lock keeps one task's
-        # statements from landing inside another task's open transaction.
+        self._snapshots = snapshots
+        # The connection is shared by every asyncio task; the lock keeps one task's
+        # statements from landing inside another task's snapshot.
         self._lock: AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if in_turn else nullcontext()
+            asyncio.Lock() if snapshots else nullcontext()
         )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             conn = self._conn
-            changes = conn.total_changes
             try:
                 # Inside the try: if the task is cancelled while a statement runs (it still
                 # runs, in aiosqlite's thread), the rollback below must follow it.
-                if self._begin is not None:
-                    await conn.execute(self._begin)
+                if self._snapshots:
+                    await conn.execute("BEGIN")
                 yield conn
-                if conn.in_transaction or self._begin is not None:
-                    # Inside too: a commit can fail (a full disk fails as the WAL grows), and
-                    # the transaction must not stay open after it.
+                if self._snapshots:
                     await conn.commit()
-                elif conn.total_changes != changes:
-                    raise RuntimeError(
-                        "a statement wrote outside the transaction: only INSERT, UPDATE, DELETE "
-                        "and REPLACE open one (a statement starting WITH does not)"
-                    )
             except BaseException as exc:
-                # Shielded: a second cancellation must not leave the transaction open. The
-                # connection runs its statements in order, so the next one waits for it. (A
-                # rollback with no transaction open does nothing.)
-                await asyncio.shield(conn.rollback())
-                if isinstance(exc, sqlite3.Error) and cannot_write(exc):
+                if self._snapshots:
+                    # Shielded: a second cancellation must not leave the snapshot open. The
+                    # connection runs its statements in order, so the next one waits for it.
+                    await asyncio.shield(conn.rollback())
+                if isinstance(exc, sqlite3.Error) and cannot_write(exc):  # "readonly"
                     raise StoreWriteFailed(f"{exc.sqlite_errorname}: {exc}") from exc
                 raise
 

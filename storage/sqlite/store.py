@@ -6,13 +6,14 @@ from pathlib import Path
 
 from storage.repositories.issues import SqlIssues
 from storage.sql_store import SqlStore
-from storage.sqlite.database import Database, connect, connect_read_only
+from storage.sqlite.database import Reader, connect, connect_read_only
 from storage.sqlite.lease import Lease
+from storage.sqlite.writer import Writer
 
 _FILL_BATCH = 2000  # issues indexed per transaction: other writers wait less than a second
 
 
-async def _fill_words(database: Database) -> None:
+async def _fill_words(database: Writer) -> None:
     """Index the words of the issues on record from before the index (migration 0022)."""
     while True:
         async with database.statements() as db:
@@ -23,17 +24,17 @@ async def _fill_words(database: Database) -> None:
 class SqliteStore(SqlStore):
     """A SQLite database's store (WAL lets the readers and the writer go on together)."""
 
-    _database: Database  # the writing connection (tests reach it to run SQLite's own SQL)
+    _database: Writer  # the writing connection (tests reach it to run SQLite's own SQL)
 
     @classmethod
     async def open(cls, path: Path, lease: Lease | None = None) -> SqliteStore:
         """The store of the database at `path`; the bot gives it its `lease` to hold while it is
         open (storage/sqlite/lease.py)."""
-        opened = [database := Database(await connect(path))]
+        opened: list[Reader | Writer] = [database := await Writer.open(await connect(path))]
         try:
             await _fill_words(database)
-            opened.append(reader := Database(await connect_read_only(path), begin="BEGIN"))
-            opened.append(glancer := Database(await connect_read_only(path), in_turn=False))
+            opened.append(reader := Reader(await connect_read_only(path), snapshots=True))
+            opened.append(glancer := Reader(await connect_read_only(path), snapshots=False))
         except BaseException:
             for each in reversed(opened):
                 await each.close()
@@ -43,4 +44,4 @@ class SqliteStore(SqlStore):
     @classmethod
     async def open_read_only(cls, path: Path) -> SqliteStore:
         """The store of a database the bot has opened, for reading only (writing fails)."""
-        return cls(Database(await connect_read_only(path), begin="BEGIN"))
+        return cls(Reader(await connect_read_only(path), snapshots=True))
