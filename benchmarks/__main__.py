@@ -22,6 +22,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,6 +104,7 @@ async def full_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]:
         with trips.timing(process.pid):
             await flows.run_concurrently(workers, one_issue)
         trips.api_calls = len(api.calls) - calls
+        trips.api_calls_by_method = dict(Counter(c.method for c in api.calls[calls:]))
         rss = flows.peak_rss_mb(process.pid)
     per_person = len(trips.latencies) // workers
     yardstick = await flows.echo_round_trips(api, workers, per_person, echo)
@@ -126,6 +128,7 @@ async def intake_flow(workdir: Path, workers: int, echo: Path) -> dict[str, Any]
         with trips.timing(process.pid):
             await flows.run_concurrently(workers, one)
         trips.api_calls = len(api.calls) - calls
+        trips.api_calls_by_method = dict(Counter(c.method for c in api.calls[calls:]))
     yardstick = await flows.echo_round_trips(api, workers, 10, echo)
     await api.stop()
     return _compare(trips, yardstick)
@@ -250,6 +253,7 @@ def _compare(ours: flows.RoundTrips, yardstick: flows.RoundTrips) -> dict[str, A
         "ratio_to_echo": ours.per_second / yardstick.per_second,
         # What each round trip costs in Bot API calls (the echo bot: one sendMessage).
         "api_calls_per_round_trip": ours.api_calls / len(ours.latencies),
+        "api_calls_by_method": ours.api_calls_by_method,
         "echo_api_calls_per_round_trip": yardstick.api_calls / len(yardstick.latencies),
         "api_calls_per_second": ours.api_calls / (ours.finished - ours.started),
         "echo_api_calls_per_second": yardstick.api_calls / (yardstick.finished - yardstick.started),

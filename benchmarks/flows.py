@@ -25,6 +25,7 @@ class RoundTrips:
     started: float = 0.0
     finished: float = 0.0
     api_calls: int = 0  # Bot API calls the bot made meanwhile (answers, messages, edits)
+    api_calls_by_method: dict[str, int] = field(default_factory=dict)
     # The bot process's CPU time (user and system) meanwhile: unlike the rates, it barely moves
     # when other work shares the machine.
     cpu_seconds: float = 0.0
