@@ -64,6 +64,13 @@ def on_disk(tmp_path: Path) -> set[str]:
         return {code for (code,) in other.execute("SELECT code FROM departments")}
 
 
+def disk_full() -> sqlite3.Error:
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL
+    full.sqlite_errorname = "SQLITE_FULL"
+    return full
+
+
 async def add(writer: Writer, code: str, fail: bool = False) -> None:
     async with writer.statements() as db:
         await db.execute(ADD, (code, code, code))
@@ -172,10 +179,7 @@ async def test_a_first_step_that_fails_leaves_nothing_for_the_ones_after(
 async def test_when_a_commit_fails_for_a_full_disk_every_step_in_it_is_told_and_none_is_kept(
     writer: Writer, tmp_path: Path, commits: Commits
 ) -> None:
-    full = sqlite3.OperationalError("database or disk is full")
-    full.sqlite_errorcode = sqlite3.SQLITE_FULL
-    full.sqlite_errorname = "SQLITE_FULL"
-    commits.fail_with = full
+    commits.fail_with = disk_full()
 
     results = await asyncio.gather(
         *(add(writer, f"d{n}") for n in range(3)), return_exceptions=True
@@ -203,3 +207,99 @@ async def test_a_cancelled_step_that_wrote_is_committed_with_the_others(
     await writer.close()
 
     assert "d1" in on_disk(tmp_path)
+
+
+class AlreadyThere(Exception):
+    """A refusal, as a rule's would be ("it was already accepted")."""
+
+
+@pytest.mark.parametrize("commit_fails", [False, True])
+async def test_a_step_refused_on_an_uncommitted_change_is_answered_only_after_its_commit(
+    writer: Writer, commits: Commits, commit_fails: bool
+) -> None:
+    """The refusal rests on the change it read: if that is not saved, neither is told."""
+    commits.hold = True
+    writing = asyncio.create_task(add(writer, "d1"))
+
+    async def refuse() -> None:
+        async with writer.statements() as db:
+            if await db.fetch_one("SELECT 1 FROM departments WHERE code = 'd1'"):
+                raise AlreadyThere("d1")
+
+    refusing = asyncio.create_task(refuse())
+    await commits.started.wait()
+    assert not refusing.done()
+    commits.fail_with = disk_full() if commit_fails else None
+    commits.release.set()
+
+    expected = StoreWriteFailed if commit_fails else AlreadyThere
+    with pytest.raises(expected):
+        await refusing
+    [written] = await asyncio.gather(writing, return_exceptions=True)
+    assert isinstance(written, StoreWriteFailed) if commit_fails else written is None
+
+
+async def test_when_sqlite_rolls_the_whole_transaction_back_every_step_in_it_is_told(
+    writer: Writer, tmp_path: Path
+) -> None:
+    """On a full disk or an I/O error SQLite may roll back more than the failed statement: the
+    steps before it in the same commit lost their changes too."""
+
+    async def full_disk_midway() -> None:
+        async with writer.statements() as db:
+            await db.execute(ADD, ("second", "second", "second"))
+            await db.execute("ROLLBACK")  # what SQLite does itself on such an error
+            raise disk_full()
+
+    results = await asyncio.gather(add(writer, "first"), full_disk_midway(), return_exceptions=True)
+
+    assert all(isinstance(r, StoreWriteFailed) for r in results), results
+    assert not {"first", "second"} & on_disk(tmp_path)
+    await add(writer, "later")
+    assert "later" in on_disk(tmp_path)
+
+
+async def test_a_step_that_lost_its_savepoint_and_wrote_on_is_not_saved_nor_the_ones_before(
+    writer: Writer, tmp_path: Path
+) -> None:
+    async def wrote_on() -> None:
+        async with writer.statements() as db:
+            await db.execute("ROLLBACK")
+            await db.execute(ADD, ("late", "late", "late"))  # a transaction of its own
+
+    results = await asyncio.gather(add(writer, "first"), wrote_on(), return_exceptions=True)
+
+    assert isinstance(results[0], StoreWriteFailed), results
+    assert isinstance(results[1], sqlite3.Error), results  # no savepoint to release
+    await add(writer, "later")
+    assert "later" in on_disk(tmp_path)
+    assert not {"first", "late"} & on_disk(tmp_path)
+
+
+async def test_a_commit_given_up_saves_none_of_the_steps_that_joined_it(
+    writer: Writer, tmp_path: Path
+) -> None:
+    """Its task cancelled while a step that joined still runs (one that awaits something
+    besides its statements holds the connection meanwhile)."""
+    inside, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        async with writer.statements() as db:
+            inside.set()
+            await go_on.wait()
+            await db.execute(ADD, ("late", "late", "late"))
+
+    first = asyncio.create_task(add(writer, "first"))
+    joined = asyncio.create_task(slow())
+    await inside.wait()
+    commits = list(writer._committing)
+    for commit in commits:
+        commit.cancel()
+    await asyncio.gather(*commits, return_exceptions=True)  # given up, the step still inside
+    go_on.set()
+    results = await asyncio.gather(first, joined, return_exceptions=True)
+
+    assert all(isinstance(r, StoreWriteFailed) for r in results), results
+    await add(writer, "later")
+    assert "later" in on_disk(tmp_path)
+    assert not {"first", "late"} & on_disk(tmp_path)

@@ -20,9 +20,11 @@ Long reads (figures, reports, exports) go to the reading connection, not here.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import aiosqlite
 
@@ -30,6 +32,8 @@ from casework.ports import StoreWriteFailed
 from storage.sqlite.database import cannot_write
 from storage.sqlite.dialect import SQLITE
 from storage.statements import Params, Row
+
+T = TypeVar("T")
 
 _STEP = "step"  # the savepoint of a step that joins others' uncommitted changes
 
@@ -49,6 +53,7 @@ class Writer:
         self._lock = asyncio.Lock()  # one step's statements at a time, and no step in a commit
         self._pending: asyncio.Future[None] | None = None  # the uncommitted steps' commit
         self._committing: set[asyncio.Task[None]] = set()
+        self._discard = False  # uncommitted changes whose commit was cancelled: rolled back
         self._closed = False
 
     @classmethod
@@ -63,43 +68,65 @@ class Writer:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A step on aiosqlite's connection, each statement a trip to its thread (for SQLite's
         own SQL, such as PRAGMAs, in tests and tools)."""
-        async with self._step():
+        async with self._step(in_the_thread=True):
             yield self._conn
 
     @asynccontextmanager
     async def statements(self) -> AsyncIterator[InlineStatements]:
         """A step for the repositories, its statements run on this thread."""
-        async with self._step():
+        async with self._step(in_the_thread=False):
             yield InlineStatements(self._raw)
 
     @asynccontextmanager
-    async def _step(self) -> AsyncIterator[None]:
+    async def _step(self, in_the_thread: bool) -> AsyncIterator[None]:
+        failed: BaseException | None = None
         async with self._lock:
             if self._closed:  # the statements would run while aiosqlite's thread closes it
                 raise ValueError("the database connection is closed")
             raw = self._raw
+            if self._discard:  # changes whose commit was given up
+                raw.rollback()
+                self._discard = False
             joined = raw.in_transaction  # others' changes, not yet committed, come before it
+            group = self._pending if joined else None  # their commit, to come
             changes = raw.total_changes
             if joined:
                 raw.execute(f"SAVEPOINT {_STEP}")
             try:
                 yield
+                if group is not None and group.done():  # given up while it ran (cancelled)
+                    raise StoreWriteFailed("not saved: the commit it joined was given up")
+                if joined:
+                    raw.execute(f"RELEASE {_STEP}")
+                elif not raw.in_transaction and raw.total_changes != changes:
+                    raise RuntimeError(
+                        "a statement wrote outside the transaction: only INSERT, UPDATE, "
+                        "DELETE and REPLACE open one (a statement starting WITH does not)"
+                    )
             except BaseException as exc:
+                failed = exc
+                if in_the_thread:  # a statement it left running there (cancelled) ends first
+                    await _finished(self._conn.execute_fetchall("SELECT 1"))
                 self._undo(joined, exc)
-                if isinstance(exc, sqlite3.Error) and cannot_write(exc):
-                    raise StoreWriteFailed(f"{exc.sqlite_errorname}: {exc}") from exc
-                raise
-            if joined:
-                raw.execute(f"RELEASE {_STEP}")
-            elif not raw.in_transaction and raw.total_changes != changes:
-                raise RuntimeError(
-                    "a statement wrote outside the transaction: only INSERT, UPDATE, DELETE "
-                    "and REPLACE open one (a statement starting WITH does not)"
-                )
-            commit = self._commit_to_come() if raw.in_transaction else None
+            if failed is None:
+                commit = self._commit_to_come() if raw.in_transaction else None
+            else:
+                # A step that failed after reading others' uncommitted changes (a refusal: "it
+                # was already accepted") waits for them too: what it answers rests on them.
+                commit = self._pending if joined else None
         if commit is not None:
-            # Shielded: a cancelled step's changes are committed with the others all the same.
-            await asyncio.shield(commit)
+            try:
+                # Shielded: a cancelled step's changes are committed with the others all the
+                # same.
+                await asyncio.shield(commit)
+            except StoreWriteFailed as not_saved:
+                if failed is None:
+                    raise
+                raise not_saved from failed
+        if failed is not None:
+            if isinstance(failed, sqlite3.Error) and cannot_write(failed):
+                raise StoreWriteFailed(f"{failed.sqlite_errorname}: {failed}") from failed
+            raise failed
 
     def _undo(self, joined: bool, exc: BaseException) -> None:
         """Undo a failed step's changes, and only its own if SQLite lets it."""
@@ -107,52 +134,55 @@ class Writer:
         if not joined:
             raw.rollback()  # nothing but its own (a rollback with none open does nothing)
             return
-        if raw.in_transaction:
-            try:
-                raw.execute(f"ROLLBACK TO {_STEP}")
-                raw.execute(f"RELEASE {_STEP}")
-                return
-            except sqlite3.Error as undoing:
-                exc = undoing
-                raw.rollback()
-        # SQLite rolled the whole transaction back (a full disk, an I/O error), the changes
-        # of the steps before it too: they are told they were not saved.
-        self._fail_pending(exc)
+        try:
+            raw.execute(f"ROLLBACK TO {_STEP}")
+            raw.execute(f"RELEASE {_STEP}")
+            return
+        except sqlite3.Error as undoing:
+            # No savepoint: SQLite rolled the whole transaction back (a full disk, an I/O
+            # error), and the step may have gone on in a new one. All of it is undone, and the
+            # steps before it, whose changes went too, are told they were not saved.
+            raw.rollback()
+            self._fail_pending(exc if isinstance(exc, sqlite3.Error) else undoing)
 
     def _commit_to_come(self) -> asyncio.Future[None]:
         if self._pending is None:
-            self._pending = asyncio.get_running_loop().create_future()
-            task = asyncio.create_task(self._commit(self._pending))
+            pending = self._pending = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._commit(pending))
             self._committing.add(task)
-            task.add_done_callback(self._committing.discard)
+            task.add_done_callback(functools.partial(self._commit_ended, pending))
         return self._pending
 
     async def _commit(self, pending: asyncio.Future[None]) -> None:
         """Commit the steps that joined by the time the connection is free (the lock is fair:
         the steps already waiting for it go first, and join)."""
-        try:
-            async with self._lock:
-                if pending.done():  # failed, and rolled back
-                    return
-                self._pending = None
-                try:
-                    await self._conn.commit()  # in aiosqlite's thread: it waits for the disk
-                except BaseException as exc:
-                    await asyncio.shield(self._conn.rollback())
-                    pending.set_exception(_as_failed(exc))
-                    return
+        async with self._lock:
+            if pending.done():  # failed, and rolled back
+                return
+            self._pending = None
+            # In aiosqlite's thread, where it waits for the disk; to its end even if this task
+            # is cancelled meanwhile (the connection must not be used beside it).
+            committed, cancelled = await _finished(self._conn.commit())
+            if (failure := committed.exception()) is not None:
+                await _finished(self._conn.rollback())
+                pending.set_exception(_not_saved(failure))
+            else:
                 pending.set_result(None)
-        finally:
-            if not pending.done():  # cancelled before it could commit: say so, don't hang
-                if self._pending is pending:
-                    self._pending = None
-                    self._raw.rollback()
-                pending.set_exception(StoreWriteFailed("the commit was cancelled"))
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def _commit_ended(self, pending: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+        self._committing.discard(task)
+        if not pending.done():  # cancelled before it could commit, having touched nothing
+            if self._pending is pending:
+                self._pending = None
+                self._discard = True  # the next step to take the connection rolls back first
+            pending.set_exception(StoreWriteFailed("not saved: the commit was cancelled"))
 
     def _fail_pending(self, exc: BaseException) -> None:
         pending, self._pending = self._pending, None
         if pending is not None and not pending.done():
-            pending.set_exception(_as_failed(exc))
+            pending.set_exception(_not_saved(exc))
 
     async def close(self) -> None:
         """Close once the steps under way are committed; a step that comes after fails."""
@@ -166,10 +196,24 @@ class Writer:
                     return
 
 
-def _as_failed(exc: BaseException) -> BaseException:
+async def _finished(awaitable: Awaitable[T]) -> tuple[asyncio.Future[T], bool]:
+    """`awaitable` run to its end even if this task is cancelled meanwhile: it, done, and
+    whether the task was cancelled."""
+    future = asyncio.ensure_future(awaitable)
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            cancelled = True
+    return future, cancelled
+
+
+def _not_saved(exc: BaseException) -> StoreWriteFailed:
+    """What the steps of a commit that failed are told, whatever failed."""
     if isinstance(exc, sqlite3.Error) and cannot_write(exc):
         return StoreWriteFailed(f"{exc.sqlite_errorname}: {exc}")
-    return exc
+    return StoreWriteFailed(f"not saved: {type(exc).__name__}: {exc}")
 
 
 class InlineStatements:
