@@ -12,9 +12,11 @@ step returns before its changes are committed, so nothing a person is told can b
 crash before the commit loses the steps of that commit together, and their updates are handled
 again after the restart (runtime/saving.py).
 
-A statement that waits for the disk (a page not in memory, which the operating system reads)
-holds the event loop while it does; the bot's own pages are in memory after the first minutes.
-Long reads (figures, reports, exports) go to the reading connection, not here.
+While a statement runs here nothing else in the bot does: a long one (the sweep with many
+reminders due, /find at a million issues, a page not in memory that the operating system reads
+from the disk) holds the event loop as long, where before it held only the other steps
+(BENCHMARKS.md, "What it costs"). Long reads (figures, reports, exports) go to the reading
+connection, not here.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ class Writer:
     with BEGIN IMMEDIATE (storage/sqlite/database.py `connect`); a step that comes while it is
     open, its changes not yet committed, works behind a savepoint and, if it fails, is undone
     alone. A step that reads with nothing uncommitted returns at once; any other waits for the
-    commit that makes what it wrote, or read, durable."""
+    commit that makes what it wrote, or read, durable, even one that failed after reading
+    (a refusal rests on what it read). If the commit fails, or SQLite rolls the whole
+    transaction back (a full disk, an I/O error), every step in it is told `StoreWriteFailed`."""
 
     def __init__(self, conn: aiosqlite.Connection, raw: sqlite3.Connection) -> None:
         self._conn = conn
