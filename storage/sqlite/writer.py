@@ -84,6 +84,7 @@ class Writer:
     @asynccontextmanager
     async def _step(self, in_the_thread: bool) -> AsyncIterator[None]:
         failed: BaseException | None = None
+        cancelled = False  # while it undid what it left running in aiosqlite's thread
         async with self._lock:
             if self._closed:  # the statements would run while aiosqlite's thread closes it
                 raise ValueError("the database connection is closed")
@@ -110,23 +111,30 @@ class Writer:
             except BaseException as exc:
                 failed = exc
                 if in_the_thread:  # a statement it left running there (cancelled) ends first
-                    await _finished(self._conn.execute_fetchall("SELECT 1"))
+                    drained, cancelled = await _finished(self._conn.execute_fetchall("SELECT 1"))
+                    drained.exception()  # whatever it was, the undoing follows
                 self._undo(joined, exc)
             if failed is None:
                 commit = self._commit_to_come() if raw.in_transaction else None
             else:
                 # A step that failed after reading others' uncommitted changes (a refusal: "it
-                # was already accepted") waits for them too: what it answers rests on them.
-                commit = self._pending if joined else None
+                # was already accepted") waits for their commit too, given up or failed as it
+                # may be: what it answers rests on them.
+                commit = group
         if commit is not None:
             try:
                 # Shielded: a cancelled step's changes are committed with the others all the
                 # same.
                 await asyncio.shield(commit)
             except StoreWriteFailed as not_saved:
-                if failed is None:
-                    raise
-                raise not_saved from failed
+                if isinstance(failed, asyncio.CancelledError):
+                    raise failed from None
+                # Each step its own exception (the commit's is shared), naming its own cause.
+                raise type(not_saved)(*not_saved.args) from (failed or not_saved)
+        if isinstance(failed, asyncio.CancelledError):
+            raise failed
+        if cancelled:
+            raise asyncio.CancelledError from failed
         if failed is not None:
             if isinstance(failed, sqlite3.Error) and cannot_write(failed):
                 raise StoreWriteFailed(f"{failed.sqlite_errorname}: {failed}") from failed
@@ -168,7 +176,10 @@ class Writer:
             # is cancelled meanwhile (the connection must not be used beside it).
             committed, cancelled = await _finished(self._conn.commit())
             if (failure := committed.exception()) is not None:
-                await _finished(self._conn.rollback())
+                rolled, cancelled_too = await _finished(self._conn.rollback())
+                cancelled = cancelled or cancelled_too
+                if rolled.exception() is not None or self._raw.in_transaction:
+                    self._discard = True  # the next step rolls back first
                 pending.set_exception(_not_saved(failure))
             else:
                 pending.set_result(None)
