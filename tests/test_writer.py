@@ -71,6 +71,22 @@ def disk_full() -> sqlite3.Error:
     return full
 
 
+async def give_up_the_commit(writer: Writer) -> None:
+    """Cancel the commit to come (as a stop cancelling every task would) before it begins."""
+    commits = list(writer._committing)
+    for commit in commits:
+        commit.cancel()
+    await asyncio.gather(*commits, return_exceptions=True)
+
+
+async def none_kept_but_what_comes_next(writer: Writer, tmp_path: Path, lost: set[str]) -> None:
+    """None of `lost` is on disk, even once the next step has committed after them."""
+    await add(writer, "later")
+    on = on_disk(tmp_path)
+    assert "later" in on
+    assert not lost & on
+
+
 async def add(writer: Writer, code: str, fail: bool = False) -> None:
     async with writer.statements() as db:
         await db.execute(ADD, (code, code, code))
@@ -188,9 +204,8 @@ async def test_when_a_commit_fails_for_a_full_disk_every_step_in_it_is_told_and_
     assert all(isinstance(r, StoreWriteFailed) for r in results), results
     assert len({id(r) for r in results}) == 3  # each its own, naming its own cause
     assert not {"d0", "d1", "d2"} & on_disk(tmp_path)
-    commits.fail_with = None
-    await add(writer, "later")  # the writer goes on once the disk has room
-    assert "later" in on_disk(tmp_path) and "d0" not in on_disk(tmp_path)
+    commits.fail_with = None  # the writer goes on once the disk has room
+    await none_kept_but_what_comes_next(writer, tmp_path, {"d0", "d1", "d2"})
 
 
 async def test_a_cancelled_step_that_wrote_is_committed_with_the_others(
@@ -255,9 +270,7 @@ async def test_when_sqlite_rolls_the_whole_transaction_back_every_step_in_it_is_
     results = await asyncio.gather(add(writer, "first"), full_disk_midway(), return_exceptions=True)
 
     assert all(isinstance(r, StoreWriteFailed) for r in results), results
-    assert not {"first", "second"} & on_disk(tmp_path)
-    await add(writer, "later")
-    assert "later" in on_disk(tmp_path)
+    await none_kept_but_what_comes_next(writer, tmp_path, {"first", "second"})
 
 
 async def test_a_step_that_lost_its_savepoint_and_wrote_on_is_not_saved_nor_the_ones_before(
@@ -271,9 +284,7 @@ async def test_a_step_that_lost_its_savepoint_and_wrote_on_is_not_saved_nor_the_
     results = await asyncio.gather(add(writer, "first"), wrote_on(), return_exceptions=True)
 
     assert all(isinstance(r, StoreWriteFailed) for r in results), results  # no savepoint left
-    await add(writer, "later")
-    assert "later" in on_disk(tmp_path)
-    assert not {"first", "late"} & on_disk(tmp_path)
+    await none_kept_but_what_comes_next(writer, tmp_path, {"first", "late"})
 
 
 async def test_a_commit_given_up_saves_none_of_the_steps_that_joined_it(
@@ -292,17 +303,12 @@ async def test_a_commit_given_up_saves_none_of_the_steps_that_joined_it(
     first = asyncio.create_task(add(writer, "first"))
     joined = asyncio.create_task(slow())
     await inside.wait()
-    commits = list(writer._committing)
-    for commit in commits:
-        commit.cancel()
-    await asyncio.gather(*commits, return_exceptions=True)  # given up, the step still inside
+    await give_up_the_commit(writer)  # the step that joined it still inside
     go_on.set()
     results = await asyncio.gather(first, joined, return_exceptions=True)
 
     assert all(isinstance(r, StoreWriteFailed) for r in results), results
-    await add(writer, "later")
-    assert "later" in on_disk(tmp_path)
-    assert not {"first", "late"} & on_disk(tmp_path)
+    await none_kept_but_what_comes_next(writer, tmp_path, {"first", "late"})
 
 
 async def test_a_refusal_resting_on_a_change_whose_commit_was_given_up_is_not_given(
@@ -321,10 +327,7 @@ async def test_a_refusal_resting_on_a_change_whose_commit_was_given_up_is_not_gi
     writing = asyncio.create_task(add(writer, "d1"))
     refusing = asyncio.create_task(refuse())
     await read.wait()
-    commits = list(writer._committing)
-    for commit in commits:
-        commit.cancel()
-    await asyncio.gather(*commits, return_exceptions=True)
+    await give_up_the_commit(writer)
     go_on.set()
     results = await asyncio.gather(writing, refusing, return_exceptions=True)
 
@@ -344,6 +347,4 @@ async def test_a_failed_commit_whose_rollback_fails_too_is_not_saved_by_the_next
         await add(writer, "lost")
 
     commits.fail_with = None
-    await add(writer, "later")
-    assert "later" in on_disk(tmp_path)
-    assert "lost" not in on_disk(tmp_path)
+    await none_kept_but_what_comes_next(writer, tmp_path, {"lost"})
