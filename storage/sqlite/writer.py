@@ -44,7 +44,12 @@ class Writer:
     """One connection for every step, one step at a time (`transaction()`, `statements()`).
 
     The first statement that writes (INSERT, UPDATE, DELETE, REPLACE) opens the transaction,
-    with BEGIN IMMEDIATE (storage/sqlite/database.py `connect`); a step that comes while it is
+    with BEGIN IMMEDIATE (storage/sqlite/database.py `connect`): a step that only reads opens
+    none and commits nothing, and once one writes it holds the write lock to its end, so it
+    cannot fail halfway for want of it. Its reads before the first write see what they would
+    inside the transaction: one step runs at a time, and no other process writes the database
+    (one bot per database, storage/sqlite/lease.py; exports and backups only read). A step that
+    comes while it is
     open, its changes not yet committed, works behind a savepoint and, if it fails, is undone
     alone. A step that reads with nothing uncommitted returns at once; any other waits for the
     commit that makes what it wrote, or read, durable, even one that failed after reading
